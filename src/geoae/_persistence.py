@@ -1,0 +1,138 @@
+"""Loading model folders: ``config.json`` validated, weights hashed and shape-checked.
+
+A model folder is data, never code: the config is plain JSON checked key by key, the weights are
+safetensors (no pickle), their SHA-256 must match the one recorded at save time, and every tensor
+must have the shape the config implies before anything is loaded into a network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+
+from .errors import ConfigError
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+REQUIRED = {
+    "format": str, "format_version": int, "geoae_version": str, "class": str, "params": dict,
+    "input_shape": list, "n_features_in": int, "weights_file": str, "weights_sha256": str,
+}
+OPTIONAL = {"feature_names_in": (list, type(None)), "history": (dict, type(None))}
+
+
+def _fail(path: Path, what: str) -> ConfigError:
+    return ConfigError(f"model folder {path}: {what}")
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """Read and validate ``config.json`` of the model folder ``path``."""
+    from .models import FORMAT_VERSION
+
+    cfg_file = path / "config.json"
+    if not path.is_dir():
+        raise ConfigError(f"no model folder at {path}: give the folder written by model.save()")
+    if not cfg_file.is_file():
+        raise _fail(path, "config.json is missing; was the folder written by model.save()?")
+    if cfg_file.stat().st_size > MAX_CONFIG_BYTES:
+        raise _fail(path, "config.json is implausibly large; the folder is not a geoae model")
+    try:
+        cfg = json.loads(cfg_file.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(path, f"config.json is not valid JSON ({exc}); re-save the model") from None
+    if not isinstance(cfg, dict):
+        raise _fail(path, "config.json must hold a JSON object")
+    for key, typ in REQUIRED.items():
+        if key not in cfg:
+            raise _fail(path, f"config.json lacks the key {key!r}")
+        if not isinstance(cfg[key], typ) or isinstance(cfg[key], bool):
+            raise _fail(path, f"config.json key {key!r} must be a {typ.__name__}")
+    for key, typs in OPTIONAL.items():
+        if key in cfg and not isinstance(cfg[key], typs):
+            raise _fail(path, f"config.json key {key!r} has the wrong type")
+    unknown = set(cfg) - set(REQUIRED) - set(OPTIONAL)
+    if unknown:
+        raise _fail(path, f"config.json has unknown keys {sorted(unknown)}")
+    if cfg["format"] != "geoae-model":
+        raise _fail(path, "config.json is not a geoae model config (format != 'geoae-model')")
+    if cfg["format_version"] > FORMAT_VERSION or cfg["format_version"] < 1:
+        raise _fail(path, f"model format version {cfg['format_version']} is not supported by "
+                          f"this geoae (reads up to {FORMAT_VERSION}); upgrade geoae")
+    shape = cfg["input_shape"]
+    if not (1 <= len(shape) <= 3 and all(isinstance(s, int) and not isinstance(s, bool)
+                                         and 1 <= s <= 10_000_000 for s in shape)):
+        raise _fail(path, f"input_shape {shape!r} is not a valid sample shape")
+    if cfg["n_features_in"] != shape[0]:
+        raise _fail(path, "n_features_in does not match input_shape")
+    names = cfg.get("feature_names_in")
+    if names is not None and (len(names) != shape[0] or not all(isinstance(n, str) for n in names)):
+        raise _fail(path, "feature_names_in must be one string per feature")
+    if cfg["weights_file"] != "model.safetensors":
+        raise _fail(path, "weights_file must be 'model.safetensors'")
+    return cfg
+
+
+def load_model(path) -> Any:
+    """Build the estimator described by the folder ``path`` and load its weights."""
+    from .models import ESTIMATORS
+
+    path = Path(path)
+    cfg = read_config(path)
+    cls = ESTIMATORS.get(cfg["class"])
+    if cls is None:
+        raise _fail(path, f"unknown model class {cfg['class']!r}; known: {sorted(ESTIMATORS)}")
+    params = dict(cfg["params"])
+    known = set(cls._get_param_names())
+    if set(params) - known:
+        raise _fail(path, f"unknown parameters {sorted(set(params) - known)} for {cls.__name__}")
+    if isinstance(params.get("hidden"), list):
+        params["hidden"] = tuple(params["hidden"])
+    model = cls(**params)
+    try:
+        model._check_params()
+    except ConfigError as exc:
+        raise _fail(path, f"invalid parameter in config.json: {exc}") from None
+    expected_ndim = {"dense": 1, "conv1d": 2, "conv2d": 3}[model.backbone]
+    if len(cfg["input_shape"]) != expected_ndim:
+        raise _fail(path, f"input_shape {cfg['input_shape']} does not fit backbone {model.backbone!r}")
+
+    weights = path / "model.safetensors"
+    if not weights.is_file():
+        raise _fail(path, "model.safetensors is missing")
+    blob = weights.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != cfg["weights_sha256"]:
+        raise _fail(path, "model.safetensors does not match the SHA-256 recorded in config.json "
+                          "(corrupted or tampered); re-save or re-train the model")
+    try:
+        tensors = st_load(blob)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise _fail(path, f"model.safetensors cannot be read ({exc})") from None
+
+    model.input_shape_ = tuple(cfg["input_shape"])
+    model.n_features_in_ = cfg["n_features_in"]
+    if cfg.get("feature_names_in") is not None:
+        model.feature_names_in_ = np.asarray(cfg["feature_names_in"], dtype=object)
+    net = model._build_network()
+    state = net.state_dict()
+    expected = {f"model.{k}": tuple(v.shape) for k, v in state.items()}
+    expected["scaler.offset"] = expected["scaler.scale"] = (model.n_features_in_,)
+    if set(tensors) != set(expected):
+        raise _fail(path, "model.safetensors holds different tensors than the config implies "
+                          f"(missing {sorted(set(expected) - set(tensors))[:3]}, unexpected "
+                          f"{sorted(set(tensors) - set(expected))[:3]})")
+    for key, shape in expected.items():
+        if tuple(tensors[key].shape) != shape:
+            raise _fail(path, f"tensor {key} has shape {tuple(tensors[key].shape)}, expected {shape}")
+    net.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    model.model_ = net.eval()
+    model.scaler_offset_ = tensors["scaler.offset"].double().numpy()
+    model.scaler_scale_ = tensors["scaler.scale"].double().numpy()
+    if not (np.isfinite(model.scaler_scale_).all() and (model.scaler_scale_ != 0).all()):
+        raise _fail(path, "the stored scaler has zero or non-finite scales")
+    model.history_ = cfg.get("history") or {}
+    return model

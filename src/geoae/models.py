@@ -1,0 +1,773 @@
+"""The scikit-learn estimators: one shared base and five auto-encoder families.
+
+Every estimator takes inputs in the user's units (a scaler is fitted inside), masks missing
+values (NaN, and +/-inf with a warning) out of every loss term that compares with the target,
+trains with :func:`geoae.training.fit_module` and saves to a folder holding ``config.json`` and
+``model.safetensors`` (no pickle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import numbers
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import save as st_save
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from torch import nn
+
+from . import objectives as obj
+from ._atomic import atomic_write_bytes, atomic_write_text
+from ._version import __version__
+from .errors import ConfigError, DataError
+from .nn import (
+    Conv1dDecoder,
+    Conv1dEncoder,
+    Conv2dDecoder,
+    Conv2dEncoder,
+    DenseDecoder,
+    DenseEncoder,
+    Gaussian,
+)
+from .nn._common import ACTIVATIONS
+from .preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, split_by_well
+from .training import fit_module, resolve_device, seeded
+
+__all__ = [
+    "BaseAutoEncoder",
+    "AutoEncoder",
+    "DenoisingAutoEncoder",
+    "VariationalAutoEncoder",
+    "VAE",
+    "SparseAutoEncoder",
+    "ContractiveAutoEncoder",
+    "load",
+]
+
+BACKBONES = {"dense": 2, "conv1d": 3, "conv2d": 4}
+_SHAPES = {
+    "dense": "(n_samples, n_features)",
+    "conv1d": "(n_samples, channels, length)",
+    "conv2d": "(n_samples, channels, height, width)",
+}
+WELL_COLUMN = "WELL"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+FORMAT_VERSION = 1
+_INFER_BATCH = 8192
+
+
+class _Network(nn.Module):
+    """Encoder + decoder (+ Gaussian head and learned observation noise for the VAE)."""
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, latent_dim: int,
+                 variational: bool = False, noise_shape: tuple[int, ...] | None = None) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.head = Gaussian(latent_dim) if variational else None
+        # log sigma^2 of the Gaussian likelihood p(x|z), one per feature/channel (VAE with MSE)
+        self.obs_logvar = nn.Parameter(torch.zeros(noise_shape)) if noise_shape else None
+
+    def encode(self, x: torch.Tensor):
+        h = self.encoder(x)
+        return self.head(h) if self.head is not None else h
+
+    def code(self, x: torch.Tensor) -> torch.Tensor:
+        """Deterministic code: the latent mean for the VAE."""
+        h = self.encode(x)
+        return h[0] if self.head is not None else h
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+
+def _check(cond: bool, name: str, value: Any, expected: str) -> None:
+    if not cond:
+        raise ConfigError(f"{name}={value!r} is not valid: {expected}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Shared base of the five auto-encoders (not used directly).
+
+    Parameters
+    ----------
+    latent_dim : int, default=8
+        Size of the code (bottleneck).
+    hidden : tuple of int, default=(64, 32)
+        Hidden layer widths (dense) or channel counts (conv backbones), outermost first.
+    backbone : {"dense", "conv1d", "conv2d"}, default="dense"
+        Network family; inputs are ``(n, features)``, ``(n, channels, length)`` or
+        ``(n, channels, height, width)``.
+    activation : str, default="relu"
+        Hidden activation (relu, leaky_relu, elu, selu, gelu, tanh, sigmoid, softplus, linear).
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction loss; ``"bce"`` needs inputs in [0, 1] after scaling (``scaler="minmax"``)
+        and gives the decoder a sigmoid output.
+    scaler : {"standard", "robust", "minmax", None}, default="standard"
+        Per-feature (per-channel) scaling fitted inside the estimator.
+    epochs, batch_size, learning_rate, weight_decay
+        Optimisation by AdamW.
+    validation_fraction : float, default=0.1
+        Held-out share for early stopping; whole wells are held out when X has a ``WELL`` column.
+    patience : int, default=20
+        Epochs without validation improvement before stopping (best weights are restored).
+    device : str, default="auto"
+        ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+    random_state : int or None
+        Seed for weights, shuffling, corruption and sampling: equal seeds give identical fits
+        on CPU.
+    verbose : bool, default=False
+        Show a progress bar.
+
+    Attributes
+    ----------
+    model_ : torch.nn.Module
+    history_ : dict of lists
+        Per-epoch ``loss``, ``val_loss`` and every loss term (``reconstruction``, ``kl``,
+        ``sparsity``, ``contractive``), plus ``best_epoch``.
+    n_features_in_ : int
+        Features (dense) or channels (conv).
+    feature_names_in_ : ndarray of str
+        Column names when fitted on a DataFrame.
+    input_shape_ : tuple of int
+        Shape of one sample.
+    """
+
+    _variational = False
+
+    def __init__(self, *, latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu",
+                 loss="mse", scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
+                 random_state=None, verbose=False):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.backbone = backbone
+        self.activation = activation
+        self.loss = loss
+        self.scaler = scaler
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ parameters
+    def _check_params(self) -> None:
+        """Raise ConfigError naming the first invalid parameter."""
+        _check(_is_int(self.latent_dim) and self.latent_dim >= 1, "latent_dim", self.latent_dim,
+               "a positive integer (the size of the code)")
+        _check(isinstance(self.hidden, (tuple, list))
+               and all(_is_int(h) and h >= 1 for h in self.hidden), "hidden", self.hidden,
+               "a tuple of positive integers, e.g. (64, 32), or () for no hidden layer")
+        _check(self.backbone in BACKBONES, "backbone", self.backbone, f"one of {list(BACKBONES)}")
+        _check(self.activation in ACTIVATIONS, "activation", self.activation,
+               f"one of {sorted(ACTIVATIONS)}")
+        _check(self.loss in ("mse", "bce"), "loss", self.loss, "'mse' or 'bce'")
+        _check(self.scaler in SCALERS, "scaler", self.scaler, f"one of {list(SCALERS)}")
+        for name in ("epochs", "batch_size", "patience"):
+            v = getattr(self, name)
+            _check(_is_int(v) and v >= 1, name, v, "a positive integer")
+        _check(_is_real(self.learning_rate) and self.learning_rate > 0, "learning_rate",
+               self.learning_rate, "a positive number such as 1e-3")
+        _check(_is_real(self.weight_decay) and self.weight_decay >= 0, "weight_decay",
+               self.weight_decay, "a number >= 0")
+        _check(_is_real(self.validation_fraction) and 0 <= self.validation_fraction < 1,
+               "validation_fraction", self.validation_fraction, "a number in [0, 1)")
+        _check(isinstance(self.device, (str, torch.device)), "device", self.device,
+               "'auto', 'cpu', 'cuda' or 'mps'")
+        _check(self.random_state is None or _is_int(self.random_state)
+               or isinstance(self.random_state, np.random.RandomState), "random_state",
+               self.random_state, "None, an integer or a numpy RandomState")
+        self._check_own_params()
+
+    def _check_own_params(self) -> None:
+        """Subclasses check their own parameters here."""
+
+    # ------------------------------------------------------------------ inputs
+    def _validate(self, X, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return X as a float array (missing = NaN) and the WELL labels if X had that column."""
+        wells = None
+        if isinstance(X, pd.DataFrame):
+            if WELL_COLUMN in X.columns:
+                wells = X[WELL_COLUMN].to_numpy()
+                X = X.drop(columns=[WELL_COLUMN])
+            bad = [str(c) for c in X.columns
+                   if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+            if bad:
+                raise DataError(
+                    f"column(s) {bad} of X are not numeric; select the numeric curves "
+                    "(e.g. X[['GR', 'RHOB']]) or encode those columns first"
+                )
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                          ensure_all_finite=False, allow_nd=True)
+        want = BACKBONES.get(self.backbone, 2)
+        if X.ndim != want:
+            raise DataError(
+                f"X has shape {X.shape} ({X.ndim} dimensions) but backbone={self.backbone!r} "
+                f"needs {_SHAPES[self.backbone]}; reshape X or choose another backbone"
+            )
+        if not reset and tuple(X.shape[1:]) != tuple(self.input_shape_):
+            raise DataError(
+                f"X has samples of shape {tuple(X.shape[1:])} but the model was fitted on "
+                f"{tuple(self.input_shape_)}; pass data shaped like the training data"
+            )
+        X = np.array(X, dtype=np.float64, copy=True)
+        inf = np.isinf(X)
+        if inf.any():
+            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); they are treated as "
+                          "missing", RuntimeWarning, stacklevel=3)
+            X[inf] = np.nan
+        return X, wells
+
+    def _feature_names(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return [str(n) for n in names]
+        prefix = "feature" if self.backbone == "dense" else "channel"
+        return [f"{prefix} {i}" for i in range(self.n_features_in_)]
+
+    def _bshape(self) -> tuple[int, ...]:
+        """Shape that broadcasts per-feature/per-channel arrays against a batch."""
+        return (1, -1) + (1,) * (len(self.input_shape_) - 1)
+
+    def _scale(self, X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Scale to model units; return the filled tensor and the observed mask (None if full)."""
+        Z = (X - self.scaler_offset_.reshape(self._bshape())) / self.scaler_scale_.reshape(
+            self._bshape())
+        observed = np.isfinite(Z)
+        Z[~observed] = 0.0
+        mask = None if observed.all() else torch.from_numpy(observed)
+        return torch.from_numpy(Z.astype(np.float32)), mask
+
+    def _unscale(self, Z: np.ndarray) -> np.ndarray:
+        return Z * self.scaler_scale_.reshape(self._bshape()) + self.scaler_offset_.reshape(
+            self._bshape())
+
+    # ------------------------------------------------------------------ network
+    def _latent_activation(self) -> str | None:
+        return None
+
+    def _build_network(self) -> _Network:
+        shape = tuple(self.input_shape_)
+        out = self.latent_dim * (2 if self._variational else 1)
+        out_act = "sigmoid" if self.loss == "bce" else "linear"
+        common = dict(hidden=tuple(self.hidden), activation=self.activation)
+        if self.backbone == "dense":
+            enc = DenseEncoder(shape[0], out, latent_activation=self._latent_activation(), **common)
+            dec = DenseDecoder(self.latent_dim, shape[0], output_activation=out_act, **common)
+        else:
+            Enc, Dec = ((Conv1dEncoder, Conv1dDecoder) if self.backbone == "conv1d"
+                        else (Conv2dEncoder, Conv2dDecoder))
+            enc = Enc(shape[0], shape[1:], out, latent_activation=self._latent_activation(),
+                      **common)
+            dec = Dec(self.latent_dim, shape[0], shape[1:], output_activation=out_act, **common)
+        noise_shape = None
+        if self._variational and self.loss == "mse":
+            noise_shape = (shape[0],) + (1,) * (len(shape) - 1)
+        return _Network(enc, dec, self.latent_dim, self._variational, noise_shape)
+
+    def _terms(self, net: _Network, xb: torch.Tensor, mb: torch.Tensor | None,
+               x_in: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Loss of one batch: reconstruction of ``xb`` from ``x_in`` (default ``xb``)."""
+        x_hat = net.decode(net.encode(xb if x_in is None else x_in))
+        rec = obj.reconstruction_loss(x_hat, xb, mb, kind=self.loss)
+        return rec, {"reconstruction": rec}
+
+    def _objective(self, X: torch.Tensor, mask: torch.Tensor | None):
+        """Return the batch objective; subclasses may use X (training data) for statistics."""
+        return self._terms
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Fit the auto-encoder on X (NaN = missing). ``y`` is ignored. Returns self."""
+        self._check_params()
+        X, wells = self._validate(X, reset=True)
+        self.input_shape_ = tuple(int(s) for s in X.shape[1:])
+        check_not_all_missing(X, self._feature_names())
+        channels_last = np.moveaxis(X, 1, -1).reshape(-1, X.shape[1])
+        self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
+        Z, mask = self._scale(X)
+        if self.loss == "bce":
+            self._check_unit_interval(Z, mask)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(0, 2**31 - 1))
+        n = Z.shape[0]
+        if wells is not None:
+            train_idx, val_idx = split_by_well(wells, self.validation_fraction, seed)
+        else:
+            n_val = int(round(self.validation_fraction * n)) if n >= 10 else 0
+            perm = np.random.default_rng(seed).permutation(n)
+            train_idx, val_idx = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+        device = resolve_device(self.device)
+        Z = Z.to(device)
+        mask = mask.to(device) if mask is not None else None
+
+        def take(t, idx):
+            return None if t is None else t[torch.as_tensor(idx, device=device)]
+
+        with seeded(seed, device):
+            net = self._build_network().to(device)
+            history = fit_module(
+                net, self._objective(take(Z, train_idx), take(mask, train_idx)),
+                take(Z, train_idx), take(mask, train_idx),
+                X_val=take(Z, val_idx) if len(val_idx) else None,
+                mask_val=take(mask, val_idx) if len(val_idx) else None,
+                epochs=self.epochs, batch_size=self.batch_size,
+                learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+                patience=self.patience, verbose=self.verbose,
+                grad_in_eval=isinstance(self, ContractiveAutoEncoder),
+                desc=type(self).__name__,
+            )
+        self.model_ = net.cpu().eval()
+        self.history_ = history
+        return self
+
+    def _check_unit_interval(self, Z: torch.Tensor, mask: torch.Tensor | None) -> None:
+        obs = Z if mask is None else torch.where(mask, Z, torch.full_like(Z, 0.5))
+        dims = [0, *range(2, Z.ndim)]
+        lo, hi = obs.amin(dim=dims), obs.amax(dim=dims)
+        bad = [i for i in range(len(lo)) if lo[i] < -1e-6 or hi[i] > 1 + 1e-6]
+        if bad:
+            i = bad[0]
+            raise ConfigError(
+                f"loss='bce' needs inputs in [0, 1] after scaling, but {self._feature_names()[i]!r} "
+                f"spans [{float(lo[i]):.3g}, {float(hi[i]):.3g}] with scaler={self.scaler!r}; "
+                "use scaler='minmax' or loss='mse'"
+            )
+
+    # ------------------------------------------------------------------ inference
+    @property
+    def _n_features_out(self) -> int:
+        return self.latent_dim
+
+    def _device(self) -> torch.device:
+        return next(self.model_.parameters()).device
+
+    @torch.no_grad()
+    def _batched(self, fn, *tensors: torch.Tensor) -> torch.Tensor:
+        self.model_.eval()
+        dev = self._device()
+        outs = [fn(*(t[i:i + _INFER_BATCH].to(dev) for t in tensors)).cpu()
+                for i in range(0, tensors[0].shape[0], _INFER_BATCH)]
+        return torch.cat(outs) if outs else torch.empty(0)
+
+    def transform(self, X):
+        """Latent codes, shape ``(n_samples, latent_dim)`` (the VAE returns the mean)."""
+        check_is_fitted(self)
+        X, _ = self._validate(X, reset=False)
+        Z, _ = self._scale(X)
+        return self._batched(self.model_.code, Z).double().numpy()
+
+    def inverse_transform(self, Z):
+        """Decode latent codes ``(n, latent_dim)`` into reconstructions in the user's units."""
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=np.float64)
+        if Z.shape[1] != self.latent_dim:
+            raise DataError(f"Z has {Z.shape[1]} columns but latent_dim={self.latent_dim}")
+        out = self._batched(self.model_.decode, torch.from_numpy(Z.astype(np.float32)))
+        return self._unscale(out.double().numpy())
+
+    def reconstruct(self, X):
+        """``inverse_transform(transform(X))``; a DataFrame in gives a DataFrame out (same index
+        and columns), in the user's units."""
+        check_is_fitted(self)
+        Xv, _ = self._validate(X, reset=False)
+        Z, _ = self._scale(Xv)
+        out = self._batched(lambda z: self.model_.decode(self.model_.code(z)), Z)
+        rec = self._unscale(out.double().numpy())
+        if isinstance(X, pd.DataFrame) and rec.ndim == 2:
+            return pd.DataFrame(rec, index=X.index, columns=self._feature_names())
+        return rec
+
+    def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
+        """Reconstruction error in scaled units, ignoring missing values.
+
+        Returns ``(n_samples,)`` (mean over observed entries; NaN for a sample with none), or
+        with ``per_feature=True`` ``(n_samples, n_features)`` (conv: per channel, averaged over
+        positions; NaN where nothing was observed).
+        """
+        check_is_fitted(self)
+        Xv, _ = self._validate(X, reset=False)
+        Z, mask = self._scale(Xv)
+        m = torch.ones_like(Z, dtype=torch.bool) if mask is None else mask
+        out = self._batched(lambda z: self.model_.decode(self.model_.code(z)), Z)
+        if self.loss == "bce":
+            p = out.double().clamp(1e-7, 1 - 1e-7)
+            z = Z.double()
+            err = -(z * torch.log(p) + (1 - z) * torch.log1p(-p))
+        else:
+            err = (out.double() - Z.double()) ** 2
+        err = torch.where(m, err, torch.zeros_like(err))
+        if per_feature:
+            dims = tuple(range(2, err.ndim))
+            s = err.sum(dim=dims) if dims else err
+            c = m.double().sum(dim=dims) if dims else m.double()
+        else:
+            s, c = err.flatten(1).sum(1), m.double().flatten(1).sum(1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (s / c).numpy()
+
+    def score(self, X, y=None) -> float:
+        """Minus the mean reconstruction error (higher is better); ``y`` is ignored."""
+        return -float(np.nanmean(self.reconstruction_error(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> Path:
+        """Write ``config.json`` and ``model.safetensors`` into folder ``path`` (created if
+        needed); each file is written to a temporary name and renamed into place."""
+        check_is_fitted(self)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        tensors = {f"model.{k}": v.detach().cpu().contiguous()
+                   for k, v in self.model_.state_dict().items()}
+        tensors["scaler.offset"] = torch.from_numpy(np.ascontiguousarray(self.scaler_offset_))
+        tensors["scaler.scale"] = torch.from_numpy(np.ascontiguousarray(self.scaler_scale_))
+        blob = st_save(tensors)
+        params = self.get_params()
+        params["hidden"] = list(params["hidden"])
+        if not (params["random_state"] is None or _is_int(params["random_state"])):
+            params["random_state"] = None
+        params["device"] = str(params["device"])
+        names = getattr(self, "feature_names_in_", None)
+        config = {
+            "format": "geoae-model",
+            "format_version": FORMAT_VERSION,
+            "geoae_version": __version__,
+            "class": type(self).__name__,
+            "params": params,
+            "input_shape": list(self.input_shape_),
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": None if names is None else [str(n) for n in names],
+            "history": self.history_,
+            "weights_file": WEIGHTS_FILE,
+            "weights_sha256": hashlib.sha256(blob).hexdigest(),
+        }
+        atomic_write_bytes(path / WEIGHTS_FILE, blob)
+        atomic_write_text(path / CONFIG_FILE, json.dumps(config, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path) -> BaseAutoEncoder:
+        """Load a model folder written by :meth:`save` (never unpickles anything)."""
+        from ._persistence import load_model
+
+        model = load_model(path)
+        if not isinstance(model, cls):
+            raise ConfigError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}; "
+                              "use geoae.load(path) to load any model")
+        return model
+
+
+class AutoEncoder(BaseAutoEncoder):
+    """Vanilla auto-encoder: minimises the masked reconstruction loss ``L(x, g(f(x)))``.
+
+    With ``activation="linear"`` and ``hidden=()`` it spans PCA's principal subspace. See
+    :class:`BaseAutoEncoder` for the parameters and methods.
+    """
+
+    def __init__(self, *, latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu",
+                 loss="mse", scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
+                 random_state=None, verbose=False):
+        super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
+                         activation=activation, loss=loss, scaler=scaler, epochs=epochs,
+                         batch_size=batch_size, learning_rate=learning_rate,
+                         weight_decay=weight_decay, validation_fraction=validation_fraction,
+                         patience=patience, device=device, random_state=random_state,
+                         verbose=verbose)
+
+
+NOISES = ("gaussian", "masking", "salt_and_pepper")
+
+
+class DenoisingAutoEncoder(BaseAutoEncoder):
+    """Denoising auto-encoder: rebuilds clean x from a corrupted copy, ``L(x, g(f(c(x))))``.
+
+    Parameters (besides :class:`BaseAutoEncoder`'s)
+    ----------
+    noise : {"gaussian", "masking", "salt_and_pepper"}, default="gaussian"
+        Corruption applied in scaled units at every training step: additive Gaussian noise of
+        standard deviation ``noise_level``; masking of a ``noise_level`` share of entries to the
+        mean (as a missing value would be); or a ``noise_level`` share set to each feature's
+        training minimum or maximum.
+    noise_level : float, default=0.1
+    """
+
+    def __init__(self, *, noise="gaussian", noise_level=0.1, latent_dim=8, hidden=(64, 32),
+                 backbone="dense", activation="relu", loss="mse", scaler="standard", epochs=200,
+                 batch_size=256, learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
+                 patience=20, device="auto", random_state=None, verbose=False):
+        super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
+                         activation=activation, loss=loss, scaler=scaler, epochs=epochs,
+                         batch_size=batch_size, learning_rate=learning_rate,
+                         weight_decay=weight_decay, validation_fraction=validation_fraction,
+                         patience=patience, device=device, random_state=random_state,
+                         verbose=verbose)
+        self.noise = noise
+        self.noise_level = noise_level
+
+    def _check_own_params(self) -> None:
+        _check(self.noise in NOISES, "noise", self.noise, f"one of {list(NOISES)}")
+        _check(_is_real(self.noise_level) and self.noise_level >= 0, "noise_level",
+               self.noise_level, "a number >= 0 (a std for 'gaussian', a rate in [0, 1] else)")
+        if self.noise != "gaussian":
+            _check(self.noise_level <= 1, "noise_level", self.noise_level,
+                   f"a rate in [0, 1] for noise={self.noise!r}")
+
+    def _objective(self, X, mask):
+        dims = [0, *range(2, X.ndim)]
+        filled_hi = X if mask is None else torch.where(mask, X, torch.full_like(X, -torch.inf))
+        filled_lo = X if mask is None else torch.where(mask, X, torch.full_like(X, torch.inf))
+        bshape = (1, -1) + (1,) * (X.ndim - 2)
+        low = filled_lo.amin(dim=dims).reshape(bshape)
+        high = filled_hi.amax(dim=dims).reshape(bshape)
+
+        def objective(net, xb, mb):
+            if self.noise == "gaussian":
+                x_in = obj.gaussian_noise(xb, self.noise_level)
+            elif self.noise == "masking":
+                x_in = obj.masking_noise(xb, self.noise_level)
+            else:
+                x_in = obj.salt_and_pepper(xb, self.noise_level, low, high)
+            return self._terms(net, xb, mb, x_in)
+
+        return objective
+
+
+class VariationalAutoEncoder(BaseAutoEncoder):
+    """Variational auto-encoder (beta-VAE) with a Gaussian encoder q(z|x) = N(mu, sigma^2).
+
+    Loss per sample: ``-log p(x|z) + beta * KL(q(z|x) || N(0, I))`` with ``z`` drawn by the
+    reparameterisation trick. With ``loss="mse"`` the likelihood is Gaussian with a learned
+    variance per feature (in scaled units), so the balance between reconstruction and KL is
+    fitted rather than guessed; with ``loss="bce"`` it is Bernoulli. ``beta=0`` drops the KL term.
+
+    Parameters (besides :class:`BaseAutoEncoder`'s)
+    ----------
+    beta : float, default=1.0
+        Weight of the KL term (beta > 1 favours disentangled codes).
+    """
+
+    _variational = True
+
+    def __init__(self, *, beta=1.0, latent_dim=8, hidden=(64, 32), backbone="dense",
+                 activation="relu", loss="mse", scaler="standard", epochs=200, batch_size=256,
+                 learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1, patience=20,
+                 device="auto", random_state=None, verbose=False):
+        super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
+                         activation=activation, loss=loss, scaler=scaler, epochs=epochs,
+                         batch_size=batch_size, learning_rate=learning_rate,
+                         weight_decay=weight_decay, validation_fraction=validation_fraction,
+                         patience=patience, device=device, random_state=random_state,
+                         verbose=verbose)
+        self.beta = beta
+
+    def _check_own_params(self) -> None:
+        _check(_is_real(self.beta) and self.beta >= 0, "beta", self.beta, "a number >= 0")
+
+    def _nll(self, net, x_hat, xb, mb, reduction="sum"):
+        if self.loss == "mse":
+            return obj.gaussian_nll(x_hat, xb, net.obs_logvar, mb, reduction=reduction)
+        return obj.reconstruction_loss(x_hat, xb, mb, kind="bce", reduction=reduction)
+
+    def _terms(self, net, xb, mb, x_in=None):
+        mu, logvar = net.encode(xb)
+        z = obj.reparameterize(mu, logvar)
+        rec = self._nll(net, net.decode(z), xb, mb)
+        kl = obj.gaussian_kl(mu, logvar).mean()
+        loss = rec + self.beta * kl if self.beta > 0 else rec
+        return loss, {"reconstruction": rec, "kl": kl}
+
+    def elbo(self, X, random_state=0) -> np.ndarray:
+        """Per-sample evidence lower bound ``E_q[log p(x|z)] - KL`` (one draw of z, seeded),
+        in nats, in scaled units; missing entries are left out (the sum is rescaled)."""
+        check_is_fitted(self)
+        Xv, _ = self._validate(X, reset=False)
+        Z, mask = self._scale(Xv)
+        m = torch.ones_like(Z, dtype=torch.bool) if mask is None else mask
+        gen = torch.Generator().manual_seed(int(random_state))
+        eps = torch.randn((Z.shape[0], self.latent_dim), generator=gen)
+
+        def per_sample(z, mm, e):
+            mu, logvar = self.model_.encode(z)
+            x_hat = self.model_.decode(mu + torch.exp(0.5 * logvar) * e)
+            full = mm.flatten(1).shape[1]
+            nll = self._nll(self.model_, x_hat, z, mm, reduction="none") * full
+            return -(nll + obj.gaussian_kl(mu, logvar))
+
+        return self._batched(per_sample, Z, m, eps).double().numpy()
+
+    def score(self, X, y=None) -> float:
+        """Mean ELBO per sample (higher is better); ``y`` is ignored."""
+        return float(np.mean(self.elbo(X)))
+
+    def sample(self, n: int, random_state=None, noise: bool = True) -> np.ndarray:
+        """Draw ``n`` samples ``x ~ p(x|z), z ~ N(0, I)`` in the user's units.
+
+        ``noise=True`` adds the learned observation noise (so the samples' spread matches the
+        data's); ``noise=False`` returns the decoder means. Shape ``(n, *input_shape_)``.
+        """
+        check_is_fitted(self)
+        _check(_is_int(n) and n >= 1, "n", n, "a positive number of samples")
+        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        gen = torch.Generator().manual_seed(seed)
+        z = torch.randn((n, self.latent_dim), generator=gen)
+        x = self._batched(self.model_.decode, z)
+        if noise and self.model_.obs_logvar is not None:
+            std = torch.exp(0.5 * self.model_.obs_logvar.detach().cpu())
+            x = x + std * torch.randn(x.shape, generator=gen)
+        elif noise and self.loss == "bce":
+            x = torch.bernoulli(x.clamp(0, 1), generator=gen)
+        return self._unscale(x.double().numpy())
+
+    def interpolate(self, x_a, x_b, steps: int = 10) -> np.ndarray:
+        """Decode ``steps`` points on the straight line between the latent means of two samples.
+
+        ``x_a``, ``x_b`` are single samples (shape of one row, or a one-row DataFrame); returns
+        ``(steps, *input_shape_)`` in the user's units, from ``x_a``'s decoding to ``x_b``'s.
+        """
+        check_is_fitted(self)
+        _check(_is_int(steps) and steps >= 2, "steps", steps, "an integer >= 2")
+
+        names = getattr(self, "feature_names_in_", None)
+
+        def one(x):
+            if isinstance(x, pd.DataFrame):
+                return x
+            if isinstance(x, pd.Series):
+                return x.to_frame().T
+            arr = np.asarray(x, dtype=np.float64).reshape(1, *self.input_shape_)
+            return pd.DataFrame(arr, columns=names) if names is not None else arr
+
+        za, zb = self.transform(one(x_a))[0], self.transform(one(x_b))[0]
+        t = np.linspace(0.0, 1.0, steps)[:, None]
+        return self.inverse_transform((1 - t) * za + t * zb)
+
+
+VAE = VariationalAutoEncoder
+
+SPARSITIES = ("l1", "kl")
+
+
+class SparseAutoEncoder(BaseAutoEncoder):
+    """Sparse auto-encoder: reconstruction plus a sparsity penalty on the code activations.
+
+    Parameters (besides :class:`BaseAutoEncoder`'s)
+    ----------
+    sparsity : {"l1", "kl"}, default="l1"
+        ``"l1"``: ReLU code, penalty ``mean_i sum_j |h_ij|``. ``"kl"``: sigmoid code, penalty
+        ``sum_j KL(rho || rho_hat_j)`` towards the mean activation ``sparsity_target``.
+    sparsity_weight : float, default=1e-3
+    sparsity_target : float, default=0.05
+        Target mean activation rho (``"kl"`` only), in (0, 1).
+    """
+
+    def __init__(self, *, sparsity="l1", sparsity_weight=1e-3, sparsity_target=0.05,
+                 latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu", loss="mse",
+                 scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
+                 random_state=None, verbose=False):
+        super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
+                         activation=activation, loss=loss, scaler=scaler, epochs=epochs,
+                         batch_size=batch_size, learning_rate=learning_rate,
+                         weight_decay=weight_decay, validation_fraction=validation_fraction,
+                         patience=patience, device=device, random_state=random_state,
+                         verbose=verbose)
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+
+    def _check_own_params(self) -> None:
+        _check(self.sparsity in SPARSITIES, "sparsity", self.sparsity, f"one of {SPARSITIES}")
+        _check(_is_real(self.sparsity_weight) and self.sparsity_weight >= 0, "sparsity_weight",
+               self.sparsity_weight, "a number >= 0")
+        _check(_is_real(self.sparsity_target) and 0 < self.sparsity_target < 1,
+               "sparsity_target", self.sparsity_target, "a rate in (0, 1)")
+
+    def _latent_activation(self) -> str:
+        return "sigmoid" if self.sparsity == "kl" else "relu"
+
+    def _terms(self, net, xb, mb, x_in=None):
+        h = net.encode(xb)
+        rec = obj.reconstruction_loss(net.decode(h), xb, mb, kind=self.loss)
+        pen = (obj.kl_sparsity(h, self.sparsity_target) if self.sparsity == "kl"
+               else obj.l1_sparsity(h))
+        return rec + self.sparsity_weight * pen, {"reconstruction": rec, "sparsity": pen}
+
+
+class ContractiveAutoEncoder(BaseAutoEncoder):
+    """Contractive auto-encoder: reconstruction plus ``contractive_weight * ||dh/dx||_F^2``.
+
+    The code uses the hidden ``activation`` (as in Rifai et al., 2011). With ``hidden=()`` and
+    ``activation="sigmoid"`` the penalty is computed in closed form; otherwise from the exact
+    Jacobian by automatic differentiation (one backward pass per code unit).
+
+    Parameters (besides :class:`BaseAutoEncoder`'s)
+    ----------
+    contractive_weight : float, default=1e-3
+    """
+
+    def __init__(self, *, contractive_weight=1e-3, latent_dim=8, hidden=(64, 32),
+                 backbone="dense", activation="relu", loss="mse", scaler="standard", epochs=200,
+                 batch_size=256, learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
+                 patience=20, device="auto", random_state=None, verbose=False):
+        super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
+                         activation=activation, loss=loss, scaler=scaler, epochs=epochs,
+                         batch_size=batch_size, learning_rate=learning_rate,
+                         weight_decay=weight_decay, validation_fraction=validation_fraction,
+                         patience=patience, device=device, random_state=random_state,
+                         verbose=verbose)
+        self.contractive_weight = contractive_weight
+
+    def _check_own_params(self) -> None:
+        _check(_is_real(self.contractive_weight) and self.contractive_weight >= 0,
+               "contractive_weight", self.contractive_weight, "a number >= 0")
+
+    def _latent_activation(self) -> str:
+        return self.activation
+
+    def _terms(self, net, xb, mb, x_in=None):
+        rec, terms = super()._terms(net, xb, mb)
+        pen = obj.contractive_penalty(net.encoder, xb)
+        terms["contractive"] = pen
+        return rec + self.contractive_weight * pen, terms
+
+
+ESTIMATORS: dict[str, type[BaseAutoEncoder]] = {
+    c.__name__: c for c in (AutoEncoder, DenoisingAutoEncoder, VariationalAutoEncoder,
+                            SparseAutoEncoder, ContractiveAutoEncoder)
+}
+
+
+def load(path) -> BaseAutoEncoder:
+    """Load any geoae model folder (``config.json`` + ``model.safetensors``)."""
+    from ._persistence import load_model
+
+    return load_model(path)

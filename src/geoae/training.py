@@ -1,0 +1,179 @@
+"""The one training loop used by every geoae model (:func:`fit_module`).
+
+In-memory data are moved to the device once and batched by slicing a shuffled index tensor (no
+per-sample DataLoader). Randomness (weight initialisation done by the caller, shuffling,
+corruption, reparameterisation) comes from the global torch RNG seeded inside
+``torch.random.fork_rng``, so a seeded fit is bit-identical on CPU and leaves the caller's RNG
+state untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from collections.abc import Callable, Iterator
+
+import torch
+from torch import nn
+
+from .errors import ConfigError, TrainingError
+
+Objective = Callable[[nn.Module, torch.Tensor, "torch.Tensor | None"],
+                     tuple[torch.Tensor, dict[str, torch.Tensor]]]
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` picks CUDA, then Apple MPS, then CPU; other values are checked and returned."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ConfigError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device='cuda' was asked for but CUDA is not available; use device='auto'")
+    return dev
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device) -> Iterator[None]:
+    """Run a block with the torch RNG seeded, restoring the caller's RNG state afterwards."""
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def _progress(verbose: bool, epochs: int, desc: str):
+    if not verbose:
+        return contextlib.nullcontext(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[msg]}"),
+                    TimeRemainingColumn(), transient=False)
+
+
+def _epoch(module, objective, X, mask, batch_size, optimizer=None, grad_clip=None, perm=None):
+    """One pass over X; trains when ``optimizer`` is given. Returns mean loss and terms."""
+    n = X.shape[0]
+    totals: dict[str, torch.Tensor] = {}
+    for start in range(0, n, batch_size):
+        idx = perm[start:start + batch_size] if perm is not None else slice(start, start + batch_size)
+        xb = X[idx]
+        mb = mask[idx] if mask is not None else None
+        loss, terms = objective(module, xb, mb)
+        if optimizer is not None:
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if grad_clip is not None:
+                nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
+            optimizer.step()
+        w = xb.shape[0]
+        for key, value in (("loss", loss), *terms.items()):
+            v = value.detach() * w
+            totals[key] = totals[key] + v if key in totals else v
+    return {k: float(v) / n for k, v in totals.items()}
+
+
+def fit_module(
+    module: nn.Module,
+    objective: Objective,
+    X: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    *,
+    X_val: torch.Tensor | None = None,
+    mask_val: torch.Tensor | None = None,
+    epochs: int = 200,
+    batch_size: int = 256,
+    learning_rate: float = 1e-3,
+    weight_decay: float = 0.0,
+    patience: int = 20,
+    grad_clip: float | None = None,
+    verbose: bool = False,
+    grad_in_eval: bool = False,
+    desc: str = "training",
+) -> dict[str, list[float]]:
+    """Train ``module`` in place with Adam(W) and early stopping; return the per-epoch history.
+
+    Parameters
+    ----------
+    module : nn.Module
+        Already on its device; ``X``, ``mask``, ``X_val``, ``mask_val`` must be on the same one.
+    objective : callable
+        ``objective(module, xb, mb) -> (loss, terms)`` where ``terms`` maps a term name
+        (``"reconstruction"``, ``"kl"``, ``"sparsity"``, ``"contractive"``) to a scalar tensor.
+    X, mask : tensors of shape (n, ...)
+        Training data (missing entries already filled) and its observed-entry mask, or None.
+    X_val, mask_val : tensors or None
+        Validation data; early stopping watches its loss (the training loss when absent).
+    patience : int
+        Epochs without improvement before stopping; the best weights are restored at the end.
+    grad_in_eval : bool
+        Keep autograd on while evaluating (needed by the contractive penalty).
+
+    Returns
+    -------
+    history : dict of lists
+        ``loss`` and each term per epoch; ``val_loss`` and ``val_<term>`` when validating;
+        ``best_epoch`` (a one-element list) is the 0-based epoch whose weights were kept.
+
+    Raises
+    ------
+    TrainingError
+        When a loss becomes NaN or infinite; the last good weights are restored first.
+    """
+    optimizer = torch.optim.AdamW(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
+    history: dict[str, list[float]] = {}
+    best = math.inf
+    best_state = copy.deepcopy(module.state_dict())
+    best_epoch = -1
+    stale = 0
+    n = X.shape[0]
+    with _progress(verbose, epochs, desc) as progress:
+        task = progress.add_task(desc, total=epochs, msg="") if progress is not None else None
+        for epoch in range(epochs):
+            module.train()
+            perm = torch.randperm(n, device=X.device)
+            train = _epoch(module, objective, X, mask, batch_size, optimizer, grad_clip, perm)
+            record = dict(train)
+            if X_val is not None and X_val.shape[0] > 0:
+                module.eval()
+                ctx = torch.enable_grad() if grad_in_eval else torch.no_grad()
+                with ctx:
+                    val = _epoch(module, objective, X_val, mask_val, max(batch_size, 4096))
+                record.update({f"val_{k}": v for k, v in val.items()})
+                monitored = val["loss"]
+            else:
+                monitored = train["loss"]
+            if not all(math.isfinite(v) for v in record.values()):
+                module.load_state_dict(best_state)
+                raise TrainingError(
+                    f"the training loss became NaN or infinite at epoch {epoch + 1}; the weights "
+                    f"of epoch {best_epoch + 1} were kept. Try a lower learning_rate (now "
+                    f"{learning_rate:g}), gradient clipping, or check the scaling of the inputs"
+                )
+            for k, v in record.items():
+                history.setdefault(k, []).append(v)
+            if monitored < best - 1e-12:
+                best, best_epoch, stale = monitored, epoch, 0
+                best_state = copy.deepcopy(module.state_dict())
+            else:
+                stale += 1
+            if task is not None:
+                progress.update(task, advance=1, msg=f"loss {record['loss']:.4g}"
+                                + (f" val {record['val_loss']:.4g}" if "val_loss" in record else ""))
+            if stale >= patience:
+                break
+    module.load_state_dict(best_state)
+    module.eval()
+    history["best_epoch"] = [best_epoch]
+    return history
