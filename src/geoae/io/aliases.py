@@ -1,0 +1,154 @@
+"""The one curve-mnemonic alias table of geoae.
+
+Well-log vendors name the same measurement differently (``DTC``, ``AC`` and ``DT`` are all the
+compressional slowness). :data:`DEFAULT_ALIASES` maps each *canonical* name to the raw mnemonics
+that mean it, **in priority order**: when one file holds two of them (``RT`` and ``RT90``), the one
+listed first wins and the other keeps its raw name.
+
+A user table is merged over the defaults (see :func:`merge_aliases`): either
+``{canonical: [mnemonic, ...]}`` (replaces that canonical's list, in the user's order) or
+``{mnemonic: canonical}`` (one mnemonic, put first in the canonical's list).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+#: Canonical curve name -> raw mnemonics (upper case), first = highest priority.
+DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
+    "GR": ("GR", "GRC", "GR_EDTC", "GRD", "GAMMA", "GAM", "GAMN", "SGR", "GRTO"),
+    "RHOB": ("RHOB", "RHOZ", "DEN", "ZDEN", "DENS", "RHO8", "DENB", "HDEN"),
+    "NPHI": ("NPHI", "TNPH", "NEU", "NPOR", "CNC", "CNL", "NPHIL", "APLC"),
+    "DT": ("DT", "DTC", "DTCO", "AC", "DT4P", "DTP", "SONIC", "DTCOMP"),
+    "DTS": ("DTS", "DTSM", "DTSH", "DT4S", "ACS", "DTSHEAR"),
+    "PE": ("PE", "PEF", "PEFZ", "PDPE", "PEDF", "PEF8"),
+    "RT": ("RT", "RDEP", "ILD", "LLD", "RD", "RILD", "RLLD", "RT90", "AT90", "AHT90", "IDPH", "HDRS", "RES_DEEP"),
+    "RMED": ("RMED", "ILM", "RILM", "LLM", "RT30", "AT30", "AHT30", "IMPH", "HMRS", "RES_MED"),
+    "RS": ("RSHA", "SFLU", "SFL", "SFLA", "LLS", "RT10", "AT10", "AHT10", "RES_SHAL"),
+    "RXO": ("RXO", "RXOZ", "MSFL", "MLL", "RMIC", "RXO8"),
+    "CALI": ("CALI", "CAL", "CALX", "HCAL", "C1", "CAL1", "CAL2", "CALS"),
+    "SP": ("SP", "SPBR", "SSP"),
+    "BS": ("BS", "BIT", "BITSIZE"),
+    "DRHO": ("DRHO", "HDRA", "ZCOR", "DCOR"),
+}
+
+#: Canonical names of resistivity-like curves (log-normally distributed: take log10 first).
+RESISTIVITY_LIKE: frozenset[str] = frozenset({"RT", "RMED", "RS", "RXO"})
+
+#: Column names recognised as measured depth in tables (first found wins).
+DEPTH_NAMES: tuple[str, ...] = ("DEPTH", "DEPT", "MD", "DEPTH_MD", "TDEP", "DEPTH_M", "DEPTH_FT")
+
+#: Column names recognised as a well identifier in tables.
+WELL_NAMES: tuple[str, ...] = ("WELL", "WELL_NAME", "WELLNAME", "UWI", "WELL_ID")
+
+
+#: Spellings of the same unit, mapped to one form (compared upper-case, spaces removed).
+UNIT_SYNONYMS: dict[str, str] = {
+    "GAPI": "API", "API": "API", "GAPI_UNITS": "API",
+    "OHMM": "OHM.M", "OHM.M": "OHM.M", "OHM-M": "OHM.M", "OHM_M": "OHM.M", "OHMS": "OHM.M",
+    "G/C3": "G/CM3", "G/CC": "G/CM3", "G/CM3": "G/CM3", "GM/CC": "G/CM3", "K/M3": "KG/M3",
+    "US/F": "US/FT", "US/FT": "US/FT", "USEC/FT": "US/FT", "US/M": "US/M",
+    "V/V": "V/V", "M3/M3": "V/V", "DEC": "V/V", "FRAC": "V/V", "PU": "%", "LPU": "%", "%": "%",
+    "B/E": "B/E", "BARN/E": "B/E", "IN": "IN", "INCH": "IN", "MV": "MV",
+    "M": "M", "F": "FT", "FT": "FT",
+}
+
+
+def normalise_unit(unit: str) -> str:
+    """One spelling per unit (``"gAPI"`` -> ``"API"``, ``"g/cc"`` -> ``"G/CM3"``), for comparisons."""
+    key = str(unit or "").strip().upper().replace(" ", "")
+    return UNIT_SYNONYMS.get(key, key)
+
+
+def _norm(mnemonic: str) -> str:
+    """Upper-case a mnemonic and drop lasio's duplicate suffix (``SFLU:2`` -> ``SFLU``)."""
+    return re.sub(r":\d+$", "", str(mnemonic).strip().upper())
+
+
+def merge_aliases(aliases: Mapping[str, str | Sequence[str]] | None = None) -> dict[str, tuple[str, ...]]:
+    """Return the default table with ``aliases`` merged over it.
+
+    Parameters
+    ----------
+    aliases : dict or None
+        ``{canonical: [mnemonic, ...]}`` replaces a canonical's list (a new canonical name is
+        added); ``{mnemonic: canonical}`` puts one mnemonic first in that canonical's list (and
+        removes it from any other list).
+
+    Returns
+    -------
+    dict
+        Canonical name -> tuple of upper-case mnemonics in priority order.
+    """
+    table = {k: tuple(v) for k, v in DEFAULT_ALIASES.items()}
+    for key, value in (aliases or {}).items():
+        key = _norm(key)
+        if isinstance(value, str):
+            canonical = _norm(value)
+            for k in table:
+                table[k] = tuple(m for m in table[k] if m != key)
+            table[canonical] = (key, *(m for m in table.get(canonical, ()) if m != key))
+        else:
+            mnemonics = tuple(_norm(m) for m in value)
+            for k in table:
+                if k != key:
+                    table[k] = tuple(m for m in table[k] if m not in mnemonics)
+            table[key] = mnemonics
+    return table
+
+
+def _lookup(table: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, int]]:
+    out: dict[str, tuple[str, int]] = {}
+    for canonical, mnemonics in table.items():
+        out.setdefault(canonical, (canonical, -1))
+        for rank, m in enumerate(mnemonics):
+            out.setdefault(m, (canonical, rank))
+    return out
+
+
+def canonical_name(mnemonic: str, aliases: Mapping[str, str | Sequence[str]] | None = None) -> str:
+    """Canonical curve name of a raw mnemonic (``"DTC"`` -> ``"DT"``, ``"ild"`` -> ``"RT"``).
+
+    Parameters
+    ----------
+    mnemonic : str
+        Raw curve mnemonic, any case; a lasio duplicate suffix (``":2"``) is ignored.
+    aliases : dict or None
+        User table merged over :data:`DEFAULT_ALIASES` (see :func:`merge_aliases`).
+
+    Returns
+    -------
+    str
+        The canonical name, or the upper-case mnemonic itself when it is not in the table.
+    """
+    name = _norm(mnemonic)
+    return _lookup(merge_aliases(aliases)).get(name, (name, 0))[0]
+
+
+def alias_priority(mnemonic: str, table: Mapping[str, Sequence[str]]) -> tuple[str, int]:
+    """``(canonical, rank)`` of ``mnemonic`` in a merged ``table``; rank 0 is the first choice.
+
+    The canonical name itself ranks before its listed aliases unless it is listed.
+    """
+    name = _norm(mnemonic)
+    return _lookup(table).get(name, (name, 0))
+
+
+def is_resistivity(name: str, aliases: Mapping[str, str | Sequence[str]] | None = None) -> bool:
+    """True when ``name`` (raw or canonical) is a resistivity-like curve (RT, RMED, RS, RXO)."""
+    return canonical_name(name, aliases) in RESISTIVITY_LIKE
+
+
+__all__ = [
+    "DEFAULT_ALIASES",
+    "RESISTIVITY_LIKE",
+    "DEPTH_NAMES",
+    "WELL_NAMES",
+    "merge_aliases",
+    "canonical_name",
+    "alias_priority",
+    "is_resistivity",
+    "normalise_unit",
+    "UNIT_SYNONYMS",
+]

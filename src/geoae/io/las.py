@@ -1,0 +1,595 @@
+"""LAS well-log files: :func:`read_las` (through lasio) and :func:`write_las`.
+
+Reading accepts LAS 1.2 and 2.0 (wrapped or not, space- or comma-delimited) and the log data of
+LAS 3.0 files where lasio reads it. Writing always produces an unwrapped, space-delimited LAS 2.0
+file; every header section of the source (LAS 3.0 parameter/definition sections included) is
+written back as a header section, so a read -> write -> read round trip keeps the headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+import os
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._atomic import atomic_path
+from ..errors import DataError
+from .aliases import DEPTH_NAMES, WELL_NAMES
+
+#: Values treated as missing in every LAS file besides the file's own NULL (common vendor markers).
+COMMON_NULLS: tuple[float, ...] = (-999.25, -999.0, -9999.0, -9999.25, -99999.0, -999.2500)
+
+#: Encodings tried in order when decoding a LAS file (latin-1 never fails).
+ENCODINGS: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")
+
+_STANDARD = ("Version", "Well", "Curves", "Parameter", "Other")
+_RESET_ON_WRITE = ("VERS", "WRAP", "DLM")
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    for enc in ENCODINGS:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return text.lstrip("\ufeff"), enc
+    raise DataError(f"{path}: cannot decode the file as {', '.join(ENCODINGS)}")  # pragma: no cover
+
+
+_DATA_TITLE = re.compile(r"^\s*~A", re.IGNORECASE)
+
+
+def _fix_comma_data(text: str) -> str:
+    """Turn a comma-delimited ~A section into a space-delimited one (lasio misreads some).
+
+    The Wellington KGS 1-32 files say ``VERS 2.0`` with no ``DLM`` line (or ``DLM COMMA`` in LAS
+    3.0), yet their data lines are comma-separated; lasio then fails or reads one value per row.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, ln in enumerate(lines) if _DATA_TITLE.match(ln)), None)
+    if start is None:
+        return text
+    first = next((ln for ln in lines[start + 1 :] if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if "," not in first:
+        return text
+    out = []
+    in_data = False
+    for i, ln in enumerate(lines):
+        stripped = ln.lstrip()
+        if stripped.startswith("~"):
+            in_data = i == start
+        elif in_data and not stripped.startswith("#"):
+            ln = ln.replace(",", " ")
+        elif re.match(r"^\s*DLM\s*\.", ln, re.IGNORECASE):
+            ln = re.sub(r"COMMA", "SPACE", ln, flags=re.IGNORECASE)
+        out.append(ln)
+    return "".join(out)
+
+
+@contextlib.contextmanager
+def _quiet_lasio() -> Iterator[list[str]]:
+    """Collect lasio's log records and Python warnings instead of printing them."""
+    records: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:  # pragma: no cover - trivial
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("lasio")
+    handler = _Collect(level=logging.WARNING)
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield records
+        records.extend(str(w.message) for w in caught)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+def _open_lasfile(path: str | os.PathLike) -> tuple[Any, str, list[str]]:
+    """Read ``path`` with lasio; return ``(LASFile, encoding, lasio messages)``.
+
+    Raises DataError (never a lasio/OS/Unicode error) naming the file.
+    """
+    import lasio
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found; check the path")
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file; give the path of a .las file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file ({exc}); check its permissions") from exc
+    text, encoding = _decode(raw, path)
+    if not any(ln.lstrip().startswith("~") for ln in text.splitlines()):
+        raise DataError(
+            f"{path}: not a LAS file (no '~' section such as ~Version, ~Well, ~Curve, ~ASCII found); "
+            "give a LAS 1.2/2.0/3.0 well-log file"
+        )
+    if not any(_DATA_TITLE.match(ln) for ln in text.splitlines()) and not re.search(
+        r"^\s*~\w*_?Data", text, re.IGNORECASE | re.MULTILINE
+    ):
+        raise DataError(
+            f"{path}: LAS file has no data section (~ASCII/~A); the file is incomplete or truncated"
+        )
+    text = _fix_comma_data(text)
+    try:
+        with _quiet_lasio() as messages:
+            las = lasio.read(io.StringIO(text), ignore_header_errors=False)
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()
+        detail = msg[-1] if msg else type(exc).__name__
+        line = re.search(r"line (\d+)", str(exc))
+        where = f" (near line {line.group(1)})" if line else ""
+        hint = (
+            "the data section has a different number of values than curves: the file may be "
+            "truncated or wrapped incorrectly"
+            if "reshape" in str(exc).lower()
+            else "check that it is a valid LAS file"
+        )
+        raise DataError(f"{path}: lasio cannot read this LAS file{where}: {detail}; {hint}") from exc
+    return las, encoding, messages
+
+
+def _item_dict(item: Any) -> dict[str, Any]:
+    value = item.value
+    if isinstance(value, np.generic):
+        value = value.item()
+    return {
+        "mnemonic": item.original_mnemonic,
+        "key": item.mnemonic,
+        "unit": item.unit or "",
+        "value": value,
+        "descr": item.descr or "",
+    }
+
+
+def _header_from_lasfile(las: Any) -> dict[str, Any]:
+    """Plain (JSON-like) copy of every header section of a lasio LASFile, in file order."""
+    sections: dict[str, Any] = {}
+    for name, section in las.sections.items():
+        if isinstance(section, str):
+            sections[name] = section
+        else:
+            sections[name] = [_item_dict(it) for it in section]
+    return sections
+
+
+def _to_number(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _las_header_value(sections: Mapping[str, Any], section: str, mnemonic: str) -> Any:
+    for it in sections.get(section, []) if not isinstance(sections.get(section), str) else []:
+        if it["mnemonic"].upper() == mnemonic:
+            return it["value"]
+    return None
+
+
+def read_las(
+    path: str | os.PathLike, null_values: tuple[float, ...] | None = COMMON_NULLS
+) -> pd.DataFrame:
+    """Read a LAS well-log file into a DataFrame indexed by depth.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A LAS 1.2 / 2.0 file (wrapped or not, space- or comma-delimited) or a LAS 3.0 file whose
+        log data lasio can read. Text is decoded as UTF-8, falling back to cp1252 then latin-1.
+    null_values : tuple of float or None
+        Values turned into NaN besides the file's own ``NULL`` (default :data:`COMMON_NULLS`:
+        -999.25, -999, -9999, -9999.25, -99999). ``None`` or ``()`` keeps only the file's NULL.
+
+    Returns
+    -------
+    DataFrame, shape (n_depths, n_curves)
+        One column per curve (the index curve excluded), in the file's units; missing values are
+        NaN. The index is the depth (or time) curve: its name is the file's index mnemonic
+        (``DEPT`` usually) and its unit is in ``df.attrs["index_unit"]``. Rows whose index is
+        missing are dropped. Duplicate mnemonics get lasio's ``:1``, ``:2`` suffixes.
+        ``df.attrs`` holds ``source``, ``encoding``, ``version``, ``well_name``, ``uwi``,
+        ``well`` (``{mnemonic: value}`` of ~Well: COMP, FLD, LOC, ...), ``units`` and
+        ``descriptions`` (``{curve: str}``), ``null_value``, ``n_nulls`` (``{curve: count}``
+        set to NaN), ``messages`` (lasio's warnings) and ``las_header`` (every original
+        section, used by :func:`write_las` to write the headers back).
+
+    Raises
+    ------
+    DataError
+        Missing file, not a LAS file, no data section, truncated data, no curves or no rows;
+        the message names the file.
+    """
+    path = Path(path)
+    las, encoding, messages = _open_lasfile(path)
+    try:
+        df = las.df()
+    except Exception as exc:
+        raise DataError(f"{path}: lasio read the header but not the data ({exc}); check the ~A section") from exc
+    if len(las.curves) == 0:
+        raise DataError(f"{path}: LAS file declares no curves (empty ~Curve section); nothing to read")
+    if df.shape[1] == 0:
+        raise DataError(
+            f"{path}: LAS file has only the index curve {las.curves[0].mnemonic!r} and no log curve; "
+            "nothing to read"
+        )
+    if df.shape[0] == 0:
+        raise DataError(
+            f"{path}: LAS file has no data rows (empty or unreadable ~A section; lasio says: "
+            f"{'; '.join(messages[:2]) or 'nothing'}); check that the file is complete"
+        )
+    header = _header_from_lasfile(las)
+    null = _to_number(_las_header_value(header, "Well", "NULL"))
+    extra = tuple(null_values or ())
+    n_nulls: dict[str, int] = {}
+    for col in df.columns:
+        s = df[col]
+        if not pd.api.types.is_numeric_dtype(s):
+            converted = pd.to_numeric(s, errors="coerce")
+            if converted.notna().sum() == s.notna().sum():
+                s = converted
+            else:
+                continue
+        values = s.to_numpy(dtype=np.float64, copy=True)
+        bad = ~np.isfinite(values) & ~np.isnan(values)
+        for v in (*extra, *((null,) if null is not None else ())):
+            bad |= values == v
+        n_nulls[col] = int(bad.sum())
+        values[bad] = np.nan
+        df[col] = values
+    index = pd.to_numeric(pd.Series(df.index), errors="coerce").to_numpy(dtype=np.float64)
+    bad_index = ~np.isfinite(index)
+    for v in (*extra, *((null,) if null is not None else ())):
+        bad_index |= index == v
+    if bad_index.any():
+        warnings.warn(
+            f"{path}: dropped {int(bad_index.sum())} row(s) whose depth is missing or null",
+            stacklevel=2,
+        )
+        df = df.loc[~bad_index]
+        index = index[~bad_index]
+    index_curve = las.curves[0]
+    df.index = pd.Index(index, name=index_curve.mnemonic)
+    curves = header.get("Curves", [])
+    well = {it["mnemonic"]: it["value"] for it in header.get("Well", []) if isinstance(it, dict)}
+    df.attrs = {
+        "source": str(path),
+        "encoding": encoding,
+        "version": str(_las_header_value(header, "Version", "VERS")),
+        "well_name": str(well.get("WELL", "") or "").strip(),
+        "uwi": str(well.get("UWI", "") or "").strip(),
+        "well": well,
+        "index_name": index_curve.mnemonic,
+        "index_unit": index_curve.unit or "",
+        "units": {c["key"]: c["unit"] for c in curves[1:]},
+        "descriptions": {c["key"]: c["descr"] for c in curves[1:]},
+        "null_value": null,
+        "n_nulls": n_nulls,
+        "messages": list(messages),
+        "las_header": header,
+    }
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+
+
+def _fmt_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    return str(value)
+
+
+def _format_items(items: list[dict[str, Any]]) -> list[str]:
+    rows = [(str(it["mnemonic"]), str(it.get("unit") or ""), _fmt_value(it.get("value")), str(it.get("descr") or ""))
+            for it in items]
+    if not rows:
+        return []
+    wm = max(len(r[0]) for r in rows)
+    wu = max(len(r[1]) for r in rows)
+    wv = max(len(r[2]) for r in rows)
+    out = []
+    for m, u, v, d in rows:
+        # a space in the unit would end it early: LAS units have none
+        u = u.replace(" ", "_")
+        out.append(f" {m:<{wm}}.{u:<{wu}} {v:>{wv}} : {d}".rstrip())
+    return out
+
+
+def _depth_step(index: np.ndarray) -> float:
+    if len(index) < 2:
+        return 0.0
+    d = np.diff(index)
+    if np.allclose(d, d[0], rtol=1e-6, atol=1e-9):
+        return float(d[0])
+    return 0.0
+
+
+def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Return (frame indexed by depth, well name from a WELL column if any)."""
+    well_name = None
+    wcol = next((c for c in df.columns if str(c).upper() in WELL_NAMES and not is_num(df[c])), None)
+    if wcol is not None:
+        names = df[wcol].dropna().unique()
+        if len(names) > 1:
+            raise DataError(
+                f"write_las: the frame holds {len(names)} wells in column {wcol!r}; "
+                "write one well per file (df[df.WELL == name])"
+            )
+        well_name = str(names[0]) if len(names) else None
+        df = df.drop(columns=[wcol])
+    if isinstance(df.index, pd.RangeIndex):
+        dcol = next((c for c in df.columns if str(c).upper() in DEPTH_NAMES), None)
+        if dcol is None:
+            raise DataError(
+                "write_las: the frame has no depth index and no depth column "
+                f"(one of {DEPTH_NAMES}); set the depth as the index"
+            )
+        df = df.set_index(dcol)
+    return df, well_name
+
+
+def is_num(s: pd.Series) -> bool:
+    """True when a Series holds numbers (bool excluded)."""
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def write_las(
+    df: pd.DataFrame,
+    path: str | os.PathLike,
+    template: str | os.PathLike | None = None,
+    units: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
+    *,
+    fmt: str = "%.15g",
+) -> Path:
+    """Write curves to a LAS 2.0 file, keeping the headers of a source file.
+
+    Parameters
+    ----------
+    df : DataFrame, shape (n_depths, n_curves)
+        Curves indexed by depth (as returned by :func:`read_las`), or with a depth column
+        (``DEPTH``/``DEPT``/``MD``) and a default index; a single-well ``WELL`` column becomes the
+        WELL header when there is no template. NaN is written as the header's NULL (-999.25 by
+        default). Values in the curves' own units.
+    path : str or path-like
+        Output file; written atomically (a temporary file renamed into place).
+    template : str or path-like, optional
+        The source LAS file: every header section (~Version, ~Well, ~Parameter, ~Other and any
+        LAS 3.0 section) and every curve is kept in order; curves of ``df`` with a template name
+        replace the template data, template curves missing from ``df`` keep their data (aligned on
+        depth, NaN where ``df`` has depths the template lacks); new curves (e.g. ``PE_IMPUTED``,
+        ``ANOMALY_SCORE``) are appended. Without a template, the header kept in
+        ``df.attrs["las_header"]`` by :func:`read_las` is used when present.
+    units, descriptions : dict, optional
+        ``{curve: unit}`` and ``{curve: description}`` for new curves (they also override the
+        template's); otherwise taken from ``df.attrs["units"]`` / ``["descriptions"]``.
+    fmt : str
+        printf format of the numbers (default ``"%.15g"``: numbers read from a text file with up to 15 significant digits are written back exactly).
+
+    Returns
+    -------
+    Path
+        The written file. The output is always unwrapped, space-delimited LAS 2.0 (``VERS``,
+        ``WRAP`` and ``DLM`` are reset accordingly); STRT/STOP/STEP are kept when the depths
+        equal the template's and recomputed otherwise (STEP 0 for irregular sampling).
+
+    Raises
+    ------
+    DataError
+        ``path`` is the template (inputs are never overwritten), an unreadable template, a frame
+        without depth or with several wells.
+    """
+    path = Path(path)
+    units = dict(units or {})
+    descriptions = dict(descriptions or {})
+    if template is not None:
+        tpath = Path(template)
+        if path.resolve() == tpath.resolve() or (
+            path.exists() and tpath.exists() and os.path.samefile(path, tpath)
+        ):
+            raise DataError(
+                f"{path}: refusing to overwrite the template/input file; write to another path"
+            )
+    frame, well_from_column = _prepare_frame(df)
+    index = pd.to_numeric(pd.Series(frame.index), errors="coerce").to_numpy(dtype=np.float64)
+    if len(index) == 0:
+        raise DataError(f"{path}: nothing to write (the frame has no rows)")
+    if not np.isfinite(index).all():
+        raise DataError(f"{path}: the depth index has missing values; drop those rows first")
+
+    template_data: pd.DataFrame | None = None
+    if template is not None:
+        template_data = read_las(template)
+        header = template_data.attrs["las_header"]
+    else:
+        header = df.attrs.get("las_header")
+    attrs_units = dict(df.attrs.get("units", {}))
+    attrs_descr = dict(df.attrs.get("descriptions", {}))
+
+    if header:
+        sections = {k: (v if isinstance(v, str) else [dict(it) for it in v]) for k, v in header.items()}
+    else:
+        index_name = str(frame.index.name or df.attrs.get("index_name") or "DEPT")
+        sections = {
+            "Version": [],
+            "Well": [
+                {"mnemonic": m, "key": m, "unit": df.attrs.get("index_unit", ""), "value": None, "descr": d}
+                for m, d in (("STRT", "START DEPTH"), ("STOP", "STOP DEPTH"), ("STEP", "STEP"))
+            ]
+            + [
+                {"mnemonic": "NULL", "key": "NULL", "unit": "", "value": -999.25, "descr": "NULL VALUE"},
+                {"mnemonic": "WELL", "key": "WELL", "unit": "", "value": well_from_column
+                 or df.attrs.get("well_name", ""), "descr": "WELL"},
+            ],
+            "Curves": [
+                {"mnemonic": index_name, "key": index_name, "unit": df.attrs.get("index_unit", ""),
+                 "value": "", "descr": "DEPTH"}
+            ],
+            "Parameter": [],
+            "Other": "",
+        }
+    # ~Version: always LAS 2.0, unwrapped, space-delimited
+    version_items = [it for it in sections.get("Version", []) if it["mnemonic"].upper() not in _RESET_ON_WRITE]
+    sections["Version"] = [
+        {"mnemonic": "VERS", "key": "VERS", "unit": "", "value": "2.0", "descr": "CWLS LOG ASCII STANDARD - VERSION 2.0"},
+        {"mnemonic": "WRAP", "key": "WRAP", "unit": "", "value": "NO", "descr": "ONE LINE PER DEPTH STEP"},
+        *version_items,
+    ]
+    null = _to_number(_las_header_value(sections, "Well", "NULL"))
+    if null is None:
+        null = -999.25
+        sections.setdefault("Well", []).append(
+            {"mnemonic": "NULL", "key": "NULL", "unit": "", "value": null, "descr": "NULL VALUE"}
+        )
+
+    # the columns to write, in order: template curves (index first), then new ones
+    curve_items = list(sections.get("Curves", []))
+    if not curve_items:
+        raise DataError(f"{path}: the header has no ~Curve section; cannot write")
+    index_item = curve_items[0]
+    body = curve_items[1:]
+    known = {it["key"] for it in body}
+    columns: dict[str, np.ndarray | pd.Series] = {}
+    out_items = [index_item]
+    for it in body:
+        key = it["key"]
+        if key in frame.columns:
+            columns[key] = frame[key]
+        elif template_data is not None and key in template_data.columns:
+            src = template_data[key]
+            if len(src.index) == len(index) and np.array_equal(src.index.to_numpy(dtype=np.float64), index):
+                columns[key] = pd.Series(src.to_numpy(), index=frame.index)
+            else:
+                src = src[~src.index.duplicated(keep="first")]
+                columns[key] = pd.Series(src.reindex(index).to_numpy(), index=frame.index)
+        else:
+            continue  # a curve of the stored header that the frame dropped
+        out_items.append(it)
+    for col in frame.columns:
+        if col in known:
+            continue
+        name = str(col)
+        out_items.append(
+            {"mnemonic": name, "key": name, "unit": "", "value": "", "descr": ""}
+        )
+        columns[name] = frame[col]
+    for it in out_items:
+        k = it["key"]
+        if k in units or (k not in known and k in attrs_units):
+            it["unit"] = units.get(k, attrs_units.get(k, ""))
+        if k in descriptions or (k not in known and k in attrs_descr):
+            it["descr"] = descriptions.get(k, attrs_descr.get(k, ""))
+    sections["Curves"] = out_items
+
+    # STRT / STOP / STEP: keep the template's when the depths are the template's
+    same_depths = template_data is not None and len(template_data.index) == len(index) and np.array_equal(
+        template_data.index.to_numpy(dtype=np.float64), index
+    )
+    if header is df.attrs.get("las_header") and header and "las_header" in df.attrs:
+        same_depths = same_depths or (
+            len(index) > 0
+            and _to_number(_las_header_value(sections, "Well", "STRT")) == index[0]
+            and _to_number(_las_header_value(sections, "Well", "STOP")) == index[-1]
+        )
+    if not same_depths:
+        new = {"STRT": float(index[0]), "STOP": float(index[-1]), "STEP": _depth_step(index)}
+        well_items = sections.setdefault("Well", [])
+        for m, v in new.items():
+            for it in well_items:
+                if it["mnemonic"].upper() == m:
+                    it["value"] = v
+                    break
+            else:
+                well_items.insert(0, {"mnemonic": m, "key": m, "unit": index_item.get("unit", ""),
+                                      "value": v, "descr": m})
+
+    data = pd.DataFrame({"__index__": index})
+    for k, s in columns.items():
+        arr = s.to_numpy() if isinstance(s, pd.Series) else np.asarray(s)
+        if is_num(pd.Series(arr)) or arr.dtype == bool:
+            data[k] = arr.astype(np.float64)
+        else:
+            data[k] = pd.Series(arr).astype(object).map(
+                lambda v: null if v is None or (isinstance(v, float) and math.isnan(v)) else
+                (f'"{v}"' if " " in str(v) else str(v))
+            )
+    lines: list[str] = []
+    order = ["Version", "Well", "Curves", "Parameter"] + [
+        k for k in sections if k not in _STANDARD
+    ]
+    for name in order:
+        if name == "Parameter":
+            title = "~Parameter Information"
+        elif name == "Curves":
+            title = "~Curve Information"
+        elif name == "Version":
+            title = "~Version Information"
+        elif name == "Well":
+            title = "~Well Information"
+        else:
+            title = f"~{name}"
+        sec = sections.get(name, [])
+        if isinstance(sec, str):
+            lines.append(title)
+            lines.extend(sec.splitlines())
+            continue
+        lines.append(title)
+        lines.extend(_format_items(sec))
+    other = sections.get("Other", "")
+    if other:
+        lines.append("~Other")
+        lines.extend(other if isinstance(other, list) else str(other).splitlines())
+    lines.append("~ASCII")
+    text = "\n".join(lines) + "\n"
+    if all(is_num(data[c]) for c in data.columns):
+        body_text = data.to_csv(
+            sep=" ", header=False, index=False, float_format=fmt, na_rep=_fmt_value(null),
+            lineterminator="\n",
+        )
+    else:
+        def cell(v: Any) -> str:
+            if isinstance(v, (float, np.floating)):
+                return _fmt_value(null) if math.isnan(v) else fmt % v
+            return str(v)
+
+        body_text = "".join(" ".join(cell(v) for v in row) + "\n" for row in data.itertuples(index=False))
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.write(body_text)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write the LAS file ({exc}); check the folder exists and is writable") from exc
+    return path
+
+
+__all__ = ["read_las", "write_las", "COMMON_NULLS", "ENCODINGS"]

@@ -1,0 +1,429 @@
+"""SEG-Y seismic files through segyio: :func:`read_segy`, :func:`iter_segy`, :func:`write_segy`.
+
+Traces are float32 arrays of shape ``(n_traces, n_samples)`` in file order. Before segyio
+opens a file, its binary header is checked against the file size, so that a small or truncated
+file whose headers claim a huge survey gives a clear :class:`~geoae.errors.DataError` instead of
+a crash or a huge allocation. :func:`write_segy` copies the template file byte for byte and
+rewrites only the trace samples, so the textual, binary and every trace header are kept.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._atomic import atomic_path
+from ..errors import DataError
+
+#: Bytes per sample of each SEG-Y sample-format code that segyio reads.
+SAMPLE_FORMATS: dict[int, tuple[int, str]] = {
+    1: (4, "4-byte IBM float"),
+    2: (4, "4-byte signed integer"),
+    3: (2, "2-byte signed integer"),
+    5: (4, "4-byte IEEE float"),
+    6: (8, "8-byte IEEE float"),
+    8: (1, "1-byte signed integer"),
+    9: (8, "8-byte signed integer"),
+    10: (4, "4-byte unsigned integer"),
+    11: (2, "2-byte unsigned integer"),
+    12: (8, "8-byte unsigned integer"),
+    16: (1, "1-byte unsigned integer"),
+}
+
+#: Trace-header fields returned in ``SegyData.headers``: column name -> byte position (1-based).
+HEADER_FIELDS: dict[str, int] = {
+    "trace_sequence": 1,
+    "field_record": 9,
+    "trace_number": 13,
+    "cdp": 21,
+    "offset": 37,
+    "scalar_coord": 71,
+    "source_x": 73,
+    "source_y": 77,
+    "receiver_x": 81,
+    "receiver_y": 85,
+    "n_samples": 115,
+    "sample_interval_us": 117,
+    "cdp_x": 181,
+    "cdp_y": 185,
+    "inline": 189,
+    "crossline": 193,
+}
+
+_TEXT = 3200
+_BIN = 400
+_TRACE_HEADER = 240
+
+
+@dataclass
+class SegyData:
+    """A SEG-Y file in memory.
+
+    Attributes
+    ----------
+    traces : ndarray of float32, shape (n_traces, n_samples)
+        The samples, in file (trace-index) order.
+    dt : float
+        Sample interval in **milliseconds** (time data; metres/feet for depth data).
+    samples : ndarray of float64, shape (n_samples,)
+        Time (ms) or depth of each sample, from the delay recording time and ``dt``.
+    headers : DataFrame, shape (n_traces, len(HEADER_FIELDS))
+        Useful trace-header fields (see :data:`HEADER_FIELDS`): inline, crossline, offset, cdp,
+        cdp_x/cdp_y, source/receiver x/y (raw integers; apply ``scalar_coord``), one row per trace.
+    text_header : str
+        The 3200-byte textual header, decoded, as 40 lines of 80 characters.
+    binary_header : dict
+        The 400-byte binary header as ``{field name: int}`` (segyio's names).
+    inlines, crosslines, offsets : ndarray of int or None
+        Survey line numbers when structured, else None (offsets is ``[0]`` for unstructured).
+    is_structured : bool
+        True when segyio found an inline/crossline geometry (bytes 189/193).
+    shape : tuple of int or None
+        ``(n_inlines, n_crosslines)`` of a structured survey, else None.
+    sorting : str or None
+        ``"inline"`` (crosslines vary fastest) or ``"crossline"`` for structured files.
+    sample_format : int
+        The binary header's sample-format code (1 IBM float, 5 IEEE float, ...).
+    path : Path
+        The file read.
+    """
+
+    traces: np.ndarray
+    dt: float
+    samples: np.ndarray
+    headers: pd.DataFrame
+    text_header: str
+    binary_header: dict[str, int]
+    inlines: np.ndarray | None
+    crosslines: np.ndarray | None
+    offsets: np.ndarray | None
+    is_structured: bool
+    shape: tuple[int, int] | None
+    sorting: str | None
+    sample_format: int
+    path: Path = field(default_factory=Path)
+
+    @property
+    def n_traces(self) -> int:
+        """Number of traces."""
+        return int(self.traces.shape[0])
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples per trace."""
+        return int(self.traces.shape[1])
+
+    def cube(self) -> np.ndarray:
+        """Traces as a cube, shape ``(n_inlines, n_crosslines, n_samples)`` (post-stack only).
+
+        Raises
+        ------
+        DataError
+            The file is unstructured or pre-stack (several offsets).
+        """
+        if not self.is_structured or self.shape is None:
+            raise DataError(f"{self.path}: unstructured SEG-Y has no inline/crossline cube; use .traces")
+        if self.offsets is not None and len(self.offsets) > 1:
+            raise DataError(f"{self.path}: pre-stack file ({len(self.offsets)} offsets) is not a cube")
+        n_il, n_xl = self.shape
+        if self.sorting == "crossline":
+            return self.traces.reshape(n_xl, n_il, -1).transpose(1, 0, 2)
+        return self.traces.reshape(n_il, n_xl, -1)
+
+
+@dataclass
+class SegyChunk:
+    """One chunk of :func:`iter_segy`.
+
+    Attributes
+    ----------
+    traces : ndarray of float32, shape (stop - start, n_samples)
+    start, stop : int
+        Trace index range ``[start, stop)`` of this chunk in the file.
+    headers : DataFrame, shape (stop - start, len(HEADER_FIELDS))
+        The trace-header fields of these traces (index = trace number).
+    """
+
+    traces: np.ndarray
+    start: int
+    stop: int
+    headers: pd.DataFrame
+
+
+@dataclass
+class _Layout:
+    endian: str
+    sample_format: int
+    n_samples: int
+    n_traces: int
+    ext_headers: int
+    size: int
+
+
+def _layout(path: Path) -> _Layout:
+    """Check the headers of ``path`` against its size before segyio reads it."""
+    if not path.exists():
+        raise DataError(f"{path}: file not found; check the path")
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file; give the path of a SEG-Y file")
+    size = path.stat().st_size
+    if size < _TEXT + _BIN:
+        raise DataError(
+            f"{path}: {size} bytes is shorter than the 3600-byte SEG-Y textual + binary headers; "
+            "not a SEG-Y file or truncated"
+        )
+    with open(path, "rb") as fh:
+        fh.seek(_TEXT)
+        binary = fh.read(_BIN)
+        first_trace_header = fh.read(_TRACE_HEADER)
+    endian = None
+    fmt = 0
+    for end, code in ((">", "big"), ("<", "little")):
+        fmt = struct.unpack(f"{end}h", binary[24:26])[0]
+        if fmt in SAMPLE_FORMATS:
+            endian = code
+            prefix = end
+            break
+    if endian is None:
+        raw_fmt = struct.unpack(">h", binary[24:26])[0]
+        raise DataError(
+            f"{path}: unsupported SEG-Y sample format code {raw_fmt} in the binary header (bytes "
+            f"3225-3226); supported: {sorted(SAMPLE_FORMATS)} (1 IBM float, 5 IEEE float, ...)"
+        )
+    ns = struct.unpack(f"{prefix}H", binary[20:22])[0]
+    ext = max(struct.unpack(f"{prefix}h", binary[304:306])[0], 0)
+    start = _TEXT + _BIN + 3200 * ext
+    if ns == 0 and len(first_trace_header) == _TRACE_HEADER:
+        ns = struct.unpack(f"{prefix}H", first_trace_header[114:116])[0]
+    if size <= start:
+        raise DataError(
+            f"{path}: SEG-Y file has headers but no traces ({size} bytes); nothing to read"
+        )
+    if ns == 0:
+        raise DataError(f"{path}: the binary and first trace headers give 0 samples per trace; cannot read")
+    bps = SAMPLE_FORMATS[fmt][0]
+    trace_bytes = _TRACE_HEADER + ns * bps
+    body = size - start
+    n_traces, rest = divmod(body, trace_bytes)
+    if n_traces == 0:
+        raise DataError(
+            f"{path}: the headers claim {ns} samples per trace ({trace_bytes} bytes per trace) but only "
+            f"{body} bytes of trace data follow the headers; the file is truncated or its headers are wrong"
+        )
+    if rest:
+        raise DataError(
+            f"{path}: trace data ({body} bytes) is not a whole number of {trace_bytes}-byte traces "
+            f"({ns} samples of {bps} bytes + 240): trace {n_traces} (0-based) is incomplete; "
+            "the file is truncated or has traces of varying length"
+        )
+    if n_traces * ns * min(bps, 4) > size * 4:  # pragma: no cover - implied by the checks above
+        raise DataError(f"{path}: headers claim more samples than the file can hold")
+    return _Layout(endian, fmt, ns, n_traces, ext, size)
+
+
+def _open(path: Path, layout: _Layout, mode: str = "r", structured: bool = True) -> Any:
+    import segyio
+
+    if structured:
+        try:
+            return segyio.open(str(path), mode, endian=layout.endian)
+        except Exception:  # no inline/crossline sorting: fall back to unstructured
+            pass
+    return segyio.open(str(path), mode, endian=layout.endian, ignore_geometry=True)
+
+
+def _headers(f: Any, start: int, stop: int) -> pd.DataFrame:
+    data = {name: np.asarray(f.attributes(byte)[start:stop]) for name, byte in HEADER_FIELDS.items()}
+    return pd.DataFrame(data, index=pd.RangeIndex(start, stop, name="trace"))
+
+
+def read_segy(path: str | os.PathLike) -> SegyData:
+    """Read a whole SEG-Y file (structured 2-D/3-D or unstructured).
+
+    Parameters
+    ----------
+    path : str or path-like
+        SEG-Y rev 0/1/2 file, big- or little-endian, any sample format segyio reads. Files
+        without an inline/crossline geometry (shot records, single lines) are opened with
+        ``ignore_geometry=True``.
+
+    Returns
+    -------
+    SegyData
+        ``traces`` float32 ``(n_traces, n_samples)``, ``dt`` in milliseconds, ``samples``,
+        trace ``headers``, textual and binary headers, geometry.
+
+    Raises
+    ------
+    DataError
+        Missing file, not SEG-Y, unsupported sample format, truncated file, no traces, or headers
+        claiming more data than the file holds; the message names the file.
+    """
+    import segyio
+
+    path = Path(path)
+    layout = _layout(path)
+    try:
+        with _open(path, layout) as f:
+            n, ns = f.tracecount, len(f.samples)
+            if n != layout.n_traces or ns != layout.n_samples:
+                raise DataError(
+                    f"{path}: segyio sees {n} traces x {ns} samples but the file size implies "
+                    f"{layout.n_traces} x {layout.n_samples}; the headers are inconsistent"
+                )
+            traces = np.asarray(f.trace.raw[:], dtype=np.float32).reshape(n, ns)
+            structured = not f.unstructured
+            sorting = None
+            if structured:
+                sorting = "inline" if f.sorting == segyio.TraceSortingFormat.INLINE_SORTING else "crossline"
+            text = segyio.tools.wrap(bytes(f.text[0]).decode("latin-1"))
+            return SegyData(
+                traces=traces,
+                dt=float(segyio.tools.dt(f, fallback_dt=4000.0)) / 1000.0,
+                samples=np.asarray(f.samples, dtype=np.float64),
+                headers=_headers(f, 0, n),
+                text_header=text,
+                binary_header={str(k): int(v) for k, v in f.bin.items()},
+                inlines=np.asarray(f.ilines) if structured else None,
+                crosslines=np.asarray(f.xlines) if structured else None,
+                offsets=np.asarray(f.offsets) if structured else None,
+                is_structured=structured,
+                shape=(len(f.ilines), len(f.xlines)) if structured else None,
+                sorting=sorting,
+                sample_format=layout.sample_format,
+                path=path,
+            )
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{path}: segyio cannot read this SEG-Y file ({type(exc).__name__}: {exc})") from exc
+
+
+def iter_segy(path: str | os.PathLike, chunk_traces: int = 1024) -> Iterator[SegyChunk]:
+    """Yield a SEG-Y file in chunks of traces, never loading the whole file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        SEG-Y file (checked as in :func:`read_segy`).
+    chunk_traces : int
+        Traces per chunk (the last chunk may be shorter). Memory held is about
+        ``chunk_traces * n_samples * 4`` bytes.
+
+    Yields
+    ------
+    SegyChunk
+        ``traces`` float32 ``(stop - start, n_samples)``, ``start``/``stop`` trace indices,
+        ``headers`` of those traces.
+
+    Raises
+    ------
+    DataError
+        As :func:`read_segy`, or ``chunk_traces < 1``.
+    """
+    path = Path(path)
+    if int(chunk_traces) < 1:
+        raise DataError(f"{path}: chunk_traces must be >= 1, got {chunk_traces}")
+    chunk_traces = int(chunk_traces)
+    layout = _layout(path)  # checked now, not at the first next()
+    return _iter_chunks(path, layout, chunk_traces)
+
+
+def _iter_chunks(path: Path, layout: _Layout, chunk_traces: int) -> Iterator[SegyChunk]:
+    try:
+        f = _open(path, layout, structured=False)
+    except Exception as exc:
+        raise DataError(f"{path}: segyio cannot open this SEG-Y file ({type(exc).__name__}: {exc})") from exc
+    with f:
+        n = f.tracecount
+        for a in range(0, n, chunk_traces):
+            b = min(a + chunk_traces, n)
+            try:
+                block = np.asarray(f.trace.raw[a:b], dtype=np.float32).reshape(b - a, -1)
+                headers = _headers(f, a, b)
+            except Exception as exc:
+                raise DataError(
+                    f"{path}: cannot read traces {a}-{b - 1} ({type(exc).__name__}: {exc}); "
+                    "the file may be truncated"
+                ) from exc
+            yield SegyChunk(traces=block, start=a, stop=b, headers=headers)
+
+
+def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.PathLike) -> Path:
+    """Write new samples into a copy of a template SEG-Y file, keeping every header byte.
+
+    The template file is copied to a temporary file beside ``path``, the samples are written
+    through segyio (in the template's sample format, e.g. IBM float), and the file is renamed
+    into place: the textual header, binary header and each 240-byte trace header stay
+    byte-identical to the template.
+
+    Parameters
+    ----------
+    traces : array-like, shape (n_traces, n_samples) or (n_inlines, n_crosslines, n_samples)
+        New samples, same amplitude units as the template; a cube is accepted for a structured
+        post-stack template (in the order of :meth:`SegyData.cube`). Must be finite.
+    path : str or path-like
+        Output file (must not be the template).
+    template : str or path-like
+        The SEG-Y file whose headers are copied.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    DataError
+        ``path`` is the template, the shape does not match the template's, non-finite samples,
+        or an unreadable template.
+    """
+    path = Path(path)
+    template = Path(template)
+    if path.resolve() == template.resolve() or (
+        path.exists() and template.exists() and os.path.samefile(path, template)
+    ):
+        raise DataError(f"{path}: refusing to overwrite the template/input SEG-Y file; write to another path")
+    layout = _layout(template)
+    arr = np.asarray(traces, dtype=np.float32)
+    expected = (layout.n_traces, layout.n_samples)
+    if arr.ndim == 3:
+        info = read_segy(template) if arr.shape[-1] == layout.n_samples else None
+        if info is None or info.shape is None or arr.shape != (*info.shape, layout.n_samples):
+            raise DataError(
+                f"{path}: cube of shape {arr.shape} does not match the template {template.name} "
+                f"({'unstructured' if info is None or info.shape is None else (*info.shape, layout.n_samples)})"
+            )
+        if info.sorting == "crossline":
+            arr = arr.transpose(1, 0, 2)
+        arr = arr.reshape(expected)
+    if arr.shape != expected:
+        raise DataError(
+            f"{path}: traces have shape {arr.shape} but the template {template} holds "
+            f"{expected[0]} traces x {expected[1]} samples; pass an array of shape {expected}"
+        )
+    if not np.isfinite(arr).all():
+        bad = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
+        raise DataError(f"{path}: traces contain NaN/inf (first at trace {bad}); fill them before writing")
+    try:
+        with atomic_path(path) as tmp:
+            shutil.copyfile(template, tmp)
+            with _open(tmp, layout, mode="r+", structured=False) as f:
+                for i in range(expected[0]):
+                    f.trace[i] = arr[i]
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{path}: cannot write the SEG-Y file ({type(exc).__name__}: {exc})") from exc
+    return path
+
+
+__all__ = ["SegyData", "SegyChunk", "read_segy", "iter_segy", "write_segy", "HEADER_FIELDS", "SAMPLE_FORMATS"]

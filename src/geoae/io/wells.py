@@ -1,0 +1,241 @@
+"""Many wells in one tidy table: :func:`read_wells`."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .aliases import DEPTH_NAMES, WELL_NAMES, alias_priority, merge_aliases, normalise_unit
+from .las import read_las
+from .tables import read_table
+
+LAS_SUFFIXES = (".las",)
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
+
+
+def _collect(paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    if isinstance(paths_or_folder, (str, os.PathLike)):
+        p = Path(paths_or_folder)
+        if p.is_dir():
+            files = sorted(
+                f for f in p.iterdir()
+                if f.is_file() and f.suffix.lower() in (*LAS_SUFFIXES, *TABLE_SUFFIXES)
+            )
+            if not files:
+                raise DataError(f"{p}: no .las, .csv or .parquet file in this folder")
+            return files
+        return [p]
+    files = [Path(p) for p in paths_or_folder]
+    if not files:
+        raise DataError("read_wells: no file given; pass a folder or a list of LAS/CSV paths")
+    return files
+
+
+def harmonise_columns(
+    columns: Sequence[str], table: Mapping[str, Sequence[str]], source: str = ""
+) -> dict[str, str]:
+    """Map raw curve names of one file to canonical names, one raw curve per canonical name.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Raw curve names of one file.
+    table : dict
+        Merged alias table (:func:`geoae.io.aliases.merge_aliases`).
+    source : str
+        File name used in the warning.
+
+    Returns
+    -------
+    dict
+        ``{raw: new name}``: the highest-priority raw curve of each canonical name gets the
+        canonical name; the others keep their raw (upper-case) names, with a warning.
+    """
+    best: dict[str, tuple[int, int, str]] = {}
+    for pos, col in enumerate(columns):
+        canonical, rank = alias_priority(str(col), table)
+        cur = best.get(canonical)
+        if cur is None or (rank, pos) < cur[:2]:
+            best[canonical] = (rank, pos, str(col))
+    mapping: dict[str, str] = {}
+    for col in columns:
+        canonical, _ = alias_priority(str(col), table)
+        if best[canonical][2] == str(col):
+            mapping[str(col)] = canonical
+        else:
+            mapping[str(col)] = str(col).upper()
+            warnings.warn(
+                f"{source}: curves {best[canonical][2]!r} and {col!r} both map to {canonical!r}; "
+                f"keeping {best[canonical][2]!r} as {canonical!r} and {col!r} under its own name",
+                stacklevel=3,
+            )
+    # a raw name kept must not clash with a canonical name given to another curve
+    taken = {best[c][2]: c for c in best}
+    used = set(taken.values())
+    for k, v in mapping.items():
+        if k not in taken:
+            new, n = v, 2
+            while new in used:
+                new, n = f"{v}_{n}", n + 1
+            mapping[k] = new
+            used.add(new)
+    return mapping
+
+
+def _clean_depth(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    depth = df["DEPTH"].to_numpy(dtype=np.float64)
+    keep = np.isfinite(depth)
+    if not keep.all():
+        warnings.warn(f"{source}: dropped {int((~keep).sum())} row(s) without a depth", stacklevel=3)
+        df = df.loc[keep]
+        depth = depth[keep]
+    if len(depth) > 1 and not (np.diff(depth) > 0).all():
+        if not (np.diff(depth) >= 0).all():
+            warnings.warn(f"{source}: depth is not increasing; rows sorted by depth", stacklevel=3)
+            df = df.sort_values("DEPTH", kind="stable")
+        dup = df["DEPTH"].duplicated(keep="first")
+        if dup.any():
+            warnings.warn(
+                f"{source}: {int(dup.sum())} duplicate depth(s) dropped (the first row of each kept)",
+                stacklevel=3,
+            )
+            df = df.loc[~dup.to_numpy()]
+    return df.reset_index(drop=True)
+
+
+def read_wells(
+    paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike],
+    aliases: Mapping[str, str | Sequence[str]] | None = None,
+    *,
+    well_column: str | None = None,
+) -> pd.DataFrame:
+    """Read many LAS/CSV/Parquet well files into one tidy DataFrame with harmonised curve names.
+
+    Parameters
+    ----------
+    paths_or_folder : path, or iterable of paths
+        A folder (every ``.las``, ``.csv``, ``.tsv``, ``.txt``, ``.parquet`` in it, sorted by
+        name), one file, or a list of files. A table may hold several wells (a well column); a
+        LAS file is one well.
+    aliases : dict, optional
+        Alias overrides merged over :data:`geoae.io.aliases.DEFAULT_ALIASES`
+        (``{canonical: [mnemonics]}`` or ``{mnemonic: canonical}``).
+    well_column : str, optional
+        Well-name column of tables (default: the first of ``WELL``, ``WELL_NAME``, ``UWI``... found,
+        else the file name).
+
+    Returns
+    -------
+    DataFrame, shape (n_rows, 2 + n_curves)
+        Columns ``WELL`` (str: the LAS ``WELL`` header, else the file stem), ``DEPTH`` (float, the
+        file's depth unit) and one column per canonical curve (``GR``, ``RHOB``, ``NPHI``, ``DT``,
+        ``DTS``, ``PE``, ``RT``, ...; unknown curves keep their upper-case names), NaN where a well
+        lacks a curve. Rows sorted by depth within each well, duplicate depths dropped (first kept),
+        each with a warning naming the file. ``df.attrs`` holds ``units`` (``{curve: unit}``, first
+        file that gives one), ``unit_conflicts`` (``{curve: {well: unit}}`` where wells disagree),
+        ``depth_units`` and ``sources`` (``{well: path}``) and ``renamed``
+        (``{well: {raw: canonical}}``).
+
+    Raises
+    ------
+    DataError
+        No file, or any file that cannot be read (the message names it).
+    """
+    table = merge_aliases(aliases)
+    frames: list[pd.DataFrame] = []
+    units: dict[str, str] = {}
+    unit_seen: dict[str, dict[str, str]] = {}
+    depth_units: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    renamed: dict[str, dict[str, str]] = {}
+    order: list[str] = []
+    for path in _collect(paths_or_folder):
+        source = str(path)
+        if path.suffix.lower() in LAS_SUFFIXES or path.suffix.lower() not in TABLE_SUFFIXES:
+            las = read_las(path)
+            well = las.attrs.get("well_name") or path.stem
+            if well in sources:
+                warnings.warn(
+                    f"{source}: well {well!r} was already read from {sources[well]}; "
+                    f"naming this one {well + ' (' + path.name + ')'!r}",
+                    stacklevel=2,
+                )
+                well = f"{well} ({path.name})"
+            file_units = dict(las.attrs.get("units", {}))
+            depth_unit = las.attrs.get("index_unit", "")
+            raw = las.reset_index(drop=True)
+            raw.insert(0, "DEPTH", las.index.to_numpy(dtype=np.float64))
+            raw.insert(0, "WELL", well)
+        else:
+            raw = read_table(path)
+            wcol = well_column or next((c for c in raw.columns if c.upper() in WELL_NAMES), None)
+            if wcol is not None:
+                match = [c for c in raw.columns if c.upper() == wcol.upper()]
+                if not match:
+                    raise DataError(f"{path}: well column {wcol!r} not found; columns are {list(raw.columns)[:20]}")
+                raw = raw.rename(columns={match[0]: "WELL"})
+                raw["WELL"] = raw["WELL"].astype(str)
+            else:
+                raw.insert(0, "WELL", path.stem)
+            dcol = next((c for c in raw.columns if c.upper() in DEPTH_NAMES), None)
+            if dcol is None:
+                raise DataError(
+                    f"{path}: no depth column (one of {', '.join(DEPTH_NAMES)}); rename the depth column"
+                )
+            raw = raw.rename(columns={dcol: "DEPTH"})
+            raw["DEPTH"] = pd.to_numeric(raw["DEPTH"], errors="coerce")
+            file_units, depth_unit = {}, ""
+        curves = [c for c in raw.columns if c not in ("WELL", "DEPTH")]
+        mapping = harmonise_columns(curves, table, source)
+        for old, new in list(mapping.items()):
+            if new in ("WELL", "DEPTH"):
+                mapping[old] = f"{new}_CURVE"
+        raw = raw.rename(columns=mapping)
+        for col in raw.columns:
+            if col not in ("WELL", "DEPTH") and not pd.api.types.is_numeric_dtype(raw[col]):
+                raw[col] = pd.to_numeric(raw[col], errors="coerce")
+        for well, part in raw.groupby("WELL", sort=False):
+            part = _clean_depth(part, f"{source} (well {well})")
+            frames.append(part)
+            sources[str(well)] = source
+            depth_units[str(well)] = depth_unit
+            renamed[str(well)] = {k: v for k, v in mapping.items() if k.upper() != v}
+            for old, new in mapping.items():
+                unit = file_units.get(old)
+                if unit:
+                    units.setdefault(new, unit)
+                    unit_seen.setdefault(new, {})[str(well)] = unit
+        for c in raw.columns:
+            if c not in order and c not in ("WELL", "DEPTH"):
+                order.append(c)
+    canon_first = [c for c in table if c in order] + [c for c in order if c not in table]
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    out = out[["WELL", "DEPTH", *canon_first]]
+    conflicts = {
+        c: wells for c, wells in unit_seen.items()
+        if len({normalise_unit(u) for u in wells.values()}) > 1
+    }
+    if conflicts:
+        warnings.warn(
+            "curve units differ between wells: "
+            + "; ".join(f"{c}: {sorted(set(w.values()))}" for c, w in list(conflicts.items())[:8])
+            + " (see df.attrs['unit_conflicts']); convert before mixing wells",
+            stacklevel=2,
+        )
+    out.attrs = {
+        "units": units,
+        "unit_conflicts": conflicts,
+        "depth_units": depth_units,
+        "sources": sources,
+        "renamed": renamed,
+    }
+    return out
+
+
+__all__ = ["read_wells", "harmonise_columns"]
