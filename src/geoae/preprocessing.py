@@ -1,4 +1,4 @@
-"""Preprocessing: scalers fitted inside the estimators, missing-value masks, per-well splits.
+"""Preprocessing: scalers, missing-value masks, per-well splits, log10 curves, physical ranges, windows.
 
 Scalers reduce to an affine map ``z = (x - offset) / scale`` per feature (per channel for
 convolutional inputs), fitted by scikit-learn's scalers, which ignore NaN. Storing only
@@ -7,7 +7,11 @@ convolutional inputs), fitted by scikit-learn's scalers, which ignore NaN. Stori
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping, Sequence
+
 import numpy as np
+import pandas as pd
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from .errors import ConfigError, DataError
@@ -90,3 +94,369 @@ def check_not_all_missing(X: np.ndarray, names: list[str]) -> None:
             f"feature(s) {bad} have no observed value (all NaN/inf); drop them before fitting "
             "or provide data where they were logged"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# DataFrame helpers for well logs: log10 of resistivities, physical ranges, per-well split
+# --------------------------------------------------------------------------------------------
+# Curve names are matched through the one alias table, geoae.io.aliases (a plain module with no
+# I/O dependency; imported lazily so that importing this module stays light).
+
+
+def _resistivity_columns(df: pd.DataFrame, aliases: Mapping | None) -> list[str]:
+    from .io.aliases import is_resistivity
+
+    return [c for c in df.columns if is_resistivity(str(c), aliases) and pd.api.types.is_numeric_dtype(df[c])]
+
+
+def log10_curves(
+    df: pd.DataFrame, curves: Sequence[str] | None = None, aliases: Mapping | None = None
+) -> pd.DataFrame:
+    """Take log10 of resistivity-like curves (log-normally distributed), in a copy.
+
+    Parameters
+    ----------
+    df : DataFrame, shape (n_samples, n_curves)
+        Well logs; resistivities in ohm.m (any positive unit).
+    curves : sequence of str, optional
+        Columns to transform. Default: every numeric column whose canonical name
+        (:func:`geoae.io.canonical_name`) is resistivity-like (RT, RMED, RS, RXO: ILD, RDEP, LLD,
+        RMED, RSHA, MSFL, ...).
+    aliases : dict, optional
+        Alias overrides (see :func:`geoae.io.aliases.merge_aliases`).
+
+    Returns
+    -------
+    DataFrame, shape (n_samples, n_curves)
+        A copy with ``log10`` of those columns (units: log10(ohm.m)); non-positive values become
+        NaN with a warning naming the curve and the count. ``attrs["log10_curves"]`` lists the
+        transformed columns (used by :func:`inverse_log10_curves`).
+
+    Raises
+    ------
+    DataError
+        A named curve is missing or not numeric.
+    """
+    out = df.copy()
+    names = _resistivity_columns(df, aliases) if curves is None else list(curves)
+    for c in names:
+        if c not in out.columns:
+            raise DataError(f"log10_curves: curve {c!r} not in the frame (columns: {list(out.columns)[:20]})")
+        if not pd.api.types.is_numeric_dtype(out[c]):
+            raise DataError(f"log10_curves: curve {c!r} is not numeric (dtype {out[c].dtype})")
+        values = out[c].to_numpy(dtype=np.float64, copy=True)
+        bad = values <= 0
+        if bad.any():
+            warnings.warn(
+                f"log10_curves: {int(bad.sum())} non-positive value(s) of {c!r} set to NaN before log10",
+                stacklevel=2,
+            )
+            values[bad] = np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[c] = np.log10(values)
+    done = list(df.attrs.get("log10_curves", []))
+    out.attrs["log10_curves"] = done + [c for c in names if c not in done]
+    return out
+
+
+def inverse_log10_curves(df: pd.DataFrame, curves: Sequence[str] | None = None) -> pd.DataFrame:
+    """Undo :func:`log10_curves`: ``10 ** x`` on the given columns, in a copy.
+
+    Parameters
+    ----------
+    df : DataFrame, shape (n_samples, n_curves)
+        Frame with log10 curves.
+    curves : sequence of str, optional
+        Columns to transform back; default ``df.attrs["log10_curves"]``.
+
+    Returns
+    -------
+    DataFrame, shape (n_samples, n_curves)
+        Copy with the curves back in linear units; ``attrs["log10_curves"]`` updated.
+
+    Raises
+    ------
+    DataError
+        No curve given and none recorded in ``attrs``, or a named curve is missing.
+    """
+    names = list(df.attrs.get("log10_curves", [])) if curves is None else list(curves)
+    if curves is None and not names:
+        raise DataError(
+            "inverse_log10_curves: the frame records no log10 curves (attrs['log10_curves']); "
+            "pass curves=[...]"
+        )
+    out = df.copy()
+    for c in names:
+        if c not in out.columns:
+            raise DataError(f"inverse_log10_curves: curve {c!r} not in the frame")
+        out[c] = np.power(10.0, out[c].to_numpy(dtype=np.float64))
+    out.attrs["log10_curves"] = [c for c in df.attrs.get("log10_curves", []) if c not in names]
+    return out
+
+
+#: Plausible physical range of each canonical curve: ``(low, high, unit)``.
+PHYSICAL_RANGES: dict[str, tuple[float, float, str]] = {
+    "GR": (0.0, 1000.0, "API"),
+    "RHOB": (1.0, 3.2, "G/CM3"),
+    "NPHI": (-0.15, 1.0, "V/V"),
+    "DT": (40.0, 240.0, "US/FT"),
+    "DTS": (60.0, 700.0, "US/FT"),
+    "PE": (0.0, 10.0, "B/E"),
+    "CALI": (2.0, 30.0, "IN"),
+    "BS": (2.0, 30.0, "IN"),
+    "RT": (0.01, 100000.0, "OHM.M"),
+    "RMED": (0.01, 100000.0, "OHM.M"),
+    "RS": (0.01, 100000.0, "OHM.M"),
+    "RXO": (0.01, 100000.0, "OHM.M"),
+    "DRHO": (-1.0, 1.0, "G/CM3"),
+}
+
+# (range unit, data unit) -> factor: data = factor * range value
+_UNIT_FACTORS: dict[tuple[str, str], float] = {
+    ("V/V", "%"): 100.0,
+    ("G/CM3", "KG/M3"): 1000.0,
+    ("US/FT", "US/M"): 1.0 / 0.3048,
+    ("IN", "MM"): 25.4,
+    ("IN", "CM"): 2.54,
+}
+
+
+def clip_to_physical_range(
+    df: pd.DataFrame,
+    ranges: Mapping[str, tuple[float, float] | tuple[float, float, str]] | None = None,
+    mode: str = "nan",
+    units: Mapping[str, str] | None = None,
+    aliases: Mapping | None = None,
+    return_counts: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, int]]:
+    """Set values outside each curve's physical range to NaN (or clip them), in a copy.
+
+    Parameters
+    ----------
+    df : DataFrame, shape (n_samples, n_curves)
+        Well logs; columns matched to :data:`PHYSICAL_RANGES` by canonical name (``DTC`` -> DT).
+    ranges : dict, optional
+        ``{canonical: (low, high)}`` or ``(low, high, unit)`` merged over :data:`PHYSICAL_RANGES`.
+    mode : {"nan", "clip"}
+        ``"nan"`` replaces out-of-range values by NaN; ``"clip"`` moves them to the bound.
+    units : dict, optional
+        ``{column: unit}`` of the data (default ``df.attrs["units"]``). A range is converted
+        when the data unit differs (NPHI in %, RHOB in kg/m3, DT in us/m, CALI in mm); a curve
+        whose unit cannot be converted is skipped with a warning.
+    aliases : dict, optional
+        Alias overrides (see :func:`geoae.io.aliases.merge_aliases`).
+    return_counts : bool
+        Also return the counts.
+
+    Returns
+    -------
+    DataFrame, shape (n_samples, n_curves)
+        Copy with the out-of-range values handled; ``attrs["out_of_range"]`` is
+        ``{column: count}`` for every checked column.
+    counts : dict, optional
+        The same counts, when ``return_counts=True``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``mode``.
+    """
+    from .io.aliases import canonical_name, normalise_unit
+
+    if mode not in ("nan", "clip"):
+        raise ConfigError(f"mode={mode!r} is not known; use 'nan' or 'clip'")
+    table: dict[str, tuple[float, float, str | None]] = {k: v for k, v in PHYSICAL_RANGES.items()}
+    for k, v in (ranges or {}).items():
+        table[canonical_name(k, aliases)] = (float(v[0]), float(v[1]), v[2] if len(v) > 2 else None)
+    units = dict(df.attrs.get("units", {}) if units is None else units)
+    out = df.copy()
+    counts: dict[str, int] = {}
+    for col in df.columns:
+        key = canonical_name(str(col), aliases)
+        if key not in table or not pd.api.types.is_numeric_dtype(df[col]):
+            continue
+        lo, hi, range_unit = table[key]
+        data_unit = units.get(col)
+        if range_unit and data_unit:
+            ru, du = normalise_unit(range_unit), normalise_unit(data_unit)
+            if ru != du:
+                factor = _UNIT_FACTORS.get((ru, du))
+                if factor is None:
+                    warnings.warn(
+                        f"clip_to_physical_range: {col!r} is in {data_unit!r}, the range of {key} is in "
+                        f"{range_unit!r}; curve skipped (pass ranges={{{key!r}: (low, high)}})",
+                        stacklevel=2,
+                    )
+                    continue
+                lo, hi = lo * factor, hi * factor
+        values = out[col].to_numpy(dtype=np.float64, copy=True)
+        with np.errstate(invalid="ignore"):
+            bad = (values < lo) | (values > hi)
+        counts[str(col)] = int(bad.sum())
+        if mode == "nan":
+            values[bad] = np.nan
+        else:
+            values = np.clip(values, lo, hi)
+        out[col] = values
+    out.attrs["out_of_range"] = counts
+    return (out, counts) if return_counts else out
+
+
+def train_validation_split_wells(
+    df: pd.DataFrame,
+    validation_fraction: float = 0.2,
+    random_state: int | None = None,
+    well_column: str = "WELL",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a tidy multi-well frame into training and validation frames by whole wells.
+
+    Depth samples are autocorrelated: a random row split leaks. Whole wells are drawn (see
+    :func:`split_by_well`) until the validation frame holds about ``validation_fraction`` of the
+    rows; at least one well stays in training.
+
+    Parameters
+    ----------
+    df : DataFrame, shape (n_rows, n_columns)
+        Frame with a well column (as from :func:`geoae.io.read_wells`).
+    validation_fraction : float
+        Target share of rows in validation, in [0, 1).
+    random_state : int, optional
+        Seed of the draw.
+    well_column : str
+        Name of the well column.
+
+    Returns
+    -------
+    train, validation : DataFrame
+        Row subsets of ``df`` (original index kept) with no well in common.
+
+    Raises
+    ------
+    DataError
+        No well column.
+    ConfigError
+        ``validation_fraction`` outside [0, 1).
+    """
+    if well_column not in df.columns:
+        raise DataError(
+            f"train_validation_split_wells: no {well_column!r} column; columns are {list(df.columns)[:20]}"
+        )
+    if not 0 <= validation_fraction < 1:
+        raise ConfigError(f"validation_fraction={validation_fraction} must be in [0, 1)")
+    train_idx, val_idx = split_by_well(
+        df[well_column].astype(str).to_numpy(), validation_fraction, random_state
+    )
+    return df.iloc[train_idx], df.iloc[val_idx]
+
+
+# --------------------------------------------------------------------------------------------
+# windows of depth/time series and their inverse (overlap-add)
+# --------------------------------------------------------------------------------------------
+
+
+def window_starts(length: int, window: int, stride: int) -> np.ndarray:
+    """Start index of each window: ``0, stride, 2*stride, ...`` plus ``length - window`` for the tail.
+
+    Parameters
+    ----------
+    length, window, stride : int
+        Series length, window length and step, in samples; ``1 <= stride <= window <= length``.
+
+    Returns
+    -------
+    ndarray of int, shape (n_windows,)
+
+    Raises
+    ------
+    ConfigError
+        ``window`` or ``stride`` out of range.
+    DataError
+        Series shorter than ``window``.
+    """
+    window, stride, length = int(window), int(stride), int(length)
+    if window < 1 or stride < 1 or stride > window:
+        raise ConfigError(
+            f"window={window}, stride={stride}: need 1 <= stride <= window so that windows cover every sample"
+        )
+    if length < window:
+        raise DataError(f"series of length {length} is shorter than window={window}; use a smaller window")
+    starts = np.arange(0, length - window + 1, stride)
+    if starts[-1] != length - window:
+        starts = np.append(starts, length - window)
+    return starts
+
+
+def make_windows(x: np.ndarray, window: int, stride: int) -> np.ndarray:
+    """Cut a series into overlapping windows that cover it all (the last one aligned to the end).
+
+    Parameters
+    ----------
+    x : ndarray, shape (length,) or (channels, length)
+        Depth/time series (NaN allowed: it is carried into the windows).
+    window : int
+        Window length in samples.
+    stride : int
+        Step between window starts, ``1 <= stride <= window``.
+
+    Returns
+    -------
+    ndarray, shape (n_windows, channels, window)
+        ``channels = 1`` for a 1-D input. Starts are :func:`window_starts`; the tail window starts
+        at ``length - window`` when ``stride`` does not divide ``length - window``.
+    """
+    arr = np.asarray(x)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise DataError(f"make_windows: expected shape (length,) or (channels, length), got {arr.shape}")
+    starts = window_starts(arr.shape[1], window, stride)
+    view = np.lib.stride_tricks.sliding_window_view(arr, int(window), axis=1)  # (C, L-w+1, w)
+    return np.ascontiguousarray(view[:, starts, :].transpose(1, 0, 2))
+
+
+def overlap_add(windows: np.ndarray, length: int, stride: int) -> np.ndarray:
+    """Rebuild a series from :func:`make_windows` output by overlap-add averaging.
+
+    Each sample is the mean of the window values that cover it, so the inverse is exact for any
+    series when the windows are unchanged, and exact on a constant signal.
+
+    Parameters
+    ----------
+    windows : ndarray, shape (n_windows, channels, window) or (n_windows, window)
+        Windows in the order of :func:`window_starts` (``(n_windows, window)`` means one channel).
+    length : int
+        Length of the original series.
+    stride : int
+        The stride used to make the windows.
+
+    Returns
+    -------
+    ndarray of float64, shape (channels, length), or (length,) for 2-D ``windows``.
+
+    Raises
+    ------
+    DataError
+        The number of windows does not match ``length``, ``window`` and ``stride``.
+    """
+    w = np.asarray(windows, dtype=np.float64)
+    squeeze = w.ndim == 2
+    if squeeze:
+        w = w[:, None, :]
+    if w.ndim != 3:
+        raise DataError(
+            f"overlap_add: expected windows of shape (n, channels, window), got {np.shape(windows)}"
+        )
+    n, channels, window = w.shape
+    starts = window_starts(length, window, stride)
+    if len(starts) != n:
+        raise DataError(
+            f"overlap_add: {n} windows given but length={length}, window={window}, stride={stride} "
+            f"make {len(starts)}; pass the stride and length used in make_windows"
+        )
+    total = np.zeros((channels, int(length)))
+    count = np.zeros(int(length))
+    for k, s in enumerate(starts):
+        total[:, s : s + window] += w[k]
+        count[s : s + window] += 1.0
+    out = total / count
+    return out[0] if squeeze else out

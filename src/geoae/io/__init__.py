@@ -2,29 +2,45 @@
 
 Every reader raises :class:`geoae.errors.DataError` naming the file (never a raw lasio, segyio,
 pandas, OS or Unicode error), and every writer writes atomically.
+
+Names are imported lazily (PEP 562), so ``import geoae.io.aliases`` (used by
+:mod:`geoae.preprocessing`) does not import lasio or segyio.
 """
 
 from __future__ import annotations
 
-from .aliases import DEFAULT_ALIASES, RESISTIVITY_LIKE, canonical_name, is_resistivity, merge_aliases
-from .las import read_las, write_las
-from .segy import SegyChunk, SegyData, iter_segy, read_segy, write_segy
-from .tables import read_table
-from .wells import read_wells
+import importlib
+from typing import Any
 
-__all__ = [
-    "read_las",
-    "write_las",
-    "read_segy",
-    "iter_segy",
-    "write_segy",
-    "SegyData",
-    "SegyChunk",
-    "read_table",
-    "read_wells",
-    "canonical_name",
-    "is_resistivity",
-    "merge_aliases",
-    "DEFAULT_ALIASES",
-    "RESISTIVITY_LIKE",
-]
+_NAMES = {
+    "read_las": "las",
+    "write_las": "las",
+    "read_segy": "segy",
+    "iter_segy": "segy",
+    "write_segy": "segy",
+    "SegyData": "segy",
+    "SegyChunk": "segy",
+    "read_table": "tables",
+    "read_wells": "wells",
+    "canonical_name": "aliases",
+    "is_resistivity": "aliases",
+    "merge_aliases": "aliases",
+    "normalise_unit": "aliases",
+    "DEFAULT_ALIASES": "aliases",
+    "RESISTIVITY_LIKE": "aliases",
+}
+
+__all__ = list(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NAMES:
+        module = importlib.import_module(f"{__name__}.{_NAMES[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_NAMES))

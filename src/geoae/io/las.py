@@ -191,9 +191,7 @@ def _las_header_value(sections: Mapping[str, Any], section: str, mnemonic: str) 
     return None
 
 
-def read_las(
-    path: str | os.PathLike, null_values: tuple[float, ...] | None = COMMON_NULLS
-) -> pd.DataFrame:
+def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = COMMON_NULLS) -> pd.DataFrame:
     """Read a LAS well-log file into a DataFrame indexed by depth.
 
     Parameters
@@ -229,7 +227,9 @@ def read_las(
     try:
         df = las.df()
     except Exception as exc:
-        raise DataError(f"{path}: lasio read the header but not the data ({exc}); check the ~A section") from exc
+        raise DataError(
+            f"{path}: lasio read the header but not the data ({exc}); check the ~A section"
+        ) from exc
     if len(las.curves) == 0:
         raise DataError(f"{path}: LAS file declares no curves (empty ~Curve section); nothing to read")
     if df.shape[1] == 0:
@@ -309,8 +309,15 @@ def _fmt_value(value: Any) -> str:
 
 
 def _format_items(items: list[dict[str, Any]]) -> list[str]:
-    rows = [(str(it["mnemonic"]), str(it.get("unit") or ""), _fmt_value(it.get("value")), str(it.get("descr") or ""))
-            for it in items]
+    rows = [
+        (
+            str(it["mnemonic"]),
+            str(it.get("unit") or ""),
+            _fmt_value(it.get("value")),
+            str(it.get("descr") or ""),
+        )
+        for it in items
+    ]
     if not rows:
         return []
     wm = max(len(r[0]) for r in rows)
@@ -393,7 +400,8 @@ def write_las(
         ``{curve: unit}`` and ``{curve: description}`` for new curves (they also override the
         template's); otherwise taken from ``df.attrs["units"]`` / ``["descriptions"]``.
     fmt : str
-        printf format of the numbers (default ``"%.15g"``: numbers read from a text file with up to 15 significant digits are written back exactly).
+        printf format of the numbers (default ``"%.15g"``: numbers read from a text file with up
+        to 15 significant digits are written back exactly).
 
     Returns
     -------
@@ -416,9 +424,7 @@ def write_las(
         if path.resolve() == tpath.resolve() or (
             path.exists() and tpath.exists() and os.path.samefile(path, tpath)
         ):
-            raise DataError(
-                f"{path}: refusing to overwrite the template/input file; write to another path"
-            )
+            raise DataError(f"{path}: refusing to overwrite the template/input file; write to another path")
     frame, well_from_column = _prepare_frame(df)
     index = pd.to_numeric(pd.Series(frame.index), errors="coerce").to_numpy(dtype=np.float64)
     if len(index) == 0:
@@ -447,20 +453,38 @@ def write_las(
             ]
             + [
                 {"mnemonic": "NULL", "key": "NULL", "unit": "", "value": -999.25, "descr": "NULL VALUE"},
-                {"mnemonic": "WELL", "key": "WELL", "unit": "", "value": well_from_column
-                 or df.attrs.get("well_name", ""), "descr": "WELL"},
+                {
+                    "mnemonic": "WELL",
+                    "key": "WELL",
+                    "unit": "",
+                    "value": well_from_column or df.attrs.get("well_name", ""),
+                    "descr": "WELL",
+                },
             ],
             "Curves": [
-                {"mnemonic": index_name, "key": index_name, "unit": df.attrs.get("index_unit", ""),
-                 "value": "", "descr": "DEPTH"}
+                {
+                    "mnemonic": index_name,
+                    "key": index_name,
+                    "unit": df.attrs.get("index_unit", ""),
+                    "value": "",
+                    "descr": "DEPTH",
+                }
             ],
             "Parameter": [],
             "Other": "",
         }
     # ~Version: always LAS 2.0, unwrapped, space-delimited
-    version_items = [it for it in sections.get("Version", []) if it["mnemonic"].upper() not in _RESET_ON_WRITE]
+    version_items = [
+        it for it in sections.get("Version", []) if it["mnemonic"].upper() not in _RESET_ON_WRITE
+    ]
     sections["Version"] = [
-        {"mnemonic": "VERS", "key": "VERS", "unit": "", "value": "2.0", "descr": "CWLS LOG ASCII STANDARD - VERSION 2.0"},
+        {
+            "mnemonic": "VERS",
+            "key": "VERS",
+            "unit": "",
+            "value": "2.0",
+            "descr": "CWLS LOG ASCII STANDARD - VERSION 2.0",
+        },
         {"mnemonic": "WRAP", "key": "WRAP", "unit": "", "value": "NO", "descr": "ONE LINE PER DEPTH STEP"},
         *version_items,
     ]
@@ -498,9 +522,7 @@ def write_las(
         if col in known:
             continue
         name = str(col)
-        out_items.append(
-            {"mnemonic": name, "key": name, "unit": "", "value": "", "descr": ""}
-        )
+        out_items.append({"mnemonic": name, "key": name, "unit": "", "value": "", "descr": ""})
         columns[name] = frame[col]
     for it in out_items:
         k = it["key"]
@@ -511,8 +533,10 @@ def write_las(
     sections["Curves"] = out_items
 
     # STRT / STOP / STEP: keep the template's when the depths are the template's
-    same_depths = template_data is not None and len(template_data.index) == len(index) and np.array_equal(
-        template_data.index.to_numpy(dtype=np.float64), index
+    same_depths = (
+        template_data is not None
+        and len(template_data.index) == len(index)
+        and np.array_equal(template_data.index.to_numpy(dtype=np.float64), index)
     )
     if header is df.attrs.get("las_header") and header and "las_header" in df.attrs:
         same_depths = same_depths or (
@@ -529,8 +553,9 @@ def write_las(
                     it["value"] = v
                     break
             else:
-                well_items.insert(0, {"mnemonic": m, "key": m, "unit": index_item.get("unit", ""),
-                                      "value": v, "descr": m})
+                well_items.insert(
+                    0, {"mnemonic": m, "key": m, "unit": index_item.get("unit", ""), "value": v, "descr": m}
+                )
 
     data = pd.DataFrame({"__index__": index})
     for k, s in columns.items():
@@ -538,14 +563,19 @@ def write_las(
         if is_num(pd.Series(arr)) or arr.dtype == bool:
             data[k] = arr.astype(np.float64)
         else:
-            data[k] = pd.Series(arr).astype(object).map(
-                lambda v: null if v is None or (isinstance(v, float) and math.isnan(v)) else
-                (f'"{v}"' if " " in str(v) else str(v))
+            data[k] = (
+                pd.Series(arr)
+                .astype(object)
+                .map(
+                    lambda v: (
+                        null
+                        if v is None or (isinstance(v, float) and math.isnan(v))
+                        else (f'"{v}"' if " " in str(v) else str(v))
+                    )
+                )
             )
     lines: list[str] = []
-    order = ["Version", "Well", "Curves", "Parameter"] + [
-        k for k in sections if k not in _STANDARD
-    ]
+    order = ["Version", "Well", "Curves", "Parameter"] + [k for k in sections if k not in _STANDARD]
     for name in order:
         if name == "Parameter":
             title = "~Parameter Information"
@@ -572,10 +602,15 @@ def write_las(
     text = "\n".join(lines) + "\n"
     if all(is_num(data[c]) for c in data.columns):
         body_text = data.to_csv(
-            sep=" ", header=False, index=False, float_format=fmt, na_rep=_fmt_value(null),
+            sep=" ",
+            header=False,
+            index=False,
+            float_format=fmt,
+            na_rep=_fmt_value(null),
             lineterminator="\n",
         )
     else:
+
         def cell(v: Any) -> str:
             if isinstance(v, (float, np.floating)):
                 return _fmt_value(null) if math.isnan(v) else fmt % v
@@ -588,7 +623,9 @@ def write_las(
                 fh.write(text)
                 fh.write(body_text)
     except OSError as exc:
-        raise DataError(f"{path}: cannot write the LAS file ({exc}); check the folder exists and is writable") from exc
+        raise DataError(
+            f"{path}: cannot write the LAS file ({exc}); check the folder exists and is writable"
+        ) from exc
     return path
 
 

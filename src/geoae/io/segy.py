@@ -204,9 +204,7 @@ def _layout(path: Path) -> _Layout:
     if ns == 0 and len(first_trace_header) == _TRACE_HEADER:
         ns = struct.unpack(f"{prefix}H", first_trace_header[114:116])[0]
     if size <= start:
-        raise DataError(
-            f"{path}: SEG-Y file has headers but no traces ({size} bytes); nothing to read"
-        )
+        raise DataError(f"{path}: SEG-Y file has headers but no traces ({size} bytes); nothing to read")
     if ns == 0:
         raise DataError(f"{path}: the binary and first trace headers give 0 samples per trace; cannot read")
     bps = SAMPLE_FORMATS[fmt][0]
@@ -398,9 +396,9 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
     if arr.ndim == 3:
         info = read_segy(template) if arr.shape[-1] == layout.n_samples else None
         if info is None or info.shape is None or arr.shape != (*info.shape, layout.n_samples):
+            want = "unstructured" if info is None or info.shape is None else (*info.shape, layout.n_samples)
             raise DataError(
-                f"{path}: cube of shape {arr.shape} does not match the template {template.name} "
-                f"({'unstructured' if info is None or info.shape is None else (*info.shape, layout.n_samples)})"
+                f"{path}: cube of shape {arr.shape} does not match the template {template.name} ({want})"
             )
         if info.sorting == "crossline":
             arr = arr.transpose(1, 0, 2)

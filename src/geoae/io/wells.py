@@ -24,8 +24,7 @@ def _collect(paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike]) -
         p = Path(paths_or_folder)
         if p.is_dir():
             files = sorted(
-                f for f in p.iterdir()
-                if f.is_file() and f.suffix.lower() in (*LAS_SUFFIXES, *TABLE_SUFFIXES)
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in (*LAS_SUFFIXES, *TABLE_SUFFIXES)
             )
             if not files:
                 raise DataError(f"{p}: no .las, .csv or .parquet file in this folder")
@@ -178,7 +177,9 @@ def read_wells(
             if wcol is not None:
                 match = [c for c in raw.columns if c.upper() == wcol.upper()]
                 if not match:
-                    raise DataError(f"{path}: well column {wcol!r} not found; columns are {list(raw.columns)[:20]}")
+                    raise DataError(
+                        f"{path}: well column {wcol!r} not found; columns are {list(raw.columns)[:20]}"
+                    )
                 raw = raw.rename(columns={match[0]: "WELL"})
                 raw["WELL"] = raw["WELL"].astype(str)
             else:
@@ -218,8 +219,7 @@ def read_wells(
     out = pd.concat(frames, ignore_index=True, sort=False)
     out = out[["WELL", "DEPTH", *canon_first]]
     conflicts = {
-        c: wells for c, wells in unit_seen.items()
-        if len({normalise_unit(u) for u in wells.values()}) > 1
+        c: wells for c, wells in unit_seen.items() if len({normalise_unit(u) for u in wells.values()}) > 1
     }
     if conflicts:
         warnings.warn(
