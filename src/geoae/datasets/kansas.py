@@ -87,7 +87,8 @@ def load_kansas_facies(*, include_formation: bool = False) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per depth sample, shape (4149, 10) (or (4149, 11) with ``include_formation``),
-        sorted as in the source file (by well, then increasing depth), with a fresh
+        in the order of the source file (well by well, mostly by increasing depth; see Notes),
+        with a fresh
         ``RangeIndex``. Columns, in this order, with their units:
 
         ``WELL`` : str
@@ -130,6 +131,12 @@ def load_kansas_facies(*, include_formation: bool = False) -> pd.DataFrame:
     - Hall, B. (2016). Facies classification using machine learning. The Leading Edge 35(10),
       906-909.
     - The SEG 2016 machine-learning contest, https://github.com/seg/2016-ml-contest.
+
+    Quirks of the real data, kept as they are: depths are not strictly increasing everywhere.
+    Three depths appear twice (SHRIMPLIN 2944.0 ft; CROSS H CATTLE 2696.5 and 2721.5 ft, rows
+    that differ only in ``NM_M``), some wells have gaps larger than 0.5 ft, and ``"Recruit F9"``
+    is a set of cored intervals that are not in depth order. Sort or de-duplicate by
+    (``WELL``, ``DEPTH``) yourself if a method needs a strictly increasing depth.
 
     Typical uses: PE imputation (leave one well out, or train on the wells with PE and fill
     ALEXANDER D and KIMZEY A), dimensionality reduction against PCA, facies classification

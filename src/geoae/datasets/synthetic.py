@@ -67,7 +67,7 @@ _SWITCH = np.array(
 )
 # Bed-mean ranges per lithology: effective porosity (v/v) and shale volume (v/v).
 _PHI_RANGE = {_SAND: (0.08, 0.28), _SHALE: (0.0, 0.05), _LIME: (0.02, 0.18), _DOLO: (0.04, 0.20)}
-_VSH_RANGE = {_SAND: (0.02, 0.20), _SHALE: (0.70, 0.95), _LIME: (0.02, 0.15), _DOLO: (0.02, 0.15)}
+_VSH_RANGE = {_SAND: (0.02, 0.20), _SHALE: (0.70, 0.90), _LIME: (0.02, 0.15), _DOLO: (0.02, 0.15)}
 
 # Measurement-noise standard deviations at noise_level=1 (RT: relative, i.e. log-normal sigma).
 _NOISE_STD = {"GR": 2.5, "RHOB": 0.012, "NPHI": 0.008, "DT": 0.8, "PE": 0.08, "RT": 0.03, "CALI": 0.03}
@@ -220,7 +220,7 @@ def _one_well(rng, n: int, p_stay: float, smooth: float, rw: float, rsh: float, 
     phi = phi_bed[bed] + 0.015 * _smooth_field(rng, n, smooth)
     phi = np.where(shale, np.clip(phi, 0.0, 0.06), np.clip(phi, 0.01, 0.32))
     vsh = vsh_bed[bed] + 0.02 * _smooth_field(rng, n, smooth)
-    vsh = np.where(shale, np.clip(vsh, 0.6, 0.98), np.clip(vsh, 0.01, 0.25))
+    vsh = np.where(shale, np.clip(vsh, 0.6, 0.93), np.clip(vsh, 0.01, 0.25))
     sw = np.where(shale, 1.0, np.clip(sw_bed[bed] + 0.04 * _smooth_field(rng, n, smooth), 0.08, 1.0))
     rugosity = _smooth_field(rng, n, smooth)
 
