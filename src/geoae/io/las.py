@@ -9,6 +9,7 @@ written back as a header section, so a read -> write -> read round trip keeps th
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import math
@@ -191,6 +192,12 @@ def _las_header_value(sections: Mapping[str, Any], section: str, mnemonic: str) 
     return None
 
 
+def _signature(index: np.ndarray) -> str:
+    """Short fingerprint of a depth index (to know whether a frame still has a file's depths)."""
+    arr = np.ascontiguousarray(np.asarray(index, dtype=np.float64))
+    return f"{len(arr)}:{hashlib.sha1(arr.tobytes()).hexdigest()}"
+
+
 def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = COMMON_NULLS) -> pd.DataFrame:
     """Read a LAS well-log file into a DataFrame indexed by depth.
 
@@ -212,8 +219,8 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         missing are dropped. Duplicate mnemonics get lasio's ``:1``, ``:2`` suffixes.
         ``df.attrs`` holds ``source``, ``encoding``, ``version``, ``well_name``, ``uwi``,
         ``well`` (``{mnemonic: value}`` of ~Well: COMP, FLD, LOC, ...), ``units`` and
-        ``descriptions`` (``{curve: str}``), ``null_value``, ``n_nulls`` (``{curve: count}``
-        set to NaN), ``messages`` (lasio's warnings) and ``las_header`` (every original
+        ``descriptions`` (``{curve: str}``), ``null_value``, ``n_missing`` (``{curve: count}``
+        of NaN after null handling), ``messages`` (lasio's warnings) and ``las_header`` (every original
         section, used by :func:`write_las` to write the headers back).
 
     Raises
@@ -245,7 +252,6 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
     header = _header_from_lasfile(las)
     null = _to_number(_las_header_value(header, "Well", "NULL"))
     extra = tuple(null_values or ())
-    n_nulls: dict[str, int] = {}
     for col in df.columns:
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s):
@@ -258,7 +264,6 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         bad = ~np.isfinite(values) & ~np.isnan(values)
         for v in (*extra, *((null,) if null is not None else ())):
             bad |= values == v
-        n_nulls[col] = int(bad.sum())
         values[bad] = np.nan
         df[col] = values
     index = pd.to_numeric(pd.Series(df.index), errors="coerce").to_numpy(dtype=np.float64)
@@ -288,7 +293,8 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         "units": {c["key"]: c["unit"] for c in curves[1:]},
         "descriptions": {c["key"]: c["descr"] for c in curves[1:]},
         "null_value": null,
-        "n_nulls": n_nulls,
+        "n_missing": {str(c): int(df[c].isna().sum()) for c in df.columns},
+        "index_signature": _signature(index),
         "messages": list(messages),
         "las_header": header,
     }
@@ -327,7 +333,7 @@ def _format_items(items: list[dict[str, Any]]) -> list[str]:
     for m, u, v, d in rows:
         # a space in the unit would end it early: LAS units have none
         u = u.replace(" ", "_")
-        out.append(f" {m:<{wm}}.{u:<{wu}} {v:>{wv}} : {d}".rstrip())
+        out.append(f" {m:<{wm}} .{u:<{wu}} {v:>{wv}} : {d}".rstrip())
     return out
 
 
@@ -364,6 +370,28 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return df, well_name
 
 
+def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[str]:
+    """Numbers as text, right-aligned; NaN as the NULL value. ``fmt=None``: shortest exact repr."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "biuf":
+        num = arr.astype(np.float64)
+        text = num.astype(str) if fmt is None else np.char.mod(fmt, num)
+        text = np.where(np.isnan(num), null_text, text)
+    else:
+        text = np.array(
+            [
+                null_text
+                if v is None or (isinstance(v, float) and math.isnan(v))
+                else (f'"{v}"' if " " in str(v) else str(v))
+                for v in arr
+            ]
+            or [""],
+            dtype=str,
+        )[: len(arr)]
+    width = max((len(t) for t in text.tolist()), default=0)
+    return np.char.rjust(text.astype(str), width).tolist()
+
+
 def is_num(s: pd.Series) -> bool:
     """True when a Series holds numbers (bool excluded)."""
     return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
@@ -376,7 +404,7 @@ def write_las(
     units: Mapping[str, str] | None = None,
     descriptions: Mapping[str, str] | None = None,
     *,
-    fmt: str = "%.15g",
+    fmt: str | None = None,
 ) -> Path:
     """Write curves to a LAS 2.0 file, keeping the headers of a source file.
 
@@ -399,9 +427,9 @@ def write_las(
     units, descriptions : dict, optional
         ``{curve: unit}`` and ``{curve: description}`` for new curves (they also override the
         template's); otherwise taken from ``df.attrs["units"]`` / ``["descriptions"]``.
-    fmt : str
-        printf format of the numbers (default ``"%.15g"``: numbers read from a text file with up
-        to 15 significant digits are written back exactly).
+    fmt : str, optional
+        printf format of the numbers (e.g. ``"%.4f"``). Default: the shortest text that reads
+        back as the same float64, so a round trip is exact.
 
     Returns
     -------
@@ -433,9 +461,17 @@ def write_las(
         raise DataError(f"{path}: the depth index has missing values; drop those rows first")
 
     template_data: pd.DataFrame | None = None
+    source_signature = df.attrs.get("index_signature")
     if template is not None:
-        template_data = read_las(template)
-        header = template_data.attrs["las_header"]
+        own = bool(df.attrs.get("source")) and "las_header" in df.attrs
+        own = own and Path(df.attrs["source"]).resolve() == Path(template).resolve()
+        template_keys = [it["key"] for it in df.attrs["las_header"].get("Curves", [])[1:]] if own else []
+        if own and all(k in frame.columns for k in template_keys):
+            header = df.attrs["las_header"]  # read from the template, with all its curves: no re-read
+        else:
+            template_data = read_las(template)
+            header = template_data.attrs["las_header"]
+            source_signature = template_data.attrs["index_signature"]
     else:
         header = df.attrs.get("las_header")
     attrs_units = dict(df.attrs.get("units", {}))
@@ -533,17 +569,7 @@ def write_las(
     sections["Curves"] = out_items
 
     # STRT / STOP / STEP: keep the template's when the depths are the template's
-    same_depths = (
-        template_data is not None
-        and len(template_data.index) == len(index)
-        and np.array_equal(template_data.index.to_numpy(dtype=np.float64), index)
-    )
-    if header is df.attrs.get("las_header") and header and "las_header" in df.attrs:
-        same_depths = same_depths or (
-            len(index) > 0
-            and _to_number(_las_header_value(sections, "Well", "STRT")) == index[0]
-            and _to_number(_las_header_value(sections, "Well", "STOP")) == index[-1]
-        )
+    same_depths = bool(header) and source_signature == _signature(index)
     if not same_depths:
         new = {"STRT": float(index[0]), "STOP": float(index[-1]), "STEP": _depth_step(index)}
         well_items = sections.setdefault("Well", [])
@@ -557,23 +583,10 @@ def write_las(
                     0, {"mnemonic": m, "key": m, "unit": index_item.get("unit", ""), "value": v, "descr": m}
                 )
 
-    data = pd.DataFrame({"__index__": index})
-    for k, s in columns.items():
-        arr = s.to_numpy() if isinstance(s, pd.Series) else np.asarray(s)
-        if is_num(pd.Series(arr)) or arr.dtype == bool:
-            data[k] = arr.astype(np.float64)
-        else:
-            data[k] = (
-                pd.Series(arr)
-                .astype(object)
-                .map(
-                    lambda v: (
-                        null
-                        if v is None or (isinstance(v, float) and math.isnan(v))
-                        else (f'"{v}"' if " " in str(v) else str(v))
-                    )
-                )
-            )
+    null_text = _fmt_value(null)
+    text_columns = [_format_column(index, fmt, null_text)]
+    for values in columns.values():
+        text_columns.append(_format_column(np.asarray(values), fmt, null_text))
     lines: list[str] = []
     order = ["Version", "Well", "Curves", "Parameter"] + [k for k in sections if k not in _STANDARD]
     for name in order:
@@ -600,23 +613,7 @@ def write_las(
         lines.extend(other if isinstance(other, list) else str(other).splitlines())
     lines.append("~ASCII")
     text = "\n".join(lines) + "\n"
-    if all(is_num(data[c]) for c in data.columns):
-        body_text = data.to_csv(
-            sep=" ",
-            header=False,
-            index=False,
-            float_format=fmt,
-            na_rep=_fmt_value(null),
-            lineterminator="\n",
-        )
-    else:
-
-        def cell(v: Any) -> str:
-            if isinstance(v, (float, np.floating)):
-                return _fmt_value(null) if math.isnan(v) else fmt % v
-            return str(v)
-
-        body_text = "".join(" ".join(cell(v) for v in row) + "\n" for row in data.itertuples(index=False))
+    body_text = "".join(" " + " ".join(row) + "\n" for row in zip(*text_columns, strict=True))
     try:
         with atomic_path(path) as tmp:
             with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
