@@ -162,6 +162,8 @@ class SyntheticWells:
         ``WELL``, ``DEPTH``, ``LITHOLOGY`` (str, one of :data:`LITHOLOGIES`), ``PHI`` (effective
         porosity, v/v), ``SW`` (water saturation, v/v), ``VSH`` (shale volume, v/v), ``BED``
         (int, bed number within the well, from 0 at the top).
+    params : dict
+        The arguments :func:`make_synthetic_wells` was called with (after validation).
     """
 
     clean: pd.DataFrame
@@ -204,7 +206,7 @@ def _simulate_lithology(rng, n: int, p_stay: float) -> tuple[np.ndarray, np.ndar
 def _one_well(rng, n: int, p_stay: float, smooth: float, rw: float, rsh: float, bit_size: float):
     lith, bed = _simulate_lithology(rng, n, p_stay)
     n_beds = int(bed[-1]) + 1
-    bed_lith = np.array([lith[bed == b][0] for b in range(n_beds)])
+    bed_lith = lith[np.searchsorted(bed, np.arange(n_beds))]  # lithology of each bed
     lo_phi = np.array([_PHI_RANGE[c][0] for c in bed_lith])
     hi_phi = np.array([_PHI_RANGE[c][1] for c in bed_lith])
     lo_vsh = np.array([_VSH_RANGE[c][0] for c in bed_lith])
@@ -266,7 +268,7 @@ def _inject_faults(rng, obs: dict, lith: np.ndarray, fault_fraction: float, faul
     ]
     for ftype, type_budget in queue:
         used, tries = 0, 0
-        while used < type_budget and tries < 100:
+        while used < type_budget and tries < 20 + 3 * type_budget:
             tries += 1
             used += _one_fault(rng, ftype, type_budget - used, obs, lith, flags, kind, occupied)
     return flags, kind
@@ -345,7 +347,8 @@ def make_synthetic_wells(
     porosity ``PHI``, shale volume ``VSH`` and water saturation ``SW`` (35 % of clean beds are
     hydrocarbon-bearing, SW 0.15-0.5; shale beds SW = 1 and PHI <= 0.06); smooth random fields
     (correlation about 1 ft) make them vary within a bed, with sharp changes at bed boundaries.
-    No vertical tool response is modelled.
+    No vertical tool response is modelled, and the density, neutron and sonic tools see a
+    flushed zone full of mud filtrate (no hydrocarbon effect on them); only RT sees SW.
 
     Log responses, with the volumes ``PHI + VSH + VMA = 1`` (``VMA`` the host mineral: quartz in
     sandstone and shale beds, calcite in limestone, dolomite in dolomite):
