@@ -19,7 +19,7 @@ lint: $(BIN)/python
 
 test: $(BIN)/python
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 demo: $(BIN)/python
 	$(BIN)/geoae demo --out geoae-demo

@@ -1,19 +1,27 @@
 """geoae: auto-encoders for geoscience data (well logs, seismic traces, tables).
 
-The public names: the five estimators, :func:`load`, and ``__version__``.
+The public names: the five estimators, the applications, :func:`load`, the errors and
+``__version__``. Heavy modules (torch) are imported on first use, so ``import geoae`` and
+``geoae.io`` / ``geoae.datasets`` stay fast.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import ConfigError, DataError, GeoAEError, TrainingError
-from .models import (
-    VAE,
-    AutoEncoder,
-    ContractiveAutoEncoder,
-    DenoisingAutoEncoder,
-    SparseAutoEncoder,
-    VariationalAutoEncoder,
-    load,
-)
+
+_LAZY = {
+    "AutoEncoder": "models",
+    "DenoisingAutoEncoder": "models",
+    "VariationalAutoEncoder": "models",
+    "VAE": "models",
+    "SparseAutoEncoder": "models",
+    "ContractiveAutoEncoder": "models",
+    "load": "models",
+}
 
 __all__ = [
     "AutoEncoder",
@@ -29,3 +37,27 @@ __all__ = [
     "TrainingError",
     "__version__",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import (
+        VAE,
+        AutoEncoder,
+        ContractiveAutoEncoder,
+        DenoisingAutoEncoder,
+        SparseAutoEncoder,
+        VariationalAutoEncoder,
+        load,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoae' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

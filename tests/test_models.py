@@ -1,0 +1,339 @@
+"""The five estimators: maths against independent references, missing values, errors, files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.linalg import subspace_angles
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+
+import geoae
+from geoae import (
+    VAE,
+    AutoEncoder,
+    ConfigError,
+    ContractiveAutoEncoder,
+    DataError,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+)
+
+FAST = dict(epochs=15, hidden=(16,), batch_size=64, random_state=0)
+ALL = [AutoEncoder, DenoisingAutoEncoder, VAE, SparseAutoEncoder, ContractiveAutoEncoder]
+
+
+def correlated(n=600, d=6, seed=0, mean=0.0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + mean
+
+
+# ---------------------------------------------------------------- maths against references
+def test_linear_autoencoder_recovers_pca():
+    rng = np.random.default_rng(0)
+    d, k, n = 10, 3, 2000
+    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    ev = np.array([9, 6, 4, 1, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05])
+    X = (rng.normal(size=(n, d)) * np.sqrt(ev)) @ q.T + 3.0
+    ae = AutoEncoder(latent_dim=k, hidden=(), activation="linear", scaler=None, epochs=300,
+                     learning_rate=2e-2, batch_size=256, validation_fraction=0.0, patience=25,
+                     random_state=0).fit(X)
+    pca = PCA(k).fit(X)
+    mse_pca = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
+    mse_ae = np.mean((ae.reconstruct(X) - X) ** 2)
+    decoder_columns = ae.model_.decoder.out.weight.detach().double().numpy()  # (d, k)
+    largest_angle = np.degrees(subspace_angles(decoder_columns, pca.components_.T)).max()
+    assert largest_angle < 5.0
+    assert mse_ae <= 1.02 * mse_pca
+
+
+def test_nonlinear_autoencoder_beats_pca_on_a_curved_manifold():
+    rng = np.random.default_rng(1)
+    n = 2000
+    t = rng.uniform(-1, 1, size=n)
+    curve = np.stack([t, t**2, np.sin(3 * t), np.cos(2 * t)], 1)
+    rot, _ = np.linalg.qr(rng.normal(size=(10, 10)))
+    X = np.concatenate([curve, np.zeros((n, 6))], 1) @ rot.T + 0.01 * rng.normal(size=(n, 10))
+    ae = AutoEncoder(latent_dim=1, hidden=(64, 32), epochs=80, learning_rate=3e-3, batch_size=128,
+                     scaler=None, random_state=0).fit(X)
+    pca = PCA(1).fit(X)
+    mse_pca = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
+    mse_ae = np.mean((ae.reconstruct(X) - X) ** 2)
+    assert mse_ae <= 0.5 * mse_pca
+
+
+def test_denoising_autoencoder_halves_the_noise():
+    rng = np.random.default_rng(2)
+    n, d = 2000, 20
+    clean = rng.normal(size=(n, 3)) @ rng.normal(size=(3, d))
+    noisy = clean + 0.5 * rng.normal(size=(n, d))
+    dae = DenoisingAutoEncoder(latent_dim=3, hidden=(32,), noise="gaussian", noise_level=0.2,
+                               epochs=25, random_state=0).fit(noisy)
+    before = np.mean((noisy - clean) ** 2)
+    after = np.mean((dae.reconstruct(noisy) - clean) ** 2)
+    assert after <= 0.5 * before
+
+
+@pytest.mark.parametrize("noise", ["masking", "salt_and_pepper"])
+def test_other_corruptions_train(noise):
+    X = correlated()
+    dae = DenoisingAutoEncoder(noise=noise, noise_level=0.2, latent_dim=3, **FAST).fit(X)
+    assert dae.history_["loss"][-1] < dae.history_["loss"][0]
+
+
+def test_vae_elbo_improves_and_samples_match_the_data():
+    X = correlated(n=3000, d=5, seed=3, mean=np.array([100.0, 2.4, 0.2, 60.0, -5.0]))
+    vae = VAE(latent_dim=3, hidden=(64, 32), epochs=60, learning_rate=3e-3, random_state=0).fit(X)
+    hist = vae.history_
+    assert hist["val_loss"][-1] < hist["val_loss"][0]
+    elbo_trained = vae.score(X)
+    untrained = VAE(latent_dim=3, hidden=(64, 32), epochs=1, learning_rate=1e-9,
+                    random_state=0).fit(X)
+    assert elbo_trained > untrained.score(X)
+    S = vae.sample(5000, random_state=1)
+    assert S.shape == (5000, 5)
+    std = X.std(0)
+    assert np.all(np.abs(S.mean(0) - X.mean(0)) <= 0.1 * std)
+    assert np.all(np.abs(S.mean(0) - X.mean(0)) <= 0.1 * np.abs(X.mean(0)) + 0.1 * std)
+    np.testing.assert_allclose(S.std(0), std, rtol=0.10)
+
+
+def test_vae_larger_beta_gives_smaller_kl_and_beta_zero_has_no_kl_in_the_loss():
+    X = correlated(n=1500, d=6, seed=4)
+    kl = {}
+    for beta in (0.5, 4.0):
+        m = VAE(beta=beta, latent_dim=4, epochs=30, random_state=0).fit(X)
+        kl[beta] = m.history_["kl"][-1]
+    assert kl[4.0] < kl[0.5]
+    m0 = VAE(beta=0.0, latent_dim=4, epochs=5, random_state=0).fit(X)
+    np.testing.assert_array_equal(m0.history_["loss"], m0.history_["reconstruction"])
+    assert m0.history_["kl"][-1] > 0  # the KL is still reported, just not optimised
+
+
+def test_vae_interpolation_endpoints_and_units():
+    X = correlated(n=800, d=4, seed=5, mean=50.0)
+    vae = VAE(latent_dim=2, **FAST).fit(X)
+    path = vae.interpolate(X[0], X[1], steps=5)
+    assert path.shape == (5, 4)
+    ends = vae.inverse_transform(vae.transform(X[:2]))
+    np.testing.assert_allclose(path[[0, -1]], ends, rtol=1e-5, atol=1e-4)
+
+
+def test_sparse_kl_reaches_the_target_rate():
+    X = correlated(n=2000, d=8, seed=6)
+    sae = SparseAutoEncoder(sparsity="kl", sparsity_target=0.1, sparsity_weight=1.0, latent_dim=16,
+                            hidden=(32,), epochs=60, random_state=0).fit(X)
+    H = sae.transform(X)
+    assert abs(H.mean() - 0.1) < 0.05
+
+
+def test_sparse_l1_makes_most_codes_zero():
+    X = correlated(n=2000, d=8, seed=7)
+    sae = SparseAutoEncoder(sparsity="l1", sparsity_weight=0.05, latent_dim=16, hidden=(32,),
+                            epochs=40, random_state=0).fit(X)
+    H = sae.transform(X)
+    assert np.mean(np.abs(H) < 1e-3) > 0.5
+    plain = AutoEncoder(latent_dim=16, hidden=(32,), epochs=40, random_state=0).fit(X)
+    assert np.mean(np.abs(plain.transform(X)) < 1e-3) < 0.1
+
+
+def test_contractive_weight_shrinks_the_jacobian():
+    X = correlated(n=800, d=6, seed=8)
+    pen = {}
+    for w in (0.0, 0.3):
+        cae = ContractiveAutoEncoder(contractive_weight=w, latent_dim=3, activation="tanh",
+                                     hidden=(16,), epochs=30, random_state=0).fit(X)
+        pen[w] = cae.history_["contractive"][-1]
+    assert pen[0.3] < 0.5 * pen[0.0]
+
+
+# ---------------------------------------------------------------- missing values
+@pytest.mark.parametrize("cls", ALL)
+def test_nan_never_crashes_and_is_ignored(cls):
+    X = correlated(n=400, seed=9)
+    X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+    m = cls(latent_dim=2, **FAST).fit(X)
+    assert np.isfinite(m.transform(X)).all()
+    rec = m.reconstruct(X)
+    assert rec.shape == X.shape and np.isfinite(rec).all()
+    err = m.reconstruction_error(X, per_feature=True)
+    assert np.array_equal(np.isnan(err), np.isnan(X))
+    assert np.isfinite(m.reconstruction_error(X)).all()
+
+
+def test_nan_target_is_masked_not_zero_filled():
+    """Values behind NaN do not move the fit: the same data with the NaN positions holding
+    anything else under a NaN gives identical weights."""
+    X = correlated(n=300, seed=10)
+    mask = np.random.default_rng(1).random(X.shape) < 0.3
+    a, b = X.copy(), X.copy() + 0.0
+    a[mask] = np.nan
+    b[mask] = np.nan
+    b[~mask] = X[~mask]
+    m1 = AutoEncoder(latent_dim=2, **FAST).fit(a)
+    m2 = AutoEncoder(latent_dim=2, **FAST).fit(b)
+    np.testing.assert_array_equal(m1.transform(X), m2.transform(X))
+    # the loss only sees observed entries: reconstruction_error equals a hand computation
+    Z = (X - m1.scaler_offset_) / m1.scaler_scale_
+    R = (m1.reconstruct(a) - m1.scaler_offset_) / m1.scaler_scale_
+    hand = np.nanmean(np.where(mask, np.nan, (R - Z) ** 2), axis=1)
+    np.testing.assert_allclose(m1.reconstruction_error(a), hand, rtol=1e-5, atol=1e-7)
+
+
+def test_inf_is_missing_with_a_warning():
+    X = correlated(n=200, seed=11)
+    X[3, 1] = np.inf
+    with pytest.warns(RuntimeWarning, match="infinite"):
+        m = AutoEncoder(latent_dim=2, **FAST).fit(X)
+    assert np.isfinite(m.transform(np.nan_to_num(X, posinf=0))).all()
+
+
+def test_all_nan_column_is_a_clear_error():
+    df = pd.DataFrame(correlated(n=100, d=3), columns=["GR", "RHOB", "PE"])
+    df["PE"] = np.nan
+    with pytest.raises(DataError, match=r"PE.*no observed value"):
+        AutoEncoder(**FAST).fit(df)
+
+
+def test_constant_column_does_not_divide_by_zero():
+    X = correlated(n=200, d=4)
+    X[:, 2] = 7.0
+    m = AutoEncoder(latent_dim=2, **FAST).fit(X)
+    assert np.isfinite(m.reconstruct(X)).all()
+
+
+# ---------------------------------------------------------------- DataFrames, shapes
+def test_dataframe_names_are_kept():
+    df = pd.DataFrame(correlated(n=200, d=3), columns=["GR", "RHOB", "NPHI"],
+                      index=pd.Index(np.arange(200) * 0.5 + 1000, name="DEPTH"))
+    m = AutoEncoder(latent_dim=2, **FAST).fit(df)
+    assert list(m.feature_names_in_) == ["GR", "RHOB", "NPHI"]
+    rec = m.reconstruct(df)
+    assert isinstance(rec, pd.DataFrame)
+    assert list(rec.columns) == ["GR", "RHOB", "NPHI"] and rec.index.equals(df.index)
+    assert list(m.get_feature_names_out()) == ["autoencoder0", "autoencoder1"]
+
+
+def test_well_column_is_used_for_a_per_well_split():
+    df = pd.DataFrame(correlated(n=400, d=3), columns=["GR", "RHOB", "NPHI"])
+    df["WELL"] = np.repeat(["A", "B", "C", "D"], 100)
+    m = AutoEncoder(latent_dim=2, validation_fraction=0.25, **FAST).fit(df)
+    assert list(m.feature_names_in_) == ["GR", "RHOB", "NPHI"]
+    assert "val_loss" in m.history_
+    assert m.transform(df).shape == (400, 2)
+
+
+@pytest.mark.parametrize("backbone,shape", [("conv1d", (40, 2, 97)), ("conv2d", (30, 1, 33, 45))])
+def test_conv_backbones_keep_odd_shapes(backbone, shape):
+    X = np.random.default_rng(0).normal(size=shape).cumsum(-1)
+    m = AutoEncoder(backbone=backbone, latent_dim=4, hidden=(4, 8), epochs=3, random_state=0).fit(X)
+    assert m.reconstruct(X).shape == X.shape
+    assert m.transform(X).shape == (shape[0], 4)
+    assert m.reconstruction_error(X, per_feature=True).shape == (shape[0], shape[1])
+
+
+# ---------------------------------------------------------------- bad input
+def test_bad_inputs_give_clear_errors():
+    X = correlated(n=100, d=3)
+    with pytest.raises(DataError, match=r"backbone='conv1d'.*\(n_samples, channels, length\)"):
+        AutoEncoder(backbone="conv1d", **FAST).fit(X)
+    df = pd.DataFrame({"GR": X[:, 0], "Formation": ["A1 SH"] * 100})
+    with pytest.raises(DataError, match=r"\['Formation'\].*not numeric"):
+        AutoEncoder(**FAST).fit(df)
+    with pytest.raises(ConfigError, match="latent_dim=0"):
+        AutoEncoder(latent_dim=0).fit(X)
+    with pytest.raises(ConfigError, match=r"loss='bce'.*\[0, 1\].*scaler='minmax'"):
+        AutoEncoder(loss="bce", **FAST).fit(X)
+    with pytest.raises(ConfigError, match="noise='pink'"):
+        DenoisingAutoEncoder(noise="pink").fit(X)
+    with pytest.raises(ConfigError, match="sparsity='l2'"):
+        SparseAutoEncoder(sparsity="l2").fit(X)
+    with pytest.raises(NotFittedError):
+        AutoEncoder().transform(X)
+    m = AutoEncoder(latent_dim=2, **FAST).fit(X)
+    with pytest.raises(ValueError, match="features"):
+        m.transform(X[:, :2])
+
+
+def test_bce_with_minmax_scaling_trains():
+    X = np.random.default_rng(0).random((300, 4))
+    m = AutoEncoder(loss="bce", scaler="minmax", latent_dim=2, **FAST).fit(X)
+    rec = m.reconstruct(X)
+    assert rec.min() >= X.min(0).min() - 1e-9 and rec.max() <= X.max() + 1e-9
+
+
+# ---------------------------------------------------------------- determinism and files
+@pytest.mark.parametrize("cls", ALL)
+def test_seeded_fits_are_identical_and_save_load_round_trips(cls, tmp_path):
+    X = correlated(n=300, seed=12)
+    a = cls(latent_dim=2, **FAST).fit(X)
+    b = cls(latent_dim=2, **FAST).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    a.save(tmp_path / "m")
+    c = geoae.load(tmp_path / "m")
+    assert type(c) is cls and c.get_params() == a.get_params()
+    np.testing.assert_array_equal(a.transform(X), c.transform(X))
+    np.testing.assert_array_equal(a.reconstruct(X), c.reconstruct(X))
+    assert c.history_["loss"] == a.history_["loss"]
+    assert cls.load(tmp_path / "m").latent_dim == 2
+
+
+def test_conv_model_round_trips(tmp_path):
+    X = np.random.default_rng(0).normal(size=(20, 2, 33))
+    m = VAE(backbone="conv1d", latent_dim=3, hidden=(4,), epochs=2, random_state=0).fit(X)
+    m.save(tmp_path / "m")
+    np.testing.assert_array_equal(geoae.load(tmp_path / "m").transform(X), m.transform(X))
+
+
+def test_broken_model_folders_give_config_errors(tmp_path):
+    X = correlated(n=100)
+    m = AutoEncoder(latent_dim=2, **FAST).fit(X)
+    with pytest.raises(ConfigError, match="no model folder"):
+        geoae.load(tmp_path / "absent")
+    good = m.save(tmp_path / "good")
+    cfg = json.loads((good / "config.json").read_text())
+
+    def variant(name, mutate_cfg=None, weights=None, config_text=None):
+        d = tmp_path / name
+        d.mkdir()
+        c = json.loads(json.dumps(cfg))
+        if mutate_cfg:
+            mutate_cfg(c)
+        (d / "config.json").write_text(config_text if config_text is not None else json.dumps(c))
+        (d / "model.safetensors").write_bytes(
+            weights if weights is not None else (good / "model.safetensors").read_bytes())
+        return d
+
+    blob = bytearray((good / "model.safetensors").read_bytes())
+    blob[-5] ^= 0xFF
+    cases = {
+        variant("garbled", config_text="{not json"): "not valid JSON",
+        variant("tampered", weights=bytes(blob)): "SHA-256",
+        variant("unknown_class", lambda c: c.update({"class": "os.system"})): "unknown model class",
+        variant("bad_param", lambda c: c["params"].update({"latent_dim": -1})): "latent_dim",
+        variant("extra_param", lambda c: c["params"].update({"evil": 1})): "unknown parameters",
+        variant("bad_shape", lambda c: c.update({"input_shape": [7], "n_features_in": 7})):
+            "shape",
+        variant("future", lambda c: c.update({"format_version": 99})): "upgrade geoae",
+    }
+    for folder, message in cases.items():
+        with pytest.raises(ConfigError, match=message):
+            geoae.load(folder)
+    (tmp_path / "garbled" / "config.json").unlink()
+    with pytest.raises(ConfigError, match="config.json is missing"):
+        geoae.load(tmp_path / "garbled")
+    with pytest.raises(ConfigError, match="not a VariationalAutoEncoder"):
+        VAE.load(good)
+
+
+def test_fit_does_not_touch_the_global_torch_rng():
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    AutoEncoder(latent_dim=2, **FAST).fit(correlated(n=100))
+    torch.testing.assert_close(torch.rand(3), expected)

@@ -1,0 +1,56 @@
+"""scikit-learn compatibility: check_estimator, Pipelines, GridSearchCV, clone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from geoae import VAE, AutoEncoder, ContractiveAutoEncoder, DenoisingAutoEncoder, SparseAutoEncoder
+
+SMALL = dict(epochs=3, hidden=(8,), latent_dim=2, batch_size=32, random_state=0)
+ESTIMATORS = [
+    AutoEncoder(**SMALL),
+    DenoisingAutoEncoder(noise="masking", **SMALL),
+    VAE(beta=0.5, **SMALL),
+    SparseAutoEncoder(sparsity="kl", **SMALL),
+    ContractiveAutoEncoder(**SMALL),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _blobs(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    X = rng.normal(size=(n, 5)) + 3.0 * y[:, None] * np.array([1, -1, 0.5, 0, 0])
+    return X, y
+
+
+def test_pipeline_encoder_then_classifier():
+    X, y = _blobs()
+    pipe = Pipeline([("ae", AutoEncoder(**SMALL)), ("clf", LogisticRegression())]).fit(X, y)
+    assert pipe.score(X, y) > 0.8
+    pipe.set_output(transform="pandas")
+    Z = pipe[:-1].transform(X)
+    assert list(Z.columns) == ["autoencoder0", "autoencoder1"]
+
+
+def test_grid_search_uses_score():
+    X, _ = _blobs()
+    grid = GridSearchCV(AutoEncoder(**SMALL), {"latent_dim": [1, 3]}, cv=2).fit(X)
+    # more latent units reconstruct better, so the higher score (minus error) must win
+    assert grid.best_params_ == {"latent_dim": 3}
+
+
+@pytest.mark.parametrize("est", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_clone_keeps_parameters(est):
+    c = clone(est)
+    assert c.get_params() == est.get_params() and c is not est
