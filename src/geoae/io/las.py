@@ -106,8 +106,45 @@ def _quiet_lasio() -> Iterator[list[str]]:
         logger.propagate = old_propagate
 
 
-def _open_lasfile(path: str | os.PathLike) -> tuple[Any, str, list[str]]:
-    """Read ``path`` with lasio; return ``(LASFile, encoding, lasio messages)``.
+def _fast_frame(text: str, las: Any) -> pd.DataFrame | None:
+    """Parse a plain numeric, unwrapped ~A section with pandas' C parser (lasio's is slow).
+
+    Returns None (the caller then lets lasio read the data) for anything unusual: wrapped
+    files, text values, a column count that differs from the ~Curve section.
+    """
+    if str(las.version.get("WRAP", "NO").value if "WRAP" in las.version else "NO").upper() == "YES":
+        return None
+    lines = text.splitlines()
+    starts = [i for i, ln in enumerate(lines) if _DATA_TITLE.match(ln)]
+    if len(starts) != 1 or len(las.curves) < 2:
+        return None
+    body = lines[starts[0] + 1 :]
+    end = next((i for i, ln in enumerate(body) if ln.lstrip().startswith("~")), len(body))
+    try:
+        data = pd.read_csv(
+            io.StringIO("\n".join(body[:end])), sep=r"\s+", header=None, comment="#", engine="c"
+        )
+    except Exception:
+        return None
+    if data.shape[1] != len(las.curves) or data.shape[0] == 0:
+        return None
+    if data.isna().to_numpy().any():  # short lines (a truncated file?) or text: lasio decides
+        return None
+    if not all(pd.api.types.is_float_dtype(t) or pd.api.types.is_integer_dtype(t) for t in data.dtypes):
+        return None
+    keys = [c.mnemonic for c in las.curves]
+    data = data.astype(np.float64)
+    data.columns = keys
+    return data.set_index(keys[0])
+
+
+def _open_lasfile(
+    path: str | os.PathLike, fast: bool = False
+) -> tuple[Any, str, list[str], pd.DataFrame | None]:
+    """Read ``path`` with lasio; return ``(LASFile, encoding, lasio messages, fast frame)``.
+
+    With ``fast=True`` lasio reads only the headers and the data is parsed by
+    :func:`_fast_frame` when it can (else lasio reads the data too and the frame is None).
 
     Raises DataError (never a lasio/OS/Unicode error) naming the file.
     """
@@ -137,7 +174,15 @@ def _open_lasfile(path: str | os.PathLike) -> tuple[Any, str, list[str]]:
     text = _fix_comma_data(text)
     try:
         with _quiet_lasio() as messages:
-            las = lasio.read(io.StringIO(text), ignore_header_errors=False)
+            las = None
+            frame = None
+            if fast:
+                header_only = lasio.read(io.StringIO(text), ignore_data=True)
+                frame = _fast_frame(text, header_only)
+                if frame is not None:
+                    las = header_only
+            if las is None:
+                las = lasio.read(io.StringIO(text), ignore_header_errors=False)
     except Exception as exc:
         msg = str(exc).strip().splitlines()
         detail = msg[-1] if msg else type(exc).__name__
@@ -150,7 +195,7 @@ def _open_lasfile(path: str | os.PathLike) -> tuple[Any, str, list[str]]:
             else "check that it is a valid LAS file"
         )
         raise DataError(f"{path}: lasio cannot read this LAS file{where}: {detail}; {hint}") from exc
-    return las, encoding, messages
+    return las, encoding, messages, frame
 
 
 def _item_dict(item: Any) -> dict[str, Any]:
@@ -166,9 +211,23 @@ def _item_dict(item: Any) -> dict[str, Any]:
     }
 
 
-def _header_from_lasfile(las: Any) -> dict[str, Any]:
+class LasHeader(dict):
+    """The header sections of a LAS file (``{section: items or text}``), shared, not deep-copied.
+
+    pandas deep-copies ``DataFrame.attrs`` on most operations; a LAS 3.0 header can hold
+    thousands of items, so this dict returns itself from ``deepcopy``. Treat it as read-only.
+    """
+
+    def __deepcopy__(self, memo: dict) -> LasHeader:
+        return self
+
+    def __copy__(self) -> LasHeader:
+        return self
+
+
+def _header_from_lasfile(las: Any) -> LasHeader:
     """Plain (JSON-like) copy of every header section of a lasio LASFile, in file order."""
-    sections: dict[str, Any] = {}
+    sections = LasHeader()
     for name, section in las.sections.items():
         if isinstance(section, str):
             sections[name] = section
@@ -230,9 +289,9 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         the message names the file.
     """
     path = Path(path)
-    las, encoding, messages = _open_lasfile(path)
+    las, encoding, messages, fast_df = _open_lasfile(path, fast=True)
     try:
-        df = las.df()
+        df = las.df() if fast_df is None else fast_df
     except Exception as exc:
         raise DataError(
             f"{path}: lasio read the header but not the data ({exc}); check the ~A section"
@@ -347,8 +406,10 @@ def _depth_step(index: np.ndarray) -> float:
 
 
 def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
-    """Return (frame indexed by depth, well name from a WELL column if any)."""
+    """Return (frame indexed by depth, well name from a WELL column if any), attrs dropped."""
     well_name = None
+    df = df.copy(deep=False)
+    df.attrs = {}
     wcol = next((c for c in df.columns if str(c).upper() in WELL_NAMES and not is_num(df[c])), None)
     if wcol is not None:
         names = df[wcol].dropna().unique()
@@ -388,8 +449,9 @@ def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[
             or [""],
             dtype=str,
         )[: len(arr)]
-    width = max((len(t) for t in text.tolist()), default=0)
-    return np.char.rjust(text.astype(str), width).tolist()
+    text = text.astype(str)
+    width = int(np.char.str_len(text).max()) if len(text) else 0
+    return np.char.rjust(text, width).tolist()
 
 
 def is_num(s: pd.Series) -> bool:
