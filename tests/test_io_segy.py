@@ -1,0 +1,276 @@
+"""SEG-Y reading, chunked reading and writing with every header byte kept."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+import segyio
+
+from geoae.errors import DataError
+from geoae.io import SegyData, iter_segy, read_segy, write_segy
+
+SAMPLES = [
+    "1x1.sgy",
+    "Format1msb.sgy",
+    "Format5msb.sgy",
+    "long.sgy",
+    "small-ps.sgy",
+    "small.sgy",
+    "viking_small.segy",
+]
+
+
+def _header_blocks(path: Path) -> tuple[bytes, bytes, list[bytes], int]:
+    """Raw textual header, binary header, each 240-byte trace header, and the trace size."""
+    raw = path.read_bytes()
+    ns = struct.unpack(">H", raw[3220:3222])[0]
+    fmt = struct.unpack(">h", raw[3224:3226])[0]
+    bps = {1: 4, 2: 4, 3: 2, 5: 4, 8: 1}[fmt]
+    size = 240 + ns * bps
+    traces = [raw[3600 + k * size : 3600 + k * size + 240] for k in range((len(raw) - 3600) // size)]
+    return raw[:3200], raw[3200:3600], traces, size
+
+
+def _assert_headers_identical(a: Path, b: Path) -> None:
+    ta, ba, tra, sa = _header_blocks(a)
+    tb, bb, trb, sb = _header_blocks(b)
+    assert ta == tb, "textual header changed"
+    assert ba == bb, "binary header changed"
+    assert sa == sb and len(tra) == len(trb)
+    for k, (x, y) in enumerate(zip(tra, trb, strict=True)):
+        assert x == y, f"trace header {k} changed"
+    assert a.stat().st_size == b.stat().st_size
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_round_trip_real_files(shared_data, name, tmp_path):
+    src = shared_data / "segy-samples" / name
+    data = read_segy(src)
+    assert isinstance(data, SegyData)
+    assert data.traces.dtype == np.float32
+    assert data.traces.shape == (data.n_traces, data.n_samples) == (len(data.headers), len(data.samples))
+    with segyio.open(src, ignore_geometry=True) as f:
+        np.testing.assert_array_equal(data.traces, f.trace.raw[:])
+    out = tmp_path / "out.sgy"
+    write_segy(data.traces, out, template=src)
+    _assert_headers_identical(src, out)
+    assert src.read_bytes() == out.read_bytes()  # same samples in, same bytes out (IBM too)
+    back = read_segy(out)
+    np.testing.assert_array_equal(back.traces, data.traces)
+
+
+def test_new_samples_written_headers_kept(shared_data, tmp_path):
+    src = shared_data / "segy-samples" / "viking_small.segy"
+    data = read_segy(src)
+    new = (data.traces * 0.5 + 1.0).astype(np.float32)
+    out = tmp_path / "half.segy"
+    write_segy(new, out, src)
+    _assert_headers_identical(src, out)
+    back = read_segy(out)
+    # IBM float has 24-bit mantissa with hex exponent: equal to float32 within a few ulps
+    np.testing.assert_allclose(back.traces, new, rtol=1e-6, atol=1e-6)
+    assert back.text_header == data.text_header and back.binary_header == data.binary_header
+
+
+def test_structured_geometry(shared_data):
+    d = read_segy(shared_data / "segy-samples" / "Format5msb.sgy")
+    assert d.is_structured and d.shape == (23, 18)
+    assert d.inlines[0] == 111 and d.inlines[-1] == 133
+    assert d.crosslines[0] == 875 and d.crosslines[-1] == 892
+    assert d.dt == 4.0 and d.sample_format == 5
+    assert d.cube().shape == (23, 18, 75)
+    assert set(d.headers["inline"]) == set(d.inlines)
+    ibm = read_segy(shared_data / "segy-samples" / "Format1msb.sgy")
+    np.testing.assert_allclose(ibm.traces, d.traces, rtol=1e-6, atol=1e-6)
+
+
+def test_prestack_and_unstructured(shared_data):
+    ps = read_segy(shared_data / "segy-samples" / "small-ps.sgy")
+    assert ps.is_structured and list(ps.offsets) == [1, 2]
+    with pytest.raises(DataError, match="pre-stack"):
+        ps.cube()
+    v = read_segy(shared_data / "segy-samples" / "viking_small.segy")
+    assert not v.is_structured and v.shape is None and v.traces.shape == (480, 600)
+    assert v.dt == 4.0
+    with pytest.raises(DataError, match="unstructured"):
+        v.cube()
+    long = read_segy(shared_data / "segy-samples" / "long.sgy")
+    assert long.traces.shape == (3, 60000) and long.dt == 1.0
+
+
+def test_iter_segy_matches_read_and_holds_one_chunk(shared_data):
+    src = shared_data / "segy-samples" / "viking_small.segy"
+    full = read_segy(src)
+    chunks = []
+    peaks = []
+    it = iter_segy(src, chunk_traces=50)
+    tracemalloc.start()
+    try:
+        while True:
+            before = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            try:
+                chunk = next(it)
+            except StopIteration:
+                break
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
+            chunks.append((chunk.start, chunk.stop))
+            assert chunk.traces.dtype == np.float32
+            assert chunk.traces.shape == (chunk.stop - chunk.start, 600)
+            np.testing.assert_array_equal(chunk.traces, full.traces[chunk.start : chunk.stop])
+            assert list(chunk.headers.index) == list(range(chunk.start, chunk.stop))
+            del chunk
+    finally:
+        tracemalloc.stop()
+    assert chunks == [(i, min(i + 50, 480)) for i in range(0, 480, 50)]
+    whole = full.traces.nbytes  # 1.15 MB; one chunk is 120 kB
+    assert max(peaks) < 0.3 * whole, (peaks, whole)
+
+
+def test_iter_segy_uses_raw_slices(shared_data, monkeypatch):
+    """Each chunk is one f.trace.raw[a:b] slice, never the whole file."""
+    import segyio.trace
+
+    calls = []
+    original = segyio.trace.RawTrace.__getitem__
+
+    def spy(self, index):
+        calls.append(index)
+        return original(self, index)
+
+    monkeypatch.setattr(segyio.trace.RawTrace, "__getitem__", spy)
+    list(iter_segy(shared_data / "segy-samples" / "small.sgy", chunk_traces=10))
+    assert calls == [slice(0, 10), slice(10, 20), slice(20, 25)]
+
+
+# ------------------------------------------------------------------ files written by the tests
+
+
+@pytest.fixture
+def cube_file(tmp_path) -> Path:
+    data = np.random.default_rng(0).normal(size=(4, 3, 20)).astype(np.float32)
+    p = tmp_path / "cube.sgy"
+    segyio.tools.from_array(str(p), data, format=5, dt=2000)
+    return p
+
+
+def test_written_cube_round_trip(cube_file, tmp_path):
+    d = read_segy(cube_file)
+    assert d.is_structured and d.shape == (4, 3) and d.dt == 2.0
+    out = tmp_path / "out.sgy"
+    write_segy(d.cube() * 2, out, template=cube_file)  # a cube is accepted
+    _assert_headers_identical(cube_file, out)
+    np.testing.assert_array_equal(read_segy(out).traces, d.traces * 2)
+
+
+def test_created_unstructured_file(tmp_path):
+    spec = segyio.spec()
+    spec.format = 1
+    spec.samples = list(range(30))
+    spec.tracecount = 7
+    p = tmp_path / "shots.sgy"
+    rng = np.random.default_rng(1)
+    with segyio.create(str(p), spec) as f:
+        for i in range(7):
+            f.header[i] = {segyio.su.offset: 100 * i, segyio.su.cdp: 10 + i, segyio.su.sx: 5 * i}
+            f.trace[i] = rng.normal(size=30).astype(np.float32)
+    d = read_segy(p)
+    assert d.traces.shape == (7, 30)
+    assert list(d.headers["offset"]) == [100 * i for i in range(7)]
+    assert list(d.headers["source_x"]) == [5 * i for i in range(7)]
+    out = tmp_path / "out.sgy"
+    write_segy(d.traces[::-1].copy(), out, p)
+    _assert_headers_identical(p, out)
+    np.testing.assert_array_equal(read_segy(out).traces, d.traces[::-1])
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_shape_mismatch(cube_file, tmp_path):
+    with pytest.raises(DataError, match=r"shape \(12, 19\).*12 traces x 20 samples"):
+        write_segy(np.zeros((12, 19), np.float32), tmp_path / "o.sgy", cube_file)
+    with pytest.raises(DataError, match="cube of shape"):
+        write_segy(np.zeros((3, 4, 20), np.float32), tmp_path / "o.sgy", cube_file)
+    assert not (tmp_path / "o.sgy").exists()
+
+
+def test_refuse_overwrite_and_nan(cube_file):
+    before = cube_file.read_bytes()
+    with pytest.raises(DataError, match="refusing to overwrite"):
+        write_segy(np.zeros((12, 20), np.float32), cube_file, cube_file)
+    bad = np.zeros((12, 20), np.float32)
+    bad[5, 3] = np.nan
+    with pytest.raises(DataError, match="NaN/inf.*trace 5"):
+        write_segy(bad, cube_file.with_name("x.sgy"), cube_file)
+    assert cube_file.read_bytes() == before
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="nothere.sgy: file not found"):
+        read_segy(tmp_path / "nothere.sgy")
+
+
+def test_broken_file(shared_data):
+    with pytest.raises(DataError, match=r"broken\.sgy: trace data .* not a whole number .*trace 3 "):
+        read_segy(shared_data / "segy-samples" / "quirky" / "broken.sgy")
+
+
+def test_headers_only_file(shared_data):
+    with pytest.raises(DataError, match=r"text\.sgy: SEG-Y file has headers but no traces"):
+        read_segy(shared_data / "segy-samples" / "quirky" / "text.sgy")
+    with pytest.raises(DataError, match=r"text\.sgy"):
+        iter_segy(shared_data / "segy-samples" / "quirky" / "text.sgy")
+
+
+def test_truncated_file(cube_file, tmp_path):
+    p = tmp_path / "cut.sgy"
+    p.write_bytes(cube_file.read_bytes()[:-100])
+    with pytest.raises(DataError, match=r"cut\.sgy: .*truncated"):
+        read_segy(p)
+    with pytest.raises(DataError, match=r"cut\.sgy"):
+        iter_segy(p)
+
+
+def test_small_file_claiming_huge_traces(cube_file, tmp_path):
+    raw = bytearray(cube_file.read_bytes())
+    raw[3220:3222] = struct.pack(">H", 65000)  # 65000 samples per trace in a 4 kB file
+    p = tmp_path / "huge.sgy"
+    p.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match=r"huge\.sgy: the headers claim 65000 samples per trace"):
+        read_segy(p)
+
+
+def test_unsupported_format(cube_file, tmp_path):
+    raw = bytearray(cube_file.read_bytes())
+    raw[3224:3226] = struct.pack(">h", 4)  # fixed point with gain: not supported
+    p = tmp_path / "fmt4.sgy"
+    p.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match=r"fmt4\.sgy: unsupported SEG-Y sample format code 4"):
+        read_segy(p)
+
+
+def test_not_segy(tmp_path):
+    p = tmp_path / "tiny.sgy"
+    p.write_bytes(b"hello")
+    with pytest.raises(DataError, match=r"tiny\.sgy: 5 bytes is shorter than the 3600-byte"):
+        read_segy(p)
+
+
+def test_bad_chunk_size(cube_file):
+    with pytest.raises(DataError, match="chunk_traces must be >= 1"):
+        iter_segy(cube_file, chunk_traces=0)
+
+
+def test_template_copy_not_modified(shared_data, tmp_path):
+    src = tmp_path / "small.sgy"
+    shutil.copyfile(shared_data / "segy-samples" / "small.sgy", src)
+    before = src.read_bytes()
+    write_segy(np.ones((25, 50), np.float32), tmp_path / "ones.sgy", src)
+    assert src.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".tmp." in p.name]
