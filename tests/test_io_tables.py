@@ -1,0 +1,225 @@
+"""Tables (CSV/Parquet), the alias table and the multi-well reader."""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geoae.errors import DataError
+from geoae.io import canonical_name, read_table, read_wells, write_las
+from geoae.io.aliases import RESISTIVITY_LIKE, is_resistivity, merge_aliases, normalise_unit
+
+# ------------------------------------------------------------------ aliases
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("DTC", "DT"),
+        ("AC", "DT"),
+        ("dt", "DT"),
+        ("DTSM", "DTS"),
+        ("PEF", "PE"),
+        ("ILD", "RT"),
+        ("RDEP", "RT"),
+        ("LLD", "RT"),
+        ("RT", "RT"),
+        ("DEN", "RHOB"),
+        ("ZDEN", "RHOB"),
+        ("NEU", "NPHI"),
+        ("TNPH", "NPHI"),
+        ("CAL", "CALI"),
+        ("GRC", "GR"),
+        ("SP", "SP"),
+        ("SFLU:2", "RS"),
+        ("FOO", "FOO"),
+    ],
+)
+def test_canonical_name(raw, canonical):
+    assert canonical_name(raw) == canonical
+
+
+def test_user_aliases_override_defaults():
+    assert canonical_name("XRES", {"RT": ["XRES", "ILD"]}) == "RT"
+    assert canonical_name("RDEP", {"RT": ["XRES", "ILD"]}) == "RDEP"  # list replaced
+    assert canonical_name("AC", {"AC": "ACOUSTIC"}) == "ACOUSTIC"
+    assert canonical_name("DTC", {"AC": "ACOUSTIC"}) == "DT"
+    assert merge_aliases({"GR": "GR"})["GR"][0] == "GR"
+
+
+def test_resistivity_set():
+    assert {"RT", "RMED", "RS", "RXO"} == set(RESISTIVITY_LIKE)
+    assert is_resistivity("ILD") and is_resistivity("RMED") and is_resistivity("MSFL")
+    assert not is_resistivity("GR") and not is_resistivity("DRHO")
+
+
+def test_normalise_unit():
+    assert normalise_unit("gAPI") == normalise_unit("GAPI") == normalise_unit("api") == "API"
+    assert normalise_unit("g/cc") == normalise_unit("G/C3") == "G/CM3"
+
+
+# ------------------------------------------------------------------ tables
+
+
+def test_read_csv_with_well_column(tmp_path):
+    p = tmp_path / "logs.csv"
+    p.write_text("well_name;depth;GR;RHOB\nA;100;50.5;2.3\nA;100.5;60;2.4\nB;10;70;2.5\n")
+    df = read_table(p, well_column="WELL_NAME")  # delimiter sniffed, well column case-insensitive
+    assert list(df.columns) == ["WELL", "depth", "GR", "RHOB"]
+    assert df["GR"].tolist() == [50.5, 60.0, 70.0]
+    assert df.attrs["source"] == str(p)
+
+
+def test_read_parquet(tmp_path):
+    pytest.importorskip("pyarrow")
+    p = tmp_path / "logs.parquet"
+    pd.DataFrame({"W": ["a", "b"], "GR": [1.0, 2.0]}).to_parquet(p)
+    df = read_table(p, well_column="W")
+    assert df["WELL"].tolist() == ["a", "b"]
+
+
+def test_parquet_without_pyarrow(tmp_path, monkeypatch):
+    p = tmp_path / "logs.parquet"
+    p.write_bytes(b"PAR1")
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("no pyarrow")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(DataError, match=r"logs\.parquet: reading Parquet needs pyarrow"):
+        read_table(p)
+
+
+def test_table_errors(tmp_path):
+    with pytest.raises(DataError, match=r"absent\.csv: file not found"):
+        read_table(tmp_path / "absent.csv")
+    p = tmp_path / "words.csv"
+    p.write_text("name,zone\na,b\nc,d\n")
+    with pytest.raises(DataError, match=r"words\.csv: the table has no numeric column"):
+        read_table(p)
+    q = tmp_path / "nums.csv"
+    q.write_text("x,y\n1,2\n")
+    with pytest.raises(DataError, match=r"nums\.csv: well column 'WELL' not found"):
+        read_table(q, well_column="WELL")
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet at all")
+    with pytest.raises(DataError, match=r"bad\.parquet: cannot read the table"):
+        read_table(bad)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match=r"empty\.csv"):
+        read_table(empty)
+
+
+def test_latin1_csv(tmp_path):
+    p = tmp_path / "latin.csv"
+    p.write_bytes("zone,GR\nK\xf8ge,1.5\n".encode("latin-1"))
+    assert read_table(p)["GR"].tolist() == [1.5]
+
+
+# ------------------------------------------------------------------ read_wells
+
+
+def _write_well(path: Path, well: str, depth, curves: dict[str, tuple[str, list[float]]]) -> None:
+    df = pd.DataFrame({k: v for k, (_, v) in curves.items()}, index=pd.Index(depth, name="DEPT"))
+    df.attrs["well_name"] = well
+    write_las(df, path, units={k: u for k, (u, _) in curves.items()})
+
+
+def test_read_wells_harmonises_and_cleans(tmp_path):
+    _write_well(
+        tmp_path / "a.las",
+        "WELL A",
+        [100.0, 100.5, 101.0],
+        {"DTC": ("us/ft", [90.0, 91.0, 92.0]), "ILD": ("ohmm", [1.0, 2.0, 3.0]), "PEF": ("b/e", [3, 3, 3])},
+    )
+    # non-monotonic with a duplicate depth, and two resistivities mapping to RT
+    _write_well(
+        tmp_path / "b.las",
+        "WELL B",
+        [10.0, 9.5, 10.0, 11.0],
+        {
+            "AC": ("us/ft", [80.0, 81.0, 82.0, 83.0]),
+            "RT90": ("ohmm", [5.0, 6.0, 7.0, 8.0]),
+            "RDEP": ("ohmm", [1.0, 1.0, 1.0, 1.0]),
+        },
+    )
+    pd.DataFrame({"WELL": ["C", "C"], "MD": [5.0, 6.0], "GR": [40.0, 50.0], "DEN": [2.3, 2.4]}).to_csv(
+        tmp_path / "c.csv", index=False
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = read_wells(tmp_path)
+    messages = [str(w.message) for w in caught]
+    assert any("b.las" in m and "'RDEP' and 'RT90' both map to 'RT'" in m for m in messages), messages
+    assert any("b.las" in m and "sorted by depth" in m for m in messages), messages
+    assert any("b.las" in m and "1 duplicate depth(s) dropped" in m for m in messages), messages
+    assert list(df.columns[:2]) == ["WELL", "DEPTH"]
+    assert {"GR", "RHOB", "DT", "PE", "RT", "RT90"} <= set(df.columns)
+    b = df[df.WELL == "WELL B"]
+    assert b["DEPTH"].tolist() == [9.5, 10.0, 11.0]
+    assert b["DT"].tolist() == [81.0, 80.0, 83.0]  # first row of depth 10 kept
+    assert b["RT"].tolist() == [1.0, 1.0, 1.0] and b["RT90"].tolist() == [6.0, 5.0, 8.0]
+    a = df[df.WELL == "WELL A"]
+    assert a["RT"].tolist() == [1.0, 2.0, 3.0] and a["RHOB"].isna().all()
+    c = df[df.WELL == "C"]
+    assert c["RHOB"].tolist() == [2.3, 2.4] and c["DEPTH"].tolist() == [5.0, 6.0]
+    assert df.attrs["units"]["DT"] == "us/ft" and df.attrs["units"]["RT"] == "ohmm"
+    assert df.attrs["sources"]["WELL B"].endswith("b.las")
+    assert df.attrs["renamed"]["WELL A"] == {"DTC": "DT", "ILD": "RT", "PEF": "PE"}
+
+
+def test_read_wells_user_aliases(tmp_path):
+    _write_well(tmp_path / "a.las", "A", [1.0, 2.0], {"XRES": ("ohmm", [1.0, 2.0])})
+    df = read_wells([tmp_path / "a.las"], aliases={"XRES": "RT"})
+    assert "RT" in df.columns and "XRES" not in df.columns
+
+
+def test_read_wells_errors(tmp_path):
+    with pytest.raises(DataError, match="no .las, .csv or .parquet file"):
+        read_wells(tmp_path)
+    (tmp_path / "x.csv").write_text("WELL,GR\nA,1\n")
+    with pytest.raises(DataError, match=r"x\.csv: no depth column"):
+        read_wells(tmp_path)
+    with pytest.raises(DataError, match=r"gone\.las: file not found"):
+        read_wells([tmp_path / "gone.las"])
+
+
+def test_read_wells_force2020(shared_data):
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        df = read_wells(shared_data / "force2020-wells")
+    assert df["WELL"].nunique() == 5
+    assert {"GR", "RHOB", "NPHI", "DT", "PE", "RT", "RMED", "RS", "CALI", "SP"} <= set(df.columns)
+    assert "DTC" not in df.columns and "PEF" not in df.columns and "RDEP" not in df.columns
+    assert df[df.WELL == "31/6-8"]["PE"].isna().all()  # no PEF curve in that well
+    assert df.attrs["units"]["RHOB"] == "g/cm3"
+    for _, part in df.groupby("WELL"):
+        assert np.all(np.diff(part["DEPTH"].to_numpy()) > 0)
+    assert not (df.drop(columns="WELL").to_numpy() == -999.25).any()
+
+
+def test_read_wells_welly_units_and_duplicates(shared_data):
+    files = [
+        shared_data / "welly-las-wells" / "F03-02.las",
+        shared_data / "force2020-wells" / "32_2-1.las",
+        shared_data / "welly-las-wells" / "24034.LAS",
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = read_wells(files)
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "F03-02.las" in messages and "sorted by depth" in messages
+    assert "'ILD' and 'LLD' both map to 'RT'" in messages
+    assert df.attrs["unit_conflicts"]["NPHI"] == {"F/3-2": "LPU", "32/2-1": "m3/m3"}
+    assert "NPHI: ['LPU', 'm3/m3']" in messages
+    assert "GR" not in df.attrs["unit_conflicts"]  # GAPI vs gAPI is the same unit
+    assert set(df["WELL"]) == {"F/3-2", "32/2-1", "ROSSOW"}
