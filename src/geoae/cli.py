@@ -1,0 +1,183 @@
+"""The ``geoae`` command line (typer). One small function per subcommand; the work is done in
+:mod:`geoae.workflows` and :mod:`geoae.demo`.
+
+Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 1 unexpected
+failure (a short message and the path of a log with the traceback); 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="geoae",
+    help="Auto-encoders for geoscience data: train, encode, detect, impute, denoise, generate.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+
+
+def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    if quiet:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False)
+    for k, v in summary.items():
+        table.add_row(str(k), json.dumps(v, default=str) if isinstance(v, (list, dict)) else str(v))
+    Console().print(table)
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Argument(help="LAS file, folder of LAS files, CSV or Parquet table.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    model: Annotated[str, typer.Option(help="ae, dae, vae, sparse or contractive.")] = "ae",
+    curves: Annotated[str | None, typer.Option(help="Comma-separated curves, e.g. GR,RHOB,NPHI "
+                                                      "(default: every numeric curve).")] = None,
+    latent: Annotated[int, typer.Option(help="Latent dimension.")] = 4,
+    backbone: Annotated[str, typer.Option(help="dense, conv1d or conv2d.")] = "dense",
+    epochs: Annotated[int, typer.Option(help="Maximum epochs (early stopping may end sooner).")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train an auto-encoder on well-log curves and save it.
+
+    Example: geoae train wells/ --model vae --curves GR,RHOB,NPHI,DT --latent 4 --out model/
+    """
+    from . import workflows
+
+    summary = workflows.train(data, out, model=model, curves=workflows.parse_curves(curves),
+                              latent=latent, backbone=backbone, epochs=epochs, random_state=seed,
+                              verbose=not (quiet or as_json), force=force)
+    _report(summary, as_json, quiet, "trained")
+
+
+@app.command()
+def encode(
+    model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
+    data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the latent code of every depth sample (WELL and DEPTH kept).
+
+    Example: geoae encode model/ well.las --out codes.csv
+    """
+    from . import workflows
+
+    _report(workflows.encode(model, data, out, force=force), as_json, quiet, "encoded")
+
+
+@app.command()
+def reconstruct(
+    model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
+    data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write each curve's reconstruction (<CURVE>_RECON) and the per-sample error.
+
+    Example: geoae reconstruct model/ well.las --out recon.csv
+    """
+    from . import workflows
+
+    _report(workflows.reconstruct(model, data, out, force=force), as_json, quiet, "reconstructed")
+
+
+@app.command()
+def generate(
+    model: Annotated[Path, typer.Argument(help="Folder of a VAE from `geoae train --model vae`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
+    n: Annotated[int, typer.Option("-n", help="Number of samples.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Sample synthetic multi-curve log values from a VAE, in the curves' units.
+
+    Example: geoae generate model/ -n 1000 --out samples.csv
+    """
+    from . import workflows
+
+    _report(workflows.generate(model, n, out, random_state=seed, force=force), as_json, quiet,
+            "generated")
+
+
+@app.command()
+def info(
+    model: Annotated[Path, typer.Argument(help="Model folder.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a model's parameters, curves and training-history summary.
+
+    Example: geoae info model/
+    """
+    from . import workflows
+
+    _report(workflows.info(model), as_json, False, f"model {model}")
+
+
+def _log_path() -> Path:
+    return Path(tempfile.gettempdir()) / "geoae-error.log"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``geoae`` command; returns the exit code.
+
+    Usage errors (unknown option, missing argument) are reported by typer with exit code 2;
+    Ctrl-C ends with typer's "Aborted!" and exit code 1, after every output in progress has been
+    discarded (outputs are written to temporary files and renamed only when complete).
+    """
+    from .errors import GeoAEError
+
+    try:
+        app(args=argv, prog_name="geoae")
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except GeoAEError as exc:
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of the CLI
+        log = _log_path()
+        try:
+            log.write_text(traceback.format_exc())
+            where = f"; details in {log}"
+        except OSError:
+            where = ""
+        typer.echo(f"geoae: unexpected error ({type(exc).__name__}: {exc}){where}. "
+                   "Please report it.", err=True)
+        return 1
+
+
+def _entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    _entry()

@@ -1,0 +1,275 @@
+"""The work behind the ``geoae`` command line: recognise files, select curves, run, write.
+
+Each function takes paths and plain options and returns a small summary dict, so the CLI stays a
+thin layer (parse, call, print) and the same steps can be scripted from Python.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._atomic import atomic_path
+from .errors import ConfigError, DataError
+
+MODEL_NAMES = {
+    "ae": "AutoEncoder",
+    "dae": "DenoisingAutoEncoder",
+    "vae": "VariationalAutoEncoder",
+    "sparse": "SparseAutoEncoder",
+    "contractive": "ContractiveAutoEncoder",
+}
+ID_COLUMNS = ("WELL", "DEPTH")
+
+
+# ---------------------------------------------------------------- recognising inputs
+def sniff(path: str | os.PathLike) -> str:
+    """Tell what a path holds by its content: ``"las"``, ``"folder"``, ``"segy"``, ``"parquet"``
+    or ``"csv"``.
+
+    A LAS file starts (after blank and ``#`` comment lines) with a ``~`` section; a Parquet file
+    with the bytes ``PAR1``; a SEG-Y file has a 3200-byte textual header, a 400-byte binary header
+    with a known sample-format code and room for at least one trace. Anything else that decodes as
+    text is treated as a delimited table.
+
+    Raises
+    ------
+    DataError
+        The path does not exist, or is binary but neither SEG-Y nor Parquet.
+    """
+    p = Path(path)
+    if p.is_dir():
+        return "folder"
+    if not p.is_file():
+        raise DataError(f"{p}: no such file or folder; check the path")
+    with open(p, "rb") as fh:
+        head = fh.read(3600)
+    if head[:4] == b"PAR1":
+        return "parquet"
+    text = head[:2048].decode("latin-1")
+    for line in text.splitlines():
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        if s.startswith("~"):
+            return "las"
+        break
+    if len(head) >= 3600:
+        fmt_be = int.from_bytes(head[3224:3226], "big")
+        fmt_le = int.from_bytes(head[3224:3226], "little")
+        if fmt_be in (1, 2, 3, 5, 6, 8, 10, 11, 12, 15, 16) or fmt_le in (1, 2, 3, 5, 8):
+            return "segy"
+    if b"\x00" in head[:2048]:
+        raise DataError(f"{p}: binary file that is neither SEG-Y nor Parquet; geoae reads LAS, "
+                        "SEG-Y, CSV and Parquet")
+    return "csv"
+
+
+@dataclass
+class Table:
+    """Tabular well data: the frame, the curve columns, and where it came from."""
+
+    frame: pd.DataFrame
+    kind: str
+    path: Path
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def curves(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in ID_COLUMNS
+                and pd.api.types.is_numeric_dtype(self.frame[c])]
+
+
+def read_any_table(path: str | os.PathLike) -> Table:
+    """Read a LAS file, a folder of well files or a CSV/Parquet table into a :class:`Table`.
+
+    LAS files keep their depth as a ``DEPTH`` column and the well name as ``WELL``.
+    """
+    from . import io
+
+    p = Path(path)
+    kind = sniff(p)
+    if kind == "segy":
+        raise DataError(f"{p}: this is a SEG-Y file; this command needs well logs or a table "
+                        "(use `geoae denoise` for SEG-Y)")
+    if kind == "folder":
+        return Table(io.read_wells(p), kind, p)
+    if kind == "las":
+        df = io.read_las(p)
+        attrs = dict(df.attrs)
+        frame = df.reset_index()
+        frame = frame.rename(columns={frame.columns[0]: "DEPTH"})
+        frame.insert(0, "WELL", str(attrs.get("well_name") or p.stem))
+        return Table(frame, kind, p, attrs)
+    return Table(io.read_table(p), kind, p)
+
+
+def select_curves(table: Table, curves: list[str] | None) -> list[str]:
+    """The curves to use: ``curves`` checked against the table, or every numeric curve."""
+    available = table.curves
+    if not curves:
+        if not available:
+            raise DataError(f"{table.path}: no numeric curves to use")
+        return available
+    missing = [c for c in curves if c not in table.frame.columns]
+    if missing:
+        raise DataError(f"curve(s) {missing} not found in {table.path}; available curves: "
+                        f"{', '.join(available)}")
+    bad = [c for c in curves if c not in available]
+    if bad:
+        raise DataError(f"curve(s) {bad} in {table.path} are not numeric; choose numeric curves")
+    return list(curves)
+
+
+def parse_curves(text: str | None) -> list[str] | None:
+    """``"GR, RHOB,NPHI"`` -> ``["GR", "RHOB", "NPHI"]``; None or empty -> None."""
+    if not text:
+        return None
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+# ---------------------------------------------------------------- outputs
+def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force: bool) -> Path:
+    """Refuse an output equal to an input, or an existing output without ``force``."""
+    out_p = Path(out)
+    for inp in inputs:
+        ip = Path(inp)
+        same = out_p.resolve() == ip.resolve() or (
+            ip.exists() and out_p.exists() and os.path.samefile(ip, out_p))
+        if same:
+            raise DataError(f"output {out_p} is the input file; choose another --out "
+                            "(geoae never overwrites its inputs)")
+    if out_p.exists() and not force:
+        raise DataError(f"output {out_p} exists; pass --force to replace it")
+    if not out_p.parent.exists():
+        raise DataError(f"folder {out_p.parent} of the output does not exist; create it first")
+    return out_p
+
+
+def write_frame(df: pd.DataFrame, out: str | os.PathLike) -> Path:
+    """Write a table atomically: Parquet for ``.parquet``/``.pq``, CSV otherwise."""
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        if out.suffix.lower() in (".parquet", ".pq"):
+            try:
+                df.to_parquet(tmp, index=False)
+            except ImportError as exc:
+                raise DataError("writing Parquet needs pyarrow: pip install 'geoae[parquet]', "
+                                "or write .csv") from exc
+        else:
+            df.to_csv(tmp, index=False)
+    return out
+
+
+def _id_frame(table: Table) -> pd.DataFrame:
+    cols = [c for c in ID_COLUMNS if c in table.frame.columns]
+    return table.frame[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- commands
+def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbone: str = "dense",
+          epochs: int = 200, hidden=None, random_state: int | None = 0, verbose: bool = False,
+          force: bool = False, **params) -> dict[str, Any]:
+    """Fit a model on the curves of ``data`` and save it to the folder ``out``."""
+    from . import models
+
+    if model not in MODEL_NAMES:
+        raise ConfigError(f"--model {model!r} is not known; use one of {', '.join(MODEL_NAMES)}")
+    sniff(data)  # a missing or unreadable input is reported before anything else
+    out_p = Path(out)
+    if out_p.exists() and any(out_p.iterdir()) and not force:
+        raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
+    table = read_any_table(data)
+    use = select_curves(table, curves)
+    X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
+    cls = models.ESTIMATORS[MODEL_NAMES[model]]
+    kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
+                  verbose=verbose, **params)
+    if hidden is not None:
+        kwargs["hidden"] = tuple(hidden)
+    est = cls(**kwargs).fit(X)
+    est.save(out_p)
+    h = est.history_
+    return {"model": cls.__name__, "curves": use, "rows": len(X), "epochs_run": len(h["loss"]),
+            "best_epoch": h["best_epoch"][0] + 1, "train_loss": h["loss"][-1],
+            "val_loss": h.get("val_loss", [None])[-1], "out": str(out_p)}
+
+
+def _load_for(model_dir, data):
+    from .models import load
+
+    est = load(model_dir)
+    table = read_any_table(data)
+    names = [str(n) for n in getattr(est, "feature_names_in_", [])] or None
+    if names is None:
+        raise ConfigError(f"model {model_dir} was fitted on an unnamed array; the command line "
+                          "needs a model trained on named curves")
+    use = select_curves(table, names)
+    return est, table, table.frame[use]
+
+
+def encode(model_dir, data, out, force: bool = False) -> dict[str, Any]:
+    """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``."""
+    check_output(out, [data, model_dir], force)
+    est, table, X = _load_for(model_dir, data)
+    Z = est.transform(X)
+    df = pd.concat([_id_frame(table), pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in
+                                                              range(Z.shape[1])])], axis=1)
+    write_frame(df, out)
+    return {"rows": len(df), "latent_dim": Z.shape[1], "out": str(out)}
+
+
+def reconstruct(model_dir, data, out, force: bool = False) -> dict[str, Any]:
+    """Reconstructed curves (``<CURVE>_RECON``) and per-row error beside the originals."""
+    check_output(out, [data, model_dir], force)
+    est, table, X = _load_for(model_dir, data)
+    rec = est.reconstruct(X)
+    err = est.reconstruction_error(X)
+    df = table.frame.reset_index(drop=True).copy()
+    for c in X.columns:
+        df[f"{c}_RECON"] = np.asarray(rec[c])
+    df["RECON_ERROR"] = err
+    write_frame(df, out)
+    return {"rows": len(df), "mean_error": float(np.nanmean(err)), "out": str(out)}
+
+
+def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool = False):
+    """Draw ``n`` samples from a saved VAE, in the curves' units."""
+    from .models import VariationalAutoEncoder, load
+
+    check_output(out, [model_dir], force)
+    est = load(model_dir)
+    if not isinstance(est, VariationalAutoEncoder):
+        raise ConfigError(f"model {model_dir} is a {type(est).__name__}; `generate` needs a VAE "
+                          "(train one with --model vae)")
+    S = est.sample(n, random_state=random_state)
+    names = [str(c) for c in getattr(est, "feature_names_in_", range(S.shape[1]))]
+    df = pd.DataFrame(S.reshape(n, -1) if S.ndim > 2 else S, columns=names if S.ndim == 2 else None)
+    write_frame(df, out)
+    return {"rows": n, "curves": names, "out": str(out)}
+
+
+def info(model_dir) -> dict[str, Any]:
+    """Parameters, curves and a training-history summary of a saved model."""
+    from ._persistence import read_config
+
+    cfg = read_config(Path(model_dir))
+    from .models import load
+
+    load(model_dir)  # full validation: hashes and shapes
+    hist = cfg.get("history") or {}
+    loss = hist.get("loss") or []
+    return {
+        "model": cfg["class"], "geoae_version": cfg["geoae_version"], "params": cfg["params"],
+        "curves": cfg.get("feature_names_in"), "input_shape": cfg["input_shape"],
+        "epochs_run": len(loss), "best_epoch": (hist.get("best_epoch") or [-1])[0] + 1,
+        "final_loss": loss[-1] if loss else None,
+        "final_val_loss": (hist.get("val_loss") or [None])[-1],
+        "loss_terms": sorted(k for k in hist if k not in ("loss", "best_epoch")
+                             and not k.startswith("val_")),
+    }
