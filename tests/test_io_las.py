@@ -258,9 +258,7 @@ def test_changed_depths_update_start_stop(las12, tmp_path):
 
 
 def test_write_plain_frame_without_header(tmp_path):
-    df = pd.DataFrame(
-        {"DEPTH": [10.0, 10.5, 11.0], "GR": [50.0, np.nan, 70.0], "WELL": ["A", "A", "A"]}
-    )
+    df = pd.DataFrame({"DEPTH": [10.0, 10.5, 11.0], "GR": [50.0, np.nan, 70.0], "WELL": ["A", "A", "A"]})
     out = tmp_path / "plain.las"
     write_las(df, out, units={"GR": "API"})
     back = read_las(out)

@@ -166,9 +166,22 @@ def canonical_name(mnemonic: str, aliases: Mapping[str, str | Sequence[str]] | N
 
 
 def alias_priority(mnemonic: str, table: Mapping[str, Sequence[str]]) -> tuple[str, int]:
-    """``(canonical, rank)`` of ``mnemonic`` in a merged ``table``; rank 0 is the first choice.
+    """``(canonical, rank)`` of ``mnemonic`` in a merged ``table``; a lower rank wins.
 
-    The canonical name itself ranks before its listed aliases unless it is listed.
+    Parameters
+    ----------
+    mnemonic : str
+        Raw curve name (any case).
+    table : dict
+        Merged alias table from :func:`merge_aliases`.
+
+    Returns
+    -------
+    canonical : str
+        Canonical name (the upper-case mnemonic itself when unknown).
+    rank : int
+        Position in the canonical's list (0 = first choice; -1 for the canonical name itself
+        when it is not listed).
     """
     name = _norm(mnemonic)
     return _lookup(table).get(name, (name, 0))

@@ -410,7 +410,7 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     well_name = None
     df = df.copy(deep=False)
     df.attrs = {}
-    wcol = next((c for c in df.columns if str(c).upper() in WELL_NAMES and not is_num(df[c])), None)
+    wcol = next((c for c in df.columns if str(c).upper() in WELL_NAMES and not _is_num(df[c])), None)
     if wcol is not None:
         names = df[wcol].dropna().unique()
         if len(names) > 1:
@@ -454,7 +454,7 @@ def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[
     return np.char.rjust(text, width).tolist()
 
 
-def is_num(s: pd.Series) -> bool:
+def _is_num(s: pd.Series) -> bool:
     """True when a Series holds numbers (bool excluded)."""
     return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
 
