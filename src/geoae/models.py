@@ -40,7 +40,7 @@ from .nn import (
 )
 from .nn._common import ACTIVATIONS
 from .preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, split_by_well
-from .training import fit_module, resolve_device, seeded
+from .training import CHECKPOINT_FILE, fit_module, load_checkpoint, resolve_device, seeded
 
 __all__ = [
     "BaseAutoEncoder",
@@ -300,9 +300,32 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self._terms
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None):
-        """Fit the auto-encoder on X (NaN = missing). ``y`` is ignored. Returns self."""
+    def fit(self, X, y=None, *, checkpoint_dir=None, checkpoint_every: int = 10,
+            resume: bool = False):
+        """Fit the auto-encoder on X (NaN = missing). ``y`` is ignored. Returns self.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            ``(n_samples, n_features)`` for the dense backbone, ``(n, channels, length)`` or
+            ``(n, channels, height, width)`` for the convolutional ones. A ``WELL`` column of a
+            DataFrame is not a feature: it makes the validation split hold out whole wells.
+        checkpoint_dir : path, optional
+            Folder (usually the model folder) where ``checkpoint.safetensors`` is written every
+            ``checkpoint_every`` epochs and at the end of training.
+        resume : bool
+            Continue from the checkpoint in ``checkpoint_dir`` after a crash or interruption; with
+            the same data and parameters the result equals an uninterrupted fit (on CPU).
+        """
         self._check_params()
+        _check(_is_int(checkpoint_every) and checkpoint_every >= 1, "checkpoint_every",
+               checkpoint_every, "a positive number of epochs")
+        ckpt = None
+        if checkpoint_dir is not None:
+            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+            ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
+        elif resume:
+            raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
         X, wells = self._validate(X, reset=True)
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         check_not_all_missing(X, self._feature_names())
@@ -313,6 +336,14 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self._check_unit_interval(Z, mask)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
+        identity = {"class": type(self).__name__, "input_shape": list(self.input_shape_),
+                    "n_samples": int(X.shape[0])}
+        if resume and ckpt is not None and ckpt.is_file():
+            _, meta = load_checkpoint(ckpt)
+            if {k: meta.get(k) for k in identity} != identity:
+                raise ConfigError(f"{ckpt} was written for other data or another model "
+                                  f"({ {k: meta.get(k) for k in identity} }); delete it to start over")
+            seed = int(meta["seed"])
         n = Z.shape[0]
         if wells is not None:
             train_idx, val_idx = split_by_well(wells, self.validation_fraction, seed)
@@ -339,6 +370,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 patience=self.patience, verbose=self.verbose,
                 grad_in_eval=isinstance(self, ContractiveAutoEncoder),
                 desc=type(self).__name__,
+                checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=resume,
+                checkpoint_meta=dict(identity, seed=seed),
             )
         self.model_ = net.cpu().eval()
         self.history_ = history

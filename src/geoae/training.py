@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import math
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
+from ._atomic import atomic_path
 from .errors import ConfigError, TrainingError
 
 Objective = Callable[[nn.Module, torch.Tensor, "torch.Tensor | None"],
@@ -84,6 +89,68 @@ def _epoch(module, objective, X, mask, batch_size, optimizer=None, grad_clip=Non
     return {k: float(v) / n for k, v in totals.items()}
 
 
+CHECKPOINT_FILE = "checkpoint.safetensors"
+
+
+def save_checkpoint(path: str | os.PathLike, module: nn.Module, optimizer: torch.optim.Optimizer,
+                    best_state: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+    """Write a resumable training state atomically as one safetensors file (no pickle).
+
+    Tensors: the module's weights (``model.*``), the best weights so far (``best.*``), the
+    optimizer's per-parameter state (``optim.<i>.<name>``) and the torch CPU RNG state
+    (``rng.cpu``). Everything else (epoch, history, early-stopping counters, optimizer
+    hyper-parameters, caller's extras) is JSON in the safetensors metadata under ``"geoae"``.
+    """
+    from safetensors.torch import save_file
+
+    tensors: dict[str, torch.Tensor] = {}
+    for k, v in module.state_dict().items():
+        tensors[f"model.{k}"] = v.detach().cpu().contiguous().clone()
+    for k, v in best_state.items():
+        tensors[f"best.{k}"] = v.detach().cpu().contiguous().clone()
+    opt = optimizer.state_dict()
+    for idx, state in opt["state"].items():
+        for name, value in state.items():
+            tensors[f"optim.{idx}.{name}"] = torch.as_tensor(value).detach().cpu().contiguous().clone()
+    tensors["rng.cpu"] = torch.get_rng_state()
+    meta = dict(meta, param_groups=opt["param_groups"])
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"geoae": json.dumps(meta)})
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Read a checkpoint written by :func:`save_checkpoint`: ``(tensors, meta)``.
+
+    Raises
+    ------
+    ConfigError
+        The file is not a readable geoae checkpoint.
+    """
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            meta = json.loads((fh.metadata() or {})["geoae"])
+            tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
+    except (OSError, SafetensorError, KeyError, ValueError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); delete it "
+                          "to train from scratch") from None
+    return tensors, meta
+
+
+def _restore(module, optimizer, tensors, meta):
+    module.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    best_state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, idx, name = key.split(".", 2)
+            state.setdefault(int(idx), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    torch.set_rng_state(tensors["rng.cpu"])
+    return best_state
+
+
 def fit_module(
     module: nn.Module,
     objective: Objective,
@@ -101,6 +168,11 @@ def fit_module(
     verbose: bool = False,
     grad_in_eval: bool = False,
     desc: str = "training",
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 10,
+    resume: bool = False,
+    checkpoint_meta: dict[str, Any] | None = None,
+    callback: Callable[[int, dict[str, list[float]]], None] | None = None,
 ) -> dict[str, list[float]]:
     """Train ``module`` in place with Adam(W) and early stopping; return the per-epoch history.
 
@@ -119,6 +191,17 @@ def fit_module(
         Epochs without improvement before stopping; the best weights are restored at the end.
     grad_in_eval : bool
         Keep autograd on while evaluating (needed by the contractive penalty).
+    checkpoint : path, optional
+        File to write the full training state to every ``checkpoint_every`` epochs and when
+        training ends (see :func:`save_checkpoint`).
+    resume : bool
+        Continue from ``checkpoint`` when it exists: weights, optimizer, RNG, epoch, history and
+        early-stopping counters are restored, so a seeded CPU run that is interrupted and resumed
+        ends with the same weights as an uninterrupted one.
+    checkpoint_meta : dict, optional
+        Extra JSON-able facts stored in the checkpoint (the estimator stores its seed).
+    callback : callable, optional
+        ``callback(epoch, history)`` after every epoch (0-based epoch).
 
     Returns
     -------
@@ -137,10 +220,31 @@ def fit_module(
     best_state = copy.deepcopy(module.state_dict())
     best_epoch = -1
     stale = 0
+    start = 0
+    finished = False
+    if resume and checkpoint is not None and Path(checkpoint).is_file():
+        tensors, meta = load_checkpoint(checkpoint)
+        try:
+            best_state = _restore(module, optimizer, tensors, meta)
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise ConfigError(f"{checkpoint}: the checkpoint does not fit this model ({exc}); "
+                              "delete it or train with the parameters it was written with") from None
+        history = meta["history"]
+        best, best_epoch, stale = meta["best"], meta["best_epoch"], meta["stale"]
+        start, finished = meta["epoch"], meta["finished"]
+
+    def write_checkpoint(next_epoch: int, done: bool) -> None:
+        if checkpoint is None:
+            return
+        meta = dict(checkpoint_meta or {}, epoch=next_epoch, finished=done, history=history,
+                    best=best, best_epoch=best_epoch, stale=stale)
+        save_checkpoint(checkpoint, module, optimizer, best_state, meta)
+
     n = X.shape[0]
     with _progress(verbose, epochs, desc) as progress:
-        task = progress.add_task(desc, total=epochs, msg="") if progress is not None else None
-        for epoch in range(epochs):
+        task = progress.add_task(desc, total=epochs, msg="", completed=start) if progress is not None \
+            else None
+        for epoch in range(start, epochs if not finished else start):
             module.train()
             perm = torch.randperm(n, device=X.device)
             train = _epoch(module, objective, X, mask, batch_size, optimizer, grad_clip, perm)
@@ -171,8 +275,15 @@ def fit_module(
             if task is not None:
                 progress.update(task, advance=1, msg=f"loss {record['loss']:.4g}"
                                 + (f" val {record['val_loss']:.4g}" if "val_loss" in record else ""))
+            if callback is not None:
+                callback(epoch, history)
             if stale >= patience:
+                write_checkpoint(epoch + 1, True)
                 break
+            if epoch + 1 == epochs:
+                write_checkpoint(epoch + 1, True)
+            elif (epoch + 1) % checkpoint_every == 0:
+                write_checkpoint(epoch + 1, False)
     module.load_state_dict(best_state)
     module.eval()
     history["best_epoch"] = [best_epoch]

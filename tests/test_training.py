@@ -1,0 +1,158 @@
+"""The training loop: early stopping, NaN guard, devices, checkpoints and resume after a kill."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from geoae import VAE, AutoEncoder, ConfigError, TrainingError
+from geoae.training import fit_module, load_checkpoint, resolve_device
+
+
+def data(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 5)) @ rng.normal(size=(5, 5))
+
+
+def test_early_stopping_restores_the_best_weights():
+    m = AutoEncoder(latent_dim=2, hidden=(8,), epochs=200, patience=3, learning_rate=3e-2,
+                    random_state=0).fit(data())
+    h = m.history_
+    best = h["best_epoch"][0]
+    assert len(h["loss"]) == best + 1 + 3  # stopped `patience` epochs after the best
+    # the kept weights are the best epoch's: re-evaluating gives that epoch's validation loss
+    assert h["val_loss"][best] == min(h["val_loss"])
+
+
+def test_nan_loss_stops_with_a_hint_and_keeps_good_weights():
+    net = nn.Linear(3, 3)
+    good = {k: v.clone() for k, v in net.state_dict().items()}
+    calls = {"n": 0}
+
+    def objective(module, xb, mb):
+        calls["n"] += 1
+        loss = ((module(xb) - xb) ** 2).mean()
+        if calls["n"] > 1:
+            loss = loss * float("nan")
+        return loss, {"reconstruction": loss}
+
+    with pytest.raises(TrainingError, match="lower learning_rate"):
+        fit_module(net, objective, torch.randn(8, 3), epochs=5, batch_size=8, learning_rate=1e-9)
+    for k, v in net.state_dict().items():  # epoch 1 (finite) weights, not the NaN-step ones
+        assert torch.isfinite(v).all()
+        torch.testing.assert_close(v, good[k], atol=1e-6, rtol=0)
+
+
+def test_device_choice():
+    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    assert resolve_device("cpu") == torch.device("cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="CUDA is not available"):
+            resolve_device("cuda")
+    with pytest.raises(ConfigError, match="device="):
+        resolve_device("tpu:banana")
+
+
+def test_verbose_progress_does_not_change_the_result():
+    X = data()
+    a = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, random_state=0, verbose=True).fit(X)
+    b = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+
+SCRIPT = """
+import sys, time, numpy as np, torch
+torch.set_num_threads(1)
+import geoae.models as gm
+from geoae import {cls}
+orig = gm.fit_module
+def slow(*a, **k):
+    k["callback"] = lambda epoch, history: time.sleep(0.15)
+    return orig(*a, **k)
+gm.fit_module = slow
+rng = np.random.default_rng(0)
+X = rng.normal(size=(400, 5)) @ rng.normal(size=(5, 5))
+{cls}(latent_dim=2, hidden=(8,), epochs=30, patience=100, random_state=7).fit(
+    X, checkpoint_dir=sys.argv[1], checkpoint_every=2)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", [AutoEncoder, VAE])
+def test_sigkilled_training_resumes_to_the_same_weights(cls, tmp_path):
+    ckpt_dir = tmp_path / "model"
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT.format(cls=cls.__name__))
+    proc = subprocess.Popen([sys.executable, str(script), str(ckpt_dir)])
+    ckpt = ckpt_dir / "checkpoint.safetensors"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if ckpt.is_file() and load_checkpoint(ckpt)[1]["epoch"] >= 6:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "training ended before it could be killed"
+    _, meta = load_checkpoint(ckpt)  # what is on disk is a complete checkpoint
+    assert 6 <= meta["epoch"] < 30 and not meta["finished"]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 5)) @ rng.normal(size=(5, 5))
+    params = dict(latent_dim=2, hidden=(8,), epochs=30, patience=100, random_state=7)
+    resumed = cls(**params).fit(X, checkpoint_dir=ckpt_dir, checkpoint_every=2, resume=True)
+    assert len(resumed.history_["loss"]) == 30
+    straight = cls(**params).fit(X)
+    assert resumed.history_["loss"] == straight.history_["loss"]
+    for (k, a), b in zip(straight.model_.state_dict().items(), resumed.model_.state_dict().values(),
+                         strict=True):
+        assert torch.equal(a, b), k
+
+
+@pytest.mark.parametrize("cls", [AutoEncoder, VAE])
+def test_interrupted_then_resumed_equals_uninterrupted(cls, tmp_path, monkeypatch):
+    import geoae.models as gm
+
+    X = data()
+    params = dict(latent_dim=2, hidden=(8,), epochs=12, patience=100, random_state=3)
+    straight = cls(**params).fit(X)
+
+    class Crash(Exception):
+        pass
+
+    orig = gm.fit_module
+
+    def crashing(*a, **k):
+        def cb(epoch, history):
+            if epoch == 6:
+                raise Crash
+
+        return orig(*a, **dict(k, callback=cb))
+
+    monkeypatch.setattr(gm, "fit_module", crashing)
+    with pytest.raises(Crash):
+        cls(**params).fit(X, checkpoint_dir=tmp_path, checkpoint_every=5)
+    monkeypatch.setattr(gm, "fit_module", orig)
+    assert load_checkpoint(tmp_path / "checkpoint.safetensors")[1]["epoch"] == 5
+    resumed = cls(**params).fit(X, checkpoint_dir=tmp_path, checkpoint_every=5, resume=True)
+    assert resumed.history_["loss"] == straight.history_["loss"]
+    for (k, a), b in zip(straight.model_.state_dict().items(), resumed.model_.state_dict().values(),
+                         strict=True):
+        assert torch.equal(a, b), k
+
+
+def test_resume_refuses_a_checkpoint_of_other_data(tmp_path):
+    X = data()
+    AutoEncoder(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(X, checkpoint_dir=tmp_path)
+    with pytest.raises(ConfigError, match="other data or another model"):
+        AutoEncoder(latent_dim=2, hidden=(8,), epochs=4, random_state=0).fit(
+            X[:100], checkpoint_dir=tmp_path, resume=True)
+    with pytest.raises(ConfigError, match="needs checkpoint_dir"):
+        AutoEncoder().fit(X, resume=True)
