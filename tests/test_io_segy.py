@@ -12,7 +12,7 @@ import pytest
 import segyio
 
 from geoae.errors import DataError
-from geoae.io import SegyData, iter_segy, read_segy, write_segy
+from geoae.io import SegyData, iter_segy, read_segy, update_segy, write_segy
 
 SAMPLES = [
     "1x1.sgy",
@@ -274,3 +274,21 @@ def test_template_copy_not_modified(shared_data, tmp_path):
     write_segy(np.ones((25, 50), np.float32), tmp_path / "ones.sgy", src)
     assert src.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if ".tmp." in p.name]
+
+
+def test_update_segy_streams_chunks(shared_data, tmp_path):
+    src = shared_data / "segy-samples" / "viking_small.segy"
+    out = tmp_path / "streamed.segy"
+    with update_segy(out, src) as w:
+        assert (w.n_traces, w.n_samples) == (480, 600)
+        for chunk in iter_segy(src, chunk_traces=100):
+            w.write(chunk.start, -chunk.traces)
+    _assert_headers_identical(src, out)
+    np.testing.assert_array_equal(read_segy(out).traces, -read_segy(src).traces)
+    with pytest.raises(DataError, match="outside 0-479"):
+        with update_segy(tmp_path / "bad.segy", src) as w:
+            w.write(470, np.zeros((20, 600), np.float32))
+    assert not (tmp_path / "bad.segy").exists()
+    with pytest.raises(DataError, match="refusing to overwrite"):
+        with update_segy(src, src):
+            pass

@@ -20,6 +20,8 @@ _NAMES = {
     "write_segy": "segy",
     "SegyData": "segy",
     "SegyChunk": "segy",
+    "update_segy": "segy",
+    "SegyUpdater": "segy",
     "read_table": "tables",
     "read_wells": "wells",
     "canonical_name": "aliases",

@@ -9,6 +9,7 @@ rewrites only the trace samples, so the textual, binary and every trace header a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import struct
@@ -424,4 +425,99 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
     return path
 
 
-__all__ = ["SegyData", "SegyChunk", "read_segy", "iter_segy", "write_segy", "HEADER_FIELDS", "SAMPLE_FORMATS"]
+class SegyUpdater:
+    """Writes samples, chunk by chunk, into the copy of a template made by :func:`update_segy`.
+
+    Attributes
+    ----------
+    n_traces, n_samples : int
+        Size of the template (and of the output).
+    """
+
+    def __init__(self, handle: Any, path: Path, n_traces: int, n_samples: int) -> None:
+        self._f = handle
+        self._path = path
+        self.n_traces = n_traces
+        self.n_samples = n_samples
+
+    def write(self, start: int, traces: np.ndarray) -> None:
+        """Write ``traces`` (float32-castable, shape (k, n_samples)) as traces ``start .. start+k-1``.
+
+        Raises
+        ------
+        DataError
+            Wrong number of samples, a range beyond the file, or non-finite values.
+        """
+        arr = np.asarray(traces, dtype=np.float32)
+        if arr.ndim != 2 or arr.shape[1] != self.n_samples:
+            raise DataError(f"{self._path}: chunk of shape {arr.shape}; expected (k, {self.n_samples})")
+        if start < 0 or start + len(arr) > self.n_traces:
+            raise DataError(
+                f"{self._path}: traces {start}-{start + len(arr) - 1} are outside 0-{self.n_traces - 1}"
+            )
+        if not np.isfinite(arr).all():
+            bad = start + int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
+            raise DataError(f"{self._path}: traces contain NaN/inf (first at trace {bad}); fill them first")
+        for i in range(len(arr)):
+            self._f.trace[start + i] = arr[i]
+
+
+@contextlib.contextmanager
+def update_segy(path: str | os.PathLike, template: str | os.PathLike) -> Iterator[SegyUpdater]:
+    """Stream new samples into a copy of ``template`` (headers byte-identical), written atomically.
+
+    Use it with :func:`iter_segy` to process a file larger than memory::
+
+        with update_segy("out.sgy", "in.sgy") as out:
+            for chunk in iter_segy("in.sgy", chunk_traces=4096):
+                out.write(chunk.start, process(chunk.traces))
+
+    Traces not written keep the template's samples. On an error the output is not created.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Output file (must not be the template).
+    template : str or path-like
+        SEG-Y file whose bytes are copied.
+
+    Yields
+    ------
+    SegyUpdater
+        ``write(start, traces)`` with traces of shape (k, n_samples).
+
+    Raises
+    ------
+    DataError
+        ``path`` is the template, or an unreadable template.
+    """
+    path = Path(path)
+    template = Path(template)
+    if path.resolve() == template.resolve() or (
+        path.exists() and template.exists() and os.path.samefile(path, template)
+    ):
+        raise DataError(f"{path}: refusing to overwrite the template/input SEG-Y file; write to another path")
+    layout = _layout(template)
+    with atomic_path(path) as tmp:
+        shutil.copyfile(template, tmp)
+        try:
+            handle = _open(tmp, layout, mode="r+", structured=False)
+        except Exception as exc:
+            raise DataError(
+                f"{template}: segyio cannot open this SEG-Y file ({type(exc).__name__}: {exc})"
+            ) from exc
+        with handle as f:
+            yield SegyUpdater(f, path, layout.n_traces, layout.n_samples)
+
+
+__all__ = [
+    "SegyData",
+    "SegyChunk",
+    "SegyUpdater",
+    "update_segy",
+    "read_segy",
+    "iter_segy",
+    "write_segy",
+    "HEADER_FIELDS",
+    "SAMPLE_FORMATS",
+]
