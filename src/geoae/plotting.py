@@ -358,7 +358,7 @@ def log_tracks(
                         floor = float(np.min(positive)) * 1e-2 if positive.size else 1e-3
                         lo = np.maximum(lo, floor)
                     ax.fill_betweenx(depth, lo, hi, where=joined & np.isfinite(lo) & np.isfinite(hi),
-                                     color=IMPUTED_COLOR, alpha=0.3, lw=0, label="_band")
+                                     color=IMPUTED_COLOR, alpha=0.3, lw=0, gid="imputed-band")
                     handles["band"] = Patch(color=IMPUTED_COLOR, alpha=0.3, label="imputed ±2σ")
                 ax.plot(line, depth, color=IMPUTED_COLOR, lw=1.2)
                 handles["imputed"] = Line2D([], [], color=IMPUTED_COLOR, lw=1.2, label="imputed")
@@ -387,7 +387,7 @@ def log_tracks(
 
     for ax in axes:
         for top, base in intervals:
-            ax.axhspan(top, base, color=ANOMALY_COLOR, alpha=0.15, lw=0, zorder=0)
+            ax.axhspan(top, base, color=ANOMALY_COLOR, alpha=0.15, lw=0, zorder=0, gid="flagged-interval")
     if intervals:
         handles["flagged"] = Patch(color=ANOMALY_COLOR, alpha=0.15, label="flagged interval")
 
