@@ -1,0 +1,366 @@
+"""Anomaly detection (bad log intervals, unusual samples or traces) by reconstruction error.
+
+:class:`AnomalyDetector` fits any geoae auto-encoder on the (unlabelled, possibly faulty)
+data, turns each entry's reconstruction residual into a robust z-score per curve (centred and
+scaled by the median and MAD of that curve's training residuals, so that one noisy curve does
+not dominate) and scores each sample by the mean squared z-score over its observed curves.
+It follows scikit-learn's outlier-detector conventions (``score_samples`` higher = more
+normal, ``decision_function`` negative = anomaly, ``predict`` in {-1, 1}).
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import ConfigError, DataError
+from ..models import BaseAutoEncoder, DenoisingAutoEncoder
+from ..preprocessing import make_windows, overlap_add
+from .imputation import split_frame
+
+__all__ = ["AnomalyDetector"]
+
+_MAD_TO_STD = 1.4826
+
+
+def default_model(random_state=None) -> DenoisingAutoEncoder:
+    """The default network of :class:`AnomalyDetector`: a small dense denoising auto-encoder.
+
+    Masking noise (20 % of the entries set to the mean while training) teaches it to rebuild
+    each curve from the others, so a value that disagrees with the rest of its sample keeps a
+    large residual and missing curves are handled gracefully; robust scaling keeps the faults
+    in the training data from setting the scale.
+    """
+    return DenoisingAutoEncoder(noise="masking", noise_level=0.2, latent_dim=4, hidden=(64, 32),
+                                scaler="robust", epochs=150, batch_size=256, patience=15,
+                                learning_rate=2e-3, random_state=random_state)
+
+
+class AnomalyDetector(OutlierMixin, BaseEstimator):
+    """Unsupervised anomaly detector built on a geoae auto-encoder.
+
+    Parameters
+    ----------
+    model : geoae estimator or None, default=None
+        The auto-encoder to fit (cloned; never modified). None: :func:`default_model`, a dense
+        :class:`~geoae.DenoisingAutoEncoder` with masking noise, latent 4, hidden (64, 32),
+        robust scaling. Any of the five estimators works. With a ``backbone="conv1d"`` model and
+        2-D input ``(n_depths, n_curves)`` the curves are cut into sliding windows of
+        ``window`` samples (per well), the model is fitted on the windows and the residuals are
+        mapped back to every depth sample by overlap-add; with 3-D input ``(n_traces, channels,
+        length)`` each trace is one sample.
+    contamination : float in (0, 0.5], default=0.01
+        Expected share of anomalies in the training data: the threshold is the
+        ``contamination`` quantile of the training ``score_samples``. Ignored if ``threshold``
+        is given.
+    threshold : float or None, default=None
+        Fixed threshold on the anomaly score (the mean squared robust z-score, ``-score_samples``);
+        a sample scoring above it is an anomaly.
+    window, stride : int, default=32 and 8
+        Window length and step in depth samples (conv1d model on 2-D input only).
+    random_state : int or None, default=None
+        Seed given to the model (overrides the model's own ``random_state`` when not None).
+
+    Attributes
+    ----------
+    model_ : BaseAutoEncoder
+        The fitted auto-encoder.
+    offset_ : float
+        ``decision_function = score_samples - offset_``.
+    threshold_ : float
+        ``-offset_``: anomaly-score threshold.
+    residual_center_, residual_scale_ : ndarray of shape (n_curves,)
+        Median and 1.4826 x MAD of each curve's training residuals (scaled units).
+    curves_ : list of str
+        Curve (feature or channel) names.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame X (``WELL``/``DEPTH`` included; they are not features).
+
+    Notes
+    -----
+    The score of a sample is ``mean_j z_j**2`` over its observed curves, with
+    ``z_j = (r_j - median_j) / (1.4826 MAD_j)`` and ``r_j`` the residual ``x_j - x_hat_j`` in
+    the model's scaled units. Missing values (NaN) are ignored: a sample is scored on its
+    observed curves; one with none scores NaN and is predicted normal (1). DataFrame input: the
+    ``WELL`` and ``DEPTH`` columns are not features; ``WELL`` keeps windows inside a well.
+    """
+
+    def __init__(self, model=None, contamination=0.01, threshold=None, window=32, stride=8,
+                 random_state=None):
+        self.model = model
+        self.contamination = contamination
+        self.threshold = threshold
+        self.window = window
+        self.stride = stride
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ helpers
+    def _check_params(self) -> None:
+        c = self.contamination
+        if not (isinstance(c, numbers.Real) and not isinstance(c, bool) and 0 < c <= 0.5):
+            raise ConfigError(f"contamination={c!r} is not valid: a share in (0, 0.5]")
+        t = self.threshold
+        if t is not None and not (isinstance(t, numbers.Real) and np.isfinite(t) and t >= 0):
+            raise ConfigError(f"threshold={t!r} is not valid: None or a score >= 0")
+        if self.model is not None and not isinstance(self.model, BaseAutoEncoder):
+            raise ConfigError(f"model={self.model!r} is not valid: None or a geoae estimator "
+                              "such as AutoEncoder(...) or VAE(...)")
+        for name in ("window", "stride"):
+            v = getattr(self, name)
+            if not (isinstance(v, numbers.Integral) and v >= 1):
+                raise ConfigError(f"{name}={v!r} is not valid: a positive integer")
+
+    def _windowed(self) -> bool:
+        return self.model_.backbone == "conv1d" and self._ndim == 2
+
+    def _split(self, X, reset: bool):
+        if isinstance(X, pd.DataFrame) or np.ndim(X) == 2:
+            values, names, _, wells, depth = split_frame(X)
+        else:
+            values = np.array(X, dtype=np.float64, copy=True)
+            names, wells, depth = None, None, None
+        if reset:
+            self._ndim = values.ndim
+            self.n_features_in_ = int(np.shape(X)[1])
+            if isinstance(X, pd.DataFrame):
+                self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+            prefix = "x" if values.ndim == 2 else "channel "
+            self.curves_ = names if names is not None else [
+                f"{prefix}{i}" for i in range(values.shape[1])]
+        elif values.ndim != self._ndim or values.shape[1] != len(self.curves_):
+            raise DataError(f"X has shape {values.shape} but the detector was fitted on "
+                            f"{self._ndim}-D data with {len(self.curves_)} curves {self.curves_}")
+        values[np.isinf(values)] = np.nan
+        return values, wells, depth
+
+    def _sequences(self, n: int, wells, depth) -> list[np.ndarray]:
+        """Row indices of each well in depth order (all rows if no WELL column)."""
+        groups = [np.arange(n)] if wells is None else [
+            np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
+        if depth is not None:
+            groups = [g[np.argsort(depth[g], kind="stable")] for g in groups]
+        for g in groups:
+            if len(g) < self.window:
+                raise DataError(f"a well has {len(g)} samples, fewer than window={self.window}; "
+                                "use a smaller window")
+        return groups
+
+    def _model_input(self, values, wells, depth):
+        if not self._windowed():
+            return values, None
+        seqs = self._sequences(len(values), wells, depth)
+        wins = [make_windows(values[g].T, self.window, self.stride) for g in seqs]
+        return np.concatenate(wins), seqs
+
+    def _residuals(self, values, wells, depth) -> np.ndarray:
+        """Residuals ``x - x_hat`` in the model's scaled units, same shape as ``values``."""
+        inp, seqs = self._model_input(values, wells, depth)
+        rec = self.model_.reconstruct(inp)
+        bshape = (1, -1) + (1,) * (inp.ndim - 2)
+        res = (inp - rec) / self.model_.scaler_scale_.reshape(bshape)
+        if seqs is None:
+            return res
+        out = np.full(values.shape, np.nan)
+        start = 0
+        for g in seqs:
+            k = len(make_windows(np.zeros(len(g)), self.window, self.stride))
+            with np.errstate(invalid="ignore"):
+                out[g] = overlap_add(res[start:start + k], len(g), self.stride).T
+            start += k
+        return out
+
+    def _z2(self, X) -> tuple[np.ndarray, object]:
+        check_is_fitted(self, "model_")
+        values, wells, depth = self._split(X, reset=False)
+        res = self._residuals(values, wells, depth)
+        bshape = (1, -1) + (1,) * (res.ndim - 2)
+        z = (res - self.residual_center_.reshape(bshape)) / self.residual_scale_.reshape(bshape)
+        return z ** 2, X
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Fit the auto-encoder on X (faults may be present; NaN = missing) and the threshold.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_curves) or (n_samples, channels, length)
+            ``WELL``/``DEPTH`` DataFrame columns are not features. ``y`` is ignored.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        model = default_model() if self.model is None else self.model
+        model = clone(model)
+        if self.random_state is not None:
+            model.set_params(random_state=self.random_state)
+        values, wells, depth = self._split(X, reset=True)
+        self.model_ = model
+        if self._windowed():
+            self.model_.set_params(backbone="conv1d")
+        elif values.ndim != {"dense": 2, "conv1d": 3, "conv2d": 4}[model.backbone]:
+            raise DataError(f"X has {values.ndim} dimensions; a backbone={model.backbone!r} model "
+                            "needs (n, features) for dense, (n, channels, length) or (n, curves) "
+                            "for conv1d, (n, channels, height, width) for conv2d")
+        inp, _ = self._model_input(values, wells, depth)
+        self.model_.fit(inp)
+        res = self._residuals(values, wells, depth)
+        axes = (0, *range(2, res.ndim))
+        center = np.nanmedian(res, axis=axes)
+        bshape = (1, -1) + (1,) * (res.ndim - 2)
+        mad = np.nanmedian(np.abs(res - center.reshape(bshape)), axis=axes) * _MAD_TO_STD
+        floor = max(1e-6, 1e-3 * float(np.nanmedian(mad))) if np.isfinite(mad).any() else 1e-6
+        self.residual_center_ = np.nan_to_num(center)
+        self.residual_scale_ = np.where(np.isfinite(mad) & (mad > floor), mad, floor)
+        scores = self.score_samples(X)
+        if self.threshold is not None:
+            self.offset_ = -float(self.threshold)
+        else:
+            self.offset_ = float(np.nanquantile(scores, self.contamination))
+        self.threshold_ = -self.offset_
+        return self
+
+    # ------------------------------------------------------------------ scores
+    def score_samples(self, X) -> np.ndarray:
+        """Minus the anomaly score: higher = more normal (scikit-learn convention).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            ``-mean_j z_j**2`` over observed curves (and positions, for traces); NaN for a
+            sample with no observed value.
+        """
+        z2, _ = self._z2(X)
+        flat = z2.reshape(z2.shape[0], -1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN
+            return -np.nanmean(flat, axis=1)
+
+    def decision_function(self, X) -> np.ndarray:
+        """``score_samples(X) - offset_``: negative = anomaly, shape (n_samples,)."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """-1 for anomalies, 1 for normal samples (NaN scores count as normal), shape (n_samples,)."""
+        d = self.decision_function(X)
+        return np.where(d < 0, -1, 1)
+
+    def fit_predict(self, X, y=None) -> np.ndarray:
+        """``fit(X).predict(X)``, shape (n_samples,)."""
+        return self.fit(X).predict(X)
+
+    def explain(self, X):
+        """Each curve's share of a sample's anomaly score (rows sum to 1).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like, as in :meth:`fit`
+
+        Returns
+        -------
+        DataFrame (same index, one column per curve) for DataFrame input, else ndarray of shape
+        (n_samples, n_curves). Missing curves get 0; a sample with no observed curve gets NaN.
+        """
+        z2, _ = self._z2(X)
+        per = z2 if z2.ndim == 2 else np.nansum(z2.reshape(*z2.shape[:2], -1), axis=2)
+        per = np.where(np.isnan(per), 0.0, per)
+        total = per.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total > 0, per / total, np.nan)
+        if z2.ndim == 2:
+            none_seen = np.isnan(z2).all(axis=1)
+            share[none_seen] = np.nan
+        if isinstance(X, pd.DataFrame):
+            return pd.DataFrame(share, index=X.index, columns=self.curves_)
+        return share
+
+    # ------------------------------------------------------------------ intervals
+    def intervals(self, depth, flags, scores=None, X=None, wells=None) -> pd.DataFrame:
+        """Merge flagged samples into depth intervals.
+
+        Consecutive flagged samples (in depth order, within one well) form one interval; a
+        depth gap larger than 1.5 times the well's median sample step also ends an interval.
+
+        Parameters
+        ----------
+        depth : array-like of shape (n_samples,)
+            Sample depths (any unit; the output uses the same).
+        flags : array-like of shape (n_samples,)
+            Boolean (True = anomaly) or :meth:`predict` output (-1 = anomaly).
+        scores : array-like of shape (n_samples,), optional
+            :meth:`score_samples` output; computed from ``X`` when omitted and X is given.
+        X : DataFrame or array, optional
+            The data, to compute ``scores`` and the main curve (:meth:`explain`); its ``WELL``
+            column groups the samples when ``wells`` is not given.
+        wells : array-like of shape (n_samples,), optional
+            Well label of each sample.
+
+        Returns
+        -------
+        DataFrame
+            One row per interval, ordered by well then depth, with columns ``WELL`` (when
+            wells are known), ``top`` and ``base`` (depths of the first and last flagged
+            sample), ``n_samples``, ``peak_score`` (largest anomaly score ``-score_samples``
+            in the interval; NaN without scores) and ``main_curve`` (the curve with the largest
+            summed share of the error over the interval; None without X).
+        """
+        depth = np.asarray(depth, dtype=np.float64)
+        flags = np.asarray(flags)
+        flags = flags.astype(bool) if flags.dtype == bool else (flags == -1)
+        n = len(depth)
+        if flags.shape != (n,):
+            raise DataError(f"flags has shape {flags.shape} but depth has {n} samples")
+        if wells is None and isinstance(X, pd.DataFrame) and "WELL" in X.columns:
+            wells = X["WELL"].to_numpy()
+        share = None
+        if X is not None:
+            if scores is None:
+                scores = self.score_samples(X)
+            share = np.asarray(self.explain(X))
+        anomaly = None if scores is None else -np.asarray(scores, dtype=np.float64)
+        if anomaly is not None and anomaly.shape != (n,):
+            raise DataError(f"scores has shape {anomaly.shape} but depth has {n} samples")
+        groups = [(None, np.arange(n))] if wells is None else [
+            (w, np.flatnonzero(np.asarray(wells) == w)) for w in pd.unique(np.asarray(wells, dtype=object))]
+        rows = []
+        for w, idx in groups:
+            idx = idx[np.argsort(depth[idx], kind="stable")]
+            steps = np.diff(depth[idx])
+            step = float(np.median(steps)) if len(steps) else 0.0
+            f = flags[idx]
+            brk = np.ones(len(idx), dtype=bool)
+            brk[1:] = ~f[:-1] | (steps > 1.5 * step)
+            starts = np.flatnonzero(f & brk)
+            for s in starts:
+                e = s
+                while e + 1 < len(idx) and f[e + 1] and not brk[e + 1]:
+                    e += 1
+                members = idx[s:e + 1]
+                row = {} if wells is None else {"WELL": w}
+                row.update(top=depth[members[0]], base=depth[members[-1]], n_samples=len(members),
+                           peak_score=(float(np.nanmax(anomaly[members]))
+                                       if anomaly is not None and np.isfinite(anomaly[members]).any()
+                                       else np.nan))
+                main = None
+                if share is not None:
+                    tot = np.nansum(share[members], axis=0)
+                    if np.any(tot > 0):
+                        main = self.curves_[int(np.argmax(tot))]
+                row["main_curve"] = main
+                rows.append(row)
+        cols = ([] if wells is None else ["WELL"]) + ["top", "base", "n_samples", "peak_score",
+                                                      "main_curve"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+

@@ -1,0 +1,491 @@
+"""Missing-value imputation of well logs and tables with a masked denoising auto-encoder.
+
+:class:`Imputer` trains a network to rebuild values it cannot see: at every training step it
+hides a random share of the present values (``mask_rate``) and, per sample, whole curves
+(``curve_mask_rate``, as in a well where a curve was never run), feeds the visible values
+*together with the missingness indicator* to the network, and scores it on the hidden present
+values. ``transform`` then fills only the NaNs. Optionally the network also sees the
+``context`` depth samples above and below each sample (in the same well).
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from ..errors import ConfigError, DataError
+from ..models import BaseAutoEncoder
+from ..nn import DenseDecoder, DenseEncoder, Gaussian
+from ..nn._common import ACTIVATIONS
+from ..objectives import gaussian_kl
+from ..preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, split_by_well
+from ..training import fit_module, resolve_device, seeded
+
+__all__ = ["Imputer", "PASSTHROUGH_COLUMNS"]
+
+#: DataFrame columns that are carried through untouched and never used as features.
+PASSTHROUGH_COLUMNS = ("WELL", "DEPTH")
+
+#: Network and optimiser settings used when ``model`` is None, "dae" or "vae".
+DEFAULT_NETWORK = dict(latent_dim=32, hidden=(256, 128), activation="relu", scaler="standard",
+                       epochs=400, batch_size=128, learning_rate=1e-3, weight_decay=1e-4,
+                       validation_fraction=0.15, patience=40, device="auto", verbose=False)
+_NET_KEYS = tuple(DEFAULT_NETWORK)
+_INFER_BATCH = 8192
+
+
+# --------------------------------------------------------------------------------------------
+# helpers shared with the anomaly detector
+# --------------------------------------------------------------------------------------------
+def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.DataFrame | None,
+                                             np.ndarray | None, np.ndarray | None]:
+    """Separate the feature curves from the pass-through ``WELL``/``DEPTH`` columns.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_columns)
+        NaN (and +/-inf) mark missing values.
+
+    Returns
+    -------
+    values : ndarray of float64, shape (n_samples, n_curves)
+        The feature curves (a copy; infinite values are kept as they are).
+    names : list of str or None
+        Curve names (DataFrame input only).
+    passthrough : DataFrame or None
+        The ``WELL``/``DEPTH`` columns present in X.
+    wells, depth : ndarray or None
+        Well labels and depths, shape (n_samples,), when those columns exist.
+    """
+    if isinstance(X, pd.DataFrame):
+        keep = [c for c in X.columns if c not in PASSTHROUGH_COLUMNS]
+        bad = [str(c) for c in keep
+               if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+        if bad:
+            raise DataError(f"column(s) {bad} of {what} are not numeric; select the numeric curves "
+                            "(WELL and DEPTH are passed through) or encode those columns first")
+        if not keep:
+            raise DataError(f"{what} has no curve column besides {list(PASSTHROUGH_COLUMNS)}")
+        values = X[keep].to_numpy(dtype=np.float64, copy=True)
+        wells = X["WELL"].to_numpy() if "WELL" in X.columns else None
+        depth = X["DEPTH"].to_numpy(dtype=np.float64) if "DEPTH" in X.columns else None
+        pt = X[[c for c in X.columns if c in PASSTHROUGH_COLUMNS]]
+        return values, [str(c) for c in keep], pt, wells, depth
+    try:
+        values = np.array(X, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{what} must be numeric (an array or a DataFrame of curves): {exc}") from exc
+    if values.ndim != 2:
+        raise DataError(f"{what} must have shape (n_samples, n_features); got {values.shape}")
+    return values, None, None, None, None
+
+
+def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
+                    depth: np.ndarray | None = None) -> np.ndarray:
+    """Row index of the ``context`` samples above and below each row, in the same well.
+
+    Rows of one well are ordered by ``depth`` when given (stable), else by row order; without
+    ``wells`` all rows form one sequence.
+
+    Returns
+    -------
+    ndarray of int64, shape (n, 2 * context + 1)
+        Column ``context`` is the row itself; -1 where the neighbour falls outside the well.
+    """
+    width = 2 * context + 1
+    out = np.full((n, width), -1, dtype=np.int64)
+    groups = [np.arange(n)] if wells is None else [
+        np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
+    for idx in groups:
+        if depth is not None:
+            idx = idx[np.argsort(depth[idx], kind="stable")]
+        m = len(idx)
+        for j, off in enumerate(range(-context, context + 1)):
+            lo, hi = max(0, -off), min(m, m - off)
+            if hi > lo:
+                out[idx[lo:hi], j] = idx[lo + off:hi + off]
+    return out
+
+
+def _gather(Z: np.ndarray, obs: np.ndarray, nbr: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Windows ``(n, 2k+1, d)`` of filled scaled values and their observed mask."""
+    safe = np.where(nbr >= 0, nbr, 0)
+    W = Z[safe]
+    M = obs[safe] & (nbr >= 0)[:, :, None]
+    W = np.where(M, W, 0.0)
+    return torch.from_numpy(W.astype(np.float32)), torch.from_numpy(M)
+
+
+class _MaskedNet(nn.Module):
+    """Dense (variational) auto-encoder whose input is the visible values and their mask."""
+
+    def __init__(self, n_in: int, n_out: int, hidden, latent_dim: int, activation: str,
+                 variational: bool) -> None:
+        super().__init__()
+        self.encoder = DenseEncoder(n_in, latent_dim * (2 if variational else 1), hidden, activation)
+        self.decoder = DenseDecoder(latent_dim, n_out, hidden, activation)
+        self.head = Gaussian(latent_dim) if variational else None
+        self.obs_logvar = nn.Parameter(torch.zeros(n_out)) if variational else None
+
+    @staticmethod
+    def inputs(W: torch.Tensor, visible: torch.Tensor) -> torch.Tensor:
+        x = torch.where(visible, W, torch.zeros_like(W))
+        return torch.cat([x.flatten(1), visible.to(W.dtype).flatten(1)], dim=1)
+
+    def encode(self, inp: torch.Tensor):
+        h = self.encoder(inp)
+        return self.head(h) if self.head is not None else (h, None)
+
+    def forward(self, inp: torch.Tensor, sample: bool = False):
+        mu, logvar = self.encode(inp)
+        z = mu
+        if sample and logvar is not None:
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return self.decoder(z), mu, logvar
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
+
+
+class Imputer(TransformerMixin, BaseEstimator):
+    """Fill missing log values with a masked denoising auto-encoder.
+
+    Training hides random present values (``mask_rate``) and, independently per sample, whole
+    curves (``curve_mask_rate``; with ``context > 0`` the curve is hidden over the whole depth
+    window, as in a well where that tool was never run). The network receives the visible values
+    (hidden and missing ones set to the curve mean, i.e. 0 after scaling) concatenated with the
+    0/1 missingness indicator, so it can tell a hidden value from a mean value, and it is trained
+    to rebuild the hidden present values (plus ``observed_weight`` times the error on the visible
+    ones). :meth:`transform` fills only the NaNs: every present value is returned bit for bit.
+
+    Parameters
+    ----------
+    model : None, {"dae", "vae"} or a geoae estimator, default=None
+        The network configuration. ``None``/``"dae"``: a dense masked denoising auto-encoder
+        with :data:`DEFAULT_NETWORK` settings (latent 32, hidden (256, 128), up to 400 epochs
+        with early stopping). ``"vae"``: the same as a variational auto-encoder (beta 1) with a
+        learned noise variance per curve, which enables ``transform(X, return_std=True)``.
+        A geoae estimator (``AutoEncoder``, ``DenoisingAutoEncoder``, ``VAE``, ...; dense
+        backbone) lends its ``latent_dim``, ``hidden``, ``activation``, ``scaler``, ``epochs``,
+        ``batch_size``, ``learning_rate``, ``weight_decay``, ``validation_fraction``,
+        ``patience``, ``device``, ``verbose`` (and ``beta`` for a VAE); its own corruption or
+        penalty settings are not used (the masking here replaces them). The estimator itself is
+        never fitted.
+    mask_rate : float in [0, 1), default=0.25
+        Share of present values hidden at random at every training step.
+    curve_mask_rate : float in [0, 1), default=0.15
+        Probability, per sample and curve, of hiding that whole curve (over the whole context
+        window).
+    context : int, default=0
+        Number of depth samples above and below each sample that the network also sees (0:
+        each row on its own). Rows are neighbours when they are consecutive in the same well
+        (``WELL`` column; ordered by ``DEPTH`` when present) or, for arrays, consecutive rows.
+    observed_weight : float, default=0.1
+        Weight of the reconstruction error on the visible present values (the hidden ones have
+        weight 1).
+    n_draws : int, default=50
+        Draws of the latent code (and of the learned observation noise) for
+        ``transform(X, return_std=True)`` with a VAE.
+    random_state : int, RandomState or None, default=None
+        Seed of the weights, the hiding masks, the validation split and the draws. When None,
+        the ``random_state`` of ``model`` (if any) is used.
+
+    Attributes
+    ----------
+    network_ : torch.nn.Module
+        The trained network (on CPU, eval mode).
+    history_ : dict of lists
+        Per-epoch ``loss``, ``val_loss``, ``hidden`` and ``observed`` terms, ``best_epoch``.
+    curves_ : list of str
+        Names of the modelled curves (``"x0"``, ``"x1"``, ... for arrays).
+    n_features_in_ : int
+        Columns of X seen in fit, pass-through columns included.
+    feature_names_in_ : ndarray of str
+        All column names of a DataFrame X (pass-through included).
+    scaler_offset_, scaler_scale_ : ndarray of shape (n_curves,)
+        The affine scaling ``z = (x - offset) / scale`` (in the curves' units).
+    variational_ : bool
+        Whether the network is a VAE (``return_std`` available).
+
+    Notes
+    -----
+    DataFrame input: the ``WELL`` and ``DEPTH`` columns (when present) are passed through
+    untouched and are not features; ``WELL`` also keeps whole wells together in the validation
+    split and bounds the depth context. Other columns must be numeric. Infinite values are
+    treated as missing by the network but left as they are in the output (only NaN is filled).
+
+    Examples
+    --------
+    >>> from geoae.datasets import make_synthetic_wells
+    >>> wells = make_synthetic_wells(n_wells=3, n_samples=400, random_state=0)
+    >>> filled = Imputer(random_state=0).fit_transform(wells.observed)  # doctest: +SKIP
+    """
+
+    def __init__(self, model=None, mask_rate=0.25, curve_mask_rate=0.15, context=0,
+                 observed_weight=0.1, n_draws=50, random_state=None):
+        self.model = model
+        self.mask_rate = mask_rate
+        self.curve_mask_rate = curve_mask_rate
+        self.context = context
+        self.observed_weight = observed_weight
+        self.n_draws = n_draws
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ configuration
+    def _config(self) -> tuple[dict, bool, float, object]:
+        """Network settings, whether variational, beta and the seed source."""
+        m = self.model
+        if m is None or (isinstance(m, str) and m.lower() in ("dae", "ae", "dense")):
+            return dict(DEFAULT_NETWORK), False, 1.0, self.random_state
+        if isinstance(m, str) and m.lower() in ("vae", "variational"):
+            return dict(DEFAULT_NETWORK), True, 1.0, self.random_state
+        if isinstance(m, BaseAutoEncoder):
+            p = m.get_params()
+            if p.get("backbone", "dense") != "dense":
+                raise ConfigError(f"Imputer needs a dense model, got backbone={p['backbone']!r}; "
+                                  "use context=... for depth neighbours instead of a conv backbone")
+            if p.get("loss", "mse") != "mse":
+                raise ConfigError("Imputer trains with a squared error; use a model with loss='mse'")
+            cfg = {k: p[k] for k in _NET_KEYS if k in p}
+            rs = self.random_state if self.random_state is not None else p.get("random_state")
+            return cfg, bool(m._variational), float(p.get("beta", 1.0)), rs
+        raise ConfigError(f"model={m!r} is not valid: None, 'dae', 'vae' or a geoae estimator "
+                          "such as DenoisingAutoEncoder(...) or VAE(...)")
+
+    def _check_params(self) -> None:
+        for name in ("mask_rate", "curve_mask_rate"):
+            v = getattr(self, name)
+            if not (_is_real(v) and 0 <= v < 1):
+                raise ConfigError(f"{name}={v!r} is not valid: a rate in [0, 1)")
+        if self.mask_rate + self.curve_mask_rate <= 0:
+            raise ConfigError("mask_rate and curve_mask_rate are both 0: the network would never "
+                              "learn to rebuild a hidden value; set mask_rate=0.25")
+        if not (isinstance(self.context, numbers.Integral) and not isinstance(self.context, bool)
+                and self.context >= 0):
+            raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
+        if not (_is_real(self.observed_weight) and self.observed_weight >= 0):
+            raise ConfigError(f"observed_weight={self.observed_weight!r} is not valid: a number >= 0")
+        if not (isinstance(self.n_draws, numbers.Integral) and self.n_draws >= 2):
+            raise ConfigError(f"n_draws={self.n_draws!r} is not valid: an integer >= 2")
+        cfg, _, _, _ = self._config()
+        if cfg["scaler"] not in SCALERS:
+            raise ConfigError(f"scaler={cfg['scaler']!r} is not valid: one of {SCALERS}")
+        if cfg["activation"] not in ACTIVATIONS:
+            raise ConfigError(f"activation={cfg['activation']!r} is not valid")
+
+    # ------------------------------------------------------------------ inputs
+    def _prepare(self, X, reset: bool):
+        values, names, pt, wells, depth = split_frame(X)
+        if reset:
+            self.n_features_in_ = int(np.shape(X)[1])
+            if isinstance(X, pd.DataFrame):
+                self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            self.curves_ = names if names is not None else [f"x{i}" for i in range(values.shape[1])]
+        else:
+            if values.shape[1] != len(self.curves_):
+                raise DataError(f"X has {values.shape[1]} curve column(s) but the imputer was "
+                                f"fitted on {len(self.curves_)} ({self.curves_})")
+            if names is not None and hasattr(self, "feature_names_in_") and names != self.curves_:
+                raise DataError(f"X has curves {names} but the imputer was fitted on "
+                                f"{self.curves_} (same names in the same order are needed)")
+        inf = np.isinf(values)
+        if inf.any():
+            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); the network treats them "
+                          "as missing and they are returned unchanged", RuntimeWarning, stacklevel=3)
+        return values, pt, wells, depth
+
+    def _windows(self, values, wells, depth):
+        Z = (values - self.scaler_offset_) / self.scaler_scale_
+        obs = np.isfinite(Z)
+        Z = np.where(obs, Z, 0.0)
+        nbr = neighbour_index(len(Z), int(self.context), wells, depth)
+        return _gather(Z, obs, nbr)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Train the masked auto-encoder on X (NaN = missing; ``y`` is ignored).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+            Curves in their own units; ``WELL``/``DEPTH`` columns are passed through.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        cfg, variational, beta, rs = self._config()
+        values, _, wells, depth = self._prepare(X, reset=True)
+        if values.shape[0] < 2:
+            raise DataError(f"Imputer needs at least 2 samples, got {values.shape[0]}")
+        finite = np.where(np.isfinite(values), values, np.nan)
+        check_not_all_missing(finite, self.curves_)
+        self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(finite, cfg["scaler"])
+        self.variational_ = variational
+        W, M = self._windows(values, wells, depth)
+        n, width, d = W.shape
+        seed = int(check_random_state(rs).randint(0, 2**31 - 1))
+        vf = float(cfg["validation_fraction"])
+        if wells is not None and len(pd.unique(np.asarray(wells, dtype=object))) >= 2:
+            tr, va = split_by_well(np.asarray(wells, dtype=object).astype(str), vf, seed)
+        else:
+            n_val = int(round(vf * n)) if n >= 10 else 0
+            perm = np.random.default_rng(seed).permutation(n)
+            tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+        device = resolve_device(cfg["device"])
+        k = int(self.context)
+        mask_rate, curve_rate, w_obs = float(self.mask_rate), float(self.curve_mask_rate), \
+            float(self.observed_weight)
+
+        def objective(net, xb, mb):
+            gen = None
+            if not net.training:  # fixed hiding masks for a stable validation loss
+                gen = torch.Generator(device=xb.device).manual_seed(seed)
+            b = xb.shape[0]
+            hide = torch.rand((b, width, d), generator=gen, device=xb.device) < mask_rate
+            hide = hide | (torch.rand((b, 1, d), generator=gen, device=xb.device) < curve_rate)
+            visible = mb & ~hide
+            out, mu, logvar = net(_MaskedNet.inputs(xb, visible), sample=variational)
+            target, present = xb[:, k], mb[:, k]
+            hidden, seen = present & hide[:, k], present & ~hide[:, k]
+            err = (out - target) ** 2
+            if variational:
+                err = 0.5 * (err * torch.exp(-net.obs_logvar) + net.obs_logvar)
+            err_h = torch.where(hidden, err, torch.zeros_like(err)).sum()
+            err_s = torch.where(seen, err, torch.zeros_like(err)).sum()
+            if variational:  # per-sample sums, as in the ELBO
+                rec_h, rec_s = err_h / b, err_s / b
+                kl = gaussian_kl(mu, logvar).mean()
+                loss = rec_h + w_obs * rec_s + beta * kl
+                return loss, {"hidden": rec_h, "observed": rec_s, "kl": kl}
+            rec_h = err_h / hidden.sum().clamp_min(1)
+            rec_s = err_s / seen.sum().clamp_min(1)
+            return rec_h + w_obs * rec_s, {"hidden": rec_h, "observed": rec_s}
+
+        Wd, Md = W.to(device), M.to(device)
+
+        def take(t, idx):
+            return t[torch.as_tensor(idx, device=device)]
+
+        with seeded(seed, device):
+            net = _MaskedNet(2 * width * d, d, tuple(cfg["hidden"]), int(cfg["latent_dim"]),
+                             cfg["activation"], variational).to(device)
+            self.history_ = fit_module(
+                net, objective, take(Wd, tr), take(Md, tr),
+                X_val=take(Wd, va) if len(va) else None, mask_val=take(Md, va) if len(va) else None,
+                epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
+                learning_rate=float(cfg["learning_rate"]), weight_decay=float(cfg["weight_decay"]),
+                patience=int(cfg["patience"]), verbose=bool(cfg.get("verbose", False)),
+                desc="Imputer")
+        self.network_ = net.cpu().eval()
+        self._seed = seed
+        return self
+
+    # ------------------------------------------------------------------ inference
+    @torch.no_grad()
+    def _predict_scaled(self, W, M, draws: int = 0, seed: int = 0):
+        """Network mean prediction ``(n, d)`` in scaled units, and draws ``(draws, n, d)``."""
+        net = self.network_.eval()
+        means, samples = [], []
+        gen = torch.Generator().manual_seed(seed)
+        for i in range(0, W.shape[0], _INFER_BATCH):
+            inp = _MaskedNet.inputs(W[i:i + _INFER_BATCH], M[i:i + _INFER_BATCH])
+            out, mu, logvar = net(inp)
+            means.append(out)
+            if draws:
+                eps = torch.randn((draws, *mu.shape), generator=gen)
+                z = mu + torch.exp(0.5 * logvar) * eps
+                dec = net.decoder(z.reshape(-1, mu.shape[1])).reshape(draws, mu.shape[0], -1)
+                noise = torch.exp(0.5 * net.obs_logvar) * torch.randn(dec.shape, generator=gen)
+                samples.append(dec + noise)
+        mean = torch.cat(means).double().numpy() if means else np.empty((0, M.shape[2]))
+        if draws:
+            return mean, torch.cat(samples, dim=1).double().numpy()
+        return mean, None
+
+    def transform(self, X, return_std: bool = False):
+        """Fill the missing values (NaN) of X; present values are returned bit for bit.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+            Same curves as in fit; ``WELL``/``DEPTH`` columns are passed through untouched.
+        return_std : bool, default=False
+            Also return the per-value standard deviation (curve units) of ``n_draws`` draws of
+            the VAE (latent code and learned observation noise); 0 for present values. Needs a
+            variational model (``model="vae"`` or ``model=VAE(...)``).
+
+        Returns
+        -------
+        filled : DataFrame or ndarray of shape (n_samples, n_columns)
+            Same type, index, columns and dtypes as X (arrays: float64, or float32 when X is).
+        std : same type as ``filled``
+            Only with ``return_std=True``; pass-through columns are copied as they are.
+        """
+        check_is_fitted(self, "network_")
+        if return_std and not self.variational_:
+            raise ConfigError("return_std=True needs a variational model: Imputer(model='vae') or "
+                              "Imputer(model=VAE(...))")
+        values, _, wells, depth = self._prepare(X, reset=False)
+        missing = np.isnan(values)
+        std = np.zeros_like(values)
+        if missing.any():
+            W, M = self._windows(values, wells, depth)
+            draws = int(self.n_draws) if return_std else 0
+            mean, samples = self._predict_scaled(W, M, draws, getattr(self, "_seed", 0))
+            pred = mean * self.scaler_scale_ + self.scaler_offset_
+            values[missing] = pred[missing]
+            if return_std:
+                s = samples.std(axis=0, ddof=1) * self.scaler_scale_
+                std[missing] = s[missing]
+        filled = self._wrap(X, values, missing)
+        if return_std:
+            return filled, self._wrap(X, std, np.ones_like(missing))
+        return filled
+
+    def _wrap(self, X, values: np.ndarray, change: np.ndarray):
+        """Write ``values`` where ``change`` into a copy of X (same type, index and dtypes)."""
+        if isinstance(X, pd.DataFrame):
+            out = X.copy()
+            for j, c in enumerate([c for c in X.columns if c not in PASSTHROUGH_COLUMNS]):
+                if change[:, j].any():
+                    col = out[c].to_numpy(copy=True)
+                    if not np.issubdtype(col.dtype, np.floating):
+                        col = col.astype(np.float64)
+                    col[change[:, j]] = values[change[:, j], j]
+                    out[c] = col
+            return out
+        arr = np.asarray(X)
+        dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64
+        out = np.array(arr, dtype=dtype, copy=True)
+        out[change] = values[change]
+        return out
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X).transform(X)``; see :meth:`transform`."""
+        return self.fit(X, y).transform(X)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Output column names: the input columns, pass-through ones included."""
+        check_is_fitted(self, "network_")
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return np.asarray(names, dtype=object)
+        return np.asarray(self.curves_, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags

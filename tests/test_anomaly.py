@@ -1,0 +1,145 @@
+"""AnomalyDetector: finds injected spikes, names the spiked curve, follows scikit-learn's outlier
+conventions, handles missing values, conv1d windows and traces; intervals merge adjacent flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+from geoae import AutoEncoder, DenoisingAutoEncoder
+from geoae.applications import AnomalyDetector
+from geoae.datasets import make_synthetic_wells
+from geoae.errors import ConfigError
+
+CURVES = ["GR", "RHOB", "NPHI", "DT", "PE", "RT", "CALI"]
+SMALL = DenoisingAutoEncoder(noise="masking", noise_level=0.2, latent_dim=4, hidden=(32, 16),
+                             scaler="robust", epochs=60, patience=10, learning_rate=3e-3)
+
+
+@pytest.fixture(scope="module")
+def spiked():
+    w = make_synthetic_wells(n_wells=3, n_samples=600, random_state=2, fault_types=("spike",),
+                             fault_fraction=0.02)
+    X = w.observed.copy()
+    X["RT"] = np.log10(X["RT"])
+    return X, w.faults
+
+
+@pytest.fixture(scope="module")
+def detector(spiked):
+    X, _ = spiked
+    return AnomalyDetector(model=SMALL, contamination=0.02, random_state=0).fit(X)
+
+
+def test_finds_spikes_and_names_the_curve(spiked, detector):
+    X, faults = spiked
+    y = (faults["fault_type"] != "none").to_numpy()
+    assert 0.01 < y.mean() < 0.05
+    s = detector.score_samples(X)
+    assert roc_auc_score(y, -s) >= 0.9
+    share = detector.explain(X)
+    assert list(share.columns) == CURVES and share.index.equals(X.index)
+    np.testing.assert_allclose(share.sum(axis=1), 1.0)
+    named = share.to_numpy()[y].argmax(axis=1)
+    true = faults[CURVES].to_numpy()[y].argmax(axis=1)
+    assert np.mean(named == true) >= 0.8
+
+
+def test_sklearn_outlier_conventions(spiked, detector):
+    X, _ = spiked
+    pred = detector.predict(X)
+    assert set(np.unique(pred)) <= {-1, 1}
+    dec = detector.decision_function(X)
+    np.testing.assert_array_equal(pred == -1, dec < 0)
+    np.testing.assert_allclose(dec, detector.score_samples(X) - detector.offset_)
+    assert abs(np.mean(pred == -1) - 0.02) <= 0.005
+    assert detector.threshold_ == -detector.offset_ > 0
+    fixed = AnomalyDetector(model=SMALL, threshold=1e6, random_state=0).fit(X)
+    assert np.all(fixed.predict(X) == 1)
+    c = clone(detector)
+    assert c.get_params()["contamination"] == 0.02 and not hasattr(c, "model_")
+
+
+def test_missing_values_are_ignored(spiked, detector):
+    X, _ = spiked
+    Xm = X.copy()
+    Xm.loc[Xm.index[:50], "DT"] = np.nan
+    Xm.loc[Xm.index[60], CURVES] = np.nan
+    s = detector.score_samples(Xm)
+    assert np.isfinite(s[:50]).all() and np.isnan(s[60])
+    assert detector.predict(Xm)[60] == 1
+    share = detector.explain(Xm)
+    assert (share["DT"].iloc[:50] == 0).all() and share.iloc[60].isna().all()
+
+
+def test_fit_predict_on_arrays_with_autoencoder():
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(600, 2))
+    X = np.c_[t, t @ [[1.0, 0.5], [-0.5, 1.0]], t[:, :1] - t[:, 1:]] + 0.05 * rng.normal(size=(600, 5))
+    X[:6, 2] += 8.0
+    det = AnomalyDetector(model=AutoEncoder(latent_dim=2, hidden=(16,), epochs=80, patience=10,
+                                            learning_rate=3e-3), contamination=0.01, random_state=0)
+    pred = det.fit_predict(X)
+    assert pred.shape == (600,) and np.all(pred[:6] == -1)
+    assert np.all(det.explain(X)[:6].argmax(axis=1) == 2)
+
+
+def test_conv1d_windows_and_traces(spiked):
+    X, faults = spiked
+    conv = DenoisingAutoEncoder(noise="masking", noise_level=0.2, backbone="conv1d", latent_dim=8,
+                                hidden=(16,), scaler="robust", epochs=15, patience=5,
+                                learning_rate=3e-3)
+    det = AnomalyDetector(model=conv, window=32, stride=16, random_state=0).fit(X)
+    s = det.score_samples(X)
+    assert s.shape == (len(X),) and np.isfinite(s).all()
+    y = (faults["fault_type"] != "none").to_numpy()
+    assert roc_auc_score(y, -s) > 0.8
+    traces = np.random.default_rng(0).normal(size=(80, 1, 32))
+    traces[:2] *= 6
+    det3 = AnomalyDetector(model=AutoEncoder(backbone="conv1d", latent_dim=4, hidden=(8,), epochs=10),
+                           contamination=0.05, random_state=0).fit(traces)
+    assert det3.score_samples(traces).shape == (80,) and np.all(det3.predict(traces)[:2] == -1)
+    assert det3.explain(traces).shape == (80, 1)
+
+
+def test_intervals_merge_adjacent_flags():
+    det = AnomalyDetector()
+    det.curves_ = ["GR", "RHOB"]
+    depth = np.array([100.0, 100.5, 101.0, 101.5, 102.0, 105.0, 105.5, 100.0, 100.5, 101.0])
+    wells = np.array(["A"] * 7 + ["B"] * 3)
+    flags = np.array([0, 1, 1, 0, 1, 1, 1, 1, 1, 0], dtype=bool)
+    scores = -np.arange(10.0)
+    out = det.intervals(depth, flags, scores=scores, wells=wells)
+    assert list(out.columns) == ["WELL", "top", "base", "n_samples", "peak_score", "main_curve"]
+    # A: 100.5-101.0 (2), 102.0 alone (gap of 3 ft breaks), 105.0-105.5 (2); B: 100.0-100.5 (2)
+    assert out[["WELL", "top", "base", "n_samples"]].values.tolist() == [
+        ["A", 100.5, 101.0, 2], ["A", 102.0, 102.0, 1], ["A", 105.0, 105.5, 2], ["B", 100.0, 100.5, 2]]
+    assert out["peak_score"].tolist() == [2.0, 4.0, 6.0, 8.0]
+    # predict-style flags (-1 = anomaly) and no wells: one sequence sorted by depth
+    one = det.intervals(np.array([3.0, 1.0, 2.0, 4.0]), np.array([-1, -1, 1, -1]))
+    assert one[["top", "base", "n_samples"]].values.tolist() == [[1.0, 1.0, 1], [3.0, 4.0, 2]]
+    assert one["main_curve"].isna().all() and one["peak_score"].isna().all()
+
+
+def test_intervals_with_data_name_the_curve(spiked, detector):
+    X, faults = spiked
+    flags = detector.predict(X)
+    out = detector.intervals(X["DEPTH"], flags, X=X)
+    assert len(out) > 0 and set(out["WELL"]) <= set(X["WELL"])
+    assert out["n_samples"].sum() == np.sum(flags == -1)
+    assert (out["peak_score"] >= detector.threshold_).all()
+    assert out["main_curve"].isin(CURVES).all()
+
+
+def test_bad_parameters(spiked):
+    X, _ = spiked
+    with pytest.raises(ConfigError, match="contamination"):
+        AnomalyDetector(contamination=0.7).fit(X)
+    with pytest.raises(ConfigError, match="model"):
+        AnomalyDetector(model="iforest").fit(X)
+    assert isinstance(AnomalyDetector().get_params()["contamination"], float)
+    pd.testing.assert_index_equal(pd.Index(AnomalyDetector().get_params()), pd.Index(
+        ["contamination", "model", "random_state", "stride", "threshold", "window"]))

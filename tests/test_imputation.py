@@ -1,0 +1,127 @@
+"""Imputer: present values untouched (bitwise), NaNs filled, better than the column mean, VAE
+uncertainty, multi-well DataFrames, Pipelines and clone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import Pipeline
+
+from geoae import VAE, DenoisingAutoEncoder
+from geoae.applications import Imputer
+from geoae.datasets import make_synthetic_wells
+from geoae.errors import ConfigError, DataError
+
+CURVES = ["GR", "RHOB", "NPHI", "DT", "PE", "RT", "CALI"]
+SMALL = DenoisingAutoEncoder(hidden=(64, 32), latent_dim=8, epochs=60, patience=10, batch_size=128,
+                             learning_rate=3e-3)
+
+
+@pytest.fixture(scope="module")
+def wells():
+    w = make_synthetic_wells(n_wells=3, n_samples=400, random_state=0, faults=False)
+    df = w.observed.copy()
+    df["RT"] = np.log10(df["RT"])
+    truth = df[CURVES].to_numpy().copy()
+    rng = np.random.default_rng(1)
+    hide = rng.random(truth.shape) < 0.15
+    hide[rng.random(len(df)) < 0.1, 3] = True  # DT absent on some samples, as in real wells
+    vals = truth.copy()
+    vals[hide] = np.nan
+    df[CURVES] = vals
+    return df, truth, hide
+
+
+@pytest.fixture(scope="module")
+def fitted(wells):
+    df, _, _ = wells
+    return Imputer(model=SMALL, random_state=0).fit(df)
+
+
+def test_present_values_bitwise_and_every_nan_filled(wells, fitted):
+    df, _, hide = wells
+    out = fitted.transform(df)
+    assert list(out.columns) == list(df.columns) and out.index.equals(df.index)
+    assert not out[CURVES].isna().any().any()
+    a, b = df[CURVES].to_numpy(), out[CURVES].to_numpy()
+    assert a[~hide].view(np.int64).tolist() == b[~hide].view(np.int64).tolist()
+    # WELL and DEPTH pass through untouched and are not features
+    assert out["WELL"].equals(df["WELL"]) and out["DEPTH"].equals(df["DEPTH"])
+    assert fitted.curves_ == CURVES
+    assert list(fitted.get_feature_names_out()) == list(df.columns)
+
+
+def test_beats_column_mean(wells, fitted):
+    df, truth, hide = wells
+    out = fitted.transform(df)[CURVES].to_numpy()
+    sd = truth.std(axis=0)
+    rmse = np.sqrt(np.mean(((out - truth) / sd)[hide] ** 2))
+    mean = np.where(hide, np.nanmean(df[CURVES].to_numpy(), axis=0), truth)
+    rmse_mean = np.sqrt(np.mean(((mean - truth) / sd)[hide] ** 2))
+    assert rmse < 0.6 * rmse_mean, (rmse, rmse_mean)
+
+
+def test_arrays_float32_and_fixed_seed(wells):
+    df, _, hide = wells
+    X = df[CURVES].to_numpy().astype(np.float32)[:600]
+    imp = Imputer(model=SMALL, random_state=3).fit(X)
+    out = imp.transform(X)
+    assert out.dtype == np.float32 and not np.isnan(out).any()
+    assert np.array_equal(out[~hide[:600]], X[~hide[:600]])
+    again = Imputer(model=SMALL, random_state=3).fit(X).transform(X)
+    assert np.array_equal(out, again)
+
+
+def test_context_uses_depth_neighbours(wells):
+    df, truth, hide = wells
+    imp = Imputer(model=SMALL, context=2, random_state=0).fit(df)
+    out = imp.transform(df)[CURVES].to_numpy()
+    assert not np.isnan(out).any()
+    assert np.array_equal(out[~hide], df[CURVES].to_numpy()[~hide])
+
+
+def test_vae_return_std(wells):
+    df, _, hide = wells
+    vae = VAE(hidden=(64, 32), latent_dim=8, epochs=40, patience=10, batch_size=128,
+              learning_rate=3e-3)
+    imp = Imputer(model=vae, n_draws=20, random_state=0).fit(df)
+    filled, std = imp.transform(df, return_std=True)
+    s = std[CURVES].to_numpy()
+    assert np.all(s[~hide] == 0.0)
+    assert np.all(s[hide] > 0) and np.all(np.isfinite(s[hide]))
+    pd.testing.assert_frame_equal(filled, imp.transform(df))
+    # the spread is in curve units: a GR uncertainty in API, below the curve's own spread
+    assert 0 < np.median(s[hide[:, 0], 0]) < df["GR"].std()
+    assert Imputer(model="vae").get_params()["model"] == "vae"
+
+
+def test_return_std_needs_a_vae(fitted, wells):
+    with pytest.raises(ConfigError, match="variational"):
+        fitted.transform(wells[0], return_std=True)
+
+
+def test_pipeline_and_clone(wells):
+    df, truth, _ = wells
+    X = df[CURVES].drop(columns=["DT"])
+    y = truth[:, 3]
+    imp = Imputer(model=SMALL, mask_rate=0.3, curve_mask_rate=0.1, random_state=0)
+    c = clone(imp)
+    assert c.get_params()["mask_rate"] == 0.3 and c.get_params()["model"].get_params() == SMALL.get_params()
+    pipe = Pipeline([("impute", imp), ("reg", LinearRegression())]).fit(X, y)
+    assert pipe.score(X, y) > 0.8
+
+
+def test_errors(wells):
+    df, _, _ = wells
+    with pytest.raises(ConfigError, match="mask_rate"):
+        Imputer(mask_rate=1.5).fit(df)
+    with pytest.raises(ConfigError, match="model"):
+        Imputer(model="forest").fit(df)
+    bad = df.assign(NOTE="x")
+    with pytest.raises(DataError, match="NOTE"):
+        Imputer(model=SMALL).fit(bad)
+    with pytest.raises(DataError, match="no observed value"):
+        Imputer(model=SMALL).fit(df.assign(PE=np.nan))
