@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The suite runs one pytest-xdist worker per core; a worker with several torch threads would
+# oversubscribe the cores (tiny networks then slow down several times over). Set before torch is
+# imported anywhere, so that tests which never touch torch do not pay for importing it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -17,12 +24,3 @@ def shared_data() -> Path:
         pytest.skip(f"real datasets not found at {SHARED_DATA} (../shared/data/ beside the clone)")
     return SHARED_DATA
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _one_torch_thread_per_worker():
-    """The suite runs one pytest-xdist worker per core; a worker using several torch threads would
-    oversubscribe the cores (tiny networks then slow down several times over)."""
-    import torch
-
-    torch.set_num_threads(1)
-    yield

@@ -1,0 +1,135 @@
+"""The command line end to end: outputs checked by content, errors by exit code and message."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geoae.cli import main
+from geoae.datasets import make_synthetic_wells
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def wells_csv(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("data")
+    obs = make_synthetic_wells(n_wells=3, n_samples=300, random_state=0).observed
+    path = d / "wells.csv"
+    obs.to_csv(path, index=False)
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def test_train_encode_reconstruct_info_generate(capsys, tmp_path, wells_csv):
+    before = digest(wells_csv)
+    model = tmp_path / "model"
+    code, out, err = run(capsys, "train", wells_csv, "--model", "vae", "--curves", "GR,RHOB,NPHI,DT",
+                         "--latent", 2, "--epochs", 5, "--out", model, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["curves"] == ["GR", "RHOB", "NPHI", "DT"] and summary["epochs_run"] == 5
+    assert (model / "config.json").is_file() and (model / "model.safetensors").is_file()
+
+    code, out, err = run(capsys, "encode", model, wells_csv, "--out", tmp_path / "codes.csv")
+    assert code == 0, err
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    obs = pd.read_csv(wells_csv)
+    assert list(codes.columns) == ["WELL", "DEPTH", "LATENT_0", "LATENT_1"]
+    assert len(codes) == len(obs) and codes["DEPTH"].equals(obs["DEPTH"])
+
+    code, out, err = run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "rec.parquet")
+    assert code == 0, err
+    rec = pd.read_parquet(tmp_path / "rec.parquet")
+    assert {"GR_RECON", "RHOB_RECON", "RECON_ERROR"} <= set(rec.columns)
+    pd.testing.assert_series_equal(rec["GR"], obs["GR"], check_names=False)  # originals kept
+    assert rec["RHOB_RECON"].between(1.0, 3.5).mean() > 0.95  # in g/cc, the curve's own units
+
+    code, out, err = run(capsys, "info", model, "--json")
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["model"] == "VariationalAutoEncoder" and info["curves"] == ["GR", "RHOB", "NPHI", "DT"]
+    assert info["epochs_run"] == 5 and "kl" in info["loss_terms"]
+
+    code, out, err = run(capsys, "generate", model, "-n", 50, "--out", tmp_path / "gen.csv", "--quiet")
+    assert code == 0, err and out == ""
+    gen = pd.read_csv(tmp_path / "gen.csv")
+    assert gen.shape == (50, 4) and abs(gen["RHOB"].mean() - obs["RHOB"].mean()) < 0.3
+    assert digest(wells_csv) == before  # inputs are never modified
+
+
+@pytest.mark.parametrize("case", ["missing", "not_data", "unknown_curve", "same_as_input", "exists",
+                                  "bad_model_name"])
+def test_user_errors_exit_2_with_one_line(capsys, tmp_path, wells_csv, case):
+    model = tmp_path / "m"
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(b"\x00\x01" * 100)
+    existing = tmp_path / "exists.csv"
+    existing.write_text("x\n1\n")
+    args = {
+        "missing": ("train", tmp_path / "nope.las", "--out", model),
+        "not_data": ("train", binary, "--out", model),
+        "unknown_curve": ("train", wells_csv, "--curves", "GR,XYZ", "--out", model),
+        "same_as_input": ("encode", model, wells_csv, "--out", wells_csv),
+        "exists": ("encode", model, wells_csv, "--out", existing),
+        "bad_model_name": ("train", wells_csv, "--model", "gan", "--out", model),
+    }[case]
+    if case in ("same_as_input", "exists"):
+        assert run(capsys, "train", wells_csv, "--epochs", 1, "--out", model, "--quiet")[0] == 0
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    expected = {"missing": "nope.las", "not_data": "blob.bin", "unknown_curve": "XYZ",
+                "same_as_input": "is the input", "exists": "--force", "bad_model_name": "gan"}[case]
+    assert expected in lines[0]
+    if case == "exists":
+        assert existing.read_text() == "x\n1\n"
+    if case != "same_as_input" and case != "exists":
+        assert not model.exists() or not any(model.iterdir())
+
+
+def test_usage_error_exits_2(capsys):
+    code, _, err = run(capsys, "train", "--bogus")
+    assert code == 2 and "No such option" in err
+
+
+def test_help_has_examples(capsys):
+    for cmd in ("train", "encode", "reconstruct", "generate", "info"):
+        code, out, _ = run(capsys, cmd, "--help")
+        assert code == 0 and "Example: geoae " + cmd in out
+
+
+def test_no_pickle_and_safe_torch_load_anywhere_in_the_package():
+    src = Path(__file__).resolve().parents[1] / "src" / "geoae"
+    offenders = []
+    for path in src.rglob("*.py"):
+        text = path.read_text()
+        for lineno, line in enumerate(text.splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if "import pickle" in code or "pickle.load" in code or "cloudpickle" in code:
+                offenders.append(f"{path}:{lineno}")
+            if "torch.load(" in code and "weights_only=True" not in code:
+                offenders.append(f"{path}:{lineno}")
+    assert not offenders, offenders
+
+
+def test_cli_outputs_are_finite(capsys, tmp_path, wells_csv):
+    model = tmp_path / "ae"
+    assert run(capsys, "train", wells_csv, "--epochs", 2, "--out", model, "--quiet")[0] == 0
+    assert run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "r.csv", "--quiet")[0] == 0
+    rec = pd.read_csv(tmp_path / "r.csv")
+    assert np.isfinite(rec.filter(like="_RECON").to_numpy()).all()
