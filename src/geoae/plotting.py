@@ -25,10 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import blended_transform_factory
 
 __all__ = [
     "log_tracks",
@@ -235,6 +237,7 @@ def log_tracks(
 
     One track per curve (shared depth axis, depth increasing downward), then an optional facies
     track and an optional anomaly-score track. Flagged intervals are shaded across every track.
+    Meant for one well (depth sorted); plot several wells as several figures.
 
     Parameters
     ----------
@@ -385,9 +388,16 @@ def log_tracks(
         ax.set_xlabel("Anomaly\nscore", fontsize=9)
         _track_style(ax)
 
-    for ax in axes:
-        for top, base in intervals:
-            ax.axhspan(top, base, color=ANOMALY_COLOR, alpha=0.15, lw=0, zorder=0, gid="flagged-interval")
+    if intervals:
+        # one collection per track (not one patch per interval): x spans the track, y is depth
+        verts = [[(0.0, top), (1.0, top), (1.0, base), (0.0, base)] for top, base in intervals]
+        for ax in axes:
+            ax.add_collection(
+                PolyCollection(verts, transform=blended_transform_factory(ax.transAxes, ax.transData),
+                               facecolor=ANOMALY_COLOR, alpha=0.15, linewidths=0, zorder=0,
+                               gid="flagged-interval"),
+                autolim=False,
+            )
     if intervals:
         handles["flagged"] = Patch(color=ANOMALY_COLOR, alpha=0.15, label="flagged interval")
 
