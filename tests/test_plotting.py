@@ -236,3 +236,19 @@ def test_no_pyplot_figures_are_registered(well_inputs):
     assert _pylab_helpers.Gcf.get_num_fig_managers() == 0
     with pytest.raises(TypeError):
         gp.figure_to_png_bytes("not a figure")
+
+
+def test_facies_colours_do_not_depend_on_which_facies_are_present():
+    depth = np.arange(6, dtype=float)
+    names = facies_names(short=True)
+
+    def colours(codes):
+        fig = gp.log_tracks(depth, pd.DataFrame({"GR": np.ones(6)}), facies=codes, facies_names=names)
+        legend = fig.axes[1].get_legend()
+        pairs = zip(legend.get_texts(), legend.legend_handles, strict=True)
+        return {t.get_text(): tuple(h.get_facecolor()) for t, h in pairs}
+
+    a = colours(np.array([1, 1, 4, 4, 9, 9]))
+    b = colours(np.array([4, 4, 7, 7, 7, 9]))
+    assert a[names[4]] == b[names[4]] and a[names[9]] == b[names[9]]
+    assert len(set(a.values())) == 3

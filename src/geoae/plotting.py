@@ -193,6 +193,27 @@ def _category_colors(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
+def _stable_colors(codes: Sequence, names) -> dict:
+    """Colour per class that does not depend on which classes happen to be present.
+
+    By position in ``names`` when it is a mapping (e.g. all facies), by value for small
+    non-negative integer codes, otherwise by order of appearance in ``codes``.
+    """
+    if isinstance(names, Mapping) and all(c in names for c in codes):
+        keys = list(names)
+        palette = _category_colors(len(keys))
+        return {c: palette[keys.index(c)] for c in codes}
+    try:
+        ints = [int(c) for c in codes]
+        if all(float(c) == i for c, i in zip(codes, ints, strict=True)) and ints and 0 <= min(ints) \
+                and max(ints) < 20:
+            palette = _category_colors(max(ints) + 1)
+            return {c: palette[i] for c, i in zip(codes, ints, strict=True)}
+    except (TypeError, ValueError):
+        pass
+    return dict(zip(codes, _category_colors(len(codes)), strict=False))
+
+
 def _label_name(value, label_names) -> str:
     if label_names is None:
         return str(value)
@@ -276,7 +297,9 @@ def log_tracks(
     facies_names : mapping or sequence, optional
         Display name per facies code (e.g. :func:`geoae.datasets.facies_names`).
     facies_colors : mapping or sequence, optional
-        Colour per facies code (mapping) or per sorted unique code (sequence).
+        Colour per facies code (mapping) or per sorted unique code (sequence). Default: a fixed
+        colour per code (by its position in ``facies_names`` when that is a mapping, else by
+        value for small integer codes), the same in every figure.
     depth_label : str, default="Depth"
         Label of the depth axis.
     track_width, height : float
@@ -423,7 +446,7 @@ def _track_style(ax) -> None:
 def _facies_track(ax, depth, fac, facies_names, facies_colors) -> None:
     codes = _unique_labels(fac)
     if facies_colors is None:
-        colors = dict(zip(codes, _category_colors(len(codes)), strict=False))
+        colors = _stable_colors(codes, facies_names)
     elif isinstance(facies_colors, Mapping):
         colors = {c: facies_colors.get(c, "0.7") for c in codes}
     else:
@@ -617,7 +640,7 @@ def latent_map(
         elif colors is not None:
             cmap = dict(zip(classes, list(colors), strict=False))
         else:
-            cmap = dict(zip(classes, _category_colors(len(classes)), strict=False))
+            cmap = _stable_colors(classes, label_names)
         legend_handles = [
             Line2D([], [], ls="", marker="o", color=cmap[c], label=_label_name(c, label_names))
             for c in classes
