@@ -1,0 +1,532 @@
+"""Denoising of seismic traces and log curves: :class:`Denoiser` and :func:`denoise_segy`.
+
+The network is a small fully convolutional 1-D U-Net (no dense bottleneck, so no detail is lost
+to a fixed-size code) with residual learning: it predicts the noise of the central trace (or of
+every curve) and subtracts it from the input. Series are cut into overlapping windows with
+:func:`geoae.preprocessing.make_windows`, denoised window by window and rebuilt with a Hann-tapered
+:func:`geoae.preprocessing.overlap_add` (samples near a window edge, where the convolutions see
+zero padding, weigh less).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from .. import objectives as obj
+from .._atomic import atomic_path
+from ..errors import ConfigError, DataError
+from ..preprocessing import SCALERS, fit_affine_scaler, make_windows, overlap_add, window_starts
+from ..training import fit_module, resolve_device, seeded
+
+__all__ = ["Denoiser", "denoise_segy", "UNet1d"]
+
+LAYOUTS = ("traces", "curves")
+_INFER_BATCH = 1024
+
+
+# --------------------------------------------------------------------------- network
+def _block(a: int, b: int, k: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv1d(a, b, k, padding=k // 2), nn.LeakyReLU(0.1),
+                         nn.Conv1d(b, b, k, padding=k // 2), nn.LeakyReLU(0.1))
+
+
+class UNet1d(nn.Module):
+    """Fully convolutional 1-D U-Net with a residual (noise-predicting) output.
+
+    ``(n, in_channels, length) -> (n, out_channels, length)``, ``length`` divisible by
+    ``2 ** len(hidden)``. The output is ``x[:, center] - r(x)`` where ``r`` is the U-Net (the
+    predicted noise) and ``center`` selects the ``out_channels`` input channels being denoised.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    hidden : tuple of int
+        Channels of each encoder level (each level halves the length with average pooling).
+    latent_dim : int
+        Channels of the bottleneck (the code is a ``(latent_dim, length / 2**len(hidden))`` map).
+    kernel_size : int
+        Odd convolution kernel length, samples.
+    center : slice
+        Input channels that the output denoises (``slice(k, k + 1)`` for the central trace of
+        ``2k + 1`` neighbours, ``slice(0, C)`` for curves).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden=(32, 64), latent_dim: int = 64,
+                 kernel_size: int = 5, center: slice | None = None) -> None:
+        super().__init__()
+        self.center = center if center is not None else slice(0, out_channels)
+        chans = [in_channels, *hidden]
+        self.down = nn.ModuleList(_block(a, b, kernel_size) for a, b in zip(chans[:-1], chans[1:],
+                                                                            strict=True))
+        self.pool = nn.AvgPool1d(2)
+        self.mid = _block(chans[-1], latent_dim, kernel_size)
+        ups, blocks = [], []
+        prev = latent_dim
+        for h in reversed(hidden):
+            ups.append(nn.ConvTranspose1d(prev, h, 2, stride=2))
+            blocks.append(_block(2 * h, h, kernel_size))
+            prev = h
+        self.up = nn.ModuleList(ups)
+        self.up_blocks = nn.ModuleList(blocks)
+        self.out = nn.Conv1d(prev, out_channels, 1)
+
+    def noise(self, x: torch.Tensor) -> torch.Tensor:
+        """The predicted noise ``r(x)``, shape ``(n, out_channels, length)``."""
+        skips = []
+        h = x
+        for block in self.down:
+            h = block(h)
+            skips.append(h)
+            h = self.pool(h)
+        h = self.mid(h)
+        for up, block, skip in zip(self.up, self.up_blocks, reversed(skips), strict=True):
+            h = block(torch.cat([up(h), skip], dim=1))
+        return self.out(h)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, self.center] - self.noise(x)
+
+
+# --------------------------------------------------------------------------- estimator
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _check(cond: bool, name: str, value, expected: str) -> None:
+    if not cond:
+        raise ConfigError(f"{name}={value!r} is not valid: {expected}")
+
+
+def _taper(window: int) -> np.ndarray:
+    """Strictly positive Hann taper of length ``window``."""
+    return np.hanning(window + 2)[1:-1]
+
+
+class Denoiser(TransformerMixin, BaseEstimator):
+    """Convolutional denoising auto-encoder over sliding windows of traces or log curves.
+
+    Training pairs are windows of ``window`` samples cut every ``train_stride`` samples; at
+    prediction the windows are cut every ``stride`` samples and merged back by Hann-weighted
+    overlap-add, so :meth:`transform` returns an array of the input's shape in the input's
+    units. A scaler (``scaler``) is fitted inside: one affine map for all traces
+    (``layout="traces"``), one per curve (``layout="curves"``).
+
+    Two training modes:
+
+    * **supervised** -- ``fit(noisy, clean)``: minimise ``|| f(noisy) - clean ||^2``.
+    * **self-supervised** -- ``fit(noisy)``: *Noisier2Noise* (Moran et al., CVPR 2020). A second,
+      synthetic white Gaussian noise ``m`` of the same level as the data's own noise is added,
+      ``z = y + m``, and the network learns ``f(z) ~ E[y | z]`` (the noisy data are the target).
+      Since ``n`` and ``m`` are exchangeable, ``E[x | z] = 2 E[y | z] - z``, which is what
+      :meth:`transform` returns, averaged over ``n_draws`` draws of ``m``. The noise level is
+      ``noise_level`` (scaled units) or, when ``"auto"``, the robust estimate
+      ``MAD(diff(y)) / (0.6745 sqrt(2))`` per channel (white noise assumed; a band-limited
+      signal adds a little to it).
+
+    Parameters
+    ----------
+    window : int, default=128
+        Window length, samples; a multiple of ``2 ** len(hidden)``. Series shorter than it are
+        mirror-padded.
+    stride : int, default=32
+        Step between prediction windows, samples (``1 <= stride <= window``).
+    layout : {"traces", "curves"}, default="traces"
+        ``"traces"``: a 2-D input is ``(n_traces, n_samples)``, traces of one quantity (a
+        seismic section or gather); ``"curves"``: a 2-D input is ``(channels, length)``, the
+        curves of one well denoised jointly, and a 3-D input ``(n_wells, channels, length)``.
+        A 1-D input ``(n_samples,)`` is one trace / one curve in both.
+    neighbours : int, default=2
+        ``layout="traces"`` only: traces on each side fed to the network with each trace (as
+        extra input channels), so that it can use lateral coherence of the signal; section edges
+        are mirrored. 0 denoises every trace on its own.
+    latent_dim : int, default=64
+        Channels of the U-Net bottleneck.
+    hidden : tuple of int, default=(32, 64)
+        Channels of the encoder levels.
+    kernel_size : int, default=3
+        Odd convolution length, samples.
+    noise_level : "auto" or float, default="auto"
+        Self-supervised mode only: standard deviation of the added noise ``m``, in scaled units.
+    n_draws : int, default=4
+        Self-supervised mode only: draws of ``m`` averaged in :meth:`transform`.
+    train_stride : int or None, default=None
+        Step between training windows (default ``window // 8``).
+    scaler : {"standard", "robust", "minmax", None}, default="standard"
+    epochs, batch_size, learning_rate, weight_decay, validation_fraction, patience
+        Optimisation (AdamW, early stopping on a random share of the training windows).
+    device : str, default="auto"
+        Training device; the fitted network is kept on the CPU for prediction.
+    random_state : int, RandomState or None
+        Seeds the weights, the shuffling, the added noise and the draws of :meth:`transform`.
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    model_ : UNet1d
+    history_ : dict of lists
+    n_channels_ : int
+        Channels per series (1 for ``layout="traces"``).
+    noise_level_ : ndarray of shape (n_channels_,) or None
+        Added-noise standard deviation, scaled units (self-supervised fits), else None.
+    supervised_ : bool
+    scaler_offset_, scaler_scale_ : ndarray of shape (n_channels_,)
+    """
+
+    def __init__(self, window=128, stride=32, *, layout="traces", neighbours=2, latent_dim=64,
+                 hidden=(32, 64), kernel_size=3, noise_level="auto", n_draws=4, train_stride=None,
+                 scaler="standard", epochs=60, batch_size=64, learning_rate=2e-3, weight_decay=0.0,
+                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
+                 verbose=False):
+        self.window = window
+        self.stride = stride
+        self.layout = layout
+        self.neighbours = neighbours
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.kernel_size = kernel_size
+        self.noise_level = noise_level
+        self.n_draws = n_draws
+        self.train_stride = train_stride
+        self.scaler = scaler
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        _check(isinstance(self.hidden, (tuple, list)) and all(_is_int(h) and h >= 1 for h in self.hidden),
+               "hidden", self.hidden, "a tuple of positive integers such as (32, 64)")
+        levels = 2 ** len(self.hidden)
+        _check(_is_int(self.window) and self.window >= levels and self.window % levels == 0, "window",
+               self.window, f"a positive multiple of 2**len(hidden) = {levels}")
+        _check(_is_int(self.stride) and 1 <= self.stride <= self.window, "stride", self.stride,
+               "an integer in [1, window]")
+        _check(self.train_stride is None or (_is_int(self.train_stride) and 1 <= self.train_stride
+                                             <= self.window), "train_stride", self.train_stride,
+               "None or an integer in [1, window]")
+        _check(self.layout in LAYOUTS, "layout", self.layout, f"one of {list(LAYOUTS)}")
+        _check(_is_int(self.neighbours) and self.neighbours >= 0, "neighbours", self.neighbours,
+               "an integer >= 0")
+        _check(_is_int(self.latent_dim) and self.latent_dim >= 1, "latent_dim", self.latent_dim,
+               "a positive integer")
+        _check(_is_int(self.kernel_size) and self.kernel_size >= 1 and self.kernel_size % 2 == 1,
+               "kernel_size", self.kernel_size, "an odd positive integer")
+        _check(self.noise_level == "auto" or (isinstance(self.noise_level, (int, float))
+                                              and not isinstance(self.noise_level, bool)
+                                              and np.isfinite(self.noise_level)
+                                              and self.noise_level > 0),
+               "noise_level", self.noise_level, "'auto' or a positive number (scaled units)")
+        for name in ("n_draws", "epochs", "batch_size", "patience"):
+            v = getattr(self, name)
+            _check(_is_int(v) and v >= 1, name, v, "a positive integer")
+        _check(self.scaler in SCALERS, "scaler", self.scaler, f"one of {list(SCALERS)}")
+        _check(isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0,
+               "learning_rate", self.learning_rate, "a positive number")
+        _check(isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0,
+               "weight_decay", self.weight_decay, "a number >= 0")
+        _check(isinstance(self.validation_fraction, (int, float)) and 0 <= self.validation_fraction < 1,
+               "validation_fraction", self.validation_fraction, "a number in [0, 1)")
+
+    # ------------------------------------------------------------------ data layout
+    def _as_series(self, X, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Return ``(n_series, channels, length)`` float64 (NaN = missing) and the input shape."""
+        try:
+            arr = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{name} must be a numeric array ({exc})") from exc
+        shape = arr.shape
+        if arr.ndim == 1:
+            arr = arr[None, None, :]
+        elif arr.ndim == 2:
+            arr = arr[:, None, :] if self.layout == "traces" else arr[None]
+        elif arr.ndim == 3 and self.layout == "curves":
+            pass
+        else:
+            want = ("(n_samples,) or (n_traces, n_samples)" if self.layout == "traces"
+                    else "(length,), (channels, length) or (n_wells, channels, length)")
+            raise DataError(f"{name} has shape {shape}; layout={self.layout!r} needs {want}")
+        if arr.size == 0:
+            raise DataError(f"{name} is empty (shape {shape})")
+        arr = arr.copy()
+        arr[np.isinf(arr)] = np.nan
+        return arr, shape
+
+    def _windows(self, S: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Scaled series ``(n, C, L)`` -> input windows ``(n * n_win, C_in, window)``, the target
+        slice of each window (``(n * n_win, C_out, window)``) and the (padded) length."""
+        n, c, length = S.shape
+        w = self.window
+        if length < w:  # mirror-pad short series to one window
+            S = np.pad(S, ((0, 0), (0, 0), (0, w - length)), mode="symmetric" if length > 1 else "edge")
+            length = w
+        if self.layout == "traces" and self.neighbours > 0:
+            k = self.neighbours
+            mode = "reflect" if n > k else ("symmetric" if n > 1 else "edge")
+            P = np.pad(S[:, 0], ((k, k), (0, 0)), mode=mode)
+            S_in = np.stack([P[j:j + n] for j in range(2 * k + 1)], axis=1)  # (n, 2k+1, L)
+        else:
+            S_in = S
+        c_in = S_in.shape[1]
+        win = make_windows(S_in.reshape(n * c_in, length), w, stride)  # (n_win, n*c_in, w)
+        n_win = win.shape[0]
+        win = win.reshape(n_win, n, c_in, w).transpose(1, 0, 2, 3).reshape(n * n_win, c_in, w)
+        return win, S, length
+
+    def _center(self) -> slice:
+        if self.layout == "traces" and self.neighbours > 0:
+            return slice(self.neighbours, self.neighbours + 1)
+        return slice(0, self.n_channels_)
+
+    def _scale(self, S: np.ndarray) -> np.ndarray:
+        return (S - self.scaler_offset_[None, :, None]) / self.scaler_scale_[None, :, None]
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, noisy, clean=None):
+        """Fit on noisy data, with clean targets (supervised) or without (Noisier2Noise).
+
+        Parameters
+        ----------
+        noisy : array-like
+            ``(n_samples,)``, ``(n_traces, n_samples)`` (``layout="traces"``) or
+            ``(channels, length)`` / ``(n_wells, channels, length)`` (``layout="curves"``), in the
+            data's units; NaN marks a missing sample (left out of the loss).
+        clean : array-like of the same shape, optional
+            Noise-free targets; when omitted the fit is self-supervised.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        S, shape = self._as_series(noisy, "noisy")
+        self.layout_shape_ndim_ = len(shape)
+        self.n_channels_ = S.shape[1]
+        self.supervised_ = clean is not None
+        if clean is not None:
+            T, tshape = self._as_series(clean, "clean")
+            if tshape != shape:
+                raise DataError(f"clean has shape {tshape} but noisy has {shape}; pass pairs of equal shape")
+        flat = np.moveaxis(S, 1, -1).reshape(-1, self.n_channels_)
+        if not np.isfinite(flat).any(axis=0).all():
+            raise DataError("a channel of noisy is entirely missing (NaN); drop it before fitting")
+        self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(flat, self.scaler)
+        Sz = self._scale(S)
+        stride = self.train_stride or max(1, self.window // 8)
+        obs = np.isfinite(Sz)
+        win, _, _ = self._windows(np.where(obs, Sz, 0.0), stride)
+        center = self._center()
+        if clean is not None:
+            Tz = self._scale(T)
+            tobs = np.isfinite(Tz)
+            target, _, _ = self._windows(np.where(tobs, Tz, 0.0), stride)
+            tmask, _, _ = self._windows(tobs.astype(np.float64), stride)
+            target, tmask = target[:, center], tmask[:, center] > 0.5
+            self.noise_level_ = None
+        else:
+            target = win[:, center]
+            tmask, _, _ = self._windows(obs.astype(np.float64), stride)
+            tmask = tmask[:, center] > 0.5
+            if self.noise_level == "auto":
+                d = np.diff(Sz, axis=-1)
+                lev = []
+                for ch in range(self.n_channels_):
+                    v = d[:, ch][np.isfinite(d[:, ch])]
+                    mad = np.median(np.abs(v - np.median(v))) if v.size else 0.0
+                    lev.append(max(mad / 0.6745 / np.sqrt(2.0), 1e-3))
+                self.noise_level_ = np.asarray(lev)
+            else:
+                self.noise_level_ = np.full(self.n_channels_, float(self.noise_level))
+        c_in = win.shape[1]
+        X = torch.from_numpy(np.concatenate([win, target], axis=1).astype(np.float32))
+        mask = None if tmask.all() else torch.from_numpy(tmask)
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(0, 2**31 - 1))
+        self.transform_seed_ = int(rng.randint(0, 2**31 - 1))
+        device = resolve_device(self.device)
+        n = X.shape[0]
+        n_val = int(round(self.validation_fraction * n)) if n >= 10 else 0
+        perm = np.random.default_rng(seed).permutation(n)
+        val_idx, train_idx = perm[:n_val], perm[n_val:]
+        sigma = None
+        if self.noise_level_ is not None:
+            lev = self.noise_level_ if self.n_channels_ == c_in else np.full(c_in, self.noise_level_[0])
+            sigma = torch.tensor(lev, dtype=torch.float32, device=device).reshape(1, -1, 1)
+
+        def objective(net, xb, mb):
+            inp, tgt = xb[:, :c_in], xb[:, c_in:]
+            if sigma is not None:
+                inp = inp + sigma * torch.randn_like(inp)
+            out = net(inp)
+            rec = obj.reconstruction_loss(out, tgt, mb)
+            return rec, {"reconstruction": rec}
+
+        def take(t, idx):
+            return None if t is None else t[torch.from_numpy(idx)].to(device)
+
+        with seeded(seed, device):
+            net = UNet1d(c_in, target.shape[1], tuple(self.hidden), self.latent_dim,
+                         self.kernel_size, center).to(device)
+            self.history_ = fit_module(
+                net, objective, take(X, train_idx), take(mask, train_idx),
+                X_val=take(X, val_idx) if n_val else None,
+                mask_val=take(mask, val_idx) if n_val else None,
+                epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+                weight_decay=self.weight_decay, patience=self.patience, verbose=self.verbose,
+                desc="Denoiser",
+            )
+        self.model_ = net.cpu().eval()
+        return self
+
+    # ------------------------------------------------------------------ transform
+    @torch.no_grad()
+    def _predict_windows(self, win: np.ndarray) -> np.ndarray:
+        net = self.model_
+        Xt = torch.from_numpy(win.astype(np.float32))
+        if self.supervised_:
+            outs = [net(Xt[i:i + _INFER_BATCH]) for i in range(0, Xt.shape[0], _INFER_BATCH)]
+            return torch.cat(outs).double().numpy()
+        c_in = win.shape[1]
+        lev = (self.noise_level_ if self.n_channels_ == c_in
+               else np.full(c_in, self.noise_level_[0]))
+        sigma = torch.tensor(lev, dtype=torch.float32).reshape(1, -1, 1)
+        gen = torch.Generator().manual_seed(self.transform_seed_)
+        acc = None
+        center = self._center()
+        for _ in range(self.n_draws):
+            outs = []
+            for i in range(0, Xt.shape[0], _INFER_BATCH):
+                z = Xt[i:i + _INFER_BATCH]
+                z = z + sigma * torch.randn(z.shape, generator=gen)
+                outs.append(2.0 * net(z) - z[:, center])  # Noisier2Noise: E[x|z] = 2 E[y|z] - z
+            est = torch.cat(outs).double()
+            acc = est if acc is None else acc + est
+        return (acc / self.n_draws).numpy()
+
+    def transform(self, X) -> np.ndarray:
+        """Denoise ``X``; returns an array of ``X``'s shape, in ``X``'s units.
+
+        Parameters
+        ----------
+        X : array-like
+            Shaped as in :meth:`fit` (any number of traces / wells and any length; series
+            shorter than ``window`` are mirror-padded). NaN samples stay NaN.
+
+        Returns
+        -------
+        ndarray of float64, same shape as ``X``
+        """
+        check_is_fitted(self)
+        S, shape = self._as_series(X, "X")
+        if S.shape[1] != self.n_channels_:
+            raise DataError(f"X has {S.shape[1]} channel(s) but the Denoiser was fitted on "
+                            f"{self.n_channels_}")
+        n, _, length = S.shape
+        Sz = self._scale(S)
+        obs = np.isfinite(Sz)
+        win, _, plen = self._windows(np.where(obs, Sz, 0.0), self.stride)
+        out = self._predict_windows(win)  # (n * n_win, C_out, w)
+        n_win = len(window_starts(plen, self.window, self.stride))
+        c_out = out.shape[1]
+        taper = _taper(self.window)
+        out = out.reshape(n, n_win, c_out, self.window).transpose(1, 0, 2, 3)
+        out = out.reshape(n_win, n * c_out, self.window) * taper
+        num = overlap_add(out, plen, self.stride)  # (n * c_out, plen)
+        den = overlap_add(np.broadcast_to(taper, (n_win, 1, self.window)), plen, self.stride)
+        rec = (num / den).reshape(n, c_out, plen)[:, :, :length]
+        rec = rec * self.scaler_scale_[None, :, None] + self.scaler_offset_[None, :, None]
+        rec[~obs] = np.nan
+        return rec.reshape(shape)
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X, y).transform(X)``; ``y`` is the clean target (or None)."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+
+# --------------------------------------------------------------------------- SEG-Y
+def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os.PathLike,
+                 chunk_traces: int = 1024) -> Path:
+    """Denoise a whole SEG-Y file chunk by chunk, keeping every header byte.
+
+    The input is read with :func:`geoae.io.iter_segy` (``chunk_traces`` traces at a time, plus
+    ``model.neighbours`` halo traces on each side so that every trace sees the same neighbours
+    as in an in-memory :meth:`Denoiser.transform` of the whole file). The output is a byte copy
+    of the input whose trace samples are overwritten in place (segyio ``r+``, in the file's own
+    sample format) and renamed into place when complete (:func:`geoae._atomic.atomic_path`), so
+    the textual, binary and all trace headers are byte-identical to the input's.
+
+    Parameters
+    ----------
+    model : Denoiser
+        Fitted with ``layout="traces"``.
+    in_path, out_path : str or path-like
+        Input SEG-Y and output file (must differ).
+    chunk_traces : int, default=1024
+        Traces per chunk; memory is about ``chunk_traces * n_samples * (2 * neighbours + 1)``
+        windows' worth.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Raises
+    ------
+    DataError
+        Unreadable input, ``out_path`` equal to ``in_path``, or non-finite output.
+    ConfigError
+        The model was not fitted with ``layout="traces"``.
+    """
+    import shutil
+
+    from ..io import iter_segy
+    from ..io.segy import _layout, _open
+
+    check_is_fitted(model)
+    if model.layout != "traces":
+        raise ConfigError("denoise_segy needs a Denoiser fitted with layout='traces'")
+    in_path, out_path = Path(in_path), Path(out_path)
+    if out_path.exists() and os.path.samefile(in_path, out_path) or out_path.resolve() == in_path.resolve():
+        raise DataError(f"{out_path}: refusing to overwrite the input SEG-Y file; write to another path")
+    layout = _layout(in_path)
+    halo = model.neighbours if model.layout == "traces" else 0
+    chunks = iter_segy(in_path, max(int(chunk_traces), halo, 1))
+    with atomic_path(out_path) as tmp:
+        shutil.copyfile(in_path, tmp)
+        with _open(tmp, layout, mode="r+", structured=False) as f:
+            prev_tail = np.empty((0, layout.n_samples), dtype=np.float32)
+            pending = None  # (start, traces) of the chunk waiting for its trailing halo
+
+            def flush(start, traces, before, after):
+                block = np.concatenate([before, traces, after]) if halo else traces
+                out = model.transform(block)[len(before):len(before) + len(traces)]
+                if not np.isfinite(out).all():
+                    raise DataError(f"{in_path}: denoised traces {start}-{start + len(traces) - 1} "
+                                    "are not finite (NaN in the input?)")
+                out = out.astype(np.float32)
+                for i in range(len(out)):
+                    f.trace[start + i] = out[i]
+
+            for chunk in chunks:
+                if pending is not None:
+                    p_start, p_traces = pending
+                    flush(p_start, p_traces, prev_tail, chunk.traces[:halo])
+                    prev_tail = np.concatenate([prev_tail, p_traces])[-halo:] if halo else prev_tail
+                pending = (chunk.start, chunk.traces)
+            if pending is not None:
+                flush(pending[0], pending[1], prev_tail, np.empty((0, layout.n_samples), np.float32))
+    return out_path
