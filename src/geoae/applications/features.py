@@ -1,0 +1,258 @@
+"""Feature extraction with auto-encoders: latent maps beside PCA and encoder features for classifiers.
+
+Every geoae estimator is already a scikit-learn transformer (``transform`` gives the code), so
+``Pipeline([("ae", AutoEncoder(latent_dim=4)), ("clf", RandomForestClassifier())])`` works as is.
+:class:`EncoderFeatures` adds what facies classification usually wants: the raw curves kept beside
+the code (``passthrough``), an encoder pre-trained once on all wells without labels
+(``prefit``), and a depth context (``context``: the curves of neighbouring samples of the same
+well are fed to the encoder together).
+
+Recipe -- pre-train on all wells unlabelled, classify facies with few labels::
+
+    logs = frame[["WELL", "GR", "ILD_log10", "DeltaPHI", "PHIND", "PE"]]   # every well
+    feats = EncoderFeatures(AutoEncoder(latent_dim=4, random_state=0), context=2).fit(logs)
+    clf = Pipeline([("features", EncoderFeatures(feats.model_, context=2, prefit=True)),
+                    ("rf", RandomForestClassifier(random_state=0))])
+    clf.fit(logs[labelled], facies[labelled])       # a few labelled wells / intervals
+    clf.predict(logs[unlabelled])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import ConfigError, DataError
+
+__all__ = ["latent_map", "EncoderFeatures", "encoder_features", "stack_context"]
+
+WELL = "WELL"
+
+
+def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None]:
+    """Numeric values, their names and the WELL labels (if X is a DataFrame with WELL)."""
+    if isinstance(X, pd.DataFrame):
+        wells = X[WELL].to_numpy() if WELL in X.columns else None
+        num = X.drop(columns=[WELL]) if WELL in X.columns else X
+        return num.to_numpy(dtype=np.float64), [str(c) for c in num.columns], wells
+    arr = np.asarray(X, dtype=np.float64)
+    if arr.ndim != 2:
+        raise DataError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}")
+    return arr, [f"x{i}" for i in range(arr.shape[1])], None
+
+
+def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None) -> np.ndarray:
+    """Stack each row with its ``context`` neighbours above and below (same well, edge-padded).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+        Rows in depth order within each well.
+    context : int
+        Samples on each side.
+    wells : ndarray of shape (n_samples,), optional
+        Well label per row; neighbours never cross a well boundary (the well's edge row repeats).
+
+    Returns
+    -------
+    ndarray, shape (n_samples, (2 * context + 1) * n_features)
+        Blocks ordered from ``-context`` to ``+context``.
+    """
+    if context == 0:
+        return X
+    groups = np.zeros(len(X), dtype=np.int64) if wells is None else pd.factorize(wells)[0]
+    out = np.empty((len(X), (2 * context + 1) * X.shape[1]))
+    idx = np.arange(len(X))
+    for g in np.unique(groups):
+        rows = idx[groups == g]
+        pos = np.arange(len(rows))
+        for j, off in enumerate(range(-context, context + 1)):
+            src = rows[np.clip(pos + off, 0, len(rows) - 1)]
+            out[rows, j * X.shape[1]:(j + 1) * X.shape[1]] = X[src]
+    return out
+
+
+class EncoderFeatures(TransformerMixin, BaseEstimator):
+    """Auto-encoder codes as classifier features, optionally beside the raw inputs.
+
+    Parameters
+    ----------
+    model : geoae estimator or None
+        A dense auto-encoder (default ``AutoEncoder(latent_dim=4, hidden=(32, 16))``). It is
+        cloned and fitted in :meth:`fit` unless ``prefit=True``.
+    passthrough : bool, default=True
+        Return ``[X, codes]`` (raw numeric columns first) instead of the codes alone.
+    context : int, default=0
+        Depth samples on each side stacked with each row before encoding
+        (:func:`stack_context`); neighbours stay within the row's ``WELL`` when X has that
+        column. Rows must be in depth order within each well.
+    prefit : bool, default=False
+        ``model`` is already fitted (e.g. pre-trained on all wells without labels): :meth:`fit`
+        only checks it. Its input must match the stacked width.
+    random_state : int or None
+        Passed to the cloned model when it has ``random_state=None``.
+
+    Attributes
+    ----------
+    model_ : fitted estimator
+    n_features_in_ : int
+        Numeric input columns (WELL excluded).
+    """
+
+    def __init__(self, model=None, *, passthrough=True, context=0, prefit=False, random_state=None):
+        self.model = model
+        self.passthrough = passthrough
+        self.context = context
+        self.prefit = prefit
+        self.random_state = random_state
+
+    def _stack(self, X):
+        values, names, wells = _numeric(X)
+        if not (isinstance(self.context, (int, np.integer)) and self.context >= 0):
+            raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
+        return values, names, stack_context(values, int(self.context), wells)
+
+    def fit(self, X, y=None):
+        """Fit (or, with ``prefit=True``, check) the encoder on ``X (n_samples, n_features)``
+        (NaN allowed, a ``WELL`` column used for ``context``); ``y`` is ignored."""
+        values, names, stacked = self._stack(X)
+        if self.prefit:
+            if self.model is None:
+                raise ConfigError("prefit=True needs a fitted model")
+            try:
+                check_is_fitted(self.model)
+            except NotFittedError as exc:
+                raise ConfigError("prefit=True but the model is not fitted; fit it first") from exc
+            self.model_ = self.model
+        else:
+            if self.model is None:
+                from ..models import AutoEncoder
+
+                model = AutoEncoder(latent_dim=4, hidden=(32, 16), random_state=self.random_state)
+            else:
+                model = clone(self.model)
+                if self.random_state is not None and model.get_params().get("random_state") is None:
+                    model.set_params(random_state=self.random_state)
+            self.model_ = model.fit(stacked)
+        if tuple(self.model_.input_shape_) != (stacked.shape[1],):
+            raise DataError(f"the encoder takes {self.model_.input_shape_} inputs but X with "
+                            f"context={self.context} gives {stacked.shape[1]}")
+        self.n_features_in_ = values.shape[1]
+        self.input_names_ = names
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """``(n_samples, n_features + latent_dim)`` with passthrough, else ``(n_samples, latent_dim)``."""
+        check_is_fitted(self)
+        values, _, stacked = self._stack(X)
+        if values.shape[1] != self.n_features_in_:
+            raise DataError(f"X has {values.shape[1]} numeric columns, fitted on {self.n_features_in_}")
+        codes = self.model_.transform(stacked)
+        return np.hstack([values, codes]) if self.passthrough else codes
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Raw names (with passthrough) then ``latent0``, ``latent1``, ..."""
+        check_is_fitted(self)
+        latent = [f"latent{i}" for i in range(self.model_.latent_dim)]
+        return np.asarray((list(self.input_names_) if self.passthrough else []) + latent, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def encoder_features(model, X, *, context: int = 0, passthrough: bool = True) -> pd.DataFrame:
+    """Fit ``model`` on all of ``X`` without labels (unless already fitted) and return the features.
+
+    Parameters
+    ----------
+    model : geoae estimator
+        Dense auto-encoder; fitted on ``X`` (a clone) when not fitted yet.
+    X : DataFrame or array, shape (n_samples, n_features)
+        Curves (a ``WELL`` column is used for ``context`` and dropped from the features).
+    context, passthrough
+        As in :class:`EncoderFeatures`.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n_samples, n_features + latent_dim) or (n_samples, latent_dim)
+        Same index as ``X`` (when a DataFrame); columns the raw names then ``latent0``...
+    """
+    try:
+        check_is_fitted(model)
+        prefit = True
+    except NotFittedError:
+        prefit = False
+    feats = EncoderFeatures(model, context=context, passthrough=passthrough, prefit=prefit).fit(X)
+    index = X.index if isinstance(X, pd.DataFrame) else None
+    return pd.DataFrame(feats.transform(X), columns=feats.get_feature_names_out(), index=index)
+
+
+def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
+    """2-D latent map of a fitted auto-encoder beside PCA's 2-D projection of the same data.
+
+    Both see the same scaled data: the model's own fitted scaler is applied before PCA, and
+    missing values are set to the feature mean (0 in scaled units) for PCA only. When the model's
+    ``latent_dim`` exceeds 2, its codes are projected on their own first two principal axes
+    (the share of the code variance they keep is reported).
+
+    Parameters
+    ----------
+    model : fitted dense geoae estimator
+    X : DataFrame or array, shape (n_samples, n_features)
+        Data in the user's units (a ``WELL`` column is allowed and ignored by the models).
+    labels : array-like of shape (n_samples,), optional
+        Classes to colour the map with (e.g. facies); returned as column ``label``.
+    random_state : int, default=0
+        Seed of the PCA solver.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n_samples, 4 or 5)
+        Columns ``ae_1``, ``ae_2``, ``pca_1``, ``pca_2`` (and ``label``); index of ``X`` when a
+        DataFrame. ``frame.attrs`` holds ``pca_explained_variance_ratio`` (two floats, share of
+        the scaled data's variance), ``pca_r2`` (their sum), ``ae_r2`` (1 - mean squared
+        reconstruction error / total variance, scaled units, observed entries),
+        ``ae_latent_variance_ratio`` (share of the code variance in the 2-D map; 1.0 when
+        ``latent_dim == 2``) and ``latent_dim``.
+    """
+    check_is_fitted(model)
+    if len(model.input_shape_) != 1:
+        raise ConfigError("latent_map needs a dense model fitted on (n_samples, n_features)")
+    if model.latent_dim < 2:
+        raise ConfigError("latent_map needs latent_dim >= 2")
+    values, _, _ = _numeric(X)
+    codes = model.transform(X)
+    if model.latent_dim == 2:
+        ae, ratio = codes, 1.0
+    else:
+        p = PCA(2, random_state=random_state).fit(codes)
+        ae, ratio = p.transform(codes), float(p.explained_variance_ratio_.sum())
+    scaled = (values - model.scaler_offset_) / model.scaler_scale_
+    observed = np.isfinite(scaled)
+    filled = np.where(observed, scaled, 0.0)
+    pca = PCA(2, random_state=random_state).fit(filled)
+    proj = pca.transform(filled)
+    err = model.reconstruction_error(X)
+    total = np.nanvar(np.where(observed, scaled, np.nan), axis=0).mean()
+    index = X.index if isinstance(X, pd.DataFrame) else None
+    frame = pd.DataFrame({"ae_1": ae[:, 0], "ae_2": ae[:, 1], "pca_1": proj[:, 0], "pca_2": proj[:, 1]},
+                         index=index)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if len(labels) != len(frame):
+            raise DataError(f"labels has {len(labels)} entries but X has {len(frame)} rows")
+        frame["label"] = labels
+    frame.attrs.update({
+        "pca_explained_variance_ratio": [float(v) for v in pca.explained_variance_ratio_],
+        "pca_r2": float(pca.explained_variance_ratio_.sum()),
+        "ae_r2": float(1.0 - np.nanmean(err) / total),
+        "ae_latent_variance_ratio": ratio,
+        "latent_dim": int(model.latent_dim),
+    })
+    return frame

@@ -1,0 +1,164 @@
+"""Seismic attributes from auto-encoder codes: :func:`seismic_latent_attributes`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .._atomic import atomic_path
+from ..errors import ConfigError, DataError
+from ..preprocessing import make_windows, window_starts
+
+__all__ = ["LatentAttributes", "seismic_latent_attributes", "write_latent_attributes"]
+
+
+@dataclass
+class LatentAttributes:
+    """Latent codes of a SEG-Y file arranged like the survey.
+
+    Attributes
+    ----------
+    values : ndarray of float32
+        ``(n_inlines, n_crosslines, [n_windows,] latent_dim)`` for a structured post-stack
+        survey (missing inline/crossline positions are NaN), else
+        ``(n_traces, [n_windows,] latent_dim)`` in file order. The window axis is present only
+        for per-window codes.
+    inlines, crosslines : ndarray of int or None
+        Sorted line numbers of the first two axes (structured surveys), else None.
+    times : ndarray of float or None
+        Time (or depth) of each window centre, in the file's sample units (ms); None for
+        per-trace codes.
+    """
+
+    values: np.ndarray
+    inlines: np.ndarray | None
+    crosslines: np.ndarray | None
+    times: np.ndarray | None
+
+    @property
+    def structured(self) -> bool:
+        """True when the first two axes are inline and crossline."""
+        return self.inlines is not None
+
+
+def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) -> np.ndarray:
+    """``(n, ns)`` traces -> ``(n, latent)`` or ``(n, n_windows, latent)`` codes."""
+    shape = tuple(model.input_shape_)
+    conv = len(shape) == 2
+    length = shape[-1] if conv else shape[0]
+    ns = traces.shape[1]
+    if window is None and length == ns:
+        X = traces[:, None, :] if conv else traces
+        return model.transform(X).astype(np.float32)
+    w = length
+    if window is not None and window != w:
+        raise ConfigError(f"window={window} but the model takes {w}-sample inputs")
+    s = stride or max(1, w // 2)
+    win = make_windows(traces, w, s)  # (n_win, n_traces, w)
+    n_win = win.shape[0]
+    flat = win.transpose(1, 0, 2).reshape(-1, w)
+    codes = model.transform(flat[:, None, :] if conv else flat).astype(np.float32)
+    return codes.reshape(traces.shape[0], n_win, -1)
+
+
+def seismic_latent_attributes(model, segy, *, window: int | None = None, stride: int | None = None,
+                              chunk_traces: int = 4096) -> LatentAttributes:
+    """Per-trace or per-window latent codes of a SEG-Y volume, arranged like the survey.
+
+    Parameters
+    ----------
+    model : fitted geoae estimator
+        Trained on traces or trace windows: ``backbone="conv1d"`` with input ``(1, length)``
+        or dense with ``length`` features (e.g. ``AutoEncoder(backbone="conv1d").fit(
+        traces[:, None, :])``). When ``length`` equals the traces' sample count each trace gets
+        one code; when shorter, windows of ``length`` samples every ``stride`` samples
+        (:func:`geoae.preprocessing.make_windows`) get one code each.
+    segy : str, path-like or SegyData
+        A SEG-Y path (read chunk by chunk with :func:`geoae.io.iter_segy`) or a file already read.
+    window : int, optional
+        Must equal the model's input length when given (a check).
+    stride : int, optional
+        Step between windows, samples (default half the window).
+    chunk_traces : int, default=4096
+        Traces per chunk when reading a path.
+
+    Returns
+    -------
+    LatentAttributes
+        ``values`` of shape ``(n_inlines, n_crosslines, [n_windows,] latent_dim)`` when the
+        trace headers (bytes 189/193) hold each inline/crossline pair at most once on a grid
+        with more than one inline or crossline, else ``(n_traces, [n_windows,] latent_dim)``.
+    """
+    from ..io import iter_segy
+    from ..io.segy import SegyData
+
+    check_is_fitted(model)
+    parts, il, xl = [], [], []
+    samples = None
+    if isinstance(segy, SegyData):
+        parts.append(_codes(model, np.asarray(segy.traces, np.float32), window, stride))
+        il.append(segy.headers["inline"].to_numpy())
+        xl.append(segy.headers["crossline"].to_numpy())
+        samples = segy.samples
+        ns = segy.n_samples
+    elif isinstance(segy, (str, os.PathLike)):
+        ns = None
+        for chunk in iter_segy(segy, chunk_traces):
+            ns = chunk.traces.shape[1]
+            parts.append(_codes(model, chunk.traces, window, stride))
+            il.append(chunk.headers["inline"].to_numpy())
+            xl.append(chunk.headers["crossline"].to_numpy())
+    else:
+        raise DataError(f"segy must be a path or a SegyData, got {type(segy).__name__}")
+    codes = np.concatenate(parts)
+    il, xl = np.concatenate(il), np.concatenate(xl)
+    times = None
+    if codes.ndim == 3:
+        w = model.input_shape_[-1]
+        starts = window_starts(ns, w, stride or max(1, w // 2))
+        centre = starts + (w - 1) / 2.0
+        if samples is None:
+            samples = _sample_axis(segy, ns)
+        times = np.interp(centre, np.arange(ns), samples)
+    u_il, i_il = np.unique(il, return_inverse=True)
+    u_xl, i_xl = np.unique(xl, return_inverse=True)
+    pairs = i_il.astype(np.int64) * len(u_xl) + i_xl
+    if (len(u_il) > 1 or len(u_xl) > 1) and len(np.unique(pairs)) == len(pairs):
+        cube = np.full((len(u_il), len(u_xl), *codes.shape[1:]), np.nan, dtype=np.float32)
+        cube[i_il, i_xl] = codes
+        return LatentAttributes(cube, u_il, u_xl, times)
+    return LatentAttributes(codes, None, None, times)
+
+
+def _sample_axis(path, ns: int) -> np.ndarray:
+    """Time (depth) of each sample of a SEG-Y file, without reading its traces."""
+    from ..io.segy import _layout, _open
+
+    layout = _layout(Path(path))
+    with _open(Path(path), layout, structured=False) as f:
+        return np.asarray(f.samples, dtype=np.float64)[:ns]
+
+
+def write_latent_attributes(path: str | os.PathLike, attributes: LatentAttributes) -> Path:
+    """Write attributes to a NumPy ``.npz`` file atomically (temporary file, then rename).
+
+    The archive holds ``values`` and, when known, ``inlines``, ``crosslines`` (the first two axes)
+    and ``times`` (window centres, ms); read it back with ``numpy.load(path)``.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    arrays = {"values": attributes.values}
+    for name in ("inlines", "crosslines", "times"):
+        v = getattr(attributes, name)
+        if v is not None:
+            arrays[name] = np.asarray(v)
+    with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    return path
