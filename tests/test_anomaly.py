@@ -87,6 +87,21 @@ def test_fit_predict_on_arrays_with_autoencoder():
     assert np.all(det.explain(X)[:6].argmax(axis=1) == 2)
 
 
+def test_stuck_tool_check():
+    rng = np.random.default_rng(1)
+    t = rng.normal(size=(500, 2))
+    X = np.c_[t, t.sum(axis=1), np.repeat([0.0, 1.0], 250)] + 0.05 * rng.normal(size=(500, 4)) * [1, 1, 1, 0]
+    X[300:312, 0] = X[299, 0]  # tool 0 stuck at its last reading for 12 samples
+    model = AutoEncoder(latent_dim=2, hidden=(16,), epochs=40, patience=10, learning_rate=3e-3)
+    det = AnomalyDetector(model=model, contamination=0.03, random_state=0).fit(X)
+    # the indicator column (runs of 250) is exempt; the stuck run is flagged and explained
+    assert det.stuck_curves_.tolist() == [True, True, True, False]
+    assert np.all(det.predict(X)[299:312] == -1)
+    assert np.all(det.explain(X)[300:312].argmax(axis=1) == 0)
+    off = clone(det).set_params(stuck_run=None).fit(X)
+    assert not off.stuck_curves_.any()
+
+
 def test_conv1d_windows_and_traces(spiked):
     X, faults = spiked
     conv = DenoisingAutoEncoder(noise="masking", noise_level=0.2, backbone="conv1d", latent_dim=8,
@@ -142,4 +157,5 @@ def test_bad_parameters(spiked):
         AnomalyDetector(model="iforest").fit(X)
     assert isinstance(AnomalyDetector().get_params()["contamination"], float)
     pd.testing.assert_index_equal(pd.Index(AnomalyDetector().get_params()), pd.Index(
-        ["contamination", "model", "random_state", "stride", "threshold", "window"]))
+        ["contamination", "curve_masking", "model", "random_state", "stride", "stuck_run", "threshold",
+         "window"]))

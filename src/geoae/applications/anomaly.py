@@ -61,6 +61,19 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     threshold : float or None, default=None
         Fixed threshold on the anomaly score (the mean squared robust z-score, ``-score_samples``);
         a sample scoring above it is an anomaly.
+    curve_masking : bool, default=True
+        Dense models on 2-D input: compute each curve's residual with that curve hidden from
+        the network (rebuilt from the other curves only; one pass per curve). A bad reading
+        then can neither pass itself through the network nor smear its error onto the other
+        curves, which sharpens both the score and :meth:`explain`. The default model is trained
+        with masking noise for exactly this. False: one plain reconstruction.
+    stuck_run : int or None, default=5
+        Stuck-tool check (2-D log input): an entry in a run of at least ``stuck_run`` identical
+        consecutive readings of a curve (per well, in depth order) gets the squared z-score
+        ``min(run length, 100)**2`` if that is larger than its residual's, so a flat-lined
+        tool is flagged even where its stuck value is plausible. Curves on which such runs are
+        common in the training data (over 5 % of samples: indicators, coarsely quantised
+        curves) are exempt (``stuck_curves_``). None disables the check.
     window, stride : int, default=32 and 8
         Window length and step in depth samples (conv1d model on 2-D input only).
     random_state : int or None, default=None
@@ -78,6 +91,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         Median and 1.4826 x MAD of each curve's training residuals (scaled units).
     curves_ : list of str
         Curve (feature or channel) names.
+    stuck_curves_ : ndarray of bool, shape (n_curves,)
+        Curves checked for stuck readings.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Column names of a DataFrame X (``WELL``/``DEPTH`` included; they are not features).
@@ -86,16 +101,21 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     -----
     The score of a sample is ``mean_j z_j**2`` over its observed curves, with
     ``z_j = (r_j - median_j) / (1.4826 MAD_j)`` and ``r_j`` the residual ``x_j - x_hat_j`` in
-    the model's scaled units. Missing values (NaN) are ignored: a sample is scored on its
-    observed curves; one with none scores NaN and is predicted normal (1). DataFrame input: the
+    the model's scaled units (raised for stuck readings, see ``stuck_run``). Missing values
+    (NaN) are ignored: a sample is scored on its observed curves; one with none scores NaN and
+    is predicted normal (1). DataFrame input: the
     ``WELL`` and ``DEPTH`` columns are not features; ``WELL`` keeps windows inside a well.
     """
 
-    def __init__(self, model=None, contamination=0.01, threshold=None, window=32, stride=8,
-                 random_state=None):
+    stuck_rate_limit = 0.05
+
+    def __init__(self, model=None, contamination=0.01, threshold=None, curve_masking=True,
+                 stuck_run=5, window=32, stride=8, random_state=None):
         self.model = model
         self.contamination = contamination
         self.threshold = threshold
+        self.curve_masking = curve_masking
+        self.stuck_run = stuck_run
         self.window = window
         self.stride = stride
         self.random_state = random_state
@@ -111,6 +131,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if self.model is not None and not isinstance(self.model, BaseAutoEncoder):
             raise ConfigError(f"model={self.model!r} is not valid: None or a geoae estimator "
                               "such as AutoEncoder(...) or VAE(...)")
+        r = self.stuck_run
+        if r is not None and not (isinstance(r, numbers.Integral) and r >= 2):
+            raise ConfigError(f"stuck_run={r!r} is not valid: None or an integer >= 2")
         for name in ("window", "stride"):
             v = getattr(self, name)
             if not (isinstance(v, numbers.Integral) and v >= 1):
@@ -161,7 +184,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     def _residuals(self, values, wells, depth) -> np.ndarray:
         """Residuals ``x - x_hat`` in the model's scaled units, same shape as ``values``."""
         inp, seqs = self._model_input(values, wells, depth)
-        rec = self.model_.reconstruct(inp)
+        if self.curve_masking and seqs is None and inp.ndim == 2:
+            # leave one curve out: curve j is rebuilt from the others only
+            rec = np.empty_like(inp)
+            for j in range(inp.shape[1]):
+                hidden = inp.copy()
+                hidden[:, j] = np.nan
+                rec[:, j] = self.model_.reconstruct(hidden)[:, j]
+        else:
+            rec = self.model_.reconstruct(inp)
         bshape = (1, -1) + (1,) * (inp.ndim - 2)
         res = (inp - rec) / self.model_.scaler_scale_.reshape(bshape)
         if seqs is None:
@@ -175,13 +206,36 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             start += k
         return out
 
+    def _runs(self, values, wells, depth) -> np.ndarray:
+        """Length of the run of identical consecutive readings each entry belongs to (2-D input,
+        per well in depth order); 0 for missing entries. Shape ``(n_samples, n_curves)``."""
+        out = np.zeros(values.shape, dtype=np.int64)
+        groups = [np.arange(len(values))] if wells is None else [
+            np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
+        for g in groups:
+            if depth is not None:
+                g = g[np.argsort(depth[g], kind="stable")]
+            v = values[g]
+            for j in range(v.shape[1]):
+                col = v[:, j]
+                new = np.ones(len(col), dtype=bool)
+                new[1:] = ~(col[1:] == col[:-1])  # NaN never equals: missing breaks a run
+                rid = np.cumsum(new) - 1
+                length = np.bincount(rid)[rid]
+                out[g, j] = np.where(np.isnan(col), 0, length)
+        return out
+
     def _z2(self, X) -> tuple[np.ndarray, object]:
         check_is_fitted(self, "model_")
         values, wells, depth = self._split(X, reset=False)
         res = self._residuals(values, wells, depth)
         bshape = (1, -1) + (1,) * (res.ndim - 2)
-        z = (res - self.residual_center_.reshape(bshape)) / self.residual_scale_.reshape(bshape)
-        return z ** 2, X
+        z2 = ((res - self.residual_center_.reshape(bshape)) / self.residual_scale_.reshape(bshape)) ** 2
+        if self.stuck_run is not None and values.ndim == 2 and self.stuck_curves_.any():
+            runs = self._runs(values, wells, depth)
+            stuck = (runs >= self.stuck_run) & self.stuck_curves_[None, :]
+            z2 = np.where(stuck, np.maximum(z2, np.minimum(runs, 100.0) ** 2), z2)
+        return z2, X
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -219,6 +273,13 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         floor = max(1e-6, 1e-3 * float(np.nanmedian(mad))) if np.isfinite(mad).any() else 1e-6
         self.residual_center_ = np.nan_to_num(center)
         self.residual_scale_ = np.where(np.isfinite(mad) & (mad > floor), mad, floor)
+        self.stuck_curves_ = np.zeros(len(self.curves_), dtype=bool)
+        if self.stuck_run is not None and values.ndim == 2:
+            runs = self._runs(values, wells, depth)
+            observed = np.isfinite(values).sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate = (runs >= self.stuck_run).sum(axis=0) / observed
+            self.stuck_curves_ = np.nan_to_num(rate, nan=1.0) <= self.stuck_rate_limit
         scores = self.score_samples(X)
         if self.threshold is not None:
             self.offset_ = -float(self.threshold)

@@ -93,7 +93,8 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
     """Row index of the ``context`` samples above and below each row, in the same well.
 
     Rows of one well are ordered by ``depth`` when given (stable), else by row order; without
-    ``wells`` all rows form one sequence.
+    ``wells`` all rows form one sequence. With ``depth``, a row further than 1.5 median sample
+    steps per offset (a gap in the log) is not a neighbour.
 
     Returns
     -------
@@ -108,10 +109,15 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
         if depth is not None:
             idx = idx[np.argsort(depth[idx], kind="stable")]
         m = len(idx)
+        step = float(np.median(np.abs(np.diff(depth[idx])))) if depth is not None and m > 1 else 0.0
         for j, off in enumerate(range(-context, context + 1)):
             lo, hi = max(0, -off), min(m, m - off)
             if hi > lo:
-                out[idx[lo:hi], j] = idx[lo + off:hi + off]
+                src = idx[lo + off:hi + off]
+                if step > 0:  # a neighbour across a depth gap is no neighbour
+                    gap = np.abs(depth[src] - depth[idx[lo:hi]]) > 1.5 * step * abs(off)
+                    src = np.where(gap, -1, src)
+                out[idx[lo:hi], j] = src
     return out
 
 
@@ -188,7 +194,8 @@ class Imputer(TransformerMixin, BaseEstimator):
     context : int, default=0
         Number of depth samples above and below each sample that the network also sees (0:
         each row on its own). Rows are neighbours when they are consecutive in the same well
-        (``WELL`` column; ordered by ``DEPTH`` when present) or, for arrays, consecutive rows.
+        (``WELL`` column; ordered by ``DEPTH`` when present, and not across depth gaps) or, for
+        arrays, consecutive rows.
     observed_weight : float, default=0.1
         Weight of the reconstruction error on the visible present values (the hidden ones have
         weight 1).
