@@ -142,6 +142,45 @@ def info(
     _report(workflows.info(model), as_json, False, f"model {model}")
 
 
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report and outputs.")] = Path(
+        "geoae-demo"),
+    fast: Annotated[bool, typer.Option("--fast", help="Smaller data, fewer epochs (~1 minute).")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run the whole story on built-in data and write OUT/report.html.
+
+    Imputes PE in a Kansas well, flags tool faults on synthetic wells, maps the latent space
+    beside PCA, samples logs from a VAE and denoises a synthetic seismic section; prints every
+    metric against its baseline.
+
+    Example: geoae demo --out geoae-demo --fast
+    """
+    from .demo import run_demo
+
+    verbose = not (quiet or as_json)
+    result = run_demo(out, fast=fast, seed=seed, log=(lambda m: typer.echo(f"  {m}")) if verbose
+                      else None)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    if quiet:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"geoae demo ({result['seconds']:.0f} s) - report: {result['report']}")
+    for col in ("task", "metric", "geoae", "baseline", "baseline", "better?"):
+        table.add_column(col)
+    for m in result["metrics"]:
+        table.add_row(m["task"], m["metric"], f"{m['geoae']:.4g}", f"{m['baseline']:.4g}",
+                      m["baseline_name"], "yes" if m["met"] else "no")
+    Console(width=160).print(table)
+
+
 def _log_path() -> Path:
     return Path(tempfile.gettempdir()) / "geoae-error.log"
 

@@ -356,15 +356,18 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         mask = mask.to(device) if mask is not None else None
 
         def take(t, idx):
-            return None if t is None else t[torch.as_tensor(idx, device=device)]
+            if t is None or len(idx) == 0:
+                return None
+            if len(idx) == t.shape[0]:  # every row, in order: no copy
+                return t
+            return t[torch.as_tensor(idx, device=device)]
 
+        Z_train, mask_train = take(Z, train_idx), take(mask, train_idx)
         with seeded(seed, device):
             net = self._build_network().to(device)
             history = fit_module(
-                net, self._objective(take(Z, train_idx), take(mask, train_idx)),
-                take(Z, train_idx), take(mask, train_idx),
-                X_val=take(Z, val_idx) if len(val_idx) else None,
-                mask_val=take(mask, val_idx) if len(val_idx) else None,
+                net, self._objective(Z_train, mask_train), Z_train, mask_train,
+                X_val=take(Z, val_idx), mask_val=take(mask, val_idx),
                 epochs=self.epochs, batch_size=self.batch_size,
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 patience=self.patience, verbose=self.verbose,
