@@ -97,6 +97,8 @@ class _Stages:
         imputed = pd.DataFrame({"PE": pe_hat}, index=curves.index)
         fig = log_tracks(well["DEPTH"].to_numpy(), curves, imputed=imputed,
                          imputed_std=pd.DataFrame({"PE": pe_std}, index=curves.index),
+                         imputed_mask=pd.DataFrame({"PE": np.ones(len(curves), bool)},
+                                                   index=curves.index),
                          facies=well["Facies"].to_numpy(),
                          title=f"{DEMO_WELL}: PE hidden and imputed (black: measured PE)",
                          units={"GR": "API", "ILD_log10": "log10 ohm.m", "PHIND": "%", "PE": "b/e"})
@@ -271,7 +273,7 @@ class _Stages:
         self.metrics.append(_metric("Seismic denoising (synthetic, 0 dB input)", "output SNR (dB)",
                                     snr(after), snr(band), "Butterworth band-pass", better="higher"))
         self.histories["Denoiser"] = den.history_
-        fig = seismic_sections(sei.noisy, after, dt=sei.dt * 1000,
+        fig = seismic_sections(sei.noisy, after, dt=sei.dt,
                                title="Synthetic section: noisy, denoised by geoae, removed noise")
         self.sections.append({
             "heading": "Seismic denoising",
