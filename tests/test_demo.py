@@ -67,7 +67,8 @@ def test_demo_output_files_are_valid(demo):
     assert las["PE_IMPUTED"].notna().all() and (las["PE_IMPUTED_STD"] >= 0).all()
     noisy, clean = read_segy(out / "synthetic_noisy.sgy"), read_segy(out / "synthetic_denoised.sgy")
     assert noisy.traces.shape == clean.traces.shape
-    raw_in, raw_out = (out / "synthetic_noisy.sgy").read_bytes(), (out / "synthetic_denoised.sgy").read_bytes()
+    raw_in = (out / "synthetic_noisy.sgy").read_bytes()
+    raw_out = (out / "synthetic_denoised.sgy").read_bytes()
     assert raw_in[:3600] == raw_out[:3600]  # textual and binary headers kept
     scores = pd.read_csv(out / "synthetic_wells_anomalies.csv")
     assert {"ANOMALY_SCORE", "FLAG"} <= set(scores.columns)
