@@ -1,0 +1,126 @@
+"""Tests of geoae.applications.denoising: Denoiser on synthetic seismic and logs, chunked SEG-Y."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geoae.applications.denoising import Denoiser, denoise_segy
+from geoae.datasets import make_synthetic_seismic
+from geoae.errors import ConfigError, DataError
+
+SMALL = dict(window=64, stride=16, train_stride=16, hidden=(8, 16), latent_dim=16, batch_size=32, random_state=0)
+
+
+def snr_db(clean, x):
+    return 10 * np.log10(np.sum(clean**2) / np.sum((x - clean) ** 2))
+
+
+@pytest.fixture(scope="module")
+def sections():
+    train = make_synthetic_seismic(n_traces=32, n_samples=256, snr_db=0.0, random_state=1)
+    test = make_synthetic_seismic(n_traces=32, n_samples=256, snr_db=0.0, random_state=2)
+    return train, test
+
+
+@pytest.fixture(scope="module")
+def supervised(sections):
+    train, _ = sections
+    return Denoiser(epochs=8, **SMALL).fit(train.noisy, train.clean)
+
+
+def test_supervised_raises_snr_and_keeps_shape(supervised, sections):
+    _, test = sections
+    out = supervised.transform(test.noisy)
+    assert out.shape == test.noisy.shape
+    gain = snr_db(test.clean, out) - snr_db(test.clean, test.noisy)
+    assert gain > 4.0, gain
+    one = supervised.transform(test.noisy[3])
+    assert one.shape == (256,)
+    short = supervised.transform(test.noisy[:2, :40])  # shorter than a window: mirror-padded
+    assert short.shape == (2, 40) and np.isfinite(short).all()
+
+
+def test_self_supervised_noisier2noise_raises_snr(sections):
+    train, test = sections
+    model = Denoiser(epochs=8, n_draws=2, **SMALL).fit(train.noisy)
+    assert not model.supervised_ and model.noise_level_.shape == (1,)
+    # the MAD estimate of the white-noise level (scaled units, 0 dB -> about 1/sqrt(2))
+    assert 0.55 < model.noise_level_[0] < 0.85
+    gain = snr_db(test.clean, model.transform(test.noisy)) - snr_db(test.clean, test.noisy)
+    assert gain > 3.0, gain
+
+
+def test_seeded_fit_is_reproducible(sections):
+    train, test = sections
+    a = Denoiser(epochs=1, **SMALL).fit(train.noisy[:8], train.clean[:8]).transform(test.noisy[:4])
+    b = Denoiser(epochs=1, **SMALL).fit(train.noisy[:8], train.clean[:8]).transform(test.noisy[:4])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_curves_layout_keeps_shape_and_missing():
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 20, 300)
+    clean = np.stack([np.sin(t) * 50 + 80, np.cos(0.7 * t) * 0.1 + 2.4])  # GR-like, RHOB-like
+    noisy = clean + rng.normal(0, 1, clean.shape) * np.array([[8.0], [0.02]])
+    noisy[1, 100:110] = np.nan
+    model = Denoiser(layout="curves", epochs=3, **SMALL).fit(noisy, clean)
+    out = model.transform(noisy)
+    assert out.shape == noisy.shape
+    assert np.isnan(out[1, 100:110]).all() and np.isfinite(out[0]).all()
+    assert np.isfinite(np.delete(out[1], np.arange(100, 110))).all()
+    assert model.transform(noisy[None]).shape == (1, 2, 300)
+
+
+def test_bad_parameters_and_shapes(sections):
+    train, _ = sections
+    with pytest.raises(ConfigError, match="window"):
+        Denoiser(window=30, hidden=(8, 16)).fit(train.noisy)
+    with pytest.raises(ConfigError, match="stride"):
+        Denoiser(window=64, stride=65).fit(train.noisy)
+    with pytest.raises(DataError, match="clean"):
+        Denoiser(epochs=1, **SMALL).fit(train.noisy, train.clean[:3])
+    with pytest.raises(DataError, match="layout"):
+        Denoiser(epochs=1, **SMALL).fit(np.zeros((2, 3, 64)))
+
+
+def write_test_segy(path, traces, n_il, n_xl, dt_us=2000):
+    segyio = pytest.importorskip("segyio")
+    spec = segyio.spec()
+    spec.format = 5
+    spec.sorting = segyio.TraceSortingFormat.INLINE_SORTING
+    spec.ilines = list(range(100, 100 + n_il))
+    spec.xlines = list(range(200, 200 + n_xl))
+    spec.samples = list(np.arange(traces.shape[1]) * dt_us / 1000.0)
+    with segyio.create(str(path), spec) as f:
+        k = 0
+        for il in spec.ilines:
+            for xl in spec.xlines:
+                f.header[k] = {segyio.su.iline: il, segyio.su.xline: xl, segyio.su.cdp: 1000 + k,
+                               segyio.su.offset: 1, segyio.TraceField.TRACE_SAMPLE_INTERVAL: dt_us,
+                               segyio.TraceField.CDP_X: 5000 + 25 * xl, segyio.TraceField.CDP_Y: 9000 + 25 * il}
+                f.trace[k] = traces[k].astype(np.float32)
+                k += 1
+        f.bin.update(tsort=segyio.TraceSortingFormat.INLINE_SORTING, hdt=dt_us)
+    return path
+
+
+def test_denoise_segy_chunked_keeps_headers_and_matches_transform(tmp_path, supervised):
+    section = make_synthetic_seismic(n_traces=30, n_samples=128, snr_db=3.0, random_state=5)
+    src = write_test_segy(tmp_path / "in.sgy", section.noisy, 5, 6)
+    out = tmp_path / "out.sgy"
+    denoise_segy(supervised, src, out, chunk_traces=7)
+    a, b = src.read_bytes(), out.read_bytes()
+    assert len(a) == len(b)
+    assert a[:3600] == b[:3600]
+    tb = 240 + 128 * 4
+    for i in range(30):
+        h = 3600 + i * tb
+        assert a[h:h + 240] == b[h:h + 240]
+    from geoae.io import read_segy
+
+    got = read_segy(out).traces
+    want = supervised.transform(read_segy(src).traces)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+    with pytest.raises(DataError, match="overwrite"):
+        denoise_segy(supervised, src, src)
