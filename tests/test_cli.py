@@ -133,3 +133,30 @@ def test_cli_outputs_are_finite(capsys, tmp_path, wells_csv):
     assert run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "r.csv", "--quiet")[0] == 0
     rec = pd.read_csv(tmp_path / "r.csv")
     assert np.isfinite(rec.filter(like="_RECON").to_numpy()).all()
+
+
+def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
+    from geoae.io import read_las, write_las
+
+    syn = make_synthetic_wells(n_wells=1, n_samples=400, random_state=3, faults=False)
+    df = syn.observed.drop(columns=["WELL"]).set_index("DEPTH")
+    df.index.name = "DEPT"
+    df.loc[df.index[100:160], "PE"] = np.nan  # a gap in PE
+    src = tmp_path / "well.las"
+    write_las(df, src, units={"GR": "API", "RHOB": "G/C3", "NPHI": "V/V", "DT": "US/F", "PE": "B/E",
+                              "RT": "OHMM", "CALI": "IN"})
+    before = digest(src)
+    out = tmp_path / "well_imputed.las"
+    code, _, err = run(capsys, "impute", src, "--curve", "PE", "--out", out, "--epochs", 5, "--quiet")
+    assert code == 0, err
+    assert digest(src) == before
+    a, b = read_las(src), read_las(out)
+    assert list(b.columns) == [*a.columns, "PE_IMPUTED"]
+    pd.testing.assert_frame_equal(b[a.columns], a, check_exact=True)  # original curves unchanged
+    gap = a["PE"].isna()
+    assert b.loc[~gap, "PE_IMPUTED"].equals(a.loc[~gap, "PE"])  # measured values kept
+    assert b.loc[gap, "PE_IMPUTED"].notna().all()
+    assert b.attrs["units"]["PE_IMPUTED"] == "B/E"
+    assert b.attrs["well"] == a.attrs["well"]  # ~Well section kept
+    code, _, err = run(capsys, "impute", src, "--curve", "XX", "--out", tmp_path / "x.las")
+    assert code == 2 and "XX" in err and "available curves" in err

@@ -11,6 +11,7 @@ import json
 import sys
 import tempfile
 import traceback
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,6 +110,34 @@ def reconstruct(
 
 
 @app.command()
+def impute(
+    data: Annotated[Path, typer.Argument(help="LAS file, folder of well files, CSV or Parquet table.")],
+    curve: Annotated[str, typer.Option(help="Curve to fill, e.g. PE.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (same format as DATA) or "
+                                                         "folder (when DATA is a folder).")],
+    curves: Annotated[str | None, typer.Option(help="Curves to learn from (default: all numeric).")] = None,
+    model: Annotated[str, typer.Option(help="dae, or vae for an uncertainty (<CURVE>_IMPUTED_STD).")] = "dae",
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs (default: the imputer's).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fill the gaps of one curve from the others; adds <CURVE>_IMPUTED next to the original.
+
+    LAS in gives LAS out with every header kept; a folder gives a folder; CSV gives CSV.
+
+    Example: geoae impute wells/ --curve PE --out wells_imputed/
+    """
+    from . import workflows
+
+    summary = workflows.impute(data, curve, out, curves=workflows.parse_curves(curves), model=model,
+                               epochs=epochs, random_state=seed, verbose=not (quiet or as_json),
+                               force=force)
+    _report(summary, as_json, quiet, "imputed")
+
+
+@app.command()
 def generate(
     model: Annotated[Path, typer.Argument(help="Folder of a VAE from `geoae train --model vae`.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
@@ -194,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     from .errors import GeoAEError
 
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
+
+    saved, warnings.showwarning = warnings.showwarning, one_line_warning
     try:
         app(args=argv, prog_name="geoae")
         return 0
@@ -212,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"geoae: unexpected error ({type(exc).__name__}: {exc}){where}. "
                    "Please report it.", err=True)
         return 1
+    finally:
+        warnings.showwarning = saved
 
 
 def _entry() -> None:

@@ -273,3 +273,91 @@ def info(model_dir) -> dict[str, Any]:
         "loss_terms": sorted(k for k in hist if k not in ("loss", "best_epoch")
                              and not k.startswith("val_")),
     }
+
+
+def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: int | None = None,
+           random_state: int | None = 0, verbose: bool = False, force: bool = False) -> dict[str, Any]:
+    """Fill the gaps of ``curve`` (NaN, or wells where it was never run) from the other curves.
+
+    The imputer is trained on ``data`` itself (every well, hiding known values to learn to
+    rebuild them). ``<CURVE>_IMPUTED`` holds the measured values where present and the imputed
+    ones elsewhere; with ``model="vae"`` a ``<CURVE>_IMPUTED_STD`` uncertainty is added.
+
+    Outputs: a LAS file in -> a LAS file out with every original header and curve kept and the
+    new curve(s) appended; a folder in -> a folder out with one file per input well (LAS wells
+    keep their headers); a table in -> a table out with the new column(s).
+    """
+    from .applications import Imputer
+    from .io import write_las
+
+    kind = sniff(data)
+    out_p = Path(out)
+    if kind == "folder":
+        if out_p.resolve() == Path(data).resolve():
+            raise DataError(f"output folder {out_p} is the input folder; choose another --out "
+                            "(geoae never overwrites its inputs)")
+    else:
+        check_output(out_p, [data], force)
+    if model not in ("dae", "vae"):
+        raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
+    table = read_any_table(data)
+    if curve not in table.frame.columns:
+        raise DataError(f"curve {curve!r} not found in {table.path}; available curves: "
+                        f"{', '.join(table.curves)}")
+    use = select_curves(table, curves)
+    if curve not in use:
+        use = [*use, curve]
+    ids = [c for c in ID_COLUMNS if c in table.frame.columns]
+    frame = table.frame[[*ids, *use]]
+    if frame[curve].notna().sum() == 0:
+        raise DataError(f"curve {curve!r} has no measured value anywhere in {table.path}; at least "
+                        "some wells must have it to learn from")
+    from .models import VAE, AutoEncoder
+
+    base = VAE if model == "vae" else AutoEncoder
+    params = {"random_state": random_state, "verbose": verbose}
+    if epochs is not None:
+        params["epochs"] = epochs
+    imp = Imputer(model=base(**params), random_state=random_state).fit(frame)
+    if model == "vae":
+        filled, std = imp.transform(frame, return_std=True)
+    else:
+        filled, std = imp.transform(frame), None
+    new_name = f"{curve}_IMPUTED"
+    result = table.frame.copy()
+    result[new_name] = filled[curve].to_numpy()
+    if std is not None:
+        result[f"{new_name}_STD"] = std[curve].to_numpy()
+    n_filled = int(frame[curve].isna().sum())
+    unit = (table.attrs.get("units") or table.frame.attrs.get("units") or {}).get(curve, "")
+    new_cols = [c for c in (new_name, f"{new_name}_STD") if c in result.columns]
+    units = {c: unit for c in new_cols}
+    desc = {new_name: f"{curve} with gaps imputed by geoae ({model} masked auto-encoder)",
+            f"{new_name}_STD": f"standard deviation of the imputed {curve}"}
+
+    def las_out(rows: pd.DataFrame, path: Path, template) -> None:
+        curves_df = rows.set_index("DEPTH")[new_cols]
+        write_las(curves_df, path, template=template, units=units, descriptions=desc)
+
+    written: list[str] = []
+    if kind == "las":
+        las_out(result, out_p, data)
+        written.append(str(out_p))
+    elif kind == "folder":
+        out_p.mkdir(parents=True, exist_ok=True)
+        sources = table.frame.attrs.get("sources", {})
+        for well, rows in result.groupby("WELL", sort=False):
+            src = Path(sources.get(well, f"{well}.csv"))
+            dest = out_p / (src.name if src.suffix.lower() == ".las" else f"{src.stem}.csv")
+            if dest.exists() and not force:
+                raise DataError(f"output {dest} exists; pass --force to replace it")
+            if src.suffix.lower() == ".las" and src.is_file():
+                las_out(rows, dest, src)
+            else:
+                write_frame(rows, dest)
+            written.append(str(dest))
+    else:
+        write_frame(result, out_p)
+        written.append(str(out_p))
+    return {"curve": curve, "inputs": use, "filled": n_filled, "rows": len(result),
+            "model": model, "out": written}
