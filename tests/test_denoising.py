@@ -9,7 +9,8 @@ from geoae.applications.denoising import Denoiser, denoise_segy
 from geoae.datasets import make_synthetic_seismic
 from geoae.errors import ConfigError, DataError
 
-SMALL = dict(window=64, stride=16, train_stride=16, hidden=(8, 16), latent_dim=16, batch_size=32, random_state=0)
+SMALL = dict(window=64, stride=16, train_stride=16, hidden=(8, 16), latent_dim=16, batch_size=32,
+             random_state=0)
 
 
 def snr_db(clean, x):
@@ -96,9 +97,10 @@ def write_test_segy(path, traces, n_il, n_xl, dt_us=2000):
         k = 0
         for il in spec.ilines:
             for xl in spec.xlines:
-                f.header[k] = {segyio.su.iline: il, segyio.su.xline: xl, segyio.su.cdp: 1000 + k,
-                               segyio.su.offset: 1, segyio.TraceField.TRACE_SAMPLE_INTERVAL: dt_us,
-                               segyio.TraceField.CDP_X: 5000 + 25 * xl, segyio.TraceField.CDP_Y: 9000 + 25 * il}
+                tf = segyio.TraceField
+                f.header[k] = {tf.INLINE_3D: il, tf.CROSSLINE_3D: xl, tf.CDP: 1000 + k, tf.offset: 1,
+                               tf.TRACE_SAMPLE_INTERVAL: dt_us, tf.CDP_X: 5000 + 25 * xl,
+                               tf.CDP_Y: 9000 + 25 * il}
                 f.trace[k] = traces[k].astype(np.float32)
                 k += 1
         f.bin.update(tsort=segyio.TraceSortingFormat.INLINE_SORTING, hdt=dt_us)
