@@ -2,7 +2,8 @@
 
 Kansas logs (GR, ILD_log10, DeltaPHI, PHIND, PE; rows with a missing PE dropped); training wells:
 all but SHRIMPLIN, NEWBY and CHURCHMAN BIBLE (held out). 5,000 samples are drawn from a VAE
-(dense, hidden (64, 32), elu, latent 3, learned observation noise; via ``sample_wells``) and from
+(dense, hidden (64, 32), elu, latent 5 (env GEN_LATENT), learned observation noise; via
+``sample_wells``) and from
 a multivariate Gaussian fitted to the training rows (mean, covariance). Metrics against the
 held-out rows, on curves standardised with the training mean/std: per-curve 1-D Wasserstein
 distance (``scipy.stats.wasserstein_distance``) and the Frobenius norm of the difference of the
@@ -15,6 +16,8 @@ Run: ``python benchmarks/bench_generation.py`` (a few minutes on one thread).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 from scipy.stats import wasserstein_distance
@@ -26,6 +29,7 @@ from geoae.datasets import load_kansas_facies
 CURVES = ["GR", "ILD_log10", "DeltaPHI", "PHIND", "PE"]
 TEST_WELLS = ["SHRIMPLIN", "NEWBY", "CHURCHMAN BIBLE"]
 N = 5000
+LATENT = int(os.environ.get("GEN_LATENT", "5"))
 
 
 def split():
@@ -52,8 +56,8 @@ def main():
     rows["training wells (reference)"] = metrics(Xtr, Xte, mu, sd)
     per_seed = []
     for seed in range(3):
-        vae = VAE(latent_dim=3, hidden=(64, 32), activation="elu", epochs=400, patience=40, batch_size=128,
-                  random_state=seed).fit(train[["WELL", *CURVES]])
+        vae = VAE(latent_dim=LATENT, hidden=(64, 32), activation="elu", epochs=400, patience=40,
+                  batch_size=128, random_state=seed).fit(train[["WELL", *CURVES]])
         s = sample_wells(vae, 5, N // 5, random_state=seed)[CURVES].to_numpy()
         per_seed.append(metrics(s, Xte, mu, sd))
     rows["VAE (mean of 3 seeds)"] = (np.mean([p[0] for p in per_seed], 0), np.mean([p[1] for p in per_seed]))
