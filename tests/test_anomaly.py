@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
 from geoae import AutoEncoder, DenoisingAutoEncoder
 from geoae.applications import AnomalyDetector
 from geoae.datasets import make_synthetic_wells
-from geoae.errors import ConfigError
+from geoae.errors import ConfigError, DataError
 
 CURVES = ["GR", "RHOB", "NPHI", "DT", "PE", "RT", "CALI"]
 SMALL = DenoisingAutoEncoder(noise="masking", noise_level=0.2, latent_dim=4, hidden=(32, 16),
@@ -157,5 +159,46 @@ def test_bad_parameters(spiked):
         AnomalyDetector(model="iforest").fit(X)
     assert isinstance(AnomalyDetector().get_params()["contamination"], float)
     pd.testing.assert_index_equal(pd.Index(AnomalyDetector().get_params()), pd.Index(
-        ["contamination", "curve_masking", "model", "random_state", "stride", "stuck_run", "threshold",
-         "window"]))
+        ["contamination", "curve_masking", "model", "prefit", "random_state", "stride", "stuck_run",
+         "threshold", "window"]))
+
+
+def test_prefit_scores_with_the_given_model(spiked):
+    X, _ = spiked
+    model = clone(SMALL).set_params(random_state=0).fit(X[CURVES])
+    before = {k: v.clone() for k, v in model.model_.state_dict().items()}
+    det = AnomalyDetector(model=model, prefit=True, curve_masking=False, stuck_run=None,
+                          contamination=0.02).fit(X)
+    assert det.model_ is model
+    assert all(torch.equal(before[k], v) for k, v in model.model_.state_dict().items())
+    # manual: residuals in scaled units, robust z-scores from their median and MAD, mean z^2
+    res = (X[CURVES].to_numpy() - model.reconstruct(X[CURVES]).to_numpy()) / model.scaler_scale_
+    center = np.median(res, axis=0)
+    scale = 1.4826 * np.median(np.abs(res - center), axis=0)
+    score = -np.mean(((res - center) / scale) ** 2, axis=1)
+    np.testing.assert_allclose(det.residual_center_, center, rtol=1e-10)
+    np.testing.assert_allclose(det.residual_scale_, scale, rtol=1e-10)
+    np.testing.assert_allclose(det.score_samples(X), score, rtol=1e-8)
+    assert det.offset_ == pytest.approx(np.quantile(score, 0.02))
+    # columns in another order (and extra pass-through columns) are matched by name
+    shuffled = X[["DEPTH", *CURVES[::-1], "WELL"]]
+    np.testing.assert_allclose(det.score_samples(shuffled), score, rtol=1e-8)
+    # the default (curve masking, stuck check) also leaves the model untouched
+    AnomalyDetector(model=model, prefit=True).fit(X)
+    assert all(torch.equal(before[k], v) for k, v in model.model_.state_dict().items())
+
+
+def test_prefit_errors(spiked):
+    X, _ = spiked
+    with pytest.raises(NotFittedError, match="not fitted"):
+        AnomalyDetector(model=clone(SMALL), prefit=True).fit(X)
+    with pytest.raises(ConfigError, match="prefit"):
+        AnomalyDetector(prefit=True).fit(X)
+    model = clone(SMALL).set_params(epochs=2).fit(X[CURVES])
+    with pytest.raises(DataError, match="'PE'"):
+        AnomalyDetector(model=model, prefit=True).fit(X.drop(columns="PE"))
+    det = AnomalyDetector(model=model, prefit=True).fit(X)
+    with pytest.raises(DataError, match="'DT'"):
+        det.score_samples(X.drop(columns="DT"))
+    with pytest.raises(DataError, match="6 curve"):
+        AnomalyDetector(model=model, prefit=True).fit(X[CURVES[:6]].to_numpy())

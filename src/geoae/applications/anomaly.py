@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
@@ -78,6 +79,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         Window length and step in depth samples (conv1d model on 2-D input only).
     random_state : int or None, default=None
         Seed given to the model (overrides the model's own ``random_state`` when not None).
+        Not used with ``prefit=True``.
+    prefit : bool, default=False
+        Use ``model`` as it is, already fitted (for example trained by ``geoae train`` and read
+        back with :func:`geoae.load`): :meth:`fit` then only fits the robust residual
+        normalisation, the stuck-tool exemptions and the threshold on X, and never changes the
+        model's weights. ``model_`` is ``model`` itself (not a copy). The model must be fitted
+        (else :class:`sklearn.exceptions.NotFittedError`) and X must hold the curves it was
+        fitted on (a :class:`~geoae.errors.DataError` names a missing one; DataFrame columns
+        are reordered to the model's order).
 
     Attributes
     ----------
@@ -110,7 +120,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     stuck_rate_limit = 0.05
 
     def __init__(self, model=None, contamination=0.01, threshold=None, curve_masking=True,
-                 stuck_run=5, window=32, stride=8, random_state=None):
+                 stuck_run=5, window=32, stride=8, random_state=None, prefit=False):
         self.model = model
         self.contamination = contamination
         self.threshold = threshold
@@ -119,6 +129,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         self.window = window
         self.stride = stride
         self.random_state = random_state
+        self.prefit = prefit
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
@@ -138,6 +149,50 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             v = getattr(self, name)
             if not (isinstance(v, numbers.Integral) and v >= 1):
                 raise ConfigError(f"{name}={v!r} is not valid: a positive integer")
+        if not isinstance(self.prefit, (bool, np.bool_)):
+            raise ConfigError(f"prefit={self.prefit!r} is not valid: True or False")
+        if self.prefit and self.model is None:
+            raise ConfigError("prefit=True needs a fitted model: AnomalyDetector(model=geoae.load(path), "
+                              "prefit=True)")
+
+    def _prefit_model(self):
+        """The fitted ``model`` of a ``prefit=True`` detector (checked, never copied)."""
+        model = self.model
+        try:
+            check_is_fitted(model, "model_")
+        except NotFittedError as exc:
+            raise NotFittedError(f"prefit=True but the model {type(model).__name__} is not fitted; "
+                                 "fit it first (or load a trained one with geoae.load), or use "
+                                 "prefit=False") from exc
+        return model
+
+    def _align_prefit(self, X):
+        """X with the prefit model's curves in the model's order (DataFrames), after checking
+        that every curve the model was fitted on is there."""
+        model = self.model_
+        names = getattr(model, "feature_names_in_", None)
+        if isinstance(X, pd.DataFrame):
+            if names is None:
+                return X
+            names = [str(c) for c in names]
+            have = {str(c): c for c in X.columns}
+            missing = [c for c in names if c not in have]
+            if missing:
+                raise DataError(f"curve(s) {missing} of the model are missing from X (the model "
+                                f"was fitted on {names}; X has {[str(c) for c in X.columns]})")
+            keep = [have[c] for c in names] + [c for c in X.columns if c in ("WELL", "DEPTH")]
+            return X[keep]
+        n = int(model.n_features_in_)
+        windowed = model.backbone == "conv1d" and np.ndim(X) == 2
+        have = np.shape(X)[1] if np.ndim(X) >= 2 else None
+        if have != n and not windowed:
+            what = f" ({[str(c) for c in names]})" if names is not None else ""
+            raise DataError(f"X has {have} curve column(s) but the model was fitted on {n}{what}")
+        if names is not None and not windowed:
+            warnings.warn("X is an array but the model was fitted on named curves "
+                          f"{[str(c) for c in names]}; the columns are taken in that order",
+                          UserWarning, stacklevel=3)
+        return X
 
     def _windowed(self) -> bool:
         return self.model_.backbone == "conv1d" and self._ndim == 2
@@ -184,6 +239,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     def _residuals(self, values, wells, depth) -> np.ndarray:
         """Residuals ``x - x_hat`` in the model's scaled units, same shape as ``values``."""
         inp, seqs = self._model_input(values, wells, depth)
+        with warnings.catch_warnings():
+            # columns are matched by name before this point (prefit models fitted on DataFrames)
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return self._reconstruction_residuals(values, inp, seqs)
+
+    def _reconstruction_residuals(self, values, inp, seqs) -> np.ndarray:
         if self.curve_masking and seqs is None and inp.ndim == 2:
             # leave one curve out: curve j is rebuilt from the others only
             rec = np.empty_like(inp)
@@ -227,6 +288,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     def _z2(self, X) -> tuple[np.ndarray, object]:
         check_is_fitted(self, "model_")
+        if getattr(self, "_prefit_columns", None) is not None and isinstance(X, pd.DataFrame):
+            X = self._align_prefit(X)
         values, wells, depth = self._split(X, reset=False)
         res = self._residuals(values, wells, depth)
         bshape = (1, -1) + (1,) * (res.ndim - 2)
@@ -251,20 +314,32 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         self
         """
         self._check_params()
-        model = default_model() if self.model is None else self.model
-        model = clone(model)
-        if self.random_state is not None:
-            model.set_params(random_state=self.random_state)
+        if self.prefit:
+            self.model_ = self._prefit_model()
+            X = self._align_prefit(X)
+            self._prefit_columns = (None if not isinstance(X, pd.DataFrame)
+                                    else [str(c) for c in X.columns])
+        else:
+            model = default_model() if self.model is None else self.model
+            model = clone(model)
+            if self.random_state is not None:
+                model.set_params(random_state=self.random_state)
+            self.model_ = model
+            self._prefit_columns = None
         values, wells, depth = self._split(X, reset=True)
-        self.model_ = model
         if self._windowed():
-            self.model_.set_params(backbone="conv1d")
-        elif values.ndim != {"dense": 2, "conv1d": 3, "conv2d": 4}[model.backbone]:
-            raise DataError(f"X has {values.ndim} dimensions; a backbone={model.backbone!r} model "
-                            "needs (n, features) for dense, (n, channels, length) or (n, curves) "
+            if self.prefit and self.model_.n_features_in_ != values.shape[1]:
+                raise DataError(f"X has {values.shape[1]} curve(s) but the conv1d model was fitted "
+                                f"on {self.model_.n_features_in_} channel(s)")
+            if not self.prefit:
+                self.model_.set_params(backbone="conv1d")
+        elif values.ndim != {"dense": 2, "conv1d": 3, "conv2d": 4}[self.model_.backbone]:
+            raise DataError(f"X has {values.ndim} dimensions; a backbone={self.model_.backbone!r} "
+                            "model needs (n, features) for dense, (n, channels, length) or (n, curves) "
                             "for conv1d, (n, channels, height, width) for conv2d")
-        inp, _ = self._model_input(values, wells, depth)
-        self.model_.fit(inp)
+        if not self.prefit:
+            inp, _ = self._model_input(values, wells, depth)
+            self.model_.fit(inp)
         res = self._residuals(values, wells, depth)
         axes = (0, *range(2, res.ndim))
         center = np.nanmedian(res, axis=axes)
