@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 
@@ -35,16 +36,27 @@ def read_config(path: Path) -> dict[str, Any]:
     from .models import FORMAT_VERSION
 
     cfg_file = path / "config.json"
-    if not path.is_dir():
-        raise ConfigError(f"no model folder at {path}: give the folder written by model.save()")
-    if not cfg_file.is_file():
-        raise _fail(path, "config.json is missing; was the folder written by model.save()?")
-    if cfg_file.stat().st_size > MAX_CONFIG_BYTES:
-        raise _fail(path, "config.json is implausibly large; the folder is not a geoae model")
     try:
-        cfg = json.loads(cfg_file.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"config.json is not valid JSON ({exc}); re-save the model") from None
+        is_dir = path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte...
+        is_dir = False
+    if not is_dir:
+        raise ConfigError(f"no model folder at {path}: give the folder written by model.save()")
+    try:
+        if not cfg_file.is_file():
+            raise _fail(path, "config.json is missing; was the folder written by model.save()?")
+        if cfg_file.stat().st_size > MAX_CONFIG_BYTES:
+            raise _fail(path, "config.json is implausibly large; the folder is not a geoae model")
+        text = cfg_file.read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"cannot read config.json ({exc.strerror or exc})") from None
+    try:
+        cfg = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError: bad JSON, or an integer of more digits than Python converts; RecursionError:
+        # arrays or objects nested thousands deep
+        detail = str(exc)[:200] or type(exc).__name__
+        raise _fail(path, f"config.json is not valid JSON ({detail}); re-save the model") from None
     if not isinstance(cfg, dict):
         raise _fail(path, "config.json must hold a JSON object")
     for key, typ in REQUIRED.items():
@@ -90,21 +102,31 @@ def load_model(path) -> Any:
     known = set(cls._get_param_names())
     if set(params) - known:
         raise _fail(path, f"unknown parameters {sorted(set(params) - known)} for {cls.__name__}")
+    for name, value in params.items():
+        # JSON scalars only (the hidden widths: a list of them): nested junk never reaches the
+        # estimator, whose checks expect hashable scalars
+        items = value if name == "hidden" and isinstance(value, list) else [value]
+        if not all(v is None or isinstance(v, (bool, int, float, str)) for v in items):
+            raise _fail(path, f"invalid parameter in config.json: {name}={value!r:.80} is not a plain value")
     if isinstance(params.get("hidden"), list):
         params["hidden"] = tuple(params["hidden"])
-    model = cls(**params)
     try:
+        model = cls(**params)
         model._check_params()
-    except ConfigError as exc:
-        raise _fail(path, f"invalid parameter in config.json: {exc}") from None
+    except (ConfigError, TypeError, ValueError, OverflowError) as exc:
+        # OverflowError: an integer too large for a float, e.g. learning_rate=10**400
+        raise _fail(path, f"invalid parameter in config.json: {str(exc)[:300]}") from None
     expected_ndim = {"dense": 1, "conv1d": 2, "conv2d": 3}[model.backbone]
     if len(cfg["input_shape"]) != expected_ndim:
         raise _fail(path, f"input_shape {cfg['input_shape']} does not fit backbone {model.backbone!r}")
 
     weights = path / "model.safetensors"
-    if not weights.is_file():
-        raise _fail(path, "model.safetensors is missing")
-    blob = weights.read_bytes()
+    try:
+        if not weights.is_file():
+            raise _fail(path, "model.safetensors is missing")
+        blob = weights.read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"cannot read model.safetensors ({exc.strerror or exc})") from None
     if hashlib.sha256(blob).hexdigest() != cfg["weights_sha256"]:
         raise _fail(path, "model.safetensors does not match the SHA-256 recorded in config.json "
                           "(corrupted or tampered); re-save or re-train the model")
@@ -117,8 +139,17 @@ def load_model(path) -> Any:
     model.n_features_in_ = cfg["n_features_in"]
     if cfg.get("feature_names_in") is not None:
         model.feature_names_in_ = np.asarray(cfg["feature_names_in"], dtype=object)
-    net = model._build_network()
-    state = net.state_dict()
+    if len(model.hidden) > len(tensors):  # each hidden layer has a weight tensor at least
+        raise _fail(path, f"model.safetensors holds {len(tensors)} tensors, too few for "
+                          f"{len(model.hidden)} hidden layers; the config does not match the weights")
+    try:
+        # shapes first, on the meta device (no memory): a config claiming a huge network must not
+        # allocate it before its shapes are compared with the tensors actually in the file
+        with torch.device("meta"):
+            state = model._build_network().state_dict()
+    except (ValueError, RuntimeError, TypeError, OverflowError, MemoryError) as exc:
+        detail = str(exc)[:200]
+        raise _fail(path, f"the network described by config.json cannot be built ({detail})") from None
     expected = {f"model.{k}": tuple(v.shape) for k, v in state.items()}
     expected["scaler.offset"] = expected["scaler.scale"] = (model.n_features_in_,)
     if set(tensors) != set(expected):
@@ -128,7 +159,13 @@ def load_model(path) -> Any:
     for key, shape in expected.items():
         if tuple(tensors[key].shape) != shape:
             raise _fail(path, f"tensor {key} has shape {tuple(tensors[key].shape)}, expected {shape}")
-    net.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+        if not tensors[key].is_floating_point():
+            raise _fail(path, f"tensor {key} has dtype {tensors[key].dtype}; expected floating point")
+    net = model._build_network()
+    try:
+        net.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise _fail(path, f"model.safetensors cannot be loaded into the network ({str(exc)[:200]})") from None
     model.model_ = net.eval()
     model.scaler_offset_ = tensors["scaler.offset"].double().numpy()
     model.scaler_scale_ = tensors["scaler.scale"].double().numpy()

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .._atomic import atomic_path
 from ..errors import DataError
+from ._files import check_file, read_file_bytes
 from .aliases import DEPTH_NAMES, WELL_NAMES
 
 #: Values treated as missing in every LAS file besides the file's own NULL (common vendor markers).
@@ -53,6 +54,39 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
 
 
 _DATA_TITLE = re.compile(r"^\s*~A", re.IGNORECASE)
+
+#: Most header items read from one LAS section, and bound on the sum over sections of the squared
+#: item counts: lasio checks each new item against all the items before it (time quadratic in the
+#: section length; 1000 items take about a second), so a small file with a huge ~Curve or
+#: ~Parameter section would otherwise keep the reader busy for minutes. Real files have < 100.
+MAX_SECTION_ITEMS = 1000
+_MAX_HEADER_COST = 2 * MAX_SECTION_ITEMS**2
+
+
+def _check_header_size(text: str, path: Path) -> None:
+    """Raise DataError when a header section has more items than lasio parses in bounded time."""
+    counts: dict[str, int] = {}
+    title = None
+    for ln in text.splitlines():
+        stripped = ln.strip()
+        if stripped.startswith("~"):
+            name = stripped[1:].split("|")[0].strip()
+            data = name[:1].upper() == "A" or name.upper().endswith("_DATA") or name[:1].upper() == "O"
+            title = None if data else stripped[:40]
+            if title is not None:
+                counts.setdefault(title, 0)
+        elif title is not None and stripped and not stripped.startswith("#"):
+            counts[title] += 1
+    if not counts:
+        return
+    worst = max(counts, key=counts.__getitem__)
+    cost = sum(n * n for n in counts.values())
+    if counts[worst] > MAX_SECTION_ITEMS or cost > _MAX_HEADER_COST:
+        raise DataError(
+            f"{path}: LAS header section {worst!r} has {counts[worst]} items "
+            f"({sum(counts.values())} in all header sections; geoae reads at most {MAX_SECTION_ITEMS} "
+            "per section); lasio would take minutes to parse it; remove the unused header items"
+        )
 
 
 def _fix_comma_data(text: str) -> str:
@@ -151,14 +185,8 @@ def _open_lasfile(
     import lasio
 
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found; check the path")
-    if not path.is_file():
-        raise DataError(f"{path}: not a regular file; give the path of a .las file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the file ({exc}); check its permissions") from exc
+    check_file(path, "a .las file")
+    raw = read_file_bytes(path)
     text, encoding = _decode(raw, path)
     if not any(ln.lstrip().startswith("~") for ln in text.splitlines()):
         raise DataError(
@@ -171,6 +199,7 @@ def _open_lasfile(
         raise DataError(
             f"{path}: LAS file has no data section (~ASCII/~A); the file is incomplete or truncated"
         )
+    _check_header_size(text, path)
     text = _fix_comma_data(text)
     try:
         with _quiet_lasio() as messages:
@@ -336,6 +365,11 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         )
         df = df.loc[~bad_index]
         index = index[~bad_index]
+        if df.shape[0] == 0:
+            raise DataError(
+                f"{path}: no data row of the LAS file has a valid depth (every index value is "
+                "missing, null or not a number); check the ~A section and the NULL value"
+            )
     index_curve = las.curves[0]
     df.index = pd.Index(index, name=index_curve.mnemonic)
     curves = header.get("Curves", [])

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .._atomic import atomic_path
 from ..errors import DataError
+from ._files import check_file
 
 #: Bytes per sample of each SEG-Y sample-format code that segyio reads.
 SAMPLE_FORMATS: dict[int, tuple[int, str]] = {
@@ -171,20 +172,20 @@ class _Layout:
 
 def _layout(path: Path) -> _Layout:
     """Check the headers of ``path`` against its size before segyio reads it."""
-    if not path.exists():
-        raise DataError(f"{path}: file not found; check the path")
-    if not path.is_file():
-        raise DataError(f"{path}: not a regular file; give the path of a SEG-Y file")
-    size = path.stat().st_size
+    size = check_file(path, "a SEG-Y file").st_size
     if size < _TEXT + _BIN:
         raise DataError(
             f"{path}: {size} bytes is shorter than the 3600-byte SEG-Y textual + binary headers; "
             "not a SEG-Y file or truncated"
         )
-    with open(path, "rb") as fh:
-        fh.seek(_TEXT)
-        binary = fh.read(_BIN)
-        first_trace_header = fh.read(_TRACE_HEADER)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(_TEXT)
+            binary = fh.read(_BIN)
+            first_trace_header = fh.read(_TRACE_HEADER)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise DataError(f"{path}: cannot read the file ({reason}); check its permissions") from exc
     endian = None
     fmt = 0
     for end, code in ((">", "big"), ("<", "little")):
@@ -329,9 +330,13 @@ def iter_segy(path: str | os.PathLike, chunk_traces: int = 1024) -> Iterator[Seg
         As :func:`read_segy`, or ``chunk_traces < 1``.
     """
     path = Path(path)
-    if int(chunk_traces) < 1:
-        raise DataError(f"{path}: chunk_traces must be >= 1, got {chunk_traces}")
-    chunk_traces = int(chunk_traces)
+    try:
+        n_chunk = int(chunk_traces)
+    except (TypeError, ValueError, OverflowError):
+        n_chunk = 0
+    if isinstance(chunk_traces, bool) or n_chunk < 1:
+        raise DataError(f"{path}: chunk_traces must be >= 1 (an integer), got {chunk_traces!r}")
+    chunk_traces = n_chunk
     layout = _layout(path)  # checked now, not at the first next()
     return _iter_chunks(path, layout, chunk_traces)
 

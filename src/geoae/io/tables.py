@@ -8,8 +8,22 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ._files import check_file
 
 _PARQUET = (".parquet", ".pq", ".parq")
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Make column names unique as pandas does (``a``, ``a.1``, ...): stripping can merge two."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        new, k = name, 1
+        while new in seen:
+            new, k = f"{name}.{k}", k + 1
+        seen.add(new)
+        out.append(new)
+    return out
 
 
 def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs) -> pd.DataFrame:
@@ -37,10 +51,7 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
         table with no numeric column; the message names the file.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found; check the path")
-    if not path.is_file():
-        raise DataError(f"{path}: not a regular file; give the path of a CSV or Parquet table")
+    check_file(path, "a CSV or Parquet table")
     suffix = path.suffix.lower()
     try:
         if suffix in _PARQUET:
@@ -71,7 +82,7 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
         raise DataError(
             f"{path}: cannot read the table ({type(exc).__name__}: {exc}); give a CSV or Parquet file"
         ) from exc
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = _unique([str(c).strip() for c in df.columns])
     if well_column is not None:
         match = [c for c in df.columns if c.upper() == str(well_column).upper()]
         if not match:

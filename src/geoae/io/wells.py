@@ -22,10 +22,19 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
 def _collect(paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     if isinstance(paths_or_folder, (str, os.PathLike)):
         p = Path(paths_or_folder)
-        if p.is_dir():
-            files = sorted(
-                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in (*LAS_SUFFIXES, *TABLE_SUFFIXES)
-            )
+        try:
+            is_dir = p.is_dir()
+        except (OSError, ValueError):  # a name too long, a NUL byte...: the reader says why
+            is_dir = False
+        if is_dir:
+            try:
+                files = sorted(
+                    f
+                    for f in p.iterdir()
+                    if f.is_file() and f.suffix.lower() in (*LAS_SUFFIXES, *TABLE_SUFFIXES)
+                )
+            except OSError as exc:
+                raise DataError(f"{p}: cannot list the folder ({exc.strerror or exc})") from exc
             if not files:
                 raise DataError(f"{p}: no .las, .csv or .parquet file in this folder")
             return files
@@ -85,6 +94,30 @@ def harmonise_columns(
             mapping[k] = new
             used.add(new)
     return mapping
+
+
+def _rename_column(raw: pd.DataFrame, old: str | None, new: str) -> pd.DataFrame:
+    """Rename column ``old`` to ``new``; another column already called ``new`` becomes ``new_CURVE``."""
+    clash = [c for c in raw.columns if c == new and c != old]
+    names = {c: f"{new}_CURVE" for c in clash}
+    if old is not None:
+        names[old] = new
+    out = raw.rename(columns=names)
+    out.columns = _unique_names(list(out.columns))
+    return out
+
+
+def _unique_names(names: list) -> list[str]:
+    """Column names made unique (``GR``, ``GR_2``, ...), first occurrences unchanged."""
+    seen: set[str] = set()
+    out = []
+    for name in map(str, names):
+        new, k = name, 2
+        while new in seen:
+            new, k = f"{name}_{k}", k + 1
+        seen.add(new)
+        out.append(new)
+    return out
 
 
 def _clean_depth(df: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -168,7 +201,7 @@ def read_wells(
                 well = f"{well} ({path.name})"
             file_units = dict(las.attrs.get("units", {}))
             depth_unit = las.attrs.get("index_unit", "")
-            raw = las.reset_index(drop=True)
+            raw = _rename_column(_rename_column(las.reset_index(drop=True), None, "DEPTH"), None, "WELL")
             raw.insert(0, "DEPTH", las.index.to_numpy(dtype=np.float64))
             raw.insert(0, "WELL", well)
         else:
@@ -180,16 +213,17 @@ def read_wells(
                     raise DataError(
                         f"{path}: well column {wcol!r} not found; columns are {list(raw.columns)[:20]}"
                     )
-                raw = raw.rename(columns={match[0]: "WELL"})
+                raw = _rename_column(raw, match[0], "WELL")
                 raw["WELL"] = raw["WELL"].astype(str)
             else:
+                raw = _rename_column(raw, None, "WELL")
                 raw.insert(0, "WELL", path.stem)
-            dcol = next((c for c in raw.columns if c.upper() in DEPTH_NAMES), None)
+            dcol = next((c for c in raw.columns if c.upper() in DEPTH_NAMES and c != "WELL"), None)
             if dcol is None:
                 raise DataError(
                     f"{path}: no depth column (one of {', '.join(DEPTH_NAMES)}); rename the depth column"
                 )
-            raw = raw.rename(columns={dcol: "DEPTH"})
+            raw = _rename_column(raw, dcol, "DEPTH")
             raw["DEPTH"] = pd.to_numeric(raw["DEPTH"], errors="coerce")
             file_units, depth_unit = {}, ""
         curves = [c for c in raw.columns if c not in ("WELL", "DEPTH")]
@@ -198,6 +232,7 @@ def read_wells(
             if new in ("WELL", "DEPTH"):
                 mapping[old] = f"{new}_CURVE"
         raw = raw.rename(columns=mapping)
+        raw.columns = _unique_names(list(raw.columns))
         for col in raw.columns:
             if col not in ("WELL", "DEPTH") and not pd.api.types.is_numeric_dtype(raw[col]):
                 raw[col] = pd.to_numeric(raw[col], errors="coerce")
