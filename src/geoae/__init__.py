@@ -21,6 +21,9 @@ _LAZY = {
     "SparseAutoEncoder": "models",
     "ContractiveAutoEncoder": "models",
     "load": "models",
+    "AnomalyDetector": "applications",
+    "Imputer": "applications",
+    "Denoiser": "applications",
 }
 
 __all__ = [
@@ -31,6 +34,9 @@ __all__ = [
     "SparseAutoEncoder",
     "ContractiveAutoEncoder",
     "load",
+    "AnomalyDetector",
+    "Imputer",
+    "Denoiser",
     "GeoAEError",
     "DataError",
     "ConfigError",
@@ -39,6 +45,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .applications import AnomalyDetector, Denoiser, Imputer
     from .models import (
         VAE,
         AutoEncoder,
