@@ -87,7 +87,7 @@ def test_vae_return_std(wells):
     df, _, hide = wells
     vae = VAE(hidden=(64, 32), latent_dim=8, epochs=40, patience=10, batch_size=128,
               learning_rate=3e-3)
-    imp = Imputer(model=vae, n_draws=20, random_state=0).fit(df)
+    imp = Imputer(model=vae, n_draws=20, n_ensemble=1, random_state=0).fit(df)
     filled, std = imp.transform(df, return_std=True)
     s = std[CURVES].to_numpy()
     assert np.all(s[~hide] == 0.0)
@@ -125,3 +125,54 @@ def test_errors(wells):
         Imputer(model=SMALL).fit(bad)
     with pytest.raises(DataError, match="no observed value"):
         Imputer(model=SMALL).fit(df.assign(PE=np.nan))
+
+
+def test_ensemble_is_the_mean_of_its_members(wells):
+    df, _, hide = wells
+    X = df.iloc[:500]
+    tiny = clone(SMALL).set_params(epochs=10)
+    ens = Imputer(model=tiny, n_ensemble=2, skip=True, context=1, random_state=0).fit(X)
+    assert len(ens.networks_) == len(ens.histories_) == 2 and ens.network_ is ens.networks_[0]
+    assert ens.networks_[0].skip is not None
+    out = ens.transform(X)[CURVES].to_numpy()
+    members = []
+    for net in ens.networks_:
+        one = clone(ens)
+        one.__dict__.update({k: v for k, v in ens.__dict__.items() if k.endswith("_")})
+        one.networks_ = [net]
+        members.append(one.transform(X)[CURVES].to_numpy())
+    np.testing.assert_allclose(out, np.mean(members, axis=0), rtol=1e-6)
+    assert not np.allclose(members[0][hide[:500]], members[1][hide[:500]])
+    # the first member is the single network of the same seed
+    single = Imputer(model=tiny, n_ensemble=1, skip=True, context=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(single.transform(X)[CURVES].to_numpy(), members[0])
+    assert np.array_equal(out[~hide[:500]], X[CURVES].to_numpy()[~hide[:500]])
+
+
+def test_knn_blend(wells):
+    df, _, hide = wells
+    X = df.iloc[:500]
+    tiny = clone(SMALL).set_params(epochs=10)
+    net = Imputer(model=tiny, n_ensemble=1, random_state=0).fit(X)
+    both = Imputer(model=tiny, n_ensemble=1, knn_blend=0.5, n_neighbors=3, random_state=0).fit(X)
+    assert net.knn_ is None and both.knn_.n_neighbors == 3
+    a, b = net.transform(X)[CURVES].to_numpy(), both.transform(X)[CURVES].to_numpy()
+    h = hide[:500]
+    assert np.array_equal(b[~h], X[CURVES].to_numpy()[~h]) and not np.isnan(b).any()
+    Z = (X[CURVES].to_numpy() - both.scaler_offset_) / both.scaler_scale_
+    knn = both.knn_.transform(Z) * both.scaler_scale_ + both.scaler_offset_
+    np.testing.assert_allclose(b[h], 0.5 * a[h] + 0.5 * knn[h], rtol=1e-6)
+    with pytest.raises(ConfigError, match="knn_blend"):
+        Imputer(knn_blend=2).fit(X)
+    with pytest.raises(ConfigError, match="n_ensemble"):
+        Imputer(n_ensemble=0).fit(X)
+
+
+def test_vae_ensemble_std_pools_members(wells):
+    df, _, hide = wells
+    X = df.iloc[:500]
+    vae = VAE(hidden=(32,), latent_dim=4, epochs=10, patience=5, learning_rate=3e-3)
+    imp = Imputer(model=vae, n_ensemble=2, n_draws=10, random_state=0).fit(X)
+    filled, std = imp.transform(X, return_std=True)
+    s = std[CURVES].to_numpy()
+    assert np.all(s[~hide[:500]] == 0) and np.all(s[hide[:500]] > 0)

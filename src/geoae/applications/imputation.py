@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import KNNImputer
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -35,9 +36,10 @@ __all__ = ["Imputer", "PASSTHROUGH_COLUMNS"]
 PASSTHROUGH_COLUMNS = ("WELL", "DEPTH")
 
 #: Network and optimiser settings used when ``model`` is None, "dae" or "vae".
-DEFAULT_NETWORK = dict(latent_dim=32, hidden=(256, 128), activation="relu", scaler="standard",
-                       epochs=400, batch_size=128, learning_rate=1e-3, weight_decay=1e-4,
-                       validation_fraction=0.15, patience=40, device="auto", verbose=False)
+#: Each of the ``n_ensemble`` networks is small and trains in a few seconds on ~4000 samples.
+DEFAULT_NETWORK = dict(latent_dim=16, hidden=(128, 64), activation="relu", scaler="standard",
+                       epochs=200, batch_size=256, learning_rate=2e-3, weight_decay=1e-4,
+                       validation_fraction=0.15, patience=20, device="auto", verbose=False)
 _NET_KEYS = tuple(DEFAULT_NETWORK)
 _INFER_BATCH = 8192
 
@@ -134,12 +136,18 @@ class _MaskedNet(nn.Module):
     """Dense (variational) auto-encoder whose input is the visible values and their mask."""
 
     def __init__(self, n_in: int, n_out: int, hidden, latent_dim: int, activation: str,
-                 variational: bool) -> None:
+                 variational: bool, skip: bool = False) -> None:
         super().__init__()
         self.encoder = DenseEncoder(n_in, latent_dim * (2 if variational else 1), hidden, activation)
         self.decoder = DenseDecoder(latent_dim, n_out, hidden, activation)
         self.head = Gaussian(latent_dim) if variational else None
         self.obs_logvar = nn.Parameter(torch.zeros(n_out)) if variational else None
+        # linear path from the (masked) inputs to the outputs: the network starts from a linear
+        # imputation and the auto-encoder learns the non-linear correction
+        self.skip = nn.Linear(n_in, n_out) if skip else None
+        if self.skip is not None:
+            nn.init.zeros_(self.skip.weight)
+            nn.init.zeros_(self.skip.bias)
 
     @staticmethod
     def inputs(W: torch.Tensor, visible: torch.Tensor) -> torch.Tensor:
@@ -150,12 +158,15 @@ class _MaskedNet(nn.Module):
         h = self.encoder(inp)
         return self.head(h) if self.head is not None else (h, None)
 
+    def linear(self, inp: torch.Tensor):
+        return 0.0 if self.skip is None else self.skip(inp)
+
     def forward(self, inp: torch.Tensor, sample: bool = False):
         mu, logvar = self.encode(inp)
         z = mu
         if sample and logvar is not None:
             z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-        return self.decoder(z), mu, logvar
+        return self.decoder(z) + self.linear(inp), mu, logvar
 
 
 def _is_real(v) -> bool:
@@ -177,9 +188,10 @@ class Imputer(TransformerMixin, BaseEstimator):
     ----------
     model : None, {"dae", "vae"} or a geoae estimator, default=None
         The network configuration. ``None``/``"dae"``: a dense masked denoising auto-encoder
-        with :data:`DEFAULT_NETWORK` settings (latent 32, hidden (256, 128), up to 400 epochs
-        with early stopping). ``"vae"``: the same as a variational auto-encoder (beta 1) with a
-        learned noise variance per curve, which enables ``transform(X, return_std=True)``.
+        with :data:`DEFAULT_NETWORK` settings (latent 16, hidden (128, 64), up to 200 epochs
+        with early stopping), ``n_ensemble`` times. ``"vae"``: the same as a variational
+        auto-encoder (beta 1) with a learned noise variance per curve, which enables
+        ``transform(X, return_std=True)``.
         A geoae estimator (``AutoEncoder``, ``DenoisingAutoEncoder``, ``VAE``, ...; dense
         backbone) lends its ``latent_dim``, ``hidden``, ``activation``, ``scaler``, ``epochs``,
         ``batch_size``, ``learning_rate``, ``weight_decay``, ``validation_fraction``,
@@ -199,19 +211,46 @@ class Imputer(TransformerMixin, BaseEstimator):
     observed_weight : float, default=0.1
         Weight of the reconstruction error on the visible present values (the hidden ones have
         weight 1).
+    context_dropout : float in [0, 1), default=0.2
+        With ``context > 0``: probability, per training sample and neighbour, of hiding that
+        whole neighbour row, so the network also learns samples whose neighbours are missing
+        (at a well end, across a depth gap, in a sparsely sampled well).
+    n_ensemble : int, default=3
+        Number of networks trained (each with its own seed: weights, hiding masks, validation
+        split); :meth:`transform` fills with the mean of their predictions. An ensemble is
+        markedly more accurate and less seed-dependent than one network; 1 trains one network.
+    skip : bool, default=False
+        Add a linear path from the network's input to its output (initialised at zero), so
+        the network learns a linear imputation plus a non-linear correction.
+    knn_blend : float in [0, 1], default=0.0
+        Weight of a k-nearest-neighbour fill in the result: ``(1 - knn_blend) * network +
+        knn_blend * kNN``, the kNN being scikit-learn's ``KNNImputer(n_neighbors)`` on the
+        scaled curves of the training rows (each sample's own row, no depth context). It
+        guards against the network extrapolating on samples unlike the training wells.
+    n_neighbors : int, default=5
+        Neighbours of the kNN fill (``knn_blend > 0``).
     n_draws : int, default=50
-        Draws of the latent code (and of the learned observation noise) for
-        ``transform(X, return_std=True)`` with a VAE.
+        Draws of the latent code (and of the learned observation noise) per ensemble member for
+        ``transform(X, return_std=True)`` with a VAE; the standard deviation is taken over the
+        draws of all members, so it covers both the members' disagreement and each member's
+        own uncertainty.
     random_state : int, RandomState or None, default=None
         Seed of the weights, the hiding masks, the validation split and the draws. When None,
         the ``random_state`` of ``model`` (if any) is used.
 
     Attributes
     ----------
+    networks_ : list of torch.nn.Module
+        The ``n_ensemble`` trained networks (on CPU, eval mode).
     network_ : torch.nn.Module
-        The trained network (on CPU, eval mode).
+        The first of ``networks_``.
+    histories_ : list of dict
+        Training history of each network.
     history_ : dict of lists
-        Per-epoch ``loss``, ``val_loss``, ``hidden`` and ``observed`` terms, ``best_epoch``.
+        The first network's per-epoch ``loss``, ``val_loss``, ``hidden`` and ``observed`` terms,
+        ``best_epoch``.
+    knn_ : sklearn.impute.KNNImputer or None
+        The nearest-neighbour imputer on the scaled training curves (``knn_blend > 0`` only).
     curves_ : list of str
         Names of the modelled curves (``"x0"``, ``"x1"``, ... for arrays).
     n_features_in_ : int
@@ -238,12 +277,18 @@ class Imputer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, model=None, mask_rate=0.25, curve_mask_rate=0.15, context=0,
-                 observed_weight=0.1, n_draws=50, random_state=None):
+                 observed_weight=0.1, context_dropout=0.2, n_ensemble=3, skip=False, knn_blend=0.0,
+                 n_neighbors=5, n_draws=50, random_state=None):
         self.model = model
         self.mask_rate = mask_rate
         self.curve_mask_rate = curve_mask_rate
         self.context = context
         self.observed_weight = observed_weight
+        self.context_dropout = context_dropout
+        self.n_ensemble = n_ensemble
+        self.skip = skip
+        self.knn_blend = knn_blend
+        self.n_neighbors = n_neighbors
         self.n_draws = n_draws
         self.random_state = random_state
 
@@ -269,7 +314,7 @@ class Imputer(TransformerMixin, BaseEstimator):
                           "such as DenoisingAutoEncoder(...) or VAE(...)")
 
     def _check_params(self) -> None:
-        for name in ("mask_rate", "curve_mask_rate"):
+        for name in ("mask_rate", "curve_mask_rate", "context_dropout"):
             v = getattr(self, name)
             if not (_is_real(v) and 0 <= v < 1):
                 raise ConfigError(f"{name}={v!r} is not valid: a rate in [0, 1)")
@@ -281,6 +326,16 @@ class Imputer(TransformerMixin, BaseEstimator):
             raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
         if not (_is_real(self.observed_weight) and self.observed_weight >= 0):
             raise ConfigError(f"observed_weight={self.observed_weight!r} is not valid: a number >= 0")
+        if not (isinstance(self.n_ensemble, numbers.Integral) and not isinstance(self.n_ensemble, bool)
+                and self.n_ensemble >= 1):
+            raise ConfigError(f"n_ensemble={self.n_ensemble!r} is not valid: an integer >= 1")
+        if not (_is_real(self.knn_blend) and 0 <= self.knn_blend <= 1):
+            raise ConfigError(f"knn_blend={self.knn_blend!r} is not valid: a weight in [0, 1]")
+        if not (isinstance(self.n_neighbors, numbers.Integral) and not isinstance(self.n_neighbors, bool)
+                and self.n_neighbors >= 1):
+            raise ConfigError(f"n_neighbors={self.n_neighbors!r} is not valid: an integer >= 1")
+        if not isinstance(self.skip, (bool, np.bool_)):
+            raise ConfigError(f"skip={self.skip!r} is not valid: True or False")
         if not (isinstance(self.n_draws, numbers.Integral) and self.n_draws >= 2):
             raise ConfigError(f"n_draws={self.n_draws!r} is not valid: an integer >= 2")
         cfg, _, _, _ = self._config()
@@ -343,83 +398,113 @@ class Imputer(TransformerMixin, BaseEstimator):
         self.variational_ = variational
         W, M = self._windows(values, wells, depth)
         n, width, d = W.shape
-        seed = int(check_random_state(rs).randint(0, 2**31 - 1))
-        vf = float(cfg["validation_fraction"])
-        if wells is not None and len(pd.unique(np.asarray(wells, dtype=object))) >= 2:
-            tr, va = split_by_well(np.asarray(wells, dtype=object).astype(str), vf, seed)
-        else:
-            n_val = int(round(vf * n)) if n >= 10 else 0
-            perm = np.random.default_rng(seed).permutation(n)
-            tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+        rng = check_random_state(rs)
+        seeds = [int(rng.randint(0, 2**31 - 1)) for _ in range(int(self.n_ensemble))]
         device = resolve_device(cfg["device"])
         k = int(self.context)
         mask_rate, curve_rate, w_obs = float(self.mask_rate), float(self.curve_mask_rate), \
             float(self.observed_weight)
-
-        def objective(net, xb, mb):
-            gen = None
-            if not net.training:  # fixed hiding masks for a stable validation loss
-                gen = torch.Generator(device=xb.device).manual_seed(seed)
-            b = xb.shape[0]
-            hide = torch.rand((b, width, d), generator=gen, device=xb.device) < mask_rate
-            hide = hide | (torch.rand((b, 1, d), generator=gen, device=xb.device) < curve_rate)
-            visible = mb & ~hide
-            out, mu, logvar = net(_MaskedNet.inputs(xb, visible), sample=variational)
-            target, present = xb[:, k], mb[:, k]
-            hidden, seen = present & hide[:, k], present & ~hide[:, k]
-            err = (out - target) ** 2
-            if variational:
-                err = 0.5 * (err * torch.exp(-net.obs_logvar) + net.obs_logvar)
-            err_h = torch.where(hidden, err, torch.zeros_like(err)).sum()
-            err_s = torch.where(seen, err, torch.zeros_like(err)).sum()
-            if variational:  # per-sample sums, as in the ELBO
-                rec_h, rec_s = err_h / b, err_s / b
-                kl = gaussian_kl(mu, logvar).mean()
-                loss = rec_h + w_obs * rec_s + beta * kl
-                return loss, {"hidden": rec_h, "observed": rec_s, "kl": kl}
-            rec_h = err_h / hidden.sum().clamp_min(1)
-            rec_s = err_s / seen.sum().clamp_min(1)
-            return rec_h + w_obs * rec_s, {"hidden": rec_h, "observed": rec_s}
-
+        row_rate = float(self.context_dropout) if k > 0 else 0.0
+        centre = torch.zeros((1, width, 1), dtype=torch.bool, device=device)
+        centre[0, k] = True
+        vf = float(cfg["validation_fraction"])
+        labels = None
+        if wells is not None and len(pd.unique(np.asarray(wells, dtype=object))) >= 2:
+            labels = np.asarray(wells, dtype=object).astype(str)
         Wd, Md = W.to(device), M.to(device)
 
         def take(t, idx):
             return t[torch.as_tensor(idx, device=device)]
 
-        with seeded(seed, device):
-            net = _MaskedNet(2 * width * d, d, tuple(cfg["hidden"]), int(cfg["latent_dim"]),
-                             cfg["activation"], variational).to(device)
-            self.history_ = fit_module(
-                net, objective, take(Wd, tr), take(Md, tr),
-                X_val=take(Wd, va) if len(va) else None, mask_val=take(Md, va) if len(va) else None,
-                epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
-                learning_rate=float(cfg["learning_rate"]), weight_decay=float(cfg["weight_decay"]),
-                patience=int(cfg["patience"]), verbose=bool(cfg.get("verbose", False)),
-                desc="Imputer")
-        self.network_ = net.cpu().eval()
-        self._seed = seed
+        self.networks_, self.histories_ = [], []
+        for seed in seeds:  # each member: its own weights, hiding masks and validation split
+            if labels is not None:
+                tr, va = split_by_well(labels, vf, seed)
+            else:
+                n_val = int(round(vf * n)) if n >= 10 else 0
+                perm = np.random.default_rng(seed).permutation(n)
+                tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+            def objective(net, xb, mb, seed=seed):
+                gen = None
+                if not net.training:  # fixed hiding masks for a stable validation loss
+                    gen = torch.Generator(device=xb.device).manual_seed(seed)
+                b = xb.shape[0]
+                hide = torch.rand((b, width, d), generator=gen, device=xb.device) < mask_rate
+                hide = hide | (torch.rand((b, 1, d), generator=gen, device=xb.device) < curve_rate)
+                if row_rate > 0:  # whole neighbour rows gone, as across a gap or at a well end
+                    drop = torch.rand((b, width, 1), generator=gen, device=xb.device) < row_rate
+                    hide = hide | (drop & ~centre)
+                visible = mb & ~hide
+                out, mu, logvar = net(_MaskedNet.inputs(xb, visible), sample=variational)
+                target, present = xb[:, k], mb[:, k]
+                hidden, seen = present & hide[:, k], present & ~hide[:, k]
+                err = (out - target) ** 2
+                if variational:
+                    err = 0.5 * (err * torch.exp(-net.obs_logvar) + net.obs_logvar)
+                err_h = torch.where(hidden, err, torch.zeros_like(err)).sum()
+                err_s = torch.where(seen, err, torch.zeros_like(err)).sum()
+                if variational:  # per-sample sums, as in the ELBO
+                    rec_h, rec_s = err_h / b, err_s / b
+                    kl = gaussian_kl(mu, logvar).mean()
+                    loss = rec_h + w_obs * rec_s + beta * kl
+                    return loss, {"hidden": rec_h, "observed": rec_s, "kl": kl}
+                rec_h = err_h / hidden.sum().clamp_min(1)
+                rec_s = err_s / seen.sum().clamp_min(1)
+                return rec_h + w_obs * rec_s, {"hidden": rec_h, "observed": rec_s}
+
+            with seeded(seed, device):
+                net = _MaskedNet(2 * width * d, d, tuple(cfg["hidden"]), int(cfg["latent_dim"]),
+                                 cfg["activation"], variational, bool(self.skip)).to(device)
+                history = fit_module(
+                    net, objective, take(Wd, tr), take(Md, tr),
+                    X_val=take(Wd, va) if len(va) else None,
+                    mask_val=take(Md, va) if len(va) else None,
+                    epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
+                    learning_rate=float(cfg["learning_rate"]), weight_decay=float(cfg["weight_decay"]),
+                    patience=int(cfg["patience"]), verbose=bool(cfg.get("verbose", False)),
+                    desc="Imputer")
+            self.networks_.append(net.cpu().eval())
+            self.histories_.append(history)
+        self.network_ = self.networks_[0]
+        self.history_ = self.histories_[0]
+        self.knn_ = None
+        if float(self.knn_blend) > 0:  # k nearest training rows on the scaled curves
+            Z = (finite - self.scaler_offset_) / self.scaler_scale_
+            self.knn_ = KNNImputer(n_neighbors=int(self.n_neighbors), keep_empty_features=True).fit(Z)
+        self._seed = seeds[0]
         return self
 
     # ------------------------------------------------------------------ inference
     @torch.no_grad()
     def _predict_scaled(self, W, M, draws: int = 0, seed: int = 0):
-        """Network mean prediction ``(n, d)`` in scaled units, and draws ``(draws, n, d)``."""
-        net = self.network_.eval()
+        """Mean prediction ``(n, d)`` of the members in scaled units, and draws ``(m * draws, n, d)``
+        pooled over the members (their spread plus each member's latent and noise draws)."""
+        nets = getattr(self, "networks_", None) or [self.network_]
         means, samples = [], []
         gen = torch.Generator().manual_seed(seed)
-        for i in range(0, W.shape[0], _INFER_BATCH):
-            inp = _MaskedNet.inputs(W[i:i + _INFER_BATCH], M[i:i + _INFER_BATCH])
-            out, mu, logvar = net(inp)
-            means.append(out)
+        for net in nets:
+            net.eval()
+            m_means, m_samples = [], []
+            for i in range(0, W.shape[0], _INFER_BATCH):
+                inp = _MaskedNet.inputs(W[i:i + _INFER_BATCH], M[i:i + _INFER_BATCH])
+                out, mu, logvar = net(inp)
+                m_means.append(out)
+                if draws:
+                    eps = torch.randn((draws, *mu.shape), generator=gen)
+                    z = mu + torch.exp(0.5 * logvar) * eps
+                    dec = net.decoder(z.reshape(-1, mu.shape[1])).reshape(draws, mu.shape[0], -1)
+                    dec = dec + net.linear(inp)
+                    noise = torch.exp(0.5 * net.obs_logvar) * torch.randn(dec.shape, generator=gen)
+                    m_samples.append(dec + noise)
+            means.append(torch.cat(m_means).double().numpy() if m_means
+                         else np.empty((0, M.shape[2])))
             if draws:
-                eps = torch.randn((draws, *mu.shape), generator=gen)
-                z = mu + torch.exp(0.5 * logvar) * eps
-                dec = net.decoder(z.reshape(-1, mu.shape[1])).reshape(draws, mu.shape[0], -1)
-                noise = torch.exp(0.5 * net.obs_logvar) * torch.randn(dec.shape, generator=gen)
-                samples.append(dec + noise)
-        mean = torch.cat(means).double().numpy() if means else np.empty((0, M.shape[2]))
+                samples.append(torch.cat(m_samples, dim=1).double().numpy() if m_samples
+                               else np.empty((draws, 0, M.shape[2])))
+        mean = np.mean(means, axis=0)
         if draws:
-            return mean, torch.cat(samples, dim=1).double().numpy()
+            return mean, np.concatenate(samples, axis=0)
         return mean, None
 
     def transform(self, X, return_std: bool = False):
@@ -452,6 +537,14 @@ class Imputer(TransformerMixin, BaseEstimator):
             W, M = self._windows(values, wells, depth)
             draws = int(self.n_draws) if return_std else 0
             mean, samples = self._predict_scaled(W, M, draws, getattr(self, "_seed", 0))
+            if getattr(self, "knn_", None) is not None:
+                a = float(self.knn_blend)
+                Z = (np.where(np.isfinite(values), values, np.nan) - self.scaler_offset_) / self.scaler_scale_
+                rows = missing.any(axis=1) & np.isfinite(Z).any(axis=1)
+                near = mean.copy()
+                if rows.any():
+                    near[rows] = self.knn_.transform(Z[rows])
+                mean = (1 - a) * mean + a * near
             pred = mean * self.scaler_scale_ + self.scaler_offset_
             values[missing] = pred[missing]
             if return_std:
