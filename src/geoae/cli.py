@@ -138,6 +138,33 @@ def impute(
 
 
 @app.command()
+def denoise(
+    inputs: Annotated[list[Path], typer.Argument(help="[MODEL] INPUT.sgy: the SEG-Y file to denoise.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output SEG-Y (headers copied byte for byte).")],
+    chunk: Annotated[int, typer.Option(help="Traces per chunk (memory bound).")] = 1024,
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs of the self-supervised fit.")] = None,
+    train_traces: Annotated[int, typer.Option(help="Traces used to fit the denoiser.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Suppress random noise in a SEG-Y file, chunk by chunk; every header is kept.
+
+    Without a model, a convolutional denoiser is first fitted on the input's own noisy traces
+    (self-supervised, Noisier2Noise).
+
+    Example: geoae denoise line.sgy --out line_denoised.sgy
+    """
+    from . import workflows
+
+    summary = workflows.denoise(list(inputs), out, chunk_traces=chunk, epochs=epochs,
+                                max_train_traces=train_traces, random_state=seed,
+                                verbose=not (quiet or as_json), force=force)
+    _report(summary, as_json, quiet, "denoised")
+
+
+@app.command()
 def generate(
     model: Annotated[Path, typer.Argument(help="Folder of a VAE from `geoae train --model vae`.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],

@@ -67,7 +67,7 @@ class _Stages:
         target = data["WELL"] == DEMO_WELL
         truth = data.loc[target, "PE"].to_numpy()
         data.loc[target, "PE"] = np.nan
-        vae = VAE(latent_dim=8, hidden=(128, 64), epochs=self.epochs(150, 40), patience=15,
+        vae = VAE(latent_dim=8, hidden=(64, 32), epochs=self.epochs(80, 20), patience=10,
                   random_state=self.seed)
         imp = Imputer(model=vae, random_state=self.seed).fit(data)
         filled, std = imp.transform(data, return_std=True)
@@ -120,7 +120,7 @@ class _Stages:
         from .models import AutoEncoder
         from .plotting import log_tracks
 
-        syn = make_synthetic_wells(n_wells=4, n_samples=self.epochs(1000, 500),
+        syn = make_synthetic_wells(n_wells=self.epochs(4, 3), n_samples=self.epochs(800, 400),
                                    random_state=self.seed)
         obs = syn.observed.copy()
         obs["RT"] = np.log10(obs["RT"])
@@ -128,7 +128,7 @@ class _Stages:
         label = (faults["fault_type"] != "none") & (faults["fault_type"] != "missing")
         X = obs[["WELL", *SYNTH_CURVES]]
         model = AutoEncoder(latent_dim=3, hidden=(64, 32), scaler="robust",
-                            epochs=self.epochs(150, 40), patience=15, random_state=self.seed)
+                            epochs=self.epochs(80, 30), patience=10, random_state=self.seed)
         det = AnomalyDetector(model=model, contamination=0.05, random_state=self.seed).fit(X)
         score = -det.score_samples(X)
         flags = det.predict(X) == -1
@@ -178,7 +178,7 @@ class _Stages:
         test_wells = ["NEWBY", "LUKE G U"]
         test = df["WELL"].isin(test_wells)
         train_df, test_df = df.loc[~test], df.loc[test]
-        ae = AutoEncoder(latent_dim=2, hidden=(64, 32), epochs=self.epochs(200, 60), patience=20,
+        ae = AutoEncoder(latent_dim=2, hidden=(64, 32), epochs=self.epochs(100, 40), patience=10,
                          random_state=self.seed).fit(train_df[["WELL", *LATENT_CURVES]])
         sc = StandardScaler().fit(train_df[LATENT_CURVES])
         pca = PCA(2).fit(sc.transform(train_df[LATENT_CURVES]))
@@ -210,14 +210,14 @@ class _Stages:
         from .models import VAE
         from .plotting import crossplot_samples
 
-        syn = make_synthetic_wells(n_wells=6, n_samples=self.epochs(1000, 500),
+        syn = make_synthetic_wells(n_wells=6, n_samples=self.epochs(600, 400),
                                    random_state=self.seed + 1, faults=False)
         clean = syn.clean.copy()
         clean["RT"] = np.log10(clean["RT"])
         curves = ["GR", "RHOB", "NPHI", "DT", "PE", "RT"]
         wells = clean["WELL"].unique()
         train, test = clean[clean["WELL"].isin(wells[:-2])], clean[clean["WELL"].isin(wells[-2:])]
-        vae = VAE(latent_dim=4, hidden=(64, 32), epochs=self.epochs(200, 50), patience=20,
+        vae = VAE(latent_dim=4, hidden=(64, 32), epochs=self.epochs(200, 80), patience=20,
                   random_state=self.seed).fit(train[["WELL", *curves]])
         samples = pd.DataFrame(vae.sample(5000, random_state=self.seed), columns=curves)
         rng = np.random.default_rng(self.seed)
@@ -253,12 +253,13 @@ class _Stages:
         from .io import read_segy
         from .plotting import seismic_sections
 
-        sei = make_synthetic_seismic(n_traces=self.epochs(200, 100), n_samples=400, snr_db=0.0,
-                                     random_state=self.seed)
+        sei = make_synthetic_seismic(n_traces=self.epochs(150, 80), n_samples=self.epochs(400, 300),
+                                     snr_db=0.0, random_state=self.seed)
         noisy_path = self.out / "synthetic_noisy.sgy"
         segyio.tools.from_array2D(str(noisy_path), sei.noisy.astype(np.float32),
                                   dt=int(round(sei.dt * 1e6)))
-        den = Denoiser(epochs=self.epochs(60, 15), random_state=self.seed).fit(sei.noisy)
+        den = Denoiser(hidden=(16, 32), latent_dim=32, train_stride=32, n_draws=2,
+                       epochs=self.epochs(20, 8), random_state=self.seed).fit(sei.noisy)
         out_path = self.out / "synthetic_denoised.sgy"
         denoise_segy(den, noisy_path, out_path)
         after = read_segy(out_path).traces

@@ -361,3 +361,40 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         written.append(str(out_p))
     return {"curve": curve, "inputs": use, "filled": n_filled, "rows": len(result),
             "model": model, "out": written}
+
+
+def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None = None,
+            max_train_traces: int = 2000, random_state: int | None = 0, verbose: bool = False,
+            force: bool = False) -> dict[str, Any]:
+    """Denoise a SEG-Y file chunk by chunk into ``out``, keeping every header byte.
+
+    ``inputs`` is ``[INPUT]`` or ``[MODEL, INPUT]``. Without a model, a :class:`Denoiser` is
+    fitted self-supervised (Noisier2Noise) on up to ``max_train_traces`` consecutive traces of
+    the input itself, read through :func:`geoae.io.iter_segy` (never the whole file).
+    """
+    from .applications import Denoiser, denoise_segy
+    from .io import iter_segy
+
+    if len(inputs) == 2:
+        raise ConfigError(f"saved denoiser folders ({inputs[0]}) are not supported yet; run "
+                          "`geoae denoise INPUT.sgy --out OUTPUT.sgy` to fit one on the input")
+    if len(inputs) != 1:
+        raise ConfigError("give the input SEG-Y file (and optionally a model folder before it)")
+    inp = Path(inputs[0])
+    if sniff(inp) != "segy":
+        raise DataError(f"{inp}: not a SEG-Y file; `geoae denoise` reads SEG-Y")
+    out_p = check_output(out, [inp], force)
+    parts, n = [], 0
+    for chunk in iter_segy(inp, chunk_traces=min(chunk_traces, max_train_traces)):
+        parts.append(chunk.traces)
+        n += chunk.traces.shape[0]
+        if n >= max_train_traces:
+            break
+    sample = np.concatenate(parts)[:max_train_traces]
+    params: dict[str, Any] = {"random_state": random_state, "verbose": verbose}
+    if epochs is not None:
+        params["epochs"] = epochs
+    model = Denoiser(**params).fit(sample)
+    denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
+    return {"input": str(inp), "out": str(out_p), "trained_on_traces": int(sample.shape[0]),
+            "noise_level": np.asarray(model.noise_level_).tolist(), "mode": "self-supervised"}
