@@ -35,7 +35,7 @@ class Block:
     skip: bool
 
 
-def tested_pages() -> list[Path]:
+def pages_to_test() -> list[Path]:
     pages = [DOCS / "index.md", *sorted((DOCS / "user-guide").glob("*.md")), DOCS / "model-zoo.md"]
     return [p for p in pages if p.is_file()]
 
@@ -76,7 +76,7 @@ def test_block_parser():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("page", tested_pages(), ids=lambda p: str(p.relative_to(DOCS)))
+@pytest.mark.parametrize("page", pages_to_test(), ids=lambda p: str(p.relative_to(DOCS)))
 def test_page_examples_run(page, tmp_path, monkeypatch, capsys):
     import matplotlib
 
