@@ -222,11 +222,16 @@ class Imputer(TransformerMixin, BaseEstimator):
     skip : bool, default=False
         Add a linear path from the network's input to its output (initialised at zero), so
         the network learns a linear imputation plus a non-linear correction.
-    knn_blend : float in [0, 1], default=0.0
+    knn_blend : float in [0, 1], default=0.5
         Weight of a k-nearest-neighbour fill in the result: ``(1 - knn_blend) * network +
         knn_blend * kNN``, the kNN being scikit-learn's ``KNNImputer(n_neighbors)`` on the
         scaled curves of the training rows (each sample's own row, no depth context). It
-        guards against the network extrapolating on samples unlike the training wells.
+        guards against the network extrapolating on samples unlike the training wells (in the
+        Kansas benchmark it cuts the error on the pseudo-well Recruit F9 from 1.28 to 0.80
+        b/e) and costs little elsewhere; 0 gives the networks alone (``knn_`` is then None).
+        The training rows are kept in ``knn_``, so the fitted imputer grows with the data.
+        With ``return_std=True`` the standard deviation is the networks' (the kNN part adds
+        none).
     n_neighbors : int, default=5
         Neighbours of the kNN fill (``knn_blend > 0``).
     n_draws : int, default=50
@@ -277,7 +282,7 @@ class Imputer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, model=None, mask_rate=0.25, curve_mask_rate=0.15, context=0,
-                 observed_weight=0.1, context_dropout=0.2, n_ensemble=3, skip=False, knn_blend=0.0,
+                 observed_weight=0.1, context_dropout=0.2, n_ensemble=3, skip=False, knn_blend=0.5,
                  n_neighbors=5, n_draws=50, random_state=None):
         self.model = model
         self.mask_rate = mask_rate
