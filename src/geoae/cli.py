@@ -2,7 +2,8 @@
 :mod:`geoae.workflows` and :mod:`geoae.demo`.
 
 Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 1 unexpected
-failure (a short message and the path of a log with the traceback); 130 interrupted (Ctrl-C).
+failure (a short message and the path of a log with the traceback) or Ctrl-C ("Aborted!", no
+partial output: every output is written to a temporary file and renamed only when complete).
 """
 
 from __future__ import annotations

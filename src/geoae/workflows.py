@@ -88,7 +88,8 @@ class Table:
 def read_any_table(path: str | os.PathLike) -> Table:
     """Read a LAS file, a folder of well files or a CSV/Parquet table into a :class:`Table`.
 
-    LAS files keep their depth as a ``DEPTH`` column and the well name as ``WELL``.
+    LAS files keep their depth as a ``DEPTH`` column and the well name as ``WELL``; curve names
+    are harmonised through the alias table (e.g. ``DTC`` -> ``DT``) for a file as for a folder.
     """
     from . import io
 
@@ -100,12 +101,9 @@ def read_any_table(path: str | os.PathLike) -> Table:
     if kind == "folder":
         return Table(io.read_wells(p), kind, p)
     if kind == "las":
-        df = io.read_las(p)
-        attrs = dict(df.attrs)
-        frame = df.reset_index()
-        frame = frame.rename(columns={frame.columns[0]: "DEPTH"})
-        frame.insert(0, "WELL", str(attrs.get("well_name") or p.stem))
-        return Table(frame, kind, p, attrs)
+        # through read_wells, so that a single file gets the same curve aliases as a folder
+        frame = io.read_wells([p])
+        return Table(frame, kind, p, dict(frame.attrs))
     return Table(io.read_table(p), kind, p)
 
 
