@@ -13,8 +13,12 @@ Baselines: ``IterativeImputer()`` (defaults: BayesianRidge, chained equations),
 ``KNNImputer(n_neighbors=5)`` on the raw curves (as specified) and the same on standardised
 curves (a stronger variant: KNN distances are otherwise dominated by GR in API units).
 
-Run: ``python benchmarks/bench_imputation.py`` (about 10 minutes on one thread);
-``--quick`` for a smoke run; ``--context K`` for the depth-window width of geoae.
+geoae: one ``Imputer`` per fold with the default network (hidden (128, 64), latent 16, up to 200
+epochs) and ``n_ensemble=3``; the geoae columns are read from the same fitted networks with
+``knn_blend`` 0 (networks alone), 0.25 and 0.5 (the default).
+
+Run: ``python benchmarks/bench_imputation.py --context 3`` (Kansas about 10 minutes of CPU on
+one thread, synthetic about 1); ``--quick`` for a smoke run; ``--only kansas|synthetic``.
 """
 
 from __future__ import annotations
@@ -176,7 +180,7 @@ def main():
     p.add_argument("--ensemble", type=int, default=3, help="Imputer(n_ensemble=...)")
     p.add_argument("--blends", type=float, nargs="+", default=[0.25, 0.5],
                    help="knn_blend weights reported besides 0 (read from the same fitted networks)")
-    p.add_argument("--context-dropout", type=float, default=0.2)
+    p.add_argument("--context-dropout", type=float, default=0.0)
     p.add_argument("--skip", action="store_true", help="Imputer(skip=True)")
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 64])
     p.add_argument("--latent", type=int, default=16)
