@@ -150,10 +150,9 @@ class _Stages:
         intervals.to_csv(self.out / "synthetic_wells_anomaly_intervals.csv", index=False)
         first = obs["WELL"] == obs["WELL"].iloc[0]
         w = obs.loc[first]
-        iv = intervals[intervals["WELL"] == w["WELL"].iloc[0]] if "WELL" in intervals else intervals
         fig = log_tracks(w["DEPTH"].to_numpy(), w[SYNTH_CURVES].rename(columns={"RT": "RT_log10"}),
                          anomaly_score=score[first.to_numpy()],
-                         flagged_intervals=list(zip(iv["top"], iv["base"], strict=True)),
+                         flagged_intervals=flags[first.to_numpy()],
                          threshold=float(det.threshold_),
                          title=f"{w['WELL'].iloc[0]}: anomaly score and flagged intervals")
         self.sections.append({
