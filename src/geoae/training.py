@@ -241,6 +241,8 @@ def fit_module(
         save_checkpoint(checkpoint, module, optimizer, best_state, meta)
 
     n = X.shape[0]
+    val_seed = (torch.initial_seed() + 1) % 2**63
+    fork_devices = [X.device.index or 0] if X.device.type == "cuda" else []
     with _progress(verbose, epochs, desc) as progress:
         task = progress.add_task(desc, total=epochs, msg="", completed=start) if progress is not None \
             else None
@@ -252,7 +254,10 @@ def fit_module(
             if X_val is not None and X_val.shape[0] > 0:
                 module.eval()
                 ctx = torch.enable_grad() if grad_in_eval else torch.no_grad()
-                with ctx:
+                # the same corruption / latent draws at every epoch, so that early stopping
+                # compares weights, not noise (and the training RNG stream is left untouched)
+                with ctx, torch.random.fork_rng(devices=fork_devices):
+                    torch.manual_seed(val_seed)
                     val = _epoch(module, objective, X_val, mask_val, max(batch_size, 4096))
                 record.update({f"val_{k}": v for k, v in val.items()})
                 monitored = val["loss"]
