@@ -108,7 +108,7 @@ def test_usage_error_exits_2(capsys):
 
 
 def test_help_has_examples(capsys):
-    for cmd in ("train", "encode", "reconstruct", "generate", "info"):
+    for cmd in ("train", "encode", "reconstruct", "detect", "impute", "denoise", "generate", "info", "demo"):
         code, out, _ = run(capsys, cmd, "--help")
         assert code == 0 and "Example: geoae " + cmd in out
 
@@ -160,3 +160,27 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert b.attrs["well"] == a.attrs["well"]  # ~Well section kept
     code, _, err = run(capsys, "impute", src, "--curve", "XX", "--out", tmp_path / "x.las")
     assert code == 2 and "XX" in err and "available curves" in err
+
+
+def test_detect_scores_flags_and_explains(capsys, tmp_path, wells_csv):
+    model = tmp_path / "ae"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,PE,CALI", "--epochs", 10,
+               "--out", model, "--quiet")[0] == 0
+    out = tmp_path / "scores.csv"
+    code, stdout, err = run(capsys, "detect", model, wells_csv, "--out", out, "--contamination", 0.05,
+                            "--plot", "--json")
+    assert code == 0, err
+    summary = json.loads(stdout)
+    scores = pd.read_csv(out)
+    assert {"ANOMALY_SCORE", "FLAG", "GR_SHARE", "CALI_SHARE"} <= set(scores.columns)
+    # the flagged share is the contamination (ties aside), and flags are the highest scores
+    assert abs(scores["FLAG"].mean() - 0.05) < 0.01
+    assert scores.loc[scores["FLAG"], "ANOMALY_SCORE"].min() >= scores.loc[~scores["FLAG"],
+                                                                          "ANOMALY_SCORE"].max()
+    shares = scores.filter(like="_SHARE").to_numpy()
+    finite = np.isfinite(scores["ANOMALY_SCORE"].to_numpy())
+    np.testing.assert_allclose(np.nansum(shares, axis=1)[finite], 1.0, atol=1e-6)
+    intervals = pd.read_csv(tmp_path / "scores_intervals.csv")
+    assert {"top", "base", "peak_score", "main_curve"} <= set(intervals.columns)
+    assert (intervals["base"] >= intervals["top"]).all() and len(intervals) == summary["intervals"]
+    assert (tmp_path / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -111,6 +111,30 @@ def reconstruct(
 
 
 @app.command()
+def detect(
+    model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
+    data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (an _intervals.csv "
+                                                         "is written beside it).")],
+    contamination: Annotated[float, typer.Option(help="Expected share of anomalous samples.")] = 0.01,
+    plot: Annotated[bool, typer.Option("--plot", help="Also write a log-track PNG.")] = False,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score every sample by reconstruction error, flag anomalies and list flagged intervals.
+
+    Each row gets ANOMALY_SCORE, FLAG and every curve's share of the error (which log is bad).
+
+    Example: geoae detect model/ well.las --out scores.csv --contamination 0.01 --plot
+    """
+    from . import workflows
+
+    summary = workflows.detect(model, data, out, contamination=contamination, plot=plot, force=force)
+    _report(summary, as_json, quiet, "detected")
+
+
+@app.command()
 def impute(
     data: Annotated[Path, typer.Argument(help="LAS file, folder of well files, CSV or Parquet table.")],
     curve: Annotated[str, typer.Option(help="Curve to fill, e.g. PE.")],

@@ -310,10 +310,11 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     if frame[curve].notna().sum() == 0:
         raise DataError(f"curve {curve!r} has no measured value anywhere in {table.path}; at least "
                         "some wells must have it to learn from")
+    from .applications.imputation import DEFAULT_NETWORK
     from .models import VAE, AutoEncoder
 
     base = VAE if model == "vae" else AutoEncoder
-    params = {"random_state": random_state, "verbose": verbose}
+    params = dict(DEFAULT_NETWORK, verbose=verbose)  # the imputer's own (benchmarked) network
     if epochs is not None:
         params["epochs"] = epochs
     imp = Imputer(model=base(**params), random_state=random_state).fit(frame)
@@ -396,3 +397,54 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
     return {"input": str(inp), "out": str(out_p), "trained_on_traces": int(sample.shape[0]),
             "noise_level": np.asarray(model.noise_level_).tolist(), "mode": "self-supervised"}
+
+
+def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = False,
+           force: bool = False) -> dict[str, Any]:
+    """Score every depth sample of ``data`` with a trained auto-encoder and flag anomalies.
+
+    The model from ``geoae train`` is used as it is (``AnomalyDetector(prefit=True)``); the robust
+    per-curve error normalisation and the threshold (the ``contamination`` share of ``data``)
+    are fitted on ``data``. Writes a table with ``ANOMALY_SCORE`` (higher = more anomalous),
+    ``FLAG`` and each curve's share of the error (``<CURVE>_SHARE``), an ``*_intervals.csv``
+    beside it (top, base, peak score, main curve per flagged interval) and, with ``plot``, a PNG
+    of the log tracks of the first well.
+    """
+    from .applications import AnomalyDetector
+
+    out_p = check_output(out, [data, model_dir], force)
+    est, table, X = _load_for(model_dir, data)
+    if not 0 < contamination <= 0.5:
+        raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
+    frame = table.frame.reset_index(drop=True)
+    ids = [c for c in ID_COLUMNS if c in frame.columns]
+    Xf = frame[[*ids, *X.columns]]
+    det = AnomalyDetector(model=est, prefit=True, contamination=contamination).fit(Xf)
+    score = -det.score_samples(Xf)
+    flags = det.predict(Xf) == -1
+    share = det.explain(Xf)
+    result = frame.copy()
+    result["ANOMALY_SCORE"] = score
+    result["FLAG"] = flags
+    for c in X.columns:
+        result[f"{c}_SHARE"] = np.asarray(share[c])
+    write_frame(result, out_p)
+    depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
+    wells = frame["WELL"].to_numpy() if "WELL" in frame else None
+    intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
+    iv_path = out_p.with_name(out_p.stem + "_intervals.csv")
+    write_frame(intervals, iv_path)
+    files = [str(out_p), str(iv_path)]
+    if plot:
+        from ._atomic import atomic_write_bytes
+        from .plotting import figure_to_png_bytes, log_tracks
+
+        first = (wells == wells[0]) if wells is not None else np.ones(len(frame), bool)
+        fig = log_tracks(depth[first], frame.loc[first, list(X.columns)], anomaly_score=score[first],
+                         flagged_intervals=flags[first], threshold=float(det.threshold_),
+                         title=f"{wells[0] if wells is not None else table.path.name}: anomaly score")
+        png = out_p.with_suffix(".png")
+        atomic_write_bytes(png, figure_to_png_bytes(fig))
+        files.append(str(png))
+    return {"rows": len(result), "flagged": int(flags.sum()), "intervals": len(intervals),
+            "threshold": float(det.threshold_), "out": files}
