@@ -476,6 +476,37 @@ def test_load_special_folders(tmp_path, saved_models):
         survive("load[special]", _load, case, kind=ConfigError)
 
 
+# ------------------------------------------------------------------ small inputs, long runs
+def _slow_inputs() -> dict[str, tuple[str, bytes]]:
+    """Small files that used to take minutes (time quadratic in a header or line length)."""
+    las_head = "~V\n VERS. 2.0 :\n WRAP. NO :\n~W\n NULL. -999.25 :\n~C\n DEPT.M :\n"
+    return {
+        "las_20000_curves": (
+            "las",
+            (las_head + "".join(f" C{i}.U :\n" for i in range(20_000)) + "~A\n1\n").encode(),
+        ),
+        "las_20000_params": (
+            "las",
+            (las_head + " GR.G :\n~P\n" + " X.U 1 :\n" * 20_000 + "~A\n1 2\n").encode(),
+        ),
+        "csv_40000_repeated_names": (
+            "csv",
+            (",".join(["1"] * 40_000) + "\n" + ",".join(["2"] * 40_000)).encode(),
+        ),
+        "csv_sniffer_redos": ("csv", ("".join(f',"a{i}' for i in range(30_000)) + "\n1,2\n").encode()),
+        "csv_letter_delimiter": ("csv", (("a" * 30_000 + "'") * 3 + "\n").encode()),
+        "csv_300k_spaces": ("csv", ("DEPTH" + " " * 300_000 + "GR\n1 2\n").encode()),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_slow_inputs()))
+def test_small_pathological_inputs_finish_quickly(name, tmp_path):
+    kind, raw = _slow_inputs()[name]
+    path = write_bytes(tmp_path / f"{name}.{kind}", raw)
+    with deadline(10.0, what=name):
+        survive(f"slow[{kind}]", _read_las if kind == "las" else _read_table, path)
+
+
 # --------------------------------------------------------------------------- memory bounds
 _MEMORY_SCRIPT = textwrap.dedent(
     r"""
@@ -484,9 +515,12 @@ _MEMORY_SCRIPT = textwrap.dedent(
 
     kind, folder, limit_mb = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
     warnings.simplefilter("ignore")
-    import geoae, geoae.io, geoae.models  # noqa: E401 - imports outside the measurement
-    from geoae.io import read_las, read_segy, iter_segy, read_wells
+    import geoae
+    from geoae.io import read_las, read_segy, iter_segy
+    from geoae.io import las, segy  # noqa: F401 - imports outside the measurement
     from geoae.errors import GeoAEError
+    if kind == "model":
+        import geoae.models, geoae._persistence  # noqa: E401, F401
 
     def peak_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -11,6 +12,51 @@ from ..errors import DataError
 from ._files import check_file
 
 _PARQUET = (".parquet", ".pq", ".parq")
+
+
+#: Limits on the first line of a CSV table, checked before pandas parses it: pandas renames
+#: repeated column names in time quadratic in their number (40 000 repeats take a minute) and its
+#: python parser spends about 0.3 ms per column, so a small file whose first line holds 10**5
+#: fields (or whose sniffed delimiter is a letter) would keep the reader busy for minutes.
+MAX_DUPLICATE_NAMES = 1000
+MAX_COLUMNS = 10_000
+_HEADER_BYTES = 16 * 1024 * 1024
+#: The delimiter is sniffed from this many bytes of the first line: :class:`csv.Sniffer` takes
+#: time quadratic in the line length on some inputs (a 300 kB line of ``,"a`` runs for minutes).
+_SNIFF_BYTES = 4096
+
+
+def _first_line(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.readline(_HEADER_BYTES)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise DataError(f"{path}: cannot read the file ({reason}); check its permissions") from exc
+
+
+def _sniff_delimiter(first: bytes, path: Path, encoding: str) -> str:
+    """The delimiter :func:`pandas.read_csv` (``sep=None``) would sniff, from a bounded prefix."""
+    text = first[:_SNIFF_BYTES].decode(encoding if encoding else "utf-8", errors="ignore")
+    try:
+        return csv.Sniffer().sniff(text).delimiter
+    except csv.Error as exc:
+        raise DataError(f"{path}: cannot read the table (Error: {exc}); give a CSV or Parquet file") from None
+
+
+def _check_header_row(first: bytes, path: Path, seps: list[str]) -> None:
+    """Raise DataError when the first line of a text table has too many (repeated) fields."""
+    for sep in dict.fromkeys([*seps, ",", ";", "\t", "|", " "]):
+        fields = [f.strip() for f in first.strip(b"\r\n").split(sep.encode("utf-8", "replace"))]
+        names = [f for f in fields if f]  # empty names become unique "Unnamed: k" columns
+        repeats = len(names) - len(set(names))
+        if len(fields) > MAX_COLUMNS or repeats > MAX_DUPLICATE_NAMES:
+            raise DataError(
+                f"{path}: the first line has {len(fields)} fields ({repeats} repeated names) when split "
+                f"at {sep!r}; geoae reads tables of at most {MAX_COLUMNS} columns and "
+                f"{MAX_DUPLICATE_NAMES} repeated column names (a table without a header row? pass "
+                "header=None)"
+            )
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -53,6 +99,7 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
     path = Path(path)
     check_file(path, "a CSV or Parquet table")
     suffix = path.suffix.lower()
+    sniffed = None
     try:
         if suffix in _PARQUET:
             try:
@@ -67,15 +114,25 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
             sep = kwargs.pop("sep", None)
             if sep is None and suffix == ".tsv":
                 sep = "\t"
+            first = _first_line(path)
+            if sep is None and not {"skiprows", "comment"} & set(kwargs):
+                # sniffed here from a bounded prefix, then given to pandas' python parser as
+                # sep=None would (pandas would sniff the whole first line)
+                sniffed = _sniff_delimiter(first, path, kwargs.get("encoding"))
+            else:
+                sniffed = sep
+            if "names" not in kwargs and kwargs.get("header", "infer") is not None:
+                one_char = isinstance(sniffed, str) and len(sniffed) == 1
+                _check_header_row(first, path, [sniffed] if one_char else [])
             if sep is None:
-                df = pd.read_csv(path, sep=None, engine="python", **kwargs)
+                df = pd.read_csv(path, sep=sniffed, engine="python", **kwargs)
             else:
                 df = pd.read_csv(path, sep=sep, **kwargs)
     except DataError:
         raise
     except UnicodeDecodeError:
         try:
-            df = pd.read_csv(path, sep=None, engine="python", encoding="latin-1", **kwargs)
+            df = pd.read_csv(path, sep=sniffed, engine="python", encoding="latin-1", **kwargs)
         except Exception as exc:
             raise DataError(f"{path}: cannot read the table ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:
