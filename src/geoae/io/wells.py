@@ -187,7 +187,8 @@ def read_wells(
     sources: dict[str, str] = {}
     renamed: dict[str, dict[str, str]] = {}
     order: list[str] = []
-    for path in _collect(paths_or_folder):
+    files = _collect(paths_or_folder)
+    for path in files:
         source = str(path)
         if path.suffix.lower() in LAS_SUFFIXES or path.suffix.lower() not in TABLE_SUFFIXES:
             las = read_las(path)
@@ -214,7 +215,8 @@ def read_wells(
                         f"{path}: well column {wcol!r} not found; columns are {list(raw.columns)[:20]}"
                     )
                 raw = _rename_column(raw, match[0], "WELL")
-                raw["WELL"] = raw["WELL"].astype(str)
+                # a row without a well name belongs to the file's well (else groupby drops it)
+                raw["WELL"] = raw["WELL"].where(raw["WELL"].notna(), path.stem).astype(str)
             else:
                 raw = _rename_column(raw, None, "WELL")
                 raw.insert(0, "WELL", path.stem)
@@ -251,8 +253,10 @@ def read_wells(
             if c not in order and c not in ("WELL", "DEPTH"):
                 order.append(c)
     canon_first = [c for c in table if c in order] + [c for c in order if c not in table]
+    if not frames:  # pragma: no cover - every file read gives at least one well
+        raise DataError(f"{', '.join(map(str, files))}: no rows to read")
     out = pd.concat(frames, ignore_index=True, sort=False)
-    out = out[["WELL", "DEPTH", *canon_first]]
+    out = out.reindex(columns=["WELL", "DEPTH", *canon_first])
     conflicts = {
         c: wells for c, wells in unit_seen.items() if len({normalise_unit(u) for u in wells.values()}) > 1
     }
