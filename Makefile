@@ -27,6 +27,10 @@ demo: $(BIN)/python
 docs: $(BIN)/python
 	$(BIN)/mkdocs build --strict -d site
 
+# a long, randomised fuzz run of every reader (CI runs a small deterministic one)
+fuzz: $(BIN)/python
+	GEOAE_FUZZ_EXAMPLES=2000 $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz.py
+
 bench: $(BIN)/python
 	$(BIN)/python benchmarks/bench_training.py
 
