@@ -184,3 +184,37 @@ def test_detect_scores_flags_and_explains(capsys, tmp_path, wells_csv):
     assert {"top", "base", "peak_score", "main_curve"} <= set(intervals.columns)
     assert (intervals["base"] >= intervals["top"]).all() and len(intervals) == summary["intervals"]
     assert (tmp_path / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_denoise_segy_keeps_headers_with_and_without_a_model(capsys, tmp_path):
+    import segyio
+
+    from geoae import Denoiser
+    from geoae.datasets import make_synthetic_seismic
+    from geoae.io import read_segy
+
+    sei = make_synthetic_seismic(n_traces=40, n_samples=200, snr_db=0.0, random_state=0)
+    src = tmp_path / "line.sgy"
+    segyio.tools.from_array2D(str(src), sei.noisy.astype(np.float32), dt=2000)
+    before = digest(src)
+    model_dir = tmp_path / "den"
+    Denoiser(hidden=(8, 16), latent_dim=16, epochs=2, random_state=0).fit(sei.noisy, sei.clean).save(
+        model_dir)
+    for args, name in (((src,), "self.sgy"), ((model_dir, src), "model.sgy")):
+        out = tmp_path / name
+        code, _, err = run(capsys, "denoise", *args, "--out", out, "--epochs", 2, "--chunk", 16, "--quiet")
+        assert code == 0, err
+        a, b = src.read_bytes(), out.read_bytes()
+        assert len(a) == len(b) and a[:3600] == b[:3600]  # textual and binary headers
+        n, ns = 40, 200
+        for i in range(n):  # every 240-byte trace header identical, samples changed
+            off = 3600 + i * (240 + 4 * ns)
+            assert a[off:off + 240] == b[off:off + 240]
+        assert not np.array_equal(read_segy(src).traces, read_segy(out).traces)
+    assert digest(src) == before
+    # the saved model gives the same output as the in-memory one
+    loaded = Denoiser.load(model_dir)
+    np.testing.assert_allclose(read_segy(tmp_path / "model.sgy").traces,
+                               loaded.transform(read_segy(src).traces), rtol=0, atol=1e-6)
+    code, _, err = run(capsys, "denoise", tmp_path / "nope.sgy", "--out", tmp_path / "x.sgy")
+    assert code == 2 and "nope.sgy" in err

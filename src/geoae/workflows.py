@@ -367,22 +367,25 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
             force: bool = False) -> dict[str, Any]:
     """Denoise a SEG-Y file chunk by chunk into ``out``, keeping every header byte.
 
-    ``inputs`` is ``[INPUT]`` or ``[MODEL, INPUT]``. Without a model, a :class:`Denoiser` is
-    fitted self-supervised (Noisier2Noise) on up to ``max_train_traces`` consecutive traces of
-    the input itself, read through :func:`geoae.io.iter_segy` (never the whole file).
+    ``inputs`` is ``[INPUT]`` or ``[MODEL, INPUT]`` (a folder written by ``Denoiser.save``).
+    Without a model, a :class:`Denoiser` is fitted self-supervised (Noisier2Noise) on up to
+    ``max_train_traces`` consecutive traces of the input itself, read through
+    :func:`geoae.io.iter_segy` (never the whole file).
     """
     from .applications import Denoiser, denoise_segy
     from .io import iter_segy
 
-    if len(inputs) == 2:
-        raise ConfigError(f"saved denoiser folders ({inputs[0]}) are not supported yet; run "
-                          "`geoae denoise INPUT.sgy --out OUTPUT.sgy` to fit one on the input")
-    if len(inputs) != 1:
+    if len(inputs) not in (1, 2):
         raise ConfigError("give the input SEG-Y file (and optionally a model folder before it)")
-    inp = Path(inputs[0])
+    inp = Path(inputs[-1])
     if sniff(inp) != "segy":
         raise DataError(f"{inp}: not a SEG-Y file; `geoae denoise` reads SEG-Y")
     out_p = check_output(out, [inp], force)
+    if len(inputs) == 2:
+        model = Denoiser.load(inputs[0])
+        denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
+        return {"input": str(inp), "out": str(out_p), "model": str(inputs[0]),
+                "mode": "supervised" if model.supervised_ else "self-supervised"}
     parts, n = [], 0
     for chunk in iter_segy(inp, chunk_traces=min(chunk_traces, max_train_traces)):
         parts.append(chunk.traces)

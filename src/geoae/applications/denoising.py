@@ -458,6 +458,96 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
 
 # --------------------------------------------------------------------------- SEG-Y
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> Path:
+        """Write ``config.json`` and ``model.safetensors`` into folder ``path`` (atomically)."""
+        import hashlib
+        import json
+
+        from safetensors.torch import save as st_save
+
+        from .._atomic import atomic_write_bytes, atomic_write_text
+        from .._version import __version__
+
+        check_is_fitted(self, "model_")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model_.state_dict().items()}
+        tensors["scaler.offset"] = torch.from_numpy(np.ascontiguousarray(self.scaler_offset_))
+        tensors["scaler.scale"] = torch.from_numpy(np.ascontiguousarray(self.scaler_scale_))
+        if self.noise_level_ is not None:
+            tensors["noise_level"] = torch.from_numpy(np.ascontiguousarray(self.noise_level_,
+                                                                           dtype=np.float64))
+        blob = st_save(tensors)
+        params = self.get_params()
+        params["hidden"] = list(params["hidden"])
+        params["random_state"] = params["random_state"] if isinstance(params["random_state"], int) else None
+        params["device"] = str(params["device"])
+        config = {
+            "format": "geoae-denoiser", "format_version": 1, "geoae_version": __version__,
+            "class": "Denoiser", "params": params,
+            "fitted": {"layout_shape_ndim": int(self.layout_shape_ndim_),
+                       "n_channels": int(self.n_channels_), "supervised": bool(self.supervised_),
+                       "transform_seed": int(self.transform_seed_),
+                       "in_channels": int(self.model_.down[0][0].weight.shape[1]),
+                       "out_channels": int(self.model_.out.weight.shape[0])},
+            "history": self.history_, "weights_sha256": hashlib.sha256(blob).hexdigest(),
+        }
+        atomic_write_bytes(path / "model.safetensors", blob)
+        atomic_write_text(path / "config.json", json.dumps(config, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path) -> Denoiser:
+        """Load a folder written by :meth:`save`; never unpickles; checks hash, keys and shapes."""
+        import hashlib
+        import json
+
+        from safetensors.torch import load as st_load
+
+        path = Path(path)
+
+        def fail(what: str) -> ConfigError:
+            return ConfigError(f"denoiser folder {path}: {what}")
+
+        try:
+            cfg = json.loads((path / "config.json").read_text())
+            blob = (path / "model.safetensors").read_bytes()
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise fail(f"cannot read config.json / model.safetensors ({exc})") from None
+        if not isinstance(cfg, dict) or cfg.get("format") != "geoae-denoiser":
+            raise fail("not a geoae denoiser (config.json format != 'geoae-denoiser')")
+        if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
+            raise fail("model.safetensors does not match the SHA-256 in config.json (corrupted or "
+                       "tampered)")
+        try:
+            params = dict(cfg["params"])
+            params["hidden"] = tuple(params["hidden"])
+            model = cls(**params)
+            model._check_params()
+            fit = cfg["fitted"]
+            tensors = st_load(blob)
+            model.layout_shape_ndim_ = int(fit["layout_shape_ndim"])
+            model.n_channels_ = int(fit["n_channels"])
+            model.supervised_ = bool(fit["supervised"])
+            model.transform_seed_ = int(fit["transform_seed"])
+            net = UNet1d(int(fit["in_channels"]), int(fit["out_channels"]), tuple(model.hidden),
+                         model.latent_dim, model.kernel_size, model._center())
+            state = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+            net.load_state_dict(state, strict=True)
+            model.model_ = net.eval()
+            model.scaler_offset_ = tensors["scaler.offset"].double().numpy()
+            model.scaler_scale_ = tensors["scaler.scale"].double().numpy()
+            model.noise_level_ = (tensors["noise_level"].double().numpy() if "noise_level" in tensors
+                                  else None)
+            model.history_ = cfg.get("history") or {}
+        except ConfigError as exc:
+            raise fail(f"invalid parameter: {exc}") from None
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise fail(f"config and weights do not fit together ({exc})") from None
+        return model
+
+
 def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os.PathLike,
                  chunk_traces: int = 1024) -> Path:
     """Denoise a whole SEG-Y file chunk by chunk, keeping every header byte.
