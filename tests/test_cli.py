@@ -218,3 +218,41 @@ def test_denoise_segy_keeps_headers_with_and_without_a_model(capsys, tmp_path):
                                loaded.transform(read_segy(src).traces), rtol=0, atol=1e-6)
     code, _, err = run(capsys, "denoise", tmp_path / "nope.sgy", "--out", tmp_path / "x.sgy")
     assert code == 2 and "nope.sgy" in err
+
+
+def test_train_resume_after_a_crash_ends_with_the_same_model(capsys, tmp_path, wells_csv, monkeypatch):
+    import geoae.models as gm
+
+    args = ["train", wells_csv, "--curves", "GR,RHOB,NPHI", "--epochs", 14, "--latent", 2, "--quiet"]
+    assert run(capsys, *args, "--out", tmp_path / "straight")[0] == 0
+
+    orig = gm.fit_module
+
+    def crashing(*a, **k):
+        def cb(epoch, history):
+            if epoch == 11:
+                raise KeyboardInterrupt  # Ctrl-C after the checkpoint of epoch 10
+
+        return orig(*a, **dict(k, callback=cb))
+
+    monkeypatch.setattr(gm, "fit_module", crashing)
+    code, _, err = run(capsys, *args, "--out", tmp_path / "crashed")
+    assert code != 0 and not (tmp_path / "crashed" / "model.safetensors").exists()
+    assert (tmp_path / "crashed" / "checkpoint.safetensors").is_file()
+    monkeypatch.setattr(gm, "fit_module", orig)
+    assert run(capsys, *args, "--out", tmp_path / "crashed", "--resume")[0] == 0
+    a = (tmp_path / "straight" / "model.safetensors").read_bytes()
+    b = (tmp_path / "crashed" / "model.safetensors").read_bytes()
+    assert a == b
+
+
+def test_grad_clip_changes_training_only_when_it_bites():
+    from geoae import AutoEncoder
+
+    X = make_synthetic_wells(n_wells=1, n_samples=300, random_state=0).clean[["GR", "RHOB", "NPHI"]]
+    base = AutoEncoder(latent_dim=2, epochs=3, random_state=0)
+    ref = base.fit(X).transform(X)
+    loose = AutoEncoder(latent_dim=2, epochs=3, random_state=0).fit(X, grad_clip=1e9).transform(X)
+    tight = AutoEncoder(latent_dim=2, epochs=3, random_state=0).fit(X, grad_clip=1e-3).transform(X)
+    np.testing.assert_array_equal(ref, loose)
+    assert not np.allclose(ref, tight)

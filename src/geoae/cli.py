@@ -58,11 +58,14 @@ def train(
     backbone: Annotated[str, typer.Option(help="dense, conv1d or conv2d.")] = "dense",
     epochs: Annotated[int, typer.Option(help="Maximum epochs (early stopping may end sooner).")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT's checkpoint after a "
+                                                          "crash (same data and options).")] = False,
+    grad_clip: Annotated[float | None, typer.Option(help="Clip the gradient norm to this value.")] = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train an auto-encoder on well-log curves and save it.
+    """Train an auto-encoder on well-log curves and save it (checkpoints in OUT every 10 epochs).
 
     Example: geoae train wells/ --model vae --curves GR,RHOB,NPHI,DT --latent 4 --out model/
     """
@@ -70,7 +73,8 @@ def train(
 
     summary = workflows.train(data, out, model=model, curves=workflows.parse_curves(curves),
                               latent=latent, backbone=backbone, epochs=epochs, random_state=seed,
-                              verbose=not (quiet or as_json), force=force)
+                              verbose=not (quiet or as_json), force=force, resume=resume,
+                              grad_clip=grad_clip)
     _report(summary, as_json, quiet, "trained")
 
 

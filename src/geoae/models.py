@@ -301,7 +301,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None, *, checkpoint_dir=None, checkpoint_every: int = 10,
-            resume: bool = False):
+            resume: bool = False, grad_clip: float | None = None):
         """Fit the auto-encoder on X (NaN = missing). ``y`` is ignored. Returns self.
 
         Parameters
@@ -316,10 +316,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         resume : bool
             Continue from the checkpoint in ``checkpoint_dir`` after a crash or interruption; with
             the same data and parameters the result equals an uninterrupted fit (on CPU).
+        grad_clip : float, optional
+            Clip the global gradient norm to this value at every step (stabilises training on
+            data with outliers).
         """
         self._check_params()
         _check(_is_int(checkpoint_every) and checkpoint_every >= 1, "checkpoint_every",
                checkpoint_every, "a positive number of epochs")
+        _check(grad_clip is None or (_is_real(grad_clip) and grad_clip > 0), "grad_clip", grad_clip,
+               "None or a positive gradient norm")
         ckpt = None
         if checkpoint_dir is not None:
             Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
@@ -370,7 +375,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 X_val=take(Z, val_idx), mask_val=take(mask, val_idx),
                 epochs=self.epochs, batch_size=self.batch_size,
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
-                patience=self.patience, verbose=self.verbose,
+                patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
                 grad_in_eval=isinstance(self, ContractiveAutoEncoder),
                 desc=type(self).__name__,
                 checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=resume,

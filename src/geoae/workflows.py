@@ -172,15 +172,20 @@ def _id_frame(table: Table) -> pd.DataFrame:
 # ---------------------------------------------------------------- commands
 def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbone: str = "dense",
           epochs: int = 200, hidden=None, random_state: int | None = 0, verbose: bool = False,
-          force: bool = False, **params) -> dict[str, Any]:
-    """Fit a model on the curves of ``data`` and save it to the folder ``out``."""
+          force: bool = False, resume: bool = False, grad_clip: float | None = None,
+          **params) -> dict[str, Any]:
+    """Fit a model on the curves of ``data`` and save it to the folder ``out``.
+
+    Training writes ``out/checkpoint.safetensors`` every 10 epochs; ``resume=True`` continues
+    from it after a crash (same data and options), ending with the same weights on CPU.
+    """
     from . import models
 
     if model not in MODEL_NAMES:
         raise ConfigError(f"--model {model!r} is not known; use one of {', '.join(MODEL_NAMES)}")
     sniff(data)  # a missing or unreadable input is reported before anything else
     out_p = Path(out)
-    if out_p.exists() and any(out_p.iterdir()) and not force:
+    if out_p.exists() and any(out_p.iterdir()) and not (force or resume):
         raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
     table = read_any_table(data)
     use = select_curves(table, curves)
@@ -190,7 +195,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
                   verbose=verbose, **params)
     if hidden is not None:
         kwargs["hidden"] = tuple(hidden)
-    est = cls(**kwargs).fit(X)
+    est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
     est.save(out_p)
     h = est.history_
     return {"model": cls.__name__, "curves": use, "rows": len(X), "epochs_run": len(h["loss"]),
