@@ -167,9 +167,11 @@ def test_detect_scores_flags_and_explains(capsys, tmp_path, wells_csv):
     assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,PE,CALI", "--epochs", 10,
                "--out", model, "--quiet")[0] == 0
     out = tmp_path / "scores.csv"
+    before = digest(wells_csv), digest(model / "model.safetensors"), digest(model / "config.json")
     code, stdout, err = run(capsys, "detect", model, wells_csv, "--out", out, "--contamination", 0.05,
                             "--plot", "--json")
     assert code == 0, err
+    assert (digest(wells_csv), digest(model / "model.safetensors"), digest(model / "config.json")) == before
     summary = json.loads(stdout)
     scores = pd.read_csv(out)
     assert {"ANOMALY_SCORE", "FLAG", "GR_SHARE", "CALI_SHARE"} <= set(scores.columns)
@@ -256,3 +258,30 @@ def test_grad_clip_changes_training_only_when_it_bites():
     tight = AutoEncoder(latent_dim=2, epochs=3, random_state=0).fit(X, grad_clip=1e-3).transform(X)
     np.testing.assert_array_equal(ref, loose)
     assert not np.allclose(ref, tight)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_with_no_partial_output(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import segyio
+
+    from geoae.datasets import make_synthetic_seismic
+
+    sei = make_synthetic_seismic(n_traces=60, n_samples=256, snr_db=0.0, random_state=0)
+    src = tmp_path / "line.sgy"
+    segyio.tools.from_array2D(str(src), sei.noisy.astype(np.float32), dt=2000)
+    out = tmp_path / "out.sgy"
+    proc = subprocess.Popen([sys.executable, "-c", "from geoae.cli import _entry; _entry()", "denoise",
+                             str(src), "--out", str(out), "--epochs", "500"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # importing, reading, training
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode not in (0, None)
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["line.sgy"]  # no temporary left behind
