@@ -68,9 +68,15 @@ def _progress(verbose: bool, epochs: int, desc: str):
 
 
 def _epoch(module, objective, X, mask, batch_size, optimizer=None, grad_clip=None, perm=None):
-    """One pass over X; trains when ``optimizer`` is given. Returns mean loss and terms."""
+    """One pass over X; trains when ``optimizer`` is given. Returns mean loss and terms.
+
+    Per step only one small op records the batch's values (a stack of the detached loss and
+    terms); they are weighted and summed once at the end of the epoch.
+    """
     n = X.shape[0]
-    totals: dict[str, torch.Tensor] = {}
+    keys: list[str] | None = None
+    values: list[torch.Tensor] = []
+    weights: list[int] = []
     for start in range(0, n, batch_size):
         idx = perm[start:start + batch_size] if perm is not None else slice(start, start + batch_size)
         xb = X[idx]
@@ -82,11 +88,15 @@ def _epoch(module, objective, X, mask, batch_size, optimizer=None, grad_clip=Non
             if grad_clip is not None:
                 nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
             optimizer.step()
-        w = xb.shape[0]
-        for key, value in (("loss", loss), *terms.items()):
-            v = value.detach() * w
-            totals[key] = totals[key] + v if key in totals else v
-    return {k: float(v) / n for k, v in totals.items()}
+        if keys is None:
+            keys = ["loss", *terms]
+        values.append(torch.stack([loss.detach(), *(t.detach() for t in terms.values())]))
+        weights.append(xb.shape[0])
+    if not values:
+        return {}
+    w = torch.tensor(weights, dtype=torch.float64, device=values[0].device)
+    totals = (torch.stack(values).double() * w[:, None]).sum(0) / n
+    return dict(zip(keys, totals.tolist(), strict=True))
 
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
