@@ -154,11 +154,16 @@ class _Stages:
         intervals.to_csv(self.out / "synthetic_wells_anomaly_intervals.csv", index=False)
         first = obs["WELL"] == obs["WELL"].iloc[0]
         w = obs.loc[first]
+        names = getattr(det.model_, "feature_names_in_", None)
+        rec = det.model_.reconstruct(w[SYNTH_CURVES] if names is not None else w[SYNTH_CURVES].to_numpy())
+        rec = pd.DataFrame(np.asarray(rec), index=w.index, columns=SYNTH_CURVES)
         fig = log_tracks(w["DEPTH"].to_numpy(), w[SYNTH_CURVES].rename(columns={"RT": "RT_log10"}),
+                         reconstructed=rec.rename(columns={"RT": "RT_log10"}),
                          anomaly_score=score[first.to_numpy()],
                          flagged_intervals=flags[first.to_numpy()],
                          threshold=float(det.threshold_),
-                         title=f"{w['WELL'].iloc[0]}: anomaly score and flagged intervals")
+                         title=f"{w['WELL'].iloc[0]}: logs, auto-encoder reconstruction, anomaly "
+                               "score and flagged intervals")
         self.sections.append({
             "heading": "Tool faults flagged by reconstruction error",
             "text": ("Synthetic wells with labelled spikes, flat-lined intervals and washed-out "
