@@ -233,12 +233,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"X has samples of shape {tuple(X.shape[1:])} but the model was fitted on "
                 f"{tuple(self.input_shape_)}; pass data shaped like the training data"
             )
-        X = np.array(X, dtype=np.float64, copy=True)
+        X = np.asarray(X, dtype=np.float64)  # no copy: X is only read from here on
         inf = np.isinf(X)
         if inf.any():
             warnings.warn(f"X holds {int(inf.sum())} infinite value(s); they are treated as "
                           "missing", RuntimeWarning, stacklevel=3)
-            X[inf] = np.nan
+            X = np.where(inf, np.nan, X)  # a new array; the caller's is never modified
         return X, wells
 
     def _feature_names(self) -> list[str]:
@@ -254,12 +254,13 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _scale(self, X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Scale to model units; return the filled tensor and the observed mask (None if full)."""
-        Z = (X - self.scaler_offset_.reshape(self._bshape())) / self.scaler_scale_.reshape(
-            self._bshape())
+        Z = X - self.scaler_offset_.reshape(self._bshape())  # a new float64 array
+        Z /= self.scaler_scale_.reshape(self._bshape())
         observed = np.isfinite(Z)
+        if observed.all():
+            return torch.from_numpy(Z.astype(np.float32)), None
         Z[~observed] = 0.0
-        mask = None if observed.all() else torch.from_numpy(observed)
-        return torch.from_numpy(Z.astype(np.float32)), mask
+        return torch.from_numpy(Z.astype(np.float32)), torch.from_numpy(observed)
 
     def _unscale(self, Z: np.ndarray) -> np.ndarray:
         return Z * self.scaler_scale_.reshape(self._bshape()) + self.scaler_offset_.reshape(
