@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_path
+from ._atomic import atomic_path, same_file
 from .errors import ConfigError, DataError
 
 MODEL_NAMES = {
@@ -136,10 +136,7 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
     """Refuse an output equal to an input, or an existing output without ``force``."""
     out_p = Path(out)
     for inp in inputs:
-        ip = Path(inp)
-        same = out_p.resolve() == ip.resolve() or (
-            ip.exists() and out_p.exists() and os.path.samefile(ip, out_p))
-        if same:
+        if same_file(out_p, inp):
             raise DataError(f"output {out_p} is the input file; choose another --out "
                             "(geoae never overwrites its inputs)")
     if out_p.exists() and not force:

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .. import objectives as obj
-from .._atomic import atomic_path
+from .._atomic import atomic_path, same_file
 from ..errors import ConfigError, DataError
 from ..preprocessing import SCALERS, fit_affine_scaler, make_windows, overlap_add, window_starts
 from ..training import fit_module, resolve_device, seeded
@@ -590,7 +590,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     if model.layout != "traces":
         raise ConfigError("denoise_segy needs a Denoiser fitted with layout='traces'")
     in_path, out_path = Path(in_path), Path(out_path)
-    if out_path.exists() and os.path.samefile(in_path, out_path) or out_path.resolve() == in_path.resolve():
+    if same_file(in_path, out_path):
         raise DataError(f"{out_path}: refusing to overwrite the input SEG-Y file; write to another path")
     layout = _layout(in_path)
     halo = model.neighbours if model.layout == "traces" else 0

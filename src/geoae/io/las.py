@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._atomic import atomic_path
+from .._atomic import atomic_path, same_file
 from ..errors import DataError
 from ._files import check_file, read_file_bytes
 from .aliases import DEPTH_NAMES, WELL_NAMES
@@ -545,9 +545,7 @@ def write_las(
     descriptions = dict(descriptions or {})
     if template is not None:
         tpath = Path(template)
-        if path.resolve() == tpath.resolve() or (
-            path.exists() and tpath.exists() and os.path.samefile(path, tpath)
-        ):
+        if same_file(path, tpath):
             raise DataError(f"{path}: refusing to overwrite the template/input file; write to another path")
     frame, well_from_column = _prepare_frame(df)
     index = pd.to_numeric(pd.Series(frame.index), errors="coerce").to_numpy(dtype=np.float64)

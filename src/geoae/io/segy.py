@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._atomic import atomic_path
+from .._atomic import atomic_path, same_file
 from ..errors import DataError
 from ._files import check_file
 
@@ -392,9 +392,7 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
     """
     path = Path(path)
     template = Path(template)
-    if path.resolve() == template.resolve() or (
-        path.exists() and template.exists() and os.path.samefile(path, template)
-    ):
+    if same_file(path, template):
         raise DataError(f"{path}: refusing to overwrite the template/input SEG-Y file; write to another path")
     layout = _layout(template)
     arr = np.asarray(traces, dtype=np.float32)
@@ -498,9 +496,7 @@ def update_segy(path: str | os.PathLike, template: str | os.PathLike) -> Iterato
     """
     path = Path(path)
     template = Path(template)
-    if path.resolve() == template.resolve() or (
-        path.exists() and template.exists() and os.path.samefile(path, template)
-    ):
+    if same_file(path, template):
         raise DataError(f"{path}: refusing to overwrite the template/input SEG-Y file; write to another path")
     layout = _layout(template)
     with atomic_path(path) as tmp:
