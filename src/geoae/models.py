@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import numbers
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +24,9 @@ from torch import nn
 
 from . import objectives as obj
 from ._atomic import atomic_write_bytes, atomic_write_text
+from ._validation import check as _check
+from ._validation import is_int as _is_int
+from ._validation import is_real as _is_real
 from ._version import __version__
 from .errors import ConfigError, DataError
 from .nn import (
@@ -89,19 +89,6 @@ class _Network(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
-
-
-def _check(cond: bool, name: str, value: Any, expected: str) -> None:
-    if not cond:
-        raise ConfigError(f"{name}={value!r} is not valid: {expected}")
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _is_real(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

@@ -22,6 +22,8 @@ from torch import nn
 
 from .. import objectives as obj
 from .._atomic import atomic_path, same_file
+from .._validation import check as _check
+from .._validation import is_int as _is_int
 from ..errors import ConfigError, DataError
 from ..preprocessing import SCALERS, fit_affine_scaler, make_windows, overlap_add, window_starts
 from ..training import fit_module, resolve_device, seeded
@@ -96,15 +98,6 @@ class UNet1d(nn.Module):
 
 
 # --------------------------------------------------------------------------- estimator
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _check(cond: bool, name: str, value, expected: str) -> None:
-    if not cond:
-        raise ConfigError(f"{name}={value!r} is not valid: {expected}")
-
-
 def _taper(window: int) -> np.ndarray:
     """Strictly positive Hann taper of length ``window``."""
     return np.hanning(window + 2)[1:-1]

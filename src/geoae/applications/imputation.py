@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from .._validation import is_real as _is_real
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder
 from ..nn import DenseDecoder, DenseEncoder, Gaussian
@@ -167,10 +168,6 @@ class _MaskedNet(nn.Module):
         if sample and logvar is not None:
             z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         return self.decoder(z) + self.linear(inp), mu, logvar
-
-
-def _is_real(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
 
 
 class Imputer(TransformerMixin, BaseEstimator):
