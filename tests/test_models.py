@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
@@ -99,6 +100,33 @@ def test_vae_elbo_improves_and_samples_match_the_data():
     assert np.all(np.abs(S.mean(0) - X.mean(0)) <= 0.1 * std)
     assert np.all(np.abs(S.mean(0) - X.mean(0)) <= 0.1 * np.abs(X.mean(0)) + 0.1 * std)
     np.testing.assert_allclose(S.std(0), std, rtol=0.10)
+
+
+def test_vae_gmm_prior_is_fitted_to_the_aggregate_posterior_and_sampled_exactly(tmp_path):
+    X = correlated(n=2000, d=5, seed=8)
+    vae = VAE(prior="gmm", prior_components=4, latent_dim=3, epochs=15, random_state=0).fit(X)
+    net = vae.model_
+    w, m, L = (net.prior_weight.double(), net.prior_mean.double(),
+               net.prior_scale_tril.double())
+    np.testing.assert_allclose(w.sum().item(), 1.0, rtol=1e-6)
+    # closed-form moments of the mixture
+    mean = (w[:, None] * m).sum(0)
+    second = (w[:, None, None] * (L @ L.transpose(1, 2) + m[:, :, None] * m[:, None, :])).sum(0)
+    cov = second - torch.outer(mean, mean)
+    # EM's fixed point matches the data's first moment: the mean of q(z) = mean of the codes
+    np.testing.assert_allclose(mean.numpy(), vae.transform(X).mean(0), atol=0.1)
+    # Monte Carlo of the sampler against the closed form
+    z = vae._draw_latent(200_000, torch.Generator().manual_seed(0)).double()
+    np.testing.assert_allclose(z.mean(0).numpy(), mean.numpy(), atol=0.02)
+    np.testing.assert_allclose(torch.cov(z.T).numpy(), cov.numpy(), atol=0.03)
+    # saved and loaded with the model: identical samples
+    vae.save(tmp_path / "m")
+    again = geoae.load(tmp_path / "m")
+    np.testing.assert_array_equal(again.sample(50, random_state=3), vae.sample(50, random_state=3))
+    with pytest.raises(ConfigError, match="prior"):
+        VAE(prior="flow").fit(X)
+    with pytest.raises(ConfigError, match="prior_components"):
+        VAE(prior="gmm", prior_components=0).fit(X)
 
 
 def test_vae_larger_beta_gives_smaller_kl_and_beta_zero_has_no_kl_in_the_loss():

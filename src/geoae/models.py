@@ -371,7 +371,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         self.model_ = net.cpu().eval()
         self.history_ = history
+        self._after_fit(Z.cpu(), seed)
         return self
+
+    def _after_fit(self, Z: torch.Tensor, seed: int) -> None:
+        """Hook for fitted statistics computed from the trained network (scaled data Z)."""
 
     def _check_unit_interval(self, Z: torch.Tensor, mask: torch.Tensor | None) -> None:
         obs = Z if mask is None else torch.where(mask, Z, torch.full_like(Z, 0.5))
@@ -590,6 +594,9 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         return objective
 
 
+PRIORS = ("standard", "gmm")
+
+
 class VariationalAutoEncoder(BaseAutoEncoder):
     """Variational auto-encoder (beta-VAE) with a Gaussian encoder q(z|x) = N(mu, sigma^2).
 
@@ -602,11 +609,22 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     ----------
     beta : float, default=1.0
         Weight of the KL term (beta > 1 favours disentangled codes).
+    prior : {"standard", "gmm"}, default="standard"
+        Latent distribution that :meth:`sample` draws from. ``"standard"``: the training prior
+        N(0, I). ``"gmm"``: a Gaussian mixture (full covariances) fitted after training to draws
+        from the aggregate posterior q(z) of the training samples (ex-post density estimation,
+        Ghosh et al. 2020; Dai & Wipf 2019). The KL term still uses N(0, I); the mixture only
+        avoids drawing codes from regions of N(0, I) the decoder never saw, which gives samples
+        closer to the data (see docs/benchmarks.md, generation).
+    prior_components : int, default=10
+        Mixture components for ``prior="gmm"`` (at most the number of training samples are
+        used).
     """
 
     _variational = True
 
-    def __init__(self, *, beta=1.0, latent_dim=8, hidden=(64, 32), backbone="dense",
+    def __init__(self, *, beta=1.0, prior="standard", prior_components=10, latent_dim=8,
+                 hidden=(64, 32), backbone="dense",
                  activation="relu", loss="mse", scaler="standard", epochs=200, batch_size=256,
                  learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1, patience=20,
                  device="auto", random_state=None, verbose=False):
@@ -617,9 +635,57 @@ class VariationalAutoEncoder(BaseAutoEncoder):
                          patience=patience, device=device, random_state=random_state,
                          verbose=verbose)
         self.beta = beta
+        self.prior = prior
+        self.prior_components = prior_components
 
     def _check_own_params(self) -> None:
         _check(_is_real(self.beta) and self.beta >= 0, "beta", self.beta, "a number >= 0")
+        _check(self.prior in PRIORS, "prior", self.prior, f"one of {list(PRIORS)}")
+        _check(_is_int(self.prior_components) and 1 <= self.prior_components <= 256,
+               "prior_components", self.prior_components, "an integer in [1, 256]")
+
+    def _build_network(self) -> _Network:
+        net = super()._build_network()
+        if self.prior == "gmm":  # ex-post latent density, filled after training (saved with it)
+            k, d = int(self.prior_components), int(self.latent_dim)
+            net.register_buffer("prior_weight", torch.full((k,), 1.0 / k))
+            net.register_buffer("prior_mean", torch.zeros(k, d))
+            net.register_buffer("prior_scale_tril", torch.eye(d).expand(k, d, d).clone())
+        return net
+
+    def _after_fit(self, Z: torch.Tensor, seed: int) -> None:
+        if self.prior != "gmm":
+            return
+        from sklearn.mixture import GaussianMixture
+
+        # one draw z ~ q(z|x) per training sample: draws from the aggregate posterior q(z)
+        gen = torch.Generator().manual_seed(seed)
+        mu, logvar = self._batched(lambda z: torch.cat(self.model_.encode(z), 1), Z).split(
+            self.latent_dim, 1)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=gen)
+        k = min(int(self.prior_components), z.shape[0])
+        gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-4, random_state=seed % 2**31)
+        gmm.fit(z.double().numpy())
+        net = self.model_
+        w = torch.zeros_like(net.prior_weight)  # unused components (k < prior_components) get 0
+        w[:k] = torch.from_numpy(gmm.weights_)
+        net.prior_weight.copy_(w)
+        net.prior_mean[:k] = torch.from_numpy(gmm.means_)
+        net.prior_scale_tril[:k] = torch.linalg.cholesky(torch.from_numpy(gmm.covariances_))
+
+    def _draw_latent(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        """``n`` latent draws from the prior used for sampling (N(0, I) or the fitted GMM)."""
+        eps = torch.randn((n, self.latent_dim), generator=gen)
+        if self.prior != "gmm":
+            return eps
+        net = self.model_
+        w = net.prior_weight.cpu()
+        if not (torch.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+            raise DataError("the VAE's fitted latent mixture has invalid weights (corrupted model?); "
+                            "re-fit it")
+        comp = torch.multinomial(w, n, replacement=True, generator=gen)
+        tril = net.prior_scale_tril.cpu()[comp]
+        return net.prior_mean.cpu()[comp] + (tril @ eps.unsqueeze(-1)).squeeze(-1)
 
     def _nll(self, net, x_hat, xb, mb, reduction="sum"):
         if self.loss == "mse":
@@ -658,7 +724,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         return float(np.mean(self.elbo(X)))
 
     def sample(self, n: int, random_state=None, noise: bool = True) -> np.ndarray:
-        """Draw ``n`` samples ``x ~ p(x|z), z ~ N(0, I)`` in the user's units.
+        """Draw ``n`` samples ``x ~ p(x|z)``, ``z`` from the prior (N(0, I), or the fitted mixture
+        with ``prior="gmm"``), in the user's units.
 
         ``noise=True`` adds the learned observation noise (so the samples' spread matches the
         data's); ``noise=False`` returns the decoder means. Shape ``(n, *input_shape_)``.
@@ -667,7 +734,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         _check(_is_int(n) and n >= 1, "n", n, "a positive number of samples")
         seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
         gen = torch.Generator().manual_seed(seed)
-        z = torch.randn((n, self.latent_dim), generator=gen)
+        z = self._draw_latent(n, gen)
         x = self._batched(self.model_.decode, z)
         if noise and self.model_.obs_logvar is not None:
             std = torch.exp(0.5 * self.model_.obs_logvar.detach().cpu())

@@ -23,6 +23,7 @@ _NAMES = {
     "update_segy": "segy",
     "SegyUpdater": "segy",
     "read_table": "tables",
+    "iter_table": "tables",
     "read_wells": "wells",
     "canonical_name": "aliases",
     "is_resistivity": "aliases",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -72,6 +73,137 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+def _memory_bytes() -> int:
+    """Physical memory of this machine (a large default where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 64 * 1024**3
+
+
+def _parquet_file(path: Path):
+    """Open a Parquet file's footer and check what it declares before any data is read.
+
+    A small file can declare huge row groups or millions of columns (a "metadata bomb"): the
+    declared uncompressed size of the largest row group must fit in half of this machine's memory
+    and the columns must be at most :data:`MAX_COLUMNS`.
+    """
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise DataError(
+            f"{path}: reading Parquet needs pyarrow; install it with `pip install pyarrow` "
+            "(or geoae[parquet]), or save the table as CSV"
+        ) from exc
+    try:
+        pf = pq.ParquetFile(path)
+        meta = pf.metadata
+        n_cols, n_groups = meta.num_columns, meta.num_row_groups
+        if n_cols > MAX_COLUMNS:
+            raise DataError(f"{path}: the Parquet file declares {n_cols} columns; geoae reads tables "
+                            f"of at most {MAX_COLUMNS} columns")
+        sizes = [meta.row_group(i).total_byte_size for i in range(min(n_groups, 100_000))]
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{path}: cannot read the table: bad Parquet metadata ({type(exc).__name__}: {exc}); "
+                        "the file is damaged or not Parquet") from None
+    limit = _memory_bytes() // 2
+    if n_groups > 100_000 or max(sizes, default=0) > limit:
+        raise DataError(f"{path}: the Parquet file declares row groups of up to "
+                        f"{max(sizes, default=0) / 1e9:.3g} GB uncompressed ({n_groups} groups), more "
+                        f"than half this machine's memory ({limit * 2 / 1e9:.3g} GB); rewrite it with "
+                        "smaller row groups (or it is damaged)")
+    return pf, sum(sizes)
+
+
+def _tidy(df: pd.DataFrame, path: Path, well_column: str | None) -> pd.DataFrame:
+    df.columns = _unique([str(c).strip() for c in df.columns])
+    if well_column is not None:
+        match = [c for c in df.columns if c.upper() == str(well_column).upper()]
+        if not match:
+            raise DataError(
+                f"{path}: well column {well_column!r} not found; columns are {list(df.columns)[:20]}"
+            )
+        df = df.rename(columns={match[0]: "WELL"})
+        df["WELL"] = df["WELL"].astype(str)
+    numeric = [c for c in df.columns if c != "WELL" and pd.api.types.is_numeric_dtype(df[c])]
+    if not numeric:
+        raise DataError(
+            f"{path}: the table has no numeric column (columns: {list(df.columns)[:20]}); "
+            "check the delimiter and the decimal separator"
+        )
+    df.attrs["source"] = str(path)
+    return df
+
+
+def _csv_options(path: Path, kwargs: dict) -> dict:
+    """``read_csv`` options for a text table: the delimiter sniffed from a bounded prefix, and
+    the header row checked (see :data:`MAX_COLUMNS`)."""
+    kwargs = dict(kwargs)
+    sep = kwargs.pop("sep", None)
+    if sep is None and path.suffix.lower() == ".tsv":
+        sep = "\t"
+    first = _first_line(path)
+    if sep is None and not {"skiprows", "comment"} & set(kwargs):
+        # sniffed here from a bounded prefix, then given to pandas' python parser as sep=None
+        # would (pandas would sniff the whole first line)
+        sniffed = _sniff_delimiter(first, path, kwargs.get("encoding"))
+    else:
+        sniffed = sep
+    if "names" not in kwargs and kwargs.get("header", "infer") is not None:
+        one_char = isinstance(sniffed, str) and len(sniffed) == 1
+        _check_header_row(first, path, [sniffed] if one_char else [])
+    if sep is None:
+        # a one-character sniffed delimiter (the usual case) can go to the fast C parser
+        one_char = isinstance(sniffed, str) and len(sniffed) == 1 and sniffed not in "\"'"
+        kwargs.update(sep=sniffed, engine="c" if one_char and sniffed != " " else "python")
+    else:
+        kwargs.update(sep=sep)
+    return kwargs
+
+
+def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: str | None = None,
+               **kwargs) -> Iterator[pd.DataFrame]:
+    """Read a CSV or Parquet table in chunks of at most ``chunk_rows`` rows.
+
+    Memory is bounded by the chunk (and, for Parquet, by one row group) rather than by the file:
+    this is how ``geoae encode`` and ``geoae reconstruct`` score tables of millions of rows.
+    Each chunk is tidied as :func:`read_table` tidies a whole table; ``attrs["source"]`` is the
+    path and ``attrs["first_row"]`` the chunk's first row number.
+
+    Raises
+    ------
+    DataError
+        As :func:`read_table`, naming the file (also for damage found part-way through).
+    """
+    path = Path(path)
+    check_file(path, "a CSV or Parquet table")
+    if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
+        raise DataError(f"chunk_rows={chunk_rows!r} is not valid: a positive number of rows")
+    row = 0
+    try:
+        if path.suffix.lower() in _PARQUET:
+            pf, _ = _parquet_file(path)
+            batches = (b.to_pandas() for b in pf.iter_batches(batch_size=chunk_rows, **kwargs))
+        else:
+            batches = pd.read_csv(path, chunksize=chunk_rows, **_csv_options(path, kwargs))
+        for df in batches:
+            df = _tidy(df, path, well_column)
+            df.index = pd.RangeIndex(row, row + len(df))
+            df.attrs["first_row"] = row
+            row += len(df)
+            yield df
+    except DataError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: the table is not UTF-8 text near row {row} ({exc.reason}); "
+                        "save it as UTF-8, or read it with read_table(encoding=...)") from None
+    except Exception as exc:
+        raise DataError(f"{path}: cannot read the table near row {row} ({type(exc).__name__}: "
+                        f"{str(exc)[:300]}); give a CSV or Parquet file") from None
+
+
 def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs) -> pd.DataFrame:
     """Read a CSV (any delimiter pandas sniffs) or Parquet table.
 
@@ -98,64 +230,27 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
     """
     path = Path(path)
     check_file(path, "a CSV or Parquet table")
-    suffix = path.suffix.lower()
-    sniffed = None
+    options: dict = {}
     try:
-        if suffix in _PARQUET:
-            try:
-                import pyarrow  # noqa: F401
-            except ImportError as exc:
-                raise DataError(
-                    f"{path}: reading Parquet needs pyarrow; install it with `pip install pyarrow` "
-                    "(or geoae[parquet]), or save the table as CSV"
-                ) from exc
+        if path.suffix.lower() in _PARQUET:
+            _parquet_file(path)
             df = pd.read_parquet(path, **kwargs)
         else:
-            sep = kwargs.pop("sep", None)
-            if sep is None and suffix == ".tsv":
-                sep = "\t"
-            first = _first_line(path)
-            if sep is None and not {"skiprows", "comment"} & set(kwargs):
-                # sniffed here from a bounded prefix, then given to pandas' python parser as
-                # sep=None would (pandas would sniff the whole first line)
-                sniffed = _sniff_delimiter(first, path, kwargs.get("encoding"))
-            else:
-                sniffed = sep
-            if "names" not in kwargs and kwargs.get("header", "infer") is not None:
-                one_char = isinstance(sniffed, str) and len(sniffed) == 1
-                _check_header_row(first, path, [sniffed] if one_char else [])
-            if sep is None:
-                df = pd.read_csv(path, sep=sniffed, engine="python", **kwargs)
-            else:
-                df = pd.read_csv(path, sep=sep, **kwargs)
+            options = _csv_options(path, kwargs)
+            df = pd.read_csv(path, **options)
     except DataError:
         raise
     except UnicodeDecodeError:
         try:
-            df = pd.read_csv(path, sep=sniffed, engine="python", encoding="latin-1", **kwargs)
+            options.update(engine="python", encoding="latin-1")
+            df = pd.read_csv(path, **options)
         except Exception as exc:
             raise DataError(f"{path}: cannot read the table ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:
         raise DataError(
             f"{path}: cannot read the table ({type(exc).__name__}: {exc}); give a CSV or Parquet file"
         ) from exc
-    df.columns = _unique([str(c).strip() for c in df.columns])
-    if well_column is not None:
-        match = [c for c in df.columns if c.upper() == str(well_column).upper()]
-        if not match:
-            raise DataError(
-                f"{path}: well column {well_column!r} not found; columns are {list(df.columns)[:20]}"
-            )
-        df = df.rename(columns={match[0]: "WELL"})
-        df["WELL"] = df["WELL"].astype(str)
-    numeric = [c for c in df.columns if c != "WELL" and pd.api.types.is_numeric_dtype(df[c])]
-    if not numeric:
-        raise DataError(
-            f"{path}: the table has no numeric column (columns: {list(df.columns)[:20]}); "
-            "check the delimiter and the decimal separator"
-        )
-    df.attrs["source"] = str(path)
-    return df
+    return _tidy(df, path, well_column)
 
 
-__all__ = ["read_table"]
+__all__ = ["iter_table", "read_table"]
