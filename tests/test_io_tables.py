@@ -223,3 +223,40 @@ def test_read_wells_welly_units_and_duplicates(shared_data):
     assert "NPHI: ['LPU', 'm3/m3']" in messages
     assert "GR" not in df.attrs["unit_conflicts"]  # GAPI vs gAPI is the same unit
     assert set(df["WELL"]) == {"F/3-2", "32/2-1", "ROSSOW"}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_iter_table_chunks_add_up_to_read_table(tmp_path, suffix):
+    from geoae.io import iter_table
+
+    df = pd.DataFrame({"well": np.repeat(["A", "B"], 50), "DEPTH": np.arange(100.0),
+                       "GR": np.linspace(0, 150, 100)})
+    path = tmp_path / f"t{suffix}"
+    df.to_parquet(path, row_group_size=30) if suffix == ".parquet" else df.to_csv(path, index=False)
+    chunks = list(iter_table(path, chunk_rows=40, well_column="well"))
+    assert [len(c) for c in chunks] == [40, 40, 20] if suffix == ".csv" else sum(map(len, chunks)) == 100
+    assert max(len(c) for c in chunks) <= 40
+    assert [c.attrs["first_row"] for c in chunks] == list(np.cumsum([0] + [len(c) for c in chunks[:-1]]))
+    whole = read_table(path, well_column="well")
+    pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_index_type=False)
+    with pytest.raises(DataError, match="chunk_rows"):
+        next(iter_table(path, chunk_rows=0))
+
+
+def test_parquet_metadata_is_checked_before_reading(tmp_path, monkeypatch):
+    """A Parquet footer declaring more than the machine can hold is refused before any data is
+    decoded (the guard against metadata bombs), as is one declaring too many columns."""
+    from geoae.io import iter_table, tables
+
+    path = tmp_path / "big.parquet"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"GR": rng.random(10_000), "RHOB": rng.random(10_000)}).to_parquet(path)
+    monkeypatch.setattr(tables, "_memory_bytes", lambda: 2 * 50_000)  # "machine" of 100 kB
+    with pytest.raises(DataError, match=r"big\.parquet: the Parquet file declares row groups"):
+        read_table(path)
+    with pytest.raises(DataError, match="row groups"):
+        next(iter_table(path))
+    monkeypatch.undo()
+    monkeypatch.setattr(tables, "MAX_COLUMNS", 1)
+    with pytest.raises(DataError, match="declares 2 columns"):
+        read_table(path)

@@ -30,6 +30,8 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+ChunkRowsOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows per chunk when streaming a CSV or "
+                                          "Parquet table (memory bound).")]
 
 
 def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> None:
@@ -83,6 +85,7 @@ def encode(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
+    chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -93,7 +96,8 @@ def encode(
     """
     from . import workflows
 
-    _report(workflows.encode(model, data, out, force=force), as_json, quiet, "encoded")
+    _report(workflows.encode(model, data, out, force=force, chunk_rows=chunk_rows), as_json,
+            quiet, "encoded")
 
 
 @app.command()
@@ -101,6 +105,7 @@ def reconstruct(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
+    chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -111,7 +116,8 @@ def reconstruct(
     """
     from . import workflows
 
-    _report(workflows.reconstruct(model, data, out, force=force), as_json, quiet, "reconstructed")
+    _report(workflows.reconstruct(model, data, out, force=force, chunk_rows=chunk_rows), as_json,
+            quiet, "reconstructed")
 
 
 @app.command()

@@ -205,37 +205,125 @@ def _load_for(model_dir, data):
 
     est = load(model_dir)
     table = read_any_table(data)
+    use = select_curves(table, _model_curves(est, model_dir))
+    return est, table, table.frame[use]
+
+
+#: Rows per chunk when ``encode``/``reconstruct`` stream a CSV or Parquet table.
+CHUNK_ROWS = 100_000
+
+
+def _model_curves(est, model_dir) -> list[str]:
     names = [str(n) for n in getattr(est, "feature_names_in_", [])] or None
     if names is None:
         raise ConfigError(f"model {model_dir} was fitted on an unnamed array; the command line "
                           "needs a model trained on named curves")
-    use = select_curves(table, names)
-    return est, table, table.frame[use]
+    return names
 
 
-def encode(model_dir, data, out, force: bool = False) -> dict[str, Any]:
-    """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``."""
-    check_output(out, [data, model_dir], force)
-    est, table, X = _load_for(model_dir, data)
-    Z = est.transform(X)
-    df = pd.concat([_id_frame(table), pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in
-                                                              range(Z.shape[1])])], axis=1)
-    write_frame(df, out)
-    return {"rows": len(df), "latent_dim": Z.shape[1], "out": str(out)}
+class _ChunkWriter:
+    """Append DataFrames to one CSV or Parquet file (the temporary file of an atomic write)."""
+
+    def __init__(self, tmp: Path, out: Path) -> None:
+        self.tmp, self.parquet = tmp, out.suffix.lower() in (".parquet", ".pq")
+        self.writer = self.schema = None
+        self.first = True
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self.parquet:
+            try:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+            except ImportError as exc:
+                raise DataError("writing Parquet needs pyarrow: pip install 'geoae[parquet]', "
+                                "or write .csv") from exc
+            table = pa.Table.from_pandas(df, schema=self.schema, preserve_index=False)
+            if self.writer is None:
+                self.schema = table.schema
+                self.writer = pq.ParquetWriter(self.tmp, self.schema)
+            self.writer.write_table(table)
+        else:
+            df.to_csv(self.tmp, mode="w" if self.first else "a", header=self.first, index=False)
+        self.first = False
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
-def reconstruct(model_dir, data, out, force: bool = False) -> dict[str, Any]:
-    """Reconstructed curves (``<CURVE>_RECON``) and per-row error beside the originals."""
-    check_output(out, [data, model_dir], force)
-    est, table, X = _load_for(model_dir, data)
-    rec = est.reconstruct(X)
-    err = est.reconstruction_error(X)
-    df = table.frame.reset_index(drop=True).copy()
-    for c in X.columns:
-        df[f"{c}_RECON"] = np.asarray(rec[c])
-    df["RECON_ERROR"] = err
-    write_frame(df, out)
-    return {"rows": len(df), "mean_error": float(np.nanmean(err)), "out": str(out)}
+def _stream(model_dir, data, out, force: bool, chunk_rows: int, work) -> int:
+    """Run ``work(est, chunk_frame, curve_frame) -> DataFrame`` over ``data`` and write the results.
+
+    A CSV or Parquet table is read and written ``chunk_rows`` rows at a time (memory bounded by
+    the chunk, not the file); LAS files and folders are read whole. The output is written to a
+    temporary file and renamed into place at the end, so an interrupted run leaves nothing.
+    Returns the number of rows written.
+    """
+    from . import io
+    from .models import load
+
+    out_p = check_output(out, [data, model_dir], force)
+    if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
+        raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
+    est = load(model_dir)
+    names = _model_curves(est, model_dir)
+    kind = sniff(data)
+    if kind in ("csv", "parquet"):
+        chunks = io.iter_table(data, chunk_rows=chunk_rows)
+    else:
+        chunks = iter([read_any_table(data).frame])
+    rows = 0
+    with atomic_path(out_p) as tmp:
+        writer = _ChunkWriter(Path(tmp), out_p)
+        try:
+            for frame in chunks:
+                use = select_curves(Table(frame, kind, Path(data)), names)
+                writer.write(work(est, frame.reset_index(drop=True), frame[use]))
+                rows += len(frame)
+            if rows == 0:
+                raise DataError(f"{data}: the table has no rows")
+        finally:
+            writer.close()
+    return rows
+
+
+def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
+    """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``; tables are
+    streamed ``chunk_rows`` rows at a time."""
+    latent = {}
+
+    def work(est, frame, X):
+        Z = est.transform(X)
+        latent["dim"] = Z.shape[1]
+        ids = frame[[c for c in ID_COLUMNS if c in frame.columns]]
+        codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])
+        return pd.concat([ids, codes], axis=1)
+
+    rows = _stream(model_dir, data, out, force, chunk_rows, work)
+    return {"rows": rows, "latent_dim": latent["dim"], "out": str(out)}
+
+
+def reconstruct(model_dir, data, out, force: bool = False,
+                chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
+    """Reconstructed curves (``<CURVE>_RECON``) and per-row error beside the originals; tables
+    are streamed ``chunk_rows`` rows at a time."""
+    total = {"sum": 0.0, "n": 0}
+
+    def work(est, frame, X):
+        rec = est.reconstruct(X)
+        err = est.reconstruction_error(X)
+        df = frame.copy()
+        for c in X.columns:
+            df[f"{c}_RECON"] = np.asarray(rec[c])
+        df["RECON_ERROR"] = err
+        ok = np.isfinite(err)
+        total["sum"] += float(err[ok].sum())
+        total["n"] += int(ok.sum())
+        return df
+
+    rows = _stream(model_dir, data, out, force, chunk_rows, work)
+    mean = total["sum"] / total["n"] if total["n"] else float("nan")
+    return {"rows": rows, "mean_error": mean, "out": str(out)}
 
 
 def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool = False):
