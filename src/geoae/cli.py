@@ -35,6 +35,10 @@ ChunkRowsOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows per chunk 
 
 
 def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> None:
+    from .distributed import is_main_process
+
+    if not is_main_process():  # under torchrun, rank 0 alone reports
+        return
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
@@ -63,6 +67,11 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT's checkpoint after a "
                                                           "crash (same data and options).")] = False,
     grad_clip: Annotated[float | None, typer.Option(help="Clip the gradient norm to this value.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Rows per training step (per process under "
+                                                 "torchrun).")] = 256,
+    precision: Annotated[str, typer.Option(help="auto (mixed precision on CUDA), 32, bf16 or 16.")] = "auto",
+    compile: Annotated[bool, typer.Option("--compile", help="Compile the training step "
+                                                            "(torch.compile).")] = False,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -70,13 +79,16 @@ def train(
     """Train an auto-encoder on well-log curves and save it (checkpoints in OUT every 10 epochs).
 
     Example: geoae train wells/ --model vae --curves GR,RHOB,NPHI,DT --latent 4 --out model/
+
+    On several GPUs or machines: torchrun --nproc_per_node=4 -m geoae train wells/ --out model/
     """
     from . import workflows
 
     summary = workflows.train(data, out, model=model, curves=workflows.parse_curves(curves),
                               latent=latent, backbone=backbone, epochs=epochs, random_state=seed,
                               verbose=not (quiet or as_json), force=force, resume=resume,
-                              grad_clip=grad_clip)
+                              grad_clip=grad_clip, batch_size=batch_size, precision=precision,
+                              compile=compile)
     _report(summary, as_json, quiet, "trained")
 
 

@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
+from . import distributed as _dist
 from . import objectives as obj
 from ._atomic import atomic_write_bytes, atomic_write_text
 from ._validation import check as _check
@@ -40,7 +41,14 @@ from .nn import (
 )
 from .nn._common import ACTIVATIONS
 from .preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, split_by_well
-from .training import CHECKPOINT_FILE, fit_module, load_checkpoint, resolve_device, seeded
+from .training import (
+    CHECKPOINT_FILE,
+    PRECISIONS,
+    fit_module,
+    load_checkpoint,
+    resolve_device,
+    seeded,
+)
 
 __all__ = [
     "BaseAutoEncoder",
@@ -123,6 +131,16 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         on CPU.
     verbose : bool, default=False
         Show a progress bar.
+    precision : {"auto", "32", "bf16", "16"}, default="auto"
+        Training precision: ``"auto"`` is automatic mixed precision on CUDA (bf16 where the GPU
+        supports it, else fp16 with a gradient scaler) and float32 elsewhere; ``"32"`` is always
+        float32. Inference runs in float32.
+    compile : bool or str, default=False
+        Compile the training step with :func:`torch.compile` (a string names the backend).
+
+    Distributed training: run the same script or ``geoae train`` under ``torchrun
+    --nproc_per_node=N`` (see :mod:`geoae.distributed`); each process trains on its share of the
+    rows, gradients are averaged by DistributedDataParallel, and only rank 0 writes files.
 
     Attributes
     ----------
@@ -143,7 +161,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __init__(self, *, latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu",
                  loss="mse", scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
-                 random_state=None, verbose=False):
+                 random_state=None, verbose=False, precision="auto",
+                 compile=False):
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.backbone = backbone
@@ -159,6 +178,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.precision = precision
+        self.compile = compile
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self) -> None:
@@ -173,6 +194,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                f"one of {sorted(ACTIVATIONS)}")
         _check(self.loss in ("mse", "bce"), "loss", self.loss, "'mse' or 'bce'")
         _check(self.scaler in SCALERS, "scaler", self.scaler, f"one of {list(SCALERS)}")
+        _check(self.precision in PRECISIONS, "precision", self.precision, f"one of {list(PRECISIONS)}")
+        _check(isinstance(self.compile, (bool, str)), "compile", self.compile,
+               "True, False or the name of a torch.compile backend")
         for name in ("epochs", "batch_size", "patience"):
             v = getattr(self, name)
             _check(_is_int(v) and v >= 1, name, v, "a positive integer")
@@ -309,6 +333,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             data with outliers).
         """
         self._check_params()
+        _dist.init_from_env()  # under torchrun: join the process group (see geoae.distributed)
         _check(_is_int(checkpoint_every) and checkpoint_every >= 1, "checkpoint_every",
                checkpoint_every, "a positive number of epochs")
         _check(grad_clip is None or (_is_real(grad_clip) and grad_clip > 0), "grad_clip", grad_clip,
@@ -344,7 +369,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             n_val = int(round(self.validation_fraction * n)) if n >= 10 else 0
             perm = np.random.default_rng(seed).permutation(n)
             train_idx, val_idx = np.sort(perm[n_val:]), np.sort(perm[:n_val])
-        device = resolve_device(self.device)
+        device = _dist.local_device(resolve_device(self.device))
         Z = Z.to(device)
         mask = mask.to(device) if mask is not None else None
 
@@ -368,6 +393,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 desc=type(self).__name__,
                 checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=resume,
                 checkpoint_meta=dict(identity, seed=seed),
+                precision=self.precision, compile=self.compile,
             )
         self.model_ = net.cpu().eval()
         self.history_ = history
@@ -502,8 +528,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "weights_file": WEIGHTS_FILE,
             "weights_sha256": hashlib.sha256(blob).hexdigest(),
         }
-        atomic_write_bytes(path / WEIGHTS_FILE, blob)
-        atomic_write_text(path / CONFIG_FILE, json.dumps(config, indent=2))
+        if _dist.is_main_process():  # under torchrun, rank 0 alone writes (every rank has the model)
+            atomic_write_bytes(path / WEIGHTS_FILE, blob)
+            atomic_write_text(path / CONFIG_FILE, json.dumps(config, indent=2))
         return path
 
     @classmethod
@@ -528,13 +555,14 @@ class AutoEncoder(BaseAutoEncoder):
     def __init__(self, *, latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu",
                  loss="mse", scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
-                 random_state=None, verbose=False):
+                 random_state=None, verbose=False, precision="auto",
+                 compile=False):
         super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
                          activation=activation, loss=loss, scaler=scaler, epochs=epochs,
                          batch_size=batch_size, learning_rate=learning_rate,
                          weight_decay=weight_decay, validation_fraction=validation_fraction,
                          patience=patience, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, precision=precision, compile=compile)
 
 
 NOISES = ("gaussian", "masking", "salt_and_pepper")
@@ -556,13 +584,14 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
     def __init__(self, *, noise="gaussian", noise_level=0.1, latent_dim=8, hidden=(64, 32),
                  backbone="dense", activation="relu", loss="mse", scaler="standard", epochs=200,
                  batch_size=256, learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
-                 patience=20, device="auto", random_state=None, verbose=False):
+                 patience=20, device="auto", random_state=None, verbose=False, precision="auto",
+                 compile=False):
         super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
                          activation=activation, loss=loss, scaler=scaler, epochs=epochs,
                          batch_size=batch_size, learning_rate=learning_rate,
                          weight_decay=weight_decay, validation_fraction=validation_fraction,
                          patience=patience, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, precision=precision, compile=compile)
         self.noise = noise
         self.noise_level = noise_level
 
@@ -627,13 +656,14 @@ class VariationalAutoEncoder(BaseAutoEncoder):
                  hidden=(64, 32), backbone="dense",
                  activation="relu", loss="mse", scaler="standard", epochs=200, batch_size=256,
                  learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1, patience=20,
-                 device="auto", random_state=None, verbose=False):
+                 device="auto", random_state=None, verbose=False, precision="auto",
+                 compile=False):
         super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
                          activation=activation, loss=loss, scaler=scaler, epochs=epochs,
                          batch_size=batch_size, learning_rate=learning_rate,
                          weight_decay=weight_decay, validation_fraction=validation_fraction,
                          patience=patience, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, precision=precision, compile=compile)
         self.beta = beta
         self.prior = prior
         self.prior_components = prior_components
@@ -789,13 +819,14 @@ class SparseAutoEncoder(BaseAutoEncoder):
                  latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu", loss="mse",
                  scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
-                 random_state=None, verbose=False):
+                 random_state=None, verbose=False, precision="auto",
+                 compile=False):
         super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
                          activation=activation, loss=loss, scaler=scaler, epochs=epochs,
                          batch_size=batch_size, learning_rate=learning_rate,
                          weight_decay=weight_decay, validation_fraction=validation_fraction,
                          patience=patience, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, precision=precision, compile=compile)
         self.sparsity = sparsity
         self.sparsity_weight = sparsity_weight
         self.sparsity_target = sparsity_target
@@ -833,13 +864,14 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
     def __init__(self, *, contractive_weight=1e-3, latent_dim=8, hidden=(64, 32),
                  backbone="dense", activation="relu", loss="mse", scaler="standard", epochs=200,
                  batch_size=256, learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
-                 patience=20, device="auto", random_state=None, verbose=False):
+                 patience=20, device="auto", random_state=None, verbose=False, precision="auto",
+                 compile=False):
         super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
                          activation=activation, loss=loss, scaler=scaler, epochs=epochs,
                          batch_size=batch_size, learning_rate=learning_rate,
                          weight_decay=weight_decay, validation_fraction=validation_fraction,
                          patience=patience, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, precision=precision, compile=compile)
         self.contractive_weight = contractive_weight
 
     def _check_own_params(self) -> None:

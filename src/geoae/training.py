@@ -67,13 +67,53 @@ def _progress(verbose: bool, epochs: int, desc: str):
                     TimeRemainingColumn(), transient=False)
 
 
-def _epoch(module, objective, X, mask, batch_size, optimizer=None, grad_clip=None, perm=None):
-    """One pass over X; trains when ``optimizer`` is given. Returns mean loss and terms.
+class _ObjectiveModule(nn.Module):
+    """``forward(xb, mb) = objective(module, xb, mb)``: the training step as one module, so that
+    DistributedDataParallel (gradient synchronisation) and ``torch.compile`` see it whole."""
+
+    def __init__(self, module: nn.Module, objective: Objective) -> None:
+        super().__init__()
+        self.module = module
+        self.objective = objective
+
+    def forward(self, xb, mb=None):
+        return self.objective(self.module, xb, mb)
+
+
+PRECISIONS = ("auto", "32", "bf16", "16")
+
+
+def _amp(precision: str, device: torch.device):
+    """(autocast context factory, GradScaler or None) for a precision on a device.
+
+    ``"auto"``: bf16 autocast on CUDA devices that support it, else fp16 with a gradient scaler;
+    full float32 elsewhere. ``"bf16"`` / ``"16"`` force the mode (fp16 only on CUDA).
+    """
+    if precision == "auto":
+        if device.type != "cuda":
+            return contextlib.nullcontext, None
+        precision = "bf16" if torch.cuda.is_bf16_supported() else "16"
+    if precision == "32":
+        return contextlib.nullcontext, None
+    if precision == "16":
+        if device.type != "cuda":
+            raise ConfigError("precision='16' (float16 mixed precision) needs a CUDA device; use "
+                              "'bf16' or '32' on this machine")
+        scaler = torch.amp.GradScaler("cuda")
+        return (lambda: torch.autocast("cuda", dtype=torch.float16)), scaler
+    return (lambda: torch.autocast(device.type, dtype=torch.bfloat16)), None
+
+
+def _epoch(step, X, mask, batch_size, optimizer=None, grad_clip=None, perm=None, params=None,
+           autocast=contextlib.nullcontext, scaler=None):
+    """One pass over the rows ``perm`` of X (all rows in order when None); trains when
+    ``optimizer`` is given. Returns ``(keys, sums, count)``: the batch-size-weighted sums of the
+    loss and of each term (a float64 tensor) and the number of rows, for reduction across ranks.
 
     Per step only one small op records the batch's values (a stack of the detached loss and
     terms); they are weighted and summed once at the end of the epoch.
     """
-    n = X.shape[0]
+    n = X.shape[0] if perm is None else perm.shape[0]
     keys: list[str] | None = None
     values: list[torch.Tensor] = []
     weights: list[int] = []
@@ -81,22 +121,48 @@ def _epoch(module, objective, X, mask, batch_size, optimizer=None, grad_clip=Non
         idx = perm[start:start + batch_size] if perm is not None else slice(start, start + batch_size)
         xb = X[idx]
         mb = mask[idx] if mask is not None else None
-        loss, terms = objective(module, xb, mb)
+        with autocast():
+            loss, terms = step(xb, mb)
         if optimizer is not None:
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if grad_clip is not None:
-                nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
-            optimizer.step()
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                if grad_clip is not None:
+                    scaler.unscale_(optimizer)
+                    nn.utils.clip_grad_norm_(params, grad_clip)
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                if grad_clip is not None:
+                    nn.utils.clip_grad_norm_(params, grad_clip)
+                optimizer.step()
         if keys is None:
             keys = ["loss", *terms]
-        values.append(torch.stack([loss.detach(), *(t.detach() for t in terms.values())]))
+        values.append(torch.stack([loss.detach().float(), *(t.detach().float() for t in terms.values())]))
         weights.append(xb.shape[0])
     if not values:
-        return {}
+        return [], None, 0
     w = torch.tensor(weights, dtype=torch.float64, device=values[0].device)
-    totals = (torch.stack(values).double() * w[:, None]).sum(0) / n
-    return dict(zip(keys, totals.tolist(), strict=True))
+    return keys, (torch.stack(values).double() * w[:, None]).sum(0), n
+
+
+def _reduce(keys, sums, count, device) -> dict[str, float]:
+    """Mean loss and terms over all ranks' rows (a sum across ranks in distributed runs)."""
+    from . import distributed as _dist
+
+    if _dist.is_distributed():
+        import torch.distributed as dist
+
+        packed = torch.cat([sums, torch.tensor([float(count)], dtype=torch.float64,
+                                               device=sums.device)])
+        if dist.get_backend() == "nccl":
+            packed = packed.to(device)
+        dist.all_reduce(packed)
+        sums, count = packed[:-1], packed[-1].item()
+    if not keys:
+        return {}
+    return dict(zip(keys, (sums / count).tolist(), strict=True))
 
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
@@ -183,6 +249,8 @@ def fit_module(
     resume: bool = False,
     checkpoint_meta: dict[str, Any] | None = None,
     callback: Callable[[int, dict[str, list[float]]], None] | None = None,
+    precision: str = "32",
+    compile: bool | str = False,
 ) -> dict[str, list[float]]:
     """Train ``module`` in place with Adam(W) and early stopping; return the per-epoch history.
 
@@ -212,6 +280,17 @@ def fit_module(
         Extra JSON-able facts stored in the checkpoint (the estimator stores its seed).
     callback : callable, optional
         ``callback(epoch, history)`` after every epoch (0-based epoch).
+    precision : {"32", "auto", "bf16", "16"}
+        Mixed precision of the training steps (see :func:`_amp`): ``"auto"`` uses bf16 (or fp16
+        with a gradient scaler) on CUDA and float32 elsewhere.
+    compile : bool or str
+        Compile the training step with :func:`torch.compile` (a string names the backend, e.g.
+        ``"inductor"`` or ``"eager"``).
+
+    Distributed runs (under ``torchrun``; see :mod:`geoae.distributed`): the step is wrapped in
+    DistributedDataParallel, each rank trains on its share of each epoch's permutation and
+    validates on its share of ``X_val``, losses are summed across ranks (identical history and
+    early stopping everywhere) and only rank 0 writes the checkpoint.
 
     Returns
     -------
@@ -224,6 +303,10 @@ def fit_module(
     TrainingError
         When a loss becomes NaN or infinite; the last good weights are restored first.
     """
+    from . import distributed as _dist
+
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision={precision!r} is not valid; use one of {list(PRECISIONS)}")
     optimizer = torch.optim.AdamW(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
     history: dict[str, list[float]] = {}
     best = math.inf
@@ -243,8 +326,11 @@ def fit_module(
         best, best_epoch, stale = meta["best"], meta["best_epoch"], meta["stale"]
         start, finished = meta["epoch"], meta["finished"]
 
+    distributed = _dist.is_distributed()
+    rank, world = _dist.rank(), _dist.world_size()
+
     def write_checkpoint(next_epoch: int, done: bool) -> None:
-        if checkpoint is None:
+        if checkpoint is None or not _dist.is_main_process():
             return
         meta = dict(checkpoint_meta or {}, epoch=next_epoch, finished=done, history=history,
                     best=best, best_epoch=best_epoch, stale=stale)
@@ -253,13 +339,40 @@ def fit_module(
     n = X.shape[0]
     val_seed = (torch.initial_seed() + 1) % 2**63
     fork_devices = [X.device.index or 0] if X.device.type == "cuda" else []
-    with _progress(verbose, epochs, desc) as progress:
+    autocast, scaler = _amp(precision, X.device)
+    step_module: nn.Module = _ObjectiveModule(module, objective)
+    if distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [X.device.index] if X.device.type == "cuda" else None
+        step_module = DistributedDataParallel(step_module, device_ids=ids)
+        # the same permutation on every rank (own generator), rank-specific corruption noise
+        perm_seed = torch.initial_seed()
+        torch.manual_seed((torch.initial_seed() + 7919 * rank) % 2**63)
+    if compile:
+        step_module = torch.compile(step_module, **({"backend": compile} if isinstance(compile, str)
+                                                    else {}))
+    if X_val is not None and distributed and X_val.shape[0] >= world:
+        X_val = X_val[rank::world]
+        mask_val = mask_val[rank::world] if mask_val is not None else None
+
+    def eval_step(xb, mb):
+        return objective(module, xb, mb)
+
+    with _progress(verbose and _dist.is_main_process(), epochs, desc) as progress:
         task = progress.add_task(desc, total=epochs, msg="", completed=start) if progress is not None \
             else None
         for epoch in range(start, epochs if not finished else start):
             module.train()
-            perm = torch.randperm(n, device=X.device)
-            train = _epoch(module, objective, X, mask, batch_size, optimizer, grad_clip, perm)
+            if distributed:
+                gen = torch.Generator().manual_seed((perm_seed + epoch) % 2**63)
+                perm = torch.randperm(n, generator=gen)
+                padded = perm.repeat(-(-world // n) + 1)[:-(-n // world) * world]
+                perm = padded[rank::world].to(X.device)
+            else:
+                perm = torch.randperm(n, device=X.device)
+            train = _reduce(*_epoch(step_module, X, mask, batch_size, optimizer, grad_clip, perm,
+                                    list(module.parameters()), autocast, scaler), X.device)
             record = dict(train)
             if X_val is not None and X_val.shape[0] > 0:
                 module.eval()
@@ -268,7 +381,8 @@ def fit_module(
                 # compares weights, not noise (and the training RNG stream is left untouched)
                 with ctx, torch.random.fork_rng(devices=fork_devices):
                     torch.manual_seed(val_seed)
-                    val = _epoch(module, objective, X_val, mask_val, max(batch_size, 4096))
+                    val = _reduce(*_epoch(eval_step, X_val, mask_val, max(batch_size, 4096),
+                                          autocast=autocast), X.device)
                 record.update({f"val_{k}": v for k, v in val.items()})
                 monitored = val["loss"]
             else:

@@ -1,0 +1,93 @@
+"""Distributed training helpers: geoae under ``torchrun`` with PyTorch's own engine.
+
+``torchrun --nproc_per_node=N`` (and ``--nnodes=M`` for several machines) starts N processes with
+the environment variables ``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and
+``MASTER_PORT``. Every geoae ``fit`` then:
+
+* joins the process group (:func:`init_from_env`: NCCL on CUDA, gloo on CPU) unless the caller
+  already did,
+* wraps the network in :class:`torch.nn.parallel.DistributedDataParallel` (gradients averaged
+  across ranks at every step),
+* trains each rank on its own share of every epoch's shuffled rows (as
+  :class:`torch.utils.data.DistributedSampler` does: the same permutation on every rank, rank
+  ``r`` takes rows ``r, r + N, r + 2N, ...``, padded so that all ranks take the same number of
+  steps) and validates each rank on its share of the validation rows,
+* sums losses across ranks (so the history, the NaN guard and early stopping are identical on
+  every rank),
+* writes checkpoints, model files and progress output on rank 0 only.
+
+Outside torchrun nothing changes: a single process trains as before.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+
+__all__ = ["init_from_env", "is_distributed", "rank", "world_size", "is_main_process", "barrier",
+           "local_device"]
+
+
+def _env_world() -> int:
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 1
+
+
+def init_from_env(timeout_s: float = 1800.0) -> bool:
+    """Join the process group described by torchrun's environment variables, once.
+
+    Returns True when this process is part of a group of more than one process. Without
+    ``WORLD_SIZE > 1`` in the environment (a plain ``python`` run) it does nothing.
+    """
+    if not dist.is_available():
+        return False
+    if dist.is_initialized():
+        return dist.get_world_size() > 1
+    if _env_world() <= 1:
+        return False
+    backend = "nccl" if torch.cuda.is_available() and dist.is_nccl_available() else "gloo"
+    if backend == "nccl":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_s))
+    return dist.get_world_size() > 1
+
+
+def is_distributed() -> bool:
+    """True inside an initialised process group of more than one process."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def rank() -> int:
+    """This process's global rank (0 outside distributed runs)."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
+    try:
+        return int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return 0
+
+
+def world_size() -> int:
+    return dist.get_world_size() if is_distributed() else 1
+
+
+def is_main_process() -> bool:
+    """Rank 0 (or a single process): the one that writes files and prints."""
+    return rank() == 0
+
+
+def barrier() -> None:
+    if is_distributed():
+        dist.barrier()
+
+
+def local_device(device: torch.device) -> torch.device:
+    """Under torchrun on CUDA, each process uses the GPU of its ``LOCAL_RANK``."""
+    if device.type == "cuda" and device.index is None and is_distributed():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return device

@@ -1,0 +1,31 @@
+"""Worker for tests/test_distributed.py, started by ``torchrun --nproc_per_node=2``: fits an
+AutoEncoder (and a VAE) on generated data; each rank writes its final weights and history."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+from geoae import VAE, AutoEncoder
+from geoae import distributed as dist
+
+out = Path(sys.argv[1])
+rng = np.random.default_rng(0)
+latent = rng.normal(size=(1203, 2))
+X = latent @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(1203, 6))
+torch.set_num_threads(1)
+for name, cls in (("ae", AutoEncoder), ("vae", VAE)):
+    est = cls(latent_dim=2, hidden=(16,), epochs=40, batch_size=64, patience=10, learning_rate=3e-3,
+              validation_fraction=0.2, random_state=0, device="cpu")
+    est.fit(X, checkpoint_dir=out / name, checkpoint_every=2)
+    r = dist.rank()
+    save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
+              str(out / f"{name}_rank{r}.safetensors"))
+    (out / f"{name}_rank{r}.json").write_text(json.dumps(
+        {"world": dist.world_size(), "history": est.history_,
+         "relative_mse": float(((est.reconstruct(X) - X) ** 2).mean() / X.var(0).mean())}))
+    est.save(out / name)
+dist.barrier()
