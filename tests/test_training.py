@@ -156,3 +156,62 @@ def test_resume_refuses_a_checkpoint_of_other_data(tmp_path):
             X[:100], checkpoint_dir=tmp_path, resume=True)
     with pytest.raises(ConfigError, match="needs checkpoint_dir"):
         AutoEncoder().fit(X, resume=True)
+
+
+# ---------------------------------------------------------------- chunked inference, AMP, compile
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CHUNK_X = np.random.default_rng(11).normal(size=(257, 5)) @ np.random.default_rng(12).normal(size=(5, 5))
+_CHUNK_X[::17, 2] = np.nan  # missing values go through the mask path too
+_CHUNK_MODELS = {}
+
+
+def _chunk_model(kind: str):
+    if kind not in _CHUNK_MODELS:
+        cls = AutoEncoder if kind == "ae" else VAE
+        _CHUNK_MODELS[kind] = cls(latent_dim=2, hidden=(8,), epochs=3, random_state=0).fit(_CHUNK_X)
+    return _CHUNK_MODELS[kind]
+
+
+@settings(max_examples=25, deadline=None)
+@given(chunk=st.integers(1, 300), kind=st.sampled_from(["ae", "vae"]))
+def test_chunked_inference_equals_whole_array_inference(chunk, kind):
+    """Any chunking of the rows (by the caller, or of the internal inference batch) gives the
+    whole-array results to float tolerance: rows are scored independently."""
+    import geoae.models as gm
+
+    est = _chunk_model(kind)
+    X = _CHUNK_X
+    whole_err, whole_z = est.reconstruction_error(X), est.transform(X)
+    parts = [slice(i, i + chunk) for i in range(0, len(X), chunk)]
+    np.testing.assert_allclose(np.concatenate([est.reconstruction_error(X[s]) for s in parts]),
+                               whole_err, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(np.concatenate([est.transform(X[s]) for s in parts]), whole_z,
+                               rtol=1e-5, atol=1e-6)
+    old = gm._INFER_BATCH
+    gm._INFER_BATCH = chunk
+    try:
+        np.testing.assert_allclose(est.reconstruction_error(X), whole_err, rtol=1e-5, atol=1e-7)
+    finally:
+        gm._INFER_BATCH = old
+
+
+def test_precision_and_compile_options():
+    X = np.random.default_rng(0).normal(size=(300, 4))
+    ref = AutoEncoder(latent_dim=2, hidden=(8,), epochs=4, random_state=0, precision="32").fit(X)
+    # "auto" is float32 on the CPU: the same fit, bit for bit
+    auto = AutoEncoder(latent_dim=2, hidden=(8,), epochs=4, random_state=0).fit(X)
+    for a, b in zip(ref.model_.parameters(), auto.model_.parameters(), strict=True):
+        assert torch.equal(a, b)
+    # bf16 autocast trains (CPU autocast), to a loss close to float32's
+    bf16 = AutoEncoder(latent_dim=2, hidden=(8,), epochs=4, random_state=0, precision="bf16").fit(X)
+    assert np.isfinite(bf16.history_["loss"]).all()
+    assert abs(bf16.history_["loss"][-1] - ref.history_["loss"][-1]) < 0.1 * ref.history_["loss"][-1]
+    with pytest.raises(ConfigError, match="needs a CUDA device"):
+        AutoEncoder(epochs=1, precision="16", device="cpu").fit(X)
+    with pytest.raises(ConfigError, match="precision"):
+        AutoEncoder(epochs=1, precision="64").fit(X)
+    # torch.compile of the training step (the "eager" backend keeps the test free of a C compiler)
+    comp = AutoEncoder(latent_dim=2, hidden=(8,), epochs=4, random_state=0, compile="eager").fit(X)
+    np.testing.assert_allclose(comp.history_["loss"], ref.history_["loss"], rtol=1e-4)
