@@ -338,6 +338,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                checkpoint_every, "a positive number of epochs")
         _check(grad_clip is None or (_is_real(grad_clip) and grad_clip > 0), "grad_clip", grad_clip,
                "None or a positive gradient norm")
+        if not isinstance(X, (np.ndarray, pd.DataFrame, list, tuple)):
+            from .streaming import as_dataset
+
+            ds = as_dataset(X)
+            if ds is not None:
+                return self._fit_stream(ds, checkpoint_dir, checkpoint_every, resume, grad_clip)
         ckpt = None
         if checkpoint_dir is not None:
             Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
@@ -402,6 +408,87 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _after_fit(self, Z: torch.Tensor, seed: int) -> None:
         """Hook for fitted statistics computed from the trained network (scaled data Z)."""
+
+    def _fit_stream(self, ds, checkpoint_dir, checkpoint_every, resume, grad_clip):
+        """``fit`` on a :class:`geoae.streaming.StreamingDataset`: memory bounded by the chunks,
+        the shuffling buffer and the (capped) validation set, not by the data.
+
+        One pass in file order fits the scaler on a uniform reservoir sample of the training
+        samples and keeps the validation samples (a fixed hash of each sample's index, see
+        :func:`geoae.streaming.is_validation`); every epoch then streams the training samples.
+        """
+        from .streaming import collect, index_batches, is_validation
+
+        shape = tuple(int(s) for s in ds.sample_shape)
+        if self.backbone == "conv1d" and len(shape) == 1:
+            shape = (1, *shape)  # a trace is a one-channel series
+        want = BACKBONES.get(self.backbone, 2)
+        if len(shape) + 1 != want:
+            raise DataError(f"streamed samples have shape {ds.sample_shape} but backbone="
+                            f"{self.backbone!r} needs {_SHAPES[self.backbone]}")
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(0, 2**31 - 1))
+        reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
+        reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
+        self.input_shape_ = shape
+        self.n_features_in_ = shape[0]
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        if getattr(ds, "curves", None) is not None and len(shape) == 1:
+            self.feature_names_in_ = np.asarray(ds.curves, dtype=object)
+        check_not_all_missing(reservoir, self._feature_names())
+        channels_last = np.moveaxis(reservoir, 1, -1).reshape(-1, shape[0])
+        self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
+        Zr, mr = self._scale(reservoir)
+        if self.loss == "bce":
+            self._check_unit_interval(Zr, mr)
+        device = _dist.local_device(resolve_device(self.device))
+        Zv, mv = self._scale(val) if len(val) else (None, None)
+        Zv = Zv.to(device) if Zv is not None else None
+        mv = mv.to(device) if mv is not None else None
+        fraction = self.validation_fraction
+
+        def batches(epoch):
+            ds.set_epoch(epoch)
+            for idx, xb in index_batches(ds, self.batch_size):
+                keep = ~is_validation(idx, fraction)
+                if not keep.any():
+                    continue
+                x = xb[keep].reshape(-1, *shape)
+                x = np.where(np.isinf(x), np.nan, x)
+                Z, m = self._scale(x)
+                yield Z.to(device), (m.to(device) if m is not None else None)
+
+        ckpt = None
+        if checkpoint_dir is not None:
+            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+            ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
+        elif resume:
+            raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
+        identity = {"class": type(self).__name__, "input_shape": list(shape),
+                    "n_samples": int(n_train + n_val)}
+        if resume and ckpt is not None and ckpt.is_file():
+            _, meta = load_checkpoint(ckpt)
+            if {k: meta.get(k) for k in identity} != identity:
+                raise ConfigError(f"{ckpt} was written for other data or another model; delete it "
+                                  "to start over")
+            seed = int(meta["seed"])
+        with seeded(seed, device):
+            net = self._build_network().to(device)
+            history = fit_module(
+                net, self._objective(Zr.to(device), mr.to(device) if mr is not None else None),
+                batches, X_val=Zv, mask_val=mv, epochs=self.epochs, batch_size=self.batch_size,
+                learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+                patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
+                grad_in_eval=isinstance(self, ContractiveAutoEncoder), desc=type(self).__name__,
+                checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=resume,
+                checkpoint_meta=dict(identity, seed=seed), precision=self.precision,
+                compile=self.compile, stream_device=device,
+            )
+        self.model_ = net.cpu().eval()
+        self.history_ = history
+        self._after_fit(Zr, seed)
+        return self
 
     def _check_unit_interval(self, Z: torch.Tensor, mask: torch.Tensor | None) -> None:
         obs = Z if mask is None else torch.where(mask, Z, torch.full_like(Z, 0.5))

@@ -104,23 +104,26 @@ def _amp(precision: str, device: torch.device):
     return (lambda: torch.autocast(device.type, dtype=torch.bfloat16)), None
 
 
-def _epoch(step, X, mask, batch_size, optimizer=None, grad_clip=None, perm=None, params=None,
+def _slices(X, mask, batch_size, perm=None):
+    n = X.shape[0] if perm is None else perm.shape[0]
+    for start in range(0, n, batch_size):
+        idx = perm[start:start + batch_size] if perm is not None else slice(start, start + batch_size)
+        yield X[idx], (mask[idx] if mask is not None else None)
+
+
+def _epoch(step, batches, optimizer=None, grad_clip=None, params=None,
            autocast=contextlib.nullcontext, scaler=None):
-    """One pass over the rows ``perm`` of X (all rows in order when None); trains when
-    ``optimizer`` is given. Returns ``(keys, sums, count)``: the batch-size-weighted sums of the
-    loss and of each term (a float64 tensor) and the number of rows, for reduction across ranks.
+    """One pass over ``batches`` (an iterable of ``(xb, mb)``); trains when ``optimizer`` is
+    given. Returns ``(keys, sums, count)``: the batch-size-weighted sums of the loss and of each
+    term (a float64 tensor) and the number of rows, for reduction across ranks.
 
     Per step only one small op records the batch's values (a stack of the detached loss and
     terms); they are weighted and summed once at the end of the epoch.
     """
-    n = X.shape[0] if perm is None else perm.shape[0]
     keys: list[str] | None = None
     values: list[torch.Tensor] = []
     weights: list[int] = []
-    for start in range(0, n, batch_size):
-        idx = perm[start:start + batch_size] if perm is not None else slice(start, start + batch_size)
-        xb = X[idx]
-        mb = mask[idx] if mask is not None else None
+    for xb, mb in batches:
         with autocast():
             loss, terms = step(xb, mb)
         if optimizer is not None:
@@ -144,7 +147,7 @@ def _epoch(step, X, mask, batch_size, optimizer=None, grad_clip=None, perm=None,
     if not values:
         return [], None, 0
     w = torch.tensor(weights, dtype=torch.float64, device=values[0].device)
-    return keys, (torch.stack(values).double() * w[:, None]).sum(0), n
+    return keys, (torch.stack(values).double() * w[:, None]).sum(0), int(sum(weights))
 
 
 def _reduce(keys, sums, count, device) -> dict[str, float]:
@@ -251,6 +254,7 @@ def fit_module(
     callback: Callable[[int, dict[str, list[float]]], None] | None = None,
     precision: str = "32",
     compile: bool | str = False,
+    stream_device: torch.device | str | None = None,
 ) -> dict[str, list[float]]:
     """Train ``module`` in place with Adam(W) and early stopping; return the per-epoch history.
 
@@ -263,6 +267,9 @@ def fit_module(
         (``"reconstruction"``, ``"kl"``, ``"sparsity"``, ``"contractive"``) to a scalar tensor.
     X, mask : tensors of shape (n, ...)
         Training data (missing entries already filled) and its observed-entry mask, or None.
+        For streamed data, ``X`` is a callable ``X(epoch)`` returning an iterable of
+        ``(xb, mb)`` batches already on the device (and ``mask`` is None); the validation data
+        (``X_val``) must then be given in memory, on ``stream_device``.
     X_val, mask_val : tensors or None
         Validation data; early stopping watches its loss (the training loss when absent).
     patience : int
@@ -336,15 +343,20 @@ def fit_module(
                     best=best, best_epoch=best_epoch, stale=stale)
         save_checkpoint(checkpoint, module, optimizer, best_state, meta)
 
-    n = X.shape[0]
+    streaming = callable(X)
+    if stream_device is not None:
+        device = torch.device(stream_device)
+    else:
+        device = X.device if not streaming else torch.device("cpu")
+    n = X.shape[0] if not streaming else 0
     val_seed = (torch.initial_seed() + 1) % 2**63
-    fork_devices = [X.device.index or 0] if X.device.type == "cuda" else []
-    autocast, scaler = _amp(precision, X.device)
+    fork_devices = [device.index or 0] if device.type == "cuda" else []
+    autocast, scaler = _amp(precision, device)
     step_module: nn.Module = _ObjectiveModule(module, objective)
     if distributed:
         from torch.nn.parallel import DistributedDataParallel
 
-        ids = [X.device.index] if X.device.type == "cuda" else None
+        ids = [device.index] if device.type == "cuda" else None
         step_module = DistributedDataParallel(step_module, device_ids=ids)
         # the same permutation on every rank (own generator), rank-specific corruption noise
         perm_seed = torch.initial_seed()
@@ -364,15 +376,24 @@ def fit_module(
             else None
         for epoch in range(start, epochs if not finished else start):
             module.train()
-            if distributed:
+            if streaming:
+                perm = None
+            elif distributed:
                 gen = torch.Generator().manual_seed((perm_seed + epoch) % 2**63)
                 perm = torch.randperm(n, generator=gen)
                 padded = perm.repeat(-(-world // n) + 1)[:-(-n // world) * world]
-                perm = padded[rank::world].to(X.device)
+                perm = padded[rank::world].to(device)
             else:
-                perm = torch.randperm(n, device=X.device)
-            train = _reduce(*_epoch(step_module, X, mask, batch_size, optimizer, grad_clip, perm,
-                                    list(module.parameters()), autocast, scaler), X.device)
+                perm = torch.randperm(n, device=device)
+            if streaming:
+                batches = X(epoch)
+                joined = step_module.join() if distributed else contextlib.nullcontext()
+            else:
+                batches = _slices(X, mask, batch_size, perm)
+                joined = contextlib.nullcontext()
+            with joined:
+                train = _reduce(*_epoch(step_module, batches, optimizer, grad_clip,
+                                        list(module.parameters()), autocast, scaler), device)
             record = dict(train)
             if X_val is not None and X_val.shape[0] > 0:
                 module.eval()
@@ -381,8 +402,8 @@ def fit_module(
                 # compares weights, not noise (and the training RNG stream is left untouched)
                 with ctx, torch.random.fork_rng(devices=fork_devices):
                     torch.manual_seed(val_seed)
-                    val = _reduce(*_epoch(eval_step, X_val, mask_val, max(batch_size, 4096),
-                                          autocast=autocast), X.device)
+                    val = _reduce(*_epoch(eval_step, _slices(X_val, mask_val, max(batch_size, 4096)),
+                                          autocast=autocast), device)
                 record.update({f"val_{k}": v for k, v in val.items()})
                 monitored = val["loss"]
             else:

@@ -1,0 +1,351 @@
+"""Streaming data for inputs larger than memory: SEG-Y volumes and folders of LAS files.
+
+:class:`SegyTraces` and :class:`LasRows` are :class:`torch.utils.data.IterableDataset` s that
+read their files a chunk at a time. Every estimator's ``fit`` accepts them (or the path of a
+SEG-Y file or of a folder of LAS files) as well as arrays; memory is bounded by the chunk and the
+shuffling buffer, not by the data.
+
+* **Shuffling**: the order of the chunks is permuted every epoch (seeded by ``seed`` and the
+  epoch, see :meth:`set_epoch`) and samples pass through a shuffling buffer of ``buffer_size``
+  samples (the approach of ``tf.data`` and WebDataset): a uniform shuffle within a window, not
+  a global one.
+* **Sharding**: the chunks are dealt round-robin to ``world_size x num_workers`` shards, so that
+  every distributed rank (torchrun) and every DataLoader worker reads a distinct part.
+* **Validation split**: sample ``i`` (its global index) is held out for validation when a fixed
+  hash of ``i`` falls below ``validation_fraction``, the same rows at every epoch and for any
+  sharding (see :func:`is_validation`).
+
+:func:`score_segy` runs a fitted model over a SEG-Y file chunk by chunk and writes the per-trace
+latent codes or reconstruction errors progressively to a ``.npy`` file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+from torch.utils.data import IterableDataset, get_worker_info
+
+from ._atomic import atomic_path, same_file
+from .errors import ConfigError, DataError
+
+__all__ = ["SegyTraces", "LasRows", "StreamingDataset", "is_validation", "score_segy"]
+
+_HASH = np.uint64(0x9E3779B97F4A7C15)
+
+
+def is_validation(index: np.ndarray, fraction: float) -> np.ndarray:
+    """Deterministic validation membership of global sample indices (a multiplicative hash:
+    the same samples for every shard, worker and epoch; about ``fraction`` of them)."""
+    if fraction <= 0:
+        return np.zeros(np.shape(index), dtype=bool)
+    h = (np.asarray(index, dtype=np.uint64) + np.uint64(1)) * _HASH
+    return (h >> np.uint64(11)).astype(np.float64) / float(2**53) < fraction
+
+
+def _shard() -> tuple[int, int]:
+    """(this shard, number of shards) over distributed ranks x DataLoader workers."""
+    from . import distributed as _dist
+
+    info = get_worker_info()
+    wid, nw = (info.id, info.num_workers) if info is not None else (0, 1)
+    return _dist.rank() * nw + wid, _dist.world_size() * nw
+
+
+class StreamingDataset(IterableDataset):
+    """Base class: chunked, shuffled, sharded iteration over ``(global_index, sample)`` pairs.
+
+    Subclasses give ``_chunks()`` (a list of ``(key, start, stop)``: ``start``/``stop`` are
+    global sample indices) and ``_read(key, start, stop)`` (an array of ``stop - start``
+    samples). Iterating yields float32 samples; ``with_index=True`` yields ``(index, sample)``.
+    """
+
+    def __init__(self, *, shuffle: bool = True, buffer_size: int = 10_000, seed: int = 0,
+                 with_index: bool = False) -> None:
+        if not (isinstance(buffer_size, int) and buffer_size >= 1):
+            raise ConfigError(f"buffer_size={buffer_size!r} is not valid: a positive number of samples")
+        self.shuffle = bool(shuffle)
+        self.buffer_size = buffer_size
+        self.seed = int(seed)
+        self.with_index = with_index
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Reseed the chunk order and the shuffling buffer for ``epoch`` (as DistributedSampler)."""
+        self.epoch = int(epoch)
+
+    # subclasses -------------------------------------------------------------
+    def _chunks(self) -> list[tuple[object, int, int]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _read(self, key, start: int, stop: int) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return sum(stop - start for _, start, stop in self._chunks())
+
+    # iteration --------------------------------------------------------------
+    def _items(self, chunk_order: Sequence[int] | None = None,
+               sharded: bool = True) -> Iterator[tuple[int, np.ndarray]]:
+        chunks = self._chunks()
+        shard, n_shards = _shard() if sharded else (0, 1)
+        if chunk_order is None:
+            chunk_order = (np.random.default_rng([self.seed, self.epoch]).permutation(len(chunks))
+                           if self.shuffle else np.arange(len(chunks)))
+        for c in list(chunk_order)[shard::n_shards]:
+            key, start, stop = chunks[c]
+            block = self._read(key, start, stop)
+            for i in range(stop - start):
+                yield start + i, block[i]
+
+    def __iter__(self):
+        items = self._items()
+        if self.shuffle:
+            shard, _ = _shard()
+            items = _buffered(items, self.buffer_size, np.random.default_rng([self.seed, self.epoch,
+                                                                              shard, 1]))
+        for index, sample in items:
+            yield (index, sample) if self.with_index else sample
+
+
+def _buffered(items, size: int, rng: np.random.Generator):
+    buf: list = []
+    for item in items:
+        if len(buf) < size:
+            buf.append(item)
+            continue
+        j = int(rng.integers(size))
+        yield buf[j]
+        buf[j] = item
+    rng.shuffle(buf)
+    yield from buf
+
+
+class SegyTraces(StreamingDataset):
+    """The traces of one or more SEG-Y files, streamed ``chunk_traces`` at a time.
+
+    Each sample is one trace, a float32 array of ``n_samples`` values (all files must have the
+    same trace length). A dense auto-encoder models traces as rows; a conv1d one sees each as a
+    one-channel series.
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+    chunk_traces : int, default=1024
+        Traces read per chunk (the unit of sharding and of the chunk-order shuffle).
+    shuffle, buffer_size, seed, with_index
+        See :class:`StreamingDataset`.
+    """
+
+    def __init__(self, paths, chunk_traces: int = 1024, *, shuffle: bool = True,
+                 buffer_size: int = 10_000, seed: int = 0, with_index: bool = False) -> None:
+        from .io.segy import _layout
+
+        super().__init__(shuffle=shuffle, buffer_size=buffer_size, seed=seed, with_index=with_index)
+        if not (isinstance(chunk_traces, int) and chunk_traces >= 1):
+            raise ConfigError(f"chunk_traces={chunk_traces!r} is not valid: a positive number of traces")
+        self.paths = [Path(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
+        if not self.paths:
+            raise ConfigError("SegyTraces needs at least one SEG-Y file")
+        self.chunk_traces = chunk_traces
+        self._layouts = [_layout(p) for p in self.paths]
+        lengths = {lay.n_samples for lay in self._layouts}
+        if len(lengths) > 1:
+            raise DataError(f"the SEG-Y files have traces of different lengths {sorted(lengths)}; "
+                            "stream files of one trace length together")
+        self._files: dict[int, object] = {}
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return (self._layouts[0].n_samples,)
+
+    def _chunks(self):
+        out, offset = [], 0
+        for k, lay in enumerate(self._layouts):
+            for a in range(0, lay.n_traces, self.chunk_traces):
+                b = min(a + self.chunk_traces, lay.n_traces)
+                out.append((k, offset + a, offset + b))
+            offset += lay.n_traces
+        return out
+
+    def _read(self, key, start, stop):
+        from .io.segy import _open
+
+        offset = sum(lay.n_traces for lay in self._layouts[:key])
+        a, b = start - offset, stop - offset
+        path = self.paths[key]
+        try:
+            with _open(path, self._layouts[key], structured=False) as f:
+                return np.asarray(f.trace.raw[a:b], dtype=np.float32).reshape(b - a, -1)
+        except Exception as exc:
+            raise DataError(f"{path}: cannot read traces {a}-{b - 1} ({type(exc).__name__}: {exc}); "
+                            "the file may be truncated") from None
+
+    def __getstate__(self):  # DataLoader workers get a copy without open file handles
+        state = dict(self.__dict__)
+        state["_files"] = {}
+        return state
+
+
+class LasRows(StreamingDataset):
+    """The depth samples of a folder (or list) of LAS files, streamed one file at a time.
+
+    Each sample is one depth row of ``curves`` (float32, NaN where missing or absent from a
+    file), after the alias harmonisation of :func:`geoae.io.read_wells`. A chunk is one file.
+
+    Parameters
+    ----------
+    paths : folder, path or sequence of paths
+        A folder is searched for ``*.las`` (any case), sorted.
+    curves : sequence of str
+        The curves to yield, in this order.
+    shuffle, buffer_size, seed, with_index
+        See :class:`StreamingDataset`.
+    """
+
+    def __init__(self, paths, curves: Sequence[str], *, shuffle: bool = True,
+                 buffer_size: int = 10_000, seed: int = 0, with_index: bool = False) -> None:
+        super().__init__(shuffle=shuffle, buffer_size=buffer_size, seed=seed, with_index=with_index)
+        if isinstance(paths, (str, os.PathLike)) and Path(paths).is_dir():
+            files = sorted(p for p in Path(paths).iterdir() if p.suffix.lower() == ".las")
+            if not files:
+                raise DataError(f"{paths}: no .las files in this folder")
+        else:
+            files = [Path(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
+        if not curves:
+            raise ConfigError("LasRows needs the curves to stream, e.g. curves=['GR', 'RHOB']")
+        self.paths, self.curves = files, [str(c) for c in curves]
+        self._counts: list[int] | None = None
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return (len(self.curves),)
+
+    def _frame(self, k: int) -> np.ndarray:
+        from .io import read_wells
+
+        frame = read_wells([self.paths[k]])
+        out = np.full((len(frame), len(self.curves)), np.nan, dtype=np.float32)
+        for j, c in enumerate(self.curves):
+            if c in frame.columns:
+                out[:, j] = frame[c].to_numpy(dtype=np.float32)
+        return out
+
+    def _chunks(self):
+        if self._counts is None:  # one pass over the files' row counts, remembered
+            self._counts = [len(self._frame(k)) for k in range(len(self.paths))]
+        out, offset = [], 0
+        for k, n in enumerate(self._counts):
+            out.append((k, offset, offset + n))
+            offset += n
+        return out
+
+    def _read(self, key, start, stop):
+        block = self._frame(key)
+        if len(block) != stop - start:
+            raise DataError(f"{self.paths[key]}: changed while it was being read "
+                            f"({len(block)} rows, {stop - start} before)")
+        return block
+
+
+def as_dataset(X, backbone: str = "dense"):
+    """``X`` as a streaming dataset when it is one or names a SEG-Y file; else None."""
+    if isinstance(X, StreamingDataset):
+        return X
+    if isinstance(X, (str, os.PathLike)):
+        from .workflows import sniff
+
+        kind = sniff(X)
+        if kind == "segy":
+            return SegyTraces(X)
+        raise DataError(f"{X}: fit() streams SEG-Y files from a path; for {kind} data, read it "
+                        "with geoae.io (tables, LAS) or pass geoae.streaming.LasRows(folder, curves)")
+    return None
+
+
+def score_segy(model, in_path, out_path, what: str = "error", chunk_traces: int = 8192) -> Path:
+    """Per-trace latent codes (``what="latent"``) or reconstruction errors (``"error"``) of a
+    SEG-Y file, computed chunk by chunk and written progressively to a ``.npy`` file.
+
+    The output is a memory-mapped ``.npy`` of shape ``(n_traces, latent_dim)`` or
+    ``(n_traces,)``, written under a temporary name and renamed into place when complete.
+    The model must have been fitted on traces of this length (dense: ``(n_samples,)``; conv1d:
+    ``(1, n_samples)``).
+    """
+    from .io import iter_segy
+
+    if what not in ("error", "latent"):
+        raise ConfigError(f"what={what!r} is not valid; use 'error' or 'latent'")
+    in_path, out_path = Path(in_path), Path(out_path)
+    if same_file(in_path, out_path):
+        raise DataError(f"{out_path}: refusing to overwrite the input; write to another path")
+    data = SegyTraces(in_path, chunk_traces=chunk_traces, shuffle=False)
+    n = len(data)
+    shape = tuple(model.input_shape_)
+    if int(np.prod(shape)) != data.sample_shape[0]:
+        raise DataError(f"{in_path}: traces of {data.sample_shape[0]} samples, but the model was "
+                        f"fitted on samples of shape {shape}")
+    cols = (model.latent_dim,) if what == "latent" else ()
+    with atomic_path(out_path) as tmp:
+        with open(tmp, "wb") as fh:  # np.save-compatible header, then the values chunk by chunk
+            mm = np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=(n, *cols))
+        for chunk in iter_segy(in_path, chunk_traces):
+            X = chunk.traces.reshape(-1, *shape).astype(np.float64)
+            vals = model.transform(X) if what == "latent" else model.reconstruction_error(X)
+            mm[chunk.start:chunk.stop] = vals
+            mm.flush()
+        del mm
+    return out_path
+
+
+def _collate(items):
+    return (np.array([i for i, _ in items], dtype=np.int64),
+            np.stack([np.asarray(s, dtype=np.float64) for _, s in items]))
+
+
+def index_batches(dataset: StreamingDataset, batch_size: int, num_workers: int = 0):
+    """A DataLoader over ``dataset`` yielding ``(indices, samples)`` numpy batches."""
+    from torch.utils.data import DataLoader
+
+    dataset.with_index = True
+    return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=_collate)
+
+
+def collect(dataset: StreamingDataset, fraction: float, seed: int, max_values: int = 4_000_000):
+    """One pass in file order: the validation samples (up to a cap) and a uniform reservoir
+    sample of the training samples (for fitting the scaler), both bounded by ``max_values``
+    values each. Returns ``(reservoir, validation, n_train, n_val)``."""
+    per = int(np.prod(dataset.sample_shape))
+    cap = max(256, max_values // max(per, 1))
+    rng = np.random.default_rng(seed)
+    res: list[np.ndarray] = []
+    val: list[np.ndarray] = []
+    n_train = n_val = 0
+    # every rank reads everything here (deterministically): the same scaler on every rank
+    for index, sample in dataset._items(chunk_order=range(len(dataset._chunks())), sharded=False):
+        if is_validation(np.array([index]), fraction)[0]:
+            n_val += 1
+            if len(val) < cap:
+                val.append(np.asarray(sample, dtype=np.float64))
+            continue
+        n_train += 1
+        if len(res) < cap:
+            res.append(np.asarray(sample, dtype=np.float64))
+        else:
+            j = int(rng.integers(n_train))
+            if j < cap:
+                res[j] = np.asarray(sample, dtype=np.float64)
+    if n_train == 0:
+        raise DataError("the streamed data hold no training samples")
+    shape = dataset.sample_shape
+
+    def stack(xs):
+        return np.stack(xs) if xs else np.empty((0, *shape))
+
+    return stack(res), stack(val), n_train, n_val
