@@ -310,3 +310,26 @@ def test_encode_and_reconstruct_stream_tables_chunk_by_chunk(capsys, tmp_path, w
         assert outs[128]["DEPTH"].equals(obs["DEPTH"]) and outs[128]["WELL"].equals(obs["WELL"])
     code, _, err = run(capsys, "encode", model, data, "--out", tmp_path / "x.csv", "--chunk-rows", 0)
     assert code == 2 and "--chunk-rows" in err
+
+
+def test_segy_train_encode_reconstruct_stream_traces(capsys, tmp_path):
+    from geoae.datasets import make_synthetic_seismic
+    from test_streaming import write_segy_file
+
+    traces = np.asarray(make_synthetic_seismic(n_traces=300, n_samples=48, random_state=0).noisy,
+                        dtype=np.float32)
+    sgy = write_segy_file(tmp_path / "line.sgy", traces)
+    model = tmp_path / "model"
+    code, _, err = run(capsys, "train", sgy, "--latent", 3, "--epochs", 3, "--out", model, "--quiet")
+    assert code == 0, err
+    code, out, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.npy", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"] == 300
+    est = __import__("geoae").load(model)
+    np.testing.assert_allclose(np.load(tmp_path / "z.npy"), est.transform(traces), rtol=1e-5, atol=1e-6)
+    code, out, err = run(capsys, "reconstruct", model, sgy, "--out", tmp_path / "e.npy", "--json")
+    assert code == 0, err
+    np.testing.assert_allclose(np.load(tmp_path / "e.npy"), est.reconstruction_error(traces), rtol=1e-5)
+    assert json.loads(out)["mean_error"] == pytest.approx(est.reconstruction_error(traces).mean(), rel=1e-5)
+    code, _, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.csv")
+    assert code == 2 and ".npy" in err

@@ -55,7 +55,8 @@ def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> 
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Argument(help="LAS file, folder of LAS files, CSV or Parquet table.")],
+    data: Annotated[Path, typer.Argument(help="LAS file, folder of LAS files, CSV or Parquet table, or "
+                                              "a SEG-Y file (traces streamed).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
     model: Annotated[str, typer.Option(help="ae, dae, vae, sparse or contractive.")] = "ae",
     curves: Annotated[str | None, typer.Option(help="Comma-separated curves, e.g. GR,RHOB,NPHI "
@@ -95,8 +96,10 @@ def train(
 @app.command()
 def encode(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
-    data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
+    data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
+                                              "a SEG-Y file for a model trained on its traces.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (.npy for SEG-Y "
+                                                         "input: one row per trace).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
@@ -115,8 +118,10 @@ def encode(
 @app.command()
 def reconstruct(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
-    data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],
+    data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
+                                              "a SEG-Y file for a model trained on its traces.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (.npy for SEG-Y "
+                                                         "input: one row per trace).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,

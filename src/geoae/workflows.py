@@ -184,10 +184,15 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     out_p = Path(out)
     if out_p.exists() and any(out_p.iterdir()) and not (force or resume):
         raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
-    table = read_any_table(data)
-    use = select_curves(table, curves)
-    X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     cls = models.ESTIMATORS[MODEL_NAMES[model]]
+    if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
+        from .streaming import SegyTraces
+
+        use, X = [], SegyTraces(data)
+    else:
+        table = read_any_table(data)
+        use = select_curves(table, curves)
+        X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
                   verbose=verbose, **params)
     if hidden is not None:
@@ -266,8 +271,10 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work) -> int:
     if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
         raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
     est = load(model_dir)
-    names = _model_curves(est, model_dir)
     kind = sniff(data)
+    if kind == "segy":
+        return _score_segy(est, data, out_p, work)
+    names = _model_curves(est, model_dir)
     if kind in ("csv", "parquet"):
         chunks = io.iter_table(data, chunk_rows=chunk_rows)
     else:
@@ -287,20 +294,39 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work) -> int:
     return rows
 
 
+def _score_segy(est, data, out_p: Path, work) -> int:
+    """SEG-Y input: per-trace codes or errors to a ``.npy`` file, chunk by chunk."""
+    from .streaming import SegyTraces, score_segy
+
+    if out_p.suffix.lower() != ".npy":
+        raise DataError(f"{out_p}: a SEG-Y input is scored per trace into a NumPy .npy file; "
+                        "give --out with the .npy suffix")
+    what = "latent" if work.__name__ == "encode_work" else "error"
+    score_segy(est, data, out_p, what=what)
+    return len(SegyTraces(data, shuffle=False))
+
+
+def load_config_latent(model_dir) -> int:
+    from ._persistence import read_config
+
+    return int(read_config(Path(model_dir))["params"]["latent_dim"])
+
+
 def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``; tables are
     streamed ``chunk_rows`` rows at a time."""
     latent = {}
 
-    def work(est, frame, X):
+    def encode_work(est, frame, X):
         Z = est.transform(X)
         latent["dim"] = Z.shape[1]
         ids = frame[[c for c in ID_COLUMNS if c in frame.columns]]
         codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])
         return pd.concat([ids, codes], axis=1)
 
-    rows = _stream(model_dir, data, out, force, chunk_rows, work)
-    return {"rows": rows, "latent_dim": latent["dim"], "out": str(out)}
+    rows = _stream(model_dir, data, out, force, chunk_rows, encode_work)
+    return {"rows": rows, "latent_dim": latent.get("dim", int(load_config_latent(model_dir))),
+            "out": str(out)}
 
 
 def reconstruct(model_dir, data, out, force: bool = False,
@@ -322,6 +348,9 @@ def reconstruct(model_dir, data, out, force: bool = False,
         return df
 
     rows = _stream(model_dir, data, out, force, chunk_rows, work)
+    if total["n"] == 0 and str(out).lower().endswith(".npy"):  # SEG-Y: per-trace errors in the .npy
+        err = np.load(out, mmap_mode="r")
+        total["sum"], total["n"] = float(np.nansum(err)), int(np.isfinite(err).sum())
     mean = total["sum"] / total["n"] if total["n"] else float("nan")
     return {"rows": rows, "mean_error": mean, "out": str(out)}
 
