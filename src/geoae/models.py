@@ -217,7 +217,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Subclasses check their own parameters here."""
 
     # ------------------------------------------------------------------ inputs
-    def _validate(self, X, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def _validate(self, X, reset: bool, inf_to_nan: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """Return X as a float array (missing = NaN) and the WELL labels if X had that column."""
         wells = None
         if isinstance(X, pd.DataFrame):
@@ -244,6 +244,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"X has samples of shape {tuple(X.shape[1:])} but the model was fitted on "
                 f"{tuple(self.input_shape_)}; pass data shaped like the training data"
             )
+        if not inf_to_nan:  # the caller converts and handles infinities chunk by chunk
+            return X, wells
         X = np.asarray(X, dtype=np.float64)  # no copy: X is only read from here on
         inf = np.isinf(X)
         if inf.any():
@@ -519,12 +521,46 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 for i in range(0, tensors[0].shape[0], _INFER_BATCH)]
         return torch.cat(outs) if outs else torch.empty(0)
 
+    def _rowwise(self, X, fn) -> np.ndarray:
+        """Validate X, then run ``fn(X_chunk, Z_chunk, mask_chunk) -> ndarray`` over chunks of
+        ``_INFER_BATCH`` rows, filling one output array: the memory used besides the input and
+        the output is bounded by the chunk, not by the number of rows."""
+        check_is_fitted(self)
+        X, _ = self._validate(X, reset=False, inf_to_nan=False)
+        n = X.shape[0]
+        out = None
+        warned = False
+        self.model_.eval()
+        with torch.no_grad():
+            for i in range(0, n, _INFER_BATCH):
+                xc = X[i:i + _INFER_BATCH]
+                inf = np.isinf(xc)
+                if inf.any():
+                    if not warned:
+                        warnings.warn("X holds infinite value(s); they are treated as missing",
+                                      RuntimeWarning, stacklevel=3)
+                        warned = True
+                    xc = np.where(inf, np.nan, xc)
+                Z, mask = self._scale(xc)
+                res = fn(xc, Z, mask)
+                if out is None:
+                    out = np.empty((n, *res.shape[1:]), dtype=res.dtype)
+                out[i:i + len(res)] = res
+        if out is None:  # no rows: the shape of an empty result
+            Z, mask = self._scale(X)
+            out = fn(X, Z, mask)
+        return out
+
+    def _net(self, fn, *tensors: torch.Tensor) -> torch.Tensor:
+        dev = self._device()
+        return fn(*(t.to(dev) for t in tensors)).cpu()
+
+    def _recon(self, z: torch.Tensor) -> torch.Tensor:
+        return self.model_.decode(self.model_.code(z))
+
     def transform(self, X):
         """Latent codes, shape ``(n_samples, latent_dim)`` (the VAE returns the mean)."""
-        check_is_fitted(self)
-        X, _ = self._validate(X, reset=False)
-        Z, _ = self._scale(X)
-        return self._batched(self.model_.code, Z).double().numpy()
+        return self._rowwise(X, lambda x, Z, m: self._net(self.model_.code, Z).double().numpy())
 
     def inverse_transform(self, Z):
         """Decode latent codes ``(n, latent_dim)`` into reconstructions in the user's units."""
@@ -538,11 +574,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def reconstruct(self, X):
         """``inverse_transform(transform(X))``; a DataFrame in gives a DataFrame out (same index
         and columns), in the user's units."""
-        check_is_fitted(self)
-        Xv, _ = self._validate(X, reset=False)
-        Z, _ = self._scale(Xv)
-        out = self._batched(lambda z: self.model_.decode(self.model_.code(z)), Z)
-        rec = self._unscale(out.double().numpy())
+        rec = self._rowwise(X, lambda x, Z, m: self._unscale(self._net(self._recon, Z).double().numpy()))
         if isinstance(X, pd.DataFrame) and rec.ndim == 2:
             return pd.DataFrame(rec, index=X.index, columns=self._feature_names())
         return rec
@@ -552,28 +584,30 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns ``(n_samples,)`` (mean over observed entries; NaN for a sample with none), or
         with ``per_feature=True`` ``(n_samples, n_features)`` (conv: per channel, averaged over
-        positions; NaN where nothing was observed).
+        positions; NaN where nothing was observed). Computed in chunks of rows: memory besides
+        the input and the output is bounded by the chunk.
         """
-        check_is_fitted(self)
-        Xv, _ = self._validate(X, reset=False)
-        Z, mask = self._scale(Xv)
-        m = torch.ones_like(Z, dtype=torch.bool) if mask is None else mask
-        out = self._batched(lambda z: self.model_.decode(self.model_.code(z)), Z)
-        if self.loss == "bce":
-            p = out.double().clamp(1e-7, 1 - 1e-7)
-            z = Z.double()
-            err = -(z * torch.log(p) + (1 - z) * torch.log1p(-p))
-        else:
-            err = (out.double() - Z.double()) ** 2
-        err = torch.where(m, err, torch.zeros_like(err))
-        if per_feature:
-            dims = tuple(range(2, err.ndim))
-            s = err.sum(dim=dims) if dims else err
-            c = m.double().sum(dim=dims) if dims else m.double()
-        else:
-            s, c = err.flatten(1).sum(1), m.double().flatten(1).sum(1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (s / c).numpy()
+
+        def chunk(x, Z, mask):
+            m = torch.ones_like(Z, dtype=torch.bool) if mask is None else mask
+            out = self._net(self._recon, Z)
+            if self.loss == "bce":
+                p = out.double().clamp(1e-7, 1 - 1e-7)
+                z = Z.double()
+                err = -(z * torch.log(p) + (1 - z) * torch.log1p(-p))
+            else:
+                err = (out.double() - Z.double()) ** 2
+            err = torch.where(m, err, torch.zeros_like(err))
+            if per_feature:
+                dims = tuple(range(2, err.ndim))
+                s = err.sum(dim=dims) if dims else err
+                c = m.double().sum(dim=dims) if dims else m.double()
+            else:
+                s, c = err.flatten(1).sum(1), m.double().flatten(1).sum(1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return (s / c).numpy()
+
+        return self._rowwise(X, chunk)
 
     def score(self, X, y=None) -> float:
         """Minus the mean reconstruction error (higher is better); ``y`` is ignored."""
