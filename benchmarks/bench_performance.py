@@ -1,0 +1,218 @@
+"""Performance report (issue #7): geoae against peers and against the machine, in one run.
+
+1. **Fit throughput** on 200,000 x 32 rows (``--rows``), batch 256 and 4096, ``--epochs`` epochs:
+   geoae ``AutoEncoder.fit`` vs the minimal raw PyTorch loop of ``bench_training.py`` (identical
+   network: 32-64-32-8-32-64-32, relu, AdamW) vs PyOD's ``AutoEncoder`` at the matched
+   architecture (``hidden_neuron_list=[64, 32, 8]``, no batch norm, no dropout), epochs and batch
+   size (PyOD's ``fit`` also scores the training rows once, as it always does). Ratios are
+   taken in the same run; geoae and raw alternate over ``--repeats`` and the median is used.
+2. **Achieved GFLOP/s** of geoae training at batch 4096: 6 x (multiply-adds of the linear layers)
+   per row (forward 2, backward 4) x rows / loop time, against the machine's measured float32
+   matmul GFLOP/s (``torch.mm`` of 4096 x 4096, median of 5) with the same threads. Also for a
+   wide network (256 features, hidden (1024, 512)), where matrix products dominate.
+3. **Inference** ``reconstruction_error`` on 5,000,000 x 32 rows (``--infer-rows``) in a fresh
+   process: rows/s and the peak resident memory during the call above the resident memory just
+   before it (the peak, ``VmHWM``, is reset through ``/proc/self/clear_refs`` before the call),
+   against 1,000,000 rows: if memory is bounded by the chunk, the extra peak is the output plus
+   a constant, not a multiple of the input.
+4. **Scaling**: one-epoch fit time for 1e4, 1e5, 1e6 rows (32 features) and for 8, 32, 128, 512
+   features (100,000 rows).
+
+Threads: torch's default (all cores) unless ``--threads``. CUDA rows appear when a GPU is present
+(with and without ``precision="auto"`` and ``compile=True``).
+
+Run: ``python benchmarks/bench_performance.py`` (about 10 minutes on 2 cores; needs ``pip install
+pyod``, else its row is skipped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+import geoae  # noqa: E402
+from bench_training import cpu_name, geoae_fit, make_data, raw_fit  # noqa: E402
+from geoae import AutoEncoder  # noqa: E402
+
+MACS_SMALL = lambda d: d * 64 + 64 * 32 + 32 * 8 + 8 * 32 + 32 * 64 + 64 * d  # noqa: E731
+
+
+def matmul_gflops(n: int = 4096, repeats: int = 5) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        times.append(time.perf_counter() - t0)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def pyod_fit(X: np.ndarray, epochs: int, batch_size: int) -> float | None:
+    try:
+        from pyod.models.auto_encoder import AutoEncoder as PyodAE
+    except ImportError:
+        return None
+    model = PyodAE(hidden_neuron_list=[64, 32, 8], hidden_activation_name="relu", batch_norm=False,
+                   dropout_rate=0.0, epoch_num=epochs, batch_size=batch_size, lr=1e-3,
+                   optimizer_params={"weight_decay": 0.0}, preprocessing=True, device="cpu",
+                   random_state=0, verbose=0)
+    t0 = time.perf_counter()
+    model.fit(X.astype(np.float32))
+    return time.perf_counter() - t0
+
+
+def wide_gflops(rows: int, epochs: int) -> tuple[float, float]:
+    """(achieved GFLOP/s, loop seconds) of a 256-1024-512-16-512-1024-256 AE at batch 4096."""
+    d, hidden, latent = 256, (1024, 512), 16
+    X = make_data(rows, d, rank=8, seed=1)
+    est = AutoEncoder(latent_dim=latent, hidden=hidden, epochs=epochs, batch_size=4096,
+                      validation_fraction=0.0, patience=epochs + 1, device="cpu", random_state=0)
+    import geoae.models as gm
+
+    original, spent = gm.fit_module, []
+
+    def timed(*a, **k):
+        t0 = time.perf_counter()
+        try:
+            return original(*a, **k)
+        finally:
+            spent.append(time.perf_counter() - t0)
+
+    gm.fit_module = timed
+    try:
+        est.fit(X)
+    finally:
+        gm.fit_module = original
+    macs = d * 1024 + 1024 * 512 + 512 * latent + latent * 512 + 512 * 1024 + 1024 * d
+    return 6 * macs * rows * epochs / spent[0] / 1e9, spent[0]
+
+
+INFER_CHILD = r"""
+import json, sys, time
+import numpy as np, torch
+from geoae import AutoEncoder
+rows, threads = int(sys.argv[1]), int(sys.argv[2])
+if threads:
+    torch.set_num_threads(threads)
+rng = np.random.default_rng(0)
+est = AutoEncoder(latent_dim=8, hidden=(64, 32), epochs=1, device="cpu", random_state=0).fit(
+    rng.normal(size=(20000, 32)))
+X = np.empty((rows, 32))
+for i in range(0, rows, 500000):
+    X[i:i + 500000] = rng.normal(size=X[i:i + 500000].shape)
+def status(key):
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(key))
+with open("/proc/self/clear_refs", "w") as fh:  # reset the peak (VmHWM) to the current RSS
+    fh.write("5")
+before = status("VmRSS:")
+t0 = time.perf_counter()
+err = est.reconstruction_error(X)
+wall = time.perf_counter() - t0
+after = status("VmHWM:")
+print(json.dumps({"rows": rows, "wall": wall, "input_mb": X.nbytes / 2**20,
+                  "output_mb": err.nbytes / 2**20, "extra_peak_mb": (after - before) / 1024}))
+"""
+
+
+def inference(rows: int, threads: int) -> dict:
+    out = subprocess.run([sys.executable, "-c", INFER_CHILD, str(rows), str(threads)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, default=200_000)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--infer-rows", type=int, default=5_000_000)
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"geoae {geoae.__version__} | torch {torch.__version__} | CPU {cpu_name()} | "
+          f"{os.cpu_count()} cores | torch threads {torch.get_num_threads()}")
+    d = 32
+    X = make_data(args.rows, d, rank=4, seed=0)
+    Xt = torch.from_numpy(((X - X.mean(0)) / X.std(0)).astype(np.float32))
+    samples = args.rows * args.epochs
+    geoae_fit(X[:16384], 1, 256, 0)
+    raw_fit(Xt[:16384], 1, 256, 0)
+    med = statistics.median
+
+    print("\n1. Fit throughput (samples/s; median of repeats)\n")
+    print("| batch | geoae fit() | raw loop | PyOD AutoEncoder | geoae / raw | geoae / PyOD |")
+    print("|---|---|---|---|---|---|")
+    loops = {}
+    for bs in (256, 4096):
+        g, r, loop = [], [], []
+        for rep in range(args.repeats):
+            for which in (("g", "r") if rep % 2 == 0 else ("r", "g")):
+                if which == "g":
+                    (w, _), (lw, _) = geoae_fit(X, args.epochs, bs, rep)
+                    g.append(w)
+                    loop.append(lw)
+                else:
+                    r.append(raw_fit(Xt, args.epochs, bs, rep)[0])
+        loops[bs] = med(loop)
+        py = pyod_fit(X, args.epochs, bs)
+        gs, rs = samples / med(g), samples / med(r)
+        pys = samples / py if py else float("nan")
+        print(f"| {bs} | {gs:,.0f} | {rs:,.0f} | {pys:,.0f} | {gs / rs:.2f} | {gs / pys:.1f} |",
+              flush=True)
+
+    print("\n2. Achieved training GFLOP/s at batch 4096 vs float32 matmul\n")
+    peak = matmul_gflops()
+    small = 6 * MACS_SMALL(d) * samples / loops[4096] / 1e9
+    wide, _ = wide_gflops(min(args.rows, 100_000), 1)
+    print("| network | achieved GFLOP/s | matmul GFLOP/s | fraction |")
+    print("|---|---|---|---|")
+    print(f"| 32-64-32-8 (issue network) | {small:.1f} | {peak:.1f} | {small / peak:.0%} |")
+    print(f"| 256-1024-512-16 (wide) | {wide:.1f} | {peak:.1f} | {wide / peak:.0%} |", flush=True)
+
+    print("\n3. Inference: reconstruction_error, 32 features, fresh process\n")
+    print("| rows | rows/s | input (MiB) | output (MiB) | extra peak RSS above input (MiB) |")
+    print("|---|---|---|---|---|")
+    for rows in (1_000_000, args.infer_rows):
+        res = inference(rows, args.threads)
+        print(f"| {rows:,} | {rows / res['wall']:,.0f} | {res['input_mb']:,.0f} | "
+              f"{res['output_mb']:,.0f} | {res['extra_peak_mb']:,.0f} |", flush=True)
+
+    print("\n4. Scaling: one-epoch fit() time (batch 256)\n")
+    print("| rows | features | seconds | microseconds per row |")
+    print("|---|---|---|---|")
+    for rows, feats in [(10_000, 32), (100_000, 32), (1_000_000, 32),
+                        (100_000, 8), (100_000, 128), (100_000, 512)]:
+        Xs = make_data(rows, feats, rank=4, seed=2)
+        (w, _), _ = geoae_fit(Xs, 1, 256, 0)
+        print(f"| {rows:,} | {feats} | {w:.2f} | {1e6 * w / rows:.1f} |", flush=True)
+
+    if torch.cuda.is_available():
+        print("\n5. CUDA (batch 4096)\n")
+        print("| precision | compile | samples/s |")
+        print("|---|---|---|")
+        for precision, comp in (("32", False), ("auto", False), ("32", True), ("auto", True)):
+            est = AutoEncoder(latent_dim=8, hidden=(64, 32), epochs=args.epochs, batch_size=4096,
+                              validation_fraction=0.0, patience=99, device="cuda",
+                              precision=precision, compile=comp, random_state=0)
+            est.fit(X[:16384])
+            t0 = time.perf_counter()
+            est.fit(X)
+            torch.cuda.synchronize()
+            print(f"| {precision} | {comp} | {samples / (time.perf_counter() - t0):,.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
