@@ -68,8 +68,9 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT's checkpoint after a "
                                                           "crash (same data and options).")] = False,
     grad_clip: Annotated[float | None, typer.Option(help="Clip the gradient norm to this value.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Rows per training step (per process under "
-                                                 "torchrun).")] = 256,
+    batch_size: Annotated[int | None, typer.Option(help="Rows per training step, per process under "
+                                                        "torchrun (default: 256 on CPU, up to 1024 "
+                                                        "on GPU).")] = None,
     precision: Annotated[str, typer.Option(help="auto (mixed precision on CUDA), 32, bf16 or 16.")] = "auto",
     compile: Annotated[bool, typer.Option("--compile", help="Compile the training step "
                                                             "(torch.compile).")] = False,
@@ -88,8 +89,8 @@ def train(
     summary = workflows.train(data, out, model=model, curves=workflows.parse_curves(curves),
                               latent=latent, backbone=backbone, epochs=epochs, random_state=seed,
                               verbose=not (quiet or as_json), force=force, resume=resume,
-                              grad_clip=grad_clip, batch_size=batch_size, precision=precision,
-                              compile=compile)
+                              grad_clip=grad_clip, precision=precision, compile=compile,
+                              **({"batch_size": batch_size} if batch_size is not None else {}))
     _report(summary, as_json, quiet, "trained")
 
 

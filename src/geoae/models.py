@@ -44,6 +44,7 @@ from .preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, sp
 from .training import (
     CHECKPOINT_FILE,
     PRECISIONS,
+    auto_batch_size,
     fit_module,
     load_checkpoint,
     resolve_device,
@@ -119,7 +120,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     scaler : {"standard", "robust", "minmax", None}, default="standard"
         Per-feature (per-channel) scaling fitted inside the estimator.
     epochs, batch_size, learning_rate, weight_decay
-        Optimisation by AdamW.
+        Optimisation by AdamW. ``batch_size="auto"`` is 256 on CPU and up to 1024 on a GPU (as
+        long as an epoch keeps at least 50 steps); under torchrun it is per process.
     validation_fraction : float, default=0.1
         Held-out share for early stopping; whole wells are held out when X has a ``WELL`` column.
     patience : int, default=20
@@ -159,7 +161,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     _variational = False
 
     def __init__(self, *, latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu",
-                 loss="mse", scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
+                 loss="mse", scaler="standard", epochs=200, batch_size="auto", learning_rate=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
                  random_state=None, verbose=False, precision="auto",
                  compile=False):
@@ -197,9 +199,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         _check(self.precision in PRECISIONS, "precision", self.precision, f"one of {list(PRECISIONS)}")
         _check(isinstance(self.compile, (bool, str)), "compile", self.compile,
                "True, False or the name of a torch.compile backend")
-        for name in ("epochs", "batch_size", "patience"):
+        for name in ("epochs", "patience"):
             v = getattr(self, name)
             _check(_is_int(v) and v >= 1, name, v, "a positive integer")
+        auto = isinstance(self.batch_size, str) and self.batch_size == "auto"
+        _check(auto or (_is_int(self.batch_size) and self.batch_size >= 1), "batch_size",
+               self.batch_size, "a positive integer or 'auto'")
         _check(_is_real(self.learning_rate) and self.learning_rate > 0, "learning_rate",
                self.learning_rate, "a positive number such as 1e-3")
         _check(_is_real(self.weight_decay) and self.weight_decay >= 0, "weight_decay",
@@ -394,7 +399,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             history = fit_module(
                 net, self._objective(Z_train, mask_train), Z_train, mask_train,
                 X_val=take(Z, val_idx), mask_val=take(mask, val_idx),
-                epochs=self.epochs, batch_size=self.batch_size,
+                epochs=self.epochs, batch_size=self._batch_size(device, len(train_idx)),
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
                 grad_in_eval=isinstance(self, ContractiveAutoEncoder),
@@ -410,6 +415,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _after_fit(self, Z: torch.Tensor, seed: int) -> None:
         """Hook for fitted statistics computed from the trained network (scaled data Z)."""
+
+    def _batch_size(self, device: torch.device, n_train: int) -> int:
+        return auto_batch_size(self.batch_size, device, n_train)
 
     def _fit_stream(self, ds, checkpoint_dir, checkpoint_every, resume, grad_clip):
         """``fit`` on a :class:`geoae.streaming.StreamingDataset`: memory bounded by the chunks,
@@ -449,17 +457,21 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Zv = Zv.to(device) if Zv is not None else None
         mv = mv.to(device) if mv is not None else None
         fraction = self.validation_fraction
+        batch_size = self._batch_size(device, n_train)
 
         def batches(epoch):
             ds.set_epoch(epoch)
-            for idx, xb in index_batches(ds, self.batch_size):
+            for idx, xb in index_batches(ds, batch_size, pin_memory=device.type == "cuda"):
                 keep = ~is_validation(idx, fraction)
                 if not keep.any():
                     continue
                 x = xb[keep].reshape(-1, *shape)
                 x = np.where(np.isinf(x), np.nan, x)
                 Z, m = self._scale(x)
-                yield Z.to(device), (m.to(device) if m is not None else None)
+                if device.type == "cuda":  # pinned host memory: asynchronous copies
+                    Z, m = Z.pin_memory(), (m.pin_memory() if m is not None else None)
+                yield (Z.to(device, non_blocking=True),
+                       m.to(device, non_blocking=True) if m is not None else None)
 
         ckpt = None
         if checkpoint_dir is not None:
@@ -479,7 +491,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             net = self._build_network().to(device)
             history = fit_module(
                 net, self._objective(Zr.to(device), mr.to(device) if mr is not None else None),
-                batches, X_val=Zv, mask_val=mv, epochs=self.epochs, batch_size=self.batch_size,
+                batches, X_val=Zv, mask_val=mv, epochs=self.epochs, batch_size=batch_size,
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
                 grad_in_eval=isinstance(self, ContractiveAutoEncoder), desc=type(self).__name__,
@@ -674,7 +686,7 @@ class AutoEncoder(BaseAutoEncoder):
     """
 
     def __init__(self, *, latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu",
-                 loss="mse", scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
+                 loss="mse", scaler="standard", epochs=200, batch_size="auto", learning_rate=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
                  random_state=None, verbose=False, precision="auto",
                  compile=False):
@@ -704,7 +716,7 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
 
     def __init__(self, *, noise="gaussian", noise_level=0.1, latent_dim=8, hidden=(64, 32),
                  backbone="dense", activation="relu", loss="mse", scaler="standard", epochs=200,
-                 batch_size=256, learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
+                 batch_size="auto", learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
                  patience=20, device="auto", random_state=None, verbose=False, precision="auto",
                  compile=False):
         super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,
@@ -775,7 +787,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     def __init__(self, *, beta=1.0, prior="standard", prior_components=10, latent_dim=8,
                  hidden=(64, 32), backbone="dense",
-                 activation="relu", loss="mse", scaler="standard", epochs=200, batch_size=256,
+                 activation="relu", loss="mse", scaler="standard", epochs=200, batch_size="auto",
                  learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1, patience=20,
                  device="auto", random_state=None, verbose=False, precision="auto",
                  compile=False):
@@ -938,7 +950,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
 
     def __init__(self, *, sparsity="l1", sparsity_weight=1e-3, sparsity_target=0.05,
                  latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu", loss="mse",
-                 scaler="standard", epochs=200, batch_size=256, learning_rate=1e-3,
+                 scaler="standard", epochs=200, batch_size="auto", learning_rate=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=20, device="auto",
                  random_state=None, verbose=False, precision="auto",
                  compile=False):
@@ -984,7 +996,7 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
 
     def __init__(self, *, contractive_weight=1e-3, latent_dim=8, hidden=(64, 32),
                  backbone="dense", activation="relu", loss="mse", scaler="standard", epochs=200,
-                 batch_size=256, learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
+                 batch_size="auto", learning_rate=1e-3, weight_decay=0.0, validation_fraction=0.1,
                  patience=20, device="auto", random_state=None, verbose=False, precision="auto",
                  compile=False):
         super().__init__(latent_dim=latent_dim, hidden=hidden, backbone=backbone,

@@ -309,8 +309,10 @@ def _collate(items):
             np.stack([np.asarray(s, dtype=np.float64) for _, s in items]))
 
 
-def index_batches(dataset: StreamingDataset, batch_size: int, num_workers: int = 0):
-    """A DataLoader over ``dataset`` yielding ``(indices, samples)`` numpy batches."""
+def index_batches(dataset: StreamingDataset, batch_size: int, num_workers: int = 0,
+                  pin_memory: bool = False):
+    """A DataLoader over ``dataset`` yielding ``(indices, samples)`` numpy batches
+    (``pin_memory`` is applied later, to the scaled tensors)."""
     from torch.utils.data import DataLoader
 
     dataset.with_index = True

@@ -48,6 +48,16 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
+def auto_batch_size(batch_size, device: torch.device, n_train: int) -> int:
+    """``batch_size`` as an int; ``"auto"`` is 256 on CPU and, on an accelerator, larger batches
+    (up to 1024) as long as an epoch keeps at least 50 steps."""
+    if batch_size != "auto":
+        return int(batch_size)
+    if device.type == "cpu":
+        return 256
+    return int(min(1024, max(256, n_train // 50)))
+
+
 @contextlib.contextmanager
 def seeded(seed: int, device: torch.device) -> Iterator[None]:
     """Run a block with the torch RNG seeded, restoring the caller's RNG state afterwards."""

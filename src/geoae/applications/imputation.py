@@ -29,7 +29,7 @@ from ..nn import DenseDecoder, DenseEncoder, Gaussian
 from ..nn._common import ACTIVATIONS
 from ..objectives import gaussian_kl
 from ..preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, split_by_well
-from ..training import fit_module, resolve_device, seeded
+from ..training import auto_batch_size, fit_module, resolve_device, seeded
 
 __all__ = ["Imputer", "PASSTHROUGH_COLUMNS"]
 
@@ -462,7 +462,8 @@ class Imputer(TransformerMixin, BaseEstimator):
                     net, objective, take(Wd, tr), take(Md, tr),
                     X_val=take(Wd, va) if len(va) else None,
                     mask_val=take(Md, va) if len(va) else None,
-                    epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
+                    epochs=int(cfg["epochs"]),
+                    batch_size=auto_batch_size(cfg["batch_size"], device, len(tr)),
                     learning_rate=float(cfg["learning_rate"]), weight_decay=float(cfg["weight_decay"]),
                     patience=int(cfg["patience"]), verbose=bool(cfg.get("verbose", False)),
                     desc="Imputer")
