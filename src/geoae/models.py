@@ -436,6 +436,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if len(shape) + 1 != want:
             raise DataError(f"streamed samples have shape {ds.sample_shape} but backbone="
                             f"{self.backbone!r} needs {_SHAPES[self.backbone]}")
+        if len(ds._chunks()) < _dist.world_size():
+            raise ConfigError(f"the streamed data have {len(ds._chunks())} chunks for "
+                              f"{_dist.world_size()} processes; every process needs one: use "
+                              "smaller chunks (e.g. chunk_traces) or fewer processes")
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)

@@ -401,9 +401,10 @@ def fit_module(
             else:
                 batches = _slices(X, mask, batch_size, perm)
                 joined = contextlib.nullcontext()
-            with joined:
-                train = _reduce(*_epoch(step_module, batches, optimizer, grad_clip,
-                                        list(module.parameters()), autocast, scaler), device)
+            with joined:  # uneven streamed shards: ranks that finish early shadow the others
+                sums = _epoch(step_module, batches, optimizer, grad_clip, list(module.parameters()),
+                              autocast, scaler)
+            train = _reduce(*sums, device)  # after the join: every rank reduces together
             record = dict(train)
             if X_val is not None and X_val.shape[0] > 0:
                 module.eval()

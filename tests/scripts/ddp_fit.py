@@ -28,4 +28,13 @@ for name, cls in (("ae", AutoEncoder), ("vae", VAE)):
         {"world": dist.world_size(), "history": est.history_,
          "relative_mse": float(((est.reconstruct(X) - X) ** 2).mean() / X.var(0).mean())}))
     est.save(out / name)
+if len(sys.argv) > 2:  # a SEG-Y streamed with uneven shards (13 chunks over 2 ranks)
+    from geoae.streaming import SegyTraces
+
+    est = AutoEncoder(latent_dim=3, hidden=(16,), epochs=3, batch_size=32, random_state=0,
+                      device="cpu").fit(SegyTraces(sys.argv[2], chunk_traces=50, buffer_size=64))
+    r = dist.rank()
+    save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
+              str(out / f"segy_rank{r}.safetensors"))
+    (out / f"segy_rank{r}.json").write_text(json.dumps({"history": est.history_}))
 dist.barrier()
