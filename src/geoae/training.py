@@ -48,6 +48,17 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
+def make_optimizer(module: nn.Module, learning_rate: float, weight_decay: float):
+    """AdamW with the fused kernel where this torch build has one for the parameters' device
+    (CPU and CUDA in torch >= 2.4: one kernel for all parameters instead of a loop over them,
+    about 2x faster steps for small networks), else the multi-tensor ("foreach") version."""
+    params = list(module.parameters())
+    try:
+        return torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay, foreach=True)
+
+
 def auto_batch_size(batch_size, device: torch.device, n_train: int) -> int:
     """``batch_size`` as an int; ``"auto"`` is 256 on CPU and, on an accelerator, larger batches
     (up to 1024) as long as an epoch keeps at least 50 steps."""
@@ -324,7 +335,7 @@ def fit_module(
 
     if precision not in PRECISIONS:
         raise ConfigError(f"precision={precision!r} is not valid; use one of {list(PRECISIONS)}")
-    optimizer = torch.optim.AdamW(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
+    optimizer = make_optimizer(module, learning_rate, weight_decay)
     history: dict[str, list[float]] = {}
     best = math.inf
     best_state = copy.deepcopy(module.state_dict())
