@@ -72,15 +72,17 @@ def cpu_name() -> str:
 
 
 # ---------------------------------------------------------------------------------------- raw loop
-def raw_fit(Xt: torch.Tensor, epochs: int, batch_size: int, seed: int) -> tuple[float, float]:
-    """Minimal PyTorch loop on the same network; returns training (wall, CPU) seconds."""
+def raw_fit(Xt: torch.Tensor, epochs: int, batch_size: int, seed: int,
+            **adamw) -> tuple[float, float]:
+    """Minimal PyTorch loop on the same network; returns training (wall, CPU) seconds.
+    ``adamw`` goes to ``torch.optim.AdamW`` (e.g. ``fused=True``; default: PyTorch's default)."""
     n, d = Xt.shape
     torch.manual_seed(seed)
     net = nn.Sequential(
         DenseEncoder(d, LATENT, hidden=HIDDEN, activation=ACTIVATION),
         DenseDecoder(LATENT, d, hidden=HIDDEN, activation=ACTIVATION, output_activation="linear"),
     )
-    opt = torch.optim.AdamW(net.parameters(), lr=LR, weight_decay=0.0)
+    opt = torch.optim.AdamW(net.parameters(), lr=LR, weight_decay=0.0, **adamw)
     net.train()
     c0, t0 = time.process_time(), time.perf_counter()
     for _ in range(epochs):
