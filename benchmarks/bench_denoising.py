@@ -69,11 +69,13 @@ def synthetic(epochs):
         print(f"| {s_in:.1f} | {band[0]}-{band[1]} | {g_bp:.2f} | {g_ae:.2f} | {d:+.2f} | {secs:.0f} |")
 
 
-def real(epochs):
+def real(epochs, only=None):
     print("\n| file | traces x samples | MSE noisy | self-supervised MSE (reduction) |"
           " supervised MSE (reduction) | band-pass MSE (reduction) |")
     print("|---|---|---|---|---|---|")
     for path in sorted(DATA.glob("*.s*gy")):
+        if only and path.name not in only:
+            continue
         try:
             data = read_segy(path)
         except Exception:
@@ -106,11 +108,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--skip-real", action="store_true")
+    p.add_argument("--skip-synthetic", action="store_true")
+    p.add_argument("--only", nargs="*", help="real files to run (names), default all")
     args = p.parse_args()
     torch.set_num_threads(1)
-    synthetic(args.epochs)
+    if not args.skip_synthetic:
+        synthetic(args.epochs)
     if not args.skip_real and DATA.is_dir():
-        real(args.epochs)
+        real(args.epochs, args.only)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ def test_segy_traces_stream_every_trace_once_sharded_and_shuffled(survey, monkey
     assert not np.array_equal(idx, np.arange(600))  # shuffled
     for i, s in items[:50]:
         np.testing.assert_array_equal(s, traces[i])
+    # samples own their memory: a view would keep its whole chunk alive in the shuffling buffer
+    assert all(s.flags.owndata for _, s in items)
     ds.set_epoch(1)
     assert [i for i, _ in ds][:20] != list(idx[:20])  # another order in another epoch
     # two shards (ranks x workers) read disjoint chunks that together cover the file

@@ -102,7 +102,8 @@ class StreamingDataset(IterableDataset):
             key, start, stop = chunks[c]
             block = self._read(key, start, stop)
             for i in range(stop - start):
-                yield start + i, block[i]
+                # a copy: a view would keep its whole chunk alive while it waits in the buffer
+                yield start + i, block[i].copy()
 
     def __iter__(self):
         items = self._items()
