@@ -333,3 +333,15 @@ def test_segy_train_encode_reconstruct_stream_traces(capsys, tmp_path):
     assert json.loads(out)["mean_error"] == pytest.approx(est.reconstruction_error(traces).mean(), rel=1e-5)
     code, _, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.csv")
     assert code == 2 and ".npy" in err
+
+
+def test_train_options_batch_size_precision_compile(capsys, tmp_path, wells_csv):
+    model = tmp_path / "m"
+    code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--latent", 1, "--epochs", 2,
+                       "--batch-size", 64, "--precision", "32", "--out", model, "--quiet")
+    assert code == 0, err
+    params = json.loads((model / "config.json").read_text())["params"]
+    assert params["batch_size"] == 64 and params["precision"] == "32" and params["compile"] is False
+    code, _, err = run(capsys, "train", wells_csv, "--curves", "GR", "--epochs", 1, "--precision", "16",
+                       "--out", tmp_path / "m16", "--quiet")
+    assert code == 2 and "precision" in err and "CUDA" in err

@@ -160,7 +160,6 @@ class SegyTraces(StreamingDataset):
         if len(lengths) > 1:
             raise DataError(f"the SEG-Y files have traces of different lengths {sorted(lengths)}; "
                             "stream files of one trace length together")
-        self._files: dict[int, object] = {}
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -187,11 +186,6 @@ class SegyTraces(StreamingDataset):
         except Exception as exc:
             raise DataError(f"{path}: cannot read traces {a}-{b - 1} ({type(exc).__name__}: {exc}); "
                             "the file may be truncated") from None
-
-    def __getstate__(self):  # DataLoader workers get a copy without open file handles
-        state = dict(self.__dict__)
-        state["_files"] = {}
-        return state
 
 
 class LasRows(StreamingDataset):
