@@ -140,10 +140,6 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     compile : bool or str, default=False
         Compile the training step with :func:`torch.compile` (a string names the backend).
 
-    Distributed training: run the same script or ``geoae train`` under ``torchrun
-    --nproc_per_node=N`` (see :mod:`geoae.distributed`); each process trains on its share of the
-    rows, gradients are averaged by DistributedDataParallel, and only rank 0 writes files.
-
     Attributes
     ----------
     model_ : torch.nn.Module
@@ -156,6 +152,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Column names when fitted on a DataFrame.
     input_shape_ : tuple of int
         Shape of one sample.
+
+    Notes
+    -----
+    Distributed training: run the same script or ``geoae train`` under ``torchrun
+    --nproc_per_node=N`` (see :mod:`geoae.distributed`); each process trains on its share of the
+    rows, gradients are averaged by DistributedDataParallel, and only rank 0 writes files.
     """
 
     _variational = False

@@ -315,11 +315,6 @@ def fit_module(
         Compile the training step with :func:`torch.compile` (a string names the backend, e.g.
         ``"inductor"`` or ``"eager"``).
 
-    Distributed runs (under ``torchrun``; see :mod:`geoae.distributed`): the step is wrapped in
-    DistributedDataParallel, each rank trains on its share of each epoch's permutation and
-    validates on its share of ``X_val``, losses are summed across ranks (identical history and
-    early stopping everywhere) and only rank 0 writes the checkpoint.
-
     Returns
     -------
     history : dict of lists
@@ -330,6 +325,13 @@ def fit_module(
     ------
     TrainingError
         When a loss becomes NaN or infinite; the last good weights are restored first.
+
+    Notes
+    -----
+    Distributed runs (under ``torchrun``; see :mod:`geoae.distributed`): the step is wrapped in
+    DistributedDataParallel, each rank trains on its share of each epoch's permutation and
+    validates on its share of ``X_val``, losses are summed across ranks (identical history and
+    early stopping everywhere) and only rank 0 writes the checkpoint.
     """
     from . import distributed as _dist
 
