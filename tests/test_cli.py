@@ -345,3 +345,20 @@ def test_train_options_batch_size_precision_compile(capsys, tmp_path, wells_csv)
     code, _, err = run(capsys, "train", wells_csv, "--curves", "GR", "--epochs", 1, "--precision", "16",
                        "--out", tmp_path / "m16", "--quiet")
     assert code == 2 and "precision" in err and "CUDA" in err
+
+
+def test_parquet_output_column_changing_type_between_chunks_is_one_line(capsys, tmp_path, wells_csv):
+    obs = pd.read_csv(wells_csv)
+    obs["ZONE"] = pd.Series([None] * len(obs), dtype=object)
+    obs.loc[500:, "ZONE"] = "Ness"  # empty in the first chunks, text later
+    data = tmp_path / "zoned.csv"
+    obs.to_csv(data, index=False)
+    model = tmp_path / "m"
+    assert run(capsys, "train", data, "--curves", "GR,RHOB", "--latent", 1, "--epochs", 1,
+               "--out", model, "--quiet")[0] == 0
+    code, _, err = run(capsys, "reconstruct", model, data, "--out", tmp_path / "r.parquet",
+                       "--chunk-rows", 128)
+    assert code == 2 and "changes type between chunks" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r.parquet").exists()
+    code, _, err = run(capsys, "reconstruct", model, data, "--out", tmp_path / "r.csv", "--chunk-rows", 128)
+    assert code == 0, err

@@ -212,6 +212,10 @@ def test_precision_and_compile_options():
         AutoEncoder(epochs=1, precision="16", device="cpu").fit(X)
     with pytest.raises(ConfigError, match="precision"):
         AutoEncoder(epochs=1, precision="64").fit(X)
+    from geoae import ContractiveAutoEncoder
+
+    with pytest.raises(ConfigError, match="double backward"):
+        ContractiveAutoEncoder(epochs=1, compile=True).fit(X)
     # torch.compile of the training step (the "eager" backend keeps the test free of a C compiler)
     comp = AutoEncoder(latent_dim=2, hidden=(8,), epochs=4, random_state=0, compile="eager").fit(X)
     np.testing.assert_allclose(comp.history_["loss"], ref.history_["loss"], rtol=1e-4)

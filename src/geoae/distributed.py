@@ -28,7 +28,7 @@ import torch
 import torch.distributed as dist
 
 __all__ = ["init_from_env", "is_distributed", "rank", "world_size", "is_main_process", "barrier",
-           "local_device"]
+           "local_device", "broadcast_int", "all_ranks_have"]
 
 
 def _env_world() -> int:
@@ -50,9 +50,12 @@ def init_from_env(timeout_s: float = 1800.0) -> bool:
         return dist.get_world_size() > 1
     if _env_world() <= 1:
         return False
-    backend = "nccl" if torch.cuda.is_available() and dist.is_nccl_available() else "gloo"
-    if backend == "nccl":
+    if torch.cuda.is_available() and dist.is_nccl_available():
+        # NCCL for CUDA tensors, gloo for CPU ones (a device="cpu" fit on a GPU machine)
+        backend = "cpu:gloo,cuda:nccl"
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    else:
+        backend = "gloo"
     dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_s))
     return dist.get_world_size() > 1
 
@@ -63,13 +66,8 @@ def is_distributed() -> bool:
 
 
 def rank() -> int:
-    """This process's global rank (0 outside distributed runs)."""
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank()
-    try:
-        return int(os.environ.get("RANK", "0"))
-    except ValueError:
-        return 0
+    """This process's global rank (0 outside an initialised process group of several)."""
+    return dist.get_rank() if is_distributed() else 0
 
 
 def world_size() -> int:
@@ -77,8 +75,30 @@ def world_size() -> int:
 
 
 def is_main_process() -> bool:
-    """Rank 0 (or a single process): the one that writes files and prints."""
-    return rank() == 0
+    """Rank 0 (or a single process): the one that writes files and prints. Before the group is
+    initialised, torchrun's ``RANK`` variable decides (so that rank 1 never prints)."""
+    if is_distributed():
+        return dist.get_rank() == 0
+    try:
+        return int(os.environ.get("RANK", "0")) == 0
+    except ValueError:
+        return True
+
+
+def broadcast_int(value: int) -> int:
+    """Rank 0's ``value`` on every rank (``value`` itself outside distributed runs)."""
+    if not is_distributed():
+        return value
+    box = [int(value)]
+    dist.broadcast_object_list(box, src=0)
+    return int(box[0])
+
+
+def all_ranks_have(flag: bool, device: torch.device) -> bool:
+    """True when ``flag`` holds on every rank (one small all-reduce)."""
+    t = torch.tensor([1 if flag else 0], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    return bool(t.item())
 
 
 def barrier() -> None:

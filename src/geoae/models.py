@@ -368,7 +368,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if self.loss == "bce":
             self._check_unit_interval(Z, mask)
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1))
+        seed = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))  # the same on every rank
         identity = {"class": type(self).__name__, "input_shape": list(self.input_shape_),
                     "n_samples": int(X.shape[0])}
         if resume and ckpt is not None and ckpt.is_file():
@@ -443,7 +443,17 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                               f"{_dist.world_size()} processes; every process needs one: use "
                               "smaller chunks (e.g. chunk_traces) or fewer processes")
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1))
+        seed = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))  # the same on every rank
+        ckpt = None
+        if checkpoint_dir is not None:
+            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+            ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
+        elif resume:
+            raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
+        meta = None
+        if resume and ckpt is not None and ckpt.is_file():
+            _, meta = load_checkpoint(ckpt)
+            seed = int(meta["seed"])  # before the scaler pass: the same reservoir as the first run
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
         reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
         self.input_shape_ = shape
@@ -479,20 +489,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 yield (Z.to(device, non_blocking=True),
                        m.to(device, non_blocking=True) if m is not None else None)
 
-        ckpt = None
-        if checkpoint_dir is not None:
-            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
-            ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
-        elif resume:
-            raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
         identity = {"class": type(self).__name__, "input_shape": list(shape),
                     "n_samples": int(n_train + n_val)}
-        if resume and ckpt is not None and ckpt.is_file():
-            _, meta = load_checkpoint(ckpt)
-            if {k: meta.get(k) for k in identity} != identity:
-                raise ConfigError(f"{ckpt} was written for other data or another model; delete it "
-                                  "to start over")
-            seed = int(meta["seed"])
+        if meta is not None and {k: meta.get(k) for k in identity} != identity:
+            raise ConfigError(f"{ckpt} was written for other data or another model; delete it "
+                              "to start over")
         with seeded(seed, device):
             net = self._build_network().to(device)
             history = fit_module(
@@ -827,7 +828,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             return
         from sklearn.mixture import GaussianMixture
 
-        # one draw z ~ q(z|x) per training sample: draws from the aggregate posterior q(z)
+        # one draw z ~ q(z|x) per sample (training and validation rows alike): draws from the
+        # aggregate posterior q(z) of the data
         gen = torch.Generator().manual_seed(seed)
         mu, logvar = self._batched(lambda z: torch.cat(self.model_.encode(z), 1), Z).split(
             self.latent_dim, 1)
@@ -1016,6 +1018,11 @@ class ContractiveAutoEncoder(BaseAutoEncoder):
     def _check_own_params(self) -> None:
         _check(_is_real(self.contractive_weight) and self.contractive_weight >= 0,
                "contractive_weight", self.contractive_weight, "a number >= 0")
+        # the penalty differentiates the encoder inside the loss (double backward), which
+        # torch.compile's autograd does not support
+        _check(self.compile is False, "compile", self.compile,
+               "False for ContractiveAutoEncoder (torch.compile cannot do the double backward of "
+               "the Jacobian penalty)")
 
     def _latent_activation(self) -> str:
         return self.activation

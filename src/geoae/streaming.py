@@ -51,6 +51,7 @@ def _shard() -> tuple[int, int]:
 
     info = get_worker_info()
     wid, nw = (info.id, info.num_workers) if info is not None else (0, 1)
+    # rank and world size from the same source: the initialised process group (else 0 of 1)
     return _dist.rank() * nw + wid, _dist.world_size() * nw
 
 
@@ -315,12 +316,13 @@ def index_batches(dataset: StreamingDataset, batch_size: int, num_workers: int =
 
 
 def collect(dataset: StreamingDataset, fraction: float, seed: int, max_values: int = 4_000_000):
-    """One pass in file order: the validation samples (up to a cap) and a uniform reservoir
-    sample of the training samples (for fitting the scaler), both bounded by ``max_values``
-    values each. Returns ``(reservoir, validation, n_train, n_val)``."""
+    """One pass in file order: uniform reservoir samples of the validation samples (kept for
+    early stopping) and of the training samples (for fitting the scaler), each bounded by
+    ``max_values`` values. Returns ``(reservoir, validation, n_train, n_val)``."""
     per = int(np.prod(dataset.sample_shape))
     cap = max(256, max_values // max(per, 1))
     rng = np.random.default_rng(seed)
+    vrng = np.random.default_rng([seed, 1])
     res: list[np.ndarray] = []
     val: list[np.ndarray] = []
     n_train = n_val = 0
@@ -330,6 +332,10 @@ def collect(dataset: StreamingDataset, fraction: float, seed: int, max_values: i
             n_val += 1
             if len(val) < cap:
                 val.append(np.asarray(sample, dtype=np.float64))
+            else:  # a uniform sample of the whole file, not its first part
+                j = int(vrng.integers(n_val))
+                if j < cap:
+                    val[j] = np.asarray(sample, dtype=np.float64)
             continue
         n_train += 1
         if len(res) < cap:

@@ -171,20 +171,40 @@ def _epoch(step, batches, optimizer=None, grad_clip=None, params=None,
     return keys, (torch.stack(values).double() * w[:, None]).sum(0), int(sum(weights))
 
 
+def _in_step(batches, device):
+    """Yield ``batches`` while every rank still has one (one tiny all-reduce per step): all
+    ranks take the same number of optimizer steps, so weights and optimizer states stay equal.
+    The tail of the longer shards is left for another epoch (the chunk order changes)."""
+    from . import distributed as _dist
+
+    it = iter(batches)
+    while True:
+        batch = next(it, None)
+        if not _dist.all_ranks_have(batch is not None, device):
+            return
+        yield batch
+
+
 def _reduce(keys, sums, count, device) -> dict[str, float]:
-    """Mean loss and terms over all ranks' rows (a sum across ranks in distributed runs)."""
+    """Mean loss and terms over all ranks' rows (a sum across ranks in distributed runs).
+
+    A rank that saw no rows (``sums`` None) still takes part, with zeros, so that every rank
+    makes the same collective calls."""
     from . import distributed as _dist
 
     if _dist.is_distributed():
         import torch.distributed as dist
 
-        packed = torch.cat([sums, torch.tensor([float(count)], dtype=torch.float64,
-                                               device=sums.device)])
-        if dist.get_backend() == "nccl":
-            packed = packed.to(device)
+        names: list = [None] * dist.get_world_size()
+        dist.all_gather_object(names, list(keys))
+        ref = next((k for k in names if k), [])
+        if not keys:
+            keys, sums = ref, torch.zeros(len(ref), dtype=torch.float64, device=device)
+        packed = torch.cat([sums.to(device), torch.tensor([float(count)], dtype=torch.float64,
+                                                          device=device)])
         dist.all_reduce(packed)
         sums, count = packed[:-1], packed[-1].item()
-    if not keys:
+    if not keys or count == 0:
         return {}
     return dict(zip(keys, (sums / count).tolist(), strict=True))
 
@@ -410,14 +430,16 @@ def fit_module(
                 perm = torch.randperm(n, device=device)
             if streaming:
                 batches = X(epoch)
-                joined = step_module.join() if distributed else contextlib.nullcontext()
+                if distributed:  # uneven streamed shards: every rank stops when one runs out
+                    batches = _in_step(batches, device)
             else:
                 batches = _slices(X, mask, batch_size, perm)
-                joined = contextlib.nullcontext()
-            with joined:  # uneven streamed shards: ranks that finish early shadow the others
-                sums = _epoch(step_module, batches, optimizer, grad_clip, list(module.parameters()),
-                              autocast, scaler)
-            train = _reduce(*sums, device)  # after the join: every rank reduces together
+            sums = _epoch(step_module, batches, optimizer, grad_clip, list(module.parameters()),
+                          autocast, scaler)
+            train = _reduce(*sums, device)
+            if not train:
+                raise TrainingError("no training samples reached the training loop this epoch; "
+                                    "check the data (all missing? all held out for validation?)")
             record = dict(train)
             if X_val is not None and X_val.shape[0] > 0:
                 module.eval()

@@ -230,7 +230,7 @@ class _ChunkWriter:
     """Append DataFrames to one CSV or Parquet file (the temporary file of an atomic write)."""
 
     def __init__(self, tmp: Path, out: Path) -> None:
-        self.tmp, self.parquet = tmp, out.suffix.lower() in (".parquet", ".pq")
+        self.tmp, self.out, self.parquet = tmp, out, out.suffix.lower() in (".parquet", ".pq")
         self.writer = self.schema = None
         self.first = True
 
@@ -242,7 +242,15 @@ class _ChunkWriter:
             except ImportError as exc:
                 raise DataError("writing Parquet needs pyarrow: pip install 'geoae[parquet]', "
                                 "or write .csv") from exc
-            table = pa.Table.from_pandas(df, schema=self.schema, preserve_index=False)
+            # integers become float64 (a later chunk may hold NaN or fractions in that column)
+            df = df.astype({c: np.float64 for c in df.columns
+                            if pd.api.types.is_integer_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])})
+            try:
+                table = pa.Table.from_pandas(df, schema=self.schema, preserve_index=False)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+                raise DataError(
+                    f"{self.out}: a column changes type between chunks of the input ({str(exc)[:200]}); "
+                    "write CSV, or pass a --chunk-rows larger than the table") from None
             if self.writer is None:
                 self.schema = table.schema
                 self.writer = pq.ParquetWriter(self.tmp, self.schema)

@@ -28,6 +28,16 @@ for name, cls in (("ae", AutoEncoder), ("vae", VAE)):
         {"world": dist.world_size(), "history": est.history_,
          "relative_mse": float(((est.reconstruct(X) - X) ** 2).mean() / X.var(0).mean())}))
     est.save(out / name)
+# random_state=None and a WELL column: the seed (hence the per-well validation split) must be
+# rank 0's on every rank, else the ranks would train on different rows and hang or diverge
+import pandas as pd  # noqa: E402
+
+frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(6)])
+frame["WELL"] = np.repeat(["A", "B", "C", "D"], [300, 300, 300, 303])
+est = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, batch_size=64, device="cpu").fit(frame)
+save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
+          str(out / f"noseed_rank{dist.rank()}.safetensors"))
+
 if len(sys.argv) > 2:  # a SEG-Y streamed with uneven shards (13 chunks over 2 ranks)
     from geoae.streaming import SegyTraces
 
