@@ -260,3 +260,14 @@ def test_parquet_metadata_is_checked_before_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "MAX_COLUMNS", 1)
     with pytest.raises(DataError, match="declares 2 columns"):
         read_table(path)
+
+
+def test_iter_table_reads_latin1_like_read_table(tmp_path):
+    from geoae.io import iter_table
+
+    path = tmp_path / "latin.csv"
+    path.write_bytes("WELL,DEPTH,GR\nSéville,1.0,50\nSéville,2.0,60\n".encode("latin-1"))
+    whole = read_table(path)
+    chunks = pd.concat(list(iter_table(path, chunk_rows=1)))
+    pd.testing.assert_frame_equal(chunks, whole, check_index_type=False)
+    assert chunks["WELL"].iloc[0] == "Séville"

@@ -163,6 +163,23 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
     return kwargs
 
 
+def _is_utf8(path: Path, block: int = 16 * 1024 * 1024) -> bool:
+    """Whether the whole file decodes as UTF-8 (read in blocks: bounded memory)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(block):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    return True
+
+
 def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: str | None = None,
                **kwargs) -> Iterator[pd.DataFrame]:
     """Read a CSV or Parquet table in chunks of at most ``chunk_rows`` rows.
@@ -187,7 +204,10 @@ def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: 
             pf, _ = _parquet_file(path)
             batches = (b.to_pandas() for b in pf.iter_batches(batch_size=chunk_rows, **kwargs))
         else:
-            batches = pd.read_csv(path, chunksize=chunk_rows, **_csv_options(path, kwargs))
+            options = _csv_options(path, kwargs)
+            if "encoding" not in options and not _is_utf8(path):
+                options.update(encoding="latin-1")  # as read_table's fallback does
+            batches = pd.read_csv(path, chunksize=chunk_rows, **options)
         for df in batches:
             df = _tidy(df, path, well_column)
             df.index = pd.RangeIndex(row, row + len(df))
