@@ -401,7 +401,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             history = fit_module(
                 net, self._objective(Z_train, mask_train), Z_train, mask_train,
                 X_val=take(Z, val_idx), mask_val=take(mask, val_idx),
-                epochs=self.epochs, batch_size=self._batch_size(device, len(train_idx)),
+                epochs=self.epochs, batch_size=self._batch_size(device, len(train_idx) // _dist.world_size()),
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
                 grad_in_eval=isinstance(self, ContractiveAutoEncoder),
@@ -473,7 +473,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Zv = Zv.to(device) if Zv is not None else None
         mv = mv.to(device) if mv is not None else None
         fraction = self.validation_fraction
-        batch_size = self._batch_size(device, n_train)
+        batch_size = self._batch_size(device, n_train // _dist.world_size())
 
         def batches(epoch):
             ds.set_epoch(epoch)
