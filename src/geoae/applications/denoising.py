@@ -387,30 +387,44 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ transform
     @torch.no_grad()
-    def _predict_windows(self, win: np.ndarray) -> np.ndarray:
+    def _net_windows(self, win: np.ndarray) -> torch.Tensor:
         net = self.model_
         Xt = torch.from_numpy(win.astype(np.float32))
-        if self.supervised_:
-            outs = [net(Xt[i:i + _INFER_BATCH]) for i in range(0, Xt.shape[0], _INFER_BATCH)]
-            return torch.cat(outs).double().numpy()
-        c_in = win.shape[1]
-        lev = (self.noise_level_ if self.n_channels_ == c_in
-               else np.full(c_in, self.noise_level_[0]))
-        sigma = torch.tensor(lev, dtype=torch.float32).reshape(1, -1, 1)
-        gen = torch.Generator().manual_seed(self.transform_seed_)
-        acc = None
-        center = self._center()
-        for _ in range(self.n_draws):
-            outs = []
-            for i in range(0, Xt.shape[0], _INFER_BATCH):
-                z = Xt[i:i + _INFER_BATCH]
-                z = z + sigma * torch.randn(z.shape, generator=gen)
-                outs.append(2.0 * net(z) - z[:, center])  # Noisier2Noise: E[x|z] = 2 E[y|z] - z
-            est = torch.cat(outs).double()
-            acc = est if acc is None else acc + est
-        return (acc / self.n_draws).numpy()
+        return torch.cat([net(Xt[i:i + _INFER_BATCH]) for i in range(0, Xt.shape[0], _INFER_BATCH)])
 
-    def transform(self, X) -> np.ndarray:
+    def _series_noise(self, n: int, c: int, length: int, draw: int, first_index: int) -> np.ndarray:
+        """The added noise ``m`` (unit variance) of draw ``draw`` for series ``first_index ..
+        first_index + n - 1``: each series' noise comes from its own seed (the model's
+        ``transform_seed_``, the series' index and the draw), so a series gets the same noise
+        however a survey is split into chunks."""
+        out = np.empty((n, c, length))
+        for i in range(n):
+            rng = np.random.default_rng([self.transform_seed_, first_index + i, draw])
+            out[i] = rng.standard_normal((c, length))
+        return out
+
+    def _predict(self, Sz: np.ndarray, first_index: int) -> tuple[np.ndarray, int]:
+        """Denoised windows ``(n * n_win, C_out, window)`` of the filled, scaled series ``Sz``."""
+        if self.supervised_:
+            win, _, plen = self._windows(Sz, self.stride)
+            return self._net_windows(win).double().numpy(), plen
+        # Noisier2Noise: z = y + m, E[x | z] = 2 E[y | z] - z, averaged over n_draws draws of m;
+        # m is added to the series (before the neighbour traces are stacked), so that a trace
+        # carries the same noise as centre and as neighbour, and in every chunk
+        n, c, length = Sz.shape
+        sigma = np.asarray(self.noise_level_, dtype=np.float64).reshape(1, -1, 1)
+        if sigma.shape[1] != c:
+            sigma = np.full((1, c, 1), float(sigma.ravel()[0]))
+        center = self._center()
+        acc, plen = None, None
+        for d in range(self.n_draws):
+            Z = Sz + sigma * self._series_noise(n, c, length, d, first_index)
+            win, _, plen = self._windows(Z, self.stride)
+            est = 2.0 * self._net_windows(win).double() - torch.from_numpy(win[:, center])
+            acc = est if acc is None else acc + est
+        return (acc / self.n_draws).numpy(), plen
+
+    def transform(self, X, *, first_index: int = 0) -> np.ndarray:
         """Denoise ``X``; returns an array of ``X``'s shape, in ``X``'s units.
 
         Parameters
@@ -418,6 +432,10 @@ class Denoiser(TransformerMixin, BaseEstimator):
         X : array-like
             Shaped as in :meth:`fit` (any number of traces / wells and any length; series
             shorter than ``window`` are mirror-padded). NaN samples stay NaN.
+        first_index : int, default=0
+            Self-supervised models only: the index of ``X``'s first trace (or well) in a larger
+            survey. The Noisier2Noise draws are seeded per trace index, so denoising a survey in
+            pieces (as :func:`denoise_segy` does) gives the same result as in one piece.
 
         Returns
         -------
@@ -431,8 +449,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
         n, _, length = S.shape
         Sz = self._scale(S)
         obs = np.isfinite(Sz)
-        win, _, plen = self._windows(np.where(obs, Sz, 0.0), self.stride)
-        out = self._predict_windows(win)  # (n * n_win, C_out, w)
+        out, plen = self._predict(np.where(obs, Sz, 0.0), int(first_index))  # (n * n_win, C_out, w)
         n_win = len(window_starts(plen, self.window, self.stride))
         c_out = out.shape[1]
         taper = _taper(self.window)
@@ -596,7 +613,8 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
 
             def flush(start, traces, before, after):
                 block = np.concatenate([before, traces, after]) if halo else traces
-                out = model.transform(block)[len(before):len(before) + len(traces)]
+                out = model.transform(block, first_index=start - len(before))
+                out = out[len(before):len(before) + len(traces)]
                 if not np.isfinite(out).all():
                     raise DataError(f"{in_path}: denoised traces {start}-{start + len(traces) - 1} "
                                     "are not finite (NaN in the input?)")
