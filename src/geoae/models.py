@@ -353,30 +353,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ds = as_dataset(X)
             if ds is not None:
                 return self._fit_stream(ds, checkpoint_dir, checkpoint_every, resume, grad_clip)
-        ckpt = None
-        if checkpoint_dir is not None:
-            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
-            ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
-        elif resume:
-            raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
+        ckpt, meta = self._checkpoint(checkpoint_dir, resume)
         X, wells = self._validate(X, reset=True)
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
-        check_not_all_missing(X, self._feature_names())
-        channels_last = np.moveaxis(X, 1, -1).reshape(-1, X.shape[1])
-        self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
-        Z, mask = self._scale(X)
-        if self.loss == "bce":
-            self._check_unit_interval(Z, mask)
-        rng = check_random_state(self.random_state)
-        seed = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))  # the same on every rank
-        identity = {"class": type(self).__name__, "input_shape": list(self.input_shape_),
-                    "n_samples": int(X.shape[0])}
-        if resume and ckpt is not None and ckpt.is_file():
-            _, meta = load_checkpoint(ckpt)
-            if {k: meta.get(k) for k in identity} != identity:
-                raise ConfigError(f"{ckpt} was written for other data or another model "
-                                  f"({ {k: meta.get(k) for k in identity} }); delete it to start over")
-            seed = int(meta["seed"])
+        Z, mask = self._fit_scaler(X)
+        seed = self._seed(meta)
+        identity = self._identity(ckpt, meta, int(X.shape[0]))
         n = Z.shape[0]
         if wells is not None:
             train_idx, val_idx = split_by_well(wells, self.validation_fraction, seed)
@@ -396,24 +378,71 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return t[torch.as_tensor(idx, device=device)]
 
         Z_train, mask_train = take(Z, train_idx), take(mask, train_idx)
+        self._train(seed, device, (Z_train, mask_train), Z_train, mask_train, take(Z, val_idx),
+                    take(mask, val_idx), len(train_idx), grad_clip, ckpt, checkpoint_every, resume,
+                    identity)
+        self._after_fit(Z.cpu(), seed)
+        return self
+
+    # the steps fit() and _fit_stream() share ------------------------------------------------
+    @staticmethod
+    def _checkpoint(checkpoint_dir, resume: bool) -> tuple[Path | None, dict | None]:
+        """The checkpoint file (None without ``checkpoint_dir``) and, when resuming from an
+        existing one, its metadata."""
+        if checkpoint_dir is None:
+            if resume:
+                raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
+            return None, None
+        Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+        ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
+        meta = load_checkpoint(ckpt)[1] if resume and ckpt.is_file() else None
+        return ckpt, meta
+
+    def _seed(self, meta: dict | None) -> int:
+        """The fit's seed: the resumed checkpoint's, else drawn from ``random_state`` (rank 0's
+        on every rank under torchrun)."""
+        rng = check_random_state(self.random_state)
+        seed = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))
+        return int(meta["seed"]) if meta is not None else seed
+
+    def _identity(self, ckpt, meta: dict | None, n_samples: int) -> dict:
+        """What a checkpoint records about the data and model; a resumed one must match."""
+        identity = {"class": type(self).__name__, "input_shape": list(self.input_shape_),
+                    "n_samples": n_samples}
+        if meta is not None and {k: meta.get(k) for k in identity} != identity:
+            raise ConfigError(f"{ckpt} was written for other data or another model "
+                              f"({ {k: meta.get(k) for k in identity} }); delete it to start over")
+        return identity
+
+    def _fit_scaler(self, X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Fit the per-feature scaler on X (``input_shape_`` set) and return X scaled + mask."""
+        check_not_all_missing(X, self._feature_names())
+        channels_last = np.moveaxis(X, 1, -1).reshape(-1, X.shape[1])
+        self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
+        Z, mask = self._scale(X)
+        if self.loss == "bce":
+            self._check_unit_interval(Z, mask)
+        return Z, mask
+
+    def _train(self, seed, device, stats, X, mask, X_val, mask_val, n_train, grad_clip, ckpt,
+               checkpoint_every, resume, identity, stream_device=None) -> None:
+        """Build the network and run :func:`fit_module`; ``stats`` (scaled data and mask) feeds
+        the objective's statistics, ``X`` is the training tensor or the streamed-batch callable."""
         with seeded(seed, device):
             net = self._build_network().to(device)
             history = fit_module(
-                net, self._objective(Z_train, mask_train), Z_train, mask_train,
-                X_val=take(Z, val_idx), mask_val=take(mask, val_idx),
-                epochs=self.epochs, batch_size=self._batch_size(device, len(train_idx) // _dist.world_size()),
+                net, self._objective(*stats), X, mask, X_val=X_val, mask_val=mask_val,
+                epochs=self.epochs,
+                batch_size=self._batch_size(device, n_train // _dist.world_size()),
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
-                grad_in_eval=isinstance(self, ContractiveAutoEncoder),
-                desc=type(self).__name__,
+                grad_in_eval=isinstance(self, ContractiveAutoEncoder), desc=type(self).__name__,
                 checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=resume,
-                checkpoint_meta=dict(identity, seed=seed),
-                precision=self.precision, compile=self.compile,
+                checkpoint_meta=dict(identity, seed=seed), precision=self.precision,
+                compile=self.compile, stream_device=stream_device,
             )
         self.model_ = net.cpu().eval()
         self.history_ = history
-        self._after_fit(Z.cpu(), seed)
-        return self
 
     def _after_fit(self, Z: torch.Tensor, seed: int) -> None:
         """Hook for fitted statistics computed from the trained network (scaled data Z)."""
@@ -442,18 +471,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise ConfigError(f"the streamed data have {len(ds._chunks())} chunks for "
                               f"{_dist.world_size()} processes; every process needs one: use "
                               "smaller chunks (e.g. chunk_traces) or fewer processes")
-        rng = check_random_state(self.random_state)
-        seed = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))  # the same on every rank
-        ckpt = None
-        if checkpoint_dir is not None:
-            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
-            ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
-        elif resume:
-            raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
-        meta = None
-        if resume and ckpt is not None and ckpt.is_file():
-            _, meta = load_checkpoint(ckpt)
-            seed = int(meta["seed"])  # before the scaler pass: the same reservoir as the first run
+        ckpt, meta = self._checkpoint(checkpoint_dir, resume)
+        seed = self._seed(meta)  # before the scaler pass: a resumed fit gets the same reservoir
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
         reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
         self.input_shape_ = shape
@@ -462,22 +481,17 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             del self.feature_names_in_
         if getattr(ds, "curves", None) is not None and len(shape) == 1:
             self.feature_names_in_ = np.asarray(ds.curves, dtype=object)
-        check_not_all_missing(reservoir, self._feature_names())
-        channels_last = np.moveaxis(reservoir, 1, -1).reshape(-1, shape[0])
-        self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
-        Zr, mr = self._scale(reservoir)
-        if self.loss == "bce":
-            self._check_unit_interval(Zr, mr)
+        Zr, mr = self._fit_scaler(reservoir)
         device = _dist.local_device(resolve_device(self.device))
         Zv, mv = self._scale(val) if len(val) else (None, None)
         Zv = Zv.to(device) if Zv is not None else None
         mv = mv.to(device) if mv is not None else None
         fraction = self.validation_fraction
-        batch_size = self._batch_size(device, n_train // _dist.world_size())
+        batch_size = self._batch_size(device, n_train // _dist.world_size())  # as _train uses
 
         def batches(epoch):
             ds.set_epoch(epoch)
-            for idx, xb in index_batches(ds, batch_size, pin_memory=device.type == "cuda"):
+            for idx, xb in index_batches(ds, batch_size):
                 keep = ~is_validation(idx, fraction)
                 if not keep.any():
                     continue
@@ -489,25 +503,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 yield (Z.to(device, non_blocking=True),
                        m.to(device, non_blocking=True) if m is not None else None)
 
-        identity = {"class": type(self).__name__, "input_shape": list(shape),
-                    "n_samples": int(n_train + n_val)}
-        if meta is not None and {k: meta.get(k) for k in identity} != identity:
-            raise ConfigError(f"{ckpt} was written for other data or another model; delete it "
-                              "to start over")
-        with seeded(seed, device):
-            net = self._build_network().to(device)
-            history = fit_module(
-                net, self._objective(Zr.to(device), mr.to(device) if mr is not None else None),
-                batches, X_val=Zv, mask_val=mv, epochs=self.epochs, batch_size=batch_size,
-                learning_rate=self.learning_rate, weight_decay=self.weight_decay,
-                patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
-                grad_in_eval=isinstance(self, ContractiveAutoEncoder), desc=type(self).__name__,
-                checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=resume,
-                checkpoint_meta=dict(identity, seed=seed), precision=self.precision,
-                compile=self.compile, stream_device=device,
-            )
-        self.model_ = net.cpu().eval()
-        self.history_ = history
+        identity = self._identity(ckpt, meta, int(n_train + n_val))
+        stats = (Zr.to(device), mr.to(device) if mr is not None else None)
+        self._train(seed, device, stats, batches, None, Zv, mv, n_train, grad_clip, ckpt,
+                    checkpoint_every, resume, identity, stream_device=device)
         self._after_fit(Zr, seed)
         return self
 

@@ -305,10 +305,8 @@ def _collate(items):
             np.stack([np.asarray(s, dtype=np.float64) for _, s in items]))
 
 
-def index_batches(dataset: StreamingDataset, batch_size: int, num_workers: int = 0,
-                  pin_memory: bool = False):
-    """A DataLoader over ``dataset`` yielding ``(indices, samples)`` numpy batches
-    (``pin_memory`` is applied later, to the scaled tensors)."""
+def index_batches(dataset: StreamingDataset, batch_size: int, num_workers: int = 0):
+    """A DataLoader over ``dataset`` yielding ``(indices, samples)`` numpy batches."""
     from torch.utils.data import DataLoader
 
     dataset.with_index = True
