@@ -264,13 +264,14 @@ class _ChunkWriter:
             self.writer.close()
 
 
-def _stream(model_dir, data, out, force: bool, chunk_rows: int, work) -> int:
+def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what: str):
     """Run ``work(est, chunk_frame, curve_frame) -> DataFrame`` over ``data`` and write the results.
 
     A CSV or Parquet table is read and written ``chunk_rows`` rows at a time (memory bounded by
-    the chunk, not the file); LAS files and folders are read whole. The output is written to a
-    temporary file and renamed into place at the end, so an interrupted run leaves nothing.
-    Returns the number of rows written.
+    the chunk, not the file); LAS files and folders are read whole; a SEG-Y file is scored per
+    trace (``segy_what``: ``"latent"`` or ``"error"``) into a ``.npy`` file. The output is written
+    to a temporary file and renamed into place at the end, so an interrupted run leaves nothing.
+    Returns ``(rows written, model, input kind)``.
     """
     from . import io
     from .models import load
@@ -281,7 +282,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work) -> int:
     est = load(model_dir)
     kind = sniff(data)
     if kind == "segy":
-        return _score_segy(est, data, out_p, work)
+        return _score_segy(est, data, out_p, segy_what), est, kind
     names = _model_curves(est, model_dir)
     if kind in ("csv", "parquet"):
         chunks = io.iter_table(data, chunk_rows=chunk_rows)
@@ -299,42 +300,32 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work) -> int:
                 raise DataError(f"{data}: the table has no rows")
         finally:
             writer.close()
-    return rows
+    return rows, est, kind
 
 
-def _score_segy(est, data, out_p: Path, work) -> int:
+def _score_segy(est, data, out_p: Path, what: str) -> int:
     """SEG-Y input: per-trace codes or errors to a ``.npy`` file, chunk by chunk."""
     from .streaming import SegyTraces, score_segy
 
     if out_p.suffix.lower() != ".npy":
         raise DataError(f"{out_p}: a SEG-Y input is scored per trace into a NumPy .npy file; "
                         "give --out with the .npy suffix")
-    what = "latent" if work.__name__ == "encode_work" else "error"
     score_segy(est, data, out_p, what=what)
     return len(SegyTraces(data, shuffle=False))
-
-
-def load_config_latent(model_dir) -> int:
-    from ._persistence import read_config
-
-    return int(read_config(Path(model_dir))["params"]["latent_dim"])
 
 
 def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``; tables are
     streamed ``chunk_rows`` rows at a time."""
-    latent = {}
 
-    def encode_work(est, frame, X):
+    def work(est, frame, X):
         Z = est.transform(X)
-        latent["dim"] = Z.shape[1]
         ids = frame[[c for c in ID_COLUMNS if c in frame.columns]]
         codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])
         return pd.concat([ids, codes], axis=1)
 
-    rows = _stream(model_dir, data, out, force, chunk_rows, encode_work)
-    return {"rows": rows, "latent_dim": latent.get("dim", int(load_config_latent(model_dir))),
-            "out": str(out)}
+    rows, est, _ = _stream(model_dir, data, out, force, chunk_rows, work, "latent")
+    return {"rows": rows, "latent_dim": int(est.latent_dim), "out": str(out)}
 
 
 def reconstruct(model_dir, data, out, force: bool = False,
@@ -355,8 +346,8 @@ def reconstruct(model_dir, data, out, force: bool = False,
         total["n"] += int(ok.sum())
         return df
 
-    rows = _stream(model_dir, data, out, force, chunk_rows, work)
-    if total["n"] == 0 and str(out).lower().endswith(".npy"):  # SEG-Y: per-trace errors in the .npy
+    rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error")
+    if kind == "segy":  # the per-trace errors are in the .npy
         err = np.load(out, mmap_mode="r")
         total["sum"], total["n"] = float(np.nansum(err)), int(np.isfinite(err).sum())
     mean = total["sum"] / total["n"] if total["n"] else float("nan")
