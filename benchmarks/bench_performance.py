@@ -43,7 +43,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 import geoae  # noqa: E402
-from bench_training import cpu_name, geoae_fit, make_data, raw_fit  # noqa: E402
+from bench_training import _LoopTimer, cpu_name, geoae_fit, make_data, raw_fit  # noqa: E402
 from geoae import AutoEncoder  # noqa: E402
 
 MACS_SMALL = lambda d: d * 64 + 64 * 32 + 32 * 8 + 8 * 32 + 32 * 64 + 64 * d  # noqa: E731
@@ -80,24 +80,11 @@ def wide_gflops(rows: int, epochs: int) -> tuple[float, float]:
     X = make_data(rows, d, rank=8, seed=1)
     est = AutoEncoder(latent_dim=latent, hidden=hidden, epochs=epochs, batch_size=4096,
                       validation_fraction=0.0, patience=epochs + 1, device="cpu", random_state=0)
-    import geoae.models as gm
-
-    original, spent = gm.fit_module, []
-
-    def timed(*a, **k):
-        t0 = time.perf_counter()
-        try:
-            return original(*a, **k)
-        finally:
-            spent.append(time.perf_counter() - t0)
-
-    gm.fit_module = timed
-    try:
+    with _LoopTimer() as lt:  # times fit_module alone, as bench_training does
         est.fit(X)
-    finally:
-        gm.fit_module = original
+    spent = lt.last[0]
     macs = d * 1024 + 1024 * 512 + 512 * latent + latent * 512 + 512 * 1024 + 1024 * d
-    return 6 * macs * rows * epochs / spent[0] / 1e9, spent[0]
+    return 6 * macs * rows * epochs / spent / 1e9, spent
 
 
 INFER_CHILD = r"""
