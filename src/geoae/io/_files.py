@@ -38,3 +38,18 @@ def read_file_bytes(path: Path) -> bytes:
     except OSError as exc:
         reason = exc.strerror or exc
         raise DataError(f"{path}: cannot read the file ({reason}); check its permissions") from exc
+
+
+def unique_names(names, sep: str = ".", first: int = 1) -> list[str]:
+    """Names made unique by suffixing repeats with ``sep`` and a counter from ``first``, first
+    occurrences unchanged: ``sep="."``, ``first=1`` is pandas' ``a``, ``a.1``, ``a.2``;
+    ``sep="_"``, ``first=2`` gives ``GR``, ``GR_2``, ``GR_3``."""
+    seen: set[str] = set()
+    out = []
+    for name in map(str, names):
+        new, k = name, first
+        while new in seen:
+            new, k = f"{name}{sep}{k}", k + 1
+        seen.add(new)
+        out.append(new)
+    return out

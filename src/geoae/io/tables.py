@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
-from ._files import check_file
+from ._files import check_file, unique_names
 
 _PARQUET = (".parquet", ".pq", ".parq")
 
@@ -60,19 +60,6 @@ def _check_header_row(first: bytes, path: Path, seps: list[str]) -> None:
             )
 
 
-def _unique(names: list[str]) -> list[str]:
-    """Make column names unique as pandas does (``a``, ``a.1``, ...): stripping can merge two."""
-    seen: set[str] = set()
-    out = []
-    for name in names:
-        new, k = name, 1
-        while new in seen:
-            new, k = f"{name}.{k}", k + 1
-        seen.add(new)
-        out.append(new)
-    return out
-
-
 def _memory_bytes() -> int:
     """Physical memory of this machine (a large default where the OS does not say)."""
     try:
@@ -118,7 +105,8 @@ def _parquet_file(path: Path):
 
 
 def _tidy(df: pd.DataFrame, path: Path, well_column: str | None) -> pd.DataFrame:
-    df.columns = _unique([str(c).strip() for c in df.columns])
+    # stripping can merge two names: made unique again as pandas does (a, a.1, ...)
+    df.columns = unique_names([str(c).strip() for c in df.columns])
     if well_column is not None:
         match = [c for c in df.columns if c.upper() == str(well_column).upper()]
         if not match:

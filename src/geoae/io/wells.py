@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ._files import unique_names
 from .aliases import DEPTH_NAMES, WELL_NAMES, alias_priority, merge_aliases, normalise_unit
 from .las import read_las
 from .tables import read_table
@@ -103,20 +104,7 @@ def _rename_column(raw: pd.DataFrame, old: str | None, new: str) -> pd.DataFrame
     if old is not None:
         names[old] = new
     out = raw.rename(columns=names)
-    out.columns = _unique_names(list(out.columns))
-    return out
-
-
-def _unique_names(names: list) -> list[str]:
-    """Column names made unique (``GR``, ``GR_2``, ...), first occurrences unchanged."""
-    seen: set[str] = set()
-    out = []
-    for name in map(str, names):
-        new, k = name, 2
-        while new in seen:
-            new, k = f"{name}_{k}", k + 1
-        seen.add(new)
-        out.append(new)
+    out.columns = unique_names(out.columns, sep="_", first=2)
     return out
 
 
@@ -234,7 +222,7 @@ def read_wells(
             if new in ("WELL", "DEPTH"):
                 mapping[old] = f"{new}_CURVE"
         raw = raw.rename(columns=mapping)
-        raw.columns = _unique_names(list(raw.columns))
+        raw.columns = unique_names(raw.columns, sep="_", first=2)
         for col in raw.columns:
             if col not in ("WELL", "DEPTH") and not pd.api.types.is_numeric_dtype(raw[col]):
                 raw[col] = pd.to_numeric(raw[col], errors="coerce")
