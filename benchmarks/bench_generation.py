@@ -9,14 +9,16 @@ held-out rows, on curves standardised with the training mean/std: per-curve 1-D 
 distance (``scipy.stats.wasserstein_distance``) and the Frobenius norm of the difference of the
 5 x 5 correlation matrices. The training rows themselves are shown as a reference (the
 train/test shift: no generator fitted on the training wells can be expected to beat it much).
-VAE: 3 seeds, mean reported (each seed's numbers below the table), once sampling the N(0, I)
-prior and once the ex-post Gaussian mixture fitted to the aggregate posterior (``prior="gmm"``).
+VAE: ``--seeds`` seeds (default 5), mean reported (each seed's numbers below the table), once
+sampling the N(0, I) prior and once per ``--components`` value (default 10 and 30) the ex-post
+Gaussian mixture fitted to the aggregate posterior (``prior="gmm"``).
 
-Run: ``python benchmarks/bench_generation.py`` (a few minutes on one thread).
+Run: ``python benchmarks/bench_generation.py`` (about 12 minutes on one thread).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 
 import numpy as np
@@ -47,6 +49,10 @@ def metrics(sample, ref, mu, sd):
 
 
 def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--components", type=int, nargs="+", default=[10, 30])
+    args = p.parse_args()
     torch.set_num_threads(1)
     train, test = split()
     Xtr, Xte = train[CURVES].to_numpy(), test[CURVES].to_numpy()
@@ -55,24 +61,26 @@ def main():
     gauss = np.random.default_rng(0).multivariate_normal(mu, np.cov(Xtr, rowvar=False), N)
     rows["Gaussian"] = metrics(gauss, Xte, mu, sd)
     rows["training wells (reference)"] = metrics(Xtr, Xte, mu, sd)
-    per_seed = {"standard": [], "gmm": []}
-    for seed in range(3):
-        for prior in per_seed:
-            vae = VAE(latent_dim=LATENT, prior=prior, hidden=(64, 32), activation="elu", epochs=400,
-                      patience=40, batch_size=128, random_state=seed).fit(train[["WELL", *CURVES]])
+    priors = [("standard", 10)] + [("gmm", k) for k in args.components]
+    per_seed = {key: [] for key in priors}
+    for seed in range(args.seeds):
+        for prior, k in priors:
+            vae = VAE(latent_dim=LATENT, prior=prior, prior_components=k, hidden=(64, 32),
+                      activation="elu", epochs=400, patience=40, batch_size=128,
+                      random_state=seed).fit(train[["WELL", *CURVES]])
             s = sample_wells(vae, 5, N // 5, random_state=seed)[CURVES].to_numpy()
-            per_seed[prior].append(metrics(s, Xte, mu, sd))
-    for prior, runs in per_seed.items():
-        label = "N(0, I) prior" if prior == "standard" else "ex-post GMM prior, prior='gmm'"
-        rows[f"VAE, {label} (mean of 3 seeds)"] = (np.mean([p[0] for p in runs], 0),
-                                                    np.mean([p[1] for p in runs]))
+            per_seed[prior, k].append(metrics(s, Xte, mu, sd))
+    for (prior, k), runs in per_seed.items():
+        label = "N(0, I) prior" if prior == "standard" else f"ex-post GMM prior, {k} components"
+        rows[f"VAE, {label} (mean of {args.seeds} seeds)"] = (np.mean([p[0] for p in runs], 0),
+                                                              np.mean([p[1] for p in runs]))
     print("\nWasserstein-1 per curve (standardised units) and correlation-matrix error vs held-out wells")
     print("\n| generator | " + " | ".join(CURVES) + " | mean W1 | corr. error (Frobenius) |")
     print("|---" * (len(CURVES) + 3) + "|")
     for name, (w, c) in rows.items():
         print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in w) + f" | {w.mean():.3f} | {c:.3f} |")
-    for prior, runs in per_seed.items():
-        print(f"\nVAE prior={prior!r} per seed: "
+    for (prior, k), runs in per_seed.items():
+        print(f"\nVAE prior={prior!r}{f', {k} components' if prior == 'gmm' else ''} per seed: "
               + "; ".join(f"mean W1 {w.mean():.3f}, corr {c:.3f}" for w, c in runs))
 
 

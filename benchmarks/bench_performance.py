@@ -11,7 +11,10 @@
 2. **Achieved GFLOP/s** of geoae training at batch 4096: 6 x (multiply-adds of the linear layers)
    per row (forward 2, backward 4) x rows / loop time, against the machine's measured float32
    matmul GFLOP/s (``torch.mm`` of 4096 x 4096, median of 5) with the same threads. Also for a
-   wide network (256 features, hidden (1024, 512)), where matrix products dominate.
+   wide network (256 features, hidden (1024, 512)), where matrix products dominate, and the
+   ceiling for the issue network: its training matrix products alone (the forward, grad-input
+   and grad-weight ``torch.mm`` of every layer, at the same shapes, into preallocated outputs;
+   no activations, loss or optimizer), whose rate bounds what any training loop can reach.
 3. **Inference** ``reconstruction_error`` on 5,000,000 x 32 rows (``--infer-rows``) in a fresh
    process: rows/s and the peak resident memory during the call above the resident memory just
    before it (the peak, ``VmHWM``, is reset through ``/proc/self/clear_refs`` before the call),
@@ -58,6 +61,33 @@ def matmul_gflops(n: int = 4096, repeats: int = 5) -> float:
         torch.mm(a, b)
         times.append(time.perf_counter() - t0)
     return 2 * n**3 / statistics.median(times) / 1e9
+
+
+LAYERS_SMALL = lambda d: [(d, 64), (64, 32), (32, 8), (8, 32), (32, 64), (64, d)]  # noqa: E731
+
+
+def gemm_ceiling(d: int, batch: int = 4096, steps: int = 200) -> float:
+    """GFLOP/s of the issue network's training matrix products alone (median of 5 timings)."""
+    mats = []
+    for fan_in, fan_out in LAYERS_SMALL(d):
+        x, w, g = torch.randn(batch, fan_in), torch.randn(fan_out, fan_in), torch.randn(batch, fan_out)
+        mats.append((x, w, g, torch.empty(batch, fan_out), torch.empty(batch, fan_in),
+                     torch.empty(fan_out, fan_in)))
+
+    def step():
+        for x, w, g, y, gx, gw in mats:
+            torch.mm(x, w.t(), out=y)  # forward
+            torch.mm(g, w, out=gx)  # gradient of the input
+            torch.mm(g.t(), x, out=gw)  # gradient of the weight
+
+    step()
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        times.append(time.perf_counter() - t0)
+    return 6 * MACS_SMALL(d) * batch * steps / statistics.median(times) / 1e9
 
 
 def pyod_fit(X: np.ndarray, epochs: int, batch_size: int) -> float | None:
@@ -170,9 +200,12 @@ def main() -> None:
     peak = matmul_gflops()
     small = 6 * MACS_SMALL(d) * samples / loops[4096] / 1e9
     wide, _ = wide_gflops(min(args.rows, 100_000), 1)
+    ceiling = gemm_ceiling(d)
     print("| network | achieved GFLOP/s | matmul GFLOP/s | fraction |")
     print("|---|---|---|---|")
     print(f"| 32-64-32-8 (issue network) | {small:.1f} | {peak:.1f} | {small / peak:.0%} |")
+    print(f"| 32-64-32-8, its matrix products alone (ceiling) | {ceiling:.1f} | {peak:.1f} | "
+          f"{ceiling / peak:.0%} |")
     print(f"| 256-1024-512-16 (wide) | {wide:.1f} | {peak:.1f} | {wide / peak:.0%} |", flush=True)
 
     print("\n3. Inference: reconstruction_error, 32 features, fresh process\n")
