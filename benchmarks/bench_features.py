@@ -14,7 +14,14 @@ A second table repeats raw vs raw + latent when the RandomForest sees only a few
 1 % of the training wells' rows, 3 draws each): the setting where unsupervised pre-training is
 expected to pay.
 
-Run: ``python benchmarks/bench_features.py`` (about 4 minutes on one thread).
+``--controls`` adds rows of unsupervised features made without any auto-encoder (rolling means
+over +-4 and +-16 samples and their difference to the log, first differences, per-well
+standardised logs, PCA of the raw logs and of +-8/+-16/+-32-sample windows), to tell whether
+anything unsupervised helps this RandomForest. ``--max-features`` and ``--class-weight`` change
+the RandomForest (for every row alike).
+
+Run: ``python benchmarks/bench_features.py`` (about 4 minutes on one thread; ``--controls`` adds
+about 6 minutes).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import argparse
 
 import numpy as np
 import torch
+from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import f1_score
 
@@ -32,6 +40,9 @@ from geoae.datasets import load_kansas_facies
 
 LOGS = ["GR", "ILD_log10", "DeltaPHI", "PHIND", "PE"]
 GEO = ["NM_M", "RELPOS"]
+
+
+RF_OPTIONS: dict = {}
 
 
 def lowo(X, y, wells, fraction=1.0, seed=0):
@@ -44,11 +55,32 @@ def lowo(X, y, wells, fraction=1.0, seed=0):
         if fraction < 1:
             rng = np.random.default_rng([seed, len(train)])
             train = np.sort(rng.choice(train, max(20, int(fraction * len(train))), replace=False))
-        rf = RandomForestClassifier(n_estimators=300, random_state=0, n_jobs=1)
+        rf = RandomForestClassifier(n_estimators=300, random_state=0, n_jobs=1, **RF_OPTIONS)
         rf.fit(X[train], y[train])
         pred_all[test] = rf.predict(X[test])
         scores[w] = f1_score(y[test], pred_all[test], average="macro")
     return scores, f1_score(y, pred_all, average="macro")
+
+
+def controls(frame, raw, wells) -> dict[str, np.ndarray]:
+    """Unsupervised features without an auto-encoder, each stacked beside the raw logs."""
+    logs = frame[LOGS]
+    by_well = logs.groupby(frame["WELL"])
+    z = ((logs - logs.mean()) / logs.std()).fillna(0.0).to_numpy()
+    out = {}
+    for k in (4, 16):
+        mean = by_well.rolling(2 * k + 1, center=True, min_periods=1).mean()
+        mean = mean.reset_index(level=0, drop=True).loc[logs.index]
+        out[f"raw + rolling mean +-{k}"] = np.hstack([raw, mean.to_numpy()])
+        out[f"raw + (rolling mean +-{k}) - log"] = np.hstack([raw, (mean - logs).to_numpy()])
+    out["raw + first differences"] = np.hstack([raw, by_well.diff().to_numpy()])
+    well_z = (logs - by_well.transform("mean")) / by_well.transform("std")
+    out["raw + per-well standardised logs"] = np.hstack([raw, well_z.to_numpy()])
+    out["raw + PCA(4) of the logs"] = np.hstack([raw, PCA(4, random_state=0).fit_transform(z)])
+    for k in (8, 16, 32):
+        pcs = PCA(4, random_state=0).fit_transform(stack_context(z, k, wells))
+        out[f"raw + PCA(4) of +-{k} windows"] = np.hstack([raw, pcs])
+    return out
 
 
 def main():
@@ -56,7 +88,15 @@ def main():
     p.add_argument("--context", type=int, default=3)
     p.add_argument("--few", type=float, nargs="*", default=[0.05, 0.01],
                    help="label shares for the few-labels table (3 draws each)")
+    p.add_argument("--controls", action="store_true",
+                   help="add rows of unsupervised features made without an auto-encoder")
+    p.add_argument("--max-features", default="sqrt",
+                   help="RandomForest max_features: sqrt, log2, None or a fraction")
+    p.add_argument("--class-weight", default=None, choices=[None, "balanced"])
     args = p.parse_args()
+    mf = args.max_features
+    RF_OPTIONS.update(max_features=None if mf == "None" else float(mf) if mf[0].isdigit() else mf,
+                      class_weight=args.class_weight)
     torch.set_num_threads(1)
     frame = load_kansas_facies().sort_values(["WELL", "DEPTH"]).reset_index(drop=True)
     y, wells = frame["Facies"].to_numpy(), frame["WELL"].to_numpy()
@@ -71,9 +111,11 @@ def main():
         f"raw logs + AE latent (context +-{args.context})": np.hstack([raw, codes]),
         f"raw logs + stacked context +-{args.context} (no AE)": np.hstack([raw, ctx]),
     }
+    if args.controls:
+        rows.update(controls(frame, raw, wells))
     results = {name: lowo(X, y, wells) for name, X in rows.items()}
     names = sorted(np.unique(wells))
-    print("\nLeave-one-well-out macro-F1 (RandomForest, 300 trees, seed 0)")
+    print(f"\nLeave-one-well-out macro-F1 (RandomForest, 300 trees, seed 0, {RF_OPTIONS})")
     print("\n| features | mean over wells | pooled | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 3) + "|")
     for name, (per, pooled) in results.items():
