@@ -271,3 +271,26 @@ def test_iter_table_reads_latin1_like_read_table(tmp_path):
     chunks = pd.concat(list(iter_table(path, chunk_rows=1)))
     pd.testing.assert_frame_equal(chunks, whole, check_index_type=False)
     assert chunks["WELL"].iloc[0] == "Séville"
+
+
+def test_sniff_tells_each_format_by_content_not_by_extension(tmp_path):
+    import segyio
+
+    from geoae.io import sniff
+
+    las = tmp_path / "well.dat"
+    las.write_text("# a comment\n\n~Version\nVERS. 2.0 :\n")
+    table = tmp_path / "table.las"  # a misleading extension: the content decides
+    table.write_text("DEPTH,GR\n1,2\n")
+    parquet = tmp_path / "t.bin"
+    pd.DataFrame({"a": [1.0]}).to_parquet(parquet)
+    segy = tmp_path / "s.txt"
+    segyio.tools.from_array2D(str(segy), np.zeros((3, 10), np.float32), dt=2000)
+    binary = tmp_path / "blob.csv"
+    binary.write_bytes(b"\x00\x01" * 100)
+    assert [sniff(p) for p in (las, table, parquet, segy, tmp_path)] == [
+        "las", "csv", "parquet", "segy", "folder"]
+    with pytest.raises(DataError, match="blob.csv: binary file that is neither SEG-Y nor Parquet"):
+        sniff(binary)
+    with pytest.raises(DataError, match="missing.las: no such file or folder"):
+        sniff(tmp_path / "missing.las")

@@ -30,6 +30,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ._atomic import atomic_path, same_file
 from .errors import ConfigError, DataError
+from .io._files import sniff
 
 __all__ = ["SegyTraces", "LasRows", "StreamingDataset", "is_validation", "score_segy"]
 
@@ -255,8 +256,6 @@ def as_dataset(X, backbone: str = "dense"):
     if isinstance(X, StreamingDataset):
         return X
     if isinstance(X, (str, os.PathLike)):
-        from .workflows import sniff
-
         kind = sniff(X)
         if kind == "segy":
             return SegyTraces(X)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ._atomic import atomic_path, same_file
 from .errors import ConfigError, DataError
+from .io._files import sniff
 
 MODEL_NAMES = {
     "ae": "AutoEncoder",
@@ -25,49 +26,6 @@ MODEL_NAMES = {
     "contractive": "ContractiveAutoEncoder",
 }
 ID_COLUMNS = ("WELL", "DEPTH")
-
-
-# ---------------------------------------------------------------- recognising inputs
-def sniff(path: str | os.PathLike) -> str:
-    """Tell what a path holds by its content: ``"las"``, ``"folder"``, ``"segy"``, ``"parquet"``
-    or ``"csv"``.
-
-    A LAS file starts (after blank and ``#`` comment lines) with a ``~`` section; a Parquet file
-    with the bytes ``PAR1``; a SEG-Y file has a 3200-byte textual header, a 400-byte binary header
-    with a known sample-format code and room for at least one trace. Anything else that decodes as
-    text is treated as a delimited table.
-
-    Raises
-    ------
-    DataError
-        The path does not exist, or is binary but neither SEG-Y nor Parquet.
-    """
-    p = Path(path)
-    if p.is_dir():
-        return "folder"
-    if not p.is_file():
-        raise DataError(f"{p}: no such file or folder; check the path")
-    with open(p, "rb") as fh:
-        head = fh.read(3600)
-    if head[:4] == b"PAR1":
-        return "parquet"
-    text = head[:2048].decode("latin-1")
-    for line in text.splitlines():
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        if s.startswith("~"):
-            return "las"
-        break
-    if len(head) >= 3600:
-        fmt_be = int.from_bytes(head[3224:3226], "big")
-        fmt_le = int.from_bytes(head[3224:3226], "little")
-        if fmt_be in (1, 2, 3, 5, 6, 8, 10, 11, 12, 15, 16) or fmt_le in (1, 2, 3, 5, 8):
-            return "segy"
-    if b"\x00" in head[:2048]:
-        raise DataError(f"{p}: binary file that is neither SEG-Y nor Parquet; geoae reads LAS, "
-                        "SEG-Y, CSV and Parquet")
-    return "csv"
 
 
 @dataclass

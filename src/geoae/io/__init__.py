@@ -25,6 +25,7 @@ _NAMES = {
     "read_table": "tables",
     "iter_table": "tables",
     "read_wells": "wells",
+    "sniff": "_files",
     "canonical_name": "aliases",
     "is_resistivity": "aliases",
     "merge_aliases": "aliases",
