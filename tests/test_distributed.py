@@ -51,6 +51,12 @@ def test_two_gloo_ranks_end_with_identical_weights_and_one_loadable_model(tmp_pa
     n0 = load_file(tmp_path / "noseed_rank0.safetensors")
     n1 = load_file(tmp_path / "noseed_rank1.safetensors")
     assert all(torch.equal(n0[k], n1[k]) for k in n0)  # random_state=None: rank 0's seed everywhere
+    # DDP resume: each rank's noise stream continues from the checkpoint, so an interrupted
+    # and resumed run equals the uninterrupted one bitwise, on both ranks
+    d = {(tag, r): load_file(tmp_path / f"dae_{tag}_rank{r}.safetensors")
+         for tag in ("straight", "resumed") for r in (0, 1)}
+    for k in d["straight", 0]:
+        assert all(torch.equal(d["straight", 0][k], v[k]) for v in d.values()), k
     # streamed SEG-Y, uneven shards (7 and 6 chunks): the ranks stop together each epoch
     s0 = load_file(tmp_path / "segy_rank0.safetensors")
     s1 = load_file(tmp_path / "segy_rank1.safetensors")

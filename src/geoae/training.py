@@ -218,14 +218,36 @@ def _reduce(keys, sums, count, device) -> dict[str, float]:
 CHECKPOINT_FILE = "checkpoint.safetensors"
 
 
+def _rng_tensors(device: torch.device, distributed: bool) -> dict[str, torch.Tensor]:
+    """The RNG states a resumed run needs: ``rng.cpu`` (and ``rng.cuda`` when training on CUDA);
+    in a distributed run, every rank's states as ``rng.rank<r>.cpu``/``.cuda``, gathered from all
+    ranks (a collective: every rank must call it), plus rank 0's as ``rng.cpu``."""
+    own = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        own["cuda"] = torch.cuda.get_rng_state(device)
+    if not distributed:
+        return {f"rng.{k}": v for k, v in own.items()}
+    import torch.distributed as dist
+
+    every: list = [None] * dist.get_world_size()
+    dist.all_gather_object(every, {k: v.cpu().numpy() for k, v in own.items()})
+    out = {f"rng.{k}": torch.from_numpy(v.copy()) for k, v in every[0].items()}
+    for r, states in enumerate(every):
+        out.update({f"rng.rank{r}.{k}": torch.from_numpy(v) for k, v in states.items()})
+    return out
+
+
 def save_checkpoint(path: str | os.PathLike, module: nn.Module, optimizer: torch.optim.Optimizer,
-                    best_state: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+                    best_state: dict[str, torch.Tensor], meta: dict[str, Any],
+                    rng: dict[str, torch.Tensor] | None = None) -> None:
     """Write a resumable training state atomically as one safetensors file (no pickle).
 
     Tensors: the module's weights (``model.*``), the best weights so far (``best.*``), the
-    optimizer's per-parameter state (``optim.<i>.<name>``) and the torch CPU RNG state
-    (``rng.cpu``). Everything else (epoch, history, early-stopping counters, optimizer
-    hyper-parameters, caller's extras) is JSON in the safetensors metadata under ``"geoae"``.
+    optimizer's per-parameter state (``optim.<i>.<name>``) and the RNG states ``rng`` (default:
+    the torch CPU RNG state as ``rng.cpu``; :func:`fit_module` adds the CUDA state and, in
+    distributed runs, every rank's states). Everything else (epoch, history, early-stopping
+    counters, optimizer hyper-parameters, caller's extras) is JSON in the safetensors metadata
+    under ``"geoae"``.
     """
     from safetensors.torch import save_file
 
@@ -238,7 +260,7 @@ def save_checkpoint(path: str | os.PathLike, module: nn.Module, optimizer: torch
     for idx, state in opt["state"].items():
         for name, value in state.items():
             tensors[f"optim.{idx}.{name}"] = torch.as_tensor(value).detach().cpu().contiguous().clone()
-    tensors["rng.cpu"] = torch.get_rng_state()
+    tensors.update(rng if rng is not None else {"rng.cpu": torch.get_rng_state()})
     meta = dict(meta, param_groups=opt["param_groups"])
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={"geoae": json.dumps(meta)})
@@ -371,6 +393,7 @@ def fit_module(
     stale = 0
     start = 0
     finished = False
+    tensors: dict[str, torch.Tensor] = {}
     if resume and checkpoint is not None and Path(checkpoint).is_file():
         tensors, meta = load_checkpoint(checkpoint)
         try:
@@ -386,11 +409,14 @@ def fit_module(
     rank, world = _dist.rank(), _dist.world_size()
 
     def write_checkpoint(next_epoch: int, done: bool) -> None:
-        if checkpoint is None or not _dist.is_main_process():
+        if checkpoint is None:
+            return
+        rng = _rng_tensors(device, distributed)  # every rank takes part (a gather when distributed)
+        if not _dist.is_main_process():
             return
         meta = dict(checkpoint_meta or {}, epoch=next_epoch, finished=done, history=history,
                     best=best, best_epoch=best_epoch, stale=stale)
-        save_checkpoint(checkpoint, module, optimizer, best_state, meta)
+        save_checkpoint(checkpoint, module, optimizer, best_state, meta, rng)
 
     streaming = callable(X)
     if stream_device is not None:
@@ -410,6 +436,13 @@ def fit_module(
         # the same permutation on every rank (own generator), rank-specific corruption noise
         perm_seed = torch.initial_seed()
         torch.manual_seed((torch.initial_seed() + 7919 * rank) % 2**63)
+    # a resumed run continues this process's random streams (corruption, latent draws) where
+    # the checkpoint left them; the rank's own in a distributed run
+    prefix = f"rng.rank{rank}." if distributed else "rng."
+    if distributed and f"{prefix}cpu" in tensors:
+        torch.set_rng_state(tensors[f"{prefix}cpu"])
+    if device.type == "cuda" and f"{prefix}cuda" in tensors:
+        torch.cuda.set_rng_state(tensors[f"{prefix}cuda"], device)
     if compile:
         step_module = torch.compile(step_module, **({"backend": compile} if isinstance(compile, str)
                                                     else {}))

@@ -38,6 +38,43 @@ est = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, batch_size=64, device="cp
 save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
           str(out / f"noseed_rank{dist.rank()}.safetensors"))
 
+# resume: a denoising AE (rank-specific corruption noise) interrupted after its epoch-4
+# checkpoint and resumed must end as the uninterrupted run does, on every rank
+import geoae.models as gm  # noqa: E402
+from geoae import DenoisingAutoEncoder  # noqa: E402
+
+dae = dict(latent_dim=2, hidden=(8,), epochs=8, batch_size=64, patience=100, random_state=0,
+           device="cpu")
+straight = DenoisingAutoEncoder(**dae).fit(X)
+
+
+class Crash(Exception):
+    pass
+
+
+orig = gm.fit_module
+
+
+def crashing(*a, **k):
+    def cb(epoch, history):
+        if epoch == 5:
+            raise Crash
+
+    return orig(*a, **dict(k, callback=cb))
+
+
+gm.fit_module = crashing
+try:
+    DenoisingAutoEncoder(**dae).fit(X, checkpoint_dir=out / "dae", checkpoint_every=2)
+except Crash:
+    pass
+gm.fit_module = orig
+resumed = DenoisingAutoEncoder(**dae).fit(X, checkpoint_dir=out / "dae", checkpoint_every=2,
+                                          resume=True)
+for tag, est in (("straight", straight), ("resumed", resumed)):
+    save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
+              str(out / f"dae_{tag}_rank{dist.rank()}.safetensors"))
+
 if len(sys.argv) > 2:  # a SEG-Y streamed with uneven shards (13 chunks over 2 ranks)
     from geoae.streaming import SegyTraces
 
