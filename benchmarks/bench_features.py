@@ -45,7 +45,14 @@ GEO = ["NM_M", "RELPOS"]
 RF_OPTIONS: dict = {}
 
 
-def lowo(X, y, wells, fraction=1.0, seed=0):
+def lowo_seeds(X, y, wells, seeds):
+    """:func:`lowo` averaged over RandomForest seeds 0 .. seeds - 1 (per-well and pooled F1)."""
+    runs = [lowo(X, y, wells, rf_seed=s) for s in range(seeds)]
+    return ({w: np.mean([r[0][w] for r in runs]) for w in runs[0][0]},
+            float(np.mean([r[1] for r in runs])))
+
+
+def lowo(X, y, wells, fraction=1.0, seed=0, rf_seed=0):
     """Leave-one-well-out; with ``fraction < 1`` the RandomForest sees only that share of the
     training wells' labelled rows (drawn with ``seed``): the few-labels setting."""
     scores, pred_all = {}, np.empty_like(y)
@@ -55,7 +62,8 @@ def lowo(X, y, wells, fraction=1.0, seed=0):
         if fraction < 1:
             rng = np.random.default_rng([seed, len(train)])
             train = np.sort(rng.choice(train, max(20, int(fraction * len(train))), replace=False))
-        rf = RandomForestClassifier(n_estimators=300, random_state=0, n_jobs=1, **RF_OPTIONS)
+        rf = RandomForestClassifier(n_estimators=300, random_state=rf_seed, n_jobs=1,
+                                    **RF_OPTIONS)
         rf.fit(X[train], y[train])
         pred_all[test] = rf.predict(X[test])
         scores[w] = f1_score(y[test], pred_all[test], average="macro")
@@ -93,6 +101,8 @@ def main():
     p.add_argument("--max-features", default="sqrt",
                    help="RandomForest max_features: sqrt, log2, None or a fraction")
     p.add_argument("--class-weight", default=None, choices=[None, "balanced"])
+    p.add_argument("--rf-seeds", type=int, default=1,
+                   help="average the first table over this many RandomForest seeds")
     args = p.parse_args()
     mf = args.max_features
     RF_OPTIONS.update(max_features=None if mf == "None" else float(mf) if mf[0].isdigit() else mf,
@@ -113,9 +123,10 @@ def main():
     }
     if args.controls:
         rows.update(controls(frame, raw, wells))
-    results = {name: lowo(X, y, wells) for name, X in rows.items()}
+    results = {name: lowo_seeds(X, y, wells, args.rf_seeds) for name, X in rows.items()}
     names = sorted(np.unique(wells))
-    print(f"\nLeave-one-well-out macro-F1 (RandomForest, 300 trees, seed 0, {RF_OPTIONS})")
+    print(f"\nLeave-one-well-out macro-F1 (RandomForest, 300 trees, {RF_OPTIONS}, mean of "
+          f"{args.rf_seeds} forest seed(s))")
     print("\n| features | mean over wells | pooled | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 3) + "|")
     for name, (per, pooled) in results.items():
