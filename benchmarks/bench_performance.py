@@ -49,8 +49,6 @@ import geoae  # noqa: E402
 from bench_training import _LoopTimer, cpu_name, geoae_fit, make_data, raw_fit  # noqa: E402
 from geoae import AutoEncoder  # noqa: E402
 
-MACS_SMALL = lambda d: d * 64 + 64 * 32 + 32 * 8 + 8 * 32 + 32 * 64 + 64 * d  # noqa: E731
-
 
 def matmul_gflops(n: int = 4096, repeats: int = 5) -> float:
     a, b = torch.randn(n, n), torch.randn(n, n)
@@ -64,6 +62,7 @@ def matmul_gflops(n: int = 4096, repeats: int = 5) -> float:
 
 
 LAYERS_SMALL = lambda d: [(d, 64), (64, 32), (32, 8), (8, 32), (32, 64), (64, d)]  # noqa: E731
+MACS_SMALL = lambda d: sum(i * o for i, o in LAYERS_SMALL(d))  # noqa: E731
 
 
 def gemm_ceiling(d: int, batch: int = 4096, steps: int = 200) -> float:

@@ -117,29 +117,14 @@ def test_sigkilled_training_resumes_to_the_same_weights(cls, tmp_path):
 
 
 @pytest.mark.parametrize("cls", [AutoEncoder, VAE])
-def test_interrupted_then_resumed_equals_uninterrupted(cls, tmp_path, monkeypatch):
-    import geoae.models as gm
+def test_interrupted_then_resumed_equals_uninterrupted(cls, tmp_path):
+    from crashing import Crash, crash_at_epoch
 
     X = data()
     params = dict(latent_dim=2, hidden=(8,), epochs=12, patience=100, random_state=3)
     straight = cls(**params).fit(X)
-
-    class Crash(Exception):
-        pass
-
-    orig = gm.fit_module
-
-    def crashing(*a, **k):
-        def cb(epoch, history):
-            if epoch == 6:
-                raise Crash
-
-        return orig(*a, **dict(k, callback=cb))
-
-    monkeypatch.setattr(gm, "fit_module", crashing)
-    with pytest.raises(Crash):
+    with pytest.raises(Crash), crash_at_epoch(6):
         cls(**params).fit(X, checkpoint_dir=tmp_path, checkpoint_every=5)
-    monkeypatch.setattr(gm, "fit_module", orig)
     assert load_checkpoint(tmp_path / "checkpoint.safetensors")[1]["epoch"] == 5
     resumed = cls(**params).fit(X, checkpoint_dir=tmp_path, checkpoint_every=5, resume=True)
     assert resumed.history_["loss"] == straight.history_["loss"]

@@ -131,11 +131,11 @@ def _slices(X, mask, batch_size, perm=None):
     n = X.shape[0] if perm is None else perm.shape[0]
     for start in range(0, n, batch_size):
         if perm is None:
-            yield X[start:start + batch_size], (mask[start:start + batch_size] if mask is not None
-                                                else None)
-            continue
-        idx = perm[start:start + batch_size]
-        yield X.index_select(0, idx), (mask.index_select(0, idx) if mask is not None else None)
+            rows = slice(start, start + batch_size)
+            yield X[rows], (mask[rows] if mask is not None else None)
+        else:
+            idx = perm[start:start + batch_size]
+            yield X.index_select(0, idx), (mask.index_select(0, idx) if mask is not None else None)
 
 
 def _epoch(step, batches, optimizer=None, grad_clip=None, params=None,

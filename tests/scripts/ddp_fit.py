@@ -40,35 +40,18 @@ save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
 
 # resume: a denoising AE (rank-specific corruption noise) interrupted after its epoch-4
 # checkpoint and resumed must end as the uninterrupted run does, on every rank
-import geoae.models as gm  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parents[1]))  # tests/, for the crash helper
+from crashing import Crash, crash_at_epoch  # noqa: E402
 from geoae import DenoisingAutoEncoder  # noqa: E402
 
 dae = dict(latent_dim=2, hidden=(8,), epochs=8, batch_size=64, patience=100, random_state=0,
            device="cpu")
 straight = DenoisingAutoEncoder(**dae).fit(X)
-
-
-class Crash(Exception):
-    pass
-
-
-orig = gm.fit_module
-
-
-def crashing(*a, **k):
-    def cb(epoch, history):
-        if epoch == 5:
-            raise Crash
-
-    return orig(*a, **dict(k, callback=cb))
-
-
-gm.fit_module = crashing
 try:
-    DenoisingAutoEncoder(**dae).fit(X, checkpoint_dir=out / "dae", checkpoint_every=2)
+    with crash_at_epoch(5):
+        DenoisingAutoEncoder(**dae).fit(X, checkpoint_dir=out / "dae", checkpoint_every=2)
 except Crash:
     pass
-gm.fit_module = orig
 resumed = DenoisingAutoEncoder(**dae).fit(X, checkpoint_dir=out / "dae", checkpoint_every=2,
                                           resume=True)
 for tag, est in (("straight", straight), ("resumed", resumed)):
