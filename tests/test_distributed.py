@@ -96,3 +96,49 @@ def test_geoae_train_under_torchrun_writes_one_model(tmp_path):
     model = geoae.load(tmp_path / "model")
     rec = model.reconstruct(obs[["GR", "RHOB", "NPHI"]].dropna())
     assert isinstance(rec, pd.DataFrame) and np.isfinite(rec.to_numpy()).all()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_nodes_without_a_shared_filesystem_resume_from_rank_0s_checkpoint(tmp_path):
+    """``torchrun --nnodes=2``, one process per node, each node in its own folder: every process
+    is local rank 0, rank 1 never sees rank 0's checkpoint on disk, and the interrupted and
+    resumed fit must still equal the uninterrupted one on both ranks (before rank 0 broadcast
+    the checkpoint, rank 1 restarted from scratch and the two ranks hung)."""
+    script = Path(__file__).parent / "scripts" / "ddp_nodes.py"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    port = _free_port()
+    procs = []
+    for node in (0, 1):
+        (tmp_path / f"node{node}").mkdir()
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", f"--node_rank={node}",
+               "--nproc_per_node=1", "--master_addr=127.0.0.1", f"--master_port={port}", script]
+        procs.append(subprocess.Popen(cmd, cwd=tmp_path / f"node{node}", env=env, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      start_new_session=True))
+    try:
+        outs = [p.communicate(timeout=240) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, 9)
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-3000:]
+    info = [json.loads((tmp_path / f"node{r}" / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert [(i["world"], i["local_rank"], i["node"]) for i in info] == [(2, 0, 0), (2, 0, 1)]
+    assert info[0]["history"] == info[1]["history"]
+    w = {(tag, r): load_file(tmp_path / f"node{r}" / f"{tag}_rank{r}.safetensors")
+         for tag in ("straight", "resumed") for r in (0, 1)}
+    for k in w["straight", 0]:
+        assert all(torch.equal(w["straight", 0][k], v[k]) for v in w.values()), k
+    # rank 0 alone wrote: the model folder is on node 0's disk only
+    assert not (tmp_path / "node1" / "model").exists()
+    model = geoae.load(tmp_path / "node0" / "model")
+    for k, v in model.model_.state_dict().items():
+        assert torch.equal(v, w["resumed", 0][k]), k

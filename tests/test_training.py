@@ -116,6 +116,25 @@ def test_sigkilled_training_resumes_to_the_same_weights(cls, tmp_path):
         assert torch.equal(a, b), k
 
 
+@pytest.mark.parametrize("damage", ["truncated", "not safetensors", "no geoae metadata"])
+def test_resume_from_a_damaged_checkpoint_names_the_file(damage, tmp_path):
+    X = data()
+    params = dict(latent_dim=2, hidden=(8,), epochs=3, random_state=0)
+    AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path)
+    ckpt = tmp_path / "checkpoint.safetensors"
+    blob = ckpt.read_bytes()
+    if damage == "truncated":
+        ckpt.write_bytes(blob[: len(blob) // 2])
+    elif damage == "not safetensors":
+        ckpt.write_bytes(b"checkpoint? no")
+    else:
+        from safetensors.torch import save_file
+
+        save_file({"x": torch.zeros(2)}, str(ckpt), metadata={"other": "tool"})
+    with pytest.raises(ConfigError, match=r"checkpoint\.safetensors: not a readable geoae"):
+        AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path, resume=True)
+
+
 @pytest.mark.parametrize("cls", [AutoEncoder, VAE])
 def test_interrupted_then_resumed_equals_uninterrupted(cls, tmp_path):
     from crashing import Crash, crash_at_epoch

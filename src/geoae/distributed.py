@@ -28,7 +28,7 @@ import torch
 import torch.distributed as dist
 
 __all__ = ["init_from_env", "is_distributed", "rank", "world_size", "is_main_process", "barrier",
-           "local_device", "broadcast_int", "all_ranks_have"]
+           "local_device", "broadcast_int", "broadcast_bytes", "all_ranks_have"]
 
 
 def _env_world() -> int:
@@ -92,6 +92,21 @@ def broadcast_int(value: int) -> int:
     box = [int(value)]
     dist.broadcast_object_list(box, src=0)
     return int(box[0])
+
+
+def broadcast_bytes(data: bytes | None) -> bytes | None:
+    """Rank 0's ``data`` (bytes or None) on every rank (``data`` itself outside distributed runs):
+    its length as one small object, then the bytes as a uint8 tensor (no pickling of the data)."""
+    if not is_distributed():
+        return data
+    size = broadcast_int(-1 if data is None else len(data))
+    if size < 0:
+        return None
+    buf = (torch.frombuffer(bytearray(data), dtype=torch.uint8) if rank() == 0
+           else torch.empty(size, dtype=torch.uint8))
+    # CPU tensor: gloo (the CPU half of the "cpu:gloo,cuda:nccl" backend on GPU machines)
+    dist.broadcast(buf, src=0)
+    return buf.numpy().tobytes()
 
 
 def all_ranks_have(flag: bool, device: torch.device) -> bool:

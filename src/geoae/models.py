@@ -46,7 +46,7 @@ from .training import (
     PRECISIONS,
     auto_batch_size,
     fit_module,
-    load_checkpoint,
+    read_checkpoint,
     resolve_device,
     seeded,
 )
@@ -393,10 +393,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             if resume:
                 raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
             return None, None
-        Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+        if _dist.is_main_process():  # the only writer
+            Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
         ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
-        meta = load_checkpoint(ckpt)[1] if resume and ckpt.is_file() else None
-        return ckpt, meta
+        loaded = read_checkpoint(ckpt) if resume else None  # rank 0's, on every rank
+        return ckpt, None if loaded is None else loaded[1]
 
     def _seed(self, meta: dict | None) -> int:
         """The fit's seed: the resumed checkpoint's, else drawn from ``random_state`` (rank 0's
@@ -642,7 +643,6 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         needed); each file is written to a temporary name and renamed into place."""
         check_is_fitted(self)
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         tensors = {f"model.{k}": v.detach().cpu().contiguous()
                    for k, v in self.model_.state_dict().items()}
         tensors["scaler.offset"] = torch.from_numpy(np.ascontiguousarray(self.scaler_offset_))
@@ -668,6 +668,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "weights_sha256": hashlib.sha256(blob).hexdigest(),
         }
         if _dist.is_main_process():  # under torchrun, rank 0 alone writes (every rank has the model)
+            path.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path / WEIGHTS_FILE, blob)
             atomic_write_text(path / CONFIG_FILE, json.dumps(config, indent=2))
         return path

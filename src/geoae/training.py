@@ -274,13 +274,46 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
     ConfigError
         The file is not a readable geoae checkpoint.
     """
-    from safetensors import SafetensorError, safe_open
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); delete it "
+                          "to train from scratch") from None
+    return _parse_checkpoint(path, data)
+
+
+def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
+    """The checkpoint at ``path`` as rank 0 sees it, on every rank (None when rank 0 has none).
+
+    Rank 0 alone writes checkpoints, so on several machines without a shared filesystem only
+    its disk holds one: rank 0 reads the file and broadcasts its bytes, and every rank resumes
+    from the same state. Outside distributed runs this is :func:`load_checkpoint` of an
+    existing file.
+    """
+    from . import distributed as _dist
+
+    data = None
+    if _dist.is_main_process() and Path(path).is_file():
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); "
+                              "delete it to train from scratch") from None
+    data = _dist.broadcast_bytes(data)
+    return None if data is None else _parse_checkpoint(path, data)
+
+
+def _parse_checkpoint(path, data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """``(tensors, meta)`` of a checkpoint file's bytes (safetensors: an 8-byte little-endian
+    header length, a JSON header whose ``__metadata__`` holds geoae's, then the tensors)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_bytes
 
     try:
-        with safe_open(str(path), framework="pt") as fh:
-            meta = json.loads((fh.metadata() or {})["geoae"])
-            tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
-    except (OSError, SafetensorError, KeyError, ValueError, json.JSONDecodeError) as exc:
+        size = int.from_bytes(data[:8], "little")
+        meta = json.loads(json.loads(data[8:8 + size])["__metadata__"]["geoae"])
+        tensors = load_bytes(data)
+    except (SafetensorError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); delete it "
                           "to train from scratch") from None
     return tensors, meta
@@ -394,8 +427,9 @@ def fit_module(
     start = 0
     finished = False
     tensors: dict[str, torch.Tensor] = {}
-    if resume and checkpoint is not None and Path(checkpoint).is_file():
-        tensors, meta = load_checkpoint(checkpoint)
+    loaded = read_checkpoint(checkpoint) if resume and checkpoint is not None else None
+    if loaded is not None:
+        tensors, meta = loaded
         try:
             best_state = _restore(module, optimizer, tensors, meta)
         except (RuntimeError, KeyError, ValueError) as exc:
