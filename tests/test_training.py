@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -199,6 +200,35 @@ def test_chunked_inference_equals_whole_array_inference(chunk, kind):
         np.testing.assert_allclose(est.reconstruction_error(X), whole_err, rtol=1e-5, atol=1e-7)
     finally:
         gm._INFER_BATCH = old
+
+
+def test_fp16_grad_scaler_path_skips_overflow_steps(monkeypatch):
+    """The CUDA float16 path (autocast + GradScaler, with gradient clipping through unscale_),
+    run on the CPU: CPU autocast supports float16 and GradScaler("cpu") follows the same
+    protocol. The scaler starts at 2**40, so the first steps' float16 gradients overflow;
+    they must be skipped (not applied as NaN) while the scale drops, and the fit must end
+    close to float32's."""
+    import geoae.training as gt
+
+    scalers = []
+
+    def cpu_fp16(precision, device):
+        if precision != "16":
+            return contextlib.nullcontext, None
+        scalers.append(torch.amp.GradScaler("cpu", init_scale=2.0**40))
+        return (lambda: torch.autocast("cpu", dtype=torch.float16)), scalers[-1]
+
+    monkeypatch.setattr(gt, "_amp", cpu_fp16)
+    X = np.random.default_rng(0).normal(size=(300, 4)) @ np.random.default_rng(1).normal(size=(4, 4))
+    params = dict(latent_dim=2, hidden=(8,), epochs=30, batch_size=16, patience=100, random_state=0,
+                  device="cpu")
+    ref = AutoEncoder(**params, precision="32").fit(X, grad_clip=1.0)
+    half = AutoEncoder(**params, precision="16").fit(X, grad_clip=1.0)
+    assert len(scalers) == 1 and scalers[0].get_scale() < 2.0**20  # overflow steps lowered it
+    assert all(torch.isfinite(p).all() for p in half.model_.parameters())
+    assert np.isfinite(half.history_["loss"]).all()
+    assert half.history_["loss"][-1] < 0.5 * half.history_["loss"][0]
+    assert abs(half.history_["loss"][-1] - ref.history_["loss"][-1]) < 0.2 * ref.history_["loss"][-1]
 
 
 def test_precision_and_compile_options():
