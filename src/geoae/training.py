@@ -292,14 +292,16 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
     """
     from . import distributed as _dist
 
-    data = None
+    data, failure = None, None
     if _dist.is_main_process() and Path(path).is_file():
         try:
             data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); "
-                              "delete it to train from scratch") from None
+        except OSError as exc:  # every rank must still take part in the broadcast, then fail
+            data, failure = b"", exc
     data = _dist.broadcast_bytes(data)
+    if failure is not None:
+        raise ConfigError(f"{path}: not a readable geoae training checkpoint ({failure}); "
+                          "delete it to train from scratch")
     return None if data is None else _parse_checkpoint(path, data)
 
 
