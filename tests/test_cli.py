@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import geoae
 from geoae.cli import main
 from geoae.datasets import make_synthetic_wells
 
@@ -345,6 +346,29 @@ def test_train_options_batch_size_precision_compile(capsys, tmp_path, wells_csv)
     code, _, err = run(capsys, "train", wells_csv, "--curves", "GR", "--epochs", 1, "--precision", "16",
                        "--out", tmp_path / "m16", "--quiet")
     assert code == 2 and "precision" in err and "CUDA" in err
+
+
+def test_train_vae_beta_and_prior_then_generate(capsys, tmp_path, wells_csv):
+    model = tmp_path / "vae"
+    code, _, err = run(capsys, "train", wells_csv, "--model", "vae", "--curves", "GR,RHOB",
+                       "--latent", 2, "--epochs", 3, "--beta", 0.5, "--prior", "gmm", "--out", model,
+                       "--quiet")
+    assert code == 0, err
+    params = json.loads((model / "config.json").read_text())["params"]
+    assert params["beta"] == 0.5 and params["prior"] == "gmm"
+    est = geoae.load(model)
+    assert est.beta == 0.5 and est.prior == "gmm"
+    code, _, err = run(capsys, "generate", model, "-n", 50, "--out", tmp_path / "s.csv")
+    assert code == 0, err
+    samples = pd.read_csv(tmp_path / "s.csv")
+    assert len(samples) == 50 and samples["RHOB"].between(1.0, 3.5).mean() > 0.9  # g/cc, not z-scores
+    for opts in (["--beta", 0.5], ["--prior", "gmm"]):
+        code, _, err = run(capsys, "train", wells_csv, "--model", "ae", "--epochs", 1, *opts,
+                           "--out", tmp_path / "ae", "--quiet")
+        assert code == 2 and f"{opts[0]} apply to --model vae only" in err and "Traceback" not in err
+    code, _, err = run(capsys, "train", wells_csv, "--model", "vae", "--epochs", 1, "--prior", "flat",
+                       "--out", tmp_path / "bad", "--quiet")
+    assert code == 2 and "prior" in err and "Traceback" not in err
 
 
 def test_parquet_output_column_changing_type_between_chunks_is_one_line(capsys, tmp_path, wells_csv):

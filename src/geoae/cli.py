@@ -74,6 +74,11 @@ def train(
     precision: Annotated[str, typer.Option(help="auto (mixed precision on CUDA), 32, bf16 or 16.")] = "auto",
     compile: Annotated[bool, typer.Option("--compile", help="Compile the training step "
                                                             "(torch.compile).")] = False,
+    beta: Annotated[float | None, typer.Option(help="VAE only: weight of the KL term (default 1; "
+                                                    "0.5 gives samples closer to the data).")] = None,
+    prior: Annotated[str | None, typer.Option(help="VAE only: what `geoae generate` samples, "
+                                                   "standard (N(0, I), the default) or gmm (a "
+                                                   "mixture fitted to the codes).")] = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -81,6 +86,9 @@ def train(
     """Train an auto-encoder on well-log curves and save it (checkpoints in OUT every 10 epochs).
 
     Example: geoae train wells/ --model vae --curves GR,RHOB,NPHI,DT --latent 4 --out model/
+
+    For synthetic logs: geoae train wells/ --model vae --prior gmm --beta 0.5 --out model/, then
+    geoae generate model/ -n 1000 --out samples.csv
 
     On several GPUs or machines: torchrun --nproc_per_node=4 -m geoae train wells/ --out model/
     """
@@ -90,7 +98,9 @@ def train(
                               latent=latent, backbone=backbone, epochs=epochs, random_state=seed,
                               verbose=not (quiet or as_json), force=force, resume=resume,
                               grad_clip=grad_clip, precision=precision, compile=compile,
-                              **({"batch_size": batch_size} if batch_size is not None else {}))
+                              **({"batch_size": batch_size} if batch_size is not None else {}),
+                              **({"beta": beta} if beta is not None else {}),
+                              **({"prior": prior} if prior is not None else {}))
     _report(summary, as_json, quiet, "trained")
 
 

@@ -138,6 +138,9 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
     if model not in MODEL_NAMES:
         raise ConfigError(f"--model {model!r} is not known; use one of {', '.join(MODEL_NAMES)}")
+    vae_only = [f"--{k}" for k in ("beta", "prior") if k in params]
+    if vae_only and model != "vae":
+        raise ConfigError(f"{' and '.join(vae_only)} apply to --model vae only, not --model {model}")
     sniff(data)  # a missing or unreadable input is reported before anything else
     out_p = Path(out)
     if out_p.exists() and any(out_p.iterdir()) and not (force or resume):
