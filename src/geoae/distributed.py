@@ -95,18 +95,15 @@ def broadcast_int(value: int) -> int:
 
 
 def broadcast_bytes(data: bytes | None) -> bytes | None:
-    """Rank 0's ``data`` (bytes or None) on every rank (``data`` itself outside distributed runs):
-    its length as one small object, then the bytes as a uint8 tensor (no pickling of the data)."""
+    """Rank 0's ``data`` (bytes or None) on every rank (``data`` itself outside distributed runs).
+
+    An object broadcast, so that it works with any backend (gloo, NCCL alone, or both); only
+    bytes or None travel between the job's own ranks, never a model file."""
     if not is_distributed():
         return data
-    size = broadcast_int(-1 if data is None else len(data))
-    if size < 0:
-        return None
-    buf = (torch.frombuffer(bytearray(data), dtype=torch.uint8) if rank() == 0
-           else torch.empty(size, dtype=torch.uint8))
-    # CPU tensor: gloo (the CPU half of the "cpu:gloo,cuda:nccl" backend on GPU machines)
-    dist.broadcast(buf, src=0)
-    return buf.numpy().tobytes()
+    box = [data if rank() == 0 else None]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
 
 
 def all_ranks_have(flag: bool, device: torch.device) -> bool:

@@ -397,6 +397,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
         ckpt = Path(checkpoint_dir) / CHECKPOINT_FILE
         loaded = read_checkpoint(ckpt) if resume else None  # rank 0's, on every rank
+        if loaded is not None and "seed" not in loaded[1]:
+            raise ConfigError(f"{ckpt} was not written by a geoae estimator's fit; delete it to "
+                              "start over")
         return ckpt, None if loaded is None else loaded[1]
 
     def _seed(self, meta: dict | None) -> int:

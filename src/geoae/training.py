@@ -314,11 +314,20 @@ def _parse_checkpoint(path, data: bytes) -> tuple[dict[str, torch.Tensor], dict[
     try:
         size = int.from_bytes(data[:8], "little")
         meta = json.loads(json.loads(data[8:8 + size])["__metadata__"]["geoae"])
+        missing = _CHECKPOINT_KEYS - set(meta) if isinstance(meta, dict) else _CHECKPOINT_KEYS
+        if missing:
+            raise ValueError(f"no {', '.join(sorted(missing))} in its metadata")
         tensors = load_bytes(data)
-    except (SafetensorError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+    except (SafetensorError, KeyError, TypeError, ValueError, UnicodeDecodeError,
+            RecursionError) as exc:
         raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); delete it "
                           "to train from scratch") from None
     return tensors, meta
+
+
+#: What every checkpoint's metadata holds (see :func:`save_checkpoint` and ``fit_module``).
+_CHECKPOINT_KEYS = frozenset({"epoch", "finished", "history", "best", "best_epoch", "stale",
+                              "param_groups"})
 
 
 def _restore(module, optimizer, tensors, meta):
