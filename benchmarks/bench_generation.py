@@ -18,7 +18,7 @@ from the ex-post Gaussian mixture fitted to the aggregate posterior (``prior="gm
 ``beta=1``; then with the first mixture size and each KL weight of ``--betas`` (default 0.5 and
 0.25).
 
-Run: ``python benchmarks/bench_generation.py`` (about 20 minutes on one thread).
+Run: ``python benchmarks/bench_generation.py`` (about 25 minutes on one thread).
 """
 
 from __future__ import annotations

@@ -114,22 +114,28 @@ def test_two_nodes_without_a_shared_filesystem_resume_from_rank_0s_checkpoint(tm
     script = Path(__file__).parent / "scripts" / "ddp_nodes.py"
     env = dict(os.environ, OMP_NUM_THREADS="1")
     port = _free_port()
-    procs = []
+    procs, logs = [], []
     for node in (0, 1):
         (tmp_path / f"node{node}").mkdir()
         cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", f"--node_rank={node}",
                "--nproc_per_node=1", "--master_addr=127.0.0.1", f"--master_port={port}", script]
-        procs.append(subprocess.Popen(cmd, cwd=tmp_path / f"node{node}", env=env, text=True,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      start_new_session=True))
+        logs.append(tmp_path / f"node{node}.log")
+        with open(logs[-1], "w") as log:  # files, not pipes: neither process can block on output
+            procs.append(subprocess.Popen(cmd, cwd=tmp_path / f"node{node}", env=env,
+                                          stdout=log, stderr=subprocess.STDOUT))
     try:
-        outs = [p.communicate(timeout=240) for p in procs]
+        for p in procs:
+            p.wait(timeout=180)  # the workers give up after 60 s in a collective
     finally:
         for p in procs:
             if p.poll() is None:
-                os.killpg(p.pid, 9)
-    for p, (_, err) in zip(procs, outs, strict=True):
-        assert p.returncode == 0, err[-3000:]
+                p.terminate()  # torchrun passes SIGTERM on to its workers
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    for p, log in zip(procs, logs, strict=True):
+        assert p.returncode == 0, log.read_text()[-3000:]
     info = [json.loads((tmp_path / f"node{r}" / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert [(i["world"], i["local_rank"], i["node"]) for i in info] == [(2, 0, 0), (2, 0, 1)]
     assert info[0]["history"] == info[1]["history"]
@@ -142,3 +148,25 @@ def test_two_nodes_without_a_shared_filesystem_resume_from_rank_0s_checkpoint(tm
     model = geoae.load(tmp_path / "node0" / "model")
     for k, v in model.model_.state_dict().items():
         assert torch.equal(v, w["resumed", 0][k]), k
+
+
+def test_more_processes_than_gpus_train_on_the_cpu_or_say_why(monkeypatch):
+    """torchrun with 2 processes on a 1-GPU machine (seen on a GPU test machine): "auto" must
+    pick the CPU on every process (the same backend everywhere), and an explicit CUDA request
+    must fail with a clear message instead of CUDA's "invalid device ordinal"."""
+    from geoae import ConfigError
+    from geoae import distributed as gdist
+    from geoae.training import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    assert gdist.gpu_per_local_rank() and resolve_device("auto").type == "cuda"
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert not gdist.gpu_per_local_rank()
+    assert resolve_device("auto").type == "cpu"
+    monkeypatch.setattr(gdist, "is_distributed", lambda: True)
+    with pytest.raises(ConfigError, match="nproc_per_node=1"):
+        gdist.local_device(torch.device("cuda"))
+    assert gdist.local_device(torch.device("cpu")).type == "cpu"

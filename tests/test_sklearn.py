@@ -36,8 +36,11 @@ def _blobs(n=300, seed=0):
 
 def test_pipeline_encoder_then_classifier():
     X, y = _blobs()
-    pipe = Pipeline([("ae", AutoEncoder(**SMALL)), ("clf", LogisticRegression())]).fit(X, y)
-    assert pipe.score(X, y) > 0.8
+    # 40 epochs: the 2-D code separates the blobs on any seed and device (0.93-0.98 over
+    # seeds 0-5 on CPU; a raw-feature LogisticRegression scores 0.99, chance is 0.5)
+    pipe = Pipeline([("ae", AutoEncoder(**dict(SMALL, epochs=40))),
+                     ("clf", LogisticRegression())]).fit(X, y)
+    assert pipe.score(X, y) > 0.85
     pipe.set_output(transform="pandas")
     Z = pipe[:-1].transform(X)
     assert list(Z.columns) == ["autoencoder0", "autoencoder1"]

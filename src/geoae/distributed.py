@@ -28,7 +28,8 @@ import torch
 import torch.distributed as dist
 
 __all__ = ["init_from_env", "is_distributed", "rank", "world_size", "is_main_process", "barrier",
-           "local_device", "broadcast_int", "broadcast_bytes", "all_ranks_have"]
+           "local_device", "gpu_per_local_rank", "broadcast_int", "broadcast_bytes",
+           "all_ranks_have"]
 
 
 def _env_world() -> int:
@@ -50,11 +51,11 @@ def init_from_env(timeout_s: float = 1800.0) -> bool:
         return dist.get_world_size() > 1
     if _env_world() <= 1:
         return False
-    if torch.cuda.is_available() and dist.is_nccl_available():
+    if gpu_per_local_rank() and dist.is_nccl_available():
         # NCCL for CUDA tensors, gloo for CPU ones (a device="cpu" fit on a GPU machine)
         backend = "cpu:gloo,cuda:nccl"
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-    else:
+    else:  # no GPU, or more processes on this machine than GPUs: CPU training
         backend = "gloo"
     dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_s))
     return dist.get_world_size() > 1
@@ -118,8 +119,34 @@ def barrier() -> None:
         dist.barrier()
 
 
+def gpu_per_local_rank() -> bool:
+    """True when CUDA is available with at least one GPU for each of torchrun's processes on
+    this machine (``LOCAL_WORLD_SIZE``; 1 outside torchrun). The same answer on every process of
+    a machine, so that they agree on the backend and on ``device="auto"``."""
+    if not torch.cuda.is_available():
+        return False
+    try:
+        local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    except ValueError:
+        local_world = 1
+    return local_world <= torch.cuda.device_count()
+
+
 def local_device(device: torch.device) -> torch.device:
-    """Under torchrun on CUDA, each process uses the GPU of its ``LOCAL_RANK``."""
+    """Under torchrun on CUDA, each process uses the GPU of its ``LOCAL_RANK``.
+
+    Raises
+    ------
+    ConfigError
+        CUDA was asked for, but torchrun started more processes on this machine than it has GPUs.
+    """
     if device.type == "cuda" and device.index is None and is_distributed():
+        if not gpu_per_local_rank():
+            from .errors import ConfigError
+
+            raise ConfigError(
+                f"device='cuda' under torchrun with {os.environ.get('LOCAL_WORLD_SIZE')} processes "
+                f"on this machine, which has {torch.cuda.device_count()} GPU(s): start at most "
+                f"--nproc_per_node={torch.cuda.device_count()} or train with device='cpu'")
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     return device

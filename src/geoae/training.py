@@ -29,11 +29,16 @@ Objective = Callable[[nn.Module, torch.Tensor, "torch.Tensor | None"],
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` picks CUDA, then Apple MPS, then CPU; other values are checked and returned."""
+    """``"auto"`` picks CUDA, then Apple MPS, then CPU; other values are checked and returned.
+
+    Under torchrun, ``"auto"`` picks CUDA only when this machine has a GPU for each of its
+    processes (else every process trains on the CPU)."""
+    from . import distributed as _dist
+
     if isinstance(device, torch.device):
         return device
     if device == "auto":
-        if torch.cuda.is_available():
+        if torch.cuda.is_available() and _dist.gpu_per_local_rank():
             return torch.device("cuda")
         mps = getattr(torch.backends, "mps", None)
         if mps is not None and mps.is_available():

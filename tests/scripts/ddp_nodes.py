@@ -21,6 +21,7 @@ from geoae import distributed as dist
 sys.path.insert(0, str(Path(__file__).parents[1]))  # tests/, for the crash helper
 from crashing import Crash, crash_at_epoch  # noqa: E402
 
+dist.init_from_env(timeout_s=60)  # a rank left waiting fails in a minute with a traceback
 rng = np.random.default_rng(0)
 X = rng.normal(size=(901, 2)) @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(901, 6))
 torch.set_num_threads(1)

@@ -10,6 +10,19 @@ from pathlib import Path
 
 from ..errors import DataError
 
+#: ``read_csv`` options that read back exactly the numbers a writer printed with ``repr``: the
+#: C parser of pandas < 3 rounds a few percent of 17-digit numbers to a neighbouring float
+#: (so a LAS or CSV file written and read back would change present values); pandas 3 reads
+#: them exactly by default and deprecates the option.
+EXACT_FLOATS: dict = {}
+try:
+    import pandas as _pd
+
+    if int(_pd.__version__.split(".")[0]) < 3:
+        EXACT_FLOATS = {"float_precision": "round_trip"}
+except (ImportError, ValueError):  # pragma: no cover - pandas is a core dependency
+    pass
+
 
 def check_file(path: Path, what: str) -> os.stat_result:
     """Return ``os.stat(path)``, or raise DataError naming ``path`` when it is no regular file.

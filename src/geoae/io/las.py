@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._atomic import atomic_path, same_file
 from ..errors import DataError
-from ._files import check_file, read_file_bytes
+from ._files import EXACT_FLOATS, check_file, read_file_bytes
 from .aliases import DEPTH_NAMES, WELL_NAMES
 
 #: Values treated as missing in every LAS file besides the file's own NULL (common vendor markers).
@@ -156,7 +156,8 @@ def _fast_frame(text: str, las: Any) -> pd.DataFrame | None:
     end = next((i for i, ln in enumerate(body) if ln.lstrip().startswith("~")), len(body))
     try:
         data = pd.read_csv(
-            io.StringIO("\n".join(body[:end])), sep=r"\s+", header=None, comment="#", engine="c"
+            io.StringIO("\n".join(body[:end])), sep=r"\s+", header=None, comment="#", engine="c",
+            **EXACT_FLOATS,
         )
     except Exception:
         return None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
-from ._files import check_file, unique_names
+from ._files import EXACT_FLOATS, check_file, unique_names
 
 _PARQUET = (".parquet", ".pq", ".parq")
 
@@ -148,6 +148,9 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
         kwargs.update(sep=sniffed, engine="c" if one_char and sniffed != " " else "python")
     else:
         kwargs.update(sep=sep)
+    one_char_sep = isinstance(kwargs.get("sep"), str) and len(kwargs["sep"]) == 1
+    if kwargs.get("engine", "c" if one_char_sep else None) == "c":  # the C parser's option
+        kwargs = {**EXACT_FLOATS, **kwargs}  # a caller's float_precision wins
     return kwargs
 
 
@@ -250,6 +253,7 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
         raise
     except UnicodeDecodeError:
         try:
+            options.pop("float_precision", None)  # a C-parser option
             options.update(engine="python", encoding="latin-1")
             df = pd.read_csv(path, **options)
         except Exception as exc:
