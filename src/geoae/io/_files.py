@@ -11,14 +11,14 @@ from pathlib import Path
 from ..errors import DataError
 
 #: ``read_csv`` options that read back exactly the numbers a writer printed with ``repr``: the
-#: C parser of pandas < 3 rounds a few percent of 17-digit numbers to a neighbouring float
-#: (so a LAS or CSV file written and read back would change present values); pandas 3 reads
-#: them exactly by default and deprecates the option.
+#: default C parser of pandas < 3.1 rounds a few percent of 17-digit numbers to a neighbouring
+#: float (so a LAS or CSV file written and read back would change present values; seen with
+#: pandas 3.0.6); pandas 3.1 reads them exactly by default and deprecates the option.
 EXACT_FLOATS: dict = {}
 try:
     import pandas as _pd
 
-    if int(_pd.__version__.split(".")[0]) < 3:
+    if tuple(int(p) for p in _pd.__version__.split(".")[:2]) < (3, 1):
         EXACT_FLOATS = {"float_precision": "round_trip"}
 except (ImportError, ValueError):  # pragma: no cover - pandas is a core dependency
     pass
