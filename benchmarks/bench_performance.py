@@ -190,8 +190,8 @@ def cuda_report(X: np.ndarray, epochs: int, repeats: int) -> None:
     rows, d = X.shape
     samples = rows * epochs
     Xt = torch.from_numpy(((X - X.mean(0)) / X.std(0)).astype(np.float32)).cuda()
-    print(f"\n5. CUDA: {torch.cuda.get_device_name()} (samples/s, median of {repeats}; the "
-          "data start in host memory for geoae and on the GPU for the raw loop)\n")
+    print(f"\n5. CUDA: {torch.cuda.get_device_name()} (samples/s, median of {repeats}; training "
+          "loops timed alone, the data already on the GPU for both)\n")
     print("| batch | geoae 32 | geoae auto (bf16) | geoae 32 + compile | geoae auto + compile "
           "| raw loop fp32 (fused AdamW) | geoae 32 / raw | best geoae / raw |")
     print("|---|---|---|---|---|---|---|---|")

@@ -315,3 +315,40 @@ def test_numbers_read_back_exactly_from_csv_and_las(tmp_path):
     write_las(df.set_index("DEPTH"), tmp_path / "t.las")
     las = read_las(tmp_path / "t.las")
     np.testing.assert_array_equal(las[["GR", "RHOB", "NPHI"]].to_numpy(), df[["GR", "RHOB", "NPHI"]])
+
+
+def test_exact_float_option_reaches_the_c_parser_only(tmp_path, monkeypatch):
+    """What pandas < 3.1 gets (checked here whatever pandas is installed): the round-trip float
+    parser for every read on the C parser (sniffed commas, tabs and spaces, ``\\s+``), never for
+    one that pandas runs on its python parser (which would raise), and never over the caller's
+    own choice."""
+    import geoae.io.tables as gt
+
+    monkeypatch.setattr(gt, "EXACT_FLOATS", {"float_precision": "round_trip"})
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(30, 10, size=(50, 3)), columns=["GR", "RHOB", "NPHI"])
+    paths = {}
+    for name, sep in (("comma.csv", ","), ("tab.tsv", "\t"), ("space.txt", " ")):
+        paths[name] = tmp_path / name
+        df.to_csv(paths[name], sep=sep, index=False)
+    fp = "float_precision"
+    for name in paths:
+        assert gt._csv_options(paths[name], {}).get(fp) == "round_trip", name
+    p = paths["space.txt"]
+    assert gt._csv_options(p, {})["engine"] == "c"
+    assert gt._csv_options(p, {"sep": r"\s+"}).get(fp) == "round_trip"
+    for kwargs in ({"engine": "python"}, {"engine": "pyarrow"}, {"skipfooter": 1},
+                   {"on_bad_lines": lambda line: None}, {"sep": r"\s*,\s*"}):
+        assert fp not in gt._csv_options(paths["comma.csv"], dict(kwargs)), kwargs
+    assert gt._csv_options(paths["comma.csv"], {fp: "high"})[fp] == "high"
+    # and the reads themselves work with the option (pandas 3.1 only warns that it is deprecated)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("ZONE,GR\nCaf\xe9,1.5\nB,2.25\n".encode("latin-1"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path, kwargs in ((paths["space.txt"], {}), (paths["comma.csv"], {"skipfooter": 1}),
+                             (latin, {})):
+            back = read_table(path, **kwargs)
+            assert len(back) == (49 if kwargs else len(back)) and back["GR"].notna().all()
+        assert list(read_table(latin)["GR"]) == [1.5, 2.25]
+        np.testing.assert_array_equal(read_table(paths["space.txt"])[["GR", "RHOB", "NPHI"]], df)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -117,7 +118,8 @@ def test_sigkilled_training_resumes_to_the_same_weights(cls, tmp_path):
         assert torch.equal(a, b), k
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not safetensors", "no geoae metadata"])
+@pytest.mark.parametrize("damage", ["truncated", "not safetensors", "no geoae metadata",
+                                    "geoae metadata without its keys", "not from an estimator"])
 def test_resume_from_a_damaged_checkpoint_names_the_file(damage, tmp_path):
     X = data()
     params = dict(latent_dim=2, hidden=(8,), epochs=3, random_state=0)
@@ -128,11 +130,21 @@ def test_resume_from_a_damaged_checkpoint_names_the_file(damage, tmp_path):
         ckpt.write_bytes(blob[: len(blob) // 2])
     elif damage == "not safetensors":
         ckpt.write_bytes(b"checkpoint? no")
+    elif damage == "not from an estimator":  # fit_module's own checkpoint: no seed, no identity
+        net = torch.nn.Sequential(torch.nn.Linear(5, 2), torch.nn.Linear(2, 5))
+        fit_module(net, lambda m, xb, mb: (((m(xb) - xb) ** 2).mean(), {}),
+                   torch.as_tensor(X, dtype=torch.float32), epochs=2, checkpoint=ckpt)
     else:
+        import json
+
         from safetensors.torch import save_file
 
-        save_file({"x": torch.zeros(2)}, str(ckpt), metadata={"other": "tool"})
-    with pytest.raises(ConfigError, match=r"checkpoint\.safetensors: not a readable geoae"):
+        meta = ({"other": "tool"} if damage == "no geoae metadata"
+                else {"geoae": json.dumps({"epoch": 1})})
+        save_file({"x": torch.zeros(2)}, str(ckpt), metadata=meta)
+    match = ("not written by a geoae estimator" if damage == "not from an estimator"
+             else r"checkpoint\.safetensors: not a readable geoae")
+    with pytest.raises(ConfigError, match=match):
         AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path, resume=True)
 
 
@@ -210,10 +222,11 @@ def test_fp16_grad_scaler_path_skips_overflow_steps(monkeypatch):
     close to float32's."""
     import geoae.training as gt
 
-    try:
+    with warnings.catch_warnings():  # an unsupported autocast dtype warns and does nothing
+        warnings.simplefilter("ignore")
         with torch.autocast("cpu", dtype=torch.float16):
-            pass
-    except RuntimeError:
+            probe = torch.nn.Linear(2, 2)(torch.ones(1, 2)).dtype
+    if probe != torch.float16:
         pytest.skip("this torch build has no float16 autocast on the CPU")
     scalers = []
 

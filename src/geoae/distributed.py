@@ -58,7 +58,30 @@ def init_from_env(timeout_s: float = 1800.0) -> bool:
     else:  # no GPU, or more processes on this machine than GPUs: CPU training
         backend = "gloo"
     dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_s))
+    _agree_on_gpus()
     return dist.get_world_size() > 1
+
+
+#: Whether every process of the job has a GPU of its own (decided once, by all ranks together,
+#: when geoae joins the process group); None before that, or when the caller made the group.
+_JOB_GPUS: bool | None = None
+
+
+def _agree_on_gpus() -> None:
+    """One MIN all-reduce over the ranks (a CPU tensor: gloo, in either backend geoae starts):
+    machines with different GPU counts or ``--nproc_per_node`` then take the same device under
+    ``device="auto"`` instead of training on CUDA on one machine and on the CPU on another."""
+    global _JOB_GPUS
+    flag = torch.tensor([int(gpu_per_local_rank())])
+    dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+    _JOB_GPUS = bool(flag.item())
+    if torch.cuda.is_available() and not _JOB_GPUS and dist.get_rank() == 0:
+        import warnings
+
+        warnings.warn("torchrun started more processes than there are GPUs on at least one "
+                      "machine: device='auto' trains on the CPU on every rank; start at most "
+                      "one process per GPU (--nproc_per_node) to train on the GPUs",
+                      RuntimeWarning, stacklevel=3)
 
 
 def is_distributed() -> bool:
@@ -122,7 +145,10 @@ def barrier() -> None:
 def gpu_per_local_rank() -> bool:
     """True when CUDA is available with at least one GPU for each of torchrun's processes on
     this machine (``LOCAL_WORLD_SIZE``; 1 outside torchrun). The same answer on every process of
-    a machine, so that they agree on the backend and on ``device="auto"``."""
+    a machine, so that they agree on the backend; once geoae has joined the process group, the
+    answer of the whole job (every machine's, see ``_agree_on_gpus``)."""
+    if _JOB_GPUS is not None and is_distributed():
+        return _JOB_GPUS
     if not torch.cuda.is_available():
         return False
     try:

@@ -143,15 +143,32 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
         one_char = isinstance(sniffed, str) and len(sniffed) == 1
         _check_header_row(first, path, [sniffed] if one_char else [])
     if sep is None:
-        # a one-character sniffed delimiter (the usual case) can go to the fast C parser
+        # a one-character sniffed delimiter (the usual case, a space included) goes to the fast
+        # C parser, which also reads numbers exactly (EXACT_FLOATS)
         one_char = isinstance(sniffed, str) and len(sniffed) == 1 and sniffed not in "\"'"
-        kwargs.update(sep=sniffed, engine="c" if one_char and sniffed != " " else "python")
+        kwargs.setdefault("engine", "c" if one_char and not _python_only(kwargs) else "python")
+        kwargs.update(sep=sniffed)
     else:
         kwargs.update(sep=sep)
-    one_char_sep = isinstance(kwargs.get("sep"), str) and len(kwargs["sep"]) == 1
-    if kwargs.get("engine", "c" if one_char_sep else None) == "c":  # the C parser's option
+    if _c_parser(kwargs):
         kwargs = {**EXACT_FLOATS, **kwargs}  # a caller's float_precision wins
     return kwargs
+
+
+def _c_parser(kwargs: dict) -> bool:
+    """Whether pandas will read with its C parser (the only one that takes float_precision):
+    an explicit ``engine="c"``, or no engine, a separator the C parser handles, and no option
+    that makes pandas fall back to its python parser."""
+    sep = kwargs.get("sep")
+    c_sep = (isinstance(sep, str) and len(sep) == 1) or sep == r"\s+"
+    if _python_only(kwargs):
+        return False
+    return kwargs.get("engine", "c" if c_sep else None) == "c"
+
+
+def _python_only(kwargs: dict) -> bool:
+    """Options that only pandas' python parser takes."""
+    return bool(kwargs.get("skipfooter")) or callable(kwargs.get("on_bad_lines"))
 
 
 def _is_utf8(path: Path, block: int = 16 * 1024 * 1024) -> bool:
@@ -253,8 +270,7 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
         raise
     except UnicodeDecodeError:
         try:
-            options.pop("float_precision", None)  # a C-parser option
-            options.update(engine="python", encoding="latin-1")
+            options.update(encoding="latin-1")  # as iter_table does, same parser
             df = pd.read_csv(path, **options)
         except Exception as exc:
             raise DataError(f"{path}: cannot read the table ({type(exc).__name__}: {exc})") from exc
