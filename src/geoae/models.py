@@ -353,7 +353,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ds = as_dataset(X)
             if ds is not None:
                 return self._fit_stream(ds, checkpoint_dir, checkpoint_every, resume, grad_clip)
-        ckpt, meta = self._checkpoint(checkpoint_dir, resume)
+        ckpt, loaded = self._checkpoint(checkpoint_dir, resume)
+        meta = loaded[1] if loaded is not None else None
         X, wells = self._validate(X, reset=True)
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         Z, mask = self._fit_scaler(X)
@@ -379,16 +380,16 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Z_train, mask_train = take(Z, train_idx), take(mask, train_idx)
         self._train(seed, device, (Z_train, mask_train), Z_train, mask_train, take(Z, val_idx),
-                    take(mask, val_idx), len(train_idx), grad_clip, ckpt, checkpoint_every, resume,
+                    take(mask, val_idx), len(train_idx), grad_clip, ckpt, checkpoint_every, loaded,
                     identity)
         self._after_fit(Z.cpu(), seed)
         return self
 
     # the steps fit() and _fit_stream() share ------------------------------------------------
     @staticmethod
-    def _checkpoint(checkpoint_dir, resume: bool) -> tuple[Path | None, dict | None]:
+    def _checkpoint(checkpoint_dir, resume: bool) -> tuple[Path | None, tuple | None]:
         """The checkpoint file (None without ``checkpoint_dir``) and, when resuming from an
-        existing one, its metadata."""
+        existing one, its ``(tensors, meta)`` (rank 0's, read once, on every rank)."""
         if checkpoint_dir is None:
             if resume:
                 raise ConfigError("resume=True needs checkpoint_dir, the folder holding the checkpoint")
@@ -400,7 +401,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if loaded is not None and "seed" not in loaded[1]:
             raise ConfigError(f"{ckpt} was not written by a geoae estimator's fit; delete it to "
                               "start over")
-        return ckpt, None if loaded is None else loaded[1]
+        return ckpt, loaded
 
     def _seed(self, meta: dict | None) -> int:
         """The fit's seed: the resumed checkpoint's, else drawn from ``random_state`` (rank 0's
@@ -429,9 +430,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return Z, mask
 
     def _train(self, seed, device, stats, X, mask, X_val, mask_val, n_train, grad_clip, ckpt,
-               checkpoint_every, resume, identity, stream_device=None) -> None:
+               checkpoint_every, loaded, identity, stream_device=None) -> None:
         """Build the network and run :func:`fit_module`; ``stats`` (scaled data and mask) feeds
-        the objective's statistics, ``X`` is the training tensor or the streamed-batch callable."""
+        the objective's statistics, ``X`` is the training tensor or the streamed-batch callable,
+        ``loaded`` the checkpoint to resume from (None: train from scratch)."""
         with seeded(seed, device):
             net = self._build_network().to(device)
             history = fit_module(
@@ -441,7 +443,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 patience=self.patience, verbose=self.verbose, grad_clip=grad_clip,
                 grad_in_eval=isinstance(self, ContractiveAutoEncoder), desc=type(self).__name__,
-                checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=resume,
+                checkpoint=ckpt, checkpoint_every=checkpoint_every, resume=loaded is not None,
+                resume_from=loaded,
                 checkpoint_meta=dict(identity, seed=seed), precision=self.precision,
                 compile=self.compile, stream_device=stream_device,
             )
@@ -475,7 +478,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise ConfigError(f"the streamed data have {len(ds._chunks())} chunks for "
                               f"{_dist.world_size()} processes; every process needs one: use "
                               "smaller chunks (e.g. chunk_traces) or fewer processes")
-        ckpt, meta = self._checkpoint(checkpoint_dir, resume)
+        ckpt, loaded = self._checkpoint(checkpoint_dir, resume)
+        meta = loaded[1] if loaded is not None else None
         seed = self._seed(meta)  # before the scaler pass: a resumed fit gets the same reservoir
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
         reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
@@ -510,7 +514,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         identity = self._identity(ckpt, meta, int(n_train + n_val))
         stats = (Zr.to(device), mr.to(device) if mr is not None else None)
         self._train(seed, device, stats, batches, None, Zv, mv, n_train, grad_clip, ckpt,
-                    checkpoint_every, resume, identity, stream_device=device)
+                    checkpoint_every, loaded, identity, stream_device=device)
         self._after_fit(Zr, seed)
         return self
 

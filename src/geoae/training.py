@@ -373,6 +373,7 @@ def fit_module(
     precision: str = "32",
     compile: bool | str = False,
     stream_device: torch.device | str | None = None,
+    resume_from: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None,
 ) -> dict[str, list[float]]:
     """Train ``module`` in place with Adam(W) and early stopping; return the per-epoch history.
 
@@ -411,6 +412,11 @@ def fit_module(
     compile : bool or str
         Compile the training step with :func:`torch.compile` (a string names the backend, e.g.
         ``"inductor"`` or ``"eager"``).
+    stream_device : torch.device or str, optional
+        Device of the streamed batches when ``X`` is a callable ``epoch -> batches``.
+    resume_from : tuple, optional
+        A checkpoint already read with :func:`read_checkpoint`, ``(tensors, meta)``, to resume
+        from instead of reading ``checkpoint`` again.
 
     Returns
     -------
@@ -443,7 +449,9 @@ def fit_module(
     start = 0
     finished = False
     tensors: dict[str, torch.Tensor] = {}
-    loaded = read_checkpoint(checkpoint) if resume and checkpoint is not None else None
+    loaded = resume_from
+    if loaded is None and resume and checkpoint is not None:
+        loaded = read_checkpoint(checkpoint)
     if loaded is not None:
         tensors, meta = loaded
         try:
