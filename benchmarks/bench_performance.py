@@ -154,35 +154,6 @@ def inference(rows: int, threads: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def raw_fit_cuda(Xt: torch.Tensor, epochs: int, batch_size: int, fused: bool) -> float:
-    """The minimal raw loop of ``bench_training.raw_fit`` with the data on the GPU: seconds."""
-    from torch import nn
-    from torch.nn import functional as F
-
-    from bench_training import ACTIVATION, HIDDEN, LATENT, LR
-    from geoae.nn import DenseDecoder, DenseEncoder
-
-    n, d = Xt.shape
-    torch.manual_seed(0)
-    net = nn.Sequential(
-        DenseEncoder(d, LATENT, hidden=HIDDEN, activation=ACTIVATION),
-        DenseDecoder(LATENT, d, hidden=HIDDEN, activation=ACTIVATION, output_activation="linear"),
-    ).cuda()
-    opt = torch.optim.AdamW(net.parameters(), lr=LR, weight_decay=0.0, fused=fused)
-    torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for _ in range(epochs):
-        perm = torch.randperm(n, device="cuda")
-        for start in range(0, n, batch_size):
-            xb = Xt[perm[start:start + batch_size]]
-            loss = F.mse_loss(net(xb), xb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    torch.cuda.synchronize()
-    return time.perf_counter() - t0
-
-
 def cuda_report(X: np.ndarray, epochs: int, repeats: int) -> None:
     """Section 5: the fit-throughput table on the GPU (geoae with and without mixed precision
     and torch.compile, against the raw loop with the data on the GPU), and the achieved GFLOP/s
@@ -212,9 +183,9 @@ def cuda_report(X: np.ndarray, epochs: int, repeats: int) -> None:
                     est.fit(X)
                 times.append(lt.last[0])
             rates[precision, comp] = samples / statistics.median(times)
-        raw_fit_cuda(Xt[:16384], 1, bs, fused=True)
-        raw = samples / statistics.median(raw_fit_cuda(Xt, epochs, bs, fused=True)
-                                          for _ in range(repeats))
+        raw_fit(Xt[:16384], 1, bs, 0, fused=True)
+        raw = samples / statistics.median(raw_fit(Xt, epochs, bs, rep, fused=True)[0]
+                                          for rep in range(repeats))
         best = max(rates.values())
         achieved[bs] = rates["32", False]
         print(f"| {bs} | " + " | ".join(f"{r:,.0f}" for r in rates.values())

@@ -74,25 +74,31 @@ def cpu_name() -> str:
 # ---------------------------------------------------------------------------------------- raw loop
 def raw_fit(Xt: torch.Tensor, epochs: int, batch_size: int, seed: int,
             **adamw) -> tuple[float, float]:
-    """Minimal PyTorch loop on the same network; returns training (wall, CPU) seconds.
-    ``adamw`` goes to ``torch.optim.AdamW`` (e.g. ``fused=True``; default: PyTorch's default)."""
+    """Minimal PyTorch loop on the same network, on ``Xt``'s device; returns training (wall, CPU)
+    seconds. ``adamw`` goes to ``torch.optim.AdamW`` (e.g. ``fused=True``; default: PyTorch's
+    default)."""
     n, d = Xt.shape
     torch.manual_seed(seed)
     net = nn.Sequential(
         DenseEncoder(d, LATENT, hidden=HIDDEN, activation=ACTIVATION),
         DenseDecoder(LATENT, d, hidden=HIDDEN, activation=ACTIVATION, output_activation="linear"),
-    )
+    ).to(Xt.device)
     opt = torch.optim.AdamW(net.parameters(), lr=LR, weight_decay=0.0, **adamw)
     net.train()
+    cuda = Xt.device.type == "cuda"
+    if cuda:
+        torch.cuda.synchronize()
     c0, t0 = time.process_time(), time.perf_counter()
     for _ in range(epochs):
-        perm = torch.randperm(n)
+        perm = torch.randperm(n, device=Xt.device)
         for start in range(0, n, batch_size):
             xb = Xt[perm[start:start + batch_size]]
             loss = F.mse_loss(net(xb), xb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+    if cuda:
+        torch.cuda.synchronize()
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     if not torch.isfinite(loss):
         raise RuntimeError("raw loop diverged")
