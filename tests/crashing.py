@@ -1,5 +1,5 @@
 """Interrupt a geoae fit after a chosen epoch, for the resume tests (in-process ones and the
-torchrun worker ``scripts/ddp_fit.py``)."""
+torchrun workers ``scripts/ddp_fit.py`` and ``scripts/ddp_nodes.py``)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,20 @@ def crash_at_epoch(epoch: int) -> Iterator[None]:
         yield
     finally:
         gm.fit_module = orig
+
+
+def straight_and_resumed(make, X, checkpoint_dir, crash_epoch: int = 5, checkpoint_every: int = 2):
+    """``(straight, resumed)``: ``make()`` fitted on ``X`` uninterrupted, and fitted again with
+    checkpoints in ``checkpoint_dir``, interrupted at the end of ``crash_epoch`` and resumed
+    (for the torchrun workers, which compare the two per rank)."""
+    straight = make().fit(X)
+    try:
+        with crash_at_epoch(crash_epoch):
+            make().fit(X, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every)
+    except Crash:
+        pass
+    else:
+        raise AssertionError(f"the fit ended before epoch {crash_epoch}: nothing was interrupted")
+    resumed = make().fit(X, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+                         resume=True)
+    return straight, resumed

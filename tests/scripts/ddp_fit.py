@@ -41,19 +41,12 @@ save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
 # resume: a denoising AE (rank-specific corruption noise) interrupted after its epoch-4
 # checkpoint and resumed must end as the uninterrupted run does, on every rank
 sys.path.insert(0, str(Path(__file__).parents[1]))  # tests/, for the crash helper
-from crashing import Crash, crash_at_epoch  # noqa: E402
+from crashing import straight_and_resumed  # noqa: E402
 from geoae import DenoisingAutoEncoder  # noqa: E402
 
 dae = dict(latent_dim=2, hidden=(8,), epochs=8, batch_size=64, patience=100, random_state=0,
            device="cpu")
-straight = DenoisingAutoEncoder(**dae).fit(X)
-try:
-    with crash_at_epoch(5):
-        DenoisingAutoEncoder(**dae).fit(X, checkpoint_dir=out / "dae", checkpoint_every=2)
-except Crash:
-    pass
-resumed = DenoisingAutoEncoder(**dae).fit(X, checkpoint_dir=out / "dae", checkpoint_every=2,
-                                          resume=True)
+straight, resumed = straight_and_resumed(lambda: DenoisingAutoEncoder(**dae), X, out / "dae")
 for tag, est in (("straight", straight), ("resumed", resumed)):
     save_file({k: v.contiguous() for k, v in est.model_.state_dict().items()},
               str(out / f"dae_{tag}_rank{dist.rank()}.safetensors"))

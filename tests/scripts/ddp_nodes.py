@@ -19,7 +19,7 @@ from geoae import DenoisingAutoEncoder
 from geoae import distributed as dist
 
 sys.path.insert(0, str(Path(__file__).parents[1]))  # tests/, for the crash helper
-from crashing import Crash, crash_at_epoch  # noqa: E402
+from crashing import straight_and_resumed  # noqa: E402
 
 dist.init_from_env(timeout_s=60)  # a rank left waiting fails in a minute with a traceback
 rng = np.random.default_rng(0)
@@ -27,14 +27,7 @@ X = rng.normal(size=(901, 2)) @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size
 torch.set_num_threads(1)
 params = dict(latent_dim=2, hidden=(8,), epochs=8, batch_size=64, patience=100, random_state=0,
               device="cpu")
-straight = DenoisingAutoEncoder(**params).fit(X)
-try:
-    with crash_at_epoch(5):
-        DenoisingAutoEncoder(**params).fit(X, checkpoint_dir="model", checkpoint_every=2)
-except Crash:
-    pass
-resumed = DenoisingAutoEncoder(**params).fit(X, checkpoint_dir="model", checkpoint_every=2,
-                                             resume=True)
+straight, resumed = straight_and_resumed(lambda: DenoisingAutoEncoder(**params), X, "model")
 resumed.save("model")
 r = dist.rank()
 for tag, est in (("straight", straight), ("resumed", resumed)):
