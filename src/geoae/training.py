@@ -38,7 +38,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if isinstance(device, torch.device):
         return device
     if device == "auto":
-        if torch.cuda.is_available() and _dist.gpu_per_local_rank():
+        if _dist.gpu_per_local_rank():  # CUDA, and a GPU for each of torchrun's processes
             return torch.device("cuda")
         mps = getattr(torch.backends, "mps", None)
         if mps is not None and mps.is_available():
@@ -282,9 +282,13 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); delete it "
-                          "to train from scratch") from None
+        raise _unreadable(path, exc) from None
     return _parse_checkpoint(path, data)
+
+
+def _unreadable(path, why) -> ConfigError:
+    return ConfigError(f"{path}: not a readable geoae training checkpoint ({why}); delete it to "
+                       "train from scratch")
 
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
@@ -305,8 +309,7 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
             data, failure = b"", exc
     data = _dist.broadcast_bytes(data)
     if failure is not None:
-        raise ConfigError(f"{path}: not a readable geoae training checkpoint ({failure}); "
-                          "delete it to train from scratch")
+        raise _unreadable(path, failure)
     return None if data is None else _parse_checkpoint(path, data)
 
 
@@ -325,8 +328,7 @@ def _parse_checkpoint(path, data: bytes) -> tuple[dict[str, torch.Tensor], dict[
         tensors = load_bytes(data)
     except (SafetensorError, KeyError, TypeError, ValueError, UnicodeDecodeError,
             RecursionError) as exc:
-        raise ConfigError(f"{path}: not a readable geoae training checkpoint ({exc}); delete it "
-                          "to train from scratch") from None
+        raise _unreadable(path, exc) from None
     return tensors, meta
 
 

@@ -1,5 +1,6 @@
-"""Checks shared by the readers (an existing, regular, readable file; unique names) and
-:func:`sniff`, which tells a path's format by its content."""
+"""What the readers share: checks (an existing, regular, readable file; unique names), the
+``read_csv`` options that read numbers exactly, and :func:`sniff`, which tells a path's format
+by its content."""
 
 from __future__ import annotations
 
@@ -8,20 +9,16 @@ import os
 import stat
 from pathlib import Path
 
+import pandas as pd
+
 from ..errors import DataError
 
 #: ``read_csv`` options that read back exactly the numbers a writer printed with ``repr``: the
 #: default C parser of pandas < 3.1 rounds a few percent of 17-digit numbers to a neighbouring
 #: float (so a LAS or CSV file written and read back would change present values; seen with
 #: pandas 3.0.6); pandas 3.1 reads them exactly by default and deprecates the option.
-EXACT_FLOATS: dict = {}
-try:
-    import pandas as _pd
-
-    if tuple(int(p) for p in _pd.__version__.split(".")[:2]) < (3, 1):
-        EXACT_FLOATS = {"float_precision": "round_trip"}
-except (ImportError, ValueError):  # pragma: no cover - pandas is a core dependency
-    pass
+EXACT_FLOATS: dict = ({"float_precision": "round_trip"}
+                       if tuple(int(p) for p in pd.__version__.split(".")[:2]) < (3, 1) else {})
 
 
 def check_file(path: Path, what: str) -> os.stat_result:
