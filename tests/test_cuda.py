@@ -114,3 +114,37 @@ def test_cuda_checkpoint_holds_the_device_rng_and_resumes(tmp_path):
     assert len(resumed.history_["loss"]) == 10
     # the same noise streams: the same losses up to GPU non-determinism
     np.testing.assert_allclose(resumed.history_["loss"], straight.history_["loss"], rtol=1e-3)
+
+
+def test_ddp_on_cuda_two_ranks_agree_and_resume(tmp_path):
+    """geoae's CUDA + DistributedDataParallel path under torchrun (two "nodes" of one process
+    each, both on this machine's GPU; the worker joins the group with gloo because NCCL refuses
+    two ranks on one GPU): both ranks train on CUDA and end with identical weights, an
+    interrupted and resumed run follows the uninterrupted one, a fit with validation records
+    the same (reduced) history on both ranks, so they take the same early-stopping decisions,
+    and rank 0's model file loads."""
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    from test_distributed import run_two_nodes
+
+    run_two_nodes(Path(__file__).parent / "scripts" / "ddp_cuda.py", tmp_path, timeout=300)
+    info = [json.loads((tmp_path / f"node{r}" / f"rank{r}.json").read_text()) for r in (0, 1)]
+    for i in info:
+        assert i["world"] == 2 and i["devices"] and all(d.startswith("cuda") for d in i["devices"])
+        np.testing.assert_allclose(i["resumed"]["loss"], i["straight"]["loss"], rtol=1e-3)
+        assert i["relative_mse"] < 0.1
+    assert info[0]["ae"] == info[1]["ae"]  # the same reduced history, hence the same stop
+    w = {(tag, r): load_file(tmp_path / f"node{r}" / f"{tag}_rank{r}.safetensors")
+         for tag in ("straight", "resumed", "ae") for r in (0, 1)}
+    for tag in ("straight", "resumed", "ae"):
+        for k, v in w[tag, 0].items():
+            assert torch.equal(v, w[tag, 1][k]), (tag, k)  # DDP: identical weights on both ranks
+    for k, v in w["resumed", 0].items():
+        torch.testing.assert_close(v, w["straight", 0][k], rtol=1e-3, atol=1e-4)
+    assert not (tmp_path / "node1" / "model").exists()
+    model = geoae.load(tmp_path / "node0" / "model")
+    for k, v in model.model_.state_dict().items():
+        assert torch.equal(v, w["resumed", 0][k]), k

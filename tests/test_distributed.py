@@ -106,12 +106,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_nodes_without_a_shared_filesystem_resume_from_rank_0s_checkpoint(tmp_path):
-    """``torchrun --nnodes=2``, one process per node, each node in its own folder: every process
-    is local rank 0, rank 1 never sees rank 0's checkpoint on disk, and the interrupted and
-    resumed fit must still equal the uninterrupted one on both ranks (before rank 0 broadcast
-    the checkpoint, rank 1 restarted from scratch and the two ranks hung)."""
-    script = Path(__file__).parent / "scripts" / "ddp_nodes.py"
+def run_two_nodes(script: Path, tmp_path: Path, timeout: float = 180) -> None:
+    """Run ``script`` as ``torchrun --nnodes=2 --nproc_per_node=1`` on this machine, node ``r`` in
+    its own folder ``tmp_path / f"node{r}"``, and assert that both nodes exit cleanly."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     port = _free_port()
     procs, logs = [], []
@@ -125,7 +122,7 @@ def test_two_nodes_without_a_shared_filesystem_resume_from_rank_0s_checkpoint(tm
                                           stdout=log, stderr=subprocess.STDOUT))
     try:
         for p in procs:
-            p.wait(timeout=180)  # the workers give up after 60 s in a collective
+            p.wait(timeout=timeout)  # the workers give up after 60 s in a collective
     finally:
         for p in procs:
             if p.poll() is None:
@@ -136,6 +133,14 @@ def test_two_nodes_without_a_shared_filesystem_resume_from_rank_0s_checkpoint(tm
                     p.kill()
     for p, log in zip(procs, logs, strict=True):
         assert p.returncode == 0, log.read_text()[-3000:]
+
+
+def test_two_nodes_without_a_shared_filesystem_resume_from_rank_0s_checkpoint(tmp_path):
+    """``torchrun --nnodes=2``, one process per node, each node in its own folder: every process
+    is local rank 0, rank 1 never sees rank 0's checkpoint on disk, and the interrupted and
+    resumed fit must still equal the uninterrupted one on both ranks (before rank 0 broadcast
+    the checkpoint, rank 1 restarted from scratch and the two ranks hung)."""
+    run_two_nodes(Path(__file__).parent / "scripts" / "ddp_nodes.py", tmp_path)
     info = [json.loads((tmp_path / f"node{r}" / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert [(i["world"], i["local_rank"], i["node"]) for i in info] == [(2, 0, 0), (2, 0, 1)]
     assert info[0]["history"] == info[1]["history"]
