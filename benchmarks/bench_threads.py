@@ -5,7 +5,7 @@ at several batch sizes: the median time of one training step (``index_select`` o
 forward, MSE, backward, fused AdamW) with 1, 2, 4, ... threads up to the machine's cores. The
 thread counts alternate (their order reversed every other round), so that a slow spell of a
 shared machine hits all of them alike. The multiply-adds per step are printed beside each row:
-they are what geoae's thread rule (``geoae.training.intra_op_threads``) looks at.
+they are the size a rule for choosing the thread count would look at.
 
 Run: ``python benchmarks/bench_threads.py`` (about 2 minutes on 2 cores).
 """
