@@ -107,13 +107,13 @@ def test_stuck_tool_check():
 def test_conv1d_windows_and_traces(spiked):
     X, faults = spiked
     conv = DenoisingAutoEncoder(noise="masking", noise_level=0.2, backbone="conv1d", latent_dim=8,
-                                hidden=(16,), scaler="robust", epochs=15, patience=5,
-                                learning_rate=3e-3)
+                                hidden=(16,), scaler="robust", epochs=30, patience=10,
+                                learning_rate=3e-3)  # 15 epochs: AUC 0.79-0.90 over seeds
     det = AnomalyDetector(model=conv, window=32, stride=16, random_state=0).fit(X)
     s = det.score_samples(X)
     assert s.shape == (len(X),) and np.isfinite(s).all()
     y = (faults["fault_type"] != "none").to_numpy()
-    assert roc_auc_score(y, -s) > 0.8
+    assert roc_auc_score(y, -s) > 0.8  # 0.87-0.96 over 12 seeds at 30 epochs
     traces = np.random.default_rng(0).normal(size=(80, 1, 32))
     traces[:2] *= 6
     det3 = AnomalyDetector(model=AutoEncoder(backbone="conv1d", latent_dim=4, hidden=(8,), epochs=10),

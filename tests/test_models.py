@@ -71,8 +71,10 @@ def test_denoising_autoencoder_halves_the_noise():
     n, d = 2000, 20
     clean = rng.normal(size=(n, 3)) @ rng.normal(size=(3, d))
     noisy = clean + 0.5 * rng.normal(size=(n, d))
+    # 60 epochs: at 25 the ratio passed by 3 % and failed for 6 of 8 other seeds (some had not
+    # started to denoise); at 60 it was 0.26-0.36 over 24 data and model seeds
     dae = DenoisingAutoEncoder(latent_dim=3, hidden=(32,), noise="gaussian", noise_level=0.2,
-                               epochs=25, random_state=0).fit(noisy)
+                               epochs=60, random_state=0).fit(noisy)
     before = np.mean((noisy - clean) ** 2)
     after = np.mean((dae.reconstruct(noisy) - clean) ** 2)
     assert after <= 0.5 * before
@@ -171,11 +173,12 @@ def test_sparse_l1_makes_most_codes_zero():
 def test_contractive_weight_shrinks_the_jacobian():
     X = correlated(n=800, d=6, seed=8)
     pen = {}
-    for w in (0.0, 0.3):
+    # weight 1 (ratio 0.06-0.19 over 13 seeds); at 0.3 one seed of 16 gave 0.57
+    for w in (0.0, 1.0):
         cae = ContractiveAutoEncoder(contractive_weight=w, latent_dim=3, activation="tanh",
                                      hidden=(16,), epochs=30, random_state=0).fit(X)
         pen[w] = cae.history_["contractive"][-1]
-    assert pen[0.3] < 0.5 * pen[0.0]
+    assert pen[1.0] < 0.5 * pen[0.0]
 
 
 # ---------------------------------------------------------------- missing values

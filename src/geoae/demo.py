@@ -68,9 +68,9 @@ class _Stages:
         target = data["WELL"] == DEMO_WELL
         truth = data.loc[target, "PE"].to_numpy()
         data.loc[target, "PE"] = np.nan
-        # the imputer's own network as a VAE (for the uncertainty band); beta < 1 keeps the
-        # code informative with so few curves (beta = 1 collapses to the mean PE here)
-        net = dict(DEFAULT_NETWORK, beta=0.2, epochs=self.epochs(100, 30))
+        # the imputer's own network as a VAE (for the uncertainty band), beta 1: the imputer
+        # weighs every present value fully for a VAE, so the code does not collapse
+        net = dict(DEFAULT_NETWORK, epochs=self.epochs(100, 30))
         imp = Imputer(model=VAE(**net), n_ensemble=self.epochs(3, 1), n_draws=self.epochs(50, 20),
                       random_state=self.seed).fit(data)
         filled, std = imp.transform(data, return_std=True)

@@ -205,9 +205,13 @@ class Imputer(TransformerMixin, BaseEstimator):
         each row on its own). Rows are neighbours when they are consecutive in the same well
         (``WELL`` column; ordered by ``DEPTH`` when present, and not across depth gaps) or, for
         arrays, consecutive rows.
-    observed_weight : float, default=0.1
+    observed_weight : float or None, default=None
         Weight of the reconstruction error on the visible present values (the hidden ones have
-        weight 1).
+        weight 1). None: 0.1 for a denoising network, which then spends its capacity on the
+        hidden values, and 1 for a VAE, whose loss is then the evidence lower bound of every
+        present value (the encoder still sees only the visible ones). With a small weight a
+        VAE's latent code does not pay for its KL term: the code collapses to the prior, every
+        fill becomes the curve mean and the standard deviation the curve's own spread.
     context_dropout : float in [0, 1), default=0.0
         With ``context > 0``: probability, per training sample and neighbour, of hiding that
         whole neighbour row, so the network also learns samples whose neighbours are missing
@@ -279,7 +283,7 @@ class Imputer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, model=None, mask_rate=0.25, curve_mask_rate=0.15, context=0,
-                 observed_weight=0.1, context_dropout=0.0, n_ensemble=3, skip=False, knn_blend=0.5,
+                 observed_weight=None, context_dropout=0.0, n_ensemble=3, skip=False, knn_blend=0.5,
                  n_neighbors=5, n_draws=50, random_state=None):
         self.model = model
         self.mask_rate = mask_rate
@@ -326,8 +330,10 @@ class Imputer(TransformerMixin, BaseEstimator):
         if not (isinstance(self.context, numbers.Integral) and not isinstance(self.context, bool)
                 and self.context >= 0):
             raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
-        if not (_is_real(self.observed_weight) and self.observed_weight >= 0):
-            raise ConfigError(f"observed_weight={self.observed_weight!r} is not valid: a number >= 0")
+        if self.observed_weight is not None and not (_is_real(self.observed_weight)
+                                                     and self.observed_weight >= 0):
+            raise ConfigError(f"observed_weight={self.observed_weight!r} is not valid: a number "
+                              ">= 0, or None (0.1 for a denoising network, 1 for a VAE)")
         if not (isinstance(self.n_ensemble, numbers.Integral) and not isinstance(self.n_ensemble, bool)
                 and self.n_ensemble >= 1):
             raise ConfigError(f"n_ensemble={self.n_ensemble!r} is not valid: an integer >= 1")
@@ -404,8 +410,9 @@ class Imputer(TransformerMixin, BaseEstimator):
         seeds = [int(rng.randint(0, 2**31 - 1)) for _ in range(int(self.n_ensemble))]
         device = resolve_device(cfg["device"])
         k = int(self.context)
-        mask_rate, curve_rate, w_obs = float(self.mask_rate), float(self.curve_mask_rate), \
-            float(self.observed_weight)
+        mask_rate, curve_rate = float(self.mask_rate), float(self.curve_mask_rate)
+        w_obs = float(self.observed_weight if self.observed_weight is not None
+                      else 1.0 if variational else 0.1)
         row_rate = float(self.context_dropout) if k > 0 else 0.0
         centre = torch.zeros((1, width, 1), dtype=torch.bool, device=device)
         centre[0, k] = True
