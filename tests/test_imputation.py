@@ -108,6 +108,15 @@ def test_vae_return_std(wells):
     assert Imputer().get_params()["observed_weight"] is None
 
 
+def test_vae_weighing_only_the_hidden_values_collapses_and_says_so(wells):
+    """The old default for a VAE (observed_weight=0.1) collapses its code on these wells; the
+    imputer must warn rather than return mean fills with the curve's spread as their std."""
+    df, _, _ = wells
+    with pytest.warns(RuntimeWarning, match="Imputer: the latent code collapsed"):
+        Imputer(model="vae", observed_weight=0.1, n_ensemble=1, knn_blend=0.0,
+                random_state=0).fit(df)
+
+
 def test_return_std_needs_a_vae(fitted, wells):
     with pytest.raises(ConfigError, match="variational"):
         fitted.transform(wells[0], return_std=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -93,8 +94,10 @@ def test_vae_elbo_improves_and_samples_match_the_data():
     hist = vae.history_
     assert hist["val_loss"][-1] < hist["val_loss"][0]
     elbo_trained = vae.score(X)
-    untrained = VAE(latent_dim=3, hidden=(64, 32), epochs=1, learning_rate=1e-9,
-                    random_state=0).fit(X)
+    with warnings.catch_warnings():  # an untrained code sits at the prior: "collapsed"
+        warnings.simplefilter("ignore", RuntimeWarning)
+        untrained = VAE(latent_dim=3, hidden=(64, 32), epochs=1, learning_rate=1e-9,
+                        random_state=0).fit(X)
     assert elbo_trained > untrained.score(X)
     S = vae.sample(5000, random_state=1)
     assert S.shape == (5000, 5)
@@ -131,12 +134,38 @@ def test_vae_gmm_prior_is_fitted_to_the_aggregate_posterior_and_sampled_exactly(
         VAE(prior="gmm", prior_components=0).fit(X)
 
 
+def test_posterior_collapse_is_reported():
+    """A Bernoulli likelihood on continuous logs in [0, 1] does not pay for a code, and the VAE
+    collapses (KL about 0.003 nats, reconstructions at the mean): the fit must say so and
+    point to loss='mse'. The Gaussian-likelihood VAE on the same data keeps its code
+    (KL about 0.9 nats) and stays silent."""
+    from sklearn.preprocessing import MinMaxScaler
+
+    from geoae.datasets import make_synthetic_wells
+    from geoae.models import COLLAPSE_KL
+
+    w = make_synthetic_wells(n_wells=4, n_samples=1000, faults=False, random_state=0)
+    logs = w.clean[["GR", "RHOB", "NPHI", "DT", "PE", "RT", "CALI"]].assign(RT=lambda d: np.log10(d.RT))
+    X = MinMaxScaler().fit_transform(logs)[:1500]
+    params = dict(latent_dim=3, hidden=(32,), epochs=30, random_state=0)
+    with pytest.warns(RuntimeWarning, match="collapsed to the prior.*loss='mse'"):
+        bce = VAE(loss="bce", scaler="minmax", **params).fit(X)
+    assert bce.history_["kl"][bce.history_["best_epoch"][0]] < COLLAPSE_KL
+    assert np.abs(bce.transform(X)).max() < 0.2  # the codes sit at the prior's mean
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        mse = VAE(**params).fit(X)
+    assert mse.history_["kl"][mse.history_["best_epoch"][0]] > 10 * COLLAPSE_KL
+
+
 def test_vae_larger_beta_gives_smaller_kl_and_beta_zero_has_no_kl_in_the_loss():
     X = correlated(n=1500, d=6, seed=4)
     kl = {}
-    for beta in (0.5, 4.0):
-        m = VAE(beta=beta, latent_dim=4, epochs=30, random_state=0).fit(X)
-        kl[beta] = m.history_["kl"][-1]
+    m = VAE(beta=0.5, latent_dim=4, epochs=30, random_state=0).fit(X)
+    kl[0.5] = m.history_["kl"][-1]
+    with pytest.warns(RuntimeWarning, match="collapsed to the prior.*beta \\(now 4\\)"):
+        m = VAE(beta=4.0, latent_dim=4, epochs=30, random_state=0).fit(X)  # KL 0.0005 nats
+    kl[4.0] = m.history_["kl"][-1]
     assert kl[4.0] < kl[0.5]
     m0 = VAE(beta=0.0, latent_dim=4, epochs=5, random_state=0).fit(X)
     np.testing.assert_array_equal(m0.history_["loss"], m0.history_["reconstruction"])

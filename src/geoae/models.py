@@ -772,6 +772,25 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
 
 PRIORS = ("standard", "gmm")
 
+#: Below this KL (nats per sample, at the best epoch) a VAE's code carries next to nothing
+#: (healthy fits on well logs: 1-10 nats; collapsed ones: 0.001-0.01).
+COLLAPSE_KL = 0.05
+
+
+def warn_if_collapsed(history: dict, owner: str, advice: str, stacklevel: int = 2) -> None:
+    """Warn (on rank 0) when a fitted VAE's KL term at its best epoch is below
+    :data:`COLLAPSE_KL`: posterior collapse, the decoder ignores the code."""
+    kl, best = history.get("kl"), history.get("best_epoch", [-1])[0]
+    if not kl or not _dist.is_main_process():
+        return
+    value = kl[best] if 0 <= best < len(kl) else kl[-1]
+    if value < COLLAPSE_KL:
+        warnings.warn(f"{owner}: the latent code collapsed to the prior (KL {value:.2g} nats per "
+                      f"sample at the best epoch): the decoder ignores the code, so "
+                      f"reconstructions and fills are the data's mean and samples are noise. "
+                      f"{advice}", RuntimeWarning, stacklevel=stacklevel + 1)
+
+
 
 class VariationalAutoEncoder(BaseAutoEncoder):
     """Variational auto-encoder (beta-VAE) with a Gaussian encoder q(z|x) = N(mu, sigma^2).
@@ -831,6 +850,12 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         return net
 
     def _after_fit(self, Z: torch.Tensor, seed: int) -> None:
+        if self.beta > 0:
+            advice = f"Try a smaller beta (now {self.beta:g}), more epochs or patience"
+            if self.loss == "bce":
+                advice += (", or loss='mse': a Bernoulli likelihood on continuous values in "
+                           "[0, 1] rewards a good reconstruction too little to pay for a code")
+            warn_if_collapsed(self.history_, type(self).__name__, advice + ".", stacklevel=3)
         if self.prior != "gmm":
             return
         from sklearn.mixture import GaussianMixture
@@ -906,7 +931,9 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         with ``prior="gmm"``), in the user's units.
 
         ``noise=True`` adds the learned observation noise (so the samples' spread matches the
-        data's); ``noise=False`` returns the decoder means. Shape ``(n, *input_shape_)``.
+        data's); ``noise=False`` returns the decoder means. With ``loss="bce"``, ``noise=True``
+        draws Bernoulli values (each feature's minimum or maximum: meant for binary data); for
+        continuous data in [0, 1] use ``noise=False``. Shape ``(n, *input_shape_)``.
         """
         check_is_fitted(self)
         _check(_is_int(n) and n >= 1, "n", n, "a positive number of samples")

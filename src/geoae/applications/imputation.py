@@ -474,6 +474,12 @@ class Imputer(TransformerMixin, BaseEstimator):
                     learning_rate=float(cfg["learning_rate"]), weight_decay=float(cfg["weight_decay"]),
                     patience=int(cfg["patience"]), verbose=bool(cfg.get("verbose", False)),
                     desc="Imputer")
+            if variational and beta > 0:
+                from ..models import warn_if_collapsed
+
+                warn_if_collapsed(history, "Imputer", f"Try a smaller beta (now {beta:g}) or "
+                                  "observed_weight=None (the weight of the visible values: 1 for "
+                                  "a VAE).", stacklevel=2)
             self.networks_.append(net.cpu().eval())
             self.histories_.append(history)
         self.network_ = self.networks_[0]
