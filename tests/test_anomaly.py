@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
-from geoae import AutoEncoder, DenoisingAutoEncoder
+from geoae import VAE, AutoEncoder, DenoisingAutoEncoder
 from geoae.applications import AnomalyDetector
 from geoae.datasets import make_synthetic_wells
 from geoae.errors import ConfigError, DataError
@@ -202,3 +202,29 @@ def test_prefit_errors(spiked):
         det.score_samples(X.drop(columns="DT"))
     with pytest.raises(DataError, match="6 curve"):
         AnomalyDetector(model=model, prefit=True).fit(X[CURVES[:6]].to_numpy())
+
+
+@pytest.mark.filterwarnings("ignore:.*collapsed to the prior")  # the 2-epoch VAE
+def test_curve_masking_auto_follows_the_model(spiked):
+    """"auto" hides each curve only from models that rebuild a curve from the others; an
+    over-complete plain AutoEncoder (code as wide as the curves) copies its input, so it gets a
+    plain reconstruction, and finds the spikes better that way."""
+    X, faults = spiked
+    n = len(CURVES)
+    quick = dict(epochs=2, random_state=0)
+    cases = [(AutoEncoder(latent_dim=n + 1, **quick), False), (AutoEncoder(latent_dim=2, **quick), True),
+             (VAE(latent_dim=n + 1, **quick), True),
+             (DenoisingAutoEncoder(noise="masking", latent_dim=n + 1, **quick), True),
+             (DenoisingAutoEncoder(noise="gaussian", latent_dim=n + 1, **quick), False)]
+    for model, expected in cases:
+        assert AnomalyDetector(model=model, random_state=0).fit(X).curve_masking_ is expected, model
+    with pytest.raises(ConfigError, match="curve_masking"):
+        AnomalyDetector(curve_masking="yes").fit(X)
+    # the same trained over-complete AE, scored both ways
+    ae = AutoEncoder(latent_dim=n + 1, epochs=60, random_state=0).fit(X[CURVES])
+    y = (faults["fault_type"] != "none").to_numpy()
+    auc = {}
+    for cm in ("auto", True):
+        det = AnomalyDetector(model=ae, prefit=True, curve_masking=cm).fit(X)
+        auc[cm] = roc_auc_score(y, -det.score_samples(X))
+    assert auc["auto"] > auc[True] + 0.02, auc

@@ -62,12 +62,18 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     threshold : float or None, default=None
         Fixed threshold on the anomaly score (the mean squared robust z-score, ``-score_samples``);
         a sample scoring above it is an anomaly.
-    curve_masking : bool, default=True
+    curve_masking : bool or "auto", default="auto"
         Dense models on 2-D input: compute each curve's residual with that curve hidden from
         the network (rebuilt from the other curves only; one pass per curve). A bad reading
         then can neither pass itself through the network nor smear its error onto the other
         curves, which sharpens both the score and :meth:`explain`. The default model is trained
-        with masking noise for exactly this. False: one plain reconstruction.
+        with masking noise for exactly this. False: one plain reconstruction. ``"auto"``: True
+        for models that rebuild a curve from the others (trained with masking noise, a VAE, or
+        a code narrower than the number of curves) and False for a plain or Gaussian-noise
+        auto-encoder whose code is as wide as the curves: that one learns to copy its input,
+        and with a curve hidden it copies the curve's mean (on synthetic wells with tool
+        faults, an ``AutoEncoder()`` of latent 8 on 7 curves found spikes with ROC-AUC 0.78-0.80
+        with the curve hidden and 0.97-0.99 without). The choice is in ``curve_masking_``.
     stuck_run : int or None, default=5
         Stuck-tool check (2-D log input): an entry in a run of at least ``stuck_run`` identical
         consecutive readings of a curve (per well, in depth order) gets the squared z-score
@@ -103,6 +109,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         Curve (feature or channel) names.
     stuck_curves_ : ndarray of bool, shape (n_curves,)
         Curves checked for stuck readings.
+    curve_masking_ : bool
+        Whether residuals are computed with each curve hidden (``curve_masking`` resolved).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Column names of a DataFrame X (``WELL``/``DEPTH`` included; they are not features).
@@ -119,7 +127,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     stuck_rate_limit = 0.05
 
-    def __init__(self, model=None, contamination=0.01, threshold=None, curve_masking=True,
+    def __init__(self, model=None, contamination=0.01, threshold=None, curve_masking="auto",
                  stuck_run=5, window=32, stride=8, random_state=None, prefit=False):
         self.model = model
         self.contamination = contamination
@@ -151,6 +159,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                 raise ConfigError(f"{name}={v!r} is not valid: a positive integer")
         if not isinstance(self.prefit, (bool, np.bool_)):
             raise ConfigError(f"prefit={self.prefit!r} is not valid: True or False")
+        if not (isinstance(self.curve_masking, (bool, np.bool_)) or self.curve_masking == "auto"):
+            raise ConfigError(f"curve_masking={self.curve_masking!r} is not valid: True, False "
+                              "or 'auto'")
         if self.prefit and self.model is None:
             raise ConfigError("prefit=True needs a fitted model: AnomalyDetector(model=geoae.load(path), "
                               "prefit=True)")
@@ -244,8 +255,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
             return self._reconstruction_residuals(values, inp, seqs)
 
+    def _resolve_curve_masking(self, n_curves: int) -> bool:
+        if self.curve_masking != "auto":
+            return bool(self.curve_masking)
+        m = self.model_
+        masked = isinstance(m, DenoisingAutoEncoder) and m.noise == "masking"
+        return bool(masked or getattr(m, "_variational", False) or m.latent_dim < n_curves)
+
     def _reconstruction_residuals(self, values, inp, seqs) -> np.ndarray:
-        if self.curve_masking and seqs is None and inp.ndim == 2:
+        if self.curve_masking_ and seqs is None and inp.ndim == 2:
             # leave one curve out: curve j is rebuilt from the others only
             rec = np.empty_like(inp)
             for j in range(inp.shape[1]):
@@ -340,6 +358,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if not self.prefit:
             inp, _ = self._model_input(values, wells, depth)
             self.model_.fit(inp)
+        self.curve_masking_ = self._resolve_curve_masking(values.shape[1])
         res = self._residuals(values, wells, depth)
         axes = (0, *range(2, res.ndim))
         center = np.nanmedian(res, axis=axes)
