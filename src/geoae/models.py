@@ -791,7 +791,6 @@ def warn_if_collapsed(history: dict, owner: str, advice: str, stacklevel: int = 
                       f"{advice}", RuntimeWarning, stacklevel=stacklevel + 1)
 
 
-
 class VariationalAutoEncoder(BaseAutoEncoder):
     """Variational auto-encoder (beta-VAE) with a Gaussian encoder q(z|x) = N(mu, sigma^2).
 
