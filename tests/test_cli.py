@@ -71,6 +71,45 @@ def test_train_encode_reconstruct_info_generate(capsys, tmp_path, wells_csv):
     assert digest(wells_csv) == before  # inputs are never modified
 
 
+def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_path, wells_csv):
+    """RT is log-normal: trained on raw ohm.m, a VAE generates negative resistivities (about a
+    quarter of them here). `train` models it as log10 by default, records that in the model
+    folder, and the other commands give RT back in ohm.m."""
+    obs = pd.read_csv(wells_csv)
+    model = tmp_path / "m"
+    code, out, err = run(capsys, "train", wells_csv, "--model", "vae", "--epochs", 10, "--out", model,
+                         "--json")
+    assert code == 0, err
+    assert json.loads(out)["log10_curves"] == ["RT"]
+    assert json.loads((model / "transforms.json").read_text()) == {"log10": ["RT"]}
+    code, _, err = run(capsys, "generate", model, "-n", 2000, "--out", tmp_path / "g.csv", "--quiet")
+    assert code == 0, err
+    gen = pd.read_csv(tmp_path / "g.csv")
+    assert (gen["RT"] > 0).all()
+    assert 0.2 < gen["RT"].median() / obs["RT"].median() < 5  # ohm.m, not log10(ohm.m)
+    code, _, err = run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "r.csv", "--quiet")
+    assert code == 0, err
+    rec = pd.read_csv(tmp_path / "r.csv")
+    pd.testing.assert_series_equal(rec["RT"], obs["RT"])  # the measured curve untouched
+    ok = obs["RT"].notna()
+    assert np.median(np.abs(np.log10(rec.loc[ok, "RT_RECON"] / obs.loc[ok, "RT"]))) < 0.3
+    code, out, err = run(capsys, "info", model, "--json")
+    assert code == 0 and json.loads(out)["log10_curves"] == ["RT"], err
+    # the same model on raw ohm.m
+    code, _, err = run(capsys, "train", wells_csv, "--model", "vae", "--epochs", 10, "--no-log10",
+                       "--out", tmp_path / "raw", "--quiet")
+    assert code == 0, err
+    run(capsys, "generate", tmp_path / "raw", "-n", 2000, "--out", tmp_path / "g2.csv", "--quiet")
+    assert (pd.read_csv(tmp_path / "g2.csv")["RT"] <= 0).mean() > 0.05
+    # a damaged record is a one-line error; a folder without one (older geoae) is used as is
+    (model / "transforms.json").write_text("{not json")
+    code, _, err = run(capsys, "generate", model, "-n", 5, "--out", tmp_path / "g3.csv")
+    assert code == 2 and "transforms.json" in err and "Traceback" not in err
+    (model / "transforms.json").unlink()
+    code, _, err = run(capsys, "generate", model, "-n", 5, "--out", tmp_path / "g4.csv")
+    assert code == 0, err
+
+
 @pytest.mark.parametrize("case", ["missing", "not_data", "unknown_curve", "same_as_input", "exists",
                                   "bad_model_name"])
 def test_user_errors_exit_2_with_one_line(capsys, tmp_path, wells_csv, case):

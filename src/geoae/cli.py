@@ -80,6 +80,10 @@ def train(
     prior: Annotated[str | None, typer.Option(help="VAE only: what `geoae generate` samples, "
                                                    "standard (N(0, I), the default) or gmm (a "
                                                    "mixture fitted to the codes).")] = None,
+    log10: Annotated[bool, typer.Option("--log10/--no-log10", help="Model resistivity curves (RT, "
+                                                                   "ILD, LLD, RDEP, MSFL, ...) as "
+                                                                   "log10; the other commands give "
+                                                                   "them back in ohm.m.")] = True,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -99,6 +103,7 @@ def train(
                               latent=latent, backbone=backbone, epochs=epochs, random_state=seed,
                               verbose=not (quiet or as_json), force=force, resume=resume,
                               grad_clip=grad_clip, precision=precision, compile=compile,
+                              log10=log10,
                               **({"batch_size": batch_size} if batch_size is not None else {}),
                               **({"beta": beta} if beta is not None else {}),
                               **({"prior": prior} if prior is not None else {}))

@@ -124,15 +124,72 @@ def _id_frame(table: Table) -> pd.DataFrame:
     return table.frame[cols].reset_index(drop=True)
 
 
+#: Beside a model folder written by ``geoae train``: the curves the model sees as log10.
+TRANSFORMS_FILE = "transforms.json"
+
+
+def _log10_for(frame: pd.DataFrame, use: list[str]) -> list[str]:
+    """Resistivity-like curves among ``use`` (RT, ILD, LLD, RDEP, MSFL, ...; not ``*_log10``):
+    log-normally distributed, so a model sees them as log10."""
+    from .io.aliases import is_resistivity
+
+    return [c for c in use if is_resistivity(str(c)) and pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def _write_transforms(model_dir: Path, log10: list[str]) -> None:
+    import json
+
+    from . import distributed as _dist
+    from ._atomic import atomic_write_text
+
+    if _dist.is_main_process():
+        atomic_write_text(model_dir / TRANSFORMS_FILE, json.dumps({"log10": list(log10)}) + "\n")
+
+
+def _read_transforms(model_dir) -> list[str]:
+    """The log10 curves of a model folder (none for folders written before geoae recorded them,
+    or by ``Estimator.save``)."""
+    import json
+
+    path = Path(model_dir) / TRANSFORMS_FILE
+    if not path.is_file():
+        return []
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))["log10"]
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            raise ValueError("'log10' is not a list of curve names")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is not readable ({exc}); delete it if the model was trained on "
+                          "resistivities as they are, else train the model again") from None
+    return names
+
+
+def _to_model_units(X: pd.DataFrame, log10: list[str]) -> pd.DataFrame:
+    """``X`` with the model's log10 curves transformed (non-positive values become NaN, with a
+    warning that names the curve)."""
+    from .preprocessing import log10_curves
+
+    cols = [c for c in log10 if c in X.columns]
+    return log10_curves(X, cols) if cols else X
+
+
+def _from_model_units(values: np.ndarray, name: str, log10: list[str]) -> np.ndarray:
+    return np.power(10.0, values) if name in log10 else values
+
+
 # ---------------------------------------------------------------- commands
 def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbone: str = "dense",
           epochs: int = 200, hidden=None, random_state: int | None = 0, verbose: bool = False,
           force: bool = False, resume: bool = False, grad_clip: float | None = None,
-          **params) -> dict[str, Any]:
+          log10: bool = True, **params) -> dict[str, Any]:
     """Fit a model on the curves of ``data`` and save it to the folder ``out``.
 
     Training writes ``out/checkpoint.safetensors`` every 10 epochs; ``resume=True`` continues
     from it after a crash (same data and options), ending with the same weights on CPU.
+    With ``log10`` (the default) resistivity-like curves are modelled as log10, as
+    petrophysicists do (they are log-normal; a model of raw ohm.m generates negative ones); the
+    folder's ``transforms.json`` records them, and the other commands apply it and give curves
+    back in their own units.
     """
     from . import models
 
@@ -154,14 +211,18 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         table = read_any_table(data)
         use = select_curves(table, curves)
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
+    logs = _log10_for(X, use) if log10 else []
+    X = _to_model_units(X, logs)
     kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
                   verbose=verbose, **params)
     if hidden is not None:
         kwargs["hidden"] = tuple(hidden)
     est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
     est.save(out_p)
+    _write_transforms(out_p, logs)
     h = est.history_
-    return {"model": cls.__name__, "curves": use, "rows": len(X), "epochs_run": len(h["loss"]),
+    return {"model": cls.__name__, "curves": use, "log10_curves": logs, "rows": len(X),
+            "epochs_run": len(h["loss"]),
             "best_epoch": h["best_epoch"][0] + 1, "train_loss": h["loss"][-1],
             "val_loss": h.get("val_loss", [None])[-1], "out": str(out_p)}
 
@@ -172,7 +233,7 @@ def _load_for(model_dir, data):
     est = load(model_dir)
     table = read_any_table(data)
     use = select_curves(table, _model_curves(est, model_dir))
-    return est, table, table.frame[use]
+    return est, table, _to_model_units(table.frame[use], _read_transforms(model_dir))
 
 
 #: Rows per chunk when ``encode``/``reconstruct`` stream a CSV or Parquet table.
@@ -245,6 +306,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     if kind == "segy":
         return _score_segy(est, data, out_p, segy_what), est, kind
     names = _model_curves(est, model_dir)
+    log10 = _read_transforms(model_dir)
     if kind in ("csv", "parquet"):
         chunks = io.iter_table(data, chunk_rows=chunk_rows)
     else:
@@ -255,7 +317,8 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
         try:
             for frame in chunks:
                 use = select_curves(Table(frame, kind, Path(data)), names)
-                writer.write(work(est, frame.reset_index(drop=True), frame[use]))
+                writer.write(work(est, frame.reset_index(drop=True),
+                                  _to_model_units(frame[use], log10)))
                 rows += len(frame)
             if rows == 0:
                 raise DataError(f"{data}: the table has no rows")
@@ -291,16 +354,18 @@ def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_RO
 
 def reconstruct(model_dir, data, out, force: bool = False,
                 chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
-    """Reconstructed curves (``<CURVE>_RECON``) and per-row error beside the originals; tables
-    are streamed ``chunk_rows`` rows at a time."""
+    """Reconstructed curves (``<CURVE>_RECON``, in the curves' own units) and per-row error (in
+    the model's scaled units, log10 for resistivities) beside the originals; tables are streamed
+    ``chunk_rows`` rows at a time."""
     total = {"sum": 0.0, "n": 0}
+    log10 = _read_transforms(model_dir)
 
     def work(est, frame, X):
         rec = est.reconstruct(X)
         err = est.reconstruction_error(X)
         df = frame.copy()
         for c in X.columns:
-            df[f"{c}_RECON"] = np.asarray(rec[c])
+            df[f"{c}_RECON"] = _from_model_units(np.asarray(rec[c]), c, log10)
         df["RECON_ERROR"] = err
         ok = np.isfinite(err)
         total["sum"] += float(err[ok].sum())
@@ -327,6 +392,9 @@ def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool =
     S = est.sample(n, random_state=random_state)
     names = [str(c) for c in getattr(est, "feature_names_in_", range(S.shape[1]))]
     df = pd.DataFrame(S.reshape(n, -1) if S.ndim > 2 else S, columns=names if S.ndim == 2 else None)
+    for c in _read_transforms(model_dir):  # back from log10 to the curves' own units
+        if c in df.columns:
+            df[c] = np.power(10.0, df[c].to_numpy())
     write_frame(df, out)
     return {"rows": n, "curves": names, "out": str(out)}
 
@@ -343,7 +411,8 @@ def info(model_dir) -> dict[str, Any]:
     loss = hist.get("loss") or []
     return {
         "model": cfg["class"], "geoae_version": cfg["geoae_version"], "params": cfg["params"],
-        "curves": cfg.get("feature_names_in"), "input_shape": cfg["input_shape"],
+        "curves": cfg.get("feature_names_in"), "log10_curves": _read_transforms(model_dir),
+        "input_shape": cfg["input_shape"],
         "epochs_run": len(loss), "best_epoch": (hist.get("best_epoch") or [-1])[0] + 1,
         "final_loss": loss[-1] if loss else None,
         "final_val_loss": (hist.get("val_loss") or [None])[-1],
