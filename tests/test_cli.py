@@ -202,6 +202,26 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert code == 2 and "XX" in err and "available curves" in err
 
 
+def test_impute_a_resistivity_in_log10_gives_ohm_m_and_keeps_measured_values(capsys, tmp_path):
+    syn = make_synthetic_wells(n_wells=2, n_samples=400, random_state=4, faults=False)
+    df = syn.observed.copy()
+    hide = np.random.default_rng(0).random(len(df)) < 0.2
+    df.loc[hide, "RT"] = np.nan
+    src = tmp_path / "w.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "w_rt.csv"
+    code, stdout, err = run(capsys, "impute", src, "--curve", "RT", "--model", "vae", "--out", out,
+                            "--epochs", 30, "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["log10_curves"] == ["RT"]
+    a, b = pd.read_csv(src), pd.read_csv(out)
+    assert b.loc[~hide, "RT_IMPUTED"].equals(a.loc[~hide, "RT"])  # measured values kept exactly
+    filled, truth = b.loc[hide, "RT_IMPUTED"], syn.observed.loc[hide, "RT"]
+    assert (filled > 0).all() and (b.loc[hide, "RT_IMPUTED_STD"] > 0).all()
+    assert (b.loc[~hide, "RT_IMPUTED_STD"] == 0).all()
+    assert np.median(np.abs(np.log10(filled / truth))) < 0.3  # in ohm.m, near the truth
+
+
 def test_detect_scores_flags_and_explains(capsys, tmp_path, wells_csv):
     model = tmp_path / "ae"
     assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,PE,CALI", "--epochs", 10,

@@ -188,6 +188,9 @@ def impute(
     model: Annotated[str, typer.Option(help="dae, or vae for an uncertainty (<CURVE>_IMPUTED_STD).")] = "dae",
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs (default: the imputer's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    log10: Annotated[bool, typer.Option("--log10/--no-log10", help="Model resistivity curves as "
+                                                                   "log10 (filled values in "
+                                                                   "ohm.m).")] = True,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -202,7 +205,7 @@ def impute(
 
     summary = workflows.impute(data, curve, out, curves=workflows.parse_curves(curves), model=model,
                                epochs=epochs, random_state=seed, verbose=not (quiet or as_json),
-                               force=force)
+                               force=force, log10=log10)
     _report(summary, as_json, quiet, "imputed")
 
 

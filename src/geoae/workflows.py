@@ -422,12 +422,16 @@ def info(model_dir) -> dict[str, Any]:
 
 
 def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: int | None = None,
-           random_state: int | None = 0, verbose: bool = False, force: bool = False) -> dict[str, Any]:
+           random_state: int | None = 0, verbose: bool = False, force: bool = False,
+           log10: bool = True) -> dict[str, Any]:
     """Fill the gaps of ``curve`` (NaN, or wells where it was never run) from the other curves.
 
     The imputer is trained on ``data`` itself (every well, hiding known values to learn to
     rebuild them). ``<CURVE>_IMPUTED`` holds the measured values where present and the imputed
-    ones elsewhere; with ``model="vae"`` a ``<CURVE>_IMPUTED_STD`` uncertainty is added.
+    ones elsewhere; with ``model="vae"`` a ``<CURVE>_IMPUTED_STD`` uncertainty is added. With
+    ``log10`` (the default) resistivity-like curves are modelled as log10 and the filled values
+    given back in ohm.m (the standard deviation of a filled resistivity by the first-order
+    rule ``ln(10) * value * std(log10)``); measured values are copied through unchanged.
 
     Outputs: a LAS file in -> a LAS file out with every original header and curve kept and the
     new curve(s) appended; a folder in -> a folder out with one file per input well (LAS wells
@@ -465,16 +469,22 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     params = dict(DEFAULT_NETWORK, verbose=verbose)  # the imputer's own (benchmarked) network
     if epochs is not None:
         params["epochs"] = epochs
-    imp = Imputer(model=base(**params), random_state=random_state).fit(frame)
+    logs = _log10_for(frame, use) if log10 else []
+    modelled = _to_model_units(frame, logs)
+    imp = Imputer(model=base(**params), random_state=random_state).fit(modelled)
     if model == "vae":
-        filled, std = imp.transform(frame, return_std=True)
+        filled, std = imp.transform(modelled, return_std=True)
     else:
-        filled, std = imp.transform(frame), None
+        filled, std = imp.transform(modelled), None
     new_name = f"{curve}_IMPUTED"
     result = table.frame.copy()
-    result[new_name] = filled[curve].to_numpy()
+    measured = frame[curve].to_numpy()
+    fill = _from_model_units(filled[curve].to_numpy(), curve, logs)
+    gaps = np.isnan(measured)
+    result[new_name] = np.where(gaps, fill, measured)  # measured values bit for bit
     if std is not None:
-        result[f"{new_name}_STD"] = std[curve].to_numpy()
+        s = std[curve].to_numpy()
+        result[f"{new_name}_STD"] = np.log(10.0) * fill * s if curve in logs else s
     n_filled = int(frame[curve].isna().sum())
     unit = (table.attrs.get("units") or table.frame.attrs.get("units") or {}).get(curve, "")
     new_cols = [c for c in (new_name, f"{new_name}_STD") if c in result.columns]
@@ -506,8 +516,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     else:
         write_frame(result, out_p)
         written.append(str(out_p))
-    return {"curve": curve, "inputs": use, "filled": n_filled, "rows": len(result),
-            "model": model, "out": written}
+    return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": n_filled,
+            "rows": len(result), "model": model, "out": written}
 
 
 def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None = None,
