@@ -101,6 +101,22 @@ def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_pa
     assert code == 0, err
     run(capsys, "generate", tmp_path / "raw", "-n", 2000, "--out", tmp_path / "g2.csv", "--quiet")
     assert (pd.read_csv(tmp_path / "g2.csv")["RT"] <= 0).mean() > 0.05
+    # detect scores the model's units: the same as a prefit detector given log10(RT)
+    from geoae import load
+    from geoae.applications import AnomalyDetector
+
+    code, _, err = run(capsys, "detect", model, wells_csv, "--out", tmp_path / "d.csv", "--quiet")
+    assert code == 0, err
+    with pytest.warns(UserWarning, match="log10 of \\['RT'\\]"):
+        est = load(model)
+    logs = obs[["WELL", "DEPTH", *est.feature_names_in_]].assign(RT=np.log10(obs["RT"]))
+    ref = AnomalyDetector(model=est, prefit=True, contamination=0.01).fit(logs)
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "d.csv")["ANOMALY_SCORE"],
+                               -ref.score_samples(logs), rtol=1e-6)
+    # resuming a checkpoint trained in other units is refused
+    code, _, err = run(capsys, "train", wells_csv, "--model", "vae", "--epochs", 10, "--no-log10",
+                       "--out", model, "--resume")
+    assert code == 2 and "--log10" in err and "Traceback" not in err
     # a damaged record is a one-line error; a folder without one (older geoae) is used as is
     (model / "transforms.json").write_text("{not json")
     code, _, err = run(capsys, "generate", model, "-n", 5, "--out", tmp_path / "g3.csv")
@@ -217,8 +233,8 @@ def test_impute_a_resistivity_in_log10_gives_ohm_m_and_keeps_measured_values(cap
     a, b = pd.read_csv(src), pd.read_csv(out)
     assert b.loc[~hide, "RT_IMPUTED"].equals(a.loc[~hide, "RT"])  # measured values kept exactly
     filled, truth = b.loc[hide, "RT_IMPUTED"], syn.observed.loc[hide, "RT"]
-    assert (filled > 0).all() and (b.loc[hide, "RT_IMPUTED_STD"] > 0).all()
-    assert (b.loc[~hide, "RT_IMPUTED_STD"] == 0).all()
+    assert (filled > 0).all() and (b.loc[hide, "RT_IMPUTED_STD_LOG10"] > 0).all()
+    assert (b.loc[~hide, "RT_IMPUTED_STD_LOG10"] == 0).all()  # in log10 units; 0 where measured
     assert np.median(np.abs(np.log10(filled / truth))) < 0.3  # in ohm.m, near the truth
 
 

@@ -686,6 +686,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         from ._persistence import load_model
 
         model = load_model(path)
+        _warn_log10_record(path)
         if not isinstance(model, cls):
             raise ConfigError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}; "
                               "use geoae.load(path) to load any model")
@@ -1074,7 +1075,25 @@ ESTIMATORS: dict[str, type[BaseAutoEncoder]] = {
 
 
 def load(path) -> BaseAutoEncoder:
-    """Load any geoae model folder (``config.json`` + ``model.safetensors``)."""
+    """Load any geoae model folder (``config.json`` + ``model.safetensors``).
+
+    A folder written by ``geoae train`` may also hold ``transforms.json``, the curves the model
+    was trained on as log10 (resistivities); a warning then names them: give the model those
+    curves as log10 (:func:`geoae.preprocessing.log10_curves`)."""
     from ._persistence import load_model
 
-    return load_model(path)
+    model = load_model(path)
+    _warn_log10_record(path)
+    return model
+
+
+def _warn_log10_record(path) -> None:
+    record = Path(path) / "transforms.json"
+    try:
+        names = json.loads(record.read_text(encoding="utf-8")).get("log10") if record.is_file() else None
+    except (OSError, ValueError, AttributeError):
+        names = None
+    if names:
+        warnings.warn(f"{path} was trained by `geoae train` on log10 of {names}: give the model "
+                      f"those curves as log10 (geoae.preprocessing.log10_curves(df, {names})); "
+                      "the geoae commands do this themselves", UserWarning, stacklevel=3)

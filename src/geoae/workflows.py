@@ -128,6 +128,17 @@ def _id_frame(table: Table) -> pd.DataFrame:
 TRANSFORMS_FILE = "transforms.json"
 
 
+def _load(model_dir):
+    """``geoae.load`` without its log10 reminder: the commands apply ``transforms.json``."""
+    import warnings
+
+    from .models import load
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*trained by `geoae train` on log10")
+        return load(model_dir)
+
+
 def _log10_for(frame: pd.DataFrame, use: list[str]) -> list[str]:
     """Resistivity-like curves among ``use`` (RT, ILD, LLD, RDEP, MSFL, ...; not ``*_log10``):
     log-normally distributed, so a model sees them as log10."""
@@ -143,6 +154,7 @@ def _write_transforms(model_dir: Path, log10: list[str]) -> None:
     from ._atomic import atomic_write_text
 
     if _dist.is_main_process():
+        model_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(model_dir / TRANSFORMS_FILE, json.dumps({"log10": list(log10)}) + "\n")
 
 
@@ -212,14 +224,19 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         use = select_curves(table, curves)
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     logs = _log10_for(X, use) if log10 else []
+    recorded = _read_transforms(out_p)  # [] when absent (a folder of an older geoae: raw curves)
+    if resume and (out_p / "checkpoint.safetensors").is_file() and recorded != logs:
+        raise ConfigError(f"the checkpoint in {out_p} was trained with log10 curves {recorded}, "
+                          f"this run would use {logs}; resume with "
+                          f"{'--log10' if recorded else '--no-log10'}, or start over with --force")
     X = _to_model_units(X, logs)
+    _write_transforms(out_p, logs)  # before training: the record never lags the weights
     kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
                   verbose=verbose, **params)
     if hidden is not None:
         kwargs["hidden"] = tuple(hidden)
     est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
     est.save(out_p)
-    _write_transforms(out_p, logs)
     h = est.history_
     return {"model": cls.__name__, "curves": use, "log10_curves": logs, "rows": len(X),
             "epochs_run": len(h["loss"]),
@@ -228,9 +245,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
 
 def _load_for(model_dir, data):
-    from .models import load
-
-    est = load(model_dir)
+    est = _load(model_dir)
     table = read_any_table(data)
     use = select_curves(table, _model_curves(est, model_dir))
     return est, table, _to_model_units(table.frame[use], _read_transforms(model_dir))
@@ -296,12 +311,11 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     Returns ``(rows written, model, input kind)``.
     """
     from . import io
-    from .models import load
 
     out_p = check_output(out, [data, model_dir], force)
     if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
         raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
-    est = load(model_dir)
+    est = _load(model_dir)
     kind = sniff(data)
     if kind == "segy":
         return _score_segy(est, data, out_p, segy_what), est, kind
@@ -382,10 +396,10 @@ def reconstruct(model_dir, data, out, force: bool = False,
 
 def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool = False):
     """Draw ``n`` samples from a saved VAE, in the curves' units."""
-    from .models import VariationalAutoEncoder, load
+    from .models import VariationalAutoEncoder
 
     check_output(out, [model_dir], force)
-    est = load(model_dir)
+    est = _load(model_dir)
     if not isinstance(est, VariationalAutoEncoder):
         raise ConfigError(f"model {model_dir} is a {type(est).__name__}; `generate` needs a VAE "
                           "(train one with --model vae)")
@@ -404,9 +418,7 @@ def info(model_dir) -> dict[str, Any]:
     from ._persistence import read_config
 
     cfg = read_config(Path(model_dir))
-    from .models import load
-
-    load(model_dir)  # full validation: hashes and shapes
+    _load(model_dir)  # full validation: hashes and shapes
     hist = cfg.get("history") or {}
     loss = hist.get("loss") or []
     return {
@@ -430,8 +442,9 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     rebuild them). ``<CURVE>_IMPUTED`` holds the measured values where present and the imputed
     ones elsewhere; with ``model="vae"`` a ``<CURVE>_IMPUTED_STD`` uncertainty is added. With
     ``log10`` (the default) resistivity-like curves are modelled as log10 and the filled values
-    given back in ohm.m (the standard deviation of a filled resistivity by the first-order
-    rule ``ln(10) * value * std(log10)``); measured values are copied through unchanged.
+    given back in ohm.m, with the standard deviation of a filled resistivity in log10 units
+    (``<CURVE>_IMPUTED_STD_LOG10``: the spread is not symmetric in ohm.m); measured values
+    are copied through unchanged.
 
     Outputs: a LAS file in -> a LAS file out with every original header and curve kept and the
     new curve(s) appended; a folder in -> a folder out with one file per input well (LAS wells
@@ -482,15 +495,18 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     fill = _from_model_units(filled[curve].to_numpy(), curve, logs)
     gaps = np.isnan(measured)
     result[new_name] = np.where(gaps, fill, measured)  # measured values bit for bit
-    if std is not None:
-        s = std[curve].to_numpy()
-        result[f"{new_name}_STD"] = np.log(10.0) * fill * s if curve in logs else s
+    std_name = f"{new_name}_STD_LOG10" if curve in logs else f"{new_name}_STD"
+    if std is not None:  # a log10 curve's spread stays in log10 units (it is not symmetric in ohm.m)
+        result[std_name] = np.where(gaps, std[curve].to_numpy(), 0.0)
     n_filled = int(frame[curve].isna().sum())
     unit = (table.attrs.get("units") or table.frame.attrs.get("units") or {}).get(curve, "")
-    new_cols = [c for c in (new_name, f"{new_name}_STD") if c in result.columns]
+    new_cols = [c for c in (new_name, std_name) if c in result.columns]
     units = {c: unit for c in new_cols}
+    if std_name in units and curve in logs:
+        units[std_name] = f"log10({unit})" if unit else "log10"
     desc = {new_name: f"{curve} with gaps imputed by geoae ({model} masked auto-encoder)",
-            f"{new_name}_STD": f"standard deviation of the imputed {curve}"}
+            std_name: f"standard deviation of the imputed {curve}"
+            + (" in log10 units" if curve in logs else "")}
 
     def las_out(rows: pd.DataFrame, path: Path, template) -> None:
         curves_df = rows.set_index("DEPTH")[new_cols]
@@ -579,7 +595,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
     frame = table.frame.reset_index(drop=True)
     ids = [c for c in ID_COLUMNS if c in frame.columns]
-    Xf = frame[[*ids, *X.columns]]
+    Xf = pd.concat([frame[ids], X.reset_index(drop=True)], axis=1)  # curves in model units
     det = AnomalyDetector(model=est, prefit=True, contamination=contamination).fit(Xf)
     score = -det.score_samples(Xf)
     flags = det.predict(Xf) == -1

@@ -88,7 +88,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         Not used with ``prefit=True``.
     prefit : bool, default=False
         Use ``model`` as it is, already fitted (for example trained by ``geoae train`` and read
-        back with :func:`geoae.load`): :meth:`fit` then only fits the robust residual
+        back with :func:`geoae.load`; give it as log10 the curves its folder's ``transforms.json``
+        lists): :meth:`fit` then only fits the robust residual
         normalisation, the stuck-tool exemptions and the threshold on X, and never changes the
         model's weights. ``model_`` is ``model`` itself (not a copy). The model must be fitted
         (else :class:`sklearn.exceptions.NotFittedError`) and X must hold the curves it was
@@ -159,7 +160,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                 raise ConfigError(f"{name}={v!r} is not valid: a positive integer")
         if not isinstance(self.prefit, (bool, np.bool_)):
             raise ConfigError(f"prefit={self.prefit!r} is not valid: True or False")
-        if not (isinstance(self.curve_masking, (bool, np.bool_)) or self.curve_masking == "auto"):
+        if not (isinstance(self.curve_masking, (bool, np.bool_)) or self.curve_masking in (0, 1)
+                or self.curve_masking == "auto"):
             raise ConfigError(f"curve_masking={self.curve_masking!r} is not valid: True, False "
                               "or 'auto'")
         if self.prefit and self.model is None:
@@ -256,7 +258,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             return self._reconstruction_residuals(values, inp, seqs)
 
     def _resolve_curve_masking(self, n_curves: int) -> bool:
-        if self.curve_masking != "auto":
+        if not isinstance(self.curve_masking, str):  # True / False (or 1 / 0)
             return bool(self.curve_masking)
         m = self.model_
         masked = isinstance(m, DenoisingAutoEncoder) and m.noise == "masking"
@@ -358,7 +360,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if not self.prefit:
             inp, _ = self._model_input(values, wells, depth)
             self.model_.fit(inp)
-        self.curve_masking_ = self._resolve_curve_masking(values.shape[1])
+        # only dense models on 2-D input hide curves (windows and traces are rebuilt whole)
+        self.curve_masking_ = (not self._windowed() and values.ndim == 2
+                               and self._resolve_curve_masking(values.shape[1]))
         res = self._residuals(values, wells, depth)
         axes = (0, *range(2, res.ndim))
         center = np.nanmedian(res, axis=axes)

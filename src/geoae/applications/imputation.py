@@ -477,9 +477,11 @@ class Imputer(TransformerMixin, BaseEstimator):
             if variational and beta > 0:
                 from ..models import warn_if_collapsed
 
-                warn_if_collapsed(history, "Imputer", f"Try a smaller beta (now {beta:g}) or "
-                                  "observed_weight=None (the weight of the visible values: 1 for "
-                                  "a VAE).", stacklevel=2)
+                advice = f"Try a smaller beta (now {beta:g})"
+                if self.observed_weight is not None:
+                    advice += (" or observed_weight=None (the weight of the visible values: 1 "
+                               "for a VAE)")
+                warn_if_collapsed(history, "Imputer", advice + ".", stacklevel=2)
             self.networks_.append(net.cpu().eval())
             self.histories_.append(history)
         self.network_ = self.networks_[0]
