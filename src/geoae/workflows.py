@@ -224,12 +224,18 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         use = select_curves(table, curves)
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     logs = _log10_for(X, use) if log10 else []
+    from . import distributed as _dist
+
+    _dist.init_from_env()  # under torchrun (fit would join the group anyway)
     recorded = _read_transforms(out_p)  # [] when absent (a folder of an older geoae: raw curves)
-    if resume and (out_p / "checkpoint.safetensors").is_file() and recorded != logs:
+    # rank 0's view decides (machines without a shared filesystem see no checkpoint elsewhere)
+    if _dist.broadcast_int(int(resume and (out_p / "checkpoint.safetensors").is_file()
+                               and recorded != logs)):
         raise ConfigError(f"the checkpoint in {out_p} was trained with log10 curves {recorded}, "
                           f"this run would use {logs}; resume with "
                           f"{'--log10' if recorded else '--no-log10'}, or start over with --force")
     X = _to_model_units(X, logs)
+    _dist.barrier()  # every rank has checked the folder before rank 0 writes into it
     _write_transforms(out_p, logs)  # before training: the record never lags the weights
     kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
                   verbose=verbose, **params)
