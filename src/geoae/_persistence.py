@@ -27,6 +27,26 @@ REQUIRED = {
 OPTIONAL = {"feature_names_in": (list, type(None)), "history": (dict, type(None))}
 
 
+#: Beside a model folder written by ``geoae train``: the curves the model sees as log10.
+TRANSFORMS_FILE = "transforms.json"
+
+
+def read_log10_curves(path) -> list[str]:
+    """The log10 curves recorded in the model folder ``path`` (none for folders written before
+    geoae recorded them, or by ``Estimator.save``)."""
+    record = Path(path) / TRANSFORMS_FILE
+    if not record.is_file():
+        return []
+    try:
+        names = json.loads(record.read_text(encoding="utf-8"))["log10"]
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            raise ValueError("'log10' is not a list of curve names")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{record} is not readable ({exc}); delete it if the model was trained "
+                          "on resistivities as they are, else train the model again") from None
+    return names
+
+
 def _fail(path: Path, what: str) -> ConfigError:
     return ConfigError(f"model folder {path}: {what}")
 

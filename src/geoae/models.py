@@ -1088,10 +1088,11 @@ def load(path) -> BaseAutoEncoder:
 
 
 def _warn_log10_record(path) -> None:
-    record = Path(path) / "transforms.json"
+    from ._persistence import read_log10_curves
+
     try:
-        names = json.loads(record.read_text(encoding="utf-8")).get("log10") if record.is_file() else None
-    except (OSError, ValueError, AttributeError):
+        names = read_log10_curves(path)
+    except ConfigError:  # a damaged record: the commands report it; nothing to remind here
         names = None
     if names:
         warnings.warn(f"{path} was trained by `geoae train` on log10 of {names}: give the model "

@@ -124,27 +124,20 @@ def _id_frame(table: Table) -> pd.DataFrame:
     return table.frame[cols].reset_index(drop=True)
 
 
-#: Beside a model folder written by ``geoae train``: the curves the model sees as log10.
-TRANSFORMS_FILE = "transforms.json"
-
-
 def _load(model_dir):
-    """``geoae.load`` without its log10 reminder: the commands apply ``transforms.json``."""
-    import warnings
+    """A model folder's estimator, without :func:`geoae.load`'s log10 reminder: the commands
+    apply ``transforms.json`` themselves."""
+    from ._persistence import load_model
 
-    from .models import load
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*trained by `geoae train` on log10")
-        return load(model_dir)
+    return load_model(model_dir)
 
 
 def _log10_for(frame: pd.DataFrame, use: list[str]) -> list[str]:
     """Resistivity-like curves among ``use`` (RT, ILD, LLD, RDEP, MSFL, ...; not ``*_log10``):
     log-normally distributed, so a model sees them as log10."""
-    from .io.aliases import is_resistivity
+    from .preprocessing import _resistivity_columns
 
-    return [c for c in use if is_resistivity(str(c)) and pd.api.types.is_numeric_dtype(frame[c])]
+    return _resistivity_columns(frame[use], None) if use else []  # no curves: a SEG-Y stream
 
 
 def _write_transforms(model_dir: Path, log10: list[str]) -> None:
@@ -152,6 +145,7 @@ def _write_transforms(model_dir: Path, log10: list[str]) -> None:
 
     from . import distributed as _dist
     from ._atomic import atomic_write_text
+    from ._persistence import TRANSFORMS_FILE
 
     if _dist.is_main_process():
         model_dir.mkdir(parents=True, exist_ok=True)
@@ -159,21 +153,9 @@ def _write_transforms(model_dir: Path, log10: list[str]) -> None:
 
 
 def _read_transforms(model_dir) -> list[str]:
-    """The log10 curves of a model folder (none for folders written before geoae recorded them,
-    or by ``Estimator.save``)."""
-    import json
+    from ._persistence import read_log10_curves
 
-    path = Path(model_dir) / TRANSFORMS_FILE
-    if not path.is_file():
-        return []
-    try:
-        names = json.loads(path.read_text(encoding="utf-8"))["log10"]
-        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-            raise ValueError("'log10' is not a list of curve names")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path} is not readable ({exc}); delete it if the model was trained on "
-                          "resistivities as they are, else train the model again") from None
-    return names
+    return read_log10_curves(model_dir)
 
 
 def _to_model_units(X: pd.DataFrame, log10: list[str]) -> pd.DataFrame:
@@ -227,7 +209,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     from . import distributed as _dist
 
     _dist.init_from_env()  # under torchrun (fit would join the group anyway)
-    recorded = _read_transforms(out_p)  # [] when absent (a folder of an older geoae: raw curves)
+    # [] when absent (a folder of an older geoae: raw curves); only a resumed run reads it
+    recorded = _read_transforms(out_p) if resume else []
     # rank 0's view decides (machines without a shared filesystem see no checkpoint elsewhere)
     if _dist.broadcast_int(int(resume and (out_p / "checkpoint.safetensors").is_file()
                                and recorded != logs)):
@@ -403,6 +386,7 @@ def reconstruct(model_dir, data, out, force: bool = False,
 def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool = False):
     """Draw ``n`` samples from a saved VAE, in the curves' units."""
     from .models import VariationalAutoEncoder
+    from .preprocessing import inverse_log10_curves
 
     check_output(out, [model_dir], force)
     est = _load(model_dir)
@@ -412,9 +396,7 @@ def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool =
     S = est.sample(n, random_state=random_state)
     names = [str(c) for c in getattr(est, "feature_names_in_", range(S.shape[1]))]
     df = pd.DataFrame(S.reshape(n, -1) if S.ndim > 2 else S, columns=names if S.ndim == 2 else None)
-    for c in _read_transforms(model_dir):  # back from log10 to the curves' own units
-        if c in df.columns:
-            df[c] = np.power(10.0, df[c].to_numpy())
+    df = inverse_log10_curves(df, [c for c in _read_transforms(model_dir) if c in df.columns])
     write_frame(df, out)
     return {"rows": n, "curves": names, "out": str(out)}
 
