@@ -113,6 +113,25 @@ def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_pa
     ref = AnomalyDetector(model=est, prefit=True, contamination=0.01).fit(logs)
     np.testing.assert_allclose(pd.read_csv(tmp_path / "d.csv")["ANOMALY_SCORE"],
                                -ref.score_samples(logs), rtol=1e-6)
+    d = pd.read_csv(tmp_path / "d.csv")
+    assert d["INVALID"].isna().all()  # empty in the CSV
+    # an impossible resistivity (0 or negative: a tool fault) cannot enter the log10 model; it is
+    # flagged whatever its score, named in INVALID and as its interval's main curve
+    bad = obs.copy()
+    well0 = bad["WELL"] == bad["WELL"].iloc[0]
+    rows = bad.index[well0][100:104]
+    bad.loc[rows, "RT"] = [0.0, -1.0, -999.0, 0.0]
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    code, out, err = run(capsys, "detect", model, tmp_path / "bad.csv", "--out", tmp_path / "d2.csv",
+                         "--json")
+    assert code == 0, err
+    d2 = pd.read_csv(tmp_path / "d2.csv")
+    assert d2.loc[rows, "FLAG"].all() and (d2.loc[rows, "INVALID"] == "RT").all()
+    assert d2["INVALID"].notna().sum() == 4 and json.loads(out)["invalid"] == 4
+    iv = pd.read_csv(tmp_path / "d2_intervals.csv")
+    hit = iv[(iv["WELL"] == bad["WELL"].iloc[0]) & (iv["top"] <= bad.loc[rows[0], "DEPTH"])
+             & (iv["base"] >= bad.loc[rows[-1], "DEPTH"])]
+    assert len(hit) == 1 and hit["main_curve"].iloc[0] == "RT"
     # resuming a checkpoint trained in other units is refused
     code, _, err = run(capsys, "train", wells_csv, "--model", "vae", "--epochs", 10, "--no-log10",
                        "--out", model, "--resume")

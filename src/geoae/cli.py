@@ -169,6 +169,8 @@ def detect(
     """Score every sample by reconstruction error, flag anomalies and list flagged intervals.
 
     Each row gets ANOMALY_SCORE, FLAG and every curve's share of the error (which log is bad).
+    A zero or negative resistivity (a curve the model sees as log10) is flagged and named in
+    the INVALID column.
 
     Example: geoae detect model/ well.las --out scores.csv --contamination 0.01 --plot
     """

@@ -564,6 +564,29 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
             "noise_level": np.asarray(model.noise_level_).tolist(), "mode": "self-supervised"}
 
 
+def _impossible_readings(frame: pd.DataFrame, log10: list[str]) -> np.ndarray:
+    """Per row, the log10 curves (comma-separated; "" for none) read as zero or negative."""
+    bad = np.full(len(frame), "", dtype=object)
+    for c in log10:
+        hit = (pd.to_numeric(frame[c], errors="coerce") <= 0).to_numpy()
+        bad[hit] = [f"{b},{c}" if b else c for b in bad[hit]]
+    return bad
+
+
+def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.ndarray) -> None:
+    """In place: an interval holding impossible readings gets the most frequent such curve as
+    its main curve (the network never saw the value, so the error shares cannot name it)."""
+    if not (invalid != "").any() or intervals.empty:
+        return
+    for i, row in intervals.iterrows():
+        inside = (depth >= row["top"]) & (depth <= row["base"]) & (invalid != "")
+        if wells is not None:
+            inside &= np.asarray(wells) == row["WELL"]
+        if inside.any():
+            names = pd.Series([n for v in invalid[inside] for n in v.split(",")])
+            intervals.at[i, "main_curve"] = names.value_counts().index[0]
+
+
 def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = False,
            force: bool = False) -> dict[str, Any]:
     """Score every depth sample of ``data`` with a trained auto-encoder and flag anomalies.
@@ -574,6 +597,11 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     ``FLAG`` and each curve's share of the error (``<CURVE>_SHARE``), an ``*_intervals.csv``
     beside it (top, base, peak score, main curve per flagged interval) and, with ``plot``, a PNG
     of the log tracks of the first well.
+
+    A reading of a curve the model sees as log10 (a resistivity) that is zero or negative is
+    impossible: it cannot enter the model (it becomes missing there), so such a sample is
+    flagged whatever its score, its ``INVALID`` column names the curve(s), and an interval
+    holding such samples names that curve as its main curve.
     """
     from .applications import AnomalyDetector
 
@@ -586,17 +614,20 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     Xf = pd.concat([frame[ids], X.reset_index(drop=True)], axis=1)  # curves in model units
     det = AnomalyDetector(model=est, prefit=True, contamination=contamination).fit(Xf)
     score = -det.score_samples(Xf)
-    flags = det.predict(Xf) == -1
+    invalid = _impossible_readings(frame, [c for c in _read_transforms(model_dir) if c in X.columns])
+    flags = (det.predict(Xf) == -1) | (invalid != "")
     share = det.explain(Xf)
     result = frame.copy()
     result["ANOMALY_SCORE"] = score
     result["FLAG"] = flags
+    result["INVALID"] = invalid
     for c in X.columns:
         result[f"{c}_SHARE"] = np.asarray(share[c])
     write_frame(result, out_p)
     depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
     wells = frame["WELL"].to_numpy() if "WELL" in frame else None
     intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
+    _name_invalid_intervals(intervals, depth, wells, invalid)
     iv_path = out_p.with_name(out_p.stem + "_intervals.csv")
     write_frame(intervals, iv_path)
     files = [str(out_p), str(iv_path)]
@@ -611,5 +642,6 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         png = out_p.with_suffix(".png")
         atomic_write_bytes(png, figure_to_png_bytes(fig))
         files.append(str(png))
-    return {"rows": len(result), "flagged": int(flags.sum()), "intervals": len(intervals),
+    return {"rows": len(result), "flagged": int(flags.sum()), "invalid": int((invalid != "").sum()),
+            "intervals": len(intervals),
             "threshold": float(det.threshold_), "out": files}
