@@ -65,6 +65,18 @@ def test_sklearn_outlier_conventions(spiked, detector):
     assert c.get_params()["contamination"] == 0.02 and not hasattr(c, "model_")
 
 
+def test_curves_are_checked_by_name(spiked, detector):
+    """A DataFrame with the fitted curves in another order, or renamed, is refused (it was
+    scored by position: nearly every sample flagged and the wrong curve named)."""
+    X, _ = spiked
+    curves = [c for c in X.columns if c not in ("WELL", "DEPTH")]
+    for bad in (X[["WELL", "DEPTH", *curves[::-1]]], X.rename(columns={"DT": "DTC"})):
+        for method in (detector.score_samples, detector.predict, detector.explain):
+            with pytest.raises(DataError, match="fitted on"):
+                method(bad)
+    np.testing.assert_array_equal(detector.predict(X), detector.predict(X[[*curves, "DEPTH", "WELL"]]))
+
+
 def test_missing_values_are_ignored(spiked, detector):
     X, _ = spiked
     Xm = X.copy()

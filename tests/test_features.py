@@ -15,6 +15,7 @@ from geoae.applications.features import EncoderFeatures, encoder_features, laten
 from geoae.applications.generation import sample_wells
 from geoae.applications.seismic import seismic_latent_attributes, write_latent_attributes
 from geoae.datasets import load_kansas_facies, make_synthetic_seismic, make_synthetic_wells
+from geoae.errors import DataError
 
 CURVES = ["GR", "ILD_log10", "DeltaPHI", "PHIND", "PE"]
 
@@ -74,6 +75,8 @@ def test_pipeline_encoder_then_classifier(kansas):
     assert list(names) == [*CURVES, "latent0", "latent1", "latent2"]
     feats = encoder_features(pre.model_, kansas[["WELL", *CURVES]], context=1)
     assert feats.shape == (len(X), 8)
+    with pytest.raises(DataError, match="another order"):  # columns are matched by name
+        clf.predict(kansas[["WELL", *CURVES[::-1]]])
 
 
 def test_stack_context_stays_in_well():

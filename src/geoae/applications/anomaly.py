@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import make_windows, overlap_add
-from .imputation import split_frame
+from .imputation import check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
 
@@ -221,12 +221,16 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             self.n_features_in_ = int(np.shape(X)[1])
             if isinstance(X, pd.DataFrame):
                 self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
             prefix = "x" if values.ndim == 2 else "channel "
             self.curves_ = names if names is not None else [
                 f"{prefix}{i}" for i in range(values.shape[1])]
         elif values.ndim != self._ndim or values.shape[1] != len(self.curves_):
             raise DataError(f"X has shape {values.shape} but the detector was fitted on "
                             f"{self._ndim}-D data with {len(self.curves_)} curves {self.curves_}")
+        elif hasattr(self, "feature_names_in_"):
+            check_same_curves(names, self.curves_, "detector")
         values[np.isinf(values)] = np.nan
         return values, wells, depth
 

@@ -27,6 +27,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
+from .imputation import check_same_curves
 
 __all__ = ["latent_map", "EncoderFeatures", "encoder_features", "stack_context"]
 
@@ -143,14 +144,17 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                             f"context={self.context} gives {stacked.shape[1]}")
         self.n_features_in_ = values.shape[1]
         self.input_names_ = names
+        self._named = isinstance(X, pd.DataFrame)
         return self
 
     def transform(self, X) -> np.ndarray:
         """``(n_samples, n_features + latent_dim)`` with passthrough, else ``(n_samples, latent_dim)``."""
         check_is_fitted(self)
-        values, _, stacked = self._stack(X)
+        values, names, stacked = self._stack(X)
         if values.shape[1] != self.n_features_in_:
             raise DataError(f"X has {values.shape[1]} numeric columns, fitted on {self.n_features_in_}")
+        if isinstance(X, pd.DataFrame) and getattr(self, "_named", False):
+            check_same_curves(names, self.input_names_, "encoder")
         codes = self.model_.transform(stacked)
         return np.hstack([values, codes]) if self.passthrough else codes
 

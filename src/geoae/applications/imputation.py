@@ -91,6 +91,18 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
     return values, None, None, None, None
 
 
+def check_same_curves(names: list[str] | None, fitted: list[str] | None, owner: str) -> None:
+    """Raise :class:`DataError` when a DataFrame's curves (``names``) differ from the curves
+    ``fitted`` on (both named; arrays are matched by position and not checked here)."""
+    if names is None or fitted is None or list(names) == list(fitted):
+        return
+    hint = ("the same curves in another order: select them in the fitted order, "
+            f"X[{list(fitted)}]" if sorted(names) == sorted(fitted)
+            else "the same names in the same order are needed")
+    raise DataError(f"X has curves {list(names)} but the {owner} was fitted on {list(fitted)}; "
+                    f"{hint}")
+
+
 def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
                     depth: np.ndarray | None = None) -> np.ndarray:
     """Row index of the ``context`` samples above and below each row, in the same well.
@@ -366,9 +378,8 @@ class Imputer(TransformerMixin, BaseEstimator):
             if values.shape[1] != len(self.curves_):
                 raise DataError(f"X has {values.shape[1]} curve column(s) but the imputer was "
                                 f"fitted on {len(self.curves_)} ({self.curves_})")
-            if names is not None and hasattr(self, "feature_names_in_") and names != self.curves_:
-                raise DataError(f"X has curves {names} but the imputer was fitted on "
-                                f"{self.curves_} (same names in the same order are needed)")
+            if hasattr(self, "feature_names_in_"):
+                check_same_curves(names, self.curves_, "imputer")
         inf = np.isinf(values)
         if inf.any():
             warnings.warn(f"X holds {int(inf.sum())} infinite value(s); the network treats them "
