@@ -9,7 +9,7 @@ from torch import nn
 from torch.distributions import Normal, kl_divergence
 
 from geoae import objectives as obj
-from geoae.nn import DenseEncoder
+from geoae.nn import Conv1dEncoder, Conv2dEncoder, DenseEncoder
 
 
 def test_gaussian_kl_matches_torch_distributions():
@@ -48,7 +48,7 @@ def test_reparameterize_moments_and_gradients():
 
 def _jacobian_frobenius(encoder: nn.Module, x: torch.Tensor) -> torch.Tensor:
     jac = torch.func.vmap(torch.func.jacrev(lambda v: encoder(v.unsqueeze(0))[0]))(x)
-    return jac.pow(2).sum((1, 2)).mean()
+    return jac.pow(2).flatten(1).sum(1).mean()
 
 
 def test_contractive_closed_form_equals_autograd_jacobian():
@@ -58,6 +58,20 @@ def test_contractive_closed_form_equals_autograd_jacobian():
     x = torch.randn(32, 6, dtype=torch.float64)
     torch.testing.assert_close(obj.contractive_penalty(enc, x), _jacobian_frobenius(enc, x),
                                atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("shape", [(1, 16), (2, 16), (1, 6, 5)])
+def test_contractive_penalty_of_a_conv_encoder_without_hidden_layers(shape):
+    """A conv encoder with no hidden layer is sigmoid(W flatten(x) + b) but takes (n, C, L) or
+    (n, C, H, W): the dense closed form must not be applied to it (it was 3x too small for one
+    channel and crashed for two)."""
+    torch.manual_seed(2)
+    enc = (Conv1dEncoder if len(shape) == 2 else Conv2dEncoder)(
+        shape[0], shape[1:], 3, hidden=(), latent_activation="sigmoid").double()
+    assert obj._single_sigmoid_layer(enc) is None
+    x = torch.randn(8, *shape, dtype=torch.float64)
+    torch.testing.assert_close(obj.contractive_penalty(enc, x), _jacobian_frobenius(enc, x),
+                               atol=1e-8, rtol=1e-6)
 
 
 def test_contractive_autograd_path_for_two_layer_encoder():

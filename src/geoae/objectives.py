@@ -152,7 +152,12 @@ def kl_sparsity(h: torch.Tensor, rho: float) -> torch.Tensor:
 
 
 def _single_sigmoid_layer(encoder: nn.Module) -> nn.Linear | None:
-    """The Linear layer of an encoder that is exactly ``sigmoid(W x + b)``, else None."""
+    """The Linear layer of an encoder that is exactly ``sigmoid(W x + b)``, else None (only a
+    dense encoder: a convolutional one flattens its input first)."""
+    from .nn.dense import DenseEncoder
+
+    if type(encoder) is not DenseEncoder:
+        return None
     body = getattr(encoder, "body", None)
     out = getattr(encoder, "out", None)
     act = getattr(encoder, "latent_activation", None)
