@@ -107,6 +107,51 @@ def test_vae_elbo_improves_and_samples_match_the_data():
     np.testing.assert_allclose(S.std(0), std, rtol=0.10)
 
 
+def test_score_is_the_r2_of_the_reconstruction_whatever_the_scaler():
+    """score() was minus the error in scaled units: a minmax model looked 9x better than a
+    standard one with a 10x larger error in the user's units, and GridSearchCV picked it."""
+    from sklearn.metrics import r2_score
+
+    X = correlated(n=500, d=5, seed=4, mean=np.array([100.0, 2.4, 0.2, 60.0, -5.0]))
+    for scaler in ("standard", "minmax", "robust", None):
+        ae = AutoEncoder(latent_dim=2, scaler=scaler, **FAST).fit(X)
+        assert ae.score(X) == pytest.approx(r2_score(X, ae.reconstruct(X)), abs=1e-10)
+    Xm = X.copy()
+    Xm[::7, 1] = np.nan  # missing entries are left out
+    ok = ~np.isnan(Xm[:, 1])
+    ref = np.mean([r2_score(X[ok if j == 1 else slice(None), j], ae.reconstruct(Xm)[ok if j == 1
+                   else slice(None), j]) for j in range(5)])
+    assert ae.score(Xm) == pytest.approx(ref, abs=1e-10)
+    assert np.isnan(ae.score(X[:1]))
+
+
+@pytest.mark.filterwarnings("ignore:.*collapsed:RuntimeWarning")  # irrelevant to the bound
+def test_vae_elbo_is_a_bound_on_the_density_in_the_users_units():
+    """With loss="mse", elbo(X) = E_q[log N(x; x_hat, sigma^2)] - KL with the decoder's mean and
+    noise taken back to the user's units (the scaling's log-Jacobian), checked against
+    torch.distributions with the same draw of z."""
+    X = correlated(n=400, d=4, seed=5, mean=np.array([100.0, 2.4, 0.2, 60.0]))
+    X[::5, 2] = np.nan
+    for scaler in ("standard", "minmax"):
+        vae = VAE(latent_dim=2, scaler=scaler, **FAST).fit(X)
+        net, s, o = vae.model_, vae.scaler_scale_, vae.scaler_offset_
+        with torch.no_grad():
+            Z = torch.from_numpy(np.nan_to_num((X - o) / s))
+            mu, logvar = net.encode(Z.float())
+            eps = torch.randn((len(X), 2), generator=torch.Generator().manual_seed(0))
+            x_hat = net.decode(mu + torch.exp(0.5 * logvar) * eps).double() * torch.from_numpy(s) + \
+                torch.from_numpy(o)
+            sd = torch.exp(0.5 * net.obs_logvar.double()) * torch.from_numpy(s)
+            logp = torch.distributions.Normal(x_hat, sd).log_prob(torch.from_numpy(np.nan_to_num(X)))
+            obs = torch.from_numpy(~np.isnan(X))
+            logp = torch.where(obs, logp, 0.0).sum(1) * 4 / obs.sum(1)  # rescaled to 4 entries
+            ref = logp - torch.distributions.kl_divergence(
+                torch.distributions.Normal(mu.double(), torch.exp(0.5 * logvar.double())),
+                torch.distributions.Normal(0.0, 1.0)).sum(1)
+        np.testing.assert_allclose(vae.elbo(X, random_state=0), ref.numpy(), rtol=1e-5, atol=1e-4)
+        assert vae.score(X) == pytest.approx(float(ref.mean()), rel=1e-5)
+
+
 def test_vae_gmm_prior_is_fitted_to_the_aggregate_posterior_and_sampled_exactly(tmp_path):
     X = correlated(n=2000, d=5, seed=8)
     vae = VAE(prior="gmm", prior_components=4, latent_dim=3, epochs=15, random_state=0).fit(X)

@@ -636,8 +636,33 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self._rowwise(X, chunk)
 
     def score(self, X, y=None) -> float:
-        """Minus the mean reconstruction error (higher is better); ``y`` is ignored."""
-        return -float(np.nanmean(self.reconstruction_error(X)))
+        """Coefficient of determination R² of the reconstruction, in the user's units,
+        averaged over the features (conv: channels; every position counts), as scikit-learn's
+        ``r2_score(multioutput="uniform_average")``; missing entries are left out. Higher is
+        better, 1 is perfect; ``y`` is ignored.
+
+        Unlike :meth:`reconstruction_error` (in the model's scaled units) it does not depend on
+        ``scaler``, so models with different scalers can be compared (e.g. in ``GridSearchCV``).
+        Each feature's error is divided by its own variance in X, as with the standard scaler:
+        ``1 - score`` is then close to the mean standardised reconstruction error. A feature
+        constant in X counts 1 if rebuilt exactly, else 0; a feature with no observed value is
+        left out. NaN for fewer than 2 samples.
+        """
+        check_is_fitted(self)
+        values, _ = self._validate(X, reset=False)
+        if values.shape[0] < 2:
+            return float("nan")
+        rec = np.asarray(self.reconstruct(X), dtype=np.float64).reshape(values.shape)
+        obs = np.isfinite(values)
+        axes = (0, *range(2, values.ndim))
+        with np.errstate(invalid="ignore"):
+            mean = np.nanmean(values, axis=axes, keepdims=True)
+        err = np.where(obs, (values - rec) ** 2, 0.0).sum(axis=axes)
+        tot = np.where(obs, (values - mean) ** 2, 0.0).sum(axis=axes)
+        seen = obs.sum(axis=axes) > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r2 = np.where(tot > 0, 1 - err / tot, np.where(err == 0, 1.0, 0.0))
+        return float(np.mean(r2[seen])) if seen.any() else float("nan")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -904,26 +929,39 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         return loss, {"reconstruction": rec, "kl": kl}
 
     def elbo(self, X, random_state=0) -> np.ndarray:
-        """Per-sample evidence lower bound ``E_q[log p(x|z)] - KL`` (one draw of z, seeded),
-        in nats, in scaled units; missing entries are left out (the sum is rescaled)."""
+        """Per-sample evidence lower bound ``E_q[log p(x|z)] - KL`` (one draw of z, seeded), in
+        nats; missing entries are left out (the sum is rescaled to all entries).
+
+        With ``loss="mse"`` it bounds the log-density of X in the user's units: the bound in
+        the model's scaled units minus ``sum_j log(scale_j)``, the log-Jacobian of the scaling
+        (so VAEs fitted with different scalers compare). With ``loss="bce"`` it is the
+        Bernoulli log-likelihood of the scaled data (a probability, not a density).
+        """
         check_is_fitted(self)
         Xv, _ = self._validate(X, reset=False)
         Z, mask = self._scale(Xv)
         m = torch.ones_like(Z, dtype=torch.bool) if mask is None else mask
         gen = torch.Generator().manual_seed(int(random_state))
         eps = torch.randn((Z.shape[0], self.latent_dim), generator=gen)
+        log_scale = torch.zeros((1, *Z.shape[1:]), dtype=torch.float64)
+        if self.loss == "mse":
+            log_scale = log_scale + torch.from_numpy(np.log(self.scaler_scale_)).reshape(self._bshape())
 
         def per_sample(z, mm, e):
             mu, logvar = self.model_.encode(z)
             x_hat = self.model_.decode(mu + torch.exp(0.5 * logvar) * e)
             full = mm.flatten(1).shape[1]
-            nll = self._nll(self.model_, x_hat, z, mm, reduction="none") * full
-            return -(nll + obj.gaussian_kl(mu, logvar))
+            nll = self._nll(self.model_, x_hat, z, mm, reduction="none").double() * full
+            # the Jacobian term over the observed entries, rescaled to all entries like the NLL
+            mf = mm.flatten(1).double()
+            jac = (log_scale.to(mf.device).flatten(1) * mf).sum(1) * full / mf.sum(1).clamp_min(1.0)
+            return -(nll + obj.gaussian_kl(mu, logvar).double() + jac)
 
         return self._batched(per_sample, Z, m, eps).double().numpy()
 
     def score(self, X, y=None) -> float:
-        """Mean ELBO per sample (higher is better); ``y`` is ignored."""
+        """Mean ELBO per sample (:meth:`elbo`; higher is better; with ``loss="mse"`` in the
+        user's units, so it compares across scalers); ``y`` is ignored."""
         return float(np.mean(self.elbo(X)))
 
     def sample(self, n: int, random_state=None, noise: bool = True) -> np.ndarray:
