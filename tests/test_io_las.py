@@ -345,3 +345,39 @@ def test_no_lasio_messages_printed(las12, capsys):
         warnings.simplefilter("error")
         read_las(las12)
     assert capsys.readouterr().err == ""
+
+
+TEXT_TOKENS = """~Version Information
+ VERS.   2.0 : CWLS LOG ASCII STANDARD - VERSION 2.0
+ WRAP.   NO  : ONE LINE PER DEPTH STEP
+~Well Information
+ STRT .M  1000.0 : START DEPTH
+ STOP .M  1002.0 : STOP DEPTH
+ STEP .M  0.5 : STEP
+ NULL .    -999.25 : NULL VALUE
+ WELL .    TXT 1 : WELL
+~Curve Information
+ DEPT .M : DEPTH
+ GR   .GAPI : GAMMA
+ RHOB .G/CC : DENSITY
+ ZONE .     : ZONE NAME
+~ASCII
+1000.0 50.1 2.45 A
+1000.5 -999.25 2.46 A
+1001.0 N/A -999.25 B
+1001.5 53.0 2.50 B
+1002.0 -999.25 2.51 B
+"""
+
+
+def test_a_text_token_in_a_numeric_curve_keeps_its_nulls(tmp_path):
+    """One 'N/A' in GR used to turn off the null handling of the whole curve (-999.25 stayed a
+    reading); now the token is read as missing, with a warning, and the nulls as NaN. A text
+    curve (ZONE) stays text."""
+    p = tmp_path / "tokens.las"
+    p.write_text(TEXT_TOKENS)
+    with pytest.warns(UserWarning, match="'GR' has 1 non-numeric value.*'N/A'"):
+        df = read_las(p)
+    np.testing.assert_array_equal(df["GR"].to_numpy(), [50.1, np.nan, np.nan, 53.0, np.nan])
+    np.testing.assert_array_equal(df["RHOB"].to_numpy(), [2.45, 2.46, np.nan, 2.50, 2.51])
+    assert list(df["ZONE"]) == ["A", "A", "B", "B", "B"]

@@ -344,11 +344,17 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
     for col in df.columns:
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s):
+            s = s.mask(s.astype(str).str.strip().str.lower().isin(("", "nan", "none")))
             converted = pd.to_numeric(s, errors="coerce")
-            if converted.notna().sum() == s.notna().sum():
-                s = converted
-            else:
-                continue
+            lost = int(s.notna().sum() - converted.notna().sum())
+            if lost and converted.notna().sum() < lost:
+                continue  # mostly text (a lithology or zone name): kept as text
+            if lost:  # a numeric curve with a few tokens such as N/A, -, ***
+                tokens = sorted({str(t) for t in s[converted.isna() & s.notna()]})[:3]
+                warnings.warn(f"{path}: curve {col!r} has {lost} non-numeric value(s) (e.g. "
+                              f"{', '.join(map(repr, tokens))}); they are read as missing",
+                              stacklevel=2)
+            s = converted
         values = s.to_numpy(dtype=np.float64, copy=True)
         bad = ~np.isfinite(values) & ~np.isnan(values)
         for v in (*extra, *((null,) if null is not None else ())):
