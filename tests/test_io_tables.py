@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geoae.errors import DataError
-from geoae.io import canonical_name, read_table, read_wells, write_las
+from geoae.io import canonical_name, iter_table, read_table, read_wells, write_las
 from geoae.io.aliases import RESISTIVITY_LIKE, is_resistivity, merge_aliases, normalise_unit
 
 # ------------------------------------------------------------------ aliases
@@ -352,3 +352,24 @@ def test_exact_float_option_reaches_the_c_parser_only(tmp_path, monkeypatch):
             assert len(back) == (49 if kwargs else len(back)) and back["GR"].notna().all()
         assert list(read_table(latin)["GR"]) == [1.5, 2.25]
         np.testing.assert_array_equal(read_table(paths["space.txt"])[["GR", "RHOB", "NPHI"]], df)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_tables_read_null_markers_as_missing(tmp_path, suffix):
+    """-999.25 and the other LAS null markers in a CSV or Parquet export were read as readings
+    (the CLI imputed nothing and trained on -999.25)."""
+    df = pd.DataFrame({"WELL": ["A"] * 4, "DEPTH": [1.0, 1.5, 2.0, 2.5],
+                       "GR": [50.0, -999.25, 60.0, 70.0], "PE": [-9999.0, 3.1, -999.25, 2.9],
+                       "N": [1, 2, 3, 4]})
+    path = tmp_path / f"w{suffix}"
+    df.to_csv(path, index=False) if suffix == ".csv" else df.to_parquet(path)
+    with pytest.warns(UserWarning, match=r"null marker.*GR \(1\), PE \(2\)"):
+        got = read_table(path)
+    np.testing.assert_array_equal(got["GR"], [50.0, np.nan, 60.0, 70.0])
+    np.testing.assert_array_equal(got["PE"], [np.nan, 3.1, np.nan, 2.9])
+    assert got["N"].tolist() == [1, 2, 3, 4]
+    with pytest.warns(UserWarning, match="null marker"):
+        chunks = list(iter_table(path, chunk_rows=3))
+    pd.testing.assert_frame_equal(pd.concat(chunks), got)
+    kept = read_table(path, null_values=())
+    assert kept["GR"].iloc[1] == -999.25

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 from ._files import EXACT_FLOATS, check_file, unique_names
+from .las import COMMON_NULLS
 
 _PARQUET = (".parquet", ".pq", ".parq")
 
@@ -104,6 +107,30 @@ def _parquet_file(path: Path):
     return pf, sum(sizes)
 
 
+def _nulls_to_nan(df: pd.DataFrame, null_values) -> dict[str, int]:
+    """In place: numeric values equal to one of ``null_values`` become NaN; counts per column."""
+    counts: dict[str, int] = {}
+    nulls = np.asarray(tuple(null_values or ()), dtype=np.float64)
+    if not nulls.size:
+        return counts
+    for c in df.columns:
+        if c == "WELL" or not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+            continue
+        hit = np.isin(df[c].to_numpy(), nulls)
+        if hit.any():
+            counts[str(c)] = int(hit.sum())
+            df[c] = df[c].astype(np.float64).mask(hit)
+    return counts
+
+
+def _warn_nulls(path: Path, counts: dict[str, int], null_values) -> None:
+    if counts:
+        cols = ", ".join(f"{c} ({n})" for c, n in list(counts.items())[:8])
+        warnings.warn(f"{path}: values equal to a null marker ({', '.join(f'{v:g}' for v in null_values)}) "
+                      f"are read as missing in {cols}; pass null_values=() to keep them",
+                      UserWarning, stacklevel=3)
+
+
 def _tidy(df: pd.DataFrame, path: Path, well_column: str | None) -> pd.DataFrame:
     # stripping can merge two names: made unique again as pandas does (a, a.1, ...)
     df.columns = unique_names([str(c).strip() for c in df.columns])
@@ -189,13 +216,14 @@ def _is_utf8(path: Path, block: int = 16 * 1024 * 1024) -> bool:
 
 
 def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: str | None = None,
-               **kwargs) -> Iterator[pd.DataFrame]:
+               null_values: tuple[float, ...] | None = COMMON_NULLS, **kwargs) -> Iterator[pd.DataFrame]:
     """Read a CSV or Parquet table in chunks of at most ``chunk_rows`` rows.
 
     Memory is bounded by the chunk (and, for Parquet, by one row group) rather than by the file:
     this is how ``geoae encode`` and ``geoae reconstruct`` score tables of millions of rows.
-    Each chunk is tidied as :func:`read_table` tidies a whole table; ``attrs["source"]`` is the
-    path and ``attrs["first_row"]`` the chunk's first row number.
+    Each chunk is tidied as :func:`read_table` tidies a whole table (null markers included; one
+    warning per file); ``attrs["source"]`` is the path and ``attrs["first_row"]`` the chunk's
+    first row number.
 
     Raises
     ------
@@ -216,8 +244,13 @@ def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: 
             if "encoding" not in options and not _is_utf8(path):
                 options.update(encoding="latin-1")  # as read_table's fallback does
             batches = pd.read_csv(path, chunksize=chunk_rows, **options)
+        warned = False
         for df in batches:
             df = _tidy(df, path, well_column)
+            counts = _nulls_to_nan(df, null_values)
+            if counts and not warned:
+                _warn_nulls(path, counts, null_values)
+                warned = True
             df.index = pd.RangeIndex(row, row + len(df))
             df.attrs["first_row"] = row
             row += len(df)
@@ -232,7 +265,8 @@ def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: 
                         f"{str(exc)[:300]}); give a CSV or Parquet file") from None
 
 
-def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs) -> pd.DataFrame:
+def read_table(path: str | os.PathLike, well_column: str | None = None,
+               null_values: tuple[float, ...] | None = COMMON_NULLS, **kwargs) -> pd.DataFrame:
     """Read a CSV (any delimiter pandas sniffs) or Parquet table.
 
     Parameters
@@ -242,13 +276,16 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
         (needs pyarrow: ``pip install geoae[parquet]``).
     well_column : str, optional
         Column holding the well name; it is renamed to ``WELL`` (case-insensitive match).
+    null_values : tuple of float or None, default :data:`geoae.io.las.COMMON_NULLS`
+        Numeric values read as missing (NaN), as in LAS files (-999.25, -9999, ...), with a
+        warning naming the columns; ``()`` or None keeps them.
     **kwargs
         Passed to :func:`pandas.read_csv` / :func:`pandas.read_parquet`.
 
     Returns
     -------
     DataFrame, shape (n_rows, n_columns)
-        The table as stored; ``df.attrs["source"]`` is the path.
+        The table as stored, null markers as NaN; ``df.attrs["source"]`` is the path.
 
     Raises
     ------
@@ -278,7 +315,9 @@ def read_table(path: str | os.PathLike, well_column: str | None = None, **kwargs
         raise DataError(
             f"{path}: cannot read the table ({type(exc).__name__}: {exc}); give a CSV or Parquet file"
         ) from exc
-    return _tidy(df, path, well_column)
+    df = _tidy(df, path, well_column)
+    _warn_nulls(path, _nulls_to_nan(df, null_values), null_values)
+    return df
 
 
 __all__ = ["iter_table", "read_table"]
