@@ -237,6 +237,36 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert code == 2 and "XX" in err and "available curves" in err
 
 
+def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
+    """A folder with a 2-well CSV and a LAS well: the CSV comes back with both wells (it used to
+    hold only the last one, or stop at the second with 'exists'), the LAS as LAS."""
+    from geoae.io import read_las, write_las
+
+    syn = make_synthetic_wells(n_wells=3, n_samples=200, random_state=4, faults=False).observed
+    syn.loc[syn.index[50:80], "PE"] = np.nan
+    names = list(pd.unique(syn["WELL"]))
+    folder = tmp_path / "wells"
+    folder.mkdir()
+    syn[syn["WELL"].isin(names[:2])].to_csv(folder / "two.csv", index=False)
+    las = syn[syn["WELL"] == names[2]].drop(columns=["WELL"]).set_index("DEPTH")
+    las.index.name = "DEPT"
+    write_las(las, folder / "one.las")
+    out = tmp_path / "filled"
+    code, stdout, err = run(capsys, "impute", folder, "--curve", "PE", "--out", out, "--epochs", 3,
+                            "--json")
+    assert code == 0, err
+    assert sorted(Path(p).name for p in json.loads(stdout)["out"]) == ["one.las", "two.csv"]
+    two = pd.read_csv(out / "two.csv")
+    assert list(pd.unique(two["WELL"])) == names[:2] and len(two) == 400
+    src = syn[syn["WELL"].isin(names[:2])].reset_index(drop=True)
+    ok = src["PE"].notna()
+    assert two.loc[ok, "PE_IMPUTED"].equals(src.loc[ok, "PE"])
+    assert two["PE_IMPUTED"].notna().all()
+    assert read_las(out / "one.las")["PE_IMPUTED"].notna().all()
+    code, _, err = run(capsys, "impute", folder, "--curve", "PE", "--out", out, "--epochs", 3)
+    assert code == 2 and "exists" in err
+
+
 def test_impute_a_resistivity_in_log10_gives_ohm_m_and_keeps_measured_values(capsys, tmp_path):
     syn = make_synthetic_wells(n_wells=2, n_samples=400, random_state=4, faults=False)
     df = syn.observed.copy()

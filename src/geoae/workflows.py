@@ -507,12 +507,18 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     elif kind == "folder":
         out_p.mkdir(parents=True, exist_ok=True)
         sources = table.frame.attrs.get("sources", {})
-        for well, rows in result.groupby("WELL", sort=False):
-            src = Path(sources.get(well, f"{well}.csv"))
-            dest = out_p / (src.name if src.suffix.lower() == ".las" else f"{src.stem}.csv")
+        # one output per source file: a table holding several wells is written back whole
+        src_of = {w: Path(sources.get(w, f"{w}.csv")) for w in pd.unique(result["WELL"])}
+        dest_of = {w: out_p / (src.name if src.suffix.lower() == ".las" else f"{src.stem}.csv")
+                   for w, src in src_of.items()}
+        for dest in dict.fromkeys(dest_of.values()):  # all checked before anything is written
             if dest.exists() and not force:
                 raise DataError(f"output {dest} exists; pass --force to replace it")
-            if src.suffix.lower() == ".las" and src.is_file():
+        for dest in dict.fromkeys(dest_of.values()):
+            wells = [w for w, d in dest_of.items() if d == dest]
+            rows = result[result["WELL"].isin(wells)]
+            src = src_of[wells[0]]
+            if src.suffix.lower() == ".las" and src.is_file() and len(wells) == 1:
                 las_out(rows, dest, src)
             else:
                 write_frame(rows, dest)
