@@ -150,6 +150,17 @@ def test_clip_converts_units_and_user_ranges():
     assert out2["DT"].isna().tolist() == [False, False, True]
 
 
+def test_clip_after_log10_checks_the_log10_range():
+    """clip_to_physical_range(log10_curves(df)) was the documented recipe and deleted every
+    resistivity below about 1 ohm.m (the ohm.m range applied to log10 values)."""
+    df = pd.DataFrame({"RT": [0.5, 2.0, 100.0, 1e6], "GR": [10.0, 50.0, 80.0, 2000.0]})
+    after = clip_to_physical_range(log10_curves(df))
+    before = log10_curves(clip_to_physical_range(df))
+    pd.testing.assert_frame_equal(after, before, check_like=True)
+    np.testing.assert_allclose(after["RT"], [np.log10(0.5), np.log10(2.0), 2.0, np.nan])
+    assert after.attrs["out_of_range"] == {"RT": 1, "GR": 1}
+
+
 # ------------------------------------------------------------------ windows
 
 

@@ -246,6 +246,8 @@ def clip_to_physical_range(
         ``{column: unit}`` of the data (default ``df.attrs["units"]``). A range is converted
         when the data unit differs (NPHI in %, RHOB in kg/m3, DT in us/m, CALI in mm); a curve
         whose unit cannot be converted is skipped with a warning.
+        Curves listed in ``df.attrs["log10_curves"]`` (:func:`log10_curves`) are checked
+        against the log10 of their range, so the two functions can be applied in either order.
     aliases : dict, optional
         Alias overrides (see :func:`geoae.io.aliases.merge_aliases`).
     return_counts : bool
@@ -272,6 +274,7 @@ def clip_to_physical_range(
     for k, v in (ranges or {}).items():
         table[canonical_name(k, aliases)] = (float(v[0]), float(v[1]), v[2] if len(v) > 2 else None)
     units = dict(df.attrs.get("units", {}) if units is None else units)
+    logs = set(df.attrs.get("log10_curves", []))
     out = df.copy()
     counts: dict[str, int] = {}
     for col in df.columns:
@@ -292,6 +295,10 @@ def clip_to_physical_range(
                     )
                     continue
                 lo, hi = lo * factor, hi * factor
+        if col in logs:  # a log10 curve (log10_curves): the range in log10 units
+            if lo <= 0:
+                continue
+            lo, hi = float(np.log10(lo)), float(np.log10(hi))
         values = out[col].to_numpy(dtype=np.float64, copy=True)
         with np.errstate(invalid="ignore"):
             bad = (values < lo) | (values > hi)
