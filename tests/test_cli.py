@@ -120,7 +120,7 @@ def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_pa
     bad = obs.copy()
     well0 = bad["WELL"] == bad["WELL"].iloc[0]
     rows = bad.index[well0][100:104]
-    bad.loc[rows, "RT"] = [0.0, -1.0, -999.0, 0.0]
+    bad.loc[rows, "RT"] = [0.0, -1.0, -5.0, 0.0]
     bad.to_csv(tmp_path / "bad.csv", index=False)
     code, out, err = run(capsys, "detect", model, tmp_path / "bad.csv", "--out", tmp_path / "d2.csv",
                          "--json")

@@ -177,6 +177,20 @@ def test_read_wells_harmonises_and_cleans(tmp_path):
     assert df.attrs["renamed"]["WELL A"] == {"DTC": "DT", "ILD": "RT", "PEF": "PE"}
 
 
+def test_read_wells_table_with_a_spaced_well_column_and_text_columns(tmp_path):
+    """The Kansas export's 'Well Name' column was not recognised: 10 wells became one, sorted by
+    depth across wells, and 73 % of the rows were dropped as duplicate depths; its text column
+    Formation became an all-NaN curve."""
+    pd.DataFrame({"Facies": [1, 2, 3, 1, 2], "Formation": ["A1 SH", "A1 SH", "A1 LM", "B", "B"],
+                  "Well Name": ["W1", "W1", "W1", "W2", "W2"],
+                  "Depth": [100.0, 100.5, 101.0, 100.0, 100.5],
+                  "GR": [50.0, 60.0, "N/A", 70.0, 80.0]}).to_csv(tmp_path / "k.csv", index=False)
+    df = read_wells(tmp_path / "k.csv")
+    assert df.groupby("WELL").size().to_dict() == {"W1": 3, "W2": 2}
+    assert df["FORMATION"].tolist() == ["A1 SH", "A1 SH", "A1 LM", "B", "B"]  # text kept
+    np.testing.assert_array_equal(df["GR"], [50.0, 60.0, np.nan, 70.0, 80.0])
+
+
 def test_read_wells_user_aliases(tmp_path):
     _write_well(tmp_path / "a.las", "A", [1.0, 2.0], {"XRES": ("ohmm", [1.0, 2.0])})
     df = read_wells([tmp_path / "a.las"], aliases={"XRES": "RT"})

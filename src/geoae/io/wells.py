@@ -129,6 +129,12 @@ def _clean_depth(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _key(name) -> str:
+    """A column name compared with the WELL/DEPTH spellings: upper case, spaces and hyphens as
+    underscores ("Well Name" -> WELL_NAME)."""
+    return str(name).strip().upper().replace(" ", "_").replace("-", "_")
+
+
 def read_wells(
     paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike],
     aliases: Mapping[str, str | Sequence[str]] | None = None,
@@ -195,9 +201,9 @@ def read_wells(
             raw.insert(0, "WELL", well)
         else:
             raw = read_table(path)
-            wcol = well_column or next((c for c in raw.columns if c.upper() in WELL_NAMES), None)
+            wcol = well_column or next((c for c in raw.columns if _key(c) in WELL_NAMES), None)
             if wcol is not None:
-                match = [c for c in raw.columns if c.upper() == wcol.upper()]
+                match = [c for c in raw.columns if _key(c) == _key(wcol)]
                 if not match:
                     raise DataError(
                         f"{path}: well column {wcol!r} not found; columns are {list(raw.columns)[:20]}"
@@ -208,7 +214,7 @@ def read_wells(
             else:
                 raw = _rename_column(raw, None, "WELL")
                 raw.insert(0, "WELL", path.stem)
-            dcol = next((c for c in raw.columns if c.upper() in DEPTH_NAMES and c != "WELL"), None)
+            dcol = next((c for c in raw.columns if _key(c) in DEPTH_NAMES and c != "WELL"), None)
             if dcol is None:
                 raise DataError(
                     f"{path}: no depth column (one of {', '.join(DEPTH_NAMES)}); rename the depth column"
@@ -225,7 +231,10 @@ def read_wells(
         raw.columns = unique_names(raw.columns, sep="_", first=2)
         for col in raw.columns:
             if col not in ("WELL", "DEPTH") and not pd.api.types.is_numeric_dtype(raw[col]):
-                raw[col] = pd.to_numeric(raw[col], errors="coerce")
+                num = pd.to_numeric(raw[col], errors="coerce")
+                if num.notna().sum() >= raw[col].notna().sum() / 2:
+                    raw[col] = num  # a numeric curve with a few stray tokens
+                # else a text column (formation, zone, lithology name) is kept as text
         for well, part in raw.groupby("WELL", sort=False):
             part = _clean_depth(part, f"{source} (well {well})")
             frames.append(part)
