@@ -239,6 +239,23 @@ def test_split_never_shares_a_well():
     pd.testing.assert_frame_equal(a[1], b[1])
 
 
+def test_split_by_well_does_not_hold_out_a_long_well():
+    """A 9000-row well and a 769-row one with 10 % validation: the long well was held out for
+    seeds 0-2 (training on 769 rows). Wells of similar length are still drawn at random."""
+    wells = np.array(["BIG"] * 9000 + ["SMALL"] * 769)
+    for seed in range(10):
+        tr, va = split_by_well(wells, 0.1, seed)
+        assert set(wells[va]) == {"SMALL"} and len(tr) == 9000
+    ten = np.repeat([f"W{i}" for i in range(10)], [90, 100, 110, 95, 105, 100, 98, 102, 97, 103])
+    shares = [len(split_by_well(ten, 0.2, seed)[1]) / len(ten) for seed in range(20)]
+    assert all(0.15 <= s <= 0.4 for s in shares)
+    held = {tuple(sorted(set(ten[split_by_well(ten, 0.2, seed)[1]]))) for seed in range(20)}
+    assert len(held) > 5  # random wells
+    three = np.repeat(["A", "B", "C"], [300, 310, 320])  # every well > 2 x 10 %: one, at random
+    firsts = {tuple(set(three[split_by_well(three, 0.1, seed)[1]])) for seed in range(20)}
+    assert len(firsts) > 1 and all(len(f) == 1 for f in firsts)
+
+
 def test_split_errors_and_single_well():
     df = pd.DataFrame({"WELL": ["A"] * 5, "GR": range(5)})
     train, val = train_validation_split_wells(df, 0.5, random_state=0)

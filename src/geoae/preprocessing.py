@@ -63,7 +63,10 @@ def split_by_well(
     """Split row indices so that no well is in both the training and validation sets.
 
     Whole wells are drawn at random into the validation set until it holds about
-    ``validation_fraction`` of the rows; at least one well stays in training.
+    ``validation_fraction`` of the rows; a well that would take it past twice that share is
+    passed over, so one long well cannot take most of the data. When every well is that long,
+    one of the smallest wells (within 1.5x of the smallest, drawn at random) is held out. At
+    least one well stays in training.
 
     Returns
     -------
@@ -78,11 +81,14 @@ def split_by_well(
     target = validation_fraction * len(wells)
     chosen: list[int] = []
     total = 0
-    for k in order[:-1]:
-        if total >= target:
+    for k in order:
+        if total >= target or len(chosen) == len(names) - 1:
             break
-        chosen.append(k)
-        total += counts[k]
+        if total + counts[k] <= 2 * target:
+            chosen.append(k)
+            total += counts[k]
+    if not chosen:  # every well is longer than twice the target share
+        chosen = [next(k for k in order if counts[k] <= 1.5 * counts.min())]
     is_val = np.isin(inverse, chosen)
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
