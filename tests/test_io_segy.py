@@ -246,6 +246,27 @@ def test_small_file_claiming_huge_traces(cube_file, tmp_path):
         read_segy(p)
 
 
+def test_zero_samples_in_the_binary_header_is_refused_everywhere(cube_file, tmp_path):
+    """segyio trusts the binary header: with 0 there, iter_segy yielded traces of 0 samples and
+    write_segy 'succeeded' without writing a sample. Now every reader refuses with the fix."""
+    raw = bytearray(cube_file.read_bytes())
+    raw[3220:3222] = struct.pack(">H", 0)
+    p = tmp_path / "hns0.sgy"
+    p.write_bytes(bytes(raw))
+    for call in (lambda: read_segy(p), lambda: next(iter(iter_segy(p, 5))),
+                 lambda: write_segy(np.zeros((12, 20)), tmp_path / "o.sgy", p)):
+        with pytest.raises(DataError, match=r"hns0\.sgy: the binary header gives 0 samples.*first "
+                                            r"trace header gives 20"):
+            call()
+    assert not (tmp_path / "o.sgy").exists()
+    raw[3220:3222] = struct.pack(">H", 4)  # disagrees with the trace headers' 20: a warning
+    q = tmp_path / "hns4.sgy"
+    q.write_bytes(bytes(raw))
+    with pytest.warns(UserWarning, match="binary header gives 4 samples per trace but the first "
+                                         "trace header gives 20"):
+        read_segy(q)
+
+
 def test_unsupported_format(cube_file, tmp_path):
     raw = bytearray(cube_file.read_bytes())
     raw[3224:3226] = struct.pack(">h", 4)  # fixed point with gain: not supported

@@ -13,6 +13,7 @@ import contextlib
 import os
 import shutil
 import struct
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,12 +204,24 @@ def _layout(path: Path) -> _Layout:
     ns = struct.unpack(f"{prefix}H", binary[20:22])[0]
     ext = max(struct.unpack(f"{prefix}h", binary[304:306])[0], 0)
     start = _TEXT + _BIN + 3200 * ext
-    if ns == 0 and len(first_trace_header) == _TRACE_HEADER:
-        ns = struct.unpack(f"{prefix}H", first_trace_header[114:116])[0]
+    trace_ns = (struct.unpack(f"{prefix}H", first_trace_header[114:116])[0]
+                if len(first_trace_header) == _TRACE_HEADER else 0)
     if size <= start:
         raise DataError(f"{path}: SEG-Y file has headers but no traces ({size} bytes); nothing to read")
     if ns == 0:
-        raise DataError(f"{path}: the binary and first trace headers give 0 samples per trace; cannot read")
+        # segyio, which reads and writes the traces, trusts the binary header: refuse rather than
+        # read traces of 0 samples
+        hint = (f"; the first trace header gives {trace_ns}: write {trace_ns} into the binary "
+                "header (e.g. segyio.open(path, 'r+', ignore_geometry=True).bin.update(hns=...))"
+                if trace_ns else "")
+        raise DataError(f"{path}: the binary header gives 0 samples per trace (bytes 3221-3222)"
+                        f"{hint}; cannot read")
+    alt_bytes = _TRACE_HEADER + trace_ns * SAMPLE_FORMATS[fmt][0]
+    if trace_ns and trace_ns != ns and (size - start) % alt_bytes == 0:
+        # both sample counts fit the file's size: which one is right cannot be told
+        warnings.warn(f"{path}: the binary header gives {ns} samples per trace but the first trace "
+                      f"header gives {trace_ns}; the binary header's {ns} is used (as segyio does)",
+                      UserWarning, stacklevel=3)
     bps = SAMPLE_FORMATS[fmt][0]
     trace_bytes = _TRACE_HEADER + ns * bps
     body = size - start
