@@ -267,6 +267,24 @@ def test_zero_samples_in_the_binary_header_is_refused_everywhere(cube_file, tmp_
         read_segy(q)
 
 
+def test_integer_sample_formats_are_rounded_and_range_checked(tmp_path):
+    """Into an int16 template segyio wrote 40000 as -25536 and truncated 2.9 to 2, with only a
+    'narrowing' warning; now values are rounded and out-of-range ones refused."""
+    p = tmp_path / "i16.sgy"
+    segyio.tools.from_array(str(p), np.zeros((2, 3, 4), dtype=np.int16), format=3)
+    ok = np.array([[1.0, 2.9, -2.9, 1.5]] * 6)
+    write_segy(ok, tmp_path / "ok.sgy", p)
+    np.testing.assert_array_equal(read_segy(tmp_path / "ok.sgy").traces, np.rint(ok))
+    bad = ok.copy()
+    bad[4, 0] = 40000.0
+    with pytest.raises(DataError, match=r"2-byte signed integer samples \(format 3: -32768 to "
+                                        r"32767; first at trace 4\)"):
+        write_segy(bad, tmp_path / "bad.sgy", p)
+    assert not (tmp_path / "bad.sgy").exists()
+    with pytest.raises(DataError, match="first at trace 5"), update_segy(tmp_path / "u.sgy", p) as up:
+        up.write(1, bad[:5])
+
+
 def test_unsupported_format(cube_file, tmp_path):
     raw = bytearray(cube_file.read_bytes())
     raw[3224:3226] = struct.pack(">h", 4)  # fixed point with gain: not supported

@@ -594,7 +594,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     import shutil
 
     from ..io import iter_segy
-    from ..io.segy import _layout, _open
+    from ..io.segy import _layout, _open, _to_sample_format
 
     check_is_fitted(model)
     if model.layout != "traces":
@@ -618,7 +618,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
                 if not np.isfinite(out).all():
                     raise DataError(f"{in_path}: denoised traces {start}-{start + len(traces) - 1} "
                                     "are not finite (NaN in the input?)")
-                out = out.astype(np.float32)
+                out = _to_sample_format(out.astype(np.float32), layout.sample_format, out_path, start)
                 for i in range(len(out)):
                     f.trace[start + i] = out[i]
 

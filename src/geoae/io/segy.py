@@ -374,6 +374,31 @@ def _iter_chunks(path: Path, layout: _Layout, chunk_traces: int) -> Iterator[Seg
             yield SegyChunk(traces=block, start=a, stop=b, headers=headers)
 
 
+#: Value ranges of the integer sample formats (code -> numpy dtype).
+_INT_FORMATS = {2: np.int32, 3: np.int16, 8: np.int8, 9: np.int64, 10: np.uint32, 11: np.uint16,
+                12: np.uint64, 16: np.uint8}
+
+
+def _to_sample_format(arr: np.ndarray, fmt: int, path: Path, first: int = 0) -> np.ndarray:
+    """Samples ready for segyio in the file's format: integer formats get values rounded to
+    the nearest integer, and a value outside the format's range is a :class:`DataError`
+    (segyio would wrap it around: 40000 written as int16 reads back as -25536)."""
+    kind = _INT_FORMATS.get(fmt)
+    if kind is None:
+        return arr
+    info = np.iinfo(kind)
+    out = np.rint(arr.astype(np.float64))
+    bad = (out < info.min) | (out > info.max)
+    if bad.any():
+        row = first + int(np.flatnonzero(bad.any(axis=1))[0])
+        raise DataError(
+            f"{path}: samples from {arr.min():.6g} to {arr.max():.6g} do not fit the file's "
+            f"{SAMPLE_FORMATS[fmt][1]} samples (format {fmt}: {info.min} to {info.max}; first at "
+            f"trace {row}); rescale them, or write into a template with IEEE float samples "
+            "(format 5)")
+    return out
+
+
 def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.PathLike) -> Path:
     """Write new samples into a copy of a template SEG-Y file, keeping every header byte.
 
@@ -428,6 +453,7 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
     if not np.isfinite(arr).all():
         bad = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
         raise DataError(f"{path}: traces contain NaN/inf (first at trace {bad}); fill them before writing")
+    arr = _to_sample_format(arr, layout.sample_format, path)
     try:
         with atomic_path(path) as tmp:
             shutil.copyfile(template, tmp)
@@ -450,9 +476,11 @@ class SegyUpdater:
         Size of the template (and of the output).
     """
 
-    def __init__(self, handle: Any, path: Path, n_traces: int, n_samples: int) -> None:
+    def __init__(self, handle: Any, path: Path, n_traces: int, n_samples: int,
+                 sample_format: int = 5) -> None:
         self._f = handle
         self._path = path
+        self._format = sample_format
         self.n_traces = n_traces
         self.n_samples = n_samples
 
@@ -474,6 +502,7 @@ class SegyUpdater:
         if not np.isfinite(arr).all():
             bad = start + int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
             raise DataError(f"{self._path}: traces contain NaN/inf (first at trace {bad}); fill them first")
+        arr = _to_sample_format(arr, self._format, self._path, start)
         for i in range(len(arr)):
             self._f.trace[start + i] = arr[i]
 
@@ -521,7 +550,7 @@ def update_segy(path: str | os.PathLike, template: str | os.PathLike) -> Iterato
                 f"{template}: segyio cannot open this SEG-Y file ({type(exc).__name__}: {exc})"
             ) from exc
         with handle as f:
-            yield SegyUpdater(f, path, layout.n_traces, layout.n_samples)
+            yield SegyUpdater(f, path, layout.n_traces, layout.n_samples, layout.sample_format)
 
 
 __all__ = [
