@@ -308,6 +308,22 @@ def test_sniff_tells_each_format_by_content_not_by_extension(tmp_path):
         sniff(binary)
     with pytest.raises(DataError, match="missing.las: no such file or folder"):
         sniff(tmp_path / "missing.las")
+    # every format the SEG-Y reader supports, either byte order (a little-endian format-6 file
+    # was taken for a CSV), and a LAS file behind a UTF-8 byte-order mark
+    from geoae.io import read_segy
+    from geoae.io.segy import SAMPLE_FORMATS
+
+    raw = bytearray(segy.read_bytes())
+    for fmt in SAMPLE_FORMATS:
+        for order in ("big", "little"):
+            raw[3224:3226] = fmt.to_bytes(2, order)
+            other = tmp_path / f"f{fmt}{order}.bin"
+            other.write_bytes(bytes(raw))
+            assert sniff(other) == "segy", (fmt, order)
+    bom = tmp_path / "bom.las"
+    bom.write_bytes(b"\xef\xbb\xbf" + las.read_bytes())
+    assert sniff(bom) == "las"
+    assert read_segy(segy).traces.shape == (3, 10)
 
 
 def test_numbers_read_back_exactly_from_csv_and_las(tmp_path):

@@ -89,7 +89,8 @@ def sniff(path: str | os.PathLike) -> str:
         head = fh.read(3600)
     if head[:4] == b"PAR1":
         return "parquet"
-    text = head[:2048].decode("latin-1")
+    text = head[:2048]
+    text = (text[3:] if text.startswith(b"\xef\xbb\xbf") else text).decode("latin-1")  # a UTF-8 BOM
     for line in text.splitlines():
         s = line.strip()
         if not s or s.startswith("#"):
@@ -98,9 +99,11 @@ def sniff(path: str | os.PathLike) -> str:
             return "las"
         break
     if len(head) >= 3600:
+        from .segy import SAMPLE_FORMATS  # the formats the SEG-Y reader supports
+
         fmt_be = int.from_bytes(head[3224:3226], "big")
         fmt_le = int.from_bytes(head[3224:3226], "little")
-        if fmt_be in (1, 2, 3, 5, 6, 8, 10, 11, 12, 15, 16) or fmt_le in (1, 2, 3, 5, 8):
+        if fmt_be in SAMPLE_FORMATS or fmt_le in SAMPLE_FORMATS:
             return "segy"
     if b"\x00" in head[:2048]:
         raise DataError(f"{p}: binary file that is neither SEG-Y nor Parquet; geoae reads LAS, "
