@@ -97,6 +97,8 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
         if same_file(out_p, inp):
             raise DataError(f"output {out_p} is the input file; choose another --out "
                             "(geoae never overwrites its inputs)")
+    if out_p.is_dir():
+        raise DataError(f"output {out_p} is a folder; give a file name (e.g. {out_p / 'out.csv'})")
     if out_p.exists() and not force:
         raise DataError(f"output {out_p} exists; pass --force to replace it")
     if not out_p.parent.exists():
@@ -447,6 +449,9 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         if out_p.resolve() == Path(data).resolve():
             raise DataError(f"output folder {out_p} is the input folder; choose another --out "
                             "(geoae never overwrites its inputs)")
+        if out_p.exists() and not out_p.is_dir():
+            raise DataError(f"output {out_p} is a file, but a folder of wells gives a folder of "
+                            "wells; give a folder name for --out")
     else:
         check_output(out_p, [data], force)
     if model not in ("dae", "vae"):
