@@ -165,6 +165,18 @@ def test_interrupted_then_resumed_equals_uninterrupted(cls, tmp_path):
         assert torch.equal(a, b), k
 
 
+def test_resuming_a_finished_training_says_so(tmp_path):
+    """A finished checkpoint resumed with more epochs trained nothing, silently."""
+    X = data()
+    first = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, random_state=0).fit(
+        X, checkpoint_dir=tmp_path)
+    with pytest.warns(UserWarning, match="finished training .*3 epoch.*delete the checkpoint"):
+        again = AutoEncoder(latent_dim=2, hidden=(8,), epochs=8, random_state=0).fit(
+            X, checkpoint_dir=tmp_path, resume=True)
+    assert len(again.history_["loss"]) == 3
+    np.testing.assert_array_equal(again.transform(X), first.transform(X))
+
+
 def test_resume_refuses_a_checkpoint_of_other_data(tmp_path):
     X = data()
     AutoEncoder(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(X, checkpoint_dir=tmp_path)

@@ -14,6 +14,7 @@ import copy
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -464,6 +465,14 @@ def fit_module(
         history = meta["history"]
         best, best_epoch, stale = meta["best"], meta["best_epoch"], meta["stale"]
         start, finished = meta["epoch"], meta["finished"]
+        if finished and _dist.is_main_process():
+            warnings.warn(f"{checkpoint}: the checkpoint is of a finished training ({start} "
+                          f"epoch(s), best at {best_epoch + 1}); nothing to resume, its weights are "
+                          "used as they are. To train again (e.g. for more epochs), delete the "
+                          "checkpoint or give another checkpoint_dir", UserWarning, stacklevel=3)
+        elif start > epochs:
+            warnings.warn(f"{checkpoint}: the checkpoint has run {start} epochs, more than "
+                          f"epochs={epochs}; nothing to resume", UserWarning, stacklevel=3)
 
     distributed = _dist.is_distributed()
     rank, world = _dist.rank(), _dist.world_size()
