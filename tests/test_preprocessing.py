@@ -86,6 +86,19 @@ def test_log10_resistivities_by_alias_and_inverse():
     assert back.attrs["log10_curves"] == []
 
 
+def test_log10_finds_resistivities_by_unit_too():
+    """Array-induction and laterolog mnemonics (AT90, AF10, HLLD, ...) are outside the alias
+    table; their ohm.m unit marks them as resistivities (P-135's AF10-AF90 stayed linear)."""
+    df = pd.DataFrame({"GR": [50.0, 60.0], "AT90": [1.0, 10.0], "HLLD": [2.0, 20.0],
+                       "ILD": [3.0, 30.0], "X_LOG10": [0.1, 0.2], "COND": [100.0, 10.0]})
+    df.attrs["units"] = {"GR": "gAPI", "AT90": "OHMM", "HLLD": "ohm.m", "X_LOG10": "ohm.m",
+                         "COND": "mS/m"}
+    out = log10_curves(df)
+    assert out.attrs["log10_curves"] == ["AT90", "HLLD", "ILD"]
+    np.testing.assert_allclose(out["AT90"], [0.0, 1.0])
+    assert out["COND"].tolist() == [100.0, 10.0] and out["X_LOG10"].tolist() == [0.1, 0.2]
+
+
 def test_log10_non_positive_to_nan_with_warning():
     df = pd.DataFrame({"RT": [0.0, -1.0, 10.0, np.nan]})
     with pytest.warns(UserWarning, match="2 non-positive value\\(s\\) of 'RT'"):

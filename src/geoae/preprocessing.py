@@ -112,10 +112,21 @@ def check_not_all_missing(X: np.ndarray, names: list[str]) -> None:
 # I/O dependency; imported lazily so that importing this module stays light).
 
 
-def _resistivity_columns(df: pd.DataFrame, aliases: Mapping | None) -> list[str]:
-    from .io.aliases import is_resistivity
+#: Units of a resistivity (normalised by :func:`geoae.io.aliases.normalise_unit`).
+_RESISTIVITY_UNITS = frozenset({"OHM.M", "OHMM", "OHM_M", "OHM-M", "OHMS", "OHM"})
 
-    return [c for c in df.columns if is_resistivity(str(c), aliases) and pd.api.types.is_numeric_dtype(df[c])]
+
+def _resistivity_columns(df: pd.DataFrame, aliases: Mapping | None) -> list[str]:
+    """Numeric columns that are resistivities: by name (the alias table: ILD, LLD, RDEP, ...)
+    or by unit (``df.attrs["units"]`` in ohm.m: AT90, AF60, RLA5, HLLD and other tool
+    mnemonics outside the alias table). Curves named ``*_log10`` are not."""
+    from .io.aliases import is_resistivity, normalise_unit
+
+    units = df.attrs.get("units", {}) or {}
+    return [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
+            and not str(c).upper().endswith("_LOG10")
+            and (is_resistivity(str(c), aliases)
+                 or normalise_unit(str(units.get(c, ""))) in _RESISTIVITY_UNITS)]
 
 
 def log10_curves(
@@ -130,7 +141,8 @@ def log10_curves(
     curves : sequence of str, optional
         Columns to transform. Default: every numeric column whose canonical name
         (:func:`geoae.io.canonical_name`) is resistivity-like (RT, RMED, RS, RXO: ILD, RDEP, LLD,
-        RMED, RSHA, MSFL, ...).
+        RMED, RSHA, MSFL, ...) or whose unit in ``df.attrs["units"]`` is ohm.m (AT90, AF60,
+        HLLD, ...); not ``*_log10`` columns.
     aliases : dict, optional
         Alias overrides (see :func:`geoae.io.aliases.merge_aliases`).
 
