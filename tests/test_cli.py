@@ -271,6 +271,26 @@ def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
     assert code == 2 and "exists" in err
 
 
+def test_impute_leaves_depths_without_any_input_missing(capsys, tmp_path, wells_csv):
+    """A depth where no other curve was logged got a constant made up by the network's biases;
+    it is left missing and counted. --curve DEPTH is a one-line error (it was a traceback)."""
+    obs = pd.read_csv(wells_csv)
+    obs.loc[10:14, [c for c in obs.columns if c not in ("WELL", "DEPTH")]] = np.nan
+    obs.loc[20:24, "PE"] = np.nan
+    obs.to_csv(tmp_path / "w.csv", index=False)
+    code, out, err = run(capsys, "impute", tmp_path / "w.csv", "--curve", "PE", "--out",
+                         tmp_path / "o.csv", "--epochs", 3, "--json")
+    assert code == 0, err
+    o = pd.read_csv(tmp_path / "o.csv")
+    assert o.loc[10:14, "PE_IMPUTED"].isna().all() and o.loc[20:24, "PE_IMPUTED"].notna().all()
+    summary = json.loads(out)
+    assert summary["left_missing"] == 5 and summary["filled"] == int(obs["PE"].isna().sum()) - 5
+    for bad in ("DEPTH", "WELL"):
+        code, _, err = run(capsys, "impute", tmp_path / "w.csv", "--curve", bad, "--out",
+                           tmp_path / "x.csv")
+        assert code == 2 and "not a curve" in err and len(err.strip().splitlines()) == 1
+
+
 def test_impute_a_resistivity_in_log10_gives_ohm_m_and_keeps_measured_values(capsys, tmp_path):
     syn = make_synthetic_wells(n_wells=2, n_samples=400, random_state=4, faults=False)
     df = syn.observed.copy()

@@ -430,7 +430,9 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
 
     The imputer is trained on ``data`` itself (every well, hiding known values to learn to
     rebuild them). ``<CURVE>_IMPUTED`` holds the measured values where present and the imputed
-    ones elsewhere; with ``model="vae"`` a ``<CURVE>_IMPUTED_STD`` uncertainty is added. With
+    ones elsewhere (a depth where none of the other curves was measured is left missing, and
+    counted as ``left_missing``); with ``model="vae"`` a ``<CURVE>_IMPUTED_STD`` uncertainty
+    is added. With
     ``log10`` (the default) resistivity-like curves are modelled as log10 and the filled values
     given back in ohm.m, with the standard deviation of a filled resistivity in log10 units
     (``<CURVE>_IMPUTED_STD_LOG10``: the spread is not symmetric in ohm.m); measured values
@@ -457,8 +459,10 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     if model not in ("dae", "vae"):
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     table = read_any_table(data)
-    if curve not in table.frame.columns:
-        raise DataError(f"curve {curve!r} not found in {table.path}; available curves: "
+    if curve not in table.curves:
+        what = ("is the depth or well column, not a curve" if curve in ID_COLUMNS
+                else "is not numeric" if curve in table.frame.columns else "not found")
+        raise DataError(f"curve {curve!r} {what} in {table.path}; available curves: "
                         f"{', '.join(table.curves)}")
     use = select_curves(table, curves)
     if curve not in use:
@@ -486,12 +490,17 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     result = table.frame.copy()
     measured = frame[curve].to_numpy()
     fill = _from_model_units(filled[curve].to_numpy(), curve, logs)
-    gaps = np.isnan(measured)
+    # a depth where no other curve was measured has nothing to impute from: left missing
+    blind = frame[[c for c in use if c != curve]].isna().all(axis=1).to_numpy() if len(use) > 1 \
+        else np.zeros(len(frame), dtype=bool)
+    gaps = np.isnan(measured) & ~blind
     result[new_name] = np.where(gaps, fill, measured)  # measured values bit for bit
     std_name = f"{new_name}_STD_LOG10" if curve in logs else f"{new_name}_STD"
     if std is not None:  # a log10 curve's spread stays in log10 units (it is not symmetric in ohm.m)
-        result[std_name] = np.where(gaps, std[curve].to_numpy(), 0.0)
-    n_filled = int(frame[curve].isna().sum())
+        result[std_name] = np.where(gaps, std[curve].to_numpy(),
+                                    np.where(np.isnan(measured), np.nan, 0.0))
+    n_filled = int(gaps.sum())
+    n_blind = int((np.isnan(measured) & blind).sum())
     unit = (table.attrs.get("units") or table.frame.attrs.get("units") or {}).get(curve, "")
     new_cols = [c for c in (new_name, std_name) if c in result.columns]
     units = {c: unit for c in new_cols}
@@ -532,6 +541,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         write_frame(result, out_p)
         written.append(str(out_p))
     return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": n_filled,
+            "left_missing": n_blind,
             "rows": len(result), "model": model, "out": written}
 
 
