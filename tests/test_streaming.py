@@ -70,7 +70,11 @@ def test_streaming_fit_on_segy_matches_the_in_memory_fit(survey):
     path, traces = survey
     params = dict(latent_dim=8, hidden=(32,), epochs=60, batch_size=32, patience=60, random_state=0)
     mem = AutoEncoder(**params).fit(traces)
-    stream = AutoEncoder(**params).fit(SegyTraces(path, chunk_traces=50, buffer_size=1000))
+    ds = SegyTraces(path, chunk_traces=50, buffer_size=1000)
+    stream = AutoEncoder(**params).fit(ds)
+    # fitting does not change the user's dataset: it still yields traces, at epoch 0
+    assert not ds.with_index and ds.epoch == 0
+    assert np.shape(next(iter(ds))) == traces.shape[1:]  # a trace, not an (index, trace) pair
     e_mem = mem.reconstruction_error(traces).mean()
     e_stream = stream.reconstruction_error(traces).mean()
     assert abs(e_stream - e_mem) <= 0.10 * e_mem, (e_stream, e_mem)

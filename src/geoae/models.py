@@ -465,8 +465,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         samples and keeps the validation samples (a fixed hash of each sample's index, see
         :func:`geoae.streaming.is_validation`); every epoch then streams the training samples.
         """
+        import copy
+
         from .streaming import collect, index_batches, is_validation
 
+        ds = copy.copy(ds)  # the user's dataset keeps its epoch and item form
         shape = tuple(int(s) for s in ds.sample_shape)
         if self.backbone == "conv1d" and len(shape) == 1:
             shape = (1, *shape)  # a trace is a one-channel series

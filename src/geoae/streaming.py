@@ -305,9 +305,13 @@ def _collate(items):
 
 
 def index_batches(dataset: StreamingDataset, batch_size: int, num_workers: int = 0):
-    """A DataLoader over ``dataset`` yielding ``(indices, samples)`` numpy batches."""
+    """A DataLoader over ``dataset`` yielding ``(indices, samples)`` numpy batches (over a
+    shallow copy: ``dataset`` itself keeps yielding what it yielded)."""
+    import copy
+
     from torch.utils.data import DataLoader
 
+    dataset = copy.copy(dataset)
     dataset.with_index = True
     return DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=_collate)
 
