@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 
@@ -23,6 +24,7 @@ from geoae import (
     DenoisingAutoEncoder,
     SparseAutoEncoder,
 )
+from geoae import objectives as obj
 
 FAST = dict(epochs=15, hidden=(16,), batch_size=64, random_state=0)
 ALL = [AutoEncoder, DenoisingAutoEncoder, VAE, SparseAutoEncoder, ContractiveAutoEncoder]
@@ -136,7 +138,7 @@ def test_vae_elbo_is_a_bound_on_the_density_in_the_users_units():
         vae = VAE(latent_dim=2, scaler=scaler, **FAST).fit(X)
         net, s, o = vae.model_, vae.scaler_scale_, vae.scaler_offset_
         with torch.no_grad():
-            Z = torch.from_numpy(np.nan_to_num((X - o) / s))
+            Z = torch.from_numpy(np.where(np.isnan(X), vae.scaler_fill_, (X - o) / s))
             mu, logvar = net.encode(Z.float())
             eps = torch.randn((len(X), 2), generator=torch.Generator().manual_seed(0))
             x_hat = net.decode(mu + torch.exp(0.5 * logvar) * eps).double() * torch.from_numpy(s) + \
@@ -286,6 +288,43 @@ def test_nan_target_is_masked_not_zero_filled():
     R = (m1.reconstruct(a) - m1.scaler_offset_) / m1.scaler_scale_
     hand = np.nanmean(np.where(mask, np.nan, (R - Z) ** 2), axis=1)
     np.testing.assert_allclose(m1.reconstruction_error(a), hand, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("scaler", ["standard", "minmax", "robust", None])
+def test_a_missing_entry_enters_the_network_at_the_training_mean(scaler, tmp_path):
+    """It entered at 0 in scaled units: the minimum with minmax, raw 0 with scaler=None (a
+    missing feature of mean 100 was then rebuilt 351 units off). Also through save/load."""
+    X = correlated(n=300, d=4, seed=12, mean=np.array([100.0, 2.4, 0.2, 60.0]))
+    m = AutoEncoder(latent_dim=2, scaler=scaler, **FAST).fit(X)
+    np.testing.assert_allclose(m.scaler_fill_ * m.scaler_scale_ + m.scaler_offset_, X.mean(0),
+                               rtol=1e-12, atol=1e-9)
+    hole = X[:5].copy()
+    hole[:, 0] = np.nan
+    at_mean = X[:5].copy()
+    at_mean[:, 0] = X[:, 0].mean()
+    np.testing.assert_allclose(m.transform(hole), m.transform(at_mean), rtol=1e-5, atol=1e-5)
+    m.save(tmp_path / "m")
+    back = geoae.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.transform(hole), m.transform(hole))
+    # a folder saved before scaler.fill existed still loads (missing entries at 0, as then)
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(tmp_path / "m" / "model.safetensors")
+    del tensors["scaler.fill"]
+    save_file(tensors, tmp_path / "m" / "model.safetensors")
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    cfg["weights_sha256"] = hashlib.sha256((tmp_path / "m" / "model.safetensors").read_bytes()).hexdigest()
+    (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
+    old = geoae.load(tmp_path / "m")
+    assert (old.scaler_fill_ == 0).all()
+    np.testing.assert_array_equal(old.transform(X[:5]), m.transform(X[:5]))
+
+
+def test_masking_noise_fills_the_given_value_per_feature():
+    x = torch.arange(12.0).reshape(3, 4)
+    out = obj.masking_noise(x, 1.0, fill=torch.tensor([[7.0, 8.0, 9.0, 10.0]]))
+    assert out.tolist() == [[7.0, 8.0, 9.0, 10.0]] * 3
+    assert obj.masking_noise(x, 0.0, fill=5.0).equal(x)
 
 
 def test_inf_is_missing_with_a_warning():

@@ -172,6 +172,8 @@ def load_model(path) -> Any:
         raise _fail(path, f"the network described by config.json cannot be built ({detail})") from None
     expected = {f"model.{k}": tuple(v.shape) for k, v in state.items()}
     expected["scaler.offset"] = expected["scaler.scale"] = (model.n_features_in_,)
+    if "scaler.fill" in tensors:  # absent from models saved by geoae before 2026-11-30
+        expected["scaler.fill"] = (model.n_features_in_,)
     if set(tensors) != set(expected):
         raise _fail(path, "model.safetensors holds different tensors than the config implies "
                           f"(missing {sorted(set(expected) - set(tensors))[:3]}, unexpected "
@@ -189,6 +191,8 @@ def load_model(path) -> Any:
     model.model_ = net.eval()
     model.scaler_offset_ = tensors["scaler.offset"].double().numpy()
     model.scaler_scale_ = tensors["scaler.scale"].double().numpy()
+    model.scaler_fill_ = (tensors["scaler.fill"].double().numpy() if "scaler.fill" in tensors
+                          else np.zeros(model.n_features_in_))
     if not (np.isfinite(model.scaler_scale_).all() and (model.scaler_scale_ != 0).all()):
         raise _fail(path, "the stored scaler has zero or non-finite scales")
     model.history_ = cfg.get("history") or {}

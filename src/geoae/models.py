@@ -152,6 +152,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Column names when fitted on a DataFrame.
     input_shape_ : tuple of int
         Shape of one sample.
+    scaler_offset_, scaler_scale_ : ndarray of shape (n_features_in_,)
+        The affine scaling ``z = (x - offset) / scale`` (in the user's units).
+    scaler_fill_ : ndarray of shape (n_features_in_,)
+        The training mean of each feature in scaled units: the value a missing entry (and a
+        masked one, for ``DenoisingAutoEncoder(noise="masking")``) takes at the network input.
 
     Notes
     -----
@@ -279,8 +284,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         observed = np.isfinite(Z)
         if observed.all():
             return torch.from_numpy(Z.astype(np.float32)), None
-        Z[~observed] = 0.0
+        # a missing entry enters the network at the feature's training mean (masked out of the
+        # loss), whatever the scaler: 0 with the standard scaler, not the minimum with minmax
+        Z = np.where(observed, Z, self._fill().reshape(self._bshape()))
         return torch.from_numpy(Z.astype(np.float32)), torch.from_numpy(observed)
+
+    def _fill(self) -> np.ndarray:
+        """Per-feature training mean in scaled units (zeros for models saved before it)."""
+        fill = getattr(self, "scaler_fill_", None)
+        return np.zeros(len(self.scaler_offset_)) if fill is None else fill
 
     def _unscale(self, Z: np.ndarray) -> np.ndarray:
         return Z * self.scaler_scale_.reshape(self._bshape()) + self.scaler_offset_.reshape(
@@ -424,6 +436,13 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_not_all_missing(X, self._feature_names())
         channels_last = np.moveaxis(X, 1, -1).reshape(-1, X.shape[1])
         self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
+        if self.scaler == "standard":  # the offset is the mean
+            self.scaler_fill_ = np.zeros(len(self.scaler_offset_))
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # checked above: none all-NaN
+                mean = np.nanmean(channels_last, axis=0)
+            self.scaler_fill_ = (mean - self.scaler_offset_) / self.scaler_scale_
         Z, mask = self._scale(X)
         if self.loss == "bce":
             self._check_unit_interval(Z, mask)
@@ -682,6 +701,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                    for k, v in self.model_.state_dict().items()}
         tensors["scaler.offset"] = torch.from_numpy(np.ascontiguousarray(self.scaler_offset_))
         tensors["scaler.scale"] = torch.from_numpy(np.ascontiguousarray(self.scaler_scale_))
+        tensors["scaler.fill"] = torch.from_numpy(np.ascontiguousarray(self._fill()))
         blob = st_save(tensors)
         params = self.get_params()
         params["hidden"] = list(params["hidden"])
@@ -786,12 +806,13 @@ class DenoisingAutoEncoder(BaseAutoEncoder):
         bshape = (1, -1) + (1,) * (X.ndim - 2)
         low = filled_lo.amin(dim=dims).reshape(bshape)
         high = filled_hi.amax(dim=dims).reshape(bshape)
+        fill = torch.as_tensor(self._fill(), dtype=X.dtype, device=X.device).reshape(bshape)
 
         def objective(net, xb, mb):
             if self.noise == "gaussian":
                 x_in = obj.gaussian_noise(xb, self.noise_level)
             elif self.noise == "masking":
-                x_in = obj.masking_noise(xb, self.noise_level)
+                x_in = obj.masking_noise(xb, self.noise_level, fill=fill)
             else:
                 x_in = obj.salt_and_pepper(xb, self.noise_level, low, high)
             return self._terms(net, xb, mb, x_in)

@@ -202,16 +202,18 @@ def gaussian_noise(
 
 
 def masking_noise(
-    x: torch.Tensor, rate: float, generator: torch.Generator | None = None, fill: float = 0.0
+    x: torch.Tensor, rate: float, generator: torch.Generator | None = None,
+    fill: torch.Tensor | float = 0.0,
 ) -> torch.Tensor:
     r"""Masking corruption: each entry is set to ``fill`` with probability ``rate``.
 
-    :math:`\tilde x_{ij} = \text{fill}` if :math:`u_{ij} < \text{rate}`, else :math:`x_{ij}`,
-    :math:`u\sim U(0,1)`. In standardised units ``fill=0`` is the training mean, the same value
-    a missing entry gets at the network input.
+    :math:`\tilde x_{ij} = \text{fill}_j` if :math:`u_{ij} < \text{rate}`, else
+    :math:`x_{ij}`, :math:`u\sim U(0,1)`. ``fill`` is a number or a tensor broadcast against
+    ``x`` (one value per feature); the estimators pass the training mean in scaled units (0
+    with the standard scaler), the same value a missing entry gets at the network input.
     """
     u = torch.rand(x.shape, generator=generator, device=x.device)
-    return torch.where(u < rate, torch.full_like(x, fill), x)
+    return torch.where(u < rate, torch.as_tensor(fill, dtype=x.dtype, device=x.device), x)
 
 
 def salt_and_pepper(
