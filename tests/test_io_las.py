@@ -381,3 +381,21 @@ def test_a_text_token_in_a_numeric_curve_keeps_its_nulls(tmp_path):
     np.testing.assert_array_equal(df["GR"].to_numpy(), [50.1, np.nan, np.nan, 53.0, np.nan])
     np.testing.assert_array_equal(df["RHOB"].to_numpy(), [2.45, 2.46, np.nan, 2.50, 2.51])
     assert list(df["ZONE"]) == ["A", "A", "B", "B", "B"]
+
+
+def test_comma_delimited_empty_fields_are_missing_and_decimal_commas_refused(tmp_path):
+    """'1000.5,,2.46' used to shift 2.46 into GR and the next depth into RHOB, silently."""
+    head = TEXT_TOKENS[: TEXT_TOKENS.index(" ZONE")] + "~ASCII\n"
+    p = tmp_path / "empty.las"
+    p.write_text(head + "1000.0,50.1,2.45\n1000.5,,2.46\n1001.0,,2.47\n1001.5,53.0,\n")
+    df = read_las(p)
+    assert df.index.tolist() == [1000.0, 1000.5, 1001.0, 1001.5]
+    np.testing.assert_array_equal(df["GR"], [50.1, np.nan, np.nan, 53.0])
+    np.testing.assert_array_equal(df["RHOB"], [2.45, 2.46, 2.47, np.nan])
+    q = tmp_path / "trailing.las"  # a delimiter at the end of every line is not a column
+    q.write_text(head + "1000.0,50.1,2.45,\n1000.5,51.0,2.46,\n")
+    assert read_las(q)["RHOB"].tolist() == [2.45, 2.46]
+    d = tmp_path / "decimal.las"
+    d.write_text(head + "1000,0 50,1 2,45\n1000,5 51,0 2,46\n")
+    with pytest.raises(DataError, match=r"decimal\.las: data line \d+ mixes commas and spaces"):
+        read_las(d)

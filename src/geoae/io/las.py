@@ -89,11 +89,13 @@ def _check_header_size(text: str, path: Path) -> None:
         )
 
 
-def _fix_comma_data(text: str) -> str:
+def _fix_comma_data(text: str, path: Path | str = "") -> str:
     """Turn a comma-delimited ~A section into a space-delimited one (lasio misreads some).
 
     The Wellington KGS 1-32 files say ``VERS 2.0`` with no ``DLM`` line (or ``DLM COMMA`` in LAS
     3.0), yet their data lines are comma-separated; lasio then fails or reads one value per row.
+    An empty field (``1000.5,,2.46``) is a missing value (``nan``), not a shift of the next
+    ones; a field holding a space (``1000,0 50,1``: decimal commas) is a :class:`DataError`.
     """
     lines = text.splitlines(keepends=True)
     start = next((i for i, ln in enumerate(lines) if _DATA_TITLE.match(ln)), None)
@@ -102,14 +104,23 @@ def _fix_comma_data(text: str) -> str:
     first = next((ln for ln in lines[start + 1 :] if ln.strip() and not ln.lstrip().startswith("#")), "")
     if "," not in first:
         return text
+    trailing = first.rstrip().endswith(",")
     out = []
     in_data = False
     for i, ln in enumerate(lines):
         stripped = ln.lstrip()
         if stripped.startswith("~"):
             in_data = i == start
-        elif in_data and not stripped.startswith("#"):
-            ln = ln.replace(",", " ")
+        elif in_data and not stripped.startswith("#") and stripped.strip():
+            fields = [f.strip() for f in ln.rstrip("\r\n").split(",")]
+            if trailing and fields[-1] == "":  # every line ends with the delimiter
+                fields = fields[:-1]
+            if any(len(f.split()) > 1 and not f.startswith('"') for f in fields):
+                raise DataError(f"{path}: data line {i + 1} mixes commas and spaces "
+                                f"({ln.strip()[:60]!r}): decimal commas? Give the LAS file with "
+                                "decimal points and one delimiter")
+            end = ln[len(ln.rstrip("\r\n")):]
+            ln = " ".join(f if f else "nan" for f in fields) + end
         elif re.match(r"^\s*DLM\s*\.", ln, re.IGNORECASE):
             ln = re.sub(r"COMMA", "SPACE", ln, flags=re.IGNORECASE)
         out.append(ln)
@@ -201,7 +212,7 @@ def _open_lasfile(
             f"{path}: LAS file has no data section (~ASCII/~A); the file is incomplete or truncated"
         )
     _check_header_size(text, path)
-    text = _fix_comma_data(text)
+    text = _fix_comma_data(text, path)
     try:
         with _quiet_lasio() as messages:
             las = None
