@@ -403,3 +403,14 @@ def test_tables_read_null_markers_as_missing(tmp_path, suffix):
     pd.testing.assert_frame_equal(pd.concat(chunks), got)
     kept = read_table(path, null_values=())
     assert kept["GR"].iloc[1] == -999.25
+
+
+def test_a_table_without_a_header_line_is_refused(tmp_path):
+    """A headerless file was read with its first data row as the column names, and geoae
+    train trained on curves called '100.0', '0.6300' and '302.1900'."""
+    p = tmp_path / "noheader.csv"
+    p.write_text("100.0,  0.6300,  302.1900\n200.0,  0.5000,  284.6200\n")
+    with pytest.raises(DataError, match=r"noheader\.csv: the first line holds numbers"):
+        read_table(p)
+    with pytest.raises(DataError, match="first line holds numbers"):
+        next(iter_table(p))

@@ -131,9 +131,21 @@ def _warn_nulls(path: Path, counts: dict[str, int], null_values) -> None:
                       UserWarning, stacklevel=3)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _tidy(df: pd.DataFrame, path: Path, well_column: str | None) -> pd.DataFrame:
     # stripping can merge two names: made unique again as pandas does (a, a.1, ...)
     df.columns = unique_names([str(c).strip() for c in df.columns])
+    if len(df.columns) and all(_is_number(str(c).split(".")[0] if str(c).count(".") > 1 else str(c))
+                               for c in df.columns):
+        raise DataError(f"{path}: the first line holds numbers ({', '.join(list(df.columns)[:3])}), "
+                        "not column names: add a header line with the curve names")
     if well_column is not None:
         match = [c for c in df.columns if c.upper() == str(well_column).upper()]
         if not match:
