@@ -331,3 +331,13 @@ def test_update_segy_streams_chunks(shared_data, tmp_path):
     with pytest.raises(DataError, match="refusing to overwrite"):
         with update_segy(src, src):
             pass
+
+
+def test_no_sample_interval_is_warned_about(tmp_path):
+    p = tmp_path / "nodt.sgy"
+    segyio.tools.from_array2D(str(p), np.zeros((3, 10), np.float32), dt=0)
+    with pytest.warns(UserWarning, match=r"nodt\.sgy: no sample interval.*4 ms is assumed"):
+        assert read_segy(p).dt == 4.0
+    q = tmp_path / "dt2.sgy"
+    segyio.tools.from_array2D(str(q), np.zeros((3, 10), np.float32), dt=2000)
+    assert read_segy(q).dt == 2.0

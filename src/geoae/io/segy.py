@@ -75,14 +75,16 @@ class SegyData:
     traces : ndarray of float32, shape (n_traces, n_samples)
         The samples, in file (trace-index) order.
     dt : float
-        Sample interval in **milliseconds** (time data; metres/feet for depth data).
+        Sample interval in **milliseconds** (time data; metres/feet for depth data); 4 ms,
+        with a warning, when neither header gives one.
     samples : ndarray of float64, shape (n_samples,)
         Time (ms) or depth of each sample, from the delay recording time and ``dt``.
     headers : DataFrame, shape (n_traces, len(HEADER_FIELDS))
         Useful trace-header fields (see :data:`HEADER_FIELDS`): inline, crossline, offset, cdp,
         cdp_x/cdp_y, source/receiver x/y (raw integers; apply ``scalar_coord``), one row per trace.
     text_header : str
-        The 3200-byte textual header, decoded, as 40 lines of 80 characters.
+        The 3200-byte textual header, decoded (EBCDIC or ASCII), as lines of at most 80
+        characters with trailing blanks and trailing empty lines removed.
     binary_header : dict
         The 400-byte binary header as ``{field name: int}`` (segyio's names).
     inlines, crosslines, offsets : ndarray of int or None
@@ -298,9 +300,15 @@ def read_segy(path: str | os.PathLike) -> SegyData:
             if structured:
                 sorting = "inline" if f.sorting == segyio.TraceSortingFormat.INLINE_SORTING else "crossline"
             text = segyio.tools.wrap(bytes(f.text[0]).decode("latin-1"))
+            dt_us = float(segyio.tools.dt(f, fallback_dt=0.0))
+            if dt_us <= 0:
+                warnings.warn(f"{path}: no sample interval in the binary or the trace headers "
+                              "(bytes 3217-3218 and 117-118 are 0); 4 ms is assumed: check the "
+                              "time axis", UserWarning, stacklevel=2)
+                dt_us = 4000.0
             return SegyData(
                 traces=traces,
-                dt=float(segyio.tools.dt(f, fallback_dt=4000.0)) / 1000.0,
+                dt=dt_us / 1000.0,
                 samples=np.asarray(f.samples, dtype=np.float64),
                 headers=_headers(f, 0, n),
                 text_header=text,
