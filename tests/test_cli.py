@@ -146,7 +146,8 @@ def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_pa
 
 
 @pytest.mark.parametrize("case", ["missing", "not_data", "unknown_curve", "same_as_input", "exists",
-                                  "bad_model_name", "out_is_a_folder", "folder_out_is_a_file"])
+                                  "bad_model_name", "out_is_a_folder", "folder_out_is_a_file",
+                                  "bad_train_traces"])
 def test_user_errors_exit_2_with_one_line(capsys, tmp_path, wells_csv, case):
     model = tmp_path / "m"
     binary = tmp_path / "blob.bin"
@@ -163,6 +164,7 @@ def test_user_errors_exit_2_with_one_line(capsys, tmp_path, wells_csv, case):
         # an existing folder as a file output failed after all the work (IsADirectoryError)
         "out_is_a_folder": ("encode", model, wells_csv, "--out", tmp_path, "--force"),
         "folder_out_is_a_file": ("impute", wells_csv.parent, "--curve", "PE", "--out", existing),
+        "bad_train_traces": ("denoise", wells_csv, "--out", tmp_path / "o.sgy", "--train-traces", 0),
     }[case]
     if case in ("same_as_input", "exists"):
         assert run(capsys, "train", wells_csv, "--epochs", 1, "--out", model, "--quiet")[0] == 0
@@ -173,7 +175,8 @@ def test_user_errors_exit_2_with_one_line(capsys, tmp_path, wells_csv, case):
     assert "Traceback" not in err
     expected = {"missing": "nope.las", "not_data": "blob.bin", "unknown_curve": "XYZ",
                 "same_as_input": "is the input", "exists": "--force", "bad_model_name": "gan",
-                "out_is_a_folder": "is a folder", "folder_out_is_a_file": "is a file"}[case]
+                "out_is_a_folder": "is a folder", "folder_out_is_a_file": "is a file",
+                "bad_train_traces": "--train-traces 0"}[case]
     assert expected in lines[0]
     if case in ("exists", "folder_out_is_a_file"):
         assert existing.read_text() == "x\n1\n"

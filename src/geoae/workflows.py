@@ -560,6 +560,9 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
 
     if len(inputs) not in (1, 2):
         raise ConfigError("give the input SEG-Y file (and optionally a model folder before it)")
+    for name, value in (("--chunk", chunk_traces), ("--train-traces", max_train_traces)):
+        if not (isinstance(value, int) and value >= 1):
+            raise ConfigError(f"{name} {value!r} is not valid: a positive number of traces")
     inp = Path(inputs[-1])
     if sniff(inp) != "segy":
         raise DataError(f"{inp}: not a SEG-Y file; `geoae denoise` reads SEG-Y")
