@@ -414,3 +414,16 @@ def test_a_table_without_a_header_line_is_refused(tmp_path):
         read_table(p)
     with pytest.raises(DataError, match="first line holds numbers"):
         next(iter_table(p))
+
+
+def test_a_table_well_named_like_a_las_well_is_kept_apart(tmp_path):
+    """A CSV well with the name of a LAS well in the same folder was merged into it silently
+    (depths interleaved, and impute wrote only one of the two files)."""
+    _write_well(tmp_path / "a.las", "W1", [100.0, 100.5], {"GR": ("gAPI", [50.0, 60.0])})
+    pd.DataFrame({"WELL": ["W1", "W1"], "DEPTH": [100.0, 100.5], "GR": [70.0, 80.0]}).to_csv(
+        tmp_path / "b.csv", index=False)
+    with pytest.warns(UserWarning, match=r"b\.csv: well\(s\) \['W1'\] were already read"):
+        df = read_wells(tmp_path)
+    assert df.groupby("WELL")["GR"].apply(list).to_dict() == {"W1": [50.0, 60.0],
+                                                             "W1 (b.csv)": [70.0, 80.0]}
+    assert df.attrs["sources"]["W1 (b.csv)"].endswith("b.csv")

@@ -235,6 +235,13 @@ def read_wells(
                 if num.notna().sum() >= raw[col].notna().sum() / 2:
                     raw[col] = num  # a numeric curve with a few stray tokens
                 # else a text column (formation, zone, lithology name) is kept as text
+        clash = [w for w in pd.unique(raw["WELL"]) if str(w) in sources]
+        if clash:  # a well already read from another file: kept apart, as for LAS files
+            warnings.warn(f"{source}: well(s) {[str(w) for w in clash]} were already read from "
+                          f"{sorted({sources[str(w)] for w in clash})}; naming these "
+                          f"'<well> ({path.name})'", stacklevel=2)
+            raw["WELL"] = raw["WELL"].where(~raw["WELL"].isin(clash),
+                                            raw["WELL"].astype(str) + f" ({path.name})")
         for well, part in raw.groupby("WELL", sort=False):
             part = _clean_depth(part, f"{source} (well {well})")
             frames.append(part)
