@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geoae.applications.denoising import Denoiser, denoise_segy
+from geoae.applications.denoising import Denoiser, denoise_segy, segy_line_starts
 from geoae.datasets import make_synthetic_seismic
 from geoae.errors import ConfigError, DataError
 
@@ -116,7 +116,8 @@ def test_self_supervised_denoise_segy_does_not_depend_on_the_chunk_size(tmp_path
     section = make_synthetic_seismic(n_traces=30, n_samples=128, snr_db=3.0, random_state=6)
     model = Denoiser(epochs=2, n_draws=2, **SMALL).fit(section.noisy)
     src = write_test_segy(tmp_path / "in.sgy", section.noisy, 5, 6)
-    want = model.transform(read_segy(src).traces)
+    data = read_segy(src)
+    want = model.transform(data.traces, line_starts=segy_line_starts(data.headers))
     for chunk in (7, 11):
         out = tmp_path / f"out{chunk}.sgy"
         denoise_segy(model, src, out, chunk_traces=chunk)
@@ -142,7 +143,18 @@ def test_denoise_segy_chunked_keeps_headers_and_matches_transform(tmp_path, supe
     from geoae.io import read_segy
 
     got = read_segy(out).traces
-    want = supervised.transform(read_segy(src).traces)
+    data = read_segy(src)
+    starts = segy_line_starts(data.headers)
+    assert np.flatnonzero(starts).tolist() == [6, 12, 18, 24]  # 5 inlines of 6 crosslines
+    want = supervised.transform(data.traces, line_starts=starts)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+    # a trace's neighbours are those of its own inline: the same as denoising line by line,
+    # and not the same as taking the next inline's first traces as neighbours (file order)
+    per_line = np.concatenate([supervised.transform(data.traces[i:i + 6]) for i in range(0, 30, 6)])
+    np.testing.assert_allclose(want, per_line, rtol=1e-6, atol=1e-6 * np.abs(want).max())
+    file_order = supervised.transform(data.traces)
+    edges = [5, 6, 11, 12]
+    assert np.abs(file_order[edges] - want[edges]).max() > 1e-3 * np.abs(want).max()
+    np.testing.assert_allclose(file_order[2:4], want[2:4], rtol=1e-6)
     with pytest.raises(DataError, match="overwrite"):
         denoise_segy(supervised, src, src)

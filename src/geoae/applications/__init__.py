@@ -2,7 +2,7 @@
 extraction, generation, seismic attributes and a disentanglement metric."""
 
 from .anomaly import AnomalyDetector
-from .denoising import Denoiser, UNet1d, denoise_segy
+from .denoising import Denoiser, UNet1d, denoise_segy, segy_line_starts
 from .disentanglement import mutual_information_gap
 from .features import EncoderFeatures, encoder_features, latent_map, stack_context
 from .generation import sample_wells
@@ -15,6 +15,7 @@ __all__ = [
     "Denoiser",
     "UNet1d",
     "denoise_segy",
+    "segy_line_starts",
     "mutual_information_gap",
     "EncoderFeatures",
     "encoder_features",

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
@@ -28,7 +29,7 @@ from ..errors import ConfigError, DataError
 from ..preprocessing import SCALERS, fit_affine_scaler, make_windows, overlap_add, window_starts
 from ..training import fit_module, resolve_device, seeded
 
-__all__ = ["Denoiser", "denoise_segy", "UNet1d"]
+__all__ = ["Denoiser", "denoise_segy", "segy_line_starts", "UNet1d"]
 
 LAYOUTS = ("traces", "curves")
 _INFER_BATCH = 1024
@@ -101,6 +102,43 @@ class UNet1d(nn.Module):
 def _taper(window: int) -> np.ndarray:
     """Strictly positive Hann taper of length ``window``."""
     return np.hanning(window + 2)[1:-1]
+
+
+def _neighbour_index(n: int, k: int, line_starts: np.ndarray | None) -> np.ndarray:
+    """``(n, 2k + 1)`` indices of each trace's neighbours from ``-k`` to ``+k``, within its line
+    (lines begin at trace 0 and where ``line_starts`` is True), mirrored at each line's ends."""
+    cuts = [0] if line_starts is None else [0, *(np.flatnonzero(line_starts[1:]) + 1)]
+    bounds = [*cuts, n]
+    idx = np.empty((n, 2 * k + 1), dtype=np.int64)
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        m = b - a
+        mode = "reflect" if m > k else ("symmetric" if m > 1 else "edge")
+        local = np.pad(np.arange(m), k, mode=mode)
+        for j in range(2 * k + 1):
+            idx[a:b, j] = a + local[j:j + m]
+    return idx
+
+
+def segy_line_starts(headers) -> np.ndarray:
+    """True where a trace starts a new line of a 3-D post-stack survey in file order: both its
+    inline and crossline numbers differ from the previous trace's (an inline-sorted file moves
+    to the next inline, a crossline-sorted one to the next crossline). Files whose inline or
+    crossline headers stay constant (2-D lines, unfilled headers) form one line; pre-stack
+    gathers are not split.
+
+    Parameters
+    ----------
+    headers : DataFrame with ``inline`` and ``crossline`` columns (:data:`geoae.io.segy.HEADER_FIELDS`)
+
+    Returns
+    -------
+    ndarray of bool, shape (n_traces,)
+    """
+    il = np.asarray(headers["inline"]).astype(np.int64)
+    xl = np.asarray(headers["crossline"]).astype(np.int64)
+    starts = np.zeros(len(il), dtype=bool)
+    starts[1:] = (np.diff(il) != 0) & (np.diff(xl) != 0)
+    return starts
 
 
 class Denoiser(TransformerMixin, BaseEstimator):
@@ -258,7 +296,8 @@ class Denoiser(TransformerMixin, BaseEstimator):
         arr[np.isinf(arr)] = np.nan
         return arr, shape
 
-    def _windows(self, S: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray, int]:
+    def _windows(self, S: np.ndarray, stride: int,
+                 line_starts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
         """Scaled series ``(n, C, L)`` -> input windows ``(n * n_win, C_in, window)``, the target
         slice of each window (``(n * n_win, C_out, window)``) and the (padded) length."""
         n, c, length = S.shape
@@ -267,10 +306,8 @@ class Denoiser(TransformerMixin, BaseEstimator):
             S = np.pad(S, ((0, 0), (0, 0), (0, w - length)), mode="symmetric" if length > 1 else "edge")
             length = w
         if self.layout == "traces" and self.neighbours > 0:
-            k = self.neighbours
-            mode = "reflect" if n > k else ("symmetric" if n > 1 else "edge")
-            P = np.pad(S[:, 0], ((k, k), (0, 0)), mode=mode)
-            S_in = np.stack([P[j:j + n] for j in range(2 * k + 1)], axis=1)  # (n, 2k+1, L)
+            idx = _neighbour_index(n, self.neighbours, line_starts)
+            S_in = S[:, 0][idx]  # (n, 2k+1, L)
         else:
             S_in = S
         c_in = S_in.shape[1]
@@ -403,10 +440,11 @@ class Denoiser(TransformerMixin, BaseEstimator):
             out[i] = rng.standard_normal((c, length))
         return out
 
-    def _predict(self, Sz: np.ndarray, first_index: int) -> tuple[np.ndarray, int]:
+    def _predict(self, Sz: np.ndarray, first_index: int,
+                 line_starts: np.ndarray | None = None) -> tuple[np.ndarray, int]:
         """Denoised windows ``(n * n_win, C_out, window)`` of the filled, scaled series ``Sz``."""
         if self.supervised_:
-            win, _, plen = self._windows(Sz, self.stride)
+            win, _, plen = self._windows(Sz, self.stride, line_starts)
             return self._net_windows(win).double().numpy(), plen
         # Noisier2Noise: z = y + m, E[x | z] = 2 E[y | z] - z, averaged over n_draws draws of m;
         # m is added to the series (before the neighbour traces are stacked), so that a trace
@@ -419,12 +457,12 @@ class Denoiser(TransformerMixin, BaseEstimator):
         acc, plen = None, None
         for d in range(self.n_draws):
             Z = Sz + sigma * self._series_noise(n, c, length, d, first_index)
-            win, _, plen = self._windows(Z, self.stride)
+            win, _, plen = self._windows(Z, self.stride, line_starts)
             est = 2.0 * self._net_windows(win).double() - torch.from_numpy(win[:, center])
             acc = est if acc is None else acc + est
         return (acc / self.n_draws).numpy(), plen
 
-    def transform(self, X, *, first_index: int = 0) -> np.ndarray:
+    def transform(self, X, *, first_index: int = 0, line_starts=None) -> np.ndarray:
         """Denoise ``X``; returns an array of ``X``'s shape, in ``X``'s units.
 
         Parameters
@@ -436,6 +474,11 @@ class Denoiser(TransformerMixin, BaseEstimator):
             Self-supervised models only: the index of ``X``'s first trace (or well) in a larger
             survey. The Noisier2Noise draws are seeded per trace index, so denoising a survey in
             pieces (as :func:`denoise_segy` does) gives the same result as in one piece.
+        line_starts : array-like of bool, shape (n_traces,), optional
+            ``layout="traces"``: True where a trace starts a new line (e.g. a new inline of a
+            3-D survey in file order; see :func:`segy_line_starts`). Neighbour traces are then
+            taken within each line only, mirrored at its ends, as at the ends of the array;
+            by default the traces form one line.
 
         Returns
         -------
@@ -449,7 +492,13 @@ class Denoiser(TransformerMixin, BaseEstimator):
         n, _, length = S.shape
         Sz = self._scale(S)
         obs = np.isfinite(Sz)
-        out, plen = self._predict(np.where(obs, Sz, 0.0), int(first_index))  # (n * n_win, C_out, w)
+        starts = None
+        if line_starts is not None:
+            starts = np.asarray(line_starts, dtype=bool)
+            if starts.shape != (n,):
+                raise DataError(f"line_starts has shape {starts.shape}; expected ({n},), one flag "
+                                "per trace")
+        out, plen = self._predict(np.where(obs, Sz, 0.0), int(first_index), starts)  # (n*n_win, C_out, w)
         n_win = len(window_starts(plen, self.window, self.stride))
         c_out = out.shape[1]
         taper = _taper(self.window)
@@ -564,10 +613,13 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
 
     The input is read with :func:`geoae.io.iter_segy` (``chunk_traces`` traces at a time, plus
     ``model.neighbours`` halo traces on each side so that every trace sees the same neighbours
-    as in an in-memory :meth:`Denoiser.transform` of the whole file). The output is a byte copy
-    of the input whose trace samples are overwritten in place (segyio ``r+``, in the file's own
-    sample format) and renamed into place when complete (:func:`geoae._atomic.atomic_path`), so
-    the textual, binary and all trace headers are byte-identical to the input's.
+    as in an in-memory :meth:`Denoiser.transform` of the whole file with
+    ``line_starts=segy_line_starts(headers)``: in a 3-D survey a trace's neighbours are taken
+    within its own inline (or crossline, as the file is sorted), not from the next line). The
+    output is a byte copy of the input whose trace samples are overwritten in place (segyio
+    ``r+``, in the file's own sample format) and renamed into place when complete
+    (:func:`geoae._atomic.atomic_path`), so the textual, binary and all trace headers are
+    byte-identical to the input's.
 
     Parameters
     ----------
@@ -609,11 +661,14 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
         shutil.copyfile(in_path, tmp)
         with _open(tmp, layout, mode="r+", structured=False) as f:
             prev_tail = np.empty((0, layout.n_samples), dtype=np.float32)
-            pending = None  # (start, traces) of the chunk waiting for its trailing halo
+            prev_il = np.empty((0, 2), dtype=np.int64)
+            pending = None  # (start, traces, positions) of the chunk waiting for its trailing halo
 
-            def flush(start, traces, before, after):
+            def flush(start, traces, before, after, pos):
                 block = np.concatenate([before, traces, after]) if halo else traces
-                out = model.transform(block, first_index=start - len(before))
+                # neighbours within each line of a 3-D survey: the same flags as for the whole file
+                starts = segy_line_starts(pd.DataFrame(pos, columns=["inline", "crossline"]))
+                out = model.transform(block, first_index=start - len(before), line_starts=starts)
                 out = out[len(before):len(before) + len(traces)]
                 if not np.isfinite(out).all():
                     raise DataError(f"{in_path}: denoised traces {start}-{start + len(traces) - 1} "
@@ -623,11 +678,17 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
                     f.trace[start + i] = out[i]
 
             for chunk in chunks:
+                here = chunk.headers[["inline", "crossline"]].to_numpy(dtype=np.int64)
                 if pending is not None:
-                    p_start, p_traces = pending
-                    flush(p_start, p_traces, prev_tail, chunk.traces[:halo])
-                    prev_tail = np.concatenate([prev_tail, p_traces])[-halo:] if halo else prev_tail
-                pending = (chunk.start, chunk.traces)
+                    p_start, p_traces, p_pos = pending
+                    after = chunk.traces[:halo] if halo else chunk.traces[:0]
+                    pos = np.concatenate([prev_il, p_pos, here[:len(after)]])
+                    flush(p_start, p_traces, prev_tail, after, pos)
+                    if halo:
+                        prev_tail = np.concatenate([prev_tail, p_traces])[-halo:]
+                        prev_il = np.concatenate([prev_il, p_pos])[-halo:]
+                pending = (chunk.start, chunk.traces, here)
             if pending is not None:
-                flush(pending[0], pending[1], prev_tail, np.empty((0, layout.n_samples), np.float32))
+                flush(pending[0], pending[1], prev_tail, np.empty((0, layout.n_samples), np.float32),
+                      np.concatenate([prev_il, pending[2]]))
     return out_path
