@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import make_windows, overlap_add
-from .imputation import check_same_curves, split_frame
+from .imputation import as_float_array, check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
 
@@ -211,14 +211,14 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         return self.model_.backbone == "conv1d" and self._ndim == 2
 
     def _split(self, X, reset: bool):
-        if isinstance(X, pd.DataFrame) or np.ndim(X) == 2:
+        if isinstance(X, pd.DataFrame):
             values, names, _, wells, depth = split_frame(X)
         else:
-            values = np.array(X, dtype=np.float64, copy=True)
+            values = as_float_array(X, allow_nd=True)
             names, wells, depth = None, None, None
         if reset:
             self._ndim = values.ndim
-            self.n_features_in_ = int(np.shape(X)[1])
+            self.n_features_in_ = int(X.shape[1] if isinstance(X, pd.DataFrame) else values.shape[1])
             if isinstance(X, pd.DataFrame):
                 self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
             elif hasattr(self, "feature_names_in_"):
@@ -227,8 +227,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             self.curves_ = names if names is not None else [
                 f"{prefix}{i}" for i in range(values.shape[1])]
         elif values.ndim != self._ndim or values.shape[1] != len(self.curves_):
-            raise DataError(f"X has shape {values.shape} but the detector was fitted on "
-                            f"{self._ndim}-D data with {len(self.curves_)} curves {self.curves_}")
+            raise DataError(f"X has {values.shape[1]} features, but AnomalyDetector is expecting "
+                            f"{len(self.curves_)} features as input (X has shape {values.shape}; "
+                            f"fitted on {self._ndim}-D data with curves {self.curves_})")
         elif hasattr(self, "feature_names_in_"):
             check_same_curves(names, self.curves_, "detector")
         values[np.isinf(values)] = np.nan

@@ -27,7 +27,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
-from .imputation import check_same_curves
+from .imputation import as_float_array, check_same_curves
 
 __all__ = ["latent_map", "EncoderFeatures", "encoder_features", "stack_context"]
 
@@ -40,9 +40,7 @@ def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None]:
         wells = X[WELL].to_numpy() if WELL in X.columns else None
         num = X.drop(columns=[WELL]) if WELL in X.columns else X
         return num.to_numpy(dtype=np.float64), [str(c) for c in num.columns], wells
-    arr = np.asarray(X, dtype=np.float64)
-    if arr.ndim != 2:
-        raise DataError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}")
+    arr = as_float_array(X)
     return arr, [f"x{i}" for i in range(arr.shape[1])], None
 
 
@@ -152,7 +150,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         values, names, stacked = self._stack(X)
         if values.shape[1] != self.n_features_in_:
-            raise DataError(f"X has {values.shape[1]} numeric columns, fitted on {self.n_features_in_}")
+            raise DataError(f"X has {values.shape[1]} features, but EncoderFeatures is expecting "
+                            f"{self.n_features_in_} features as input")
         if isinstance(X, pd.DataFrame) and getattr(self, "_named", False):
             check_same_curves(names, self.input_names_, "encoder")
         codes = self.model_.transform(stacked)

@@ -82,13 +82,24 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
         depth = X["DEPTH"].to_numpy(dtype=np.float64) if "DEPTH" in X.columns else None
         pt = X[[c for c in X.columns if c in PASSTHROUGH_COLUMNS]]
         return values, [str(c) for c in keep], pt, wells, depth
-    try:
-        values = np.array(X, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{what} must be numeric (an array or a DataFrame of curves): {exc}") from exc
+    values = as_float_array(X, what)
     if values.ndim != 2:
         raise DataError(f"{what} must have shape (n_samples, n_features); got {values.shape}")
     return values, None, None, None, None
+
+
+def as_float_array(X, what: str = "X", allow_nd: bool = False) -> np.ndarray:
+    """A float64 copy of array-like ``X`` (NaN and inf kept) through scikit-learn's
+    ``check_array``: sparse, complex and non-numeric input, and 1-D input where 2-D is needed,
+    get scikit-learn's errors (TypeError for sparse or non-numeric objects)."""
+    from sklearn.utils.validation import check_array
+
+    try:
+        values = check_array(X, dtype=np.float64, ensure_all_finite=False, allow_nd=allow_nd,
+                             ensure_min_samples=0, ensure_min_features=0, copy=True)
+    except ValueError as exc:
+        raise DataError(f"{what}: {exc}") from exc
+    return values
 
 
 def check_same_curves(names: list[str] | None, fitted: list[str] | None, owner: str) -> None:
@@ -368,7 +379,7 @@ class Imputer(TransformerMixin, BaseEstimator):
     def _prepare(self, X, reset: bool):
         values, names, pt, wells, depth = split_frame(X)
         if reset:
-            self.n_features_in_ = int(np.shape(X)[1])
+            self.n_features_in_ = int(X.shape[1] if isinstance(X, pd.DataFrame) else values.shape[1])
             if isinstance(X, pd.DataFrame):
                 self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
             elif hasattr(self, "feature_names_in_"):
@@ -376,8 +387,8 @@ class Imputer(TransformerMixin, BaseEstimator):
             self.curves_ = names if names is not None else [f"x{i}" for i in range(values.shape[1])]
         else:
             if values.shape[1] != len(self.curves_):
-                raise DataError(f"X has {values.shape[1]} curve column(s) but the imputer was "
-                                f"fitted on {len(self.curves_)} ({self.curves_})")
+                raise DataError(f"X has {values.shape[1]} features, but Imputer is expecting "
+                                f"{len(self.curves_)} features as input (curves {self.curves_})")
             if hasattr(self, "feature_names_in_"):
                 check_same_curves(names, self.curves_, "imputer")
         inf = np.isinf(values)
@@ -410,7 +421,7 @@ class Imputer(TransformerMixin, BaseEstimator):
         cfg, variational, beta, rs = self._config()
         values, _, wells, depth = self._prepare(X, reset=True)
         if values.shape[0] < 2:
-            raise DataError(f"Imputer needs at least 2 samples, got {values.shape[0]}")
+            raise DataError(f"Imputer needs at least 2 samples, got n_samples={values.shape[0]}")
         finite = np.where(np.isfinite(values), values, np.nan)
         check_not_all_missing(finite, self.curves_)
         self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(finite, cfg["scaler"])
