@@ -163,6 +163,8 @@ def test_seismic_sections_symmetric_shared_limits():
     assert fig2.axes[0].get_images()[0].get_clim() == (-0.5, 0.5)
     with pytest.raises(ValueError, match="shape"):
         gp.seismic_sections(s.noisy, s.clean[:, :-1])
+    with pytest.warns(UserWarning, match="dt=2 s looks like milliseconds"):  # SegyData.dt is ms
+        gp.seismic_sections(s.noisy, s.clean, dt=2.0)
 
 
 def test_latent_map_categorical_and_continuous():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -503,7 +504,9 @@ def seismic_sections(
         Amplitudes, one row per trace (the layout of :func:`geoae.datasets.make_synthetic_seismic`
         and of SEG-Y trace arrays). Drawn with traces along x and time increasing downward.
     dt : float, optional
-        Sample interval in **seconds**. When None the vertical axis is the sample index.
+        Sample interval in **seconds** (:attr:`geoae.io.SegyData.dt` is in milliseconds: pass
+        ``seis.dt / 1000``; a ``dt`` of 0.1 or more is warned about). When None the vertical
+        axis is the sample index.
     title : str, optional
         Figure title.
     cmap : str, default="seismic"
@@ -542,6 +545,9 @@ def seismic_sections(
     if dt is None:
         y0, step, ylabel = 0.0, 1.0, "Sample"
     else:
+        if float(dt) >= 0.1:  # no seismic is sampled every 100 ms: a dt in milliseconds
+            warnings.warn(f"seismic_sections: dt={dt:g} s looks like milliseconds (SegyData.dt is "
+                          "in ms); pass dt=seis.dt / 1000", UserWarning, stacklevel=2)
         factor = 1000.0 if time_unit == "ms" else 1.0
         y0, step, ylabel = t0 * factor, float(dt) * factor, f"Time ({time_unit})"
     extent = (-0.5, n_traces - 0.5, y0 + (n_samples - 0.5) * step, y0 - 0.5 * step)
