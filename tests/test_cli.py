@@ -244,6 +244,27 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert code == 2 and "XX" in err and "available curves" in err
 
 
+def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):
+    """A repeated depth row was dropped from the output LAS with its measured values."""
+    from geoae.io import read_las, write_las
+
+    syn = make_synthetic_wells(n_wells=1, n_samples=200, random_state=5, faults=False)
+    df = syn.observed.drop(columns=["WELL"]).set_index("DEPTH")
+    df.loc[df.index[50:70], "PE"] = np.nan
+    df = pd.concat([df.iloc[:100], df.iloc[[99]].assign(PE=9.9, GR=1.0), df.iloc[100:]])
+    df.index.name = "DEPT"
+    src = tmp_path / "dup.las"
+    write_las(df, src)
+    code, _, err = run(capsys, "impute", src, "--curve", "PE", "--out", tmp_path / "o.las",
+                       "--epochs", 3, "--quiet")
+    assert code == 0, err
+    a, b = read_las(src), read_las(tmp_path / "o.las")
+    assert len(b) == len(a) == 201
+    pd.testing.assert_frame_equal(b[a.columns], a)  # every original row and value kept
+    assert b["PE_IMPUTED"].iloc[99] == a["PE"].iloc[99] and b["PE_IMPUTED"].iloc[100] == 9.9
+    assert b["PE_IMPUTED"].iloc[50:70].notna().all()
+
+
 def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
     """A folder with a 2-well CSV and a LAS well: the CSV comes back with both wells (it used to
     hold only the last one, or stop at the second with 'exists'), the LAS as LAS."""

@@ -510,8 +510,25 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
             std_name: f"standard deviation of the imputed {curve}"
             + (" in log10 units" if curve in logs else "")}
 
+    renamed = table.frame.attrs.get("renamed", {})
+
     def las_out(rows: pd.DataFrame, path: Path, template) -> None:
+        from .io import read_las
+
         curves_df = rows.set_index("DEPTH")[new_cols]
+        src = read_las(template)  # every row of the source, duplicate depths included
+        depth = src.index.to_numpy(dtype=np.float64)
+        if len(depth) != len(curves_df):  # reading dropped rows (duplicate depths): none lost
+            full = curves_df[~curves_df.index.duplicated(keep="first")].reindex(depth)
+            full.index.name = curves_df.index.name
+            well = str(rows["WELL"].iloc[0]) if "WELL" in rows else None
+            own = next((old for old, new in renamed.get(well, {}).items() if new == curve), curve)
+            if own in src.columns:  # each row keeps its own measured value
+                m = pd.to_numeric(src[own], errors="coerce").to_numpy(dtype=np.float64)
+                full[new_name] = np.where(np.isfinite(m), m, full[new_name].to_numpy())
+                if std_name in full.columns:
+                    full[std_name] = np.where(np.isfinite(m), 0.0, full[std_name].to_numpy())
+            curves_df = full
         write_las(curves_df, path, template=template, units=units, descriptions=desc)
 
     written: list[str] = []
