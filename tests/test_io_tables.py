@@ -427,3 +427,18 @@ def test_a_table_well_named_like_a_las_well_is_kept_apart(tmp_path):
     assert df.groupby("WELL")["GR"].apply(list).to_dict() == {"W1": [50.0, 60.0],
                                                              "W1 (b.csv)": [70.0, 80.0]}
     assert df.attrs["sources"]["W1 (b.csv)"].endswith("b.csv")
+
+
+def test_writing_one_well_of_a_read_wells_frame_uses_its_own_units(tmp_path):
+    """A well's NPHI in % was labelled m3/m3 (the first file's unit) and its depth unit blank."""
+    _write_well(tmp_path / "a.las", "A", [100.0, 100.5], {"NPHI": ("m3/m3", [0.2, 0.25])})
+    _write_well(tmp_path / "b.las", "B", [200.0, 200.5], {"NPHI": ("%", [20.0, 25.0])})
+    with pytest.warns(UserWarning, match="units differ"):
+        df = read_wells(tmp_path)
+    assert df.attrs["well_units"] == {"A": {"NPHI": "m3/m3"}, "B": {"NPHI": "%"}}
+    write_las(df[df.WELL == "B"].dropna(axis=1, how="all").set_index("DEPTH"), tmp_path / "b2.las")
+    from geoae.io import read_las
+
+    back = read_las(tmp_path / "b2.las")
+    assert back.attrs["units"]["NPHI"] == "%" and back["NPHI"].tolist() == [20.0, 25.0]
+    assert back.attrs["index_unit"] == df.attrs["depth_units"]["B"]

@@ -588,6 +588,11 @@ def write_las(
         header = df.attrs.get("las_header")
     attrs_units = dict(df.attrs.get("units", {}))
     attrs_descr = dict(df.attrs.get("descriptions", {}))
+    index_unit = df.attrs.get("index_unit", "")
+    if well_from_column is not None and well_from_column in (df.attrs.get("well_units") or {}):
+        # one well of a read_wells frame: its own units, not the first file's
+        attrs_units = dict(df.attrs["well_units"][well_from_column])
+        index_unit = (df.attrs.get("depth_units") or {}).get(well_from_column, index_unit)
 
     if header:
         sections = {k: (v if isinstance(v, str) else [dict(it) for it in v]) for k, v in header.items()}
@@ -596,7 +601,7 @@ def write_las(
         sections = {
             "Version": [],
             "Well": [
-                {"mnemonic": m, "key": m, "unit": df.attrs.get("index_unit", ""), "value": None, "descr": d}
+                {"mnemonic": m, "key": m, "unit": index_unit, "value": None, "descr": d}
                 for m, d in (("STRT", "START DEPTH"), ("STOP", "STOP DEPTH"), ("STEP", "STEP"))
             ]
             + [
@@ -613,7 +618,7 @@ def write_las(
                 {
                     "mnemonic": index_name,
                     "key": index_name,
-                    "unit": df.attrs.get("index_unit", ""),
+                    "unit": index_unit,
                     "value": "",
                     "descr": "DEPTH",
                 }

@@ -165,7 +165,8 @@ def read_wells(
         lacks a curve. Rows sorted by depth within each well, duplicate depths dropped (first kept),
         each with a warning naming the file. ``df.attrs`` holds ``units`` (``{curve: unit}``, first
         file that gives one), ``unit_conflicts`` (``{curve: {well: unit}}`` where wells disagree),
-        ``depth_units`` and ``sources`` (``{well: path}``) and ``renamed``
+        ``well_units`` (``{well: {curve: unit}}``, each well's own), ``depth_units`` and
+        ``sources`` (``{well: path}``) and ``renamed``
         (``{well: {raw: canonical}}``).
 
     Raises
@@ -271,8 +272,13 @@ def read_wells(
             + " (see df.attrs['unit_conflicts']); convert before mixing wells",
             stacklevel=2,
         )
+    well_units: dict[str, dict[str, str]] = {}
+    for c, per_well in unit_seen.items():
+        for w, u in per_well.items():
+            well_units.setdefault(w, {})[c] = u
     out.attrs = {
         "units": units,
+        "well_units": well_units,
         "unit_conflicts": conflicts,
         "depth_units": depth_units,
         "sources": sources,
