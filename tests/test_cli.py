@@ -242,6 +242,12 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert b.attrs["well"] == a.attrs["well"]  # ~Well section kept
     code, _, err = run(capsys, "impute", src, "--curve", "XX", "--out", tmp_path / "x.las")
     assert code == 2 and "XX" in err and "available curves" in err
+    # LAS in, --out *.csv: a CSV table out (it was LAS text in a .csv file)
+    code, _, err = run(capsys, "impute", src, "--curve", "PE", "--out", tmp_path / "w.csv",
+                       "--epochs", 2, "--quiet")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "w.csv")
+    assert {"DEPTH", "PE", "PE_IMPUTED"} <= set(table.columns) and len(table) == len(a)
 
 
 def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):

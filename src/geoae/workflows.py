@@ -532,7 +532,10 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         write_las(curves_df, path, template=template, units=units, descriptions=desc)
 
     written: list[str] = []
-    if kind == "las":
+    if kind == "las" and out_p.suffix.lower() in (".csv", ".parquet", ".pq", ".txt", ".tsv"):
+        write_frame(result, out_p)  # LAS in, a table asked for: a table out
+        written.append(str(out_p))
+    elif kind == "las":
         las_out(result, out_p, data)
         written.append(str(out_p))
     elif kind == "folder":
