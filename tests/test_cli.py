@@ -242,6 +242,11 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert b.attrs["well"] == a.attrs["well"]  # ~Well section kept
     code, _, err = run(capsys, "impute", src, "--curve", "XX", "--out", tmp_path / "x.las")
     assert code == 2 and "XX" in err and "available curves" in err
+    # a curve asked for by its own mnemonic, read under its canonical name: the error says so
+    write_las(df.rename(columns={"RT": "ILD"}), tmp_path / "ild.las")
+    code, _, err = run(capsys, "impute", tmp_path / "ild.las", "--curve", "ILD", "--out",
+                       tmp_path / "y.las")
+    assert code == 2 and "it was read as RT: give --curve RT" in err
     # LAS in, --out *.csv: a CSV table out (it was LAS text in a .csv file)
     code, _, err = run(capsys, "impute", src, "--curve", "PE", "--out", tmp_path / "w.csv",
                        "--epochs", 2, "--quiet")

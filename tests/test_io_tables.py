@@ -442,3 +442,16 @@ def test_writing_one_well_of_a_read_wells_frame_uses_its_own_units(tmp_path):
     back = read_las(tmp_path / "b2.las")
     assert back.attrs["units"]["NPHI"] == "%" and back["NPHI"].tolist() == [20.0, 25.0]
     assert back.attrs["index_unit"] == df.attrs["depth_units"]["B"]
+
+
+def test_depth_units_differing_between_wells_are_warned_about(tmp_path):
+    for name, unit in (("a", "M"), ("b", "FT"), ("c", "meters")):
+        df = pd.DataFrame({"GR": [1.0, 2.0]}, index=pd.Index([10.0, 10.5], name="DEPT"))
+        df.attrs.update(well_name=name, index_unit=unit)
+        write_las(df, tmp_path / f"{name}.las")
+    with pytest.warns(UserWarning, match="depth units differ between wells: a: M, b: FT"):
+        read_wells(tmp_path)
+    (tmp_path / "b.las").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # m and meters are the same unit
+        read_wells(tmp_path)

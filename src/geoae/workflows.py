@@ -460,8 +460,13 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     table = read_any_table(data)
     if curve not in table.curves:
+        renamed = table.frame.attrs.get("renamed", {})
+        alias = sorted({new for names in renamed.values() for old, new in names.items()
+                        if old.upper() == curve.upper()})
         what = ("is the depth or well column, not a curve" if curve in ID_COLUMNS
-                else "is not numeric" if curve in table.frame.columns else "not found")
+                else "is not numeric" if curve in table.frame.columns
+                else f"not found (it was read as {alias[0]}: give --curve {alias[0]})" if alias
+                else "not found")
         raise DataError(f"curve {curve!r} {what} in {table.path}; available curves: "
                         f"{', '.join(table.curves)}")
     use = select_curves(table, curves)

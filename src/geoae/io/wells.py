@@ -272,6 +272,13 @@ def read_wells(
             + " (see df.attrs['unit_conflicts']); convert before mixing wells",
             stacklevel=2,
         )
+    same = {"METERS": "M", "METRES": "M", "METER": "M", "METRE": "M", "FEET": "FT", "FOOT": "FT"}
+    kinds = {same.get(normalise_unit(u), normalise_unit(u)) for u in depth_units.values() if u}
+    if len(kinds) > 1:
+        warnings.warn("depth units differ between wells: "
+                      + ", ".join(f"{w}: {u}" for w, u in list(depth_units.items())[:8])
+                      + " (see df.attrs['depth_units']); convert the depths before comparing "
+                      "wells or reading depth intervals", stacklevel=2)
     well_units: dict[str, dict[str, str]] = {}
     for c, per_well in unit_seen.items():
         for w, u in per_well.items():
