@@ -134,12 +134,20 @@ def test_wrong_null_declaration_and_decreasing_depth(shared_data):
     assert df.attrs["units"]["RHOB"] == "G/C3"
 
 
-def test_comma_delimited_v2_matches_v3(shared_data):
+def test_comma_delimited_v2_matches_v3(shared_data, tmp_path):
     v2 = _read(shared_data, "welly-las-wells/Wellington_KGS-1-32-wDST2_LASv2.las")
     v3 = _read(shared_data, "welly-las-wells/Wellington_KGS-1-32-wDST2_LASv3.las")
     assert v2.shape == (9341, 37)
     _assert_same_data(v2, v3)
     assert "Tops_Definition" in v3.attrs["las_header"]
+    # the LAS 3.0 data sections (formation tops, drill-stem tests) cannot be written back as
+    # LAS 2.0: they are listed, and writing with this template says so (they were dropped
+    # silently)
+    assert v3.attrs["other_data_sections"][:3] == ["IQ_Brine_Data", "Tops_Data", "Test_Data[1]"]
+    assert v2.attrs["other_data_sections"] == []
+    src = shared_data / "welly-las-wells/Wellington_KGS-1-32-wDST2_LASv3.las"
+    with pytest.warns(UserWarning, match=r"LAS 3.0 data sections \['IQ_Brine_Data', 'Tops_Data'"):
+        write_las(v3.iloc[:, :2], tmp_path / "v3.las", template=src)
 
 
 def test_wrapped_file(shared_data):

@@ -236,6 +236,10 @@ def _open_lasfile(
             else "check that it is a valid LAS file"
         )
         raise DataError(f"{path}: lasio cannot read this LAS file{where}: {detail}; {hint}") from exc
+    # LAS 3.0 data sections besides the log data (tops, tests, ...): lasio skips them
+    las.geoae_other_data = [m.group(1) + "_Data" + (m.group(2) or "") for m in re.finditer(
+        r"^~(\w+?)_Data(\[\d+\])?", text, re.IGNORECASE | re.MULTILINE)
+        if not m.group(1).lower().startswith("log")]
     return las, encoding, messages, frame
 
 
@@ -408,6 +412,8 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         "index_signature": _signature(index),
         "messages": list(messages),
         "las_header": header,
+        # LAS 3.0 data sections besides the log data: write_las cannot keep them
+        "other_data_sections": list(getattr(las, "geoae_other_data", [])),
     }
     return df
 
@@ -586,6 +592,13 @@ def write_las(
             source_signature = template_data.attrs["index_signature"]
     else:
         header = df.attrs.get("las_header")
+    if template is not None:
+        lost = (template_data.attrs if template_data is not None else df.attrs).get(
+            "other_data_sections", [])
+        if lost:
+            warnings.warn(f"{path}: the template's LAS 3.0 data sections {lost} are not written "
+                          "(geoae writes LAS 2.0: the header and the log data); their "
+                          "definitions stay in the header", UserWarning, stacklevel=2)
     attrs_units = dict(df.attrs.get("units", {}))
     attrs_descr = dict(df.attrs.get("descriptions", {}))
     index_unit = df.attrs.get("index_unit", "")
