@@ -118,7 +118,7 @@ def test_self_supervised_denoise_segy_does_not_depend_on_the_chunk_size(tmp_path
     src = write_test_segy(tmp_path / "in.sgy", section.noisy, 5, 6)
     data = read_segy(src)
     want = model.transform(data.traces, line_starts=segy_line_starts(data.headers))
-    for chunk in (7, 11):
+    for chunk in (2, 5, 7, 11):
         out = tmp_path / f"out{chunk}.sgy"
         denoise_segy(model, src, out, chunk_traces=chunk)
         np.testing.assert_allclose(read_segy(out).traces, want, rtol=1e-4,
@@ -158,3 +158,20 @@ def test_denoise_segy_chunked_keeps_headers_and_matches_transform(tmp_path, supe
     np.testing.assert_allclose(file_order[2:4], want[2:4], rtol=1e-6)
     with pytest.raises(DataError, match="overwrite"):
         denoise_segy(supervised, src, src)
+
+
+def test_segy_line_starts_splits_3d_lines_only():
+    """A 2-D line numbered by CDP in both headers, or junk headers, changed both numbers at
+    every trace and made every trace its own line (no neighbours at all)."""
+    import pandas as pd
+
+    def starts(il, xl):
+        return np.flatnonzero(segy_line_starts(pd.DataFrame({"inline": il, "crossline": xl})))
+
+    il, xl = np.repeat([10, 11, 12], 4), np.tile([5, 6, 7, 8], 3)
+    assert starts(il, xl).tolist() == [4, 8]  # inline-sorted
+    assert starts(xl, il).tolist() == [4, 8]  # crossline-sorted
+    assert starts(np.arange(12), np.arange(12)).tolist() == []  # CDP in both: one 2-D line
+    assert starts(np.zeros(12), np.arange(12)).tolist() == []  # a 2-D line with inline 0
+    rng = np.random.default_rng(0)
+    assert starts(rng.integers(0, 9, 50), rng.integers(0, 9, 50)).size < 10  # junk headers

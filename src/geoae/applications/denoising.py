@@ -120,11 +120,15 @@ def _neighbour_index(n: int, k: int, line_starts: np.ndarray | None) -> np.ndarr
 
 
 def segy_line_starts(headers) -> np.ndarray:
-    """True where a trace starts a new line of a 3-D post-stack survey in file order: both its
-    inline and crossline numbers differ from the previous trace's (an inline-sorted file moves
-    to the next inline, a crossline-sorted one to the next crossline). Files whose inline or
-    crossline headers stay constant (2-D lines, unfilled headers) form one line; pre-stack
-    gathers are not split.
+    """True where a trace starts a new line of a 3-D post-stack survey in file order.
+
+    Within a line one of the inline/crossline numbers stays fixed and the other moves; a new
+    line starts where both change, right after a step where only one changed (an inline-sorted
+    file moves to the next inline and back to its first crossline). Files whose inline and
+    crossline headers both change at every trace (a 2-D line numbered by CDP in both, or
+    unfilled or junk headers), or stay constant, form one line; pre-stack gathers are not split.
+    The rule looks at three consecutive traces only, so a file read in chunks (with the trace
+    before each chunk) gets the same flags as a whole file.
 
     Parameters
     ----------
@@ -137,7 +141,10 @@ def segy_line_starts(headers) -> np.ndarray:
     il = np.asarray(headers["inline"]).astype(np.int64)
     xl = np.asarray(headers["crossline"]).astype(np.int64)
     starts = np.zeros(len(il), dtype=bool)
-    starts[1:] = (np.diff(il) != 0) & (np.diff(xl) != 0)
+    d_il, d_xl = np.diff(il) != 0, np.diff(xl) != 0
+    both = d_il & d_xl  # step i-1 -> i
+    one = d_il ^ d_xl  # a step within a line
+    starts[2:] = both[1:] & one[:-1]
     return starts
 
 
@@ -661,13 +668,15 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
         shutil.copyfile(in_path, tmp)
         with _open(tmp, layout, mode="r+", structured=False) as f:
             prev_tail = np.empty((0, layout.n_samples), dtype=np.float32)
-            prev_il = np.empty((0, 2), dtype=np.int64)
+            prev_il = np.empty((0, 2), dtype=np.int64)  # positions of the halo + 1 trace before
             pending = None  # (start, traces, positions) of the chunk waiting for its trailing halo
 
             def flush(start, traces, before, after, pos):
                 block = np.concatenate([before, traces, after]) if halo else traces
-                # neighbours within each line of a 3-D survey: the same flags as for the whole file
-                starts = segy_line_starts(pd.DataFrame(pos, columns=["inline", "crossline"]))
+                # neighbours within each line of a 3-D survey: the same flags as for the whole
+                # file (pos starts one trace before the block, when there is one)
+                extra = len(pos) - len(block)
+                starts = segy_line_starts(pd.DataFrame(pos, columns=["inline", "crossline"]))[extra:]
                 out = model.transform(block, first_index=start - len(before), line_starts=starts)
                 out = out[len(before):len(before) + len(traces)]
                 if not np.isfinite(out).all():
@@ -686,7 +695,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
                     flush(p_start, p_traces, prev_tail, after, pos)
                     if halo:
                         prev_tail = np.concatenate([prev_tail, p_traces])[-halo:]
-                        prev_il = np.concatenate([prev_il, p_pos])[-halo:]
+                    prev_il = np.concatenate([prev_il, p_pos])[-(halo + 1):]
                 pending = (chunk.start, chunk.traces, here)
             if pending is not None:
                 flush(pending[0], pending[1], prev_tail, np.empty((0, layout.n_samples), np.float32),
