@@ -403,6 +403,11 @@ def test_comma_delimited_empty_fields_are_missing_and_decimal_commas_refused(tmp
     q = tmp_path / "trailing.las"  # a delimiter at the end of every line is not a column
     q.write_text(head + "1000.0,50.1,2.45,\n1000.5,51.0,2.46,\n")
     assert read_las(q)["RHOB"].tolist() == [2.45, 2.46]
+    quoted = TEXT_TOKENS.replace("1000.0 50.1 2.45 A", '1000.0,50.1,2.45,"Sand, very shaly"')
+    quoted = quoted.replace("1000.5 -999.25 2.46 A", "1000.5,-999.25,2.46,Shale")
+    quoted = quoted[: quoted.index("1001.0 N/A")]
+    (tmp_path / "quoted.las").write_text(quoted)  # a quoted text value holding a comma and a space
+    assert read_las(tmp_path / "quoted.las")["ZONE"].tolist() == ["Sand, very shaly", "Shale"]
     d = tmp_path / "decimal.las"
     d.write_text(head + "1000,0 50,1 2,45\n1000,5 51,0 2,46\n")
     with pytest.raises(DataError, match=r"decimal\.las: data line \d+ mixes commas and spaces"):

@@ -9,6 +9,7 @@ written back as a header section, so a read -> write -> read round trip keeps th
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import io
 import logging
@@ -112,8 +113,12 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
         if stripped.startswith("~"):
             in_data = i == start
         elif in_data and not stripped.startswith("#") and stripped.strip():
-            fields = [f.strip() for f in ln.rstrip("\r\n").split(",")]
-            if trailing and fields[-1] == "":  # every line ends with the delimiter
+            body = ln.rstrip("\r\n")
+            raw = next(csv.reader([body], skipinitialspace=True))  # quote-aware
+            # a quoted text value keeps its spaces (and commas) inside quotes
+            fields = [f'"{f.strip()}"' if " " in f.strip() and f'"{f}"' in body else f.strip()
+                      for f in raw]
+            if trailing and fields and fields[-1] == "":  # every line ends with the delimiter
                 fields = fields[:-1]
             if any(len(f.split()) > 1 and not f.startswith('"') for f in fields):
                 raise DataError(f"{path}: data line {i + 1} mixes commas and spaces "
