@@ -389,6 +389,13 @@ def test_a_text_token_in_a_numeric_curve_keeps_its_nulls(tmp_path):
     np.testing.assert_array_equal(df["GR"].to_numpy(), [50.1, np.nan, np.nan, 53.0, np.nan])
     np.testing.assert_array_equal(df["RHOB"].to_numpy(), [2.45, 2.46, np.nan, 2.50, 2.51])
     assert list(df["ZONE"]) == ["A", "A", "B", "B", "B"]
+    # a text curve mostly null with a few names stays text (the nulls are not numbers to count)
+    mostly_null = TEXT_TOKENS.replace(" A\n", " -999.25\n").replace("1002.0 -999.25 2.51 B",
+                                                                      "1002.0 -999.25 2.51 SAND")
+    (tmp_path / "lith.las").write_text(mostly_null)
+    with pytest.warns(UserWarning):
+        lith = read_las(tmp_path / "lith.las")["ZONE"]
+    assert lith.iloc[-1] == "SAND" and lith.iloc[2] == "B"
 
 
 def test_comma_delimited_empty_fields_are_missing_and_decimal_commas_refused(tmp_path):

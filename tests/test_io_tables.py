@@ -403,6 +403,15 @@ def test_tables_read_null_markers_as_missing(tmp_path, suffix):
     pd.testing.assert_frame_equal(pd.concat(chunks), got)
     kept = read_table(path, null_values=())
     assert kept["GR"].iloc[1] == -999.25
+    # a depth column is never nulled (-999 m TVDSS is a depth); a curve with a stray token is
+    # still cleaned of nulls by read_wells (review)
+    deep = pd.DataFrame({"WELL": ["A"] * 3, "DEPTH": [10.0, 11.0, 12.0],
+                         "TVDSS": [-1000.0, -999.0, -998.0],
+                         "GR": ["50", "***", "-999.25"]})
+    deep.to_csv(tmp_path / "deep.csv", index=False)
+    assert read_table(tmp_path / "deep.csv")["TVDSS"].tolist() == [-1000.0, -999.0, -998.0]
+    wells = read_wells(tmp_path / "deep.csv")
+    assert wells["GR"].isna().tolist() == [False, True, True]
 
 
 def test_a_table_without_a_header_line_is_refused(tmp_path):
@@ -414,6 +423,10 @@ def test_a_table_without_a_header_line_is_refused(tmp_path):
         read_table(p)
     with pytest.raises(DataError, match="first line holds numbers"):
         next(iter_table(p))
+    named = read_table(p, header=None, names=["DEPTH", "NPHI", "DT"])  # the way to read it
+    assert named["DT"].tolist() == [302.19, 284.62]
+    pd.DataFrame(np.ones((2, 3))).to_csv(tmp_path / "unnamed.csv", index=False)  # names 0, 1, 2
+    assert list(read_table(tmp_path / "unnamed.csv").columns) == ["0", "1", "2"]
 
 
 def test_a_table_well_named_like_a_las_well_is_kept_apart(tmp_path):

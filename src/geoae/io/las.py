@@ -367,8 +367,10 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
             s = s.mask(s.astype(str).str.strip().str.lower().isin(("", "nan", "none")))
             converted = pd.to_numeric(s, errors="coerce")
             lost = int(s.notna().sum() - converted.notna().sum())
-            if lost and converted.notna().sum() < lost:
-                continue  # mostly text (a lithology or zone name): kept as text
+            markers = [*extra, *((null,) if null is not None else ())]
+            real = int((converted.notna() & ~converted.isin(markers)).sum())
+            if lost and real < lost:
+                continue  # mostly text (a lithology or zone name; nulls aside): kept as text
             if lost:  # a numeric curve with a few tokens such as N/A, -, ***
                 tokens = sorted({str(t) for t in s[converted.isna() & s.notna()]})[:3]
                 warnings.warn(f"{path}: curve {col!r} has {lost} non-numeric value(s) (e.g. "

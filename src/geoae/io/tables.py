@@ -107,14 +107,23 @@ def _parquet_file(path: Path):
     return pf, sum(sizes)
 
 
+#: Column-name starts of depths and elevations, never read as null markers.
+_DEPTH_LIKE = ("DEPTH", "DEPT", "TVD", "MD", "Z_LOC", "ELEV", "KB", "TWT")
+
+
 def _nulls_to_nan(df: pd.DataFrame, null_values) -> dict[str, int]:
     """In place: numeric values equal to one of ``null_values`` become NaN; counts per column."""
     counts: dict[str, int] = {}
     nulls = np.asarray(tuple(null_values or ()), dtype=np.float64)
     if not nulls.size:
         return counts
+    from .aliases import DEPTH_NAMES
+
     for c in df.columns:
         if c == "WELL" or not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+            continue
+        key = str(c).strip().upper().replace(" ", "_")
+        if key in DEPTH_NAMES or key.startswith(_DEPTH_LIKE):  # -999 m can be a depth (TVDSS)
             continue
         hit = np.isin(df[c].to_numpy(), nulls)
         if hit.any():
@@ -126,8 +135,9 @@ def _nulls_to_nan(df: pd.DataFrame, null_values) -> dict[str, int]:
 def _warn_nulls(path: Path, counts: dict[str, int], null_values) -> None:
     if counts:
         cols = ", ".join(f"{c} ({n})" for c, n in list(counts.items())[:8])
-        warnings.warn(f"{path}: values equal to a null marker ({', '.join(f'{v:g}' for v in null_values)}) "
-                      f"are read as missing in {cols}; pass null_values=() to keep them",
+        markers = ", ".join(dict.fromkeys(f"{v:g}" for v in null_values))
+        warnings.warn(f"{path}: values equal to a null marker ({markers}) are read as missing in "
+                      f"{cols}; read_table(path, null_values=()) keeps them",
                       UserWarning, stacklevel=3)
 
 
@@ -139,13 +149,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _tidy(df: pd.DataFrame, path: Path, well_column: str | None) -> pd.DataFrame:
+def _tidy(df: pd.DataFrame, path: Path, well_column: str | None,
+          header_given: bool = False) -> pd.DataFrame:
+    # a first line of decimal numbers is data, not names (a file without a header line); plain
+    # integer names (0, 1, 2 from an unnamed array) are names
+    names = [str(c).strip() for c in df.columns]
+    if (not header_given and len(names) >= 2 and all(_is_number(c) for c in names)
+            and any(any(ch in c for ch in ".eE") for c in names)):
+        raise DataError(f"{path}: the first line holds numbers ({', '.join(names[:3])}), not "
+                        "column names: add a header line with the curve names (or read it with "
+                        "read_table(path, header=None, names=[...]))")
     # stripping can merge two names: made unique again as pandas does (a, a.1, ...)
-    df.columns = unique_names([str(c).strip() for c in df.columns])
-    if len(df.columns) and all(_is_number(str(c).split(".")[0] if str(c).count(".") > 1 else str(c))
-                               for c in df.columns):
-        raise DataError(f"{path}: the first line holds numbers ({', '.join(list(df.columns)[:3])}), "
-                        "not column names: add a header line with the curve names")
+    df.columns = unique_names(names)
     if well_column is not None:
         match = [c for c in df.columns if c.upper() == str(well_column).upper()]
         if not match:
@@ -258,7 +273,7 @@ def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: 
             batches = pd.read_csv(path, chunksize=chunk_rows, **options)
         warned = False
         for df in batches:
-            df = _tidy(df, path, well_column)
+            df = _tidy(df, path, well_column, "header" in kwargs or "names" in kwargs)
             counts = _nulls_to_nan(df, null_values)
             if counts and not warned:
                 _warn_nulls(path, counts, null_values)
@@ -327,7 +342,7 @@ def read_table(path: str | os.PathLike, well_column: str | None = None,
         raise DataError(
             f"{path}: cannot read the table ({type(exc).__name__}: {exc}); give a CSV or Parquet file"
         ) from exc
-    df = _tidy(df, path, well_column)
+    df = _tidy(df, path, well_column, "header" in kwargs or "names" in kwargs)
     _warn_nulls(path, _nulls_to_nan(df, null_values), null_values)
     return df
 

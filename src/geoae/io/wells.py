@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import DataError
 from ._files import unique_names
 from .aliases import DEPTH_NAMES, WELL_NAMES, alias_priority, merge_aliases, normalise_unit
-from .las import read_las
+from .las import COMMON_NULLS, read_las
 from .tables import read_table
 
 LAS_SUFFIXES = (".las",)
@@ -233,8 +233,10 @@ def read_wells(
         for col in raw.columns:
             if col not in ("WELL", "DEPTH") and not pd.api.types.is_numeric_dtype(raw[col]):
                 num = pd.to_numeric(raw[col], errors="coerce")
-                if num.notna().sum() >= raw[col].notna().sum() / 2:
-                    raw[col] = num  # a numeric curve with a few stray tokens
+                real = num.notna() & ~num.isin(COMMON_NULLS)
+                if real.sum() >= (raw[col].notna() & num.isna()).sum():
+                    # a numeric curve with a few stray tokens: they and the null markers are missing
+                    raw[col] = num.mask(num.isin(COMMON_NULLS))
                 # else a text column (formation, zone, lithology name) is kept as text
         clash = [w for w in pd.unique(raw["WELL"]) if str(w) in sources]
         if clash:  # a well already read from another file: kept apart, as for LAS files
