@@ -449,11 +449,14 @@ def test_writing_one_well_of_a_read_wells_frame_uses_its_own_units(tmp_path):
     with pytest.warns(UserWarning, match="units differ"):
         df = read_wells(tmp_path)
     assert df.attrs["well_units"] == {"A": {"NPHI": "m3/m3"}, "B": {"NPHI": "%"}}
-    write_las(df[df.WELL == "B"].dropna(axis=1, how="all").set_index("DEPTH"), tmp_path / "b2.las")
+    b = df[df.WELL == "B"].dropna(axis=1, how="all").set_index("DEPTH").assign(VSH=[0.1, 0.2])
+    b.attrs["units"] = {**b.attrs["units"], "VSH": "v/v"}  # a curve the user added keeps its unit
+    write_las(b, tmp_path / "b2.las")
     from geoae.io import read_las
 
     back = read_las(tmp_path / "b2.las")
     assert back.attrs["units"]["NPHI"] == "%" and back["NPHI"].tolist() == [20.0, 25.0]
+    assert back.attrs["units"]["VSH"] == "v/v"
     assert back.attrs["index_unit"] == df.attrs["depth_units"]["B"]
 
 

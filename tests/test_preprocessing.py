@@ -267,6 +267,10 @@ def test_split_by_well_does_not_hold_out_a_long_well():
     three = np.repeat(["A", "B", "C"], [300, 310, 320])  # every well > 2 x 10 %: one, at random
     firsts = {tuple(set(three[split_by_well(three, 0.1, seed)[1]])) for seed in range(20)}
     assert len(firsts) > 1 and all(len(f) == 1 for f in firsts)
+    # a 50-row sliver alone is not a validation set: one whole well, varying with the seed
+    sliver = np.repeat(["S", "A", "B", "C"], [50, 3000, 3000, 3000])
+    held = [tuple(sorted(set(sliver[split_by_well(sliver, 0.1, seed)[1]]))) for seed in range(20)]
+    assert len(set(held)) >= 3 and all(len(h) == 1 for h in held)
 
 
 def test_split_errors_and_single_well():

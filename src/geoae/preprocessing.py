@@ -64,9 +64,10 @@ def split_by_well(
 
     Whole wells are drawn at random into the validation set until it holds about
     ``validation_fraction`` of the rows; a well that would take it past twice that share is
-    passed over, so one long well cannot take most of the data. When every well is that long,
-    one of the smallest wells (within 1.5x of the smallest, drawn at random) is held out. At
-    least one well stays in training.
+    passed over, so one long well cannot take most of the data. When that leaves less than half
+    the target (every well is long, or only a sliver of a well fits), one whole well is held
+    out instead, drawn at random among those within 4x the target share (else among the
+    smallest, within 1.5x of the smallest). At least one well stays in training.
 
     Returns
     -------
@@ -87,8 +88,10 @@ def split_by_well(
         if total + counts[k] <= 2 * target:
             chosen.append(k)
             total += counts[k]
-    if not chosen:  # every well is longer than twice the target share
-        chosen = [next(k for k in order if counts[k] <= 1.5 * counts.min())]
+    if total < target / 2:  # nothing (or only a sliver) fits: one whole well, at random
+        # among those within 4x the target share, else among the smallest
+        fits = [k for k in order if counts[k] <= 4 * target]
+        chosen = fits[:1] or [next(k for k in order if counts[k] <= 1.5 * counts.min())]
     is_val = np.isin(inverse, chosen)
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 

@@ -609,9 +609,13 @@ def write_las(
     attrs_units = dict(df.attrs.get("units", {}))
     attrs_descr = dict(df.attrs.get("descriptions", {}))
     index_unit = df.attrs.get("index_unit", "")
-    if well_from_column is not None and well_from_column in (df.attrs.get("well_units") or {}):
-        # one well of a read_wells frame: its own units, not the first file's
-        attrs_units = dict(df.attrs["well_units"][well_from_column])
+    per_well = df.attrs.get("well_units") or {}
+    if well_from_column is not None and well_from_column in per_well:
+        # one well of a read_wells frame: its own units, not the first file's; a curve no well
+        # gave a unit for (added or converted by the user) keeps the frame's
+        from_wells = {c for units_of in per_well.values() for c in units_of}
+        attrs_units = {c: u for c, u in attrs_units.items() if c not in from_wells}
+        attrs_units.update(per_well[well_from_column])
         index_unit = (df.attrs.get("depth_units") or {}).get(well_from_column, index_unit)
 
     if header:

@@ -214,12 +214,14 @@ def _layout(path: Path) -> _Layout:
         # segyio, which reads and writes the traces, trusts the binary header: refuse rather than
         # read traces of 0 samples
         hint = (f"; the first trace header gives {trace_ns}: write {trace_ns} into the binary "
-                "header (e.g. segyio.open(path, 'r+', ignore_geometry=True).bin.update(hns=...))"
+                "header (a 2-byte integer at bytes 3221-3222, in the file's byte order)"
                 if trace_ns else "")
         raise DataError(f"{path}: the binary header gives 0 samples per trace (bytes 3221-3222)"
                         f"{hint}; cannot read")
     alt_bytes = _TRACE_HEADER + trace_ns * SAMPLE_FORMATS[fmt][0]
-    if trace_ns and trace_ns != ns and (size - start) % alt_bytes == 0:
+    own_bytes = _TRACE_HEADER + ns * SAMPLE_FORMATS[fmt][0]
+    if (trace_ns and trace_ns != ns and (size - start) % alt_bytes == 0
+            and (size - start) % own_bytes == 0):
         # both sample counts fit the file's size: which one is right cannot be told
         warnings.warn(f"{path}: the binary header gives {ns} samples per trace but the first trace "
                       f"header gives {trace_ns}; the binary header's {ns} is used (as segyio does)",
@@ -404,7 +406,7 @@ def _to_sample_format(arr: np.ndarray, fmt: int, path: Path, first: int = 0) -> 
             f"{SAMPLE_FORMATS[fmt][1]} samples (format {fmt}: {info.min} to {info.max}; first at "
             f"trace {row}); rescale them, or write into a template with IEEE float samples "
             "(format 5)")
-    return out
+    return out.astype(kind)  # segyio then writes them without a narrowing conversion
 
 
 def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.PathLike) -> Path:
