@@ -148,6 +148,8 @@ def test_comma_delimited_v2_matches_v3(shared_data, tmp_path):
     src = shared_data / "welly-las-wells/Wellington_KGS-1-32-wDST2_LASv3.las"
     with pytest.warns(UserWarning, match=r"LAS 3.0 data sections \['IQ_Brine_Data', 'Tops_Data'"):
         write_las(v3.iloc[:, :2], tmp_path / "v3.las", template=src)
+    with pytest.warns(UserWarning, match=r"LAS 3.0 data sections"):  # its own header, no template
+        write_las(v3, tmp_path / "v3b.las")
 
 
 def test_wrapped_file(shared_data):

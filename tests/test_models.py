@@ -313,6 +313,8 @@ def test_a_missing_entry_enters_the_network_at_the_training_mean(scaler, tmp_pat
     del tensors["scaler.fill"]
     save_file(tensors, tmp_path / "m" / "model.safetensors")
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert cfg["format_version"] == 2  # older geoae says "upgrade geoae" instead of "corrupted"
+    cfg["format_version"] = 1
     cfg["weights_sha256"] = hashlib.sha256((tmp_path / "m" / "model.safetensors").read_bytes()).hexdigest()
     (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
     old = geoae.load(tmp_path / "m")

@@ -71,7 +71,9 @@ _SHAPES = {
 WELL_COLUMN = "WELL"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-FORMAT_VERSION = 1
+#: Version of the saved model folder. 2 (2026-11-30) adds the ``scaler.fill`` tensor; version
+#: 1 folders still load (missing entries then enter at 0 in scaled units, as they did).
+FORMAT_VERSION = 2
 _INFER_BATCH = 8192
 
 
@@ -975,11 +977,13 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             mu, logvar = self.model_.encode(z)
             x_hat = self.model_.decode(mu + torch.exp(0.5 * logvar) * e)
             full = mm.flatten(1).shape[1]
-            nll = self._nll(self.model_, x_hat, z, mm, reduction="none").double() * full
+            nll = self._nll(self.model_, x_hat, z, mm, reduction="none") * full
             # the Jacobian term over the observed entries, rescaled to all entries like the NLL
-            mf = mm.flatten(1).double()
-            jac = (log_scale.to(mf.device).flatten(1) * mf).sum(1) * full / mf.sum(1).clamp_min(1.0)
-            return -(nll + obj.gaussian_kl(mu, logvar).double() + jac)
+            # (float32 on the model's device: MPS has no float64)
+            mf = mm.flatten(1).to(nll.dtype)
+            ls = log_scale.to(device=mf.device, dtype=nll.dtype).flatten(1)
+            jac = (ls * mf).sum(1) * full / mf.sum(1).clamp_min(1.0)
+            return -(nll + obj.gaussian_kl(mu, logvar) + jac)
 
         return self._batched(per_sample, Z, m, eps).double().numpy()
 

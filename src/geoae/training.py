@@ -470,7 +470,7 @@ def fit_module(
                           f"epoch(s), best at {best_epoch + 1}); nothing to resume, its weights are "
                           "used as they are. To train again (e.g. for more epochs), delete the "
                           "checkpoint or give another checkpoint_dir", UserWarning, stacklevel=3)
-        elif start > epochs:
+        elif start > epochs and _dist.is_main_process():
             warnings.warn(f"{checkpoint}: the checkpoint has run {start} epochs, more than "
                           f"epochs={epochs}; nothing to resume", UserWarning, stacklevel=3)
 

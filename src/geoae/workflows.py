@@ -439,7 +439,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     are copied through unchanged.
 
     Outputs: a LAS file in -> a LAS file out with every original header and curve kept and the
-    new curve(s) appended; a folder in -> a folder out with one file per input well (LAS wells
+    new curve(s) appended; a folder in -> a folder out with one file per source file (LAS wells
     keep their headers); a table in -> a table out with the new column(s).
     """
     from .applications import Imputer
@@ -625,15 +625,25 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str]) -> np.ndarray:
 def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.ndarray) -> None:
     """In place: an interval holding impossible readings gets the most frequent such curve as
     its main curve (the network never saw the value, so the error shares cannot name it)."""
-    if not (invalid != "").any() or intervals.empty:
+    bad = np.flatnonzero(invalid != "")
+    if not len(bad) or intervals.empty:
         return
-    for i, row in intervals.iterrows():
-        inside = (depth >= row["top"]) & (depth <= row["base"]) & (invalid != "")
-        if wells is not None:
-            inside &= np.asarray(wells) == row["WELL"]
-        if inside.any():
-            names = pd.Series([n for v in invalid[inside] for n in v.split(",")])
-            intervals.at[i, "main_curve"] = names.value_counts().index[0]
+    # each impossible reading's interval, by a binary search of the tops within its well
+    well_of = np.asarray(wells)[bad] if wells is not None else np.zeros(len(bad), dtype=object)
+    groups = (intervals.groupby("WELL", sort=False).groups if wells is not None
+              else {0: intervals.index})
+    found: dict[int, list[str]] = {}
+    for w, idx in groups.items():
+        rows = intervals.loc[idx].sort_values("top")
+        mine = bad[well_of == w]
+        if not len(mine):
+            continue
+        pos = np.searchsorted(rows["top"].to_numpy(), depth[mine], side="right") - 1
+        for r, p in zip(mine, pos, strict=True):
+            if p >= 0 and depth[r] <= rows["base"].iloc[p]:
+                found.setdefault(rows.index[p], []).extend(invalid[r].split(","))
+    for i, names in found.items():
+        intervals.at[i, "main_curve"] = pd.Series(names).value_counts().index[0]
 
 
 def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = False,

@@ -599,13 +599,14 @@ def write_las(
             source_signature = template_data.attrs["index_signature"]
     else:
         header = df.attrs.get("las_header")
-    if template is not None:
-        lost = (template_data.attrs if template_data is not None else df.attrs).get(
-            "other_data_sections", [])
-        if lost:
-            warnings.warn(f"{path}: the template's LAS 3.0 data sections {lost} are not written "
-                          "(geoae writes LAS 2.0: the header and the log data); their "
-                          "definitions stay in the header", UserWarning, stacklevel=2)
+    # the LAS 3.0 data sections of the header's source (the template, or the file the frame
+    # was read from) cannot be written
+    lost = (template_data.attrs if template_data is not None else df.attrs).get(
+        "other_data_sections", []) if header else []
+    if lost:
+        warnings.warn(f"{path}: the source's LAS 3.0 data sections {lost} are not written "
+                      "(geoae writes LAS 2.0: the header and the log data); their "
+                      "definitions stay in the header", UserWarning, stacklevel=2)
     attrs_units = dict(df.attrs.get("units", {}))
     attrs_descr = dict(df.attrs.get("descriptions", {}))
     index_unit = df.attrs.get("index_unit", "")
