@@ -304,6 +304,15 @@ def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
     assert read_las(out / "one.las")["PE_IMPUTED"].notna().all()
     code, _, err = run(capsys, "impute", folder, "--curve", "PE", "--out", out, "--epochs", 3)
     assert code == 2 and "exists" in err
+    # an output that is a link to an input is refused, even with --force (it was overwritten)
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "two.csv").symlink_to(folder / "two.csv")
+    before = (folder / "two.csv").read_bytes()
+    code, _, err = run(capsys, "impute", folder, "--curve", "PE", "--out", linked, "--epochs", 3,
+                       "--force")
+    assert code == 2 and "is the input file" in err
+    assert (folder / "two.csv").read_bytes() == before
 
 
 def test_impute_leaves_depths_without_any_input_missing(capsys, tmp_path, wells_csv):

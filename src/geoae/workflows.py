@@ -550,7 +550,12 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         src_of = {w: Path(sources.get(w, f"{w}.csv")) for w in pd.unique(result["WELL"])}
         dest_of = {w: out_p / (src.name if src.suffix.lower() == ".las" else f"{src.stem}.csv")
                    for w, src in src_of.items()}
+        inputs = [Path(p) for p in dict.fromkeys(sources.values())]
         for dest in dict.fromkeys(dest_of.values()):  # all checked before anything is written
+            hit = next((p for p in inputs if same_file(dest, p)), None)
+            if hit is not None:  # e.g. a symbolic link in the output folder to an input
+                raise DataError(f"output {dest} is the input file {hit}; choose another --out "
+                                "(geoae never overwrites its inputs)")
             if dest.exists() and not force:
                 raise DataError(f"output {dest} exists; pass --force to replace it")
         for dest in dict.fromkeys(dest_of.values()):
