@@ -71,6 +71,35 @@ def test_train_encode_reconstruct_info_generate(capsys, tmp_path, wells_csv):
     assert digest(wells_csv) == before  # inputs are never modified
 
 
+def test_a_table_with_well_and_depth_spelled_otherwise(capsys, tmp_path, wells_csv):
+    """'Well Name' and 'Depth' columns (the Kansas export's spelling) were taken for a curve
+    (Depth) and a text column: no per-well split, depth as a feature, and encode's output had
+    no depth. They are the well and depth now, and outputs keep the input's own names."""
+    obs = pd.read_csv(wells_csv).rename(columns={"WELL": "Well Name", "DEPTH": "Depth"})
+    obs.to_csv(tmp_path / "k.csv", index=False)
+    model = tmp_path / "m"
+    code, out, err = run(capsys, "train", tmp_path / "k.csv", "--epochs", 2, "--out", model, "--json")
+    assert code == 0, err
+    assert "Depth" not in json.loads(out)["curves"]
+    code, _, err = run(capsys, "encode", model, tmp_path / "k.csv", "--out", tmp_path / "z.csv")
+    assert code == 0, err
+    z = pd.read_csv(tmp_path / "z.csv")
+    assert list(z.columns[:2]) == ["Well Name", "Depth"] and z["Depth"].equals(obs["Depth"])
+    code, _, err = run(capsys, "detect", model, tmp_path / "k.csv", "--out", tmp_path / "d.csv")
+    assert code == 0, err
+    d = pd.read_csv(tmp_path / "d.csv")
+    assert {"Well Name", "Depth", "ANOMALY_SCORE"} <= set(d.columns) and "WELL" not in d.columns
+    iv = pd.read_csv(tmp_path / "d_intervals.csv")
+    assert set(iv["WELL"]) <= set(obs["Well Name"])  # intervals per well, in depths
+    # asked for as a curve, Depth stays a curve (and such a model still scores the table)
+    code, out, err = run(capsys, "train", tmp_path / "k.csv", "--curves", "Depth,GR,RHOB",
+                         "--epochs", 2, "--out", tmp_path / "m2", "--json")
+    assert code == 0 and json.loads(out)["curves"] == ["Depth", "GR", "RHOB"], err
+    code, _, err = run(capsys, "encode", tmp_path / "m2", tmp_path / "k.csv", "--out",
+                       tmp_path / "z2.csv")
+    assert code == 0, err
+
+
 def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_path, wells_csv):
     """RT is log-normal: trained on raw ohm.m, a VAE generates negative resistivities (about a
     quarter of them here). `train` models it as log10 by default, records that in the model

@@ -43,11 +43,49 @@ class Table:
                 and pd.api.types.is_numeric_dtype(self.frame[c])]
 
 
-def read_any_table(path: str | os.PathLike) -> Table:
+def _id_renames(frame: pd.DataFrame, keep=()) -> dict[str, str]:
+    """``{column: "WELL" or "DEPTH"}`` for a table's well-name and depth columns spelled
+    otherwise ("Well Name", "Depth", "MD", ...), so that they are not taken for curves, whole
+    wells make the validation split and outputs keep them; columns in ``keep`` (a model's
+    curves) are left alone."""
+    from .io.aliases import DEPTH_NAMES, WELL_NAMES
+    from .io.wells import _key
+
+    out: dict[str, str] = {}
+    for target, names in (("WELL", WELL_NAMES), ("DEPTH", DEPTH_NAMES)):
+        if target in frame.columns:
+            continue
+        col = next((c for c in frame.columns if c not in keep and c not in out
+                    and _key(c) in names
+                    and (target == "WELL" or pd.api.types.is_numeric_dtype(frame[c]))), None)
+        if col is not None:
+            out[col] = target
+    return out
+
+
+def _ids_to_model(frame: pd.DataFrame, keep=()) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` with its well and depth columns named WELL and DEPTH, and the renames."""
+    ren = _id_renames(frame, keep)
+    if not ren:
+        return frame, ren
+    frame = frame.rename(columns=ren)
+    if "WELL" in ren.values():
+        frame["WELL"] = frame["WELL"].astype(str)
+    return frame, ren
+
+
+def _ids_back(frame: pd.DataFrame, ren: dict[str, str]) -> pd.DataFrame:
+    """An output frame with the input's own names for its well and depth columns."""
+    return frame.rename(columns={v: k for k, v in ren.items()}) if ren else frame
+
+
+def read_any_table(path: str | os.PathLike, keep=()) -> Table:
     """Read a LAS file, a folder of well files or a CSV/Parquet table into a :class:`Table`.
 
     LAS files keep their depth as a ``DEPTH`` column and the well name as ``WELL``; curve names
     are harmonised through the alias table (e.g. ``DTC`` -> ``DT``) for a file as for a folder.
+    A table's well and depth columns spelled otherwise ("Well Name", "Depth") are named WELL
+    and DEPTH (``attrs["renamed_ids"]`` holds the renames; columns in ``keep`` stay as they are).
     """
     from . import io
 
@@ -62,7 +100,8 @@ def read_any_table(path: str | os.PathLike) -> Table:
         # through read_wells, so that a single file gets the same curve aliases as a folder
         frame = io.read_wells([p])
         return Table(frame, kind, p, dict(frame.attrs))
-    return Table(io.read_table(p), kind, p)
+    frame, ren = _ids_to_model(io.read_table(p), keep)
+    return Table(frame, kind, p, {"renamed_ids": ren})
 
 
 def select_curves(table: Table, curves: list[str] | None) -> list[str]:
@@ -204,7 +243,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
         use, X = [], SegyTraces(data)
     else:
-        table = read_any_table(data)
+        table = read_any_table(data, keep=curves or ())
         use = select_curves(table, curves)
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     logs = _log10_for(X, use) if log10 else []
@@ -237,7 +276,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
 def _load_for(model_dir, data):
     est = _load(model_dir)
-    table = read_any_table(data)
+    table = read_any_table(data, keep=_model_curves(est, model_dir))
     use = select_curves(table, _model_curves(est, model_dir))
     return est, table, _to_model_units(table.frame[use], _read_transforms(model_dir))
 
@@ -321,9 +360,11 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
         writer = _ChunkWriter(Path(tmp), out_p)
         try:
             for frame in chunks:
+                frame, ren = _ids_to_model(frame, keep=names) if kind in ("csv", "parquet") \
+                    else (frame, {})
                 use = select_curves(Table(frame, kind, Path(data)), names)
-                writer.write(work(est, frame.reset_index(drop=True),
-                                  _to_model_units(frame[use], log10)))
+                writer.write(_ids_back(work(est, frame.reset_index(drop=True),
+                                            _to_model_units(frame[use], log10)), ren))
                 rows += len(frame)
             if rows == 0:
                 raise DataError(f"{data}: the table has no rows")
@@ -568,7 +609,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                 write_frame(rows, dest)
             written.append(str(dest))
     else:
-        write_frame(result, out_p)
+        write_frame(_ids_back(result, table.attrs.get("renamed_ids", {})), out_p)
         written.append(str(out_p))
     return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": n_filled,
             "left_missing": n_blind,
@@ -687,7 +728,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     result["INVALID"] = invalid
     for c in X.columns:
         result[f"{c}_SHARE"] = np.asarray(share[c])
-    write_frame(result, out_p)
+    write_frame(_ids_back(result, table.attrs.get("renamed_ids", {})), out_p)
     depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
     wells = frame["WELL"].to_numpy() if "WELL" in frame else None
     intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
