@@ -195,3 +195,26 @@ def test_vae_ensemble_std_pools_members(wells):
     filled, std = imp.transform(X, return_std=True)
     s = std[CURVES].to_numpy()
     assert np.all(s[~hide[:500]] == 0) and np.all(s[hide[:500]] > 0)
+
+
+def test_neighbours_never_cross_a_depth_gap():
+    """With one sample missing, the +-2 slots took the sample 3 steps away, across the gap; a
+    missing depth turned gap detection off for the whole well."""
+    from geoae.applications.imputation import neighbour_index
+
+    got = neighbour_index(5, 2, np.array(["A"] * 5, object), np.array([0, 1, 3, 4, 5.0]))
+    assert got.tolist() == [[-1, -1, 0, 1, -1], [-1, 0, 1, -1, -1], [-1, -1, 2, 3, 4],
+                            [-1, 2, 3, 4, -1], [2, 3, 4, -1, -1]]
+    got = neighbour_index(7, 1, None, np.array([0, 1, 2, 10, 11, 12, np.nan]))
+    assert got[2].tolist() == [1, 2, -1] and got[3].tolist() == [-1, 3, 4]
+    assert got[6].tolist() == [-1, 6, -1]
+
+
+def test_rows_without_a_well_label_are_refused(wells):
+    """Rows with a missing WELL dropped out of every per-well grouping: invisible to the network
+    and filled with a constant."""
+    X = wells[0].copy()
+    X["WELL"] = X["WELL"].astype(object)
+    X.loc[X.index[:5], "WELL"] = np.nan
+    with pytest.raises(DataError, match="5 row\\(s\\) without a WELL label"):
+        Imputer(n_ensemble=1, random_state=0).fit(X)

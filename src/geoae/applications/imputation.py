@@ -79,6 +79,10 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
             raise DataError(f"{what} has no curve column besides {list(PASSTHROUGH_COLUMNS)}")
         values = X[keep].to_numpy(dtype=np.float64, copy=True)
         wells = X["WELL"].to_numpy() if "WELL" in X.columns else None
+        if wells is not None and pd.isna(wells).any():
+            raise DataError(f"{what} has {int(pd.isna(wells).sum())} row(s) without a WELL label; "
+                            "fill them (rows are grouped by well for neighbours, depth order "
+                            "and the validation split) or drop the WELL column")
         depth = X["DEPTH"].to_numpy(dtype=np.float64) if "DEPTH" in X.columns else None
         pt = X[[c for c in X.columns if c in PASSTHROUGH_COLUMNS]]
         return values, [str(c) for c in keep], pt, wells, depth
@@ -119,8 +123,9 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
     """Row index of the ``context`` samples above and below each row, in the same well.
 
     Rows of one well are ordered by ``depth`` when given (stable), else by row order; without
-    ``wells`` all rows form one sequence. With ``depth``, a row further than 1.5 median sample
-    steps per offset (a gap in the log) is not a neighbour.
+    ``wells`` all rows form one sequence. With ``depth``, a neighbour is never taken across a
+    gap in the log: a step between consecutive rows longer than 1.5 median sample steps (or a
+    missing depth) ends the sequence there.
 
     Returns
     -------
@@ -135,14 +140,19 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
         if depth is not None:
             idx = idx[np.argsort(depth[idx], kind="stable")]
         m = len(idx)
-        step = float(np.median(np.abs(np.diff(depth[idx])))) if depth is not None and m > 1 else 0.0
+        # segment number of each row: a new segment after every gap (no neighbour across it)
+        segment = np.zeros(m, dtype=np.int64)
+        if depth is not None and m > 1:
+            steps = np.abs(np.diff(depth[idx]))
+            with np.errstate(invalid="ignore"):
+                step = float(np.nanmedian(steps)) if np.isfinite(steps).any() else 0.0
+                gap = ~np.isfinite(steps) | ((steps > 1.5 * step) if step > 0 else False)
+            segment[1:] = np.cumsum(gap)
         for j, off in enumerate(range(-context, context + 1)):
             lo, hi = max(0, -off), min(m, m - off)
             if hi > lo:
                 src = idx[lo + off:hi + off]
-                if step > 0:  # a neighbour across a depth gap is no neighbour
-                    gap = np.abs(depth[src] - depth[idx[lo:hi]]) > 1.5 * step * abs(off)
-                    src = np.where(gap, -1, src)
+                src = np.where(segment[lo + off:hi + off] == segment[lo:hi], src, -1)
                 out[idx[lo:hi], j] = src
     return out
 
