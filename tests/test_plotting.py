@@ -136,6 +136,19 @@ def test_flagged_to_intervals():
     flags[[2, 3, 7]] = True
     assert gp.flagged_to_intervals(depth, flags) == [(100.75, 101.75), (103.25, 103.75)]
     assert gp.flagged_to_intervals(depth, np.zeros(10, bool)) == []
+    # a log recorded upward: the same bands (they shrank, a 2-sample run to nothing)
+    assert sorted(gp.flagged_to_intervals(depth[::-1], flags[::-1])) == [(100.75, 101.75),
+                                                                         (103.25, 103.75)]
+
+
+def test_explicit_one_sample_interval_is_shaded():
+    """intervals() gives top == base for a one-sample interval; log_tracks drew nothing."""
+    depth = 5000 + 0.5 * np.arange(100)
+    fig = gp.log_tracks(depth, pd.DataFrame({"GR": np.full(100, 50.0)}),
+                        flagged_intervals=[(5020.0, 5020.0)])
+    spans = [c for c in fig.axes[0].collections if c.get_gid() == "flagged-interval"]
+    ys = spans[0].get_paths()[0].vertices[:, 1]
+    assert (ys.min(), ys.max()) == pytest.approx((5019.75, 5020.25))  # half a step around it
 
 
 def test_seismic_sections_symmetric_shared_limits():

@@ -102,7 +102,7 @@ def flagged_to_intervals(depth, flagged) -> list[tuple[float, float]]:
     Parameters
     ----------
     depth : array-like of shape (n,)
-        Depth of each sample, increasing.
+        Depth of each sample, in recording order (increasing or decreasing).
     flagged : array-like of bool, shape (n,)
         True where a sample is flagged.
 
@@ -123,7 +123,9 @@ def flagged_to_intervals(depth, flagged) -> list[tuple[float, float]]:
     edges = np.diff(padded)
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1) - 1
-    return [(float(depth[s] - half), float(depth[e] + half)) for s, e in zip(starts, ends, strict=False)]
+    # min/max: a log recorded upward (decreasing depth) gets the same bands
+    return [(float(np.nanmin(depth[s:e + 1]) - half), float(np.nanmax(depth[s:e + 1]) + half))
+            for s, e in zip(starts, ends, strict=False)]
 
 
 def _depth_step(depth: np.ndarray) -> float:
@@ -279,8 +281,11 @@ def log_tracks(
     anomaly_score : array-like of shape (n,), optional
         Per-sample anomaly score (e.g. reconstruction error); adds a last track.
     flagged_intervals : list of (top, base) or bool array of shape (n,), optional
-        Depth intervals to shade (red) across all tracks. When None and both ``anomaly_score`` and
-        ``threshold`` are given, the runs of ``anomaly_score > threshold`` are shaded.
+        Depth intervals to shade (red) across all tracks: the depths of the first and last
+        flagged samples (as :meth:`AnomalyDetector.intervals` gives them), shaded from half a
+        sample step above to half a step below, so a one-sample interval shows. When None
+        and both ``anomaly_score`` and ``threshold`` are given, the runs of
+        ``anomaly_score > threshold`` are shaded.
     threshold : float, optional
         Anomaly threshold, drawn as a vertical dashed line on the score track.
     title : str, optional
@@ -341,15 +346,17 @@ def log_tracks(
         log_set = {str(c) for c in log_scale_curves}
     units = dict(units or {})
 
-    if flagged_intervals is None and score is not None and threshold is not None:
-        flagged_intervals = flagged_to_intervals(depth, np.nan_to_num(score, nan=-np.inf) > threshold)
     intervals: list[tuple[float, float]] = []
-    if flagged_intervals is not None:
+    if flagged_intervals is None and score is not None and threshold is not None:
+        intervals = flagged_to_intervals(depth, np.nan_to_num(score, nan=-np.inf) > threshold)
+    elif flagged_intervals is not None:
         arr = np.asarray(flagged_intervals)
         if arr.dtype == bool and arr.shape == (n,):
             intervals = flagged_to_intervals(depth, arr)
-        else:
-            intervals = [(float(a), float(b)) for a, b in flagged_intervals]
+        else:  # sample depths (as AnomalyDetector.intervals gives): half a sample around each
+            half = 0.5 * _depth_step(depth)
+            intervals = [(min(float(a), float(b)) - half, max(float(a), float(b)) + half)
+                         for a, b in flagged_intervals]
 
     ratios = [1.0] * len(names) + ([0.35] if fac is not None else []) + ([1.0] if score is not None else [])
     n_tracks = len(ratios)
@@ -463,7 +470,7 @@ def _facies_track(ax, depth, fac, facies_names, facies_colors) -> None:
     for s, e in zip(starts, ends, strict=False):
         if not valid[s]:
             continue
-        top, base = depth[s] - half, depth[e] + half
+        top, base = np.nanmin(depth[s:e + 1]) - half, np.nanmax(depth[s:e + 1]) + half
         tops.append(top)
         heights.append(base - top)
         cols.append(colors.get(fac[s], "0.7"))
