@@ -114,6 +114,12 @@ def test_stuck_tool_check():
     assert np.all(det.explain(X)[300:312].argmax(axis=1) == 0)
     off = clone(det).set_params(stuck_run=None).fit(X)
     assert not off.stuck_curves_.any()
+    # a run of exactly stuck_run=5 gives its samples a score of at least 25 (it was 25 / 4
+    # curves: a 5-sample stuck tool went unflagged until about 12 samples)
+    X5 = X.copy()
+    X5[100:105, 1] = X5[99, 1]
+    score = -det.score_samples(X5)
+    assert np.all(score[100:105] >= 25)
 
 
 def test_conv1d_windows_and_traces(spiked):

@@ -128,6 +128,10 @@ def test_mig_extremes():
     # a rotation mixes the factors: no single latent is specific
     mixed = np.column_stack([factors.phi / 0.3 + factors.sw / 0.9, factors.phi / 0.3 - factors.sw / 0.9])
     assert mutual_information_gap(mixed, factors[["phi", "sw"]]) < 0.3
+    holes = factors.astype({"lith": object})
+    holes.loc[3, "phi"], holes.loc[5, "lith"] = np.nan, None
+    with pytest.raises(DataError, match=r"factor\(s\) \['lith', 'phi'\] have missing values"):
+        mutual_information_gap(latents, holes)
 
 
 def _wells_data():

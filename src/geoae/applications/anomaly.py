@@ -77,10 +77,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     stuck_run : int or None, default=5
         Stuck-tool check (2-D log input): an entry in a run of at least ``stuck_run`` identical
         consecutive readings of a curve (per well, in depth order) gets the squared z-score
-        ``min(run length, 100)**2`` if that is larger than its residual's, so a flat-lined
-        tool is flagged even where its stuck value is plausible. Curves on which such runs are
-        common in the training data (over 5 % of samples: indicators, coarsely quantised
-        curves) are exempt (``stuck_curves_``). None disables the check.
+        ``min(run length, 100)**2`` times the sample's number of observed curves if that is
+        larger than its residual's, so the sample scores at least ``run length**2`` (25 for a
+        run of 5) and a flat-lined tool is flagged even where its stuck value is plausible.
+        Curves on which such runs are common in the training data (over 5 % of samples:
+        indicators, coarsely quantised curves) are exempt (``stuck_curves_``). None disables
+        the check.
     window, stride : int, default=32 and 8
         Window length and step in depth samples (conv1d model on 2-D input only).
     random_state : int or None, default=None
@@ -322,7 +324,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if self.stuck_run is not None and values.ndim == 2 and self.stuck_curves_.any():
             runs = self._runs(values, wells, depth)
             stuck = (runs >= self.stuck_run) & self.stuck_curves_[None, :]
-            z2 = np.where(stuck, np.maximum(z2, np.minimum(runs, 100.0) ** 2), z2)
+            # the sample's score (the mean over its observed curves) is at least run**2: the
+            # entry gets run**2 times the number of observed curves
+            n_obs = np.isfinite(z2).sum(axis=1, keepdims=True)
+            z2 = np.where(stuck, np.maximum(z2, np.minimum(runs, 100.0) ** 2 * n_obs), z2)
         return z2, X
 
     # ------------------------------------------------------------------ fit

@@ -70,6 +70,10 @@ def mutual_information_gap(latents, factors, n_bins: int = 20, return_per_factor
         raise ConfigError(f"n_bins={n_bins!r} is not valid: an integer >= 2")
     if not np.isfinite(Z).all():
         raise DataError("latents contain NaN/inf")
+    missing = [str(c) for c in F.columns if F[c].isna().any()]
+    if missing:
+        raise DataError(f"factor(s) {missing} have missing values; drop those rows from both the "
+                        "latents and the factors first")
     zc = discretize(Z, n_bins)
     vc = discretize(F, n_bins)
     rows = []
