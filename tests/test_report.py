@@ -153,3 +153,10 @@ def test_number_formatting_and_missing_values():
     assert '<td class="num">0.000123</td>' in row
     assert '<td class="num">10</td>' in row
     assert row.count("<td>—</td>") == 2  # NaN baseline and missing "met"
+
+
+def test_depth_columns_are_printed_in_full():
+    """Interval depths were rounded to 4 digits: 5003.5 showed as 5004, half a sample off."""
+    html = gr._table_html(pd.DataFrame({"WELL": ["A"], "top": [5003.5], "base": [5038.25],
+                                        "peak_score": [12.345678]}), precision=4)
+    assert ">5003.5<" in html and ">5038.25<" in html and ">12.35<" in html

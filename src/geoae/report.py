@@ -148,6 +148,10 @@ def _as_frame(table) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Table columns holding depths, printed with all their digits.
+_DEPTH_COLUMNS = frozenset({"top", "base", "depth", "dept", "md", "tvd", "tvdss"})
+
+
 def _table_html(table, *, caption: str | None = None, precision: int = 4, max_rows: int = 500,
                 css_class: str = "", column_order: Sequence[str] = (), headers: Mapping | None = None) -> str:
     frame = _as_frame(table)
@@ -164,10 +168,12 @@ def _table_html(table, *, caption: str | None = None, precision: int = 4, max_ro
         f'<th scope="col">{_esc(headers.get(c, c))}</th>' for c in frame.columns
     ]
     out.append("<thead><tr>" + "".join(head) + "</tr></thead><tbody>")
+    # depths are printed in full (4 digits would move 5003.5 to 5004, half a sample)
+    digits = [12 if str(c).strip().lower() in _DEPTH_COLUMNS else precision for c in frame.columns]
     for idx, row in zip(body.index, body.itertuples(index=False, name=None), strict=True):
         cells = [f'<th scope="row">{_esc(idx)}</th>'] if show_index else []
-        for value in row:
-            text, cls = _format_value(value, precision)
+        for value, p in zip(row, digits, strict=True):
+            text, cls = _format_value(value, p)
             cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
