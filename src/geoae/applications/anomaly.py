@@ -474,11 +474,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         Returns
         -------
         DataFrame
-            One row per interval, ordered by well then depth, with columns ``WELL`` (when
-            wells are known), ``top`` and ``base`` (depths of the first and last flagged
-            sample), ``n_samples``, ``peak_score`` (largest anomaly score ``-score_samples``
-            in the interval; NaN without scores) and ``main_curve`` (the curve with the largest
-            summed share of the error over the interval; None without X).
+            One row per interval, by well (in order of first appearance) then depth, with
+            columns ``WELL`` (when wells are known), ``top`` and ``base`` (depths of the
+            first and last flagged sample), ``n_samples``, ``peak_score`` (largest anomaly
+            score ``-score_samples`` in the interval; NaN without scores) and ``main_curve``
+            (the curve with the largest summed share of the error over the interval; None
+            without X).
         """
         depth = np.asarray(depth, dtype=np.float64)
         flags = np.asarray(flags)
