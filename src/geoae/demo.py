@@ -225,7 +225,8 @@ class _Stages:
         curves = ["GR", "RHOB", "NPHI", "DT", "PE", "RT"]
         wells = clean["WELL"].unique()
         train, test = clean[clean["WELL"].isin(wells[:-2])], clean[clean["WELL"].isin(wells[-2:])]
-        vae = VAE(latent_dim=4, hidden=(64, 32), epochs=self.epochs(200, 80), patience=20,
+        vae = VAE(latent_dim=4, hidden=(64, 32), epochs=self.epochs(200, 80),
+                  patience=self.epochs(20, 80),  # --fast: too few epochs to stop early
                   random_state=self.seed).fit(train[["WELL", *curves]])
         samples = pd.DataFrame(vae.sample(5000, random_state=self.seed), columns=curves)
         rng = np.random.default_rng(self.seed)
