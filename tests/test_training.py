@@ -165,6 +165,30 @@ def test_interrupted_then_resumed_equals_uninterrupted(cls, tmp_path):
         assert torch.equal(a, b), k
 
 
+def test_a_validation_well_without_observed_values_does_not_stop_training():
+    """A held-out well without the chosen curves gave val_loss 0 at every epoch, so early
+    stopping kept the untrained first-epoch weights (reconstruction error 0.997 vs 0.023)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 5)) + 0.05 * rng.normal(size=(600, 5))
+    df = pd.DataFrame(X, columns=list("abcde"))
+    df["WELL"] = np.repeat(["W1", "W2", "W3"], 200)
+    df.loc[df["WELL"] == "W3", list("abcde")] = np.nan  # W3 logged none of these curves
+    for seed in range(4):  # whichever well is held out
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            m = AutoEncoder(latent_dim=3, hidden=(16,), epochs=80, patience=10, learning_rate=5e-3,
+                            random_state=seed,
+                            validation_fraction=0.3).fit(df)
+        assert m.history_["best_epoch"][0] > 5
+        assert np.nanmean(m.reconstruction_error(df[df.WELL != "W3"])) < 0.2
+    with pytest.warns(UserWarning, match="validation samples have no observed value"):
+        fit_module(nn.Linear(3, 3), lambda m, xb, mb: (((m(xb) - xb) ** 2).mean(), {}),
+                   torch.randn(32, 3), X_val=torch.zeros(8, 3), mask_val=torch.zeros(8, 3, dtype=bool),
+                   epochs=2, batch_size=8)
+
+
 def test_resuming_a_finished_training_says_so(tmp_path):
     """A finished checkpoint resumed with more epochs trained nothing, silently."""
     X = data()
