@@ -612,3 +612,44 @@ def test_parquet_output_column_changing_type_between_chunks_is_one_line(capsys, 
     assert not (tmp_path / "r.parquet").exists()
     code, _, err = run(capsys, "reconstruct", model, data, "--out", tmp_path / "r.csv", "--chunk-rows", 128)
     assert code == 0, err
+
+
+def test_side_outputs_and_failed_runs_never_clobber_files(capsys, tmp_path, wells_csv):
+    """Found by an audit: detect wrote its _intervals.csv and .png over existing files (even its
+    own input) without --force; a failed `train --force` left the old weights beside the new
+    transforms.json (reconstruct then gave wrong numbers, exit 0); --latent 0 left a folder that
+    blocked the next run; --epochs 0 imputed with untrained networks; --json printed NaN."""
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--epochs", 2, "--out", model, "--quiet")[0] == 0
+    data = tmp_path / "data_intervals.csv"
+    data.write_bytes(wells_csv.read_bytes())
+    before = data.read_bytes()
+    code, _, err = run(capsys, "detect", model, data, "--out", tmp_path / "data.csv")
+    assert code == 2 and "is the input file" in err and data.read_bytes() == before
+    (tmp_path / "r_intervals.csv").write_text("keep\n")
+    code, _, err = run(capsys, "detect", model, wells_csv, "--out", tmp_path / "r.csv")
+    assert code == 2 and "--force" in err and (tmp_path / "r_intervals.csv").read_text() == "keep\n"
+    code, _, err = run(capsys, "detect", model, wells_csv, "--out", tmp_path / "p.png", "--plot")
+    assert code == 2 and ".png" in err
+    # a bad option fails before the folder is touched, and leaves nothing in the way
+    code, _, err = run(capsys, "train", wells_csv, "--latent", 0, "--out", tmp_path / "new")
+    assert code == 2 and "latent_dim" in err and not (tmp_path / "new").exists()
+    # a failed --force run removes the model it was replacing (no silent mix of old and new)
+    code, _, err = run(capsys, "train", wells_csv, "--epochs", 2, "--out", model, "--force",
+                       "--no-log10", "--backbone", "conv2d")
+    assert code == 2
+    code, _, err = run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "rec.csv")
+    assert code == 2 and "Traceback" not in err
+    code, _, err = run(capsys, "train", wells_csv, "--out", wells_csv)
+    assert code == 2 and "is a file" in err
+    code, _, err = run(capsys, "impute", wells_csv, "--curve", "PE", "--out", tmp_path / "i.csv",
+                       "--epochs", 0)
+    assert code == 2 and "--epochs 0" in err
+    assert run(capsys, "train", wells_csv, "--epochs", 2, "--out", model, "--force", "-q")[0] == 0
+    empty = pd.read_csv(wells_csv)
+    empty.loc[:, [c for c in empty.columns if c not in ("WELL", "DEPTH")]] = np.nan
+    empty.to_csv(tmp_path / "allnan.csv", index=False)
+    code, out, err = run(capsys, "reconstruct", model, tmp_path / "allnan.csv", "--out",
+                         tmp_path / "rn.csv", "--json")
+    assert code == 0, err
+    json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))

@@ -9,6 +9,7 @@ partial output: every output is written to a temporary file and renamed only whe
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 import traceback
@@ -34,13 +35,24 @@ ChunkRowsOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows per chunk 
                                           "Parquet table (memory bound).")]
 
 
+def _finite(value):
+    """``value`` with every non-finite float (NaN, inf) replaced by None, recursively."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> None:
     from .distributed import is_main_process
 
     if not is_main_process():  # under torchrun, rank 0 alone reports
         return
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=str))
+    if as_json:  # NaN/inf are not JSON: null
+        typer.echo(json.dumps(_finite(summary), indent=2, default=str, allow_nan=False))
         return
     if quiet:
         return

@@ -136,6 +136,10 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
         if same_file(out_p, inp):
             raise DataError(f"output {out_p} is the input file; choose another --out "
                             "(geoae never overwrites its inputs)")
+        if out_p.is_file() and Path(inp).is_dir() and out_p.resolve().parent == Path(inp).resolve():
+            raise DataError(f"output {out_p} is a file of the input folder {inp} (e.g. the "
+                            "model's weights); choose another --out (geoae never overwrites its "
+                            "inputs)")
     if out_p.is_dir():
         raise DataError(f"output {out_p} is a folder; give a file name (e.g. {out_p / 'out.csv'})")
     if out_p.exists() and not force:
@@ -227,6 +231,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     back in their own units.
     """
     from . import models
+    from ._persistence import TRANSFORMS_FILE
+    from .training import CHECKPOINT_FILE
 
     if model not in MODEL_NAMES:
         raise ConfigError(f"--model {model!r} is not known; use one of {', '.join(MODEL_NAMES)}")
@@ -235,9 +241,18 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         raise ConfigError(f"{' and '.join(vae_only)} apply to --model vae only, not --model {model}")
     sniff(data)  # a missing or unreadable input is reported before anything else
     out_p = Path(out)
-    if out_p.exists() and any(out_p.iterdir()) and not (force or resume):
+    if out_p.exists() and not out_p.is_dir():
+        raise DataError(f"--out {out_p} is a file; give a folder name for the model")
+    # a folder holding only transforms.json is what a run that failed before training leaves
+    if (out_p.exists() and any(f.name != TRANSFORMS_FILE for f in out_p.iterdir())
+            and not (force or resume)):
         raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
     cls = models.ESTIMATORS[MODEL_NAMES[model]]
+    kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
+                  verbose=verbose, **params)
+    if hidden is not None:
+        kwargs["hidden"] = tuple(hidden)
+    cls(**kwargs)._check_params()  # bad options fail before the folder is touched
     if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
         from .streaming import SegyTraces
 
@@ -260,11 +275,12 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
                           f"{'--log10' if recorded else '--no-log10'}, or start over with --force")
     X = _to_model_units(X, logs)
     _dist.barrier()  # every rank has checked the folder before rank 0 writes into it
+    if force and not resume and _dist.is_main_process():
+        # the model being replaced goes first: an interrupted or failed run cannot leave the old
+        # weights beside the new run's transforms.json, nor its checkpoint for a later --resume
+        for name in (models.CONFIG_FILE, models.WEIGHTS_FILE, CHECKPOINT_FILE, TRANSFORMS_FILE):
+            (out_p / name).unlink(missing_ok=True)
     _write_transforms(out_p, logs)  # before training: the record never lags the weights
-    kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
-                  verbose=verbose, **params)
-    if hidden is not None:
-        kwargs["hidden"] = tuple(hidden)
     est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
     est.save(out_p)
     h = est.history_
@@ -499,6 +515,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         check_output(out_p, [data], force)
     if model not in ("dae", "vae"):
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
+    if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
+        raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
     table = read_any_table(data)
     if curve not in table.curves:
         renamed = table.frame.attrs.get("renamed", {})
@@ -711,6 +729,13 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     from .applications import AnomalyDetector
 
     out_p = check_output(out, [data, model_dir], force)
+    iv_path = out_p.with_name(out_p.stem + "_intervals.csv")
+    png = out_p.with_suffix(".png")
+    if plot and png == out_p:
+        raise ConfigError(f"--out {out_p} ends in .png, the name --plot gives the figure; give the "
+                          "table a .csv or .parquet name")
+    for side in [iv_path, *([png] if plot else [])]:  # the files written beside the table
+        check_output(side, [data, model_dir], force)
     est, table, X = _load_for(model_dir, data)
     if not 0 < contamination <= 0.5:
         raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
@@ -733,7 +758,6 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     wells = frame["WELL"].to_numpy() if "WELL" in frame else None
     intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
     _name_invalid_intervals(intervals, depth, wells, invalid)
-    iv_path = out_p.with_name(out_p.stem + "_intervals.csv")
     write_frame(intervals, iv_path)
     files = [str(out_p), str(iv_path)]
     if plot:
@@ -744,7 +768,6 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         fig = log_tracks(depth[first], frame.loc[first, list(X.columns)], anomaly_score=score[first],
                          flagged_intervals=flags[first], threshold=float(det.threshold_),
                          title=f"{wells[0] if wells is not None else table.path.name}: anomaly score")
-        png = out_p.with_suffix(".png")
         atomic_write_bytes(png, figure_to_png_bytes(fig))
         files.append(str(png))
     return {"rows": len(result), "flagged": int(flags.sum()), "invalid": int((invalid != "").sum()),
