@@ -642,6 +642,8 @@ def test_side_outputs_and_failed_runs_never_clobber_files(capsys, tmp_path, well
     assert code == 2 and "Traceback" not in err
     code, _, err = run(capsys, "train", wells_csv, "--out", wells_csv)
     assert code == 2 and "is a file" in err
+    code, _, err = run(capsys, "demo", "--fast", "--out", wells_csv)
+    assert code == 2 and "is a file" in err
     code, _, err = run(capsys, "impute", wells_csv, "--curve", "PE", "--out", tmp_path / "i.csv",
                        "--epochs", 0)
     assert code == 2 and "--epochs 0" in err

@@ -318,6 +318,10 @@ def run_demo(out: str | Path = "geoae-demo", *, fast: bool = False, seed: int = 
 
     log = log or (lambda _msg: None)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        from .errors import DataError
+
+        raise DataError(f"--out {out} is a file; give a folder name for the report")
     # every demo network is small: one intra-op thread is fastest for them (several threads on
     # two cores, or on a busy machine, spin and wait more than they compute)
     threads = torch.get_num_threads()
