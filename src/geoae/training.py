@@ -493,16 +493,18 @@ def fit_module(
     else:
         device = X.device if not streaming else torch.device("cpu")
     n = X.shape[0] if not streaming else 0
-    if X_val is not None and mask_val is not None:
-        # a validation set with no observed value has a loss of 0 at every epoch: early
-        # stopping would keep the first epoch's weights; the training loss is watched instead
-        empty = not bool(mask_val.any())
-        if (_dist.all_ranks_have(empty, device) if distributed else empty):
-            if _dist.is_main_process():
-                warnings.warn("the validation samples have no observed value (e.g. a held-out "
-                              "well without these curves): early stopping watches the training "
-                              "loss instead", UserWarning, stacklevel=3)
-            X_val = mask_val = None
+    # a validation set with no observed value has a loss of 0 at every epoch: early stopping
+    # would keep the first epoch's weights; the training loss is watched instead. Under torchrun
+    # every rank takes part in the vote (a rank's validation rows may have no mask at all)
+    empty = X_val is None or (mask_val is not None and not bool(mask_val.any()))
+    if distributed:
+        empty = _dist.all_ranks_have(empty, device)
+    if X_val is not None and empty:
+        if _dist.is_main_process():
+            warnings.warn("the validation samples have no observed value (e.g. a held-out well "
+                          "without these curves): early stopping watches the training loss "
+                          "instead", UserWarning, stacklevel=3)
+        X_val = mask_val = None
     val_seed = (torch.initial_seed() + 1) % 2**63
     fork_devices = [device.index or 0] if device.type == "cuda" else []
     autocast, scaler = _amp(precision, device)
