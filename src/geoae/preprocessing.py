@@ -115,8 +115,9 @@ def check_not_all_missing(X: np.ndarray, names: list[str]) -> None:
 # I/O dependency; imported lazily so that importing this module stays light).
 
 
-#: Units of a resistivity (normalised by :func:`geoae.io.aliases.normalise_unit`).
-_RESISTIVITY_UNITS = frozenset({"OHM.M", "OHMM", "OHM_M", "OHM-M", "OHMS", "OHM"})
+#: Units of a resistivity, as :func:`geoae.io.aliases.normalise_unit` spells them (it maps
+#: OHMM, OHM_M, OHM-M, ohm.m ... to OHM.M, and OHMS to OHM).
+_RESISTIVITY_UNITS = frozenset({"OHM.M", "OHM"})
 
 
 def _resistivity_columns(df: pd.DataFrame, aliases: Mapping | None) -> list[str]:

@@ -48,15 +48,14 @@ def _id_renames(frame: pd.DataFrame, keep=()) -> dict[str, str]:
     otherwise ("Well Name", "Depth", "MD", ...), so that they are not taken for curves, whole
     wells make the validation split and outputs keep them; columns in ``keep`` (a model's
     curves) are left alone."""
-    from .io.aliases import DEPTH_NAMES, WELL_NAMES
-    from .io.wells import _key
+    from .io.aliases import DEPTH_NAMES, WELL_NAMES, column_key
 
     out: dict[str, str] = {}
     for target, names in (("WELL", WELL_NAMES), ("DEPTH", DEPTH_NAMES)):
         if target in frame.columns:
             continue
         col = next((c for c in frame.columns if c not in keep and c not in out
-                    and _key(c) in names
+                    and column_key(c) in names
                     and (target == "WELL" or pd.api.types.is_numeric_dtype(frame[c]))), None)
         if col is not None:
             out[col] = target
@@ -518,8 +517,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
     table = read_any_table(data)
+    renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}
     if curve not in table.curves:
-        renamed = table.frame.attrs.get("renamed", {})
         alias = sorted({new for names in renamed.values() for old, new in names.items()
                         if old.upper() == curve.upper()})
         what = ("is the depth or well column, not a curve" if curve in ID_COLUMNS
@@ -573,8 +572,6 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     desc = {new_name: f"{curve} with gaps imputed by geoae ({model} masked auto-encoder)",
             std_name: f"standard deviation of the imputed {curve}"
             + (" in log10 units" if curve in logs else "")}
-
-    renamed = table.frame.attrs.get("renamed", {})
 
     def las_out(rows: pd.DataFrame, path: Path, template) -> None:
         from .io import read_las

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
@@ -132,7 +131,8 @@ def segy_line_starts(headers) -> np.ndarray:
 
     Parameters
     ----------
-    headers : DataFrame with ``inline`` and ``crossline`` columns (:data:`geoae.io.segy.HEADER_FIELDS`)
+    headers : DataFrame (or mapping of arrays) with ``inline`` and ``crossline`` columns
+        (:data:`geoae.io.segy.HEADER_FIELDS`)
 
     Returns
     -------
@@ -676,7 +676,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
                 # neighbours within each line of a 3-D survey: the same flags as for the whole
                 # file (pos starts one trace before the block, when there is one)
                 extra = len(pos) - len(block)
-                starts = segy_line_starts(pd.DataFrame(pos, columns=["inline", "crossline"]))[extra:]
+                starts = segy_line_starts({"inline": pos[:, 0], "crossline": pos[:, 1]})[extra:]
                 out = model.transform(block, first_index=start - len(before), line_starts=starts)
                 out = out[len(before):len(before) + len(traces)]
                 if not np.isfinite(out).all():

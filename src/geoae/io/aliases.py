@@ -100,6 +100,12 @@ def normalise_unit(unit: str) -> str:
     return UNIT_SYNONYMS.get(key, key)
 
 
+def column_key(name) -> str:
+    """A table column name as compared with :data:`WELL_NAMES` and :data:`DEPTH_NAMES`: upper
+    case, spaces and hyphens as underscores (``"Well Name"`` -> ``WELL_NAME``)."""
+    return str(name).strip().upper().replace(" ", "_").replace("-", "_")
+
+
 def _norm(mnemonic: str) -> str:
     """Upper-case a mnemonic and drop lasio's duplicate suffix (``SFLU:2`` -> ``SFLU``)."""
     return re.sub(r":\d+$", "", str(mnemonic).strip().upper())
@@ -202,5 +208,6 @@ __all__ = [
     "alias_priority",
     "is_resistivity",
     "normalise_unit",
+    "column_key",
     "UNIT_SYNONYMS",
 ]

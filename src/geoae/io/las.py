@@ -361,13 +361,13 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
     header = _header_from_lasfile(las)
     null = _to_number(_las_header_value(header, "Well", "NULL"))
     extra = tuple(null_values or ())
+    markers = (*extra, *((null,) if null is not None else ()))
     for col in df.columns:
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s):
             s = s.mask(s.astype(str).str.strip().str.lower().isin(("", "nan", "none")))
             converted = pd.to_numeric(s, errors="coerce")
             lost = int(s.notna().sum() - converted.notna().sum())
-            markers = [*extra, *((null,) if null is not None else ())]
             real = int((converted.notna() & ~converted.isin(markers)).sum())
             if lost and real < lost:
                 continue  # mostly text (a lithology or zone name; nulls aside): kept as text
@@ -379,7 +379,7 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
             s = converted
         values = s.to_numpy(dtype=np.float64, copy=True)
         bad = ~np.isfinite(values) & ~np.isnan(values)
-        for v in (*extra, *((null,) if null is not None else ())):
+        for v in markers:
             bad |= values == v
         values[bad] = np.nan
         df[col] = values

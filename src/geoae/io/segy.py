@@ -218,17 +218,15 @@ def _layout(path: Path) -> _Layout:
                 if trace_ns else "")
         raise DataError(f"{path}: the binary header gives 0 samples per trace (bytes 3221-3222)"
                         f"{hint}; cannot read")
-    alt_bytes = _TRACE_HEADER + trace_ns * SAMPLE_FORMATS[fmt][0]
-    own_bytes = _TRACE_HEADER + ns * SAMPLE_FORMATS[fmt][0]
-    if (trace_ns and trace_ns != ns and (size - start) % alt_bytes == 0
-            and (size - start) % own_bytes == 0):
+    bps = SAMPLE_FORMATS[fmt][0]
+    trace_bytes = _TRACE_HEADER + ns * bps
+    body = size - start
+    if (trace_ns and trace_ns != ns and body % (_TRACE_HEADER + trace_ns * bps) == 0
+            and body % trace_bytes == 0):
         # both sample counts fit the file's size: which one is right cannot be told
         warnings.warn(f"{path}: the binary header gives {ns} samples per trace but the first trace "
                       f"header gives {trace_ns}; the binary header's {ns} is used (as segyio does)",
                       UserWarning, stacklevel=3)
-    bps = SAMPLE_FORMATS[fmt][0]
-    trace_bytes = _TRACE_HEADER + ns * bps
-    body = size - start
     n_traces, rest = divmod(body, trace_bytes)
     if n_traces == 0:
         raise DataError(

@@ -117,12 +117,12 @@ def _nulls_to_nan(df: pd.DataFrame, null_values) -> dict[str, int]:
     nulls = np.asarray(tuple(null_values or ()), dtype=np.float64)
     if not nulls.size:
         return counts
-    from .aliases import DEPTH_NAMES
+    from .aliases import DEPTH_NAMES, column_key
 
     for c in df.columns:
         if c == "WELL" or not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
             continue
-        key = str(c).strip().upper().replace(" ", "_")
+        key = column_key(c)
         if key in DEPTH_NAMES or key.startswith(_DEPTH_LIKE):  # -999 m can be a depth (TVDSS)
             continue
         hit = np.isin(df[c].to_numpy(), nulls)

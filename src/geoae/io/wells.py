@@ -12,7 +12,14 @@ import pandas as pd
 
 from ..errors import DataError
 from ._files import unique_names
-from .aliases import DEPTH_NAMES, WELL_NAMES, alias_priority, merge_aliases, normalise_unit
+from .aliases import (
+    DEPTH_NAMES,
+    WELL_NAMES,
+    alias_priority,
+    column_key,
+    merge_aliases,
+    normalise_unit,
+)
 from .las import COMMON_NULLS, read_las
 from .tables import read_table
 
@@ -129,12 +136,6 @@ def _clean_depth(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _key(name) -> str:
-    """A column name compared with the WELL/DEPTH spellings: upper case, spaces and hyphens as
-    underscores ("Well Name" -> WELL_NAME)."""
-    return str(name).strip().upper().replace(" ", "_").replace("-", "_")
-
-
 def read_wells(
     paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike],
     aliases: Mapping[str, str | Sequence[str]] | None = None,
@@ -202,9 +203,9 @@ def read_wells(
             raw.insert(0, "WELL", well)
         else:
             raw = read_table(path)
-            wcol = well_column or next((c for c in raw.columns if _key(c) in WELL_NAMES), None)
+            wcol = well_column or next((c for c in raw.columns if column_key(c) in WELL_NAMES), None)
             if wcol is not None:
-                match = [c for c in raw.columns if _key(c) == _key(wcol)]
+                match = [c for c in raw.columns if column_key(c) == column_key(wcol)]
                 if not match:
                     raise DataError(
                         f"{path}: well column {wcol!r} not found; columns are {list(raw.columns)[:20]}"
@@ -215,7 +216,7 @@ def read_wells(
             else:
                 raw = _rename_column(raw, None, "WELL")
                 raw.insert(0, "WELL", path.stem)
-            dcol = next((c for c in raw.columns if _key(c) in DEPTH_NAMES and c != "WELL"), None)
+            dcol = next((c for c in raw.columns if column_key(c) in DEPTH_NAMES and c != "WELL"), None)
             if dcol is None:
                 raise DataError(
                     f"{path}: no depth column (one of {', '.join(DEPTH_NAMES)}); rename the depth column"
