@@ -311,3 +311,123 @@ def test_precision_and_compile_options():
     comp = AutoEncoder(latent_dim=2, hidden=(8,), epochs=4, random_state=0, compile="eager",
                        device="cpu").fit(X)
     np.testing.assert_allclose(comp.history_["loss"], ref.history_["loss"], rtol=1e-4)
+
+
+# -- FlatAdamW: the one-buffer AdamW that fit_module uses --------------------------------------
+
+def _torch_adamw_only(monkeypatch):
+    """Make fit_module use torch.optim.AdamW(fused=True), the reference."""
+    from geoae._optim import FlatAdamW
+
+    monkeypatch.setattr(FlatAdamW, "create", classmethod(lambda cls, *a, **k: None))
+
+
+FAMILIES = {
+    "dense": lambda: AutoEncoder(latent_dim=2, hidden=(8, 4), epochs=6, random_state=0),
+    "denoising": lambda: __import__("geoae").DenoisingAutoEncoder(
+        latent_dim=2, hidden=(8,), epochs=6, noise="masking", random_state=0),
+    "vae": lambda: VAE(latent_dim=2, hidden=(8,), epochs=6, beta=2.0, random_state=0),
+    "sparse": lambda: __import__("geoae").SparseAutoEncoder(
+        latent_dim=2, hidden=(8,), epochs=6, sparsity="kl", random_state=0),
+    "contractive": lambda: __import__("geoae").ContractiveAutoEncoder(
+        latent_dim=2, hidden=(8,), epochs=6, random_state=0),
+    "conv1d": lambda: AutoEncoder(backbone="conv1d", latent_dim=3, hidden=(4,), epochs=4,
+                                  random_state=0),
+}
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_flat_adamw_trains_to_torch_adamws_weights(family, monkeypatch):
+    """The one-buffer AdamW performs the same arithmetic as torch's AdamW(fused=True): every
+    model family ends with equal weights and history (with weight decay and gradient clipping),
+    and after fit the parameters no longer share one storage."""
+    from geoae._optim import FlatAdamW
+
+    X = data(200)
+    if family == "conv1d":
+        X = np.stack([X, X[:, ::-1]], axis=1)  # (n, 2 channels, 5)
+    used = []
+    create = FlatAdamW.create.__func__
+
+    def spy(cls, *a, **k):
+        used.append(create(cls, *a, **k))
+        return used[-1]
+
+    with monkeypatch.context() as m:
+        m.setattr(FlatAdamW, "create", classmethod(spy))
+        flat = FAMILIES[family]().set_params(weight_decay=1e-2).fit(X, grad_clip=0.5)
+    assert used and isinstance(used[0], FlatAdamW)
+    _torch_adamw_only(monkeypatch)
+    ref = FAMILIES[family]().set_params(weight_decay=1e-2).fit(X, grad_clip=0.5)
+    np.testing.assert_allclose(flat.history_["loss"], ref.history_["loss"], rtol=1e-6)
+    for (k, a), b in zip(ref.model_.state_dict().items(), flat.model_.state_dict().values(),
+                         strict=True):
+        torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-7, msg=k)
+    params = list(flat.model_.parameters())
+    assert len({p.untyped_storage().data_ptr() for p in params}) == len(params)
+    assert all(p.grad is None for p in params)
+
+
+def test_flat_adamw_state_round_trips_through_torch_adamw():
+    """Steps, zero_grad (also after a gradient was set to None) and the checkpoint layout:
+    FlatAdamW and torch.optim.AdamW give the same weights step by step, and each resumes from
+    the other's state_dict."""
+    from geoae._optim import FlatAdamW
+
+    torch.manual_seed(0)
+    nets = [nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)) for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    flat = FlatAdamW.create(nets[0], lr=1e-2, weight_decay=0.1)
+    ref = torch.optim.AdamW(nets[1].parameters(), lr=1e-2, weight_decay=0.1, fused=True)
+    assert flat is not None
+    x = torch.randn(16, 3)
+
+    def step(net, opt, i):
+        opt.zero_grad(set_to_none=True)
+        if i == 2:
+            next(net.parameters()).grad = None  # a gradient dropped by someone: re-attached
+        (net(x) ** 2).mean().backward()
+        opt.step()
+
+    for i in range(5):
+        step(nets[0], flat, i)
+        step(nets[1], ref, i)
+    for a, b in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+    # flat state into a fresh torch AdamW, torch state into a fresh FlatAdamW: both go on alike
+    copies = [nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)) for _ in range(2)]
+    for c, n in zip(copies, nets, strict=True):
+        c.load_state_dict(n.state_dict())
+    torch_from_flat = torch.optim.AdamW(copies[0].parameters(), lr=1.0, fused=True)
+    torch_from_flat.load_state_dict(flat.state_dict())
+    flat_from_torch = FlatAdamW.create(copies[1], lr=1.0, weight_decay=0.0)
+    flat_from_torch.load_state_dict(ref.state_dict())
+    assert flat_from_torch.param_groups[0]["lr"] == 1e-2  # the hyper-parameters come along
+    for i in range(3):
+        for net, opt in ((nets[0], flat), (nets[1], ref), (copies[0], torch_from_flat),
+                         (copies[1], flat_from_torch)):
+            step(net, opt, i)
+    for other in (nets[1], copies[0], copies[1]):
+        for a, b in zip(nets[0].parameters(), other.parameters(), strict=True):
+            torch.testing.assert_close(b, a, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="this network has 4"):
+        flat.load_state_dict({"state": {}, "param_groups": [dict(ref.state_dict()["param_groups"][0],
+                                                                  params=[0, 1])]})
+
+
+def test_a_checkpoint_of_torch_adamw_resumes_with_flat_adamw(tmp_path, monkeypatch):
+    """Checkpoints keep torch.optim.AdamW's per-parameter layout: one written before FlatAdamW
+    (or by a run that could not use it) resumes to the uninterrupted run's weights."""
+    from crashing import Crash, crash_at_epoch
+
+    X = data()
+    params = dict(latent_dim=2, hidden=(8,), epochs=12, patience=100, random_state=3)
+    straight = AutoEncoder(**params).fit(X)
+    with monkeypatch.context() as m:
+        _torch_adamw_only(m)
+        with pytest.raises(Crash), crash_at_epoch(6):
+            AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path, checkpoint_every=5)
+    resumed = AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path, checkpoint_every=5, resume=True)
+    np.testing.assert_allclose(resumed.history_["loss"], straight.history_["loss"], rtol=1e-6)
+    for a, b in zip(straight.model_.parameters(), resumed.model_.parameters(), strict=True):
+        torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-7)

@@ -55,10 +55,20 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def make_optimizer(module: nn.Module, learning_rate: float, weight_decay: float):
-    """AdamW with the fused kernel where this torch build has one for the parameters' device
-    (CPU and CUDA in torch >= 2.4: one kernel for all parameters instead of a loop over them,
-    about 2x faster steps for small networks), else the multi-tensor ("foreach") version."""
-    params = list(module.parameters())
+    """AdamW for ``module``'s trainable parameters.
+
+    Where they share one device and dtype and this torch build has the fused AdamW kernel for
+    them (CPU and CUDA in torch >= 2.4), a :class:`geoae._optim.FlatAdamW`: the parameters
+    become views into one buffer and a step is one kernel call (a batch-256 step of a small
+    network about 15 % faster than ``AdamW(fused=True)``, which itself is about 2x faster than
+    the loop over parameters); the caller calls its ``release()`` when training ends. Else
+    ``torch.optim.AdamW`` with the fused kernel, or the multi-tensor ("foreach") version."""
+    from ._optim import FlatAdamW
+
+    flat = FlatAdamW.create(module, learning_rate, weight_decay)
+    if flat is not None:
+        return flat
+    params = [p for p in module.parameters() if p.requires_grad]
     try:
         return torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay, fused=True)
     except (RuntimeError, TypeError, ValueError):
@@ -444,163 +454,167 @@ def fit_module(
     if precision not in PRECISIONS:
         raise ConfigError(f"precision={precision!r} is not valid; use one of {list(PRECISIONS)}")
     optimizer = make_optimizer(module, learning_rate, weight_decay)
-    history: dict[str, list[float]] = {}
-    best = math.inf
-    best_state = copy.deepcopy(module.state_dict())
-    best_epoch = -1
-    stale = 0
-    start = 0
-    finished = False
-    tensors: dict[str, torch.Tensor] = {}
-    loaded = resume_from
-    if loaded is None and resume and checkpoint is not None:
-        loaded = read_checkpoint(checkpoint)
-    if loaded is not None:
-        tensors, meta = loaded
-        try:
-            best_state = _restore(module, optimizer, tensors, meta)
-        except (RuntimeError, KeyError, ValueError) as exc:
-            raise ConfigError(f"{checkpoint}: the checkpoint does not fit this model ({exc}); "
-                              "delete it or train with the parameters it was written with") from None
-        history = meta["history"]
-        best, best_epoch, stale = meta["best"], meta["best_epoch"], meta["stale"]
-        start, finished = meta["epoch"], meta["finished"]
-        if finished and _dist.is_main_process():
-            warnings.warn(f"{checkpoint}: the checkpoint is of a finished training ({start} "
-                          f"epoch(s), best at {best_epoch + 1}); nothing to resume, its weights are "
-                          "used as they are. To train again (e.g. for more epochs), delete the "
-                          "checkpoint or give another checkpoint_dir", UserWarning, stacklevel=3)
-        elif start > epochs and _dist.is_main_process():
-            warnings.warn(f"{checkpoint}: the checkpoint has run {start} epochs, more than "
-                          f"epochs={epochs}; nothing to resume", UserWarning, stacklevel=3)
+    try:
+        history: dict[str, list[float]] = {}
+        best = math.inf
+        best_state = copy.deepcopy(module.state_dict())
+        best_epoch = -1
+        stale = 0
+        start = 0
+        finished = False
+        tensors: dict[str, torch.Tensor] = {}
+        loaded = resume_from
+        if loaded is None and resume and checkpoint is not None:
+            loaded = read_checkpoint(checkpoint)
+        if loaded is not None:
+            tensors, meta = loaded
+            try:
+                best_state = _restore(module, optimizer, tensors, meta)
+            except (RuntimeError, KeyError, ValueError) as exc:
+                raise ConfigError(f"{checkpoint}: the checkpoint does not fit this model ({exc}); "
+                                  "delete it or train with the parameters it was written with") from None
+            history = meta["history"]
+            best, best_epoch, stale = meta["best"], meta["best_epoch"], meta["stale"]
+            start, finished = meta["epoch"], meta["finished"]
+            if finished and _dist.is_main_process():
+                warnings.warn(f"{checkpoint}: the checkpoint is of a finished training ({start} "
+                              f"epoch(s), best at {best_epoch + 1}); nothing to resume, its weights are "
+                              "used as they are. To train again (e.g. for more epochs), delete the "
+                              "checkpoint or give another checkpoint_dir", UserWarning, stacklevel=3)
+            elif start > epochs and _dist.is_main_process():
+                warnings.warn(f"{checkpoint}: the checkpoint has run {start} epochs, more than "
+                              f"epochs={epochs}; nothing to resume", UserWarning, stacklevel=3)
 
-    distributed = _dist.is_distributed()
-    rank, world = _dist.rank(), _dist.world_size()
+        distributed = _dist.is_distributed()
+        rank, world = _dist.rank(), _dist.world_size()
 
-    def write_checkpoint(next_epoch: int, done: bool) -> None:
-        if checkpoint is None:
-            return
-        rng = _rng_tensors(device, distributed)  # every rank takes part (a gather when distributed)
-        if not _dist.is_main_process():
-            return
-        meta = dict(checkpoint_meta or {}, epoch=next_epoch, finished=done, history=history,
-                    best=best, best_epoch=best_epoch, stale=stale)
-        save_checkpoint(checkpoint, module, optimizer, best_state, meta, rng)
+        def write_checkpoint(next_epoch: int, done: bool) -> None:
+            if checkpoint is None:
+                return
+            rng = _rng_tensors(device, distributed)  # every rank takes part (a gather when distributed)
+            if not _dist.is_main_process():
+                return
+            meta = dict(checkpoint_meta or {}, epoch=next_epoch, finished=done, history=history,
+                        best=best, best_epoch=best_epoch, stale=stale)
+            save_checkpoint(checkpoint, module, optimizer, best_state, meta, rng)
 
-    streaming = callable(X)
-    if stream_device is not None:
-        device = torch.device(stream_device)
-    else:
-        device = X.device if not streaming else torch.device("cpu")
-    n = X.shape[0] if not streaming else 0
-    # a validation set with no observed value has a loss of 0 at every epoch: early stopping
-    # would keep the first epoch's weights; the training loss is watched instead. Under torchrun
-    # every rank takes part in the vote (a rank's validation rows may have no mask at all)
-    empty = X_val is None or (mask_val is not None and not bool(mask_val.any()))
-    if distributed:
-        empty = _dist.all_ranks_have(empty, device)
-    if X_val is not None and empty:
-        if _dist.is_main_process():
-            warnings.warn("the validation samples have no observed value (e.g. a held-out well "
-                          "without these curves): early stopping watches the training loss "
-                          "instead", UserWarning, stacklevel=3)
-        X_val = mask_val = None
-    val_seed = (torch.initial_seed() + 1) % 2**63
-    fork_devices = [device.index or 0] if device.type == "cuda" else []
-    autocast, scaler = _amp(precision, device)
-    step_module: nn.Module = _ObjectiveModule(module, objective)
-    if distributed:
-        from torch.nn.parallel import DistributedDataParallel
+        streaming = callable(X)
+        if stream_device is not None:
+            device = torch.device(stream_device)
+        else:
+            device = X.device if not streaming else torch.device("cpu")
+        n = X.shape[0] if not streaming else 0
+        # a validation set with no observed value has a loss of 0 at every epoch: early stopping
+        # would keep the first epoch's weights; the training loss is watched instead. Under torchrun
+        # every rank takes part in the vote (a rank's validation rows may have no mask at all)
+        empty = X_val is None or (mask_val is not None and not bool(mask_val.any()))
+        if distributed:
+            empty = _dist.all_ranks_have(empty, device)
+        if X_val is not None and empty:
+            if _dist.is_main_process():
+                warnings.warn("the validation samples have no observed value (e.g. a held-out well "
+                              "without these curves): early stopping watches the training loss "
+                              "instead", UserWarning, stacklevel=3)
+            X_val = mask_val = None
+        val_seed = (torch.initial_seed() + 1) % 2**63
+        fork_devices = [device.index or 0] if device.type == "cuda" else []
+        autocast, scaler = _amp(precision, device)
+        step_module: nn.Module = _ObjectiveModule(module, objective)
+        if distributed:
+            from torch.nn.parallel import DistributedDataParallel
 
-        ids = [device.index] if device.type == "cuda" else None
-        step_module = DistributedDataParallel(step_module, device_ids=ids)
-        # the same permutation on every rank (own generator), rank-specific corruption noise
-        perm_seed = torch.initial_seed()
-        torch.manual_seed((torch.initial_seed() + 7919 * rank) % 2**63)
-    # a resumed run continues this process's random streams (corruption, latent draws) where
-    # the checkpoint left them; the rank's own in a distributed run
-    prefix = f"rng.rank{rank}." if distributed else "rng."
-    if distributed and f"{prefix}cpu" in tensors:
-        torch.set_rng_state(tensors[f"{prefix}cpu"])
-    if device.type == "cuda" and f"{prefix}cuda" in tensors:
-        torch.cuda.set_rng_state(tensors[f"{prefix}cuda"], device)
-    if compile:
-        step_module = torch.compile(step_module, **({"backend": compile} if isinstance(compile, str)
-                                                    else {}))
-    if X_val is not None and distributed and X_val.shape[0] >= world:
-        X_val = X_val[rank::world]
-        mask_val = mask_val[rank::world] if mask_val is not None else None
+            ids = [device.index] if device.type == "cuda" else None
+            step_module = DistributedDataParallel(step_module, device_ids=ids)
+            # the same permutation on every rank (own generator), rank-specific corruption noise
+            perm_seed = torch.initial_seed()
+            torch.manual_seed((torch.initial_seed() + 7919 * rank) % 2**63)
+        # a resumed run continues this process's random streams (corruption, latent draws) where
+        # the checkpoint left them; the rank's own in a distributed run
+        prefix = f"rng.rank{rank}." if distributed else "rng."
+        if distributed and f"{prefix}cpu" in tensors:
+            torch.set_rng_state(tensors[f"{prefix}cpu"])
+        if device.type == "cuda" and f"{prefix}cuda" in tensors:
+            torch.cuda.set_rng_state(tensors[f"{prefix}cuda"], device)
+        if compile:
+            step_module = torch.compile(step_module, **({"backend": compile} if isinstance(compile, str)
+                                                        else {}))
+        if X_val is not None and distributed and X_val.shape[0] >= world:
+            X_val = X_val[rank::world]
+            mask_val = mask_val[rank::world] if mask_val is not None else None
 
-    def eval_step(xb, mb):
-        return objective(module, xb, mb)
+        def eval_step(xb, mb):
+            return objective(module, xb, mb)
 
-    with _progress(verbose and _dist.is_main_process(), epochs, desc) as progress:
-        task = progress.add_task(desc, total=epochs, msg="", completed=start) if progress is not None \
-            else None
-        for epoch in range(start, epochs if not finished else start):
-            module.train()
-            if streaming:
-                perm = None
-            elif distributed:
-                gen = torch.Generator().manual_seed((perm_seed + epoch) % 2**63)
-                perm = torch.randperm(n, generator=gen)
-                padded = perm.repeat(-(-world // n) + 1)[:-(-n // world) * world]
-                perm = padded[rank::world].to(device)
-            else:
-                perm = torch.randperm(n, device=device)
-            if streaming:
-                batches = X(epoch)
-                if distributed:  # uneven streamed shards: every rank stops when one runs out
-                    batches = _in_step(batches, device)
-            else:
-                batches = _slices(X, mask, batch_size, perm)
-            sums = _epoch(step_module, batches, optimizer, grad_clip, list(module.parameters()),
-                          autocast, scaler)
-            train = _reduce(*sums, device)
-            if not train:
-                raise TrainingError("no training samples reached the training loop this epoch; "
-                                    "check the data (all missing? all held out for validation?)")
-            record = dict(train)
-            if X_val is not None and X_val.shape[0] > 0:
-                module.eval()
-                ctx = torch.enable_grad() if grad_in_eval else torch.no_grad()
-                # the same corruption / latent draws at every epoch, so that early stopping
-                # compares weights, not noise (and the training RNG stream is left untouched)
-                with ctx, torch.random.fork_rng(devices=fork_devices):
-                    torch.manual_seed(val_seed)
-                    val = _reduce(*_epoch(eval_step, _slices(X_val, mask_val, max(batch_size, 4096)),
-                                          autocast=autocast), device)
-                record.update({f"val_{k}": v for k, v in val.items()})
-                monitored = val["loss"]
-            else:
-                monitored = train["loss"]
-            if not all(math.isfinite(v) for v in record.values()):
-                module.load_state_dict(best_state)
-                raise TrainingError(
-                    f"the training loss became NaN or infinite at epoch {epoch + 1}; the weights "
-                    f"of epoch {best_epoch + 1} were kept. Try a lower learning_rate (now "
-                    f"{learning_rate:g}), gradient clipping, or check the scaling of the inputs"
-                )
-            for k, v in record.items():
-                history.setdefault(k, []).append(v)
-            if monitored < best - 1e-12:
-                best, best_epoch, stale = monitored, epoch, 0
-                best_state = copy.deepcopy(module.state_dict())
-            else:
-                stale += 1
-            if task is not None:
-                progress.update(task, advance=1, msg=f"loss {record['loss']:.4g}"
-                                + (f" val {record['val_loss']:.4g}" if "val_loss" in record else ""))
-            if callback is not None:
-                callback(epoch, history)
-            if stale >= patience:
-                write_checkpoint(epoch + 1, True)
-                break
-            if epoch + 1 == epochs:
-                write_checkpoint(epoch + 1, True)
-            elif (epoch + 1) % checkpoint_every == 0:
-                write_checkpoint(epoch + 1, False)
-    module.load_state_dict(best_state)
-    module.eval()
-    history["best_epoch"] = [best_epoch]
-    return history
+        with _progress(verbose and _dist.is_main_process(), epochs, desc) as progress:
+            task = progress.add_task(desc, total=epochs, msg="", completed=start) if progress is not None \
+                else None
+            for epoch in range(start, epochs if not finished else start):
+                module.train()
+                if streaming:
+                    perm = None
+                elif distributed:
+                    gen = torch.Generator().manual_seed((perm_seed + epoch) % 2**63)
+                    perm = torch.randperm(n, generator=gen)
+                    padded = perm.repeat(-(-world // n) + 1)[:-(-n // world) * world]
+                    perm = padded[rank::world].to(device)
+                else:
+                    perm = torch.randperm(n, device=device)
+                if streaming:
+                    batches = X(epoch)
+                    if distributed:  # uneven streamed shards: every rank stops when one runs out
+                        batches = _in_step(batches, device)
+                else:
+                    batches = _slices(X, mask, batch_size, perm)
+                sums = _epoch(step_module, batches, optimizer, grad_clip, list(module.parameters()),
+                              autocast, scaler)
+                train = _reduce(*sums, device)
+                if not train:
+                    raise TrainingError("no training samples reached the training loop this epoch; "
+                                        "check the data (all missing? all held out for validation?)")
+                record = dict(train)
+                if X_val is not None and X_val.shape[0] > 0:
+                    module.eval()
+                    ctx = torch.enable_grad() if grad_in_eval else torch.no_grad()
+                    # the same corruption / latent draws at every epoch, so that early stopping
+                    # compares weights, not noise (and the training RNG stream is left untouched)
+                    with ctx, torch.random.fork_rng(devices=fork_devices):
+                        torch.manual_seed(val_seed)
+                        val = _reduce(*_epoch(eval_step, _slices(X_val, mask_val, max(batch_size, 4096)),
+                                              autocast=autocast), device)
+                    record.update({f"val_{k}": v for k, v in val.items()})
+                    monitored = val["loss"]
+                else:
+                    monitored = train["loss"]
+                if not all(math.isfinite(v) for v in record.values()):
+                    module.load_state_dict(best_state)
+                    raise TrainingError(
+                        f"the training loss became NaN or infinite at epoch {epoch + 1}; the weights "
+                        f"of epoch {best_epoch + 1} were kept. Try a lower learning_rate (now "
+                        f"{learning_rate:g}), gradient clipping, or check the scaling of the inputs"
+                    )
+                for k, v in record.items():
+                    history.setdefault(k, []).append(v)
+                if monitored < best - 1e-12:
+                    best, best_epoch, stale = monitored, epoch, 0
+                    best_state = copy.deepcopy(module.state_dict())
+                else:
+                    stale += 1
+                if task is not None:
+                    progress.update(task, advance=1, msg=f"loss {record['loss']:.4g}"
+                                    + (f" val {record['val_loss']:.4g}" if "val_loss" in record else ""))
+                if callback is not None:
+                    callback(epoch, history)
+                if stale >= patience:
+                    write_checkpoint(epoch + 1, True)
+                    break
+                if epoch + 1 == epochs:
+                    write_checkpoint(epoch + 1, True)
+                elif (epoch + 1) % checkpoint_every == 0:
+                    write_checkpoint(epoch + 1, False)
+        module.load_state_dict(best_state)
+        module.eval()
+        history["best_epoch"] = [best_epoch]
+        return history
+    finally:
+        if hasattr(optimizer, "release"):  # FlatAdamW: the parameters get their own storage back
+            optimizer.release()
