@@ -305,6 +305,38 @@ def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):
     assert b["PE_IMPUTED"].iloc[50:70].notna().all()
 
 
+def test_encode_reconstruct_detect_keep_every_las_row_in_file_order(capsys, tmp_path):
+    """A LAS input was sorted by depth and its duplicate depths dropped, so the outputs did not
+    lie beside the file row by row (and a repeated reading was lost). Every row now comes out,
+    in the file's order, scored on its own readings."""
+    from geoae.io import read_las, write_las
+
+    syn = make_synthetic_wells(n_wells=1, n_samples=200, random_state=5, faults=False)
+    df = syn.observed.drop(columns=["WELL"]).set_index("DEPTH")
+    # a repeated depth with another GR reading, and a block logged out of order (a repeat pass)
+    df = pd.concat([df.iloc[:100], df.iloc[[99]].assign(GR=1.0), df.iloc[150:160],
+                    df.iloc[100:150], df.iloc[160:]])
+    df.index.name = "DEPT"
+    src = tmp_path / "well.las"
+    write_las(df, src)
+    a = read_las(src)
+    assert len(a) == 201 and not a.index.is_monotonic_increasing
+    model = tmp_path / "m"
+    assert run(capsys, "train", src, "--curves", "GR,RHOB,NPHI", "--latent", 2, "--epochs", 2,
+               "--out", model, "--quiet")[0] == 0
+    for cmd in ("encode", "reconstruct", "detect"):
+        code, _, err = run(capsys, cmd, model, src, "--out", tmp_path / f"{cmd}.csv", "--quiet")
+        assert code == 0, err
+        out = pd.read_csv(tmp_path / f"{cmd}.csv")
+        np.testing.assert_array_equal(out["DEPTH"], a.index)  # row i is the file's row i
+    rec = pd.read_csv(tmp_path / "reconstruct.csv")
+    np.testing.assert_array_equal(rec["GR"], a["GR"])  # each row keeps its own readings
+    codes = pd.read_csv(tmp_path / "encode.csv")[["LATENT_0", "LATENT_1"]].to_numpy()
+    np.testing.assert_allclose(codes, geoae.load(model).transform(a[["GR", "RHOB", "NPHI"]]),
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(codes[99], codes[100])  # the repeated depth: its own reading's code
+
+
 def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
     """A folder with a 2-well CSV and a LAS well: the CSV comes back with both wells (it used to
     hold only the last one, or stop at the second with 'exists'), the LAS as LAS."""

@@ -136,6 +136,8 @@ def encode(
 ) -> None:
     """Write the latent code of every depth sample (WELL and DEPTH kept).
 
+    One output row per input row, in the input's order (a LAS file's repeated depths included).
+
     Example: geoae encode model/ well.las --out codes.csv
     """
     from . import workflows
@@ -157,6 +159,8 @@ def reconstruct(
     quiet: QuietOpt = False,
 ) -> None:
     """Write each curve's reconstruction (<CURVE>_RECON) and the per-sample error.
+
+    One output row per input row, in the input's order (a LAS file's repeated depths included).
 
     Example: geoae reconstruct model/ well.las --out recon.csv
     """
@@ -180,7 +184,8 @@ def detect(
 ) -> None:
     """Score every sample by reconstruction error, flag anomalies and list flagged intervals.
 
-    Each row gets ANOMALY_SCORE, FLAG and every curve's share of the error (which log is bad).
+    Each row of DATA, in its order, gets ANOMALY_SCORE, FLAG and every curve's share of the
+    error (which log is bad).
     A zero or negative resistivity (a curve the model sees as log10) is flagged and named in
     the INVALID column.
 

@@ -78,11 +78,14 @@ def _ids_back(frame: pd.DataFrame, ren: dict[str, str]) -> pd.DataFrame:
     return frame.rename(columns={v: k for k, v in ren.items()}) if ren else frame
 
 
-def read_any_table(path: str | os.PathLike, keep=()) -> Table:
+def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) -> Table:
     """Read a LAS file, a folder of well files or a CSV/Parquet table into a :class:`Table`.
 
     LAS files keep their depth as a ``DEPTH`` column and the well name as ``WELL``; curve names
     are harmonised through the alias table (e.g. ``DTC`` -> ``DT``) for a file as for a folder.
+    Their rows are sorted by depth and duplicate depths dropped (with a warning), unless
+    ``keep_rows``: then every row stays, in the file's order (what a command whose output lies
+    beside its input row by row needs; a table's rows always stay as they are).
     A table's well and depth columns spelled otherwise ("Well Name", "Depth") are named WELL
     and DEPTH (``attrs["renamed_ids"]`` holds the renames; columns in ``keep`` stay as they are).
     """
@@ -94,10 +97,10 @@ def read_any_table(path: str | os.PathLike, keep=()) -> Table:
         raise DataError(f"{p}: this is a SEG-Y file; this command needs well logs or a table "
                         "(use `geoae denoise` for SEG-Y)")
     if kind == "folder":
-        return Table(io.read_wells(p), kind, p)
+        return Table(io.read_wells(p, keep_rows=keep_rows), kind, p)
     if kind == "las":
         # through read_wells, so that a single file gets the same curve aliases as a folder
-        frame = io.read_wells([p])
+        frame = io.read_wells([p], keep_rows=keep_rows)
         return Table(frame, kind, p, dict(frame.attrs))
     frame, ren = _ids_to_model(io.read_table(p), keep)
     return Table(frame, kind, p, {"renamed_ids": ren})
@@ -291,7 +294,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
 def _load_for(model_dir, data):
     est = _load(model_dir)
-    table = read_any_table(data, keep=_model_curves(est, model_dir))
+    table = read_any_table(data, keep=_model_curves(est, model_dir), keep_rows=True)
     use = select_curves(table, _model_curves(est, model_dir))
     return est, table, _to_model_units(table.frame[use], _read_transforms(model_dir))
 
@@ -350,9 +353,11 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     """Run ``work(est, chunk_frame, curve_frame) -> DataFrame`` over ``data`` and write the results.
 
     A CSV or Parquet table is read and written ``chunk_rows`` rows at a time (memory bounded by
-    the chunk, not the file); LAS files and folders are read whole; a SEG-Y file is scored per
-    trace (``segy_what``: ``"latent"`` or ``"error"``) into a ``.npy`` file. The output is written
-    to a temporary file and renamed into place at the end, so an interrupted run leaves nothing.
+    the chunk, not the file); LAS files and folders are read whole, every row in its file's
+    order (duplicate depths included), so the output lies row by row beside the input; a SEG-Y
+    file is scored per trace (``segy_what``: ``"latent"`` or ``"error"``) into a ``.npy`` file.
+    The output is written to a temporary file and renamed into place at the end, so an
+    interrupted run leaves nothing.
     Returns ``(rows written, model, input kind)``.
     """
     from . import io
@@ -369,7 +374,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     if kind in ("csv", "parquet"):
         chunks = io.iter_table(data, chunk_rows=chunk_rows)
     else:
-        chunks = iter([read_any_table(data).frame])
+        chunks = iter([read_any_table(data, keep_rows=True).frame])  # every row, in file order
     rows = 0
     with atomic_path(out_p) as tmp:
         writer = _ChunkWriter(Path(tmp), out_p)
@@ -713,7 +718,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
 
     The model from ``geoae train`` is used as it is (``AnomalyDetector(prefit=True)``); the robust
     per-curve error normalisation and the threshold (the ``contamination`` share of ``data``)
-    are fitted on ``data``. Writes a table with ``ANOMALY_SCORE`` (higher = more anomalous),
+    are fitted on ``data``. Writes a table, one row per row of ``data`` in its order (a LAS
+    file's duplicate depths included), with ``ANOMALY_SCORE`` (higher = more anomalous),
     ``FLAG`` and each curve's share of the error (``<CURVE>_SHARE``), an ``*_intervals.csv``
     beside it (top, base, peak score, main curve per flagged interval) and, with ``plot``, a PNG
     of the log tracks of the first well.
@@ -761,7 +767,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         from ._atomic import atomic_write_bytes
         from .plotting import figure_to_png_bytes, log_tracks
 
-        first = (wells == wells[0]) if wells is not None else np.ones(len(frame), bool)
+        first = np.flatnonzero(wells == wells[0]) if wells is not None else np.arange(len(frame))
+        first = first[np.argsort(depth[first], kind="stable")]  # the tracks go down the hole
         fig = log_tracks(depth[first], frame.loc[first, list(X.columns)], anomaly_score=score[first],
                          flagged_intervals=flags[first], threshold=float(det.threshold_),
                          title=f"{wells[0] if wells is not None else table.path.name}: anomaly score")
