@@ -541,6 +541,80 @@ def test_ctrl_c_stops_cleanly_with_no_partial_output(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["line.sgy"]  # no temporary left behind
 
 
+def _geoae_paused(args, pause: str):
+    """A ``geoae`` subprocess that prints ``paused`` and sleeps at the point named by ``pause``:
+    ``"write"`` right after a table is written to its temporary file, ``"epoch 10"`` in the
+    training loop after epoch 10 (its checkpoint written). Returns the Popen, already paused."""
+    import subprocess
+    import sys
+
+    prelude = {
+        "write": "import pandas as pd\n"
+                 "orig = pd.DataFrame.to_csv\n"
+                 "def paused(self, *a, **k):\n"
+                 "    orig(self, *a, **k); print('paused', flush=True); time.sleep(120)\n"
+                 "pd.DataFrame.to_csv = paused\n",
+        "epoch 10": "import geoae.models as gm\n"
+                    "orig = gm.fit_module\n"
+                    "def cb(epoch, history):\n"
+                    "    if epoch == 10: print('paused', flush=True); time.sleep(120)\n"
+                    "gm.fit_module = lambda *a, **k: orig(*a, **dict(k, callback=cb))\n",
+    }[pause]
+    code = "import time\n" + prelude + "from geoae.cli import _entry\n_entry()\n"
+    proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()  # blocks until paused (or the end: then the test says why)
+    if line.strip() != "paused":
+        proc.kill()
+        pytest.fail(f"the command did not reach {pause!r}: {proc.communicate()[1][-2000:]}")
+    return proc
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.slow
+def test_sigterm_while_writing_exits_143_and_leaves_no_temporary_file(capsys, tmp_path, wells_csv):
+    """SIGTERM (a batch scheduler ending the job) killed the process on the spot: the hidden
+    temporary file of the output being written stayed beside it. It is now a clean exit."""
+    import signal
+
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--latent", 1, "--epochs", 1,
+               "--out", model, "--quiet")[0] == 0
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = _geoae_paused(["reconstruct", model, wells_csv, "--out", out_dir / "r.csv", "--quiet"],
+                         "write")
+    assert _hidden(out_dir)  # the temporary file being written (what SIGTERM used to leave)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("geoae: terminated (SIGTERM)"), err
+    assert list(out_dir.iterdir()) == []  # neither the output nor a temporary file
+
+
+@pytest.mark.slow
+def test_sigterm_while_training_keeps_the_checkpoint_for_resume(capsys, tmp_path, wells_csv):
+    import signal
+
+    args = ["train", wells_csv, "--curves", "GR,RHOB,NPHI", "--epochs", 14, "--latent", 2, "--quiet"]
+    assert run(capsys, *args, "--out", tmp_path / "straight")[0] == 0
+    model = tmp_path / "killed"
+    proc = _geoae_paused([*args, "--out", model], "epoch 10")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and "--resume" in err
+    assert _hidden(model) == [] and not (model / "model.safetensors").exists()
+    assert (model / "checkpoint.safetensors").is_file()
+    assert run(capsys, *args, "--out", model, "--resume")[0] == 0
+    a = (tmp_path / "straight" / "model.safetensors").read_bytes()
+    assert (model / "model.safetensors").read_bytes() == a
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_encode_and_reconstruct_stream_tables_chunk_by_chunk(capsys, tmp_path, wells_csv, suffix):
     """Chunked scoring (a 900-row table read 128 rows at a time) equals whole-table scoring."""

@@ -3,17 +3,23 @@
 
 Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 1 unexpected
 failure (a short message and the path of a log with the traceback) or Ctrl-C ("Aborted!", no
-partial output: every output is written to a temporary file and renamed only when complete).
+partial output: every output is written to a temporary file and renamed only when complete);
+143 SIGTERM (a batch scheduler ending the job: one line, no partial output either, and a
+training checkpoint written so far is kept for ``--resume``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -332,12 +338,43 @@ def _log_path() -> Path:
     return Path(tempfile.gettempdir()) / "geoae-error.log"
 
 
+#: Exit code after SIGTERM (128 + the signal number, as a shell reports it).
+SIGTERM_EXIT = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM received. Raised in the main thread, so that every ``finally`` and context
+    manager runs (temporary outputs are removed) where the default action would kill the
+    process on the spot; not an ``Exception``, so that no ``except Exception`` swallows it."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While active (main thread only), SIGTERM raises :class:`Terminated`; a second SIGTERM is
+    ignored so that it cannot cut the cleanup short (SIGKILL still ends the process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    saved = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geoae`` command; returns the exit code.
 
     Usage errors (unknown option, missing argument) are reported by typer with exit code 2;
-    Ctrl-C ends with typer's "Aborted!" and exit code 1, after every output in progress has been
-    discarded (outputs are written to temporary files and renamed only when complete).
+    Ctrl-C ends with typer's "Aborted!" and exit code 1, and SIGTERM with one line and exit code
+    143, both after every output in progress has been discarded (outputs are written to
+    temporary files and renamed only when complete; a training checkpoint already written
+    stays, for ``geoae train --resume``).
     """
     from .errors import GeoAEError
 
@@ -346,8 +383,16 @@ def main(argv: list[str] | None = None) -> int:
 
     saved, warnings.showwarning = warnings.showwarning, one_line_warning
     try:
-        app(args=argv, prog_name="geoae")
+        with _sigterm_raises():
+            app(args=argv, prog_name="geoae")
         return 0
+    except Terminated:
+        args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+        command = next((a for a in args if not a.startswith("-")), "")
+        hint = ("; the last checkpoint in the model folder is kept: rerun with --resume to "
+                "continue" if command == "train" else "")
+        typer.echo(f"geoae: terminated (SIGTERM); no partial output was left{hint}", err=True)
+        return SIGTERM_EXIT
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GeoAEError as exc:
