@@ -301,6 +301,8 @@ def demo(
         "geoae-demo"),
     fast: Annotated[bool, typer.Option("--fast", help="Smaller data, fewer epochs (~1 minute).")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace the files of an earlier demo "
+                                                        "in OUT.")] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -308,15 +310,16 @@ def demo(
 
     Imputes PE in a Kansas well, flags tool faults on synthetic wells, maps the latent space
     beside PCA, samples logs from a VAE and denoises a synthetic seismic section; prints every
-    metric against its baseline.
+    metric against its baseline. The files of an earlier demo in OUT are replaced only with
+    --force.
 
     Example: geoae demo --out geoae-demo --fast
     """
     from .demo import run_demo
 
     verbose = not (quiet or as_json)
-    result = run_demo(out, fast=fast, seed=seed, log=(lambda m: typer.echo(f"  {m}")) if verbose
-                      else None)
+    result = run_demo(out, fast=fast, seed=seed, force=force,
+                      log=(lambda m: typer.echo(f"  {m}")) if verbose else None)
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return
