@@ -284,6 +284,109 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert {"DEPTH", "PE", "PE_IMPUTED"} <= set(table.columns) and len(table) == len(a)
 
 
+def test_every_table_output_honours_a_las_name(capsys, tmp_path, wells_csv):
+    """A table input with --out x.las wrote CSV text into x.las (encode, reconstruct, detect,
+    impute alike). A .las name gives a LAS file now (a LAS input's headers and curves kept),
+    or, where the rows cannot make one LAS file, a one-line refusal before any work."""
+    import segyio
+
+    from geoae.io import read_las, write_las
+
+    obs = pd.read_csv(wells_csv)
+    well = obs["WELL"].iloc[0]
+    one = obs[obs["WELL"] == well].reset_index(drop=True)
+    one.loc[7, "RT"] = 0.0  # an impossible resistivity: detect names it in the text column INVALID
+    one.to_csv(tmp_path / "one.csv", index=False)
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,RT", "--latent", 2,
+               "--epochs", 2, "--out", model, "--quiet")[0] == 0
+
+    def same(las, table):  # a LAS output holds the table output's rows and values
+        np.testing.assert_array_equal(las.index, table["DEPTH"])
+        for c in table.columns.drop(["WELL", "DEPTH"], errors="ignore"):
+            if c == "INVALID":
+                assert las[c].fillna("").tolist() == table[c].fillna("").tolist()
+            else:
+                np.testing.assert_allclose(las[c], table[c].astype(float), rtol=1e-12, err_msg=c)
+
+    # a table in: every column, the well's name in the header
+    for cmd in ("encode", "reconstruct", "detect"):
+        for suffix in (".las", ".csv"):
+            code, _, err = run(capsys, cmd, model, tmp_path / "one.csv", "--out",
+                               tmp_path / f"{cmd}_{suffix[1:]}{suffix}", "--quiet")
+            assert code == 0, err
+        las = read_las(tmp_path / f"{cmd}_las.las")
+        assert las.attrs["well_name"] == well
+        same(las, pd.read_csv(tmp_path / f"{cmd}_csv.csv"))
+    assert read_las(tmp_path / "detect_las.las")["INVALID"].iloc[7] == "RT"
+    code, _, err = run(capsys, "impute", tmp_path / "one.csv", "--curve", "PE", "--out",
+                       tmp_path / "i.las", "--epochs", 2, "--quiet")
+    assert code == 0, err
+    imputed = read_las(tmp_path / "i.las")
+    np.testing.assert_array_equal(imputed.index, one["DEPTH"])
+    np.testing.assert_array_equal(imputed["PE"], one["PE"])
+    assert imputed["PE_IMPUTED"].notna().all() and imputed.attrs["well_name"] == well
+
+    # a LAS file in: its headers and curves kept, the new curves appended (DTC is the model's DT)
+    frame = one.drop(columns="WELL").set_index("DEPTH").rename(columns={"DT": "DTC"})
+    frame.index.name = "DEPT"
+    frame.attrs = {"well_name": well, "index_unit": "F"}
+    src_las = tmp_path / "one.las"
+    write_las(frame, src_las, units={"DTC": "US/F", "GR": "GAPI"})
+    src = read_las(src_las)
+    for cmd in ("reconstruct", "detect"):
+        for suffix in (".las", ".csv"):
+            code, _, err = run(capsys, cmd, model, tmp_path / "one.las", "--out",
+                               tmp_path / f"{cmd}_from_las_{suffix[1:]}{suffix}", "--quiet")
+            assert code == 0, err
+        las = read_las(tmp_path / f"{cmd}_from_las_las.las")
+        table = pd.read_csv(tmp_path / f"{cmd}_from_las_csv.csv")
+        new = [c for c in table.columns if c not in ("WELL", "DEPTH", *src.columns, "DT")]
+        assert list(las.columns) == [*src.columns, *new]
+        pd.testing.assert_frame_equal(las[src.columns], src)  # the input's curves unchanged
+        assert las.attrs["well"] == src.attrs["well"]
+        same(las[new], table[["DEPTH", *new]])
+    assert read_las(tmp_path / "reconstruct_from_las_las.las").attrs["units"]["DT_RECON"] == "US/F"
+    # a LAS input that already holds the command's curves (an earlier output): they are replaced
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,RT", "--latent", 2,
+               "--epochs", 1, "--seed", 1, "--out", tmp_path / "m2", "--quiet")[0] == 0
+    for name, data in (("again.las", tmp_path / "encode_from_las.las"), ("fresh.csv", src_las)):
+        if name == "again.las":
+            assert run(capsys, "encode", model, src_las, "--out", data, "--quiet")[0] == 0
+        code, _, err = run(capsys, "encode", tmp_path / "m2", data, "--out", tmp_path / name, "-q")
+        assert code == 0, err
+    np.testing.assert_allclose(read_las(tmp_path / "again.las")[["LATENT_0", "LATENT_1"]],
+                               pd.read_csv(tmp_path / "fresh.csv")[["LATENT_0", "LATENT_1"]],
+                               rtol=1e-12)
+
+    # a .tsv name gives tab-separated values (it was comma-separated, read back as one column)
+    assert run(capsys, "encode", model, wells_csv, "--out", tmp_path / "z.tsv", "--quiet")[0] == 0
+    assert list(pd.read_csv(tmp_path / "z.tsv", sep="\t").columns) == ["WELL", "DEPTH", "LATENT_0",
+                                                                        "LATENT_1"]
+
+    # what cannot be one LAS file, or is not a table at all, is refused before any work
+    obs.drop(columns="DEPTH").to_csv(tmp_path / "nodepth.csv", index=False)
+    sgy = tmp_path / "line.sgy"
+    segyio.tools.from_array2D(str(sgy), np.zeros((4, 16), np.float32), dt=2000)
+    cases = [
+        (("encode", model, wells_csv, "--out", tmp_path / "x.las"), "holds 3 ("),
+        (("reconstruct", model, wells_csv, "--out", tmp_path / "x.las"), "a LAS file holds one well"),
+        (("detect", model, wells_csv, "--out", tmp_path / "x.las"), "a LAS file holds one well"),
+        (("impute", wells_csv, "--curve", "PE", "--out", tmp_path / "x.las"), "holds one well"),
+        (("encode", model, tmp_path / "nodepth.csv", "--out", tmp_path / "x.las"),
+         "has no depth column"),
+        (("generate", model, "--out", tmp_path / "x.las"), "generated samples have no depth"),
+        (("encode", model, wells_csv, "--out", tmp_path / "x.npy"), "not a .npy file"),
+        (("reconstruct", model, wells_csv, "--out", tmp_path / "x.sgy"), "not a .sgy file"),
+        (("denoise", sgy, "--out", tmp_path / "x.csv"), "writes SEG-Y, not a .csv file"),
+    ]
+    for args, expected in cases:
+        code, _, err = run(capsys, *args)
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and expected in lines[0] and "--out" in lines[0], err
+        assert not list(tmp_path.glob("x.*")) and not list(tmp_path.glob(".x.*"))
+
+
 def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):
     """A repeated depth row was dropped from the output LAS with its measured values."""
     from geoae.io import read_las, write_las

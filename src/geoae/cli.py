@@ -133,8 +133,10 @@ def encode(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
                                               "a SEG-Y file for a model trained on its traces.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (.npy for SEG-Y "
-                                                         "input: one row per trace).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
+                                                         "ends (.las: one well; a LAS input's "
+                                                         "headers and curves kept); .npy for a "
+                                                         "SEG-Y input (one row per trace).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
@@ -157,8 +159,10 @@ def reconstruct(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
                                               "a SEG-Y file for a model trained on its traces.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (.npy for SEG-Y "
-                                                         "input: one row per trace).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
+                                                         "ends (.las: one well; a LAS input's "
+                                                         "headers and curves kept); .npy for a "
+                                                         "SEG-Y input (one row per trace).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
@@ -180,8 +184,10 @@ def reconstruct(
 def detect(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (an _intervals.csv "
-                                                         "is written beside it).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
+                                                         "ends (.las: one well; a LAS input's "
+                                                         "headers and curves kept); an "
+                                                         "_intervals.csv is written beside it.")],
     contamination: Annotated[float, typer.Option(help="Expected share of anomalous samples.")] = 0.01,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a log-track PNG.")] = False,
     force: ForceOpt = False,
@@ -207,8 +213,10 @@ def detect(
 def impute(
     data: Annotated[Path, typer.Argument(help="LAS file, folder of well files, CSV or Parquet table.")],
     curve: Annotated[str, typer.Option(help="Curve to fill, e.g. PE.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (same format as DATA) or "
-                                                         "folder (when DATA is a folder).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (same format as DATA unless "
+                                                         "its name ends in .csv, .parquet or "
+                                                         ".las) or folder (when DATA is a "
+                                                         "folder).")],
     curves: Annotated[str | None, typer.Option(help="Curves to learn from (default: all numeric).")] = None,
     model: Annotated[str, typer.Option(help="dae, or vae for an uncertainty (<CURVE>_IMPUTED_STD).")] = "dae",
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs (default: the imputer's).")] = None,
@@ -222,7 +230,8 @@ def impute(
 ) -> None:
     """Fill the gaps of one curve from the others; adds <CURVE>_IMPUTED next to the original.
 
-    LAS in gives LAS out with every header kept; a folder gives a folder; CSV gives CSV.
+    LAS in gives LAS out with every header kept; a folder gives a folder; CSV gives CSV (or
+    LAS, for one well, when --out ends in .las).
 
     Example: geoae impute wells/ --curve PE --out wells_imputed/
     """
