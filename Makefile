@@ -22,7 +22,7 @@ test: $(BIN)/python
 	$(BIN)/pytest -q -n 2
 
 demo: $(BIN)/python
-	$(BIN)/geoae demo --out geoae-demo
+	$(BIN)/geoae demo --out geoae-demo --force
 
 docs: $(BIN)/python
 	$(BIN)/mkdocs build --strict -d site

@@ -284,6 +284,109 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert {"DEPTH", "PE", "PE_IMPUTED"} <= set(table.columns) and len(table) == len(a)
 
 
+def test_every_table_output_honours_a_las_name(capsys, tmp_path, wells_csv):
+    """A table input with --out x.las wrote CSV text into x.las (encode, reconstruct, detect,
+    impute alike). A .las name gives a LAS file now (a LAS input's headers and curves kept),
+    or, where the rows cannot make one LAS file, a one-line refusal before any work."""
+    import segyio
+
+    from geoae.io import read_las, write_las
+
+    obs = pd.read_csv(wells_csv)
+    well = obs["WELL"].iloc[0]
+    one = obs[obs["WELL"] == well].reset_index(drop=True)
+    one.loc[7, "RT"] = 0.0  # an impossible resistivity: detect names it in the text column INVALID
+    one.to_csv(tmp_path / "one.csv", index=False)
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,RT", "--latent", 2,
+               "--epochs", 2, "--out", model, "--quiet")[0] == 0
+
+    def same(las, table):  # a LAS output holds the table output's rows and values
+        np.testing.assert_array_equal(las.index, table["DEPTH"])
+        for c in table.columns.drop(["WELL", "DEPTH"], errors="ignore"):
+            if c == "INVALID":
+                assert las[c].fillna("").tolist() == table[c].fillna("").tolist()
+            else:
+                np.testing.assert_allclose(las[c], table[c].astype(float), rtol=1e-12, err_msg=c)
+
+    # a table in: every column, the well's name in the header
+    for cmd in ("encode", "reconstruct", "detect"):
+        for suffix in (".las", ".csv"):
+            code, _, err = run(capsys, cmd, model, tmp_path / "one.csv", "--out",
+                               tmp_path / f"{cmd}_{suffix[1:]}{suffix}", "--quiet")
+            assert code == 0, err
+        las = read_las(tmp_path / f"{cmd}_las.las")
+        assert las.attrs["well_name"] == well
+        same(las, pd.read_csv(tmp_path / f"{cmd}_csv.csv"))
+    assert read_las(tmp_path / "detect_las.las")["INVALID"].iloc[7] == "RT"
+    code, _, err = run(capsys, "impute", tmp_path / "one.csv", "--curve", "PE", "--out",
+                       tmp_path / "i.las", "--epochs", 2, "--quiet")
+    assert code == 0, err
+    imputed = read_las(tmp_path / "i.las")
+    np.testing.assert_array_equal(imputed.index, one["DEPTH"])
+    np.testing.assert_array_equal(imputed["PE"], one["PE"])
+    assert imputed["PE_IMPUTED"].notna().all() and imputed.attrs["well_name"] == well
+
+    # a LAS file in: its headers and curves kept, the new curves appended (DTC is the model's DT)
+    frame = one.drop(columns="WELL").set_index("DEPTH").rename(columns={"DT": "DTC"})
+    frame.index.name = "DEPT"
+    frame.attrs = {"well_name": well, "index_unit": "F"}
+    src_las = tmp_path / "one.las"
+    write_las(frame, src_las, units={"DTC": "US/F", "GR": "GAPI"})
+    src = read_las(src_las)
+    for cmd in ("reconstruct", "detect"):
+        for suffix in (".las", ".csv"):
+            code, _, err = run(capsys, cmd, model, tmp_path / "one.las", "--out",
+                               tmp_path / f"{cmd}_from_las_{suffix[1:]}{suffix}", "--quiet")
+            assert code == 0, err
+        las = read_las(tmp_path / f"{cmd}_from_las_las.las")
+        table = pd.read_csv(tmp_path / f"{cmd}_from_las_csv.csv")
+        new = [c for c in table.columns if c not in ("WELL", "DEPTH", *src.columns, "DT")]
+        assert list(las.columns) == [*src.columns, *new]
+        pd.testing.assert_frame_equal(las[src.columns], src)  # the input's curves unchanged
+        assert las.attrs["well"] == src.attrs["well"]
+        same(las[new], table[["DEPTH", *new]])
+    assert read_las(tmp_path / "reconstruct_from_las_las.las").attrs["units"]["DT_RECON"] == "US/F"
+    # a LAS input that already holds the command's curves (an earlier output): they are replaced
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,RT", "--latent", 2,
+               "--epochs", 1, "--seed", 1, "--out", tmp_path / "m2", "--quiet")[0] == 0
+    for name, data in (("again.las", tmp_path / "encode_from_las.las"), ("fresh.csv", src_las)):
+        if name == "again.las":
+            assert run(capsys, "encode", model, src_las, "--out", data, "--quiet")[0] == 0
+        code, _, err = run(capsys, "encode", tmp_path / "m2", data, "--out", tmp_path / name, "-q")
+        assert code == 0, err
+    np.testing.assert_allclose(read_las(tmp_path / "again.las")[["LATENT_0", "LATENT_1"]],
+                               pd.read_csv(tmp_path / "fresh.csv")[["LATENT_0", "LATENT_1"]],
+                               rtol=1e-12)
+
+    # a .tsv name gives tab-separated values (it was comma-separated, read back as one column)
+    assert run(capsys, "encode", model, wells_csv, "--out", tmp_path / "z.tsv", "--quiet")[0] == 0
+    assert list(pd.read_csv(tmp_path / "z.tsv", sep="\t").columns) == ["WELL", "DEPTH", "LATENT_0",
+                                                                        "LATENT_1"]
+
+    # what cannot be one LAS file, or is not a table at all, is refused before any work
+    obs.drop(columns="DEPTH").to_csv(tmp_path / "nodepth.csv", index=False)
+    sgy = tmp_path / "line.sgy"
+    segyio.tools.from_array2D(str(sgy), np.zeros((4, 16), np.float32), dt=2000)
+    cases = [
+        (("encode", model, wells_csv, "--out", tmp_path / "x.las"), "holds 3 ("),
+        (("reconstruct", model, wells_csv, "--out", tmp_path / "x.las"), "a LAS file holds one well"),
+        (("detect", model, wells_csv, "--out", tmp_path / "x.las"), "a LAS file holds one well"),
+        (("impute", wells_csv, "--curve", "PE", "--out", tmp_path / "x.las"), "holds one well"),
+        (("encode", model, tmp_path / "nodepth.csv", "--out", tmp_path / "x.las"),
+         "has no depth column"),
+        (("generate", model, "--out", tmp_path / "x.las"), "generated samples have no depth"),
+        (("encode", model, wells_csv, "--out", tmp_path / "x.npy"), "not a .npy file"),
+        (("reconstruct", model, wells_csv, "--out", tmp_path / "x.sgy"), "not a .sgy file"),
+        (("denoise", sgy, "--out", tmp_path / "x.csv"), "writes SEG-Y, not a .csv file"),
+    ]
+    for args, expected in cases:
+        code, _, err = run(capsys, *args)
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and expected in lines[0] and "--out" in lines[0], err
+        assert not list(tmp_path.glob("x.*")) and not list(tmp_path.glob(".x.*"))
+
+
 def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):
     """A repeated depth row was dropped from the output LAS with its measured values."""
     from geoae.io import read_las, write_las
@@ -303,6 +406,38 @@ def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):
     pd.testing.assert_frame_equal(b[a.columns], a)  # every original row and value kept
     assert b["PE_IMPUTED"].iloc[99] == a["PE"].iloc[99] and b["PE_IMPUTED"].iloc[100] == 9.9
     assert b["PE_IMPUTED"].iloc[50:70].notna().all()
+
+
+def test_encode_reconstruct_detect_keep_every_las_row_in_file_order(capsys, tmp_path):
+    """A LAS input was sorted by depth and its duplicate depths dropped, so the outputs did not
+    lie beside the file row by row (and a repeated reading was lost). Every row now comes out,
+    in the file's order, scored on its own readings."""
+    from geoae.io import read_las, write_las
+
+    syn = make_synthetic_wells(n_wells=1, n_samples=200, random_state=5, faults=False)
+    df = syn.observed.drop(columns=["WELL"]).set_index("DEPTH")
+    # a repeated depth with another GR reading, and a block logged out of order (a repeat pass)
+    df = pd.concat([df.iloc[:100], df.iloc[[99]].assign(GR=1.0), df.iloc[150:160],
+                    df.iloc[100:150], df.iloc[160:]])
+    df.index.name = "DEPT"
+    src = tmp_path / "well.las"
+    write_las(df, src)
+    a = read_las(src)
+    assert len(a) == 201 and not a.index.is_monotonic_increasing
+    model = tmp_path / "m"
+    assert run(capsys, "train", src, "--curves", "GR,RHOB,NPHI", "--latent", 2, "--epochs", 2,
+               "--out", model, "--quiet")[0] == 0
+    for cmd in ("encode", "reconstruct", "detect"):
+        code, _, err = run(capsys, cmd, model, src, "--out", tmp_path / f"{cmd}.csv", "--quiet")
+        assert code == 0, err
+        out = pd.read_csv(tmp_path / f"{cmd}.csv")
+        np.testing.assert_array_equal(out["DEPTH"], a.index)  # row i is the file's row i
+    rec = pd.read_csv(tmp_path / "reconstruct.csv")
+    np.testing.assert_array_equal(rec["GR"], a["GR"])  # each row keeps its own readings
+    codes = pd.read_csv(tmp_path / "encode.csv")[["LATENT_0", "LATENT_1"]].to_numpy()
+    np.testing.assert_allclose(codes, geoae.load(model).transform(a[["GR", "RHOB", "NPHI"]]),
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(codes[99], codes[100])  # the repeated depth: its own reading's code
 
 
 def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
@@ -507,6 +642,80 @@ def test_ctrl_c_stops_cleanly_with_no_partial_output(tmp_path):
     assert "Traceback" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["line.sgy"]  # no temporary left behind
+
+
+def _geoae_paused(args, pause: str):
+    """A ``geoae`` subprocess that prints ``paused`` and sleeps at the point named by ``pause``:
+    ``"write"`` right after a table is written to its temporary file, ``"epoch 10"`` in the
+    training loop after epoch 10 (its checkpoint written). Returns the Popen, already paused."""
+    import subprocess
+    import sys
+
+    prelude = {
+        "write": "import pandas as pd\n"
+                 "orig = pd.DataFrame.to_csv\n"
+                 "def paused(self, *a, **k):\n"
+                 "    orig(self, *a, **k); print('paused', flush=True); time.sleep(120)\n"
+                 "pd.DataFrame.to_csv = paused\n",
+        "epoch 10": "import geoae.models as gm\n"
+                    "orig = gm.fit_module\n"
+                    "def cb(epoch, history):\n"
+                    "    if epoch == 10: print('paused', flush=True); time.sleep(120)\n"
+                    "gm.fit_module = lambda *a, **k: orig(*a, **dict(k, callback=cb))\n",
+    }[pause]
+    code = "import time\n" + prelude + "from geoae.cli import _entry\n_entry()\n"
+    proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()  # blocks until paused (or the end: then the test says why)
+    if line.strip() != "paused":
+        proc.kill()
+        pytest.fail(f"the command did not reach {pause!r}: {proc.communicate()[1][-2000:]}")
+    return proc
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.slow
+def test_sigterm_while_writing_exits_143_and_leaves_no_temporary_file(capsys, tmp_path, wells_csv):
+    """SIGTERM (a batch scheduler ending the job) killed the process on the spot: the hidden
+    temporary file of the output being written stayed beside it. It is now a clean exit."""
+    import signal
+
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--latent", 1, "--epochs", 1,
+               "--out", model, "--quiet")[0] == 0
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = _geoae_paused(["reconstruct", model, wells_csv, "--out", out_dir / "r.csv", "--quiet"],
+                         "write")
+    assert _hidden(out_dir)  # the temporary file being written (what SIGTERM used to leave)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("geoae: terminated (SIGTERM)"), err
+    assert list(out_dir.iterdir()) == []  # neither the output nor a temporary file
+
+
+@pytest.mark.slow
+def test_sigterm_while_training_keeps_the_checkpoint_for_resume(capsys, tmp_path, wells_csv):
+    import signal
+
+    args = ["train", wells_csv, "--curves", "GR,RHOB,NPHI", "--epochs", 14, "--latent", 2, "--quiet"]
+    assert run(capsys, *args, "--out", tmp_path / "straight")[0] == 0
+    model = tmp_path / "killed"
+    proc = _geoae_paused([*args, "--out", model], "epoch 10")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and "--resume" in err
+    assert _hidden(model) == [] and not (model / "model.safetensors").exists()
+    assert (model / "checkpoint.safetensors").is_file()
+    assert run(capsys, *args, "--out", model, "--resume")[0] == 0
+    a = (tmp_path / "straight" / "model.safetensors").read_bytes()
+    assert (model / "model.safetensors").read_bytes() == a
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -72,3 +72,39 @@ def test_demo_output_files_are_valid(demo):
     assert raw_in[:3600] == raw_out[:3600]  # textual and binary headers kept
     scores = pd.read_csv(out / "synthetic_wells_anomalies.csv")
     assert {"ANOMALY_SCORE", "FLAG"} <= set(scores.columns)
+
+
+@pytest.mark.slow
+def test_demo_writes_its_listed_files_and_refuses_to_replace_them_without_force(demo, capsys):
+    """`geoae demo` replaced the files of an earlier run without --force (every other command
+    refuses to); it stops now, before any work, naming the file."""
+    out, summary = demo
+    from geoae.demo import OUTPUT_FILES
+
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert summary["files"] == [str(out / name) for name in OUTPUT_FILES]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code = main(["demo", "--fast", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: output ") and "exists" in err and "--force" in err
+    assert "another --out folder" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_demo_refuses_an_existing_output_file_unless_force(tmp_path, capsys, monkeypatch):
+    import geoae.demo as demo_module
+
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "vae_samples.csv").write_text("mine\n")
+    (out / "notes.txt").write_text("not the demo's\n")
+    code = main(["demo", "--fast", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip() == (f"error: output {out / 'vae_samples.csv'} exists; pass "
+                                         "--force to replace the demo's files, or choose another "
+                                         "--out folder")
+    assert (out / "vae_samples.csv").read_text() == "mine\n"
+    ran = []
+    monkeypatch.setattr(demo_module, "_run", lambda *a: ran.append(a) or {"metrics": []})
+    assert demo_module.run_demo(out, fast=True, force=True) == {"metrics": []} and ran

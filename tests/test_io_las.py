@@ -278,6 +278,20 @@ def test_write_plain_frame_without_header(tmp_path):
     assert back.attrs["units"]["GR"] == "API"
 
 
+def test_text_curves_round_trip_with_empty_values_and_commas(tmp_path):
+    """An empty text value was written as nothing (the row lost a column: lasio could not read
+    the file), a text holding a comma in the first row made the reader take the file for
+    comma-delimited, and a text curve's nulls were read back as the text '-999.25'."""
+    df = pd.DataFrame({"DEPTH": [1.0, 2.0, 2.0, 3.0], "FLAG": [True, False, True, False],
+                       "INVALID": ["RT,ILD", "RT", "", None], "ZONE": ["Sand, shaly", "a b", "c", ""]})
+    write_las(df, tmp_path / "text.las")
+    back = read_las(tmp_path / "text.las")
+    np.testing.assert_array_equal(back.index, [1.0, 2.0, 2.0, 3.0])
+    np.testing.assert_array_equal(back["FLAG"], [1.0, 0.0, 1.0, 0.0])
+    assert back["INVALID"].tolist()[:2] == ["RT,ILD", "RT"] and back["INVALID"].iloc[2:].isna().all()
+    assert back["ZONE"].tolist()[:3] == ["Sand, shaly", "a b", "c"] and pd.isna(back["ZONE"].iloc[3])
+
+
 def test_refuse_to_overwrite_template(las12):
     before = las12.read_bytes()
     with pytest.raises(DataError, match="refusing to overwrite") as err:

@@ -175,6 +175,14 @@ def test_read_wells_harmonises_and_cleans(tmp_path):
     assert df.attrs["units"]["DT"] == "us/ft" and df.attrs["units"]["RT"] == "ohmm"
     assert df.attrs["sources"]["WELL B"].endswith("b.las")
     assert df.attrs["renamed"]["WELL A"] == {"DTC": "DT", "ILD": "RT", "PEF": "PE"}
+    # keep_rows: every row of each file in its order, aliases harmonised the same way
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kept = read_wells(tmp_path, keep_rows=True)
+    assert not any("sorted" in str(w.message) or "dropped" in str(w.message) for w in caught)
+    b = kept[kept.WELL == "WELL B"]
+    assert b["DEPTH"].tolist() == [10.0, 9.5, 10.0, 11.0] and b["DT"].tolist() == [80.0, 81.0, 82.0, 83.0]
+    assert list(kept.columns) == list(df.columns)
 
 
 def test_read_wells_table_with_a_spaced_well_column_and_text_columns(tmp_path):

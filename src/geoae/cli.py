@@ -3,17 +3,23 @@
 
 Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 1 unexpected
 failure (a short message and the path of a log with the traceback) or Ctrl-C ("Aborted!", no
-partial output: every output is written to a temporary file and renamed only when complete).
+partial output: every output is written to a temporary file and renamed only when complete);
+143 SIGTERM (a batch scheduler ending the job: one line, no partial output either, and a
+training checkpoint written so far is kept for ``--resume``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -127,14 +133,18 @@ def encode(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
                                               "a SEG-Y file for a model trained on its traces.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (.npy for SEG-Y "
-                                                         "input: one row per trace).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
+                                                         "ends (.las: one well; a LAS input's "
+                                                         "headers and curves kept); .npy for a "
+                                                         "SEG-Y input (one row per trace).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write the latent code of every depth sample (WELL and DEPTH kept).
+
+    One output row per input row, in the input's order (a LAS file's repeated depths included).
 
     Example: geoae encode model/ well.las --out codes.csv
     """
@@ -149,14 +159,18 @@ def reconstruct(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
                                               "a SEG-Y file for a model trained on its traces.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (.npy for SEG-Y "
-                                                         "input: one row per trace).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
+                                                         "ends (.las: one well; a LAS input's "
+                                                         "headers and curves kept); .npy for a "
+                                                         "SEG-Y input (one row per trace).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write each curve's reconstruction (<CURVE>_RECON) and the per-sample error.
+
+    One output row per input row, in the input's order (a LAS file's repeated depths included).
 
     Example: geoae reconstruct model/ well.las --out recon.csv
     """
@@ -170,8 +184,10 @@ def reconstruct(
 def detect(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output (an _intervals.csv "
-                                                         "is written beside it).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
+                                                         "ends (.las: one well; a LAS input's "
+                                                         "headers and curves kept); an "
+                                                         "_intervals.csv is written beside it.")],
     contamination: Annotated[float, typer.Option(help="Expected share of anomalous samples.")] = 0.01,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a log-track PNG.")] = False,
     force: ForceOpt = False,
@@ -180,7 +196,8 @@ def detect(
 ) -> None:
     """Score every sample by reconstruction error, flag anomalies and list flagged intervals.
 
-    Each row gets ANOMALY_SCORE, FLAG and every curve's share of the error (which log is bad).
+    Each row of DATA, in its order, gets ANOMALY_SCORE, FLAG and every curve's share of the
+    error (which log is bad).
     A zero or negative resistivity (a curve the model sees as log10) is flagged and named in
     the INVALID column.
 
@@ -196,8 +213,10 @@ def detect(
 def impute(
     data: Annotated[Path, typer.Argument(help="LAS file, folder of well files, CSV or Parquet table.")],
     curve: Annotated[str, typer.Option(help="Curve to fill, e.g. PE.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (same format as DATA) or "
-                                                         "folder (when DATA is a folder).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (same format as DATA unless "
+                                                         "its name ends in .csv, .parquet or "
+                                                         ".las) or folder (when DATA is a "
+                                                         "folder).")],
     curves: Annotated[str | None, typer.Option(help="Curves to learn from (default: all numeric).")] = None,
     model: Annotated[str, typer.Option(help="dae, or vae for an uncertainty (<CURVE>_IMPUTED_STD).")] = "dae",
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs (default: the imputer's).")] = None,
@@ -211,7 +230,8 @@ def impute(
 ) -> None:
     """Fill the gaps of one curve from the others; adds <CURVE>_IMPUTED next to the original.
 
-    LAS in gives LAS out with every header kept; a folder gives a folder; CSV gives CSV.
+    LAS in gives LAS out with every header kept; a folder gives a folder; CSV gives CSV (or
+    LAS, for one well, when --out ends in .las).
 
     Example: geoae impute wells/ --curve PE --out wells_imputed/
     """
@@ -290,6 +310,8 @@ def demo(
         "geoae-demo"),
     fast: Annotated[bool, typer.Option("--fast", help="Smaller data, fewer epochs (~1 minute).")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace the files of an earlier demo "
+                                                        "in OUT.")] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -297,15 +319,16 @@ def demo(
 
     Imputes PE in a Kansas well, flags tool faults on synthetic wells, maps the latent space
     beside PCA, samples logs from a VAE and denoises a synthetic seismic section; prints every
-    metric against its baseline.
+    metric against its baseline. The files of an earlier demo in OUT are replaced only with
+    --force.
 
     Example: geoae demo --out geoae-demo --fast
     """
     from .demo import run_demo
 
     verbose = not (quiet or as_json)
-    result = run_demo(out, fast=fast, seed=seed, log=(lambda m: typer.echo(f"  {m}")) if verbose
-                      else None)
+    result = run_demo(out, fast=fast, seed=seed, force=force,
+                      log=(lambda m: typer.echo(f"  {m}")) if verbose else None)
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return
@@ -327,12 +350,43 @@ def _log_path() -> Path:
     return Path(tempfile.gettempdir()) / "geoae-error.log"
 
 
+#: Exit code after SIGTERM (128 + the signal number, as a shell reports it).
+SIGTERM_EXIT = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM received. Raised in the main thread, so that every ``finally`` and context
+    manager runs (temporary outputs are removed) where the default action would kill the
+    process on the spot; not an ``Exception``, so that no ``except Exception`` swallows it."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While active (main thread only), SIGTERM raises :class:`Terminated`; a second SIGTERM is
+    ignored so that it cannot cut the cleanup short (SIGKILL still ends the process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    saved = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geoae`` command; returns the exit code.
 
     Usage errors (unknown option, missing argument) are reported by typer with exit code 2;
-    Ctrl-C ends with typer's "Aborted!" and exit code 1, after every output in progress has been
-    discarded (outputs are written to temporary files and renamed only when complete).
+    Ctrl-C ends with typer's "Aborted!" and exit code 1, and SIGTERM with one line and exit code
+    143, both after every output in progress has been discarded (outputs are written to
+    temporary files and renamed only when complete; a training checkpoint already written
+    stays, for ``geoae train --resume``).
     """
     from .errors import GeoAEError
 
@@ -341,8 +395,16 @@ def main(argv: list[str] | None = None) -> int:
 
     saved, warnings.showwarning = warnings.showwarning, one_line_warning
     try:
-        app(args=argv, prog_name="geoae")
+        with _sigterm_raises():
+            app(args=argv, prog_name="geoae")
         return 0
+    except Terminated:
+        args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+        command = next((a for a in args if not a.startswith("-")), "")
+        hint = ("; the last checkpoint in the model folder is kept: rerun with --resume to "
+                "continue" if command == "train" else "")
+        typer.echo(f"geoae: terminated (SIGTERM); no partial output was left{hint}", err=True)
+        return SIGTERM_EXIT
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GeoAEError as exc:

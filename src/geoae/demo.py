@@ -26,6 +26,13 @@ KANSAS_CURVES = ["GR", "ILD_log10", "DeltaPHI", "PHIND", "PE", "NM_M", "RELPOS"]
 LATENT_CURVES = ["GR", "ILD_log10", "DeltaPHI", "PHIND", "PE"]
 SYNTH_CURVES = ["GR", "RHOB", "NPHI", "DT", "PE", "RT", "CALI"]
 DEMO_WELL = "SHRIMPLIN"
+#: Every file the demo writes into its folder (``run_demo`` refuses to replace one without
+#: ``force``).
+OUTPUT_FILES = (f"kansas_{DEMO_WELL.lower()}_pe_imputed.csv",
+                f"kansas_{DEMO_WELL.lower()}_pe_imputed.las",
+                "synthetic_wells_anomalies.csv", "synthetic_wells_anomaly_intervals.csv",
+                "kansas_latent_2d.csv", "vae_samples.csv", "synthetic_noisy.sgy",
+                "synthetic_denoised.sgy", "report.html")
 
 
 def _rmse(a, b) -> float:
@@ -50,6 +57,11 @@ class _Stages:
 
     def epochs(self, full: int, fast: int) -> int:
         return fast if self.fast else full
+
+    def file(self, name: str) -> Path:
+        """The path of one of the demo's :data:`OUTPUT_FILES` (the list checked before a run)."""
+        assert name in OUTPUT_FILES, f"{name} is missing from demo.OUTPUT_FILES"
+        return self.out / name
 
     # ------------------------------------------------------------ 1. imputation
     def imputation(self) -> None:
@@ -86,12 +98,12 @@ class _Stages:
         well["PE_IMPUTED"] = pe_hat
         well["PE_IMPUTED_STD"] = pe_std
         well[["WELL", "DEPTH", *KANSAS_CURVES, "PE_IMPUTED", "PE_IMPUTED_STD"]].to_csv(
-            self.out / f"kansas_{DEMO_WELL.lower()}_pe_imputed.csv", index=False)
+            self.file(f"kansas_{DEMO_WELL.lower()}_pe_imputed.csv"), index=False)
         las = well.set_index("DEPTH")[["GR", "ILD_log10", "PHIND", "PE", "PE_IMPUTED",
                                        "PE_IMPUTED_STD"]]
         las.index.name = "DEPT"
         las.attrs = {"well_name": DEMO_WELL, "index_unit": "F"}
-        write_las(las, self.out / f"kansas_{DEMO_WELL.lower()}_pe_imputed.las",
+        write_las(las, self.file(f"kansas_{DEMO_WELL.lower()}_pe_imputed.las"),
                   units={"GR": "API", "ILD_log10": "log10(ohm.m)", "PHIND": "%", "PE": "B/E",
                          "PE_IMPUTED": "B/E", "PE_IMPUTED_STD": "B/E"},
                   descriptions={"PE_IMPUTED": "PE imputed by geoae (VAE masked auto-encoder)",
@@ -149,9 +161,9 @@ class _Stages:
         out = obs[["WELL", "DEPTH", *SYNTH_CURVES]].copy()
         out["ANOMALY_SCORE"] = score
         out["FLAG"] = flags
-        out.to_csv(self.out / "synthetic_wells_anomalies.csv", index=False)
+        out.to_csv(self.file("synthetic_wells_anomalies.csv"), index=False)
         intervals = det.intervals(obs["DEPTH"].to_numpy(), flags, X=X, wells=obs["WELL"].to_numpy())
-        intervals.to_csv(self.out / "synthetic_wells_anomaly_intervals.csv", index=False)
+        intervals.to_csv(self.file("synthetic_wells_anomaly_intervals.csv"), index=False)
         first = obs["WELL"] == obs["WELL"].iloc[0]
         w = obs.loc[first]
         names = getattr(det.model_, "feature_names_in_", None)
@@ -202,7 +214,7 @@ class _Stages:
                          label_title="Facies")
         pd.DataFrame(ae.transform(df[LATENT_CURVES]), columns=["LATENT_0", "LATENT_1"]).assign(
             WELL=df["WELL"].to_numpy(), DEPTH=df["DEPTH"].to_numpy()).to_csv(
-            self.out / "kansas_latent_2d.csv", index=False)
+            self.file("kansas_latent_2d.csv"), index=False)
         self.sections.append({
             "heading": "Latent space beside PCA",
             "text": ("A 2-D auto-encoder and PCA trained on the same wells; colours are core "
@@ -242,7 +254,7 @@ class _Stages:
                                     "mean 1-D Wasserstein (std units)", w1(samples), w1(gauss),
                                     "multivariate Gaussian"))
         self.histories["VAE (generation)"] = vae.history_
-        samples.to_csv(self.out / "vae_samples.csv", index=False)
+        samples.to_csv(self.file("vae_samples.csv"), index=False)
         fig = crossplot_samples(test[curves], samples, x="NPHI", y="RHOB",
                                 units={"NPHI": "v/v", "RHOB": "g/cm3"},
                                 title="Density-neutron crossplot: VAE samples vs held-out wells")
@@ -264,12 +276,12 @@ class _Stages:
 
         sei = make_synthetic_seismic(n_traces=self.epochs(150, 80), n_samples=self.epochs(400, 300),
                                      snr_db=0.0, random_state=self.seed)
-        noisy_path = self.out / "synthetic_noisy.sgy"
+        noisy_path = self.file("synthetic_noisy.sgy")
         segyio.tools.from_array2D(str(noisy_path), sei.noisy.astype(np.float32),
                                   dt=int(round(sei.dt * 1e6)))
         den = Denoiser(hidden=(16, 32), latent_dim=32, train_stride=32, n_draws=2,
                        epochs=self.epochs(20, 8), random_state=self.seed).fit(sei.noisy)
-        out_path = self.out / "synthetic_denoised.sgy"
+        out_path = self.file("synthetic_denoised.sgy")
         denoise_segy(den, noisy_path, out_path)
         after = read_segy(out_path).traces
 
@@ -294,19 +306,23 @@ class _Stages:
 
 
 def run_demo(out: str | Path = "geoae-demo", *, fast: bool = False, seed: int = 0,
-             log: Callable[[str], None] | None = None) -> dict[str, Any]:
+             log: Callable[[str], None] | None = None, force: bool = False) -> dict[str, Any]:
     """Run every demo stage, write the outputs and ``report.html`` into ``out``.
 
     Parameters
     ----------
     out : path
-        Folder for the outputs (created if needed).
+        Folder for the outputs (created if needed); the files written are
+        :data:`OUTPUT_FILES`, and nothing else in the folder is touched.
     fast : bool
         Smaller data and fewer epochs (about a minute on 2 CPU cores instead of three).
     seed : int
         Seed of every model and generator.
     log : callable, optional
         Receives one progress line per stage.
+    force : bool
+        Replace the files of an earlier run found in ``out``; without it, such a file is a
+        :class:`~geoae.errors.DataError` before any work.
 
     Returns
     -------
@@ -316,12 +332,17 @@ def run_demo(out: str | Path = "geoae-demo", *, fast: bool = False, seed: int = 
     """
     import torch
 
+    from .errors import DataError
+
     log = log or (lambda _msg: None)
     out = Path(out)
     if out.exists() and not out.is_dir():
-        from .errors import DataError
-
         raise DataError(f"--out {out} is a file; give a folder name for the report")
+    existing = [out / name for name in OUTPUT_FILES if (out / name).exists()]
+    if existing and not force:
+        more = f" (and {len(existing) - 1} more of the demo's files)" if len(existing) > 1 else ""
+        raise DataError(f"output {existing[0]} exists{more}; pass --force to replace the demo's "
+                        "files, or choose another --out folder")
     # every demo network is small: one intra-op thread is fastest for them (several threads on
     # two cores, or on a busy machine, spin and wait more than they compute)
     threads = torch.get_num_threads()
@@ -350,10 +371,10 @@ def _run(out: Path, fast: bool, seed: int, log: Callable[[str], None]) -> dict[s
     curves = [(training_curves(h, title=name), name) for name, h in st.histories.items() if h]
     st.sections.append({"heading": "Training curves", "figures": curves,
                         "text": "Per-epoch training and validation loss and each loss term."})
-    report = build_report(out / "report.html", title="geoae demo report", sections=st.sections,
+    report = build_report(st.file("report.html"), title="geoae demo report", sections=st.sections,
                           metrics=st.metrics,
                           intro=("Every number compares geoae with the method a geoscientist would "
                                  "otherwise use, computed in the same run on built-in data."))
     seconds = time.perf_counter() - t0
-    files = sorted(str(p) for p in out.iterdir() if p.is_file())
+    files = [str(out / name) for name in OUTPUT_FILES]
     return {"metrics": st.metrics, "report": str(report), "files": files, "seconds": seconds}

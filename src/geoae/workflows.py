@@ -42,6 +42,11 @@ class Table:
         return [c for c in self.frame.columns if c not in ID_COLUMNS
                 and pd.api.types.is_numeric_dtype(self.frame[c])]
 
+    @property
+    def units(self) -> dict[str, str]:
+        """``{curve: unit}`` as the files gave them (LAS files; empty for a table)."""
+        return self.attrs.get("units") or self.frame.attrs.get("units") or {}
+
 
 def _id_renames(frame: pd.DataFrame, keep=()) -> dict[str, str]:
     """``{column: "WELL" or "DEPTH"}`` for a table's well-name and depth columns spelled
@@ -78,11 +83,14 @@ def _ids_back(frame: pd.DataFrame, ren: dict[str, str]) -> pd.DataFrame:
     return frame.rename(columns={v: k for k, v in ren.items()}) if ren else frame
 
 
-def read_any_table(path: str | os.PathLike, keep=()) -> Table:
+def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) -> Table:
     """Read a LAS file, a folder of well files or a CSV/Parquet table into a :class:`Table`.
 
     LAS files keep their depth as a ``DEPTH`` column and the well name as ``WELL``; curve names
     are harmonised through the alias table (e.g. ``DTC`` -> ``DT``) for a file as for a folder.
+    Their rows are sorted by depth and duplicate depths dropped (with a warning), unless
+    ``keep_rows``: then every row stays, in the file's order (what a command whose output lies
+    beside its input row by row needs; a table's rows always stay as they are).
     A table's well and depth columns spelled otherwise ("Well Name", "Depth") are named WELL
     and DEPTH (``attrs["renamed_ids"]`` holds the renames; columns in ``keep`` stay as they are).
     """
@@ -94,10 +102,10 @@ def read_any_table(path: str | os.PathLike, keep=()) -> Table:
         raise DataError(f"{p}: this is a SEG-Y file; this command needs well logs or a table "
                         "(use `geoae denoise` for SEG-Y)")
     if kind == "folder":
-        return Table(io.read_wells(p), kind, p)
+        return Table(io.read_wells(p, keep_rows=keep_rows), kind, p)
     if kind == "las":
         # through read_wells, so that a single file gets the same curve aliases as a folder
-        frame = io.read_wells([p])
+        frame = io.read_wells([p], keep_rows=keep_rows)
         return Table(frame, kind, p, dict(frame.attrs))
     frame, ren = _ids_to_model(io.read_table(p), keep)
     return Table(frame, kind, p, {"renamed_ids": ren})
@@ -148,24 +156,88 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
     return out_p
 
 
-def write_frame(df: pd.DataFrame, out: str | os.PathLike) -> Path:
-    """Write a table atomically: Parquet for ``.parquet``/``.pq``, CSV otherwise."""
+#: Output names of formats other than a table: a table written there would be mislabelled.
+_NOT_TABLES = (".npy", ".sgy", ".segy", ".png", ".html")
+_TABLE_FORMATS = {".las": "las", ".parquet": "parquet", ".pq": "parquet", ".tsv": "tsv",
+                  ".csv": "csv", ".txt": "csv"}
+
+
+def table_format(out: str | os.PathLike, default: str = "csv") -> str:
+    """How a table output is written, from its name: ``"las"`` (``.las``), ``"parquet"``
+    (``.parquet``, ``.pq``), ``"tsv"`` (``.tsv``, tab-separated), ``"csv"`` (``.csv``, ``.txt``)
+    and ``default`` for any other name. The name of another format (``.npy``, ``.sgy``,
+    ``.segy``, ``.png``, ``.html``) is a :class:`DataError`: call this before any work."""
+    suffix = Path(out).suffix.lower()
+    if suffix in _NOT_TABLES:
+        raise DataError(f"--out {out}: this command writes a table, not a {suffix} file; give a "
+                        ".csv, .parquet or .las name")
+    return _TABLE_FORMATS.get(suffix, default)
+
+
+def check_las_output(table: Table, out: str | os.PathLike) -> None:
+    """Refuse a ``.las`` ``out`` that cannot hold ``table``'s rows (a LAS file is one well,
+    indexed by depth): no depth column, rows without a depth, or several wells. Call it before
+    any work; other names pass."""
+    if table_format(out) != "las":
+        return
+    frame, fix = table.frame, "; give --out a .csv or .parquet name"
+    if "DEPTH" not in frame.columns:
+        raise DataError(f"--out {out}: a LAS file is indexed by depth, and {table.path} has no "
+                        f"depth column{fix}")
+    missing = int((~np.isfinite(pd.to_numeric(frame["DEPTH"], errors="coerce"))).sum())
+    if missing:
+        raise DataError(f"--out {out}: {missing} row(s) of {table.path} have no depth, and a LAS "
+                        f"file is indexed by depth{fix}")
+    wells = pd.unique(frame["WELL"]) if "WELL" in frame.columns else []
+    if len(wells) > 1:
+        names = ", ".join(map(str, wells[:3])) + (", ..." if len(wells) > 3 else "")
+        raise DataError(f"--out {out}: a LAS file holds one well, and {table.path} holds "
+                        f"{len(wells)} ({names}){fix}, or give one well at a time")
+
+
+def write_frame(df: pd.DataFrame, out: str | os.PathLike, *, template=None, units=None,
+                descriptions=None) -> Path:
+    """Write a table atomically in the format its name asks for (:func:`table_format`): CSV,
+    tab-separated, Parquet, or LAS through :func:`geoae.io.write_las` (one well with a
+    ``DEPTH`` column, the ``WELL`` column its name; ``template``, ``units`` and
+    ``descriptions`` as there)."""
     out = Path(out)
+    fmt = table_format(out)
+    if fmt == "las":
+        from .io import write_las
+
+        return write_las(df, out, template=template, units=units, descriptions=descriptions)
     with atomic_path(out) as tmp:
-        if out.suffix.lower() in (".parquet", ".pq"):
+        if fmt == "parquet":
             try:
                 df.to_parquet(tmp, index=False)
             except ImportError as exc:
                 raise DataError("writing Parquet needs pyarrow: pip install 'geoae[parquet]', "
                                 "or write .csv") from exc
         else:
-            df.to_csv(tmp, index=False)
+            df.to_csv(tmp, index=False, sep="\t" if fmt == "tsv" else ",")
     return out
 
 
-def _id_frame(table: Table) -> pd.DataFrame:
-    cols = [c for c in ID_COLUMNS if c in table.frame.columns]
-    return table.frame[cols].reset_index(drop=True)
+def _write_output(result: pd.DataFrame, out: Path, table: Table, units=None,
+                  descriptions=None) -> None:
+    """Write a command's ``result`` (one row per row of ``table``, the input) to ``out``.
+
+    As LAS (checked beforehand by :func:`check_las_output`), a LAS input is the template: every
+    header and curve of it is kept, and the columns ``result`` adds or changes are appended (or
+    replace the template's curve of that name, e.g. ``GR_RECON`` of an earlier run); another
+    input gives every column. As a table, the well and depth columns keep the input's own names.
+    """
+    if table_format(out) != "las":
+        write_frame(_ids_back(result, table.attrs.get("renamed_ids", {})), out)
+    elif table.kind == "las":
+        given = table.frame.reset_index(drop=True)
+        new = [c for c in result.columns if c != "DEPTH" and not (
+            c in given.columns and result[c].reset_index(drop=True).equals(given[c]))]
+        write_frame(result[["DEPTH", *new]], out, template=table.path, units=units,
+                    descriptions=descriptions)
+    else:
+        write_frame(result, out, units=units, descriptions=descriptions)
 
 
 def _load(model_dir):
@@ -291,7 +363,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
 def _load_for(model_dir, data):
     est = _load(model_dir)
-    table = read_any_table(data, keep=_model_curves(est, model_dir))
+    table = read_any_table(data, keep=_model_curves(est, model_dir), keep_rows=True)
     use = select_curves(table, _model_curves(est, model_dir))
     return est, table, _to_model_units(table.frame[use], _read_transforms(model_dir))
 
@@ -309,10 +381,12 @@ def _model_curves(est, model_dir) -> list[str]:
 
 
 class _ChunkWriter:
-    """Append DataFrames to one CSV or Parquet file (the temporary file of an atomic write)."""
+    """Append DataFrames to one CSV (or tab-separated) or Parquet file (the temporary file of
+    an atomic write)."""
 
     def __init__(self, tmp: Path, out: Path) -> None:
-        self.tmp, self.out, self.parquet = tmp, out, out.suffix.lower() in (".parquet", ".pq")
+        self.tmp, self.out, self.fmt = tmp, out, table_format(out)
+        self.parquet = self.fmt == "parquet"
         self.writer = self.schema = None
         self.first = True
 
@@ -338,7 +412,8 @@ class _ChunkWriter:
                 self.writer = pq.ParquetWriter(self.tmp, self.schema)
             self.writer.write_table(table)
         else:
-            df.to_csv(self.tmp, mode="w" if self.first else "a", header=self.first, index=False)
+            df.to_csv(self.tmp, mode="w" if self.first else "a", header=self.first, index=False,
+                      sep="\t" if self.fmt == "tsv" else ",")
         self.first = False
 
     def close(self) -> None:
@@ -346,12 +421,16 @@ class _ChunkWriter:
             self.writer.close()
 
 
-def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what: str):
+def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what: str,
+            units=None):
     """Run ``work(est, chunk_frame, curve_frame) -> DataFrame`` over ``data`` and write the results.
 
     A CSV or Parquet table is read and written ``chunk_rows`` rows at a time (memory bounded by
-    the chunk, not the file); LAS files and folders are read whole; a SEG-Y file is scored per
-    trace (``segy_what``: ``"latent"`` or ``"error"``) into a ``.npy`` file. The output is written
+    the chunk, not the file); LAS files and folders are read whole, every row in its file's
+    order (duplicate depths included), so the output lies row by row beside the input; a SEG-Y
+    file is scored per trace (``segy_what``: ``"latent"`` or ``"error"``) into a ``.npy`` file.
+    An ``out`` ending in ``.las`` is one LAS file (see :func:`_write_output`; ``units(table)``
+    gives the units of the new curves), so the input is read whole then. The output is written
     to a temporary file and renamed into place at the end, so an interrupted run leaves nothing.
     Returns ``(rows written, model, input kind)``.
     """
@@ -360,16 +439,25 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     out_p = check_output(out, [data, model_dir], force)
     if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
         raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
-    est = _load(model_dir)
     kind = sniff(data)
+    fmt = None if kind == "segy" else table_format(out_p)  # a SEG-Y input gives a .npy
+    est = _load(model_dir)
     if kind == "segy":
         return _score_segy(est, data, out_p, segy_what), est, kind
     names = _model_curves(est, model_dir)
     log10 = _read_transforms(model_dir)
+    if fmt == "las":
+        table = read_any_table(data, keep=names, keep_rows=True)
+        check_las_output(table, out_p)
+        frame = table.frame.reset_index(drop=True)
+        use = select_curves(table, names)
+        _write_output(work(est, frame, _to_model_units(frame[use], log10)), out_p, table,
+                      units=units(table) if units else None)
+        return len(frame), est, kind
     if kind in ("csv", "parquet"):
         chunks = io.iter_table(data, chunk_rows=chunk_rows)
     else:
-        chunks = iter([read_any_table(data).frame])
+        chunks = iter([read_any_table(data, keep_rows=True).frame])  # every row, in file order
     rows = 0
     with atomic_path(out_p) as tmp:
         writer = _ChunkWriter(Path(tmp), out_p)
@@ -433,7 +521,8 @@ def reconstruct(model_dir, data, out, force: bool = False,
         total["n"] += int(ok.sum())
         return df
 
-    rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error")
+    rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error",
+                            units=lambda t: {f"{c}_RECON": u for c, u in t.units.items()})
     if kind == "segy":  # the per-trace errors are in the .npy
         err = np.load(out, mmap_mode="r")
         total["sum"], total["n"] = float(np.nansum(err)), int(np.isfinite(err).sum())
@@ -447,6 +536,9 @@ def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool =
     from .preprocessing import inverse_log10_curves
 
     check_output(out, [model_dir], force)
+    if table_format(out) == "las":
+        raise DataError(f"--out {out}: generated samples have no depth, and a LAS file is indexed "
+                        "by depth; give a .csv or .parquet name")
     est = _load(model_dir)
     if not isinstance(est, VariationalAutoEncoder):
         raise ConfigError(f"model {model_dir} is a {type(est).__name__}; `generate` needs a VAE "
@@ -512,11 +604,15 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                             "wells; give a folder name for --out")
     else:
         check_output(out_p, [data], force)
+        # a LAS file gives a LAS file, unless --out names a table format
+        fmt = table_format(out_p, default="las" if kind == "las" else "csv")
     if model not in ("dae", "vae"):
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
     table = read_any_table(data)
+    if kind != "folder":
+        check_las_output(table, out_p)
     renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}
     if curve not in table.curves:
         alias = sorted({new for names in renamed.values() for old, new in names.items()
@@ -564,7 +660,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                                     np.where(np.isnan(measured), np.nan, 0.0))
     n_filled = int(gaps.sum())
     n_blind = int((np.isnan(measured) & blind).sum())
-    unit = (table.attrs.get("units") or table.frame.attrs.get("units") or {}).get(curve, "")
+    unit = table.units.get(curve, "")
     new_cols = [c for c in (new_name, std_name) if c in result.columns]
     units = {c: unit for c in new_cols}
     if std_name in units and curve in logs:
@@ -593,10 +689,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         write_las(curves_df, path, template=template, units=units, descriptions=desc)
 
     written: list[str] = []
-    if kind == "las" and out_p.suffix.lower() in (".csv", ".parquet", ".pq", ".txt", ".tsv"):
-        write_frame(result, out_p)  # LAS in, a table asked for: a table out
-        written.append(str(out_p))
-    elif kind == "las":
+    if kind == "las" and fmt == "las":
         las_out(result, out_p, data)
         written.append(str(out_p))
     elif kind == "folder":
@@ -623,8 +716,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
             else:
                 write_frame(rows, dest)
             written.append(str(dest))
-    else:
-        write_frame(_ids_back(result, table.attrs.get("renamed_ids", {})), out_p)
+    else:  # a table (a LAS file too, when --out names a table), or LAS from a table
+        _write_output(result, out_p, table, units=units, descriptions=desc)
         written.append(str(out_p))
     return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": n_filled,
             "left_missing": n_blind,
@@ -653,6 +746,9 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     if sniff(inp) != "segy":
         raise DataError(f"{inp}: not a SEG-Y file; `geoae denoise` reads SEG-Y")
     out_p = check_output(out, [inp], force)
+    if out_p.suffix.lower() in {*_TABLE_FORMATS, *_NOT_TABLES} - {".sgy", ".segy"}:
+        raise DataError(f"--out {out_p}: `geoae denoise` writes SEG-Y, not a "
+                        f"{out_p.suffix.lower()} file; give a .sgy or .segy name")
     if len(inputs) == 2:
         model = Denoiser.load(inputs[0])
         denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
@@ -713,7 +809,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
 
     The model from ``geoae train`` is used as it is (``AnomalyDetector(prefit=True)``); the robust
     per-curve error normalisation and the threshold (the ``contamination`` share of ``data``)
-    are fitted on ``data``. Writes a table with ``ANOMALY_SCORE`` (higher = more anomalous),
+    are fitted on ``data``. Writes a table, one row per row of ``data`` in its order (a LAS
+    file's duplicate depths included), with ``ANOMALY_SCORE`` (higher = more anomalous),
     ``FLAG`` and each curve's share of the error (``<CURVE>_SHARE``), an ``*_intervals.csv``
     beside it (top, base, peak score, main curve per flagged interval) and, with ``plot``, a PNG
     of the log tracks of the first well.
@@ -726,14 +823,13 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     from .applications import AnomalyDetector
 
     out_p = check_output(out, [data, model_dir], force)
+    table_format(out_p)  # a .png (the name --plot gives the figure), .npy...: refused
     iv_path = out_p.with_name(out_p.stem + "_intervals.csv")
     png = out_p.with_suffix(".png")
-    if plot and png == out_p:
-        raise ConfigError(f"--out {out_p} ends in .png, the name --plot gives the figure; give the "
-                          "table a .csv or .parquet name")
     for side in [iv_path, *([png] if plot else [])]:  # the files written beside the table
         check_output(side, [data, model_dir], force)
     est, table, X = _load_for(model_dir, data)
+    check_las_output(table, out_p)
     if not 0 < contamination <= 0.5:
         raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
     frame = table.frame.reset_index(drop=True)
@@ -750,7 +846,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     result["INVALID"] = invalid
     for c in X.columns:
         result[f"{c}_SHARE"] = np.asarray(share[c])
-    write_frame(_ids_back(result, table.attrs.get("renamed_ids", {})), out_p)
+    _write_output(result, out_p, table)
     depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
     wells = frame["WELL"].to_numpy() if "WELL" in frame else None
     intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
@@ -761,7 +857,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         from ._atomic import atomic_write_bytes
         from .plotting import figure_to_png_bytes, log_tracks
 
-        first = (wells == wells[0]) if wells is not None else np.ones(len(frame), bool)
+        first = np.flatnonzero(wells == wells[0]) if wells is not None else np.arange(len(frame))
+        first = first[np.argsort(depth[first], kind="stable")]  # the tracks go down the hole
         fig = log_tracks(depth[first], frame.loc[first, list(X.columns)], anomaly_score=score[first],
                          flagged_intervals=flags[first], threshold=float(det.threshold_),
                          title=f"{wells[0] if wells is not None else table.path.name}: anomaly score")

@@ -103,7 +103,7 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
     if start is None:
         return text
     first = next((ln for ln in lines[start + 1 :] if ln.strip() and not ln.lstrip().startswith("#")), "")
-    if "," not in first:
+    if "," not in re.sub(r'"[^"]*"', "", first):  # a comma inside a quoted text value is text
         return text
     trailing = first.rstrip().endswith(",")
     out = []
@@ -370,7 +370,10 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
             lost = int(s.notna().sum() - converted.notna().sum())
             real = int((converted.notna() & ~converted.isin(markers)).sum())
             if lost and real < lost:
-                continue  # mostly text (a lithology or zone name; nulls aside): kept as text
+                # mostly text (a lithology or zone name; nulls aside): kept as text, the nulls
+                # missing
+                df[col] = s.mask(converted.isin(markers))
+                continue
             if lost:  # a numeric curve with a few tokens such as N/A, -, ***
                 tokens = sorted({str(t) for t in s[converted.isna() & s.notna()]})[:3]
                 warnings.warn(f"{path}: curve {col!r} has {lost} non-numeric value(s) (e.g. "
@@ -504,11 +507,13 @@ def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[
         text = num.astype(str) if fmt is None else np.char.mod(fmt, num)
         text = np.where(np.isnan(num), null_text, text)
     else:
+        # an empty text is missing (nothing written would shift the next columns); a text with
+        # a space or a comma is quoted (one value, in a space- or a comma-delimited reader)
         text = np.array(
             [
                 null_text
-                if v is None or (isinstance(v, float) and math.isnan(v))
-                else (f'"{v}"' if " " in str(v) else str(v))
+                if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip()
+                else (f'"{v}"' if " " in str(v) or "," in str(v) else str(v))
                 for v in arr
             ]
             or [""],

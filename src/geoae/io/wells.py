@@ -115,14 +115,14 @@ def _rename_column(raw: pd.DataFrame, old: str | None, new: str) -> pd.DataFrame
     return out
 
 
-def _clean_depth(df: pd.DataFrame, source: str) -> pd.DataFrame:
+def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False) -> pd.DataFrame:
     depth = df["DEPTH"].to_numpy(dtype=np.float64)
     keep = np.isfinite(depth)
     if not keep.all():
         warnings.warn(f"{source}: dropped {int((~keep).sum())} row(s) without a depth", stacklevel=3)
         df = df.loc[keep]
         depth = depth[keep]
-    if len(depth) > 1 and not (np.diff(depth) > 0).all():
+    if not keep_rows and len(depth) > 1 and not (np.diff(depth) > 0).all():
         if not (np.diff(depth) >= 0).all():
             warnings.warn(f"{source}: depth is not increasing; rows sorted by depth", stacklevel=3)
             df = df.sort_values("DEPTH", kind="stable")
@@ -141,6 +141,7 @@ def read_wells(
     aliases: Mapping[str, str | Sequence[str]] | None = None,
     *,
     well_column: str | None = None,
+    keep_rows: bool = False,
 ) -> pd.DataFrame:
     """Read many LAS/CSV/Parquet well files into one tidy DataFrame with harmonised curve names.
 
@@ -156,6 +157,10 @@ def read_wells(
     well_column : str, optional
         Well-name column of tables (default: the first of ``WELL``, ``WELL_NAME``, ``UWI``... found,
         else the file name).
+    keep_rows : bool, default False
+        Keep every row of each well in its file's order, duplicate depths included (nothing
+        sorted or dropped, but rows without a depth), so that a result can be laid beside the
+        file row by row; the ``geoae`` scoring commands read LAS files this way.
 
     Returns
     -------
@@ -164,7 +169,8 @@ def read_wells(
         file's depth unit) and one column per canonical curve (``GR``, ``RHOB``, ``NPHI``, ``DT``,
         ``DTS``, ``PE``, ``RT``, ...; unknown curves keep their upper-case names), NaN where a well
         lacks a curve. Rows sorted by depth within each well, duplicate depths dropped (first kept),
-        each with a warning naming the file. ``df.attrs`` holds ``units`` (``{curve: unit}``, first
+        each with a warning naming the file (unless ``keep_rows``); rows without a depth are
+        dropped, with a warning. ``df.attrs`` holds ``units`` (``{curve: unit}``, first
         file that gives one), ``unit_conflicts`` (``{curve: {well: unit}}`` where wells disagree),
         ``well_units`` (``{well: {curve: unit}}``, each well's own), ``depth_units`` and
         ``sources`` (``{well: path}``) and ``renamed``
@@ -247,7 +253,7 @@ def read_wells(
             raw["WELL"] = raw["WELL"].where(~raw["WELL"].isin(clash),
                                             raw["WELL"].astype(str) + f" ({path.name})")
         for well, part in raw.groupby("WELL", sort=False):
-            part = _clean_depth(part, f"{source} (well {well})")
+            part = _clean_depth(part, f"{source} (well {well})", keep_rows)
             frames.append(part)
             sources[str(well)] = source
             depth_units[str(well)] = depth_unit
