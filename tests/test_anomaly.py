@@ -50,6 +50,21 @@ def test_finds_spikes_and_names_the_curve(spiked, detector):
     assert np.mean(named == true) >= 0.8
 
 
+def test_explain_keeps_pandas_nullable_dtypes(spiked, detector):
+    """A Float64 frame with pd.NA is scored as the float64 one, and explain's shares come back
+    nullable (they came back float64) with pd.NA where a sample has no observed curve."""
+    X, _ = spiked
+    X = X.iloc[:50].copy()
+    X.loc[X.index[3], CURVES] = np.nan
+    nullable = X.astype({c: "Float64" for c in CURVES})
+    assert nullable[CURVES].iloc[3].isna().all()
+    np.testing.assert_array_equal(detector.score_samples(nullable), detector.score_samples(X))
+    share = detector.explain(nullable)
+    assert (share.dtypes == "Float64").all() and list(share.columns) == CURVES
+    assert share.iloc[3].isna().all() and not share.drop(index=X.index[3]).isna().any().any()
+    np.testing.assert_allclose(share.to_numpy(dtype=np.float64), detector.explain(X).to_numpy())
+
+
 def test_sklearn_outlier_conventions(spiked, detector):
     X, _ = spiked
     pred = detector.predict(X)

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import make_windows, overlap_add
-from .imputation import as_float_array, check_same_curves, split_frame
+from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
 
@@ -434,10 +434,11 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
         Returns
         -------
-        DataFrame (same index, one column per curve) for DataFrame input, else ndarray of shape
+        DataFrame (same index, one float64 column per curve; a pandas nullable curve gives a
+        nullable float column, ``pd.NA`` for NaN) for DataFrame input, else ndarray of shape
         (n_samples, n_curves). Missing curves get 0; a sample with no observed curve gets NaN.
         """
-        z2, _ = self._z2(X)
+        z2, Xa = self._z2(X)
         per = z2 if z2.ndim == 2 else np.nansum(z2.reshape(*z2.shape[:2], -1), axis=2)
         per = np.where(np.isnan(per), 0.0, per)
         total = per.sum(axis=1, keepdims=True)
@@ -447,7 +448,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             none_seen = np.isnan(z2).all(axis=1)
             share[none_seen] = np.nan
         if isinstance(X, pd.DataFrame):
-            return pd.DataFrame(share, index=X.index, columns=self.curves_)
+            frame = pd.DataFrame(share, index=X.index, columns=self.curves_)
+            sources = [c for c in Xa.columns if c not in PASSTHROUGH_COLUMNS]
+            for j, (c, src) in enumerate(zip(self.curves_, sources, strict=True)):
+                if isinstance(Xa[src].dtype, pd.api.extensions.ExtensionDtype):  # nullable in, out
+                    frame[c] = as_column(share[:, j], Xa[src])
+            return frame
         return share
 
     # ------------------------------------------------------------------ intervals
