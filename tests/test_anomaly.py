@@ -237,6 +237,24 @@ def test_prefit_errors(spiked):
         AnomalyDetector(model=model, prefit=True).fit(X[CURVES[:6]].to_numpy())
 
 
+def test_prefit_model_trained_with_depth_says_so(spiked):
+    """A model fitted with DEPTH as a feature: DEPTH is passed through, never scored, so the
+    model got one curve too few (scikit-learn's "X has 7 features, but ... expecting 8")."""
+    X, _ = spiked
+    small = clone(SMALL).set_params(epochs=1)
+    with_depth = small.fit(X[["DEPTH", *CURVES]])
+    with pytest.raises(DataError, match=r"fitted on \['DEPTH', 'GR'.*include \['DEPTH'\].*only "
+                       r"\['GR'.*Refit the model without \['DEPTH'\]") as err:
+        AnomalyDetector(model=with_depth, prefit=True).fit(X)
+    assert "DEPTH_FEATURE" in str(err.value) and "prefit=False" in str(err.value)
+    unnamed = clone(small).fit(X[["DEPTH", *CURVES]].to_numpy())
+    with pytest.raises(DataError, match="array of 8 unnamed column.*X has 7 curve"):
+        AnomalyDetector(model=unnamed, prefit=True).fit(X)
+    renamed = X.rename(columns={"DEPTH": "DEPTH_FEATURE"})  # the way out the message gives
+    feature = clone(small).fit(renamed[["DEPTH_FEATURE", *CURVES]])
+    assert AnomalyDetector(model=feature, prefit=True).fit(renamed).predict(renamed).shape == (len(X),)
+
+
 @pytest.mark.filterwarnings("ignore:.*collapsed to the prior")  # the 2-epoch VAE
 def test_curve_masking_auto_follows_the_model(spiked):
     """"auto" hides each curve only from models that rebuild a curve from the others; an

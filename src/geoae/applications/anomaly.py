@@ -96,7 +96,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         model's weights. ``model_`` is ``model`` itself (not a copy). The model must be fitted
         (else :class:`sklearn.exceptions.NotFittedError`) and X must hold the curves it was
         fitted on (a :class:`~geoae.errors.DataError` names a missing one; DataFrame columns
-        are reordered to the model's order).
+        are reordered to the model's order). ``WELL`` and ``DEPTH`` are never scored, so a
+        model fitted with either as a feature is refused (a ``DataError`` naming it: refit the
+        model without it, or train and score the column under another name).
 
     Attributes
     ----------
@@ -187,9 +189,26 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         model = self.model_
         names = getattr(model, "feature_names_in_", None)
         if isinstance(X, pd.DataFrame):
+            given = [str(c) for c in X.columns if c not in PASSTHROUGH_COLUMNS]
             if names is None:
+                if len(given) != int(model.n_features_in_):
+                    raise DataError(
+                        f"the prefit {type(model).__name__} was fitted on an array of "
+                        f"{int(model.n_features_in_)} unnamed column(s), but X has {len(given)} "
+                        f"curve(s) {given} ({list(PASSTHROUGH_COLUMNS)} are passed through, never "
+                        "scored); pass exactly the model's curves in its order, or refit it on a "
+                        "DataFrame so that the curves are matched by name")
                 return X
             names = [str(c) for c in names]
+            passed = [c for c in names if c in PASSTHROUGH_COLUMNS]
+            if passed:  # split_frame never scores WELL/DEPTH: the model would get too few curves
+                raise DataError(
+                    f"the prefit {type(model).__name__} was fitted on {names}, which include "
+                    f"{passed}; AnomalyDetector passes {list(PASSTHROUGH_COLUMNS)} through and "
+                    f"never scores them, so X gives it only {given}. Refit the model without "
+                    f"{passed} (e.g. model.fit(X.drop(columns={passed}))) or use prefit=False; to "
+                    f"keep {passed[0]} as a feature, train and score under another name (e.g. "
+                    f"X.rename(columns={{{passed[0]!r}: {passed[0] + '_FEATURE'!r}}})) for both")
             have = {str(c): c for c in X.columns}
             missing = [c for c in names if c not in have]
             if missing:
