@@ -50,6 +50,21 @@ def test_finds_spikes_and_names_the_curve(spiked, detector):
     assert np.mean(named == true) >= 0.8
 
 
+def test_explain_keeps_pandas_nullable_dtypes(spiked, detector):
+    """A Float64 frame with pd.NA is scored as the float64 one, and explain's shares come back
+    nullable (they came back float64) with pd.NA where a sample has no observed curve."""
+    X, _ = spiked
+    X = X.iloc[:50].copy()
+    X.loc[X.index[3], CURVES] = np.nan
+    nullable = X.astype({c: "Float64" for c in CURVES})
+    assert nullable[CURVES].iloc[3].isna().all()
+    np.testing.assert_array_equal(detector.score_samples(nullable), detector.score_samples(X))
+    share = detector.explain(nullable)
+    assert (share.dtypes == "Float64").all() and list(share.columns) == CURVES
+    assert share.iloc[3].isna().all() and not share.drop(index=X.index[3]).isna().any().any()
+    np.testing.assert_allclose(share.to_numpy(dtype=np.float64), detector.explain(X).to_numpy())
+
+
 def test_sklearn_outlier_conventions(spiked, detector):
     X, _ = spiked
     pred = detector.predict(X)
@@ -220,6 +235,24 @@ def test_prefit_errors(spiked):
         det.score_samples(X.drop(columns="DT"))
     with pytest.raises(DataError, match="6 curve"):
         AnomalyDetector(model=model, prefit=True).fit(X[CURVES[:6]].to_numpy())
+
+
+def test_prefit_model_trained_with_depth_says_so(spiked):
+    """A model fitted with DEPTH as a feature: DEPTH is passed through, never scored, so the
+    model got one curve too few (scikit-learn's "X has 7 features, but ... expecting 8")."""
+    X, _ = spiked
+    small = clone(SMALL).set_params(epochs=1)
+    with_depth = small.fit(X[["DEPTH", *CURVES]])
+    with pytest.raises(DataError, match=r"fitted on \['DEPTH', 'GR'.*include \['DEPTH'\].*only "
+                       r"\['GR'.*Refit the model without \['DEPTH'\]") as err:
+        AnomalyDetector(model=with_depth, prefit=True).fit(X)
+    assert "DEPTH_FEATURE" in str(err.value) and "prefit=False" in str(err.value)
+    unnamed = clone(small).fit(X[["DEPTH", *CURVES]].to_numpy())
+    with pytest.raises(DataError, match="array of 8 unnamed column.*X has 7 curve"):
+        AnomalyDetector(model=unnamed, prefit=True).fit(X)
+    renamed = X.rename(columns={"DEPTH": "DEPTH_FEATURE"})  # the way out the message gives
+    feature = clone(small).fit(renamed[["DEPTH_FEATURE", *CURVES]])
+    assert AnomalyDetector(model=feature, prefit=True).fit(renamed).predict(renamed).shape == (len(X),)
 
 
 @pytest.mark.filterwarnings("ignore:.*collapsed to the prior")  # the 2-epoch VAE

@@ -79,6 +79,20 @@ def test_pipeline_encoder_then_classifier(kansas):
         clf.predict(kansas[["WELL", *CURVES[::-1]]])
 
 
+def test_encoder_features_keep_pandas_nullable_dtypes(kansas):
+    """Passed-through curves keep the user's nullable dtypes (they came back float64); pd.NA is
+    missing; the latent columns are float64."""
+    model = AutoEncoder(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(kansas[CURVES].to_numpy())
+    X = kansas[CURVES].iloc[:40].astype("Float64")
+    X.loc[X.index[0], "PE"] = pd.NA
+    feats = encoder_features(model, X)
+    assert feats.dtypes.to_dict() == {**{c: "Float64" for c in CURVES}, "latent0": np.float64,
+                                      "latent1": np.float64}
+    pd.testing.assert_frame_equal(feats[CURVES], X)
+    plain = encoder_features(model, X.astype(np.float64))
+    np.testing.assert_allclose(feats[["latent0", "latent1"]], plain[["latent0", "latent1"]])
+
+
 def test_stack_context_stays_in_well():
     X = np.arange(10, dtype=float)[:, None]
     out = stack_context(X, 1, np.array(["a"] * 4 + ["b"] * 6))

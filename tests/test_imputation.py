@@ -54,6 +54,25 @@ def test_present_values_bitwise_and_every_nan_filled(wells, fitted):
     assert list(fitted.get_feature_names_out()) == list(df.columns)
 
 
+def test_pandas_nullable_dtypes_in_and_out(wells, fitted):
+    """Float64 columns with pd.NA come back Float64 (they came back float64), filled as the
+    float64 frame is; an Int64 curve with a gap comes back Float64 (the fills are not whole)."""
+    df, _, hide = wells
+    nullable = df.copy()
+    nullable[CURVES] = nullable[CURVES].astype("Float64")
+    nullable["GR"] = nullable["GR"].round().astype("Int64")
+    assert nullable["PE"].isna().any() and nullable["GR"].isna().any()
+    out = fitted.transform(nullable)
+    want = {c: "Float64" for c in CURVES} | {"WELL": df["WELL"].dtype, "DEPTH": df["DEPTH"].dtype}
+    assert out.dtypes.to_dict() == want
+    assert not out[CURVES].isna().any().any()
+    same = fitted.transform(nullable.astype({c: np.float64 for c in CURVES}))
+    np.testing.assert_array_equal(out[CURVES].to_numpy(dtype=np.float64), same[CURVES].to_numpy())
+    pe = CURVES.index("PE")
+    np.testing.assert_array_equal(out["PE"].to_numpy(dtype=np.float64)[~hide[:, pe]],
+                                  df["PE"].to_numpy()[~hide[:, pe]])
+
+
 def test_beats_column_mean(wells, fitted):
     df, truth, hide = wells
     out = fitted.transform(df)[CURVES].to_numpy()

@@ -301,6 +301,74 @@ def test_not_segy(tmp_path):
         read_segy(p)
 
 
+def _su_file(path: Path, endian: str, n_traces: int = 6, ns: int = 50) -> np.ndarray:
+    """Write a Seismic Unix file (IEEE-float traces, no 3600-byte headers); return the traces."""
+    traces = np.arange(n_traces * ns, dtype=np.float32).reshape(n_traces, ns)
+    spec = segyio.spec()
+    spec.format, spec.samples, spec.tracecount, spec.endian = 5, np.arange(ns) * 2.0, n_traces, endian
+    segy = path.with_suffix(".sgy")
+    with segyio.create(segy, spec) as f:
+        for i in range(n_traces):
+            f.header[i] = {segyio.su.ns: ns, segyio.su.dt: 2000, segyio.su.tracl: i + 1}
+        f.trace = traces
+    path.write_bytes(segy.read_bytes()[3600:])
+    return traces
+
+
+@pytest.mark.parametrize("endian", ["big", "little"])
+def test_seismic_unix_file_is_named(tmp_path, endian):
+    """An SU file gave "unsupported SEG-Y sample format code <garbage>" with no hint."""
+    su = tmp_path / "line.su"
+    _su_file(su, endian)
+    want = (rf"line\.su: this looks like a Seismic Unix \(SU\) file, not SEG-Y.*50 samples per "
+            rf"trace \(dt 2000 us\).*6 whole trace\(s\) of {endian}-endian.*segyio\.su\.open\(path, "
+            rf"ignore_geometry=True, endian='{endian}'\).*segywrite")
+    with pytest.raises(DataError, match=want):
+        read_segy(su)
+    with pytest.raises(DataError, match="Seismic Unix"):
+        iter_segy(su)
+    one = tmp_path / "one.su"  # a single trace: shorter than the 3600-byte SEG-Y headers
+    _su_file(one, endian, n_traces=1)
+    with pytest.raises(DataError, match=r"one\.su: this looks like a Seismic Unix.*1 whole trace\(s\)"):
+        read_segy(one)
+
+
+def test_seismic_unix_hint_needs_whole_traces_and_no_text(tmp_path, cube_file):
+    su = tmp_path / "cut.su"
+    _su_file(su, "big", n_traces=30)
+    su.write_bytes(su.read_bytes()[:-4])  # truncated: not whole traces, no SU claim
+    with pytest.raises(DataError, match=r"cut\.su: unsupported SEG-Y sample format code") as err:
+        read_segy(su)
+    assert "Seismic Unix" not in str(err.value)
+    raw = bytearray(cube_file.read_bytes())  # SEG-Y with a textual header and a bad format code
+    raw[3224:3226] = struct.pack(">h", 4)
+    (tmp_path / "fmt4.sgy").write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="sample format code 4") as err:
+        read_segy(tmp_path / "fmt4.sgy")
+    assert "Seismic Unix" not in str(err.value)
+
+
+def test_real_seismic_unix_gather_and_the_documented_conversion(shared_data, tmp_path):
+    """The SeismicLab GOM gather (SU, big-endian) is named as SU; the data guide's segyio
+    conversion then reads as SEG-Y with the same traces."""
+    su = shared_data / "seismiclab-gom-gather" / "gom_cdp_nmo.su"
+    with pytest.raises(DataError, match=r"Seismic Unix.*1751 samples per trace \(dt 4000 us\).*"
+                       r"92 whole trace\(s\) of big-endian"):
+        read_segy(su)
+    out = tmp_path / "gom.sgy"
+    with segyio.su.open(su, ignore_geometry=True, endian="big") as src:  # docs/user-guide/data.md
+        want = src.trace.raw[:]
+        spec = segyio.spec()
+        spec.format, spec.samples, spec.tracecount = 5, src.samples, src.tracecount
+        with segyio.create(out, spec) as dst:
+            dst.header = src.header
+            dst.trace = src.trace
+            dst.bin.update(hns=len(src.samples), hdt=src.header[0][segyio.TraceField.TRACE_SAMPLE_INTERVAL])
+    data = read_segy(out)
+    assert data.traces.shape == (92, 1751) and data.dt == 4.0
+    np.testing.assert_array_equal(data.traces, want)
+
+
 def test_bad_chunk_size(cube_file):
     with pytest.raises(DataError, match="chunk_traces must be >= 1"):
         iter_segy(cube_file, chunk_traces=0)

@@ -63,6 +63,20 @@ def test_normalise_unit():
     assert normalise_unit("g/cc") == normalise_unit("G/C3") == "G/CM3"
 
 
+@pytest.mark.parametrize("unit", ["OHM/M", "OHMM", "ohmm", "OHM.M", "ohm.m", "OHM-M", "OHM_M",
+                                  "OHMS/M", "ohm*m", "Ohm m", "ohm.meter", "Ohm-metre", "OHM",
+                                  "OHMS", "Ω·m", "Ωm", "\u2126.m", "Ω⋅m"])
+def test_normalise_unit_ohm_metre_spellings(unit):
+    """Every spelling of the ohm-metre found in LAS files is one unit (OHM/M was left as is)."""
+    assert normalise_unit(unit) == "OHM.M"
+
+
+@pytest.mark.parametrize("unit", ["MMHO/M", "mmhos/m", "mS/m", "MHO/M", "S/M", "KOHM.M", "OHM/FT",
+                                  "US/M", "NS/M"])
+def test_normalise_unit_conductivities_are_not_ohm_metre(unit):
+    assert normalise_unit(unit) != "OHM.M"
+
+
 # ------------------------------------------------------------------ tables
 
 

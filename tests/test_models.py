@@ -228,6 +228,29 @@ def test_vae_interpolation_endpoints_and_units():
     np.testing.assert_allclose(path[[0, -1]], ends, rtol=1e-5, atol=1e-4)
 
 
+def test_vae_interpolate_rows_of_a_frame_with_text():
+    """A row of a frame with text columns is an object Series: its WELL label is ignored (as by
+    transform), another text entry is named with the selection to pass (the message blamed
+    every curve: "column(s) ['c0', ...] of X are not numeric")."""
+    X = correlated(n=300, d=3, seed=5, mean=50.0)
+    frame = pd.DataFrame(X, columns=["c0", "c1", "c2"])
+    vae = VAE(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(frame)
+    rows = frame.assign(WELL="W-1", ZONE="sand")
+    want = vae.interpolate(frame.iloc[0], frame.iloc[1], steps=3)
+    np.testing.assert_array_equal(
+        vae.interpolate(rows.drop(columns="ZONE").iloc[0], frame.iloc[1], steps=3), want)
+    with pytest.raises(DataError, match=r"x_a has non-numeric entries \{'ZONE': 'sand'\}; select "
+                       r"the model's curves, e\.g\. x_a\[\['c0', 'c1', 'c2'\]\]"):
+        vae.interpolate(rows.iloc[0], frame.iloc[1], steps=3)
+    with pytest.raises(DataError, match=r"x_b has entries \['DEPTH', 'c0', 'c1', 'c2'\] but the "
+                       r"model was fitted on \['c0', 'c1', 'c2'\]"):
+        vae.interpolate(frame.iloc[0], frame.assign(DEPTH=1.0)[["DEPTH", "c0", "c1", "c2"]].iloc[1])
+    unnamed = VAE(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(X)
+    with pytest.raises(DataError, match=r"x_a has non-numeric entries at positions \{1: 'x'\}; "
+                       r"pass a numeric array of shape \(3,\)"):
+        unnamed.interpolate([1.0, "x", 2.0], X[1])
+
+
 def test_sparse_kl_reaches_the_target_rate():
     X = correlated(n=2000, d=8, seed=6)
     sae = SparseAutoEncoder(sparsity="kl", sparsity_target=0.1, sparsity_weight=1.0, latent_dim=16,

@@ -99,6 +99,19 @@ def test_log10_finds_resistivities_by_unit_too():
     assert out["COND"].tolist() == [100.0, 10.0] and out["X_LOG10"].tolist() == [0.1, 0.2]
 
 
+def test_log10_finds_ohm_slash_m_resistivity_in_a_real_las(shared_data):
+    """6038187_v1.2.las logs PR in OHM/M and COND in MS/M: PR is a resistivity (it stayed
+    linear: OHM/M was not read as ohm.m), the conductivity is not."""
+    from geoae.io import read_las
+
+    df = read_las(shared_data / "las-samples" / "6038187_v1.2.las")
+    assert df.attrs["units"]["PR"] == "OHM/M" and df.attrs["units"]["COND"] == "MS/M"
+    out = log10_curves(df)
+    assert out.attrs["log10_curves"] == ["PR"]
+    ok = (df["PR"] > 0).to_numpy()
+    np.testing.assert_allclose(out["PR"][ok], np.log10(df["PR"][ok]))
+
+
 def test_log10_non_positive_to_nan_with_warning():
     df = pd.DataFrame({"RT": [0.0, -1.0, 10.0, np.nan]})
     with pytest.warns(UserWarning, match="2 non-positive value\\(s\\) of 'RT'"):

@@ -1017,23 +1017,52 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     def interpolate(self, x_a, x_b, steps: int = 10) -> np.ndarray:
         """Decode ``steps`` points on the straight line between the latent means of two samples.
 
-        ``x_a``, ``x_b`` are single samples (shape of one row, or a one-row DataFrame); returns
-        ``(steps, *input_shape_)`` in the user's units, from ``x_a``'s decoding to ``x_b``'s.
+        ``x_a``, ``x_b`` are single samples (shape of one row, or a one-row DataFrame, or a row
+        of a DataFrame as a Series, whose ``WELL`` label is ignored as in :meth:`transform`);
+        returns ``(steps, *input_shape_)`` in the user's units, from ``x_a``'s decoding to
+        ``x_b``'s. A non-numeric entry (other than ``WELL``) is a
+        :class:`~geoae.errors.DataError` that names it.
         """
         check_is_fitted(self)
         _check(_is_int(steps) and steps >= 2, "steps", steps, "an integer >= 2")
 
         names = getattr(self, "feature_names_in_", None)
 
-        def one(x):
+        def one(x, what):
             if isinstance(x, pd.DataFrame):
                 return x
+            if isinstance(x, pd.Series):  # a row of a frame: object dtype when it mixes text
+                row = x.drop(WELL_COLUMN, errors="ignore")
+                labels, entries = list(row.index), row.to_numpy(dtype=object)
+            else:
+                entries = np.asarray(x, dtype=object).ravel()
+                labels = list(range(entries.size))
+            values = np.full(entries.size, np.nan)
+            bad = {}
+            for i, (label, v) in enumerate(zip(labels, entries, strict=True)):
+                if v is None or v is pd.NA:
+                    continue
+                try:
+                    values[i] = float(v)
+                except (TypeError, ValueError):
+                    bad[label] = v
+            if bad:
+                which = "entries" if isinstance(x, pd.Series) else "entries at positions"
+                todo = (f"select the model's curves, e.g. {what}[{[str(n) for n in names]}]"
+                        if names is not None else
+                        f"pass a numeric array of shape {tuple(self.input_shape_)}")
+                raise DataError(f"interpolate: {what} has non-numeric {which} {bad}; {todo}")
             if isinstance(x, pd.Series):
-                return x.to_frame().T
-            arr = np.asarray(x, dtype=np.float64).reshape(1, *self.input_shape_)
+                if names is not None and [str(c) for c in labels] != [str(n) for n in names]:
+                    raise DataError(f"interpolate: {what} has entries {[str(c) for c in labels]} "
+                                    f"but the model was fitted on {[str(n) for n in names]}; "
+                                    f"select them, e.g. {what}[{[str(n) for n in names]}]")
+                if names is not None:
+                    return pd.DataFrame(values[None], columns=row.index)
+            arr = values.reshape(1, *self.input_shape_)
             return pd.DataFrame(arr, columns=names) if names is not None else arr
 
-        za, zb = self.transform(one(x_a))[0], self.transform(one(x_b))[0]
+        za, zb = self.transform(one(x_a, "x_a"))[0], self.transform(one(x_b, "x_b"))[0]
         t = np.linspace(0.0, 1.0, steps)[:, None]
         return self.inverse_transform((1 - t) * za + t * zb)
 

@@ -116,8 +116,8 @@ def check_not_all_missing(X: np.ndarray, names: list[str]) -> None:
 
 
 #: Units of a resistivity, as :func:`geoae.io.aliases.normalise_unit` spells them (it maps
-#: OHMM, OHM_M, OHM-M, ohm.m ... to OHM.M, and OHMS to OHM).
-_RESISTIVITY_UNITS = frozenset({"OHM.M", "OHM"})
+#: OHMM, OHM.M, OHM-M, OHM/M, OHMS/M, ohm*m, Ω·m, OHM ... to OHM.M).
+_RESISTIVITY_UNITS = frozenset({"OHM.M"})
 
 
 def _resistivity_columns(df: pd.DataFrame, aliases: Mapping | None) -> list[str]:

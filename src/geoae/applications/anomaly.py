@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import make_windows, overlap_add
-from .imputation import as_float_array, check_same_curves, split_frame
+from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
 
@@ -96,7 +96,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         model's weights. ``model_`` is ``model`` itself (not a copy). The model must be fitted
         (else :class:`sklearn.exceptions.NotFittedError`) and X must hold the curves it was
         fitted on (a :class:`~geoae.errors.DataError` names a missing one; DataFrame columns
-        are reordered to the model's order).
+        are reordered to the model's order). ``WELL`` and ``DEPTH`` are never scored, so a
+        model fitted with either as a feature is refused (a ``DataError`` naming it: refit the
+        model without it, or train and score the column under another name).
 
     Attributes
     ----------
@@ -187,9 +189,26 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         model = self.model_
         names = getattr(model, "feature_names_in_", None)
         if isinstance(X, pd.DataFrame):
+            given = [str(c) for c in X.columns if c not in PASSTHROUGH_COLUMNS]
             if names is None:
+                if len(given) != int(model.n_features_in_):
+                    raise DataError(
+                        f"the prefit {type(model).__name__} was fitted on an array of "
+                        f"{int(model.n_features_in_)} unnamed column(s), but X has {len(given)} "
+                        f"curve(s) {given} ({list(PASSTHROUGH_COLUMNS)} are passed through, never "
+                        "scored); pass exactly the model's curves in its order, or refit it on a "
+                        "DataFrame so that the curves are matched by name")
                 return X
             names = [str(c) for c in names]
+            passed = [c for c in names if c in PASSTHROUGH_COLUMNS]
+            if passed:  # split_frame never scores WELL/DEPTH: the model would get too few curves
+                raise DataError(
+                    f"the prefit {type(model).__name__} was fitted on {names}, which include "
+                    f"{passed}; AnomalyDetector passes {list(PASSTHROUGH_COLUMNS)} through and "
+                    f"never scores them, so X gives it only {given}. Refit the model without "
+                    f"{passed} (e.g. model.fit(X.drop(columns={passed}))) or use prefit=False; to "
+                    f"keep {passed[0]} as a feature, train and score under another name (e.g. "
+                    f"X.rename(columns={{{passed[0]!r}: {passed[0] + '_FEATURE'!r}}})) for both")
             have = {str(c): c for c in X.columns}
             missing = [c for c in names if c not in have]
             if missing:
@@ -434,10 +453,11 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
         Returns
         -------
-        DataFrame (same index, one column per curve) for DataFrame input, else ndarray of shape
+        DataFrame (same index, one float64 column per curve; a pandas nullable curve gives a
+        nullable float column, ``pd.NA`` for NaN) for DataFrame input, else ndarray of shape
         (n_samples, n_curves). Missing curves get 0; a sample with no observed curve gets NaN.
         """
-        z2, _ = self._z2(X)
+        z2, Xa = self._z2(X)
         per = z2 if z2.ndim == 2 else np.nansum(z2.reshape(*z2.shape[:2], -1), axis=2)
         per = np.where(np.isnan(per), 0.0, per)
         total = per.sum(axis=1, keepdims=True)
@@ -447,7 +467,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             none_seen = np.isnan(z2).all(axis=1)
             share[none_seen] = np.nan
         if isinstance(X, pd.DataFrame):
-            return pd.DataFrame(share, index=X.index, columns=self.curves_)
+            frame = pd.DataFrame(share, index=X.index, columns=self.curves_)
+            sources = [c for c in Xa.columns if c not in PASSTHROUGH_COLUMNS]
+            for j, (c, src) in enumerate(zip(self.curves_, sources, strict=True)):
+                if isinstance(Xa[src].dtype, pd.api.extensions.ExtensionDtype):  # nullable in, out
+                    frame[c] = as_column(share[:, j], Xa[src])
+            return frame
         return share
 
     # ------------------------------------------------------------------ intervals

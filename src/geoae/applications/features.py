@@ -27,7 +27,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
-from .imputation import as_float_array, check_same_curves
+from .imputation import as_column, as_float_array, check_same_curves
 
 __all__ = ["latent_map", "EncoderFeatures", "encoder_features", "stack_context"]
 
@@ -39,7 +39,8 @@ def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None]:
     if isinstance(X, pd.DataFrame):
         wells = X[WELL].to_numpy() if WELL in X.columns else None
         num = X.drop(columns=[WELL]) if WELL in X.columns else X
-        return num.to_numpy(dtype=np.float64), [str(c) for c in num.columns], wells
+        return (num.to_numpy(dtype=np.float64, na_value=np.nan), [str(c) for c in num.columns],
+                wells)
     arr = as_float_array(X)
     return arr, [f"x{i}" for i in range(arr.shape[1])], None
 
@@ -184,7 +185,8 @@ def encoder_features(model, X, *, context: int = 0, passthrough: bool = True) ->
     Returns
     -------
     pandas.DataFrame, shape (n_samples, n_features + latent_dim) or (n_samples, latent_dim)
-        Same index as ``X`` (when a DataFrame); columns the raw names then ``latent0``...
+        Same index as ``X`` (when a DataFrame); columns the raw names (in ``X``'s dtypes: a
+        pandas nullable curve stays nullable) then ``latent0``... (float64).
     """
     try:
         check_is_fitted(model)
@@ -193,7 +195,11 @@ def encoder_features(model, X, *, context: int = 0, passthrough: bool = True) ->
         prefit = False
     feats = EncoderFeatures(model, context=context, passthrough=passthrough, prefit=prefit).fit(X)
     index = X.index if isinstance(X, pd.DataFrame) else None
-    return pd.DataFrame(feats.transform(X), columns=feats.get_feature_names_out(), index=index)
+    frame = pd.DataFrame(feats.transform(X), columns=feats.get_feature_names_out(), index=index)
+    if passthrough and isinstance(X, pd.DataFrame):  # the raw curves back in the user's dtypes
+        for j, c in enumerate(c for c in X.columns if c != WELL):
+            frame[str(c)] = as_column(frame.iloc[:, j].to_numpy(), X[c])
+    return frame
 
 
 def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:

@@ -55,12 +55,12 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
     Parameters
     ----------
     X : DataFrame or array-like of shape (n_samples, n_columns)
-        NaN (and +/-inf) mark missing values.
+        NaN, ``pd.NA`` (pandas nullable dtypes such as ``Float64``) and +/-inf mark missing values.
 
     Returns
     -------
     values : ndarray of float64, shape (n_samples, n_curves)
-        The feature curves (a copy; infinite values are kept as they are).
+        The feature curves (a copy; missing values as NaN, infinite values kept as they are).
     names : list of str or None
         Curve names (DataFrame input only).
     passthrough : DataFrame or None
@@ -77,19 +77,32 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
                             "(WELL and DEPTH are passed through) or encode those columns first")
         if not keep:
             raise DataError(f"{what} has no curve column besides {list(PASSTHROUGH_COLUMNS)}")
-        values = X[keep].to_numpy(dtype=np.float64, copy=True)
+        values = X[keep].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         wells = X["WELL"].to_numpy() if "WELL" in X.columns else None
         if wells is not None and pd.isna(wells).any():
             raise DataError(f"{what} has {int(pd.isna(wells).sum())} row(s) without a WELL label; "
                             "fill them (rows are grouped by well for neighbours, depth order "
                             "and the validation split) or drop the WELL column")
-        depth = X["DEPTH"].to_numpy(dtype=np.float64) if "DEPTH" in X.columns else None
+        depth = (X["DEPTH"].to_numpy(dtype=np.float64, na_value=np.nan) if "DEPTH" in X.columns
+                 else None)
         pt = X[[c for c in X.columns if c in PASSTHROUGH_COLUMNS]]
         return values, [str(c) for c in keep], pt, wells, depth
     values = as_float_array(X, what)
     if values.ndim != 2:
         raise DataError(f"{what} must have shape (n_samples, n_features); got {values.shape}")
     return values, None, None, None, None
+
+
+def as_column(values: np.ndarray, like: pd.Series):
+    """Float results ``values`` (shape (n_samples,)) as a column in the dtype family of ``like``,
+    the user's column: a pandas nullable (extension) column stays nullable, in its own dtype when
+    it holds floats (``Float32``, ``Float64``, ``double[pyarrow]``) and ``Float64`` otherwise
+    (``Int64``, ``boolean``: results are not whole numbers), NaN becoming ``pd.NA``; a NumPy
+    column gives a NumPy array, in its float dtype (float32 stays float32) or float64."""
+    dtype = like.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return pd.array(values, dtype=dtype if pd.api.types.is_float_dtype(dtype) else "Float64")
+    return values.astype(dtype if np.issubdtype(dtype, np.floating) else np.float64, copy=False)
 
 
 def as_float_array(X, what: str = "X", allow_nd: bool = False) -> np.ndarray:
@@ -421,7 +434,8 @@ class Imputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_columns)
-            Curves in their own units; ``WELL``/``DEPTH`` columns are passed through.
+            Curves in their own units, NaN or ``pd.NA`` (pandas nullable dtypes) where missing;
+            ``WELL``/``DEPTH`` columns are passed through.
 
         Returns
         -------
@@ -573,6 +587,9 @@ class Imputer(TransformerMixin, BaseEstimator):
         -------
         filled : DataFrame or ndarray of shape (n_samples, n_columns)
             Same type, index, columns and dtypes as X (arrays: float64, or float32 when X is).
+            A pandas nullable column stays nullable (``Float64`` in, ``Float64`` out, with
+            ``pd.NA`` where a value could not be filled); a filled integer or boolean column
+            becomes float64 (``Float64`` when nullable).
         std : same type as ``filled``
             Only with ``return_std=True``; pass-through columns are copied as they are.
         """
@@ -606,16 +623,15 @@ class Imputer(TransformerMixin, BaseEstimator):
         return filled
 
     def _wrap(self, X, values: np.ndarray, change: np.ndarray):
-        """Write ``values`` where ``change`` into a copy of X (same type, index and dtypes)."""
+        """Write ``values`` where ``change`` into a copy of X (same type, index and dtypes; see
+        :func:`as_column`)."""
         if isinstance(X, pd.DataFrame):
             out = X.copy()
             for j, c in enumerate([c for c in X.columns if c not in PASSTHROUGH_COLUMNS]):
                 if change[:, j].any():
-                    col = out[c].to_numpy(copy=True)
-                    if not np.issubdtype(col.dtype, np.floating):
-                        col = col.astype(np.float64)
+                    col = X[c].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
                     col[change[:, j]] = values[change[:, j], j]
-                    out[c] = col
+                    out[c] = as_column(col, X[c])
             return out
         arr = np.asarray(X)
         dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64

@@ -13,6 +13,7 @@ A user table is merged over the defaults (see :func:`merge_aliases`): either
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 #: Canonical curve name -> raw mnemonics (upper case), first = highest priority.
@@ -58,15 +59,11 @@ WELL_NAMES: tuple[str, ...] = ("WELL", "WELL_NAME", "WELLNAME", "UWI", "WELL_ID"
 
 
 #: Spellings of the same unit, mapped to one form (compared upper-case, spaces removed).
+#: Resistivity spellings are matched by :data:`_OHM_M` instead (there are too many to list).
 UNIT_SYNONYMS: dict[str, str] = {
     "GAPI": "API",
     "API": "API",
     "GAPI_UNITS": "API",
-    "OHMM": "OHM.M",
-    "OHM.M": "OHM.M",
-    "OHM-M": "OHM.M",
-    "OHM_M": "OHM.M",
-    "OHMS": "OHM.M",
     "G/C3": "G/CM3",
     "G/CC": "G/CM3",
     "G/CM3": "G/CM3",
@@ -94,9 +91,32 @@ UNIT_SYNONYMS: dict[str, str] = {
 }
 
 
+#: The spellings of ohm.m found in LAS files (upper case, spaces removed): OHMM, OHM.M, OHM-M,
+#: OHM_M, OHM/M, OHM*M, OHMS/M, OHM.METER, OHM, OHMS, with the sign (Ω·M, ΩM). Anchored at both
+#: ends, so that conductivities (MMHO/M, MS/M) and other units containing OHM do not match.
+_OHM_M = re.compile(r"(?:OHMS?|\u03a9)(?:[-_./*\u00b7\u22c5\u2022\u00d7]?(?:M|METERS?|METRES?))?")
+
+
 def normalise_unit(unit: str) -> str:
-    """One spelling per unit (``"gAPI"`` -> ``"API"``, ``"g/cc"`` -> ``"G/CM3"``), for comparisons."""
-    key = str(unit or "").strip().upper().replace(" ", "")
+    """One spelling per unit, for comparisons.
+
+    ``"gAPI"`` -> ``"API"``, ``"g/cc"`` -> ``"G/CM3"``, and every spelling of the ohm-metre
+    (``"OHMM"``, ``"ohm.m"``, ``"OHM-M"``, ``"OHM/M"``, ``"OHMS/M"``, ``"ohm*m"``, ``"Ω·m"``,
+    ``"OHM"``) -> ``"OHM.M"``. Conductivities (``"mS/m"``, ``"MMHO/M"``) stay themselves.
+
+    Parameters
+    ----------
+    unit : str or None
+        A unit as written in a file (any case, spaces ignored).
+
+    Returns
+    -------
+    str
+        The unit in one upper-case spelling; an unknown unit comes back upper-cased, without spaces.
+    """
+    key = unicodedata.normalize("NFKC", str(unit or "")).strip().upper().replace(" ", "")
+    if _OHM_M.fullmatch(key):
+        return "OHM.M"
     return UNIT_SYNONYMS.get(key, key)
 
 

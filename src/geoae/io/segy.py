@@ -174,8 +174,55 @@ class _Layout:
 
 
 def _layout(path: Path) -> _Layout:
-    """Check the headers of ``path`` against its size before segyio reads it."""
+    """Check the headers of ``path`` against its size before segyio reads it; a file that is
+    not SEG-Y but Seismic Unix gets a :class:`DataError` that says so (:func:`_seismic_unix`)."""
     size = check_file(path, "a SEG-Y file").st_size
+    try:
+        return _segy_layout(path, size)
+    except DataError as exc:
+        su = _seismic_unix(path, size)
+        if su is None:
+            raise
+        raise DataError(su) from exc
+
+
+def _seismic_unix(path: Path, size: int) -> str | None:
+    """The error message for a Seismic Unix (SU) file, or None when ``path`` does not look like one.
+
+    An SU file is SEG-Y traces without the 3600-byte textual and binary headers: it starts with a
+    240-byte trace header (binary, so not a line of text) whose sample count (bytes 115-116)
+    splits the file into whole traces of 4-byte floats, the second trace header giving the same
+    count. Both byte orders are tried (SU writes the machine's own)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_TRACE_HEADER)
+            if len(head) < _TRACE_HEADER or all(b >= 0x20 or b in b"\r\n" for b in head[:80]):
+                return None  # too short, or a textual header (ASCII or EBCDIC): not SU
+            for end, order in ((">", "big"), ("<", "little")):
+                ns, dt = struct.unpack(f"{end}HH", head[114:118])
+                trace_bytes = _TRACE_HEADER + 4 * ns
+                if ns == 0 or size % trace_bytes:
+                    continue
+                n_traces = size // trace_bytes
+                if n_traces > 1:
+                    fh.seek(trace_bytes + 114)
+                    if struct.unpack(f"{end}H", fh.read(2))[0] != ns:
+                        continue
+                return (f"{path}: this looks like a Seismic Unix (SU) file, not SEG-Y: there are "
+                        "no 3600-byte textual and binary headers, and the first 240-byte trace "
+                        f"header gives {ns} samples per trace (dt {dt} us), which splits the {size} "
+                        f"bytes into {n_traces} whole trace(s) of {order}-endian 4-byte floats. geoae "
+                        "reads SEG-Y: convert the file first, with segyio (segyio.su.open(path, "
+                        f"ignore_geometry=True, endian={order!r}) copied into segyio.create; see "
+                        "'Seismic Unix files' in the data guide) or with Seismic Unix "
+                        "(segyhdrs < file.su; segywrite tape=file.sgy < file.su)")
+    except OSError:
+        return None
+    return None
+
+
+def _segy_layout(path: Path, size: int) -> _Layout:
+    """:func:`_layout` for a file of ``size`` bytes read as SEG-Y."""
     if size < _TEXT + _BIN:
         raise DataError(
             f"{path}: {size} bytes is shorter than the 3600-byte SEG-Y textual + binary headers; "
@@ -279,8 +326,9 @@ def read_segy(path: str | os.PathLike) -> SegyData:
     Raises
     ------
     DataError
-        Missing file, not SEG-Y, unsupported sample format, truncated file, no traces, or headers
-        claiming more data than the file holds; the message names the file.
+        Missing file, not SEG-Y (a Seismic Unix file is named as such, with how to convert it),
+        unsupported sample format, truncated file, no traces, or headers claiming more data than
+        the file holds; the message names the file.
     """
     import segyio
 
