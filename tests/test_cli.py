@@ -410,6 +410,47 @@ def test_detect_scores_flags_and_explains(capsys, tmp_path, wells_csv):
     assert (tmp_path / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_rows_with_no_reading_get_empty_codes_and_scores(capsys, tmp_path, wells_csv):
+    """The top of a well where every curve is null (-999.25 read as NaN) was encoded as the
+    training mean's code and reconstructed as the mean log. encode, reconstruct and detect
+    leave such rows' cells empty, never flag them, and count them in the summary."""
+    obs = pd.read_csv(wells_csv)
+    curves = ["GR", "RHOB", "NPHI", "DT"]
+    data = obs[["WELL", "DEPTH", *curves]].copy()
+    top = data.index[data["WELL"] == data["WELL"].iloc[0]][:25]
+    data.loc[top, curves] = np.nan
+    path = tmp_path / "w.csv"
+    data.to_csv(path, index=False)
+    model = tmp_path / "m"
+    code, out, err = run(capsys, "train", path, "--epochs", 3, "--latent", 2, "--out", model, "--json")
+    assert code == 0, err
+    assert json.loads(out)["curves"] == curves
+    code, out, err = run(capsys, "encode", model, path, "--out", tmp_path / "z.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["no_data"] == 25
+    z = pd.read_csv(tmp_path / "z.csv")
+    gone = z.index.isin(top)
+    assert z.loc[gone, ["LATENT_0", "LATENT_1"]].isna().all().all()
+    assert z.loc[~gone, ["LATENT_0", "LATENT_1"]].notna().all().all()
+    assert (tmp_path / "z.csv").read_text().splitlines()[1].endswith(",,")  # empty cells
+    code, out, err = run(capsys, "reconstruct", model, path, "--out", tmp_path / "r.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["no_data"] == 25
+    r = pd.read_csv(tmp_path / "r.csv")
+    assert r.loc[gone, ["GR_RECON", "RECON_ERROR"]].isna().all().all()
+    code, out, err = run(capsys, "detect", model, path, "--out", tmp_path / "d.csv",
+                         "--contamination", 0.05, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    d = pd.read_csv(tmp_path / "d.csv")
+    assert summary["no_data"] == 25 and d.loc[gone, "ANOMALY_SCORE"].isna().all()
+    assert not d.loc[gone, "FLAG"].any() and d.loc[gone, "GR_SHARE"].isna().all()
+    # the threshold is the contamination quantile of the scored rows only
+    scored = d.loc[~gone, "ANOMALY_SCORE"].to_numpy()
+    assert summary["threshold"] == pytest.approx(np.quantile(scored, 0.95), rel=1e-9)
+    assert summary["flagged"] == int((scored > summary["threshold"]).sum())
+
+
 def test_denoise_segy_keeps_headers_with_and_without_a_model(capsys, tmp_path):
     import segyio
 

@@ -399,26 +399,38 @@ def _score_segy(est, data, out_p: Path, what: str) -> int:
     return len(SegyTraces(data, shuffle=False))
 
 
+def _count_no_data(values: np.ndarray) -> int:
+    """Rows (or traces) of a model output that are all NaN: samples with no observed value."""
+    values = np.asarray(values)
+    return int(np.isnan(values.reshape(len(values), -1)).all(axis=1).sum()) if len(values) else 0
+
+
 def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``; tables are
-    streamed ``chunk_rows`` rows at a time."""
+    streamed ``chunk_rows`` rows at a time. A row with none of the model's curves observed has
+    no code: its ``LATENT_*`` cells are empty (NaN), and ``no_data`` counts such rows."""
+    empty = {"n": 0}
 
     def work(est, frame, X):
         Z = est.transform(X)
+        empty["n"] += _count_no_data(Z)
         ids = frame[[c for c in ID_COLUMNS if c in frame.columns]]
         codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])
         return pd.concat([ids, codes], axis=1)
 
-    rows, est, _ = _stream(model_dir, data, out, force, chunk_rows, work, "latent")
-    return {"rows": rows, "latent_dim": int(est.latent_dim), "out": str(out)}
+    rows, est, kind = _stream(model_dir, data, out, force, chunk_rows, work, "latent")
+    if kind == "segy":  # the per-trace codes are in the .npy
+        empty["n"] = _count_no_data(np.load(out, mmap_mode="r"))
+    return {"rows": rows, "latent_dim": int(est.latent_dim), "no_data": empty["n"], "out": str(out)}
 
 
 def reconstruct(model_dir, data, out, force: bool = False,
                 chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """Reconstructed curves (``<CURVE>_RECON``, in the curves' own units) and per-row error (in
     the model's scaled units, log10 for resistivities) beside the originals; tables are streamed
-    ``chunk_rows`` rows at a time."""
-    total = {"sum": 0.0, "n": 0}
+    ``chunk_rows`` rows at a time. A row with none of the model's curves observed is not
+    reconstructed (empty cells), and ``no_data`` counts such rows."""
+    total = {"sum": 0.0, "n": 0, "empty": 0}
     log10 = _read_transforms(model_dir)
 
     def work(est, frame, X):
@@ -431,14 +443,16 @@ def reconstruct(model_dir, data, out, force: bool = False,
         ok = np.isfinite(err)
         total["sum"] += float(err[ok].sum())
         total["n"] += int(ok.sum())
+        total["empty"] += _count_no_data(rec)
         return df
 
     rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error")
     if kind == "segy":  # the per-trace errors are in the .npy
         err = np.load(out, mmap_mode="r")
         total["sum"], total["n"] = float(np.nansum(err)), int(np.isfinite(err).sum())
+        total["empty"] = _count_no_data(err)
     mean = total["sum"] / total["n"] if total["n"] else float("nan")
-    return {"rows": rows, "mean_error": mean, "out": str(out)}
+    return {"rows": rows, "mean_error": mean, "no_data": total["empty"], "out": str(out)}
 
 
 def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool = False):
@@ -722,6 +736,10 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     impossible: it cannot enter the model (it becomes missing there), so such a sample is
     flagged whatever its score, its ``INVALID`` column names the curve(s), and an interval
     holding such samples names that curve as its main curve.
+
+    A sample with none of the model's curves observed is not scored: its ``ANOMALY_SCORE`` and
+    shares are empty (NaN), it is not flagged (unless ``INVALID``), it is left out of the
+    threshold's quantile, and ``no_data`` counts such samples.
     """
     from .applications import AnomalyDetector
 
@@ -768,5 +786,5 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         atomic_write_bytes(png, figure_to_png_bytes(fig))
         files.append(str(png))
     return {"rows": len(result), "flagged": int(flags.sum()), "invalid": int((invalid != "").sum()),
-            "intervals": len(intervals),
+            "no_data": int(np.isnan(score).sum()), "intervals": len(intervals),
             "threshold": float(det.threshold_), "out": files}
