@@ -451,6 +451,65 @@ def test_rows_with_no_reading_get_empty_codes_and_scores(capsys, tmp_path, wells
     assert summary["flagged"] == int((scored > summary["threshold"]).sum())
 
 
+def test_default_curves_leave_out_positions_depths_and_labels(capsys, tmp_path, wells_csv):
+    """`train` without --curves used every numeric column: well coordinates, a TVD and the
+    facies labels became 'curves' of the model. They are left out now, with a warning naming
+    them, and can still be asked for by name."""
+    obs = pd.read_csv(wells_csv)
+    rng = np.random.default_rng(0)
+    obs["X_LOC"] = 451_000.0 + rng.normal(size=len(obs))
+    obs["Northing"] = 6_780_000.0
+    obs["TVDSS"] = obs["DEPTH"] - 25.0
+    obs["FACIES"] = rng.integers(1, 9, len(obs))
+    obs["Lithology confidence"] = rng.integers(1, 4, len(obs)).astype(float)
+    obs.to_csv(tmp_path / "t.csv", index=False)
+    measured = [c for c in pd.read_csv(wells_csv).columns if c not in ("WELL", "DEPTH")]
+    code, out, err = run(capsys, "train", tmp_path / "t.csv", "--epochs", 1, "--out", tmp_path / "m",
+                         "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["curves"] == measured
+    assert summary["left_out"] == ["X_LOC", "Northing", "TVDSS", "FACIES", "Lithology confidence"]
+    warning = [line for line in err.splitlines() if "left out of the default curves" in line]
+    assert len(warning) == 1 and "t.csv" in warning[0], err
+    assert ("X_LOC, Northing (positions); TVDSS (depths); FACIES, Lithology confidence "
+            "(labels/interpretations)" in warning[0])
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["feature_names_in"] == measured
+    # named explicitly, they are used (and nothing is said)
+    code, out, err = run(capsys, "train", tmp_path / "t.csv", "--curves", "GR,RHOB,X_LOC,FACIES",
+                         "--epochs", 1, "--out", tmp_path / "m2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["curves"] == ["GR", "RHOB", "X_LOC", "FACIES"] and "left out" not in err
+    assert json.loads(out)["left_out"] == []
+    # impute learns from the same default curves
+    code, out, err = run(capsys, "impute", tmp_path / "t.csv", "--curve", "PE", "--epochs", 1,
+                         "--out", tmp_path / "pe.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["inputs"] == measured
+    # only such columns: an error that says what was left out
+    obs[["WELL", "DEPTH", "X_LOC", "FACIES"]].to_csv(tmp_path / "only.csv", index=False)
+    code, _, err = run(capsys, "train", tmp_path / "only.csv", "--epochs", 1, "--out", tmp_path / "m3")
+    assert code == 2
+    assert "no numeric curves to use (left out by default: X_LOC (positions); FACIES" in err
+    assert "--curves" in err
+
+
+def test_train_on_the_force2020_folder_leaves_out_coordinates_and_labels(capsys, tmp_path,
+                                                                          shared_data):
+    folder = shared_data / "force2020-wells"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    code, out, err = run(capsys, "train", folder, "--epochs", 1, "--latent", 2, "--out",
+                         tmp_path / "m", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert set(summary["left_out"]) == {"DEPTH_MD", "X_LOC", "Y_LOC", "Z_LOC",
+                                        "FORCE_2020_LITHOFACIES_LITHOLOGY",
+                                        "FORCE_2020_LITHOFACIES_CONFIDENCE"}
+    assert not set(summary["left_out"]) & set(summary["curves"])
+    assert {"GR", "RHOB", "NPHI", "DT", "PE", "RT"} <= set(summary["curves"])
+
+
 def test_denoise_segy_keeps_headers_with_and_without_a_model(capsys, tmp_path):
     import segyio
 

@@ -12,7 +12,13 @@ import pytest
 
 from geoae.errors import DataError
 from geoae.io import canonical_name, iter_table, read_table, read_wells, write_las
-from geoae.io.aliases import RESISTIVITY_LIKE, is_resistivity, merge_aliases, normalise_unit
+from geoae.io.aliases import (
+    RESISTIVITY_LIKE,
+    is_resistivity,
+    merge_aliases,
+    non_curve_kind,
+    normalise_unit,
+)
 
 # ------------------------------------------------------------------ aliases
 
@@ -61,6 +67,22 @@ def test_resistivity_set():
 def test_normalise_unit():
     assert normalise_unit("gAPI") == normalise_unit("GAPI") == normalise_unit("api") == "API"
     assert normalise_unit("g/cc") == normalise_unit("G/C3") == "G/CM3"
+
+
+@pytest.mark.parametrize("kind,names", [
+    ("position", ["X_LOC", "y_loc", "Z_LOC", "X", "Y", "Easting", "NORTHING (m)", "Latitude",
+                  "LONG", "UTM_X", "UTMY", "Surface X"]),
+    ("depth", ["DEPTH_MD", "MD", "TVD", "TVDSS", "tvd_ss", "TVDRKB", "Depth (m)", "DEPT", "TWT"]),
+    ("label", ["FORCE_2020_LITHOFACIES_LITHOLOGY", "FORCE_2020_LITHOFACIES_CONFIDENCE", "Facies",
+               "Lithology", "label", "Zone", "Formation", "LITH_CODE", "GROUP", "FM"]),
+    (None, ["GR", "RHOB", "NPHI", "DT", "DTS", "PE", "RT", "RDEP", "RMED", "RS", "RXO", "CALI",
+            "SP", "BS", "DRHO", "SGR", "DCAL", "ROP", "ROPA", "MUDWEIGHT", "ILD_log10", "DeltaPHI",
+            "PHIND", "VSH", "XRD", "ZDEN", "DEN"]),
+])
+def test_non_curve_kind(kind, names):
+    """Positions, depth-like columns and interpretations are told from measured curves by name
+    (the FORCE 2020 wells hold X_LOC, Y_LOC, Z_LOC, DEPTH_MD and two label columns)."""
+    assert {n: non_curve_kind(n) for n in names} == dict.fromkeys(names, kind)
 
 
 # ------------------------------------------------------------------ tables

@@ -103,13 +103,37 @@ def read_any_table(path: str | os.PathLike, keep=()) -> Table:
     return Table(frame, kind, p, {"renamed_ids": ren})
 
 
+def default_curves(table: Table) -> tuple[list[str], dict[str, str]]:
+    """The curves used when none are named: every numeric curve but positions, depth-like
+    columns and interpretations (:func:`geoae.io.aliases.non_curve_kind`), and those left out
+    (``{column: "position" | "depth" | "label"}``)."""
+    from .io.aliases import non_curve_kind
+
+    kinds = {c: non_curve_kind(c) for c in table.curves}
+    return [c for c, k in kinds.items() if k is None], {c: k for c, k in kinds.items() if k}
+
+
 def select_curves(table: Table, curves: list[str] | None) -> list[str]:
-    """The curves to use: ``curves`` checked against the table, or every numeric curve."""
+    """The curves to use: ``curves`` checked against the table, or (none named) the
+    :func:`default_curves`, with a warning that names the columns left out."""
     available = table.curves
     if not curves:
-        if not available:
-            raise DataError(f"{table.path}: no numeric curves to use")
-        return available
+        use, left = default_curves(table)
+        what = ""
+        if left:
+            groups = {k: [c for c, kk in left.items() if kk == k] for k in dict.fromkeys(left.values())}
+            what = "; ".join(f"{', '.join(cols)} ({_KIND_WORDS[k]})" for k, cols in groups.items())
+        if not use:
+            raise DataError(f"{table.path}: no numeric curves to use"
+                            + (f" (left out by default: {what}; name them with --curves to use "
+                               "them)" if left else ""))
+        if left:
+            import warnings
+
+            warnings.warn(f"{table.path}: left out of the default curves, as they are not "
+                          f"measurements: {what}; name them with --curves to use them",
+                          UserWarning, stacklevel=2)
+        return use
     missing = [c for c in curves if c not in table.frame.columns]
     if missing:
         raise DataError(f"curve(s) {missing} not found in {table.path}; available curves: "
@@ -118,6 +142,9 @@ def select_curves(table: Table, curves: list[str] | None) -> list[str]:
     if bad:
         raise DataError(f"curve(s) {bad} in {table.path} are not numeric; choose numeric curves")
     return list(curves)
+
+
+_KIND_WORDS = {"position": "positions", "depth": "depths", "label": "labels/interpretations"}
 
 
 def parse_curves(text: str | None) -> list[str] | None:
@@ -227,7 +254,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     With ``log10`` (the default) resistivity-like curves are modelled as log10, as
     petrophysicists do (they are log-normal; a model of raw ohm.m generates negative ones); the
     folder's ``transforms.json`` records them, and the other commands apply it and give curves
-    back in their own units.
+    back in their own units. Without ``curves`` the :func:`default_curves` are used: positions,
+    depth-like columns and labels are left out (named in a warning and in ``left_out``).
     """
     from . import models
     from ._persistence import TRANSFORMS_FILE
@@ -255,10 +283,11 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
         from .streaming import SegyTraces
 
-        use, X = [], SegyTraces(data)
+        use, X, left_out = [], SegyTraces(data), []
     else:
         table = read_any_table(data, keep=curves or ())
         use = select_curves(table, curves)
+        left_out = [] if curves else list(default_curves(table)[1])
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     logs = _log10_for(X, use) if log10 else []
     from . import distributed as _dist
@@ -283,7 +312,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
     est.save(out_p)
     h = est.history_
-    return {"model": cls.__name__, "curves": use, "log10_curves": logs, "rows": len(X),
+    return {"model": cls.__name__, "curves": use, "left_out": left_out, "log10_curves": logs,
+            "rows": len(X),
             "epochs_run": len(h["loss"]),
             "best_epoch": h["best_epoch"][0] + 1, "train_loss": h["loss"][-1],
             "val_loss": h.get("val_loss", [None])[-1], "out": str(out_p)}
