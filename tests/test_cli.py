@@ -344,6 +344,37 @@ def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
     assert (folder / "two.csv").read_bytes() == before
 
 
+def test_a_stray_notes_file_in_a_well_folder_does_not_abort_train_or_impute(capsys, tmp_path):
+    """A notes.txt beside the LAS wells was read as a table: train and impute stopped with 'no
+    depth column'. It is skipped with one warning naming it; a broken LAS still stops them."""
+    from geoae.io import write_las
+
+    syn = make_synthetic_wells(n_wells=2, n_samples=200, random_state=5, faults=False).observed
+    syn.loc[syn.index[20:40], "PE"] = np.nan
+    folder = tmp_path / "wells"
+    folder.mkdir()
+    for name, well in syn.groupby("WELL"):
+        frame = well.drop(columns="WELL").set_index("DEPTH")
+        frame.index.name = "DEPT"
+        frame.attrs = {"well_name": name}
+        write_las(frame, folder / f"{name}.las")
+    (folder / "notes.txt").write_text("Notes about these wells\nLogged in 1985 by ACME.\n")
+    code, out, err = run(capsys, "train", folder, "--curves", "GR,RHOB,NPHI", "--epochs", 1,
+                         "--out", tmp_path / "m", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"] == len(syn)
+    skipped = [line for line in err.splitlines() if "skipped" in line]
+    assert len(skipped) == 1 and skipped[0].startswith("warning: ") and "notes.txt" in skipped[0]
+    code, out, err = run(capsys, "impute", folder, "--curve", "PE", "--curves", "GR,RHOB,NPHI",
+                         "--epochs", 2, "--out", tmp_path / "filled", "--json")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "filled").iterdir()) == sorted(
+        f"{w}.las" for w in pd.unique(syn["WELL"]))
+    (folder / "zz.las").write_text("~VERSION\n VERS. 2.0 :\n")  # a LAS file cut short
+    code, _, err = run(capsys, "train", folder, "--epochs", 1, "--out", tmp_path / "m2")
+    assert code == 2 and "zz.las" in err and "error:" in err
+
+
 def test_impute_leaves_depths_without_any_input_missing(capsys, tmp_path, wells_csv):
     """A depth where no other curve was logged got a constant made up by the network's biases;
     it is left missing and counted. --curve DEPTH is a one-line error (it was a traceback)."""
