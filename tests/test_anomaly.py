@@ -279,3 +279,52 @@ def test_curve_masking_auto_follows_the_model(spiked):
         det = AnomalyDetector(model=ae, prefit=True, curve_masking=cm).fit(X)
         auc[cm] = roc_auc_score(y, -det.score_samples(X))
     assert auc["auto"] > auc[True] + 0.02, auc
+
+
+def test_samples_with_no_observed_value_are_not_scored_nor_counted(spiked):
+    """The top of a well where every curve is null: such samples score NaN, are never flagged,
+    explain to NaN, stay out of the intervals, and leave the fitted model, the residual
+    normalisation and the contamination threshold as they are without them."""
+    X, _ = spiked
+    empty = X.iloc[:300].copy()
+    empty[CURVES] = np.nan
+    empty["WELL"] = "EMPTY TOP"
+    Xe = pd.concat([empty, X], ignore_index=True)
+    gone = np.r_[np.ones(300, bool), np.zeros(len(X), bool)]
+    small = clone(SMALL).set_params(epochs=20)
+    ref = AnomalyDetector(model=small, contamination=0.02, random_state=0).fit(X)
+    det = AnomalyDetector(model=small, contamination=0.02, random_state=0).fit(Xe)
+    curves = X[CURVES].to_numpy()
+    np.testing.assert_array_equal(det.model_.transform(curves), ref.model_.transform(curves))
+    np.testing.assert_array_equal(det.residual_center_, ref.residual_center_)
+    np.testing.assert_array_equal(det.residual_scale_, ref.residual_scale_)
+    assert det.offset_ == ref.offset_
+    s = det.score_samples(Xe)
+    assert np.isnan(s[gone]).all() and np.isfinite(s[~gone]).all()
+    assert det.offset_ == pytest.approx(np.quantile(s[~gone], 0.02), rel=1e-12)
+    assert np.isnan(det.decision_function(Xe)[gone]).all()
+    pred = det.predict(Xe)
+    assert (pred[gone] == 1).all()
+    np.testing.assert_array_equal(pred[~gone], ref.predict(X))
+    assert np.isnan(det.explain(Xe).to_numpy()[gone]).all()
+    iv = det.intervals(Xe["DEPTH"], pred, X=Xe)
+    assert "EMPTY TOP" not in set(iv["WELL"]) and iv["n_samples"].sum() == np.sum(pred == -1)
+    # nothing observed anywhere: no threshold to fit, said plainly
+    for prefit in (True, False):
+        with pytest.raises(DataError, match="no sample of X has an observed value"):
+            AnomalyDetector(model=det.model_, prefit=prefit).fit(empty)
+
+
+def test_a_sample_with_one_observed_curve_is_rebuilt_from_itself(spiked, detector):
+    """With curve masking each curve is rebuilt from the others; a sample with a single curve
+    has none, and hiding it left the network nothing but the training means (the curve was
+    scored against the mean log). Its residual is the plain reconstruction's now."""
+    X, _ = spiked
+    one = X.iloc[:40].copy()
+    one.loc[:, [c for c in CURVES if c != "GR"]] = np.nan
+    model = detector.model_
+    assert detector.curve_masking_
+    gr = one[CURVES].to_numpy()
+    res = (gr[:, 0] - model.reconstruct(gr)[:, 0]) / model.scaler_scale_[0]
+    z2 = ((res - detector.residual_center_[0]) / detector.residual_scale_[0]) ** 2
+    np.testing.assert_allclose(detector.score_samples(one), -z2, rtol=1e-10)

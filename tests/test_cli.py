@@ -479,6 +479,37 @@ def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
     assert (folder / "two.csv").read_bytes() == before
 
 
+def test_a_stray_notes_file_in_a_well_folder_does_not_abort_train_or_impute(capsys, tmp_path):
+    """A notes.txt beside the LAS wells was read as a table: train and impute stopped with 'no
+    depth column'. It is skipped with one warning naming it; a broken LAS still stops them."""
+    from geoae.io import write_las
+
+    syn = make_synthetic_wells(n_wells=2, n_samples=200, random_state=5, faults=False).observed
+    syn.loc[syn.index[20:40], "PE"] = np.nan
+    folder = tmp_path / "wells"
+    folder.mkdir()
+    for name, well in syn.groupby("WELL"):
+        frame = well.drop(columns="WELL").set_index("DEPTH")
+        frame.index.name = "DEPT"
+        frame.attrs = {"well_name": name}
+        write_las(frame, folder / f"{name}.las")
+    (folder / "notes.txt").write_text("Notes about these wells\nLogged in 1985 by ACME.\n")
+    code, out, err = run(capsys, "train", folder, "--curves", "GR,RHOB,NPHI", "--epochs", 1,
+                         "--out", tmp_path / "m", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"] == len(syn)
+    skipped = [line for line in err.splitlines() if "skipped" in line]
+    assert len(skipped) == 1 and skipped[0].startswith("warning: ") and "notes.txt" in skipped[0]
+    code, out, err = run(capsys, "impute", folder, "--curve", "PE", "--curves", "GR,RHOB,NPHI",
+                         "--epochs", 2, "--out", tmp_path / "filled", "--json")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "filled").iterdir()) == sorted(
+        f"{w}.las" for w in pd.unique(syn["WELL"]))
+    (folder / "zz.las").write_text("~VERSION\n VERS. 2.0 :\n")  # a LAS file cut short
+    code, _, err = run(capsys, "train", folder, "--epochs", 1, "--out", tmp_path / "m2")
+    assert code == 2 and "zz.las" in err and "error:" in err
+
+
 def test_impute_leaves_depths_without_any_input_missing(capsys, tmp_path, wells_csv):
     """A depth where no other curve was logged got a constant made up by the network's biases;
     it is left missing and counted. --curve DEPTH is a one-line error (it was a traceback)."""
@@ -543,6 +574,106 @@ def test_detect_scores_flags_and_explains(capsys, tmp_path, wells_csv):
     assert {"top", "base", "peak_score", "main_curve"} <= set(intervals.columns)
     assert (intervals["base"] >= intervals["top"]).all() and len(intervals) == summary["intervals"]
     assert (tmp_path / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rows_with_no_reading_get_empty_codes_and_scores(capsys, tmp_path, wells_csv):
+    """The top of a well where every curve is null (-999.25 read as NaN) was encoded as the
+    training mean's code and reconstructed as the mean log. encode, reconstruct and detect
+    leave such rows' cells empty, never flag them, and count them in the summary."""
+    obs = pd.read_csv(wells_csv)
+    curves = ["GR", "RHOB", "NPHI", "DT"]
+    data = obs[["WELL", "DEPTH", *curves]].copy()
+    top = data.index[data["WELL"] == data["WELL"].iloc[0]][:25]
+    data.loc[top, curves] = np.nan
+    path = tmp_path / "w.csv"
+    data.to_csv(path, index=False)
+    model = tmp_path / "m"
+    code, out, err = run(capsys, "train", path, "--epochs", 3, "--latent", 2, "--out", model, "--json")
+    assert code == 0, err
+    assert json.loads(out)["curves"] == curves
+    code, out, err = run(capsys, "encode", model, path, "--out", tmp_path / "z.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["no_data"] == 25
+    z = pd.read_csv(tmp_path / "z.csv")
+    gone = z.index.isin(top)
+    assert z.loc[gone, ["LATENT_0", "LATENT_1"]].isna().all().all()
+    assert z.loc[~gone, ["LATENT_0", "LATENT_1"]].notna().all().all()
+    assert (tmp_path / "z.csv").read_text().splitlines()[1].endswith(",,")  # empty cells
+    code, out, err = run(capsys, "reconstruct", model, path, "--out", tmp_path / "r.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["no_data"] == 25
+    r = pd.read_csv(tmp_path / "r.csv")
+    assert r.loc[gone, ["GR_RECON", "RECON_ERROR"]].isna().all().all()
+    code, out, err = run(capsys, "detect", model, path, "--out", tmp_path / "d.csv",
+                         "--contamination", 0.05, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    d = pd.read_csv(tmp_path / "d.csv")
+    assert summary["no_data"] == 25 and d.loc[gone, "ANOMALY_SCORE"].isna().all()
+    assert not d.loc[gone, "FLAG"].any() and d.loc[gone, "GR_SHARE"].isna().all()
+    # the threshold is the contamination quantile of the scored rows only
+    scored = d.loc[~gone, "ANOMALY_SCORE"].to_numpy()
+    assert summary["threshold"] == pytest.approx(np.quantile(scored, 0.95), rel=1e-9)
+    assert summary["flagged"] == int((scored > summary["threshold"]).sum())
+
+
+def test_default_curves_leave_out_positions_depths_and_labels(capsys, tmp_path, wells_csv):
+    """`train` without --curves used every numeric column: well coordinates, a TVD and the
+    facies labels became 'curves' of the model. They are left out now, with a warning naming
+    them, and can still be asked for by name."""
+    obs = pd.read_csv(wells_csv)
+    rng = np.random.default_rng(0)
+    obs["X_LOC"] = 451_000.0 + rng.normal(size=len(obs))
+    obs["Northing"] = 6_780_000.0
+    obs["TVDSS"] = obs["DEPTH"] - 25.0
+    obs["FACIES"] = rng.integers(1, 9, len(obs))
+    obs["Lithology confidence"] = rng.integers(1, 4, len(obs)).astype(float)
+    obs.to_csv(tmp_path / "t.csv", index=False)
+    measured = [c for c in pd.read_csv(wells_csv).columns if c not in ("WELL", "DEPTH")]
+    code, out, err = run(capsys, "train", tmp_path / "t.csv", "--epochs", 1, "--out", tmp_path / "m",
+                         "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["curves"] == measured
+    assert summary["left_out"] == ["X_LOC", "Northing", "TVDSS", "FACIES", "Lithology confidence"]
+    warning = [line for line in err.splitlines() if "left out of the default curves" in line]
+    assert len(warning) == 1 and "t.csv" in warning[0], err
+    assert ("X_LOC, Northing (positions); TVDSS (depths); FACIES, Lithology confidence "
+            "(labels/interpretations)" in warning[0])
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["feature_names_in"] == measured
+    # named explicitly, they are used (and nothing is said)
+    code, out, err = run(capsys, "train", tmp_path / "t.csv", "--curves", "GR,RHOB,X_LOC,FACIES",
+                         "--epochs", 1, "--out", tmp_path / "m2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["curves"] == ["GR", "RHOB", "X_LOC", "FACIES"] and "left out" not in err
+    assert json.loads(out)["left_out"] == []
+    # impute learns from the same default curves
+    code, out, err = run(capsys, "impute", tmp_path / "t.csv", "--curve", "PE", "--epochs", 1,
+                         "--out", tmp_path / "pe.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["inputs"] == measured
+    # only such columns: an error that says what was left out
+    obs[["WELL", "DEPTH", "X_LOC", "FACIES"]].to_csv(tmp_path / "only.csv", index=False)
+    code, _, err = run(capsys, "train", tmp_path / "only.csv", "--epochs", 1, "--out", tmp_path / "m3")
+    assert code == 2
+    assert "no numeric curves to use (left out by default: X_LOC (positions); FACIES" in err
+    assert "--curves" in err
+
+
+def test_train_on_the_force2020_folder_leaves_out_coordinates_and_labels(capsys, tmp_path,
+                                                                          shared_data):
+    folder = shared_data / "force2020-wells"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    code, out, err = run(capsys, "train", folder, "--epochs", 1, "--latent", 2, "--out",
+                         tmp_path / "m", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert set(summary["left_out"]) == {"DEPTH_MD", "X_LOC", "Y_LOC", "Z_LOC",
+                                        "FORCE_2020_LITHOFACIES_LITHOLOGY",
+                                        "FORCE_2020_LITHOFACIES_CONFIDENCE"}
+    assert not set(summary["left_out"]) & set(summary["curves"])
+    assert {"GR", "RHOB", "NPHI", "DT", "PE", "RT"} <= set(summary["curves"])
 
 
 def test_denoise_segy_keeps_headers_with_and_without_a_model(capsys, tmp_path):

@@ -109,6 +109,31 @@ def test_latent_map_shapes(kansas):
     assert 0 < frame.attrs["ae_latent_variance_ratio"] <= 1
 
 
+def test_rows_with_no_observed_value_get_no_features(kansas):
+    """A depth with every curve null got the training mean's code (with context: its
+    neighbours'), a made-up 'average rock' for the classifier. Its codes are NaN now, its
+    latent-map point too, and the other rows are unchanged."""
+    frame = kansas[["WELL", *CURVES]].iloc[:300].copy()
+    model = AutoEncoder(latent_dim=3, hidden=(16,), epochs=5, random_state=0).fit(
+        frame[CURVES].to_numpy())
+    holes = frame.copy()
+    holes.loc[holes.index[[0, 150, 151]], CURVES] = np.nan
+    gone = holes[CURVES].isna().all(axis=1).to_numpy()
+    for context in (0, 2):
+        stacked_width = (2 * context + 1) * len(CURVES)
+        m = model if context == 0 else AutoEncoder(latent_dim=3, hidden=(16,), epochs=5,
+                                                   random_state=0).fit(np.zeros((10, stacked_width)))
+        feats = EncoderFeatures(m, context=context, prefit=True).fit(holes)
+        out = feats.transform(holes)
+        assert np.isnan(out[gone]).all() and np.isfinite(out[~gone, -3:]).all()
+        if context == 0:
+            np.testing.assert_array_equal(out[~gone, -3:], model.transform(frame[CURVES].to_numpy())[~gone])
+    lm = latent_map(model, holes[CURVES].to_numpy())
+    assert lm.loc[gone].isna().all().all() and np.isfinite(lm.loc[~gone].to_numpy()).all()
+    ref = latent_map(model, holes.loc[~gone, CURVES].to_numpy())  # the same map, drawn without those rows
+    np.testing.assert_allclose(lm.loc[~gone].to_numpy(), ref.to_numpy(), rtol=1e-6, atol=1e-9)
+
+
 def test_seismic_attributes_structured_cube(tmp_path):
     from test_denoising import write_test_segy
 

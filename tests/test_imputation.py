@@ -237,3 +237,30 @@ def test_rows_without_a_well_label_are_refused(wells):
     X.loc[X.index[:5], "WELL"] = np.nan
     with pytest.raises(DataError, match="5 row\\(s\\) without a WELL label"):
         Imputer(n_ensemble=1, random_state=0).fit(X)
+
+
+@pytest.mark.filterwarnings("ignore:.*collapsed to the prior")
+def test_a_row_with_nothing_observed_is_left_missing(wells):
+    """A row with every curve null (and, with context, null neighbours) was filled with the
+    network's output for an all-mean input: a made-up 'average rock', with a VAE spread. It is
+    left missing now, and such rows do not change the fit (they have nothing to rebuild)."""
+    df, _, _ = wells
+    X = df.iloc[:300].reset_index(drop=True)
+    top = X.iloc[:20].copy()
+    top[CURVES] = np.nan
+    top["DEPTH"] = top["DEPTH"] - 100.0  # the null top of the well, above its logged part
+    Xe = pd.concat([top, X], ignore_index=True)
+    vae = VAE(hidden=(16,), latent_dim=2, epochs=5, batch_size=64)
+    for context in (0, 1):
+        params = dict(model=vae, n_ensemble=1, knn_blend=0.0, context=context, random_state=0)
+        ref = Imputer(**params).fit(X)
+        imp = Imputer(**params).fit(Xe)
+        filled, std = imp.transform(Xe, return_std=True)
+        assert filled.loc[:19, CURVES].isna().all().all() and std.loc[:19, CURVES].isna().all().all()
+        # the same networks as without the empty rows: the same fills elsewhere
+        pd.testing.assert_frame_equal(filled.iloc[20:].reset_index(drop=True), ref.transform(X))
+    # with context, an empty row next to logged ones has something to be filled from
+    one = X.copy()
+    one.loc[5, CURVES] = np.nan
+    assert imp.transform(one).loc[5, CURVES].notna().all()
+    assert Imputer(**dict(params, context=0)).fit(X).transform(one).loc[5, CURVES].isna().all()

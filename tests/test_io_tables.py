@@ -12,7 +12,13 @@ import pytest
 
 from geoae.errors import DataError
 from geoae.io import canonical_name, iter_table, read_table, read_wells, write_las
-from geoae.io.aliases import RESISTIVITY_LIKE, is_resistivity, merge_aliases, normalise_unit
+from geoae.io.aliases import (
+    RESISTIVITY_LIKE,
+    is_resistivity,
+    merge_aliases,
+    non_curve_kind,
+    normalise_unit,
+)
 
 # ------------------------------------------------------------------ aliases
 
@@ -75,6 +81,22 @@ def test_normalise_unit_ohm_metre_spellings(unit):
                                   "US/M", "NS/M"])
 def test_normalise_unit_conductivities_are_not_ohm_metre(unit):
     assert normalise_unit(unit) != "OHM.M"
+
+
+@pytest.mark.parametrize("kind,names", [
+    ("position", ["X_LOC", "y_loc", "Z_LOC", "X", "Y", "Easting", "NORTHING (m)", "Latitude",
+                  "LONG", "UTM_X", "UTMY", "Surface X"]),
+    ("depth", ["DEPTH_MD", "MD", "TVD", "TVDSS", "tvd_ss", "TVDRKB", "Depth (m)", "DEPT", "TWT"]),
+    ("label", ["FORCE_2020_LITHOFACIES_LITHOLOGY", "FORCE_2020_LITHOFACIES_CONFIDENCE", "Facies",
+               "Lithology", "label", "Zone", "Formation", "LITH_CODE", "GROUP", "FM"]),
+    (None, ["GR", "RHOB", "NPHI", "DT", "DTS", "PE", "RT", "RDEP", "RMED", "RS", "RXO", "CALI",
+            "SP", "BS", "DRHO", "SGR", "DCAL", "ROP", "ROPA", "MUDWEIGHT", "ILD_log10", "DeltaPHI",
+            "PHIND", "VSH", "XRD", "ZDEN", "DEN"]),
+])
+def test_non_curve_kind(kind, names):
+    """Positions, depth-like columns and interpretations are told from measured curves by name
+    (the FORCE 2020 wells hold X_LOC, Y_LOC, Z_LOC, DEPTH_MD and two label columns)."""
+    assert {n: non_curve_kind(n) for n in names} == dict.fromkeys(names, kind)
 
 
 # ------------------------------------------------------------------ tables
@@ -223,10 +245,62 @@ def test_read_wells_errors(tmp_path):
     with pytest.raises(DataError, match="no .las, .csv or .parquet file"):
         read_wells(tmp_path)
     (tmp_path / "x.csv").write_text("WELL,GR\nA,1\n")
-    with pytest.raises(DataError, match=r"x\.csv: no depth column"):
+    with pytest.warns(UserWarning, match=r"x\.csv: skipped"), \
+            pytest.raises(DataError, match=r"no readable well in this folder.*x\.csv: no depth column"):
         read_wells(tmp_path)
+    with pytest.raises(DataError, match=r"x\.csv: no depth column"):  # a file named: an error
+        read_wells([tmp_path / "x.csv"])
     with pytest.raises(DataError, match=r"gone\.las: file not found"):
         read_wells([tmp_path / "gone.las"])
+
+
+NOTES = "Notes about these wells\nLogged in 1985 by ACME, reprocessed 2003.\nRHOB bad below 1004 m.\n"
+
+
+def test_a_stray_file_in_a_well_folder_is_skipped_with_one_warning(tmp_path):
+    """A notes.txt beside the LAS files was read as a table and aborted the whole read (no depth
+    column). A file that is neither LAS nor a well table is skipped now, with one warning that
+    names it; the wells read are exactly those read without it."""
+    _write_well(tmp_path / "a.las", "A", [100.0, 100.5], {"GR": ("gAPI", [50.0, 60.0])})
+    pd.DataFrame({"WELL": ["C", "C"], "MD": [5.0, 6.0], "GR": [40.0, 45.0]}).to_csv(
+        tmp_path / "c.csv", index=False)
+    expected = read_wells([tmp_path / "a.las", tmp_path / "c.csv"])
+    (tmp_path / "notes.txt").write_text(NOTES)
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "tops.csv").write_text("WELL,FORMATION,TOP\nA,Draupne,100.2\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = read_wells(tmp_path)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 3, messages
+    for name in ("notes.txt", "empty.txt", "tops.csv"):
+        assert sum(name in m and "skipped" in m for m in messages) == 1, (name, messages)
+    assert any("tops.csv" in m and "no depth column" in m for m in messages)
+    pd.testing.assert_frame_equal(df, expected)
+    assert set(df.attrs["sources"].values()) == {str(tmp_path / "a.las"), str(tmp_path / "c.csv")}
+    # a file named explicitly is still an error
+    with pytest.raises(DataError, match=r"notes\.txt: no depth column"):
+        read_wells([tmp_path / "a.las", tmp_path / "notes.txt"])
+
+
+def test_a_broken_las_file_in_a_folder_is_still_an_error(tmp_path):
+    """Skipping stray files must never drop a well: a LAS file that cannot be read (whatever its
+    extension) stops the read, naming it."""
+    _write_well(tmp_path / "a.las", "A", [100.0, 100.5], {"GR": ("gAPI", [50.0, 60.0])})
+    (tmp_path / "notes.txt").write_text(NOTES)
+    text = (tmp_path / "a.las").read_text()
+    broken = text[: len(text) // 2].replace("~A", "~X")  # cut short, no data section
+    (tmp_path / "b.las").write_text(broken)
+    with pytest.raises(DataError, match=r"b\.las"):
+        read_wells(tmp_path)
+    (tmp_path / "b.las").rename(tmp_path / "b.txt")
+    with pytest.raises(DataError, match=r"b\.txt"):  # LAS content in a .txt is LAS
+        read_wells(tmp_path)
+    (tmp_path / "b.txt").unlink()
+    (tmp_path / "a.las").unlink()
+    with pytest.warns(UserWarning, match=r"notes\.txt: skipped"), \
+            pytest.raises(DataError, match=r"no readable well in this folder \(skipped notes\.txt"):
+        read_wells(tmp_path)
 
 
 def test_read_wells_force2020(shared_data):

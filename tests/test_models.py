@@ -367,6 +367,74 @@ def test_all_nan_column_is_a_clear_error():
         AutoEncoder(**FAST).fit(df)
 
 
+def _with_empty_rows(X, at=(0, 1, 2, 40, -1)):
+    """X with rows of NaN inserted at the given positions (the top of a well logged nowhere)."""
+    out = X.copy()
+    for i in at:
+        out = np.insert(out, i if i >= 0 else len(out), np.nan, axis=0)
+    return out, np.isnan(out).all(axis=1)
+
+
+@pytest.mark.filterwarnings("ignore:.*collapsed to the prior:RuntimeWarning")
+@pytest.mark.parametrize("cls", ALL)
+def test_a_sample_with_no_observed_value_has_no_code(cls):
+    """A row with every curve NaN entered the network at the training mean: it got the mean's
+    code (the same 'average rock' for every such row) and the mean log as reconstruction; the
+    VAE's ELBO was minus the KL of that code. Its outputs are NaN now, the other rows'
+    unchanged, and fitting on data holding such rows gives the same model as without them."""
+    X = correlated(n=200, d=4, seed=3)
+    Xe, empty = _with_empty_rows(X)
+    params = dict(FAST, latent_dim=2, validation_fraction=0.0)
+    if cls is VAE:
+        params.update(prior="gmm", prior_components=2)
+    clean = cls(**params).fit(X)
+    m = cls(**params).fit(Xe)  # the empty rows carry no information: the same fit
+    np.testing.assert_array_equal(m.transform(X), clean.transform(X))
+    if cls is VAE:
+        np.testing.assert_array_equal(m.model_.prior_mean.numpy(), clean.model_.prior_mean.numpy())
+
+    Z = m.transform(Xe)
+    assert np.isnan(Z[empty]).all() and np.isfinite(Z[~empty]).all()
+    np.testing.assert_array_equal(Z[~empty], m.transform(X))
+    rec = m.reconstruct(Xe)
+    assert np.isnan(rec[empty]).all()
+    np.testing.assert_array_equal(rec[~empty], m.reconstruct(X))
+    # inverse_transform takes transform's output back, NaN rows included
+    np.testing.assert_allclose(m.inverse_transform(Z), rec, rtol=1e-6, atol=1e-6)
+    bad = Z[:5].copy()
+    bad[4, 0] = np.nan
+    with pytest.raises(DataError, match=r"row\(s\) \[4\].*some but not all"):
+        m.inverse_transform(bad)
+    assert np.isnan(m.reconstruction_error(Xe)[empty]).all()
+    assert np.isnan(m.reconstruction_error(Xe, per_feature=True)[empty]).all()
+    # one observed value is enough for a code
+    one = np.full((1, 4), np.nan)
+    one[0, 2] = X[0, 2]
+    assert np.isfinite(m.transform(one)).all()
+    if cls is VAE:  # the ELBO draws one z per row: compare within Xe
+        elbo = m.elbo(Xe)
+        assert np.isnan(elbo[empty]).all() and np.isfinite(elbo[~empty]).all()
+        assert np.isclose(m.score(Xe), elbo[~empty].mean(), rtol=1e-12)
+    else:  # score() ignores the empty rows
+        assert np.isclose(m.score(Xe), m.score(X), rtol=1e-6)
+    if cls is VAE:
+        with pytest.raises(DataError, match="x_b has no observed value"):
+            m.interpolate(X[0], Xe[0])
+
+
+def test_a_conv_window_with_no_observed_value_has_no_code():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2, 16)).cumsum(-1)
+    X[0] = np.nan  # a window in a gap of the logs
+    X[1, 0] = np.nan  # one channel missing: still observed
+    X[2, :, :15] = np.nan  # a single observed sample
+    m = AutoEncoder(backbone="conv1d", latent_dim=2, hidden=(4,), epochs=2, random_state=0).fit(X)
+    Z = m.transform(X)
+    assert np.isnan(Z[0]).all() and np.isfinite(Z[1:]).all()
+    assert np.isnan(m.reconstruct(X)[0]).all() and np.isfinite(m.reconstruct(X)[1:]).all()
+    assert np.isnan(m.reconstruction_error(X)[0]) and np.isfinite(m.reconstruction_error(X)[1:]).all()
+
+
 def test_constant_column_does_not_divide_by_zero():
     X = correlated(n=200, d=4)
     X[:, 2] = 7.0

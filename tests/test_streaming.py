@@ -121,3 +121,37 @@ def test_las_rows_stream_a_folder_and_fit(tmp_path):
         LasRows(tmp_path, [])
     with pytest.raises(DataError, match="no .las files"):
         LasRows(tmp_path / "m", ["GR"])
+
+
+class _Rows(geoae.streaming.StreamingDataset):
+    """An in-memory stream of rows, in order (one chunk)."""
+
+    def __init__(self, X):
+        super().__init__(shuffle=False)
+        self.X = np.asarray(X, dtype=np.float32)
+
+    def _chunks(self):
+        return [(0, 0, len(self.X))]
+
+    def _read(self, key, start, stop):
+        return self.X[start:stop]
+
+    @property
+    def sample_shape(self):
+        return (self.X.shape[1],)
+
+
+@pytest.mark.filterwarnings("ignore:.*collapsed to the prior")
+def test_a_streamed_fit_leaves_out_samples_with_no_observed_value():
+    """As in memory: streamed samples with every entry missing carry no information; they
+    entered the batches (a batch of them alone still moved the weights, and the VAE's KL term
+    and fitted prior saw their codes). The fit equals the one on the stream without them."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4)) @ rng.normal(size=(4, 4))
+    Xe = np.vstack([X, np.full((70, 4), np.nan)])
+    params = dict(latent_dim=2, hidden=(8,), epochs=3, batch_size=32, validation_fraction=0.0,
+                  random_state=0, prior="gmm", prior_components=2)
+    ref, vae = VAE(**params).fit(_Rows(X)), VAE(**params).fit(_Rows(Xe))
+    np.testing.assert_array_equal(vae.transform(X), ref.transform(X))
+    np.testing.assert_array_equal(vae.model_.prior_mean.numpy(), ref.model_.prior_mean.numpy())
+    assert np.isnan(vae.transform(Xe[-3:])).all()

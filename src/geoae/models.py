@@ -40,7 +40,13 @@ from .nn import (
     Gaussian,
 )
 from .nn._common import ACTIVATIONS
-from .preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, split_by_well
+from .preprocessing import (
+    SCALERS,
+    check_not_all_missing,
+    empty_samples,
+    fit_affine_scaler,
+    split_by_well,
+)
 from .training import (
     CHECKPOINT_FILE,
     PRECISIONS,
@@ -345,6 +351,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``(n_samples, n_features)`` for the dense backbone, ``(n, channels, length)`` or
             ``(n, channels, height, width)`` for the convolutional ones. A ``WELL`` column of a
             DataFrame is not a feature: it makes the validation split hold out whole wells.
+            A sample with no observed value at all (every entry NaN: e.g. the top rows of a
+            well where every curve is null, or an empty window) carries no information and is
+            left out of the fit (scaler, training, validation and, for the VAE, the fitted
+            prior).
         checkpoint_dir : path, optional
             Folder (usually the model folder) where ``checkpoint.safetensors`` is written every
             ``checkpoint_every`` epochs and at the end of training.
@@ -371,9 +381,14 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         meta = loaded[1] if loaded is not None else None
         X, wells = self._validate(X, reset=True)
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
+        n_samples = int(X.shape[0])
+        keep = ~empty_samples(X)
+        if not keep.all():  # nothing observed: no information, only a bias (KL, penalties)
+            X = X[keep]
+            wells = wells[keep] if wells is not None else None
         Z, mask = self._fit_scaler(X)
         seed = self._seed(meta)
-        identity = self._identity(ckpt, meta, int(X.shape[0]))
+        identity = self._identity(ckpt, meta, n_samples)
         n = Z.shape[0]
         if wells is not None:
             train_idx, val_idx = split_by_well(wells, self.validation_fraction, seed)
@@ -507,6 +522,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seed = self._seed(meta)  # before the scaler pass: a resumed fit gets the same reservoir
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
         reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
+        # samples with no observed value are left out, as in fit (no information, only a bias)
+        reservoir, val = reservoir[~empty_samples(reservoir)], val[~empty_samples(val)]
         self.input_shape_ = shape
         self.n_features_in_ = shape[0]
         if hasattr(self, "feature_names_in_"):
@@ -524,7 +541,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         def batches(epoch):
             ds.set_epoch(epoch)
             for idx, xb in index_batches(ds, batch_size):
-                keep = ~is_validation(idx, fraction)
+                keep = ~is_validation(idx, fraction) & ~empty_samples(xb)
                 if not keep.any():
                     continue
                 x = xb[keep].reshape(-1, *shape)
@@ -574,7 +591,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _rowwise(self, X, fn) -> np.ndarray:
         """Validate X, then run ``fn(X_chunk, Z_chunk, mask_chunk) -> ndarray`` over chunks of
         ``_INFER_BATCH`` rows, filling one output array: the memory used besides the input and
-        the output is bounded by the chunk, not by the number of rows."""
+        the output is bounded by the chunk, not by the number of rows. The output of a sample
+        with no observed value is NaN (float outputs): the network would only see the training
+        means there, and its code or reconstruction would be made up."""
         check_is_fitted(self)
         X, _ = self._validate(X, reset=False, inf_to_nan=False)
         n = X.shape[0]
@@ -596,6 +615,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 if out is None:
                     out = np.empty((n, *res.shape[1:]), dtype=res.dtype)
                 out[i:i + len(res)] = res
+                if mask is not None:
+                    out[i:i + len(res)][empty_samples(xc)] = np.nan
         if out is None:  # no rows: the shape of an empty result
             Z, mask = self._scale(X)
             out = fn(X, Z, mask)
@@ -609,21 +630,39 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self.model_.decode(self.model_.code(z))
 
     def transform(self, X):
-        """Latent codes, shape ``(n_samples, latent_dim)`` (the VAE returns the mean)."""
+        """Latent codes, shape ``(n_samples, latent_dim)`` (the VAE returns the mean).
+
+        A sample with no observed value (every entry NaN) gets a row of NaN: it has no code.
+        """
         return self._rowwise(X, lambda x, Z, m: self._net(self.model_.code, Z).double().numpy())
 
     def inverse_transform(self, Z):
-        """Decode latent codes ``(n, latent_dim)`` into reconstructions in the user's units."""
+        """Decode latent codes ``(n, latent_dim)`` into reconstructions in the user's units.
+
+        A row of NaN (the code :meth:`transform` gives a sample with no observed value) decodes
+        to a sample of NaN; a code with only some entries NaN is an error.
+        """
         check_is_fitted(self)
-        Z = check_array(Z, dtype=np.float64)
+        Z = check_array(Z, dtype=np.float64, ensure_all_finite="allow-nan")
         if Z.shape[1] != self.latent_dim:
             raise DataError(f"Z has {Z.shape[1]} columns but latent_dim={self.latent_dim}")
-        out = self._batched(self.model_.decode, torch.from_numpy(Z.astype(np.float32)))
-        return self._unscale(out.double().numpy())
+        nan = np.isnan(Z)
+        blank = nan.all(axis=1)
+        partial = np.flatnonzero(nan.any(axis=1) & ~blank)
+        if len(partial):
+            raise DataError(f"Z row(s) {partial[:5].tolist()} have NaN in some but not all "
+                            "entries; a code is complete, or all NaN for a sample with no "
+                            "observed value")
+        if blank.any():
+            Z = np.where(blank[:, None], 0.0, Z)
+        out = self._unscale(self._batched(self.model_.decode,
+                                          torch.from_numpy(Z.astype(np.float32))).double().numpy())
+        out[blank] = np.nan
+        return out
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))``; a DataFrame in gives a DataFrame out (same index
-        and columns), in the user's units."""
+        and columns), in the user's units. A sample with no observed value is all NaN."""
         rec = self._rowwise(X, lambda x, Z, m: self._unscale(self._net(self._recon, Z).double().numpy()))
         if isinstance(X, pd.DataFrame) and rec.ndim == 2:
             return pd.DataFrame(rec, index=X.index, columns=self._feature_names())
@@ -956,7 +995,8 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
     def elbo(self, X, random_state=0) -> np.ndarray:
         """Per-sample evidence lower bound ``E_q[log p(x|z)] - KL`` (one draw of z, seeded), in
-        nats; missing entries are left out (the sum is rescaled to all entries).
+        nats; missing entries are left out (the sum is rescaled to all entries). NaN for a
+        sample with no observed value (there is nothing to bound).
 
         With ``loss="mse"`` it bounds the log-density of X in the user's units: the bound in
         the model's scaled units minus ``sum_j log(scale_j)``, the log-Jacobian of the scaling
@@ -985,12 +1025,18 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             jac = (ls * mf).sum(1) * full / mf.sum(1).clamp_min(1.0)
             return -(nll + obj.gaussian_kl(mu, logvar) + jac)
 
-        return self._batched(per_sample, Z, m, eps).double().numpy()
+        out = self._batched(per_sample, Z, m, eps).double().numpy()
+        if mask is not None:
+            out[empty_samples(Xv)] = np.nan
+        return out
 
     def score(self, X, y=None) -> float:
         """Mean ELBO per sample (:meth:`elbo`; higher is better; with ``loss="mse"`` in the
-        user's units, so it compares across scalers); ``y`` is ignored."""
-        return float(np.mean(self.elbo(X)))
+        user's units, so it compares across scalers) over the samples with an observed value
+        (NaN when there is none); ``y`` is ignored."""
+        elbo = self.elbo(X)
+        seen = np.isfinite(elbo)
+        return float(np.mean(elbo[seen])) if seen.any() else float("nan")
 
     def sample(self, n: int, random_state=None, noise: bool = True) -> np.ndarray:
         """Draw ``n`` samples ``x ~ p(x|z)``, ``z`` from the prior (N(0, I), or the fitted mixture
@@ -1063,6 +1109,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             return pd.DataFrame(arr, columns=names) if names is not None else arr
 
         za, zb = self.transform(one(x_a, "x_a"))[0], self.transform(one(x_b, "x_b"))[0]
+        for name, z in (("x_a", za), ("x_b", zb)):
+            if np.isnan(z).all():
+                raise DataError(f"{name} has no observed value (every entry is NaN), so it has "
+                                "no latent code to interpolate from; pass a sample with data")
         t = np.linspace(0.0, 1.0, steps)[:, None]
         return self.inverse_transform((1 - t) * za + t * zb)
 

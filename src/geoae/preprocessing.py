@@ -57,6 +57,19 @@ def missing_mask(X: np.ndarray) -> np.ndarray:
     return np.isfinite(X)
 
 
+def empty_samples(X: np.ndarray) -> np.ndarray:
+    """Samples with no observed (finite) value at all, shape ``(n_samples,)`` of bool.
+
+    A sample is a row of ``(n_samples, n_features)`` data or a whole window / trace / patch of
+    ``(n_samples, channels, ...)`` data: it is empty when every one of its entries is NaN or
+    infinite (e.g. the top of a well where every curve reads the null value -999.25).
+    """
+    X = np.asarray(X)
+    if X.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
+    return ~np.isfinite(X.reshape(X.shape[0], -1)).any(axis=1)
+
+
 def split_by_well(
     wells: np.ndarray, validation_fraction: float, random_state: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -111,13 +111,37 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) ->
     return Table(frame, kind, p, {"renamed_ids": ren})
 
 
+def default_curves(table: Table) -> tuple[list[str], dict[str, str]]:
+    """The curves used when none are named: every numeric curve but positions, depth-like
+    columns and interpretations (:func:`geoae.io.aliases.non_curve_kind`), and those left out
+    (``{column: "position" | "depth" | "label"}``)."""
+    from .io.aliases import non_curve_kind
+
+    kinds = {c: non_curve_kind(c) for c in table.curves}
+    return [c for c, k in kinds.items() if k is None], {c: k for c, k in kinds.items() if k}
+
+
 def select_curves(table: Table, curves: list[str] | None) -> list[str]:
-    """The curves to use: ``curves`` checked against the table, or every numeric curve."""
+    """The curves to use: ``curves`` checked against the table, or (none named) the
+    :func:`default_curves`, with a warning that names the columns left out."""
     available = table.curves
     if not curves:
-        if not available:
-            raise DataError(f"{table.path}: no numeric curves to use")
-        return available
+        use, left = default_curves(table)
+        what = ""
+        if left:
+            groups = {k: [c for c, kk in left.items() if kk == k] for k in dict.fromkeys(left.values())}
+            what = "; ".join(f"{', '.join(cols)} ({_KIND_WORDS[k]})" for k, cols in groups.items())
+        if not use:
+            raise DataError(f"{table.path}: no numeric curves to use"
+                            + (f" (left out by default: {what}; name them with --curves to use "
+                               "them)" if left else ""))
+        if left:
+            import warnings
+
+            warnings.warn(f"{table.path}: left out of the default curves, as they are not "
+                          f"measurements: {what}; name them with --curves to use them",
+                          UserWarning, stacklevel=2)
+        return use
     missing = [c for c in curves if c not in table.frame.columns]
     if missing:
         raise DataError(f"curve(s) {missing} not found in {table.path}; available curves: "
@@ -126,6 +150,9 @@ def select_curves(table: Table, curves: list[str] | None) -> list[str]:
     if bad:
         raise DataError(f"curve(s) {bad} in {table.path} are not numeric; choose numeric curves")
     return list(curves)
+
+
+_KIND_WORDS = {"position": "positions", "depth": "depths", "label": "labels/interpretations"}
 
 
 def parse_curves(text: str | None) -> list[str] | None:
@@ -299,7 +326,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     With ``log10`` (the default) resistivity-like curves are modelled as log10, as
     petrophysicists do (they are log-normal; a model of raw ohm.m generates negative ones); the
     folder's ``transforms.json`` records them, and the other commands apply it and give curves
-    back in their own units.
+    back in their own units. Without ``curves`` the :func:`default_curves` are used: positions,
+    depth-like columns and labels are left out (named in a warning and in ``left_out``).
     """
     from . import models
     from ._persistence import TRANSFORMS_FILE
@@ -327,10 +355,11 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
         from .streaming import SegyTraces
 
-        use, X = [], SegyTraces(data)
+        use, X, left_out = [], SegyTraces(data), []
     else:
         table = read_any_table(data, keep=curves or ())
         use = select_curves(table, curves)
+        left_out = [] if curves else list(default_curves(table)[1])
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     logs = _log10_for(X, use) if log10 else []
     from . import distributed as _dist
@@ -355,7 +384,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
     est.save(out_p)
     h = est.history_
-    return {"model": cls.__name__, "curves": use, "log10_curves": logs, "rows": len(X),
+    return {"model": cls.__name__, "curves": use, "left_out": left_out, "log10_curves": logs,
+            "rows": len(X),
             "epochs_run": len(h["loss"]),
             "best_epoch": h["best_epoch"][0] + 1, "train_loss": h["loss"][-1],
             "val_loss": h.get("val_loss", [None])[-1], "out": str(out_p)}
@@ -487,26 +517,38 @@ def _score_segy(est, data, out_p: Path, what: str) -> int:
     return len(SegyTraces(data, shuffle=False))
 
 
+def _count_no_data(values: np.ndarray) -> int:
+    """Rows (or traces) of a model output that are all NaN: samples with no observed value."""
+    values = np.asarray(values)
+    return int(np.isnan(values.reshape(len(values), -1)).all(axis=1).sum()) if len(values) else 0
+
+
 def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``; tables are
-    streamed ``chunk_rows`` rows at a time."""
+    streamed ``chunk_rows`` rows at a time. A row with none of the model's curves observed has
+    no code: its ``LATENT_*`` cells are empty (NaN), and ``no_data`` counts such rows."""
+    empty = {"n": 0}
 
     def work(est, frame, X):
         Z = est.transform(X)
+        empty["n"] += _count_no_data(Z)
         ids = frame[[c for c in ID_COLUMNS if c in frame.columns]]
         codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])
         return pd.concat([ids, codes], axis=1)
 
-    rows, est, _ = _stream(model_dir, data, out, force, chunk_rows, work, "latent")
-    return {"rows": rows, "latent_dim": int(est.latent_dim), "out": str(out)}
+    rows, est, kind = _stream(model_dir, data, out, force, chunk_rows, work, "latent")
+    if kind == "segy":  # the per-trace codes are in the .npy
+        empty["n"] = _count_no_data(np.load(out, mmap_mode="r"))
+    return {"rows": rows, "latent_dim": int(est.latent_dim), "no_data": empty["n"], "out": str(out)}
 
 
 def reconstruct(model_dir, data, out, force: bool = False,
                 chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """Reconstructed curves (``<CURVE>_RECON``, in the curves' own units) and per-row error (in
     the model's scaled units, log10 for resistivities) beside the originals; tables are streamed
-    ``chunk_rows`` rows at a time."""
-    total = {"sum": 0.0, "n": 0}
+    ``chunk_rows`` rows at a time. A row with none of the model's curves observed is not
+    reconstructed (empty cells), and ``no_data`` counts such rows."""
+    total = {"sum": 0.0, "n": 0, "empty": 0}
     log10 = _read_transforms(model_dir)
 
     def work(est, frame, X):
@@ -519,6 +561,7 @@ def reconstruct(model_dir, data, out, force: bool = False,
         ok = np.isfinite(err)
         total["sum"] += float(err[ok].sum())
         total["n"] += int(ok.sum())
+        total["empty"] += _count_no_data(rec)
         return df
 
     rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error",
@@ -526,8 +569,9 @@ def reconstruct(model_dir, data, out, force: bool = False,
     if kind == "segy":  # the per-trace errors are in the .npy
         err = np.load(out, mmap_mode="r")
         total["sum"], total["n"] = float(np.nansum(err)), int(np.isfinite(err).sum())
+        total["empty"] = _count_no_data(err)
     mean = total["sum"] / total["n"] if total["n"] else float("nan")
-    return {"rows": rows, "mean_error": mean, "out": str(out)}
+    return {"rows": rows, "mean_error": mean, "no_data": total["empty"], "out": str(out)}
 
 
 def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool = False):
@@ -819,6 +863,10 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     impossible: it cannot enter the model (it becomes missing there), so such a sample is
     flagged whatever its score, its ``INVALID`` column names the curve(s), and an interval
     holding such samples names that curve as its main curve.
+
+    A sample with none of the model's curves observed is not scored: its ``ANOMALY_SCORE`` and
+    shares are empty (NaN), it is not flagged (unless ``INVALID``), it is left out of the
+    threshold's quantile, and ``no_data`` counts such samples.
     """
     from .applications import AnomalyDetector
 
@@ -865,5 +913,5 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         atomic_write_bytes(png, figure_to_png_bytes(fig))
         files.append(str(png))
     return {"rows": len(result), "flagged": int(flags.sum()), "invalid": int((invalid != "").sum()),
-            "intervals": len(intervals),
+            "no_data": int(np.isnan(score).sum()), "intervals": len(intervals),
             "threshold": float(det.threshold_), "out": files}

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
-from ..preprocessing import make_windows, overlap_add
+from ..preprocessing import empty_samples, make_windows, overlap_add
 from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
@@ -74,6 +74,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         and with a curve hidden it copies the curve's mean (on synthetic wells with tool
         faults, an ``AutoEncoder()`` of latent 8 on 7 curves found spikes with ROC-AUC 0.78-0.80
         with the curve hidden and 0.97-0.99 without). The choice is in ``curve_masking_``.
+        A sample with a single observed curve has no other curve to rebuild it from: its
+        residual is that of the plain reconstruction.
     stuck_run : int or None, default=5
         Stuck-tool check (2-D log input): an entry in a run of at least ``stuck_run`` identical
         consecutive readings of a curve (per well, in depth order) gets the squared z-score
@@ -125,8 +127,16 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     The score of a sample is ``mean_j z_j**2`` over its observed curves, with
     ``z_j = (r_j - median_j) / (1.4826 MAD_j)`` and ``r_j`` the residual ``x_j - x_hat_j`` in
     the model's scaled units (raised for stuck readings, see ``stuck_run``). Missing values
-    (NaN) are ignored: a sample is scored on its observed curves; one with none scores NaN and
-    is predicted normal (1). DataFrame input: the
+    (NaN) are ignored: a sample is scored on its observed curves.
+
+    A sample with no observed value at all (e.g. the top of a well where every curve is null)
+    is not scored: there is no reading to be anomalous. Its ``score_samples`` and
+    ``decision_function`` are NaN, :meth:`predict` gives 1 (not flagged: the output stays in
+    {-1, 1}, as scikit-learn's outlier detectors; use ``np.isnan(score_samples(X))`` to find
+    those samples), :meth:`explain` gives a row of NaN, and :meth:`intervals` never includes it
+    (a run of such samples ends an interval). :meth:`fit` leaves such samples out of the model's
+    training, the residual normalisation and the ``contamination`` quantile of the threshold,
+    so a well with a long empty section does not move the threshold. DataFrame input: the
     ``WELL`` and ``DEPTH`` columns are not features; ``WELL`` keeps windows inside a well.
     """
 
@@ -298,6 +308,11 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                 hidden = inp.copy()
                 hidden[:, j] = np.nan
                 rec[:, j] = self.model_.reconstruct(hidden)[:, j]
+            # a sample with one observed curve has no other to rebuild it from (hidden, it has
+            # no code): that curve is rebuilt from itself, as with curve_masking=False
+            alone = np.isfinite(inp).sum(axis=1) == 1
+            if alone.any():
+                rec[alone] = self.model_.reconstruct(inp[alone])
         else:
             rec = self.model_.reconstruct(inp)
         bshape = (1, -1) + (1,) * (inp.ndim - 2)
@@ -376,6 +391,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             self.model_ = model
             self._prefit_columns = None
         values, wells, depth = self._split(X, reset=True)
+        if values.size and empty_samples(values).all():  # (no rows or features: the model says)
+            raise DataError("no sample of X has an observed value (every curve is NaN), so there "
+                            "is nothing to fit the threshold on; fit on data with readings")
         if self._windowed():
             if self.prefit and self.model_.n_features_in_ != values.shape[1]:
                 raise DataError(f"X has {values.shape[1]} curve(s) but the conv1d model was fitted "
@@ -410,7 +428,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         scores = self.score_samples(X)
         if self.threshold is not None:
             self.offset_ = -float(self.threshold)
-        else:
+        else:  # samples with no observed value score NaN and are left out of the quantile
             self.offset_ = float(np.nanquantile(scores, self.contamination))
         self.threshold_ = -self.offset_
         return self
@@ -423,7 +441,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
             ``-mean_j z_j**2`` over observed curves (and positions, for traces); NaN for a
-            sample with no observed value.
+            sample with no observed value (not scored).
         """
         z2, _ = self._z2(X)
         flat = z2.reshape(z2.shape[0], -1)
@@ -432,11 +450,13 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             return -np.nanmean(flat, axis=1)
 
     def decision_function(self, X) -> np.ndarray:
-        """``score_samples(X) - offset_``: negative = anomaly, shape (n_samples,)."""
+        """``score_samples(X) - offset_``: negative = anomaly, shape (n_samples,); NaN for a
+        sample with no observed value."""
         return self.score_samples(X) - self.offset_
 
     def predict(self, X) -> np.ndarray:
-        """-1 for anomalies, 1 for normal samples (NaN scores count as normal), shape (n_samples,)."""
+        """-1 for anomalies, 1 for the others, shape (n_samples,); a sample with no observed
+        value (NaN score) is not flagged (1)."""
         d = self.decision_function(X)
         return np.where(d < 0, -1, 1)
 
@@ -480,7 +500,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         """Merge flagged samples into depth intervals.
 
         Consecutive flagged samples (in depth order, within one well) form one interval; a
-        depth gap larger than 1.5 times the well's median sample step also ends an interval.
+        depth gap larger than 1.5 times the well's median sample step also ends an interval,
+        as does an unflagged sample (one with no observed value included: it is never flagged
+        by :meth:`predict`).
 
         Parameters
         ----------

@@ -27,6 +27,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
+from ..preprocessing import empty_samples
 from .imputation import as_column, as_float_array, check_same_curves
 
 __all__ = ["latent_map", "EncoderFeatures", "encoder_features", "stack_context"]
@@ -147,7 +148,13 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        """``(n_samples, n_features + latent_dim)`` with passthrough, else ``(n_samples, latent_dim)``."""
+        """``(n_samples, n_features + latent_dim)`` with passthrough, else ``(n_samples, latent_dim)``.
+
+        A row with no observed value of its own (every numeric column NaN) gets NaN codes, also
+        with ``context`` (its neighbours' readings do not make a code for it); downstream
+        estimators that accept NaN (e.g. ``HistGradientBoostingClassifier``) handle it, or drop
+        such rows first.
+        """
         check_is_fitted(self)
         values, names, stacked = self._stack(X)
         if values.shape[1] != self.n_features_in_:
@@ -156,6 +163,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame) and getattr(self, "_named", False):
             check_same_curves(names, self.input_names_, "encoder")
         codes = self.model_.transform(stacked)
+        codes[empty_samples(values)] = np.nan  # with context the stacked row may hold neighbours
         return np.hstack([values, codes]) if self.passthrough else codes
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -206,7 +214,9 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
     """2-D latent map of a fitted auto-encoder beside PCA's 2-D projection of the same data.
 
     Both see the same scaled data: the model's own fitted scaler is applied before PCA, and
-    missing values are set to the feature mean (0 in scaled units) for PCA only. When the model's
+    missing values are set to the feature mean (0 in scaled units) for PCA only. A row with no
+    observed value has no code: its four map coordinates are NaN (and it is left out of both
+    PCA fits). When the model's
     ``latent_dim`` exceeds 2, its codes are projected on their own first two principal axes
     (the share of the code variance they keep is reported).
 
@@ -237,16 +247,21 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
         raise ConfigError("latent_map needs latent_dim >= 2")
     values, _, _ = _numeric(X)
     codes = model.transform(X)
+    seen = ~empty_samples(values)
+    if not seen.any():
+        raise DataError("latent_map: no row of X has an observed value (every entry is NaN)")
+    ae = np.full((len(codes), 2), np.nan)
     if model.latent_dim == 2:
-        ae, ratio = codes, 1.0
+        ae[seen], ratio = codes[seen], 1.0
     else:
-        p = PCA(2, random_state=random_state).fit(codes)
-        ae, ratio = p.transform(codes), float(p.explained_variance_ratio_.sum())
+        p = PCA(2, random_state=random_state).fit(codes[seen])
+        ae[seen], ratio = p.transform(codes[seen]), float(p.explained_variance_ratio_.sum())
     scaled = (values - model.scaler_offset_) / model.scaler_scale_
     observed = np.isfinite(scaled)
     filled = np.where(observed, scaled, 0.0)
-    pca = PCA(2, random_state=random_state).fit(filled)
-    proj = pca.transform(filled)
+    pca = PCA(2, random_state=random_state).fit(filled[seen])
+    proj = np.full((len(filled), 2), np.nan)
+    proj[seen] = pca.transform(filled[seen])
     err = model.reconstruction_error(X)
     total = np.nanvar(np.where(observed, scaled, np.nan), axis=0).mean()
     index = X.index if isinstance(X, pd.DataFrame) else None

@@ -28,7 +28,13 @@ from ..models import BaseAutoEncoder
 from ..nn import DenseDecoder, DenseEncoder, Gaussian
 from ..nn._common import ACTIVATIONS
 from ..objectives import gaussian_kl
-from ..preprocessing import SCALERS, check_not_all_missing, fit_affine_scaler, split_by_well
+from ..preprocessing import (
+    SCALERS,
+    check_not_all_missing,
+    empty_samples,
+    fit_affine_scaler,
+    split_by_well,
+)
 from ..training import auto_batch_size, fit_module, resolve_device, seeded
 
 __all__ = ["Imputer", "PASSTHROUGH_COLUMNS"]
@@ -435,7 +441,9 @@ class Imputer(TransformerMixin, BaseEstimator):
         ----------
         X : DataFrame or array-like of shape (n_samples, n_columns)
             Curves in their own units, NaN or ``pd.NA`` (pandas nullable dtypes) where missing;
-            ``WELL``/``DEPTH`` columns are passed through.
+            ``WELL``/``DEPTH`` columns are passed through. A row with no present value has
+            nothing to rebuild: it is not a training (or validation) sample, only a neighbour of
+            the others with ``context > 0``.
 
         Returns
         -------
@@ -446,6 +454,9 @@ class Imputer(TransformerMixin, BaseEstimator):
         values, _, wells, depth = self._prepare(X, reset=True)
         if values.shape[0] < 2:
             raise DataError(f"Imputer needs at least 2 samples, got n_samples={values.shape[0]}")
+        if values.shape[1] == 0:  # (scikit-learn's words)
+            raise DataError(f"X has 0 feature(s) (shape={values.shape}) while a minimum of 1 is "
+                            "required; give the Imputer the curves to fill")
         finite = np.where(np.isfinite(values), values, np.nan)
         check_not_all_missing(finite, self.curves_)
         self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(finite, cfg["scaler"])
@@ -467,18 +478,24 @@ class Imputer(TransformerMixin, BaseEstimator):
         if wells is not None and len(pd.unique(np.asarray(wells, dtype=object))) >= 2:
             labels = np.asarray(wells, dtype=object).astype(str)
         Wd, Md = W.to(device), M.to(device)
+        # a sample with no present value of its own has nothing to rebuild: no target, only a
+        # bias (the VAE's KL term, the per-sample sums); it stays a neighbour of the others
+        rows = np.flatnonzero(M[:, k].any(dim=1).numpy())
+        if labels is not None:
+            labels = labels[rows]
 
         def take(t, idx):
             return t[torch.as_tensor(idx, device=device)]
 
         self.networks_, self.histories_ = [], []
         for seed in seeds:  # each member: its own weights, hiding masks and validation split
-            if labels is not None:
+            if labels is not None and len(pd.unique(labels)) >= 2:
                 tr, va = split_by_well(labels, vf, seed)
             else:
-                n_val = int(round(vf * n)) if n >= 10 else 0
-                perm = np.random.default_rng(seed).permutation(n)
+                n_val = int(round(vf * len(rows))) if len(rows) >= 10 else 0
+                perm = np.random.default_rng(seed).permutation(len(rows))
                 tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+            tr, va = rows[tr], rows[va]
 
             def objective(net, xb, mb, seed=seed):
                 gen = None
@@ -574,6 +591,11 @@ class Imputer(TransformerMixin, BaseEstimator):
     def transform(self, X, return_std: bool = False):
         """Fill the missing values (NaN) of X; present values are returned bit for bit.
 
+        A sample with nothing to fill from -- no observed value in its row and, with
+        ``context > 0``, none in its neighbours either (e.g. the null top of a well) -- is left
+        missing (its standard deviation is NaN too): a fill there would be the training mean,
+        not an estimate.
+
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_columns)
@@ -613,9 +635,12 @@ class Imputer(TransformerMixin, BaseEstimator):
                     near[rows] = self.knn_.transform(Z[rows])
                 mean = (1 - a) * mean + a * near
             pred = mean * self.scaler_scale_ + self.scaler_offset_
+            blank = empty_samples(np.where(M.numpy(), 0.0, np.nan))  # nothing in its window
+            pred[blank] = np.nan
             values[missing] = pred[missing]
             if return_std:
                 s = samples.std(axis=0, ddof=1) * self.scaler_scale_
+                s[blank] = np.nan
                 std[missing] = s[missing]
         filled = self._wrap(X, values, missing)
         if return_std:

@@ -24,7 +24,8 @@ class LatentAttributes:
     ----------
     values : ndarray of float32
         ``(n_inlines, n_crosslines, [n_windows,] latent_dim)`` for a structured post-stack
-        survey (missing inline/crossline positions are NaN), else
+        survey (missing inline/crossline positions are NaN, as is the code of a trace or
+        window with no finite sample), else
         ``(n_traces, [n_windows,] latent_dim)`` in file order. The window axis is present only
         for per-window codes.
     inlines, crosslines : ndarray of int or None

@@ -58,6 +58,72 @@ DEPTH_NAMES: tuple[str, ...] = ("DEPTH", "DEPT", "MD", "DEPTH_MD", "TDEP", "DEPT
 WELL_NAMES: tuple[str, ...] = ("WELL", "WELL_NAME", "WELLNAME", "UWI", "WELL_ID")
 
 
+#: Columns that are not measurements of the rock, so not curves to model unless asked for
+#: (see :func:`non_curve_kind`). Each kind: whole names (compared without underscores), name
+#: parts (pieces between underscores) and word roots found anywhere in the name.
+NON_CURVE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "position": {
+        "names": ("X", "Y", "Z", "LAT", "LON", "LONG", "XLOC", "YLOC", "ZLOC", "XCOORD", "YCOORD",
+                  "ZCOORD", "XPOS", "YPOS", "ZPOS", "UTMX", "UTMY", "UTME", "UTMN"),
+        "parts": ("EAST", "NORTH", "EASTING", "NORTHING", "LATITUDE", "LONGITUDE"),
+        "roots": ("EASTING", "NORTHING", "LATITUDE", "LONGITUDE"),
+    },
+    "depth": {
+        "names": DEPTH_NAMES,
+        "parts": ("DEPTH", "DEPT", "MD", "TDEP", "TVD", "TVDSS", "TVDKB", "TVDRKB", "TVDML",
+                  "TVDBML", "TVDMSL", "TVT", "TST", "TWT"),
+        "roots": (),
+    },
+    "label": {
+        "names": (),
+        "parts": ("LITH", "LITHO", "FM", "CLASS", "GROUP", "TARGET"),
+        "roots": ("FACIES", "LITHOLOGY", "LABEL", "CONFIDENCE", "FORMATION", "ZONE"),
+    },
+}
+
+#: Name parts that, beside an X, Y or Z part, make a coordinate (``X_LOC``, ``UTM_X``, ``Surface X``).
+_COORDINATE_PARTS = frozenset({"LOC", "LOCATION", "COORD", "COORDINATE", "POS", "POSITION", "UTM",
+                               "SURF", "SURFACE", "BH", "BOTTOM", "WELLHEAD"})
+
+
+def non_curve_kind(name) -> str | None:
+    """What a column is when it is not a measured curve, else None.
+
+    ``"position"``: coordinates (``X_LOC``, ``Y``, ``UTM_X``, ``Easting``, ``Latitude``);
+    ``"depth"``: depth-like columns (``DEPTH_MD``, ``MD``, ``TVD``, ``TVDSS``, ``TWT``);
+    ``"label"``: interpretations (``Facies``, ``FORCE_2020_LITHOFACIES_LITHOLOGY``,
+    ``FORCE_2020_LITHOFACIES_CONFIDENCE``, ``Zone``, ``Formation``). The name is compared
+    through :func:`column_key` (case, spaces and hyphens do not matter; a unit in brackets,
+    ``"TVDSS (m)"``, is dropped first) with :data:`NON_CURVE_NAMES`.
+
+    Parameters
+    ----------
+    name : str
+        A column name.
+
+    Returns
+    -------
+    {"position", "depth", "label"} or None
+
+    Examples
+    --------
+    >>> non_curve_kind("x_loc"), non_curve_kind("TVDSS"), non_curve_kind("Facies")
+    ('position', 'depth', 'label')
+    >>> non_curve_kind("RDEP") is None and non_curve_kind("ROP") is None
+    True
+    """
+    key = column_key(re.sub(r"[\(\[].*?[\)\]]", "", str(name)))
+    parts = [p for p in re.split(r"[^A-Z0-9]+", key) if p]
+    for kind, table in NON_CURVE_NAMES.items():
+        if (key.replace("_", "") in {n.replace("_", "") for n in table["names"]}
+                or any(p in table["parts"] for p in parts)
+                or any(r in key for r in table["roots"])):
+            return kind
+    if any(p in ("X", "Y", "Z") for p in parts) and any(p in _COORDINATE_PARTS for p in parts):
+        return "position"
+    return None
+
+
 #: Spellings of the same unit, mapped to one form (compared upper-case, spaces removed).
 #: Resistivity spellings are matched by :data:`_OHM_M` instead (there are too many to list).
 UNIT_SYNONYMS: dict[str, str] = {
@@ -229,5 +295,7 @@ __all__ = [
     "is_resistivity",
     "normalise_unit",
     "column_key",
+    "non_curve_kind",
+    "NON_CURVE_NAMES",
     "UNIT_SYNONYMS",
 ]

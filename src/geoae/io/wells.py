@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ._files import unique_names
+from ._files import sniff, unique_names
 from .aliases import (
     DEPTH_NAMES,
     WELL_NAMES,
@@ -25,6 +25,15 @@ from .tables import read_table
 
 LAS_SUFFIXES = (".las",)
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
+
+
+def _is_folder(paths_or_folder) -> bool:
+    if not isinstance(paths_or_folder, (str, os.PathLike)):
+        return False
+    try:
+        return Path(paths_or_folder).is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def _collect(paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
@@ -179,7 +188,11 @@ def read_wells(
     Raises
     ------
     DataError
-        No file, or any file that cannot be read (the message names it).
+        No file, or any file that cannot be read (the message names it). In a folder, a file
+        that is neither a LAS file nor a well table (a table with a depth column; e.g. a stray
+        ``notes.txt``) is skipped with a warning naming it; a LAS file that cannot be read is
+        still an error (its well is never dropped silently), and so is a folder with no
+        readable well at all.
     """
     table = merge_aliases(aliases)
     frames: list[pd.DataFrame] = []
@@ -190,9 +203,29 @@ def read_wells(
     renamed: dict[str, dict[str, str]] = {}
     order: list[str] = []
     files = _collect(paths_or_folder)
+    folder = _is_folder(paths_or_folder)
+    skipped: list[str] = []
     for path in files:
         source = str(path)
-        if path.suffix.lower() in LAS_SUFFIXES or path.suffix.lower() not in TABLE_SUFFIXES:
+        is_las = path.suffix.lower() in LAS_SUFFIXES or path.suffix.lower() not in TABLE_SUFFIXES
+        if not is_las:
+            try:  # a LAS file saved as .txt is a LAS file (and its errors are errors)
+                is_las = sniff(path) == "las"
+                if not is_las:
+                    raw = read_table(path)
+                    if not any(column_key(c) in DEPTH_NAMES for c in raw.columns):
+                        raise DataError(f"{path}: no depth column (one of "
+                                        f"{', '.join(DEPTH_NAMES)}); rename the depth column")
+            except DataError as exc:
+                if is_las or not folder:  # a named file, or real well data: never dropped
+                    raise
+                reason = str(exc).removeprefix(f"{path}: ")
+                warnings.warn(f"{path}: skipped: neither a LAS file nor a well table ({reason}); "
+                              "if it holds a well, fix it, else move it out of the folder",
+                              UserWarning, stacklevel=2)
+                skipped.append(f"{path.name}: {reason}")
+                continue
+        if is_las:
             las = read_las(path)
             well = las.attrs.get("well_name") or path.stem
             if well in sources:
@@ -208,7 +241,6 @@ def read_wells(
             raw.insert(0, "DEPTH", las.index.to_numpy(dtype=np.float64))
             raw.insert(0, "WELL", well)
         else:
-            raw = read_table(path)
             wcol = well_column or next((c for c in raw.columns if column_key(c) in WELL_NAMES), None)
             if wcol is not None:
                 match = [c for c in raw.columns if column_key(c) == column_key(wcol)]
@@ -267,6 +299,9 @@ def read_wells(
             if c not in order and c not in ("WELL", "DEPTH"):
                 order.append(c)
     canon_first = [c for c in table if c in order] + [c for c in order if c not in table]
+    if not frames and skipped:
+        raise DataError(f"{paths_or_folder}: no readable well in this folder (skipped "
+                        f"{'; '.join(skipped)}); it needs LAS files or tables with a depth column")
     if not frames:  # pragma: no cover - every file read gives at least one well
         raise DataError(f"{', '.join(map(str, files))}: no rows to read")
     out = pd.concat(frames, ignore_index=True, sort=False)
