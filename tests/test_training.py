@@ -431,3 +431,25 @@ def test_a_checkpoint_of_torch_adamw_resumes_with_flat_adamw(tmp_path, monkeypat
     np.testing.assert_allclose(resumed.history_["loss"], straight.history_["loss"], rtol=1e-6)
     for a, b in zip(straight.model_.parameters(), resumed.model_.parameters(), strict=True):
         torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-7)
+
+
+def test_flat_adamw_loads_a_torch_state_without_an_entry_for_an_unused_parameter():
+    """torch's AdamW keeps no state for a parameter that never had a gradient; FlatAdamW takes
+    zero moments for it (it was a KeyError, 'the checkpoint does not fit this model')."""
+    from geoae._optim import FlatAdamW
+
+    torch.manual_seed(0)
+    net = nn.Linear(3, 2)
+    net.unused = nn.Parameter(torch.ones(4))
+    ref = torch.optim.AdamW(net.parameters(), lr=1e-2, fused=True)
+    (net(torch.randn(8, 3)) ** 2).mean().backward()
+    ref.step()
+    saved = ref.state_dict()
+    assert len(saved["state"]) == 2 and len(saved["param_groups"][0]["params"]) == 3
+    flat = FlatAdamW.create(net, lr=1.0, weight_decay=0.0)
+    flat.load_state_dict(saved)
+    weight, bias, unused = flat._split(flat._exp_avg)
+    torch.testing.assert_close(weight, saved["state"][0]["exp_avg"])
+    torch.testing.assert_close(bias, saved["state"][1]["exp_avg"])
+    assert not unused.any() and float(flat._step) == 1.0
+    assert flat.state_dict()["param_groups"][0].keys() == saved["param_groups"][0].keys()

@@ -142,12 +142,14 @@ class FlatAdamW:
         return [part.view_as(p) for part, p in zip(parts, self._params, strict=True)]
 
     def state_dict(self) -> dict[str, Any]:
+        """The state in ``torch.optim.AdamW``'s layout: one entry per parameter (its ``step``,
+        ``exp_avg`` and ``exp_avg_sq``) and one parameter group with AdamW's keys."""
         group = self.param_groups[0]
-        reference = torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=group["lr"],
-                                      betas=group["betas"], eps=group["eps"],
-                                      weight_decay=group["weight_decay"], fused=True)
-        saved_group = dict(reference.state_dict()["param_groups"][0],
-                           params=list(range(len(self._params))))
+        saved_group = {"lr": group["lr"], "betas": tuple(group["betas"]), "eps": group["eps"],
+                       "weight_decay": group["weight_decay"], "amsgrad": False, "maximize": False,
+                       "foreach": None, "capturable": False, "differentiable": False,
+                       "fused": True, "decoupled_weight_decay": True,
+                       "params": list(range(len(self._params)))}
         state: dict[int, dict[str, torch.Tensor]] = {}
         if float(self._step) > 0:
             for i, (m, v) in enumerate(zip(self._split(self._exp_avg), self._split(self._exp_avg_sq),
@@ -172,17 +174,23 @@ class FlatAdamW:
             self._exp_avg_sq.zero_()
             return
         ids = groups[0]["params"]
+        # torch's AdamW has no entry for a parameter that never received a gradient: its
+        # moments are zero and it took no step
+        held = [pid for pid in ids if pid in state]
         with torch.no_grad():
             for name, target in (("exp_avg", self._exp_avg), ("exp_avg_sq", self._exp_avg_sq)):
                 parts = []
                 for pid, p in zip(ids, self._params, strict=True):
+                    if pid not in state:
+                        parts.append(torch.zeros(p.numel(), dtype=target.dtype, device=target.device))
+                        continue
                     value = torch.as_tensor(state[pid][name])
                     if value.shape != p.shape:
                         raise ValueError(f"the optimizer state of parameter {pid} has shape "
                                          f"{tuple(value.shape)}, the network's {tuple(p.shape)}")
                     parts.append(value.reshape(-1).to(target))
                 torch.cat(parts, out=target)
-            steps = {float(torch.as_tensor(state[pid]["step"])) for pid in ids}
+            steps = {float(torch.as_tensor(state[pid]["step"])) for pid in held}
             if len(steps) != 1:
                 raise ValueError(f"the optimizer state's parameters have taken different numbers "
                                  f"of steps ({sorted(steps)})")
