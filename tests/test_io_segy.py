@@ -12,7 +12,7 @@ import pytest
 import segyio
 
 from geoae.errors import DataError
-from geoae.io import SegyData, iter_segy, read_segy, update_segy, write_segy
+from geoae.io import SegyData, iter_segy, read_segy, sniff, update_segy, write_segy
 
 SAMPLES = [
     "1x1.sgy",
@@ -327,6 +327,13 @@ def test_seismic_unix_file_is_named(tmp_path, endian):
         read_segy(su)
     with pytest.raises(DataError, match="Seismic Unix"):
         iter_segy(su)
+    # sniff, which every CLI command calls first, says so too (a review found it answering
+    # "binary file that is neither SEG-Y nor Parquet"): geoae denoise/train line.su
+    from geoae.cli import main
+
+    with pytest.raises(DataError, match=r"line\.su: this looks like a Seismic Unix"):
+        sniff(su)
+    assert main(["denoise", str(su), "--out", str(tmp_path / "d.sgy")]) == 2
     one = tmp_path / "one.su"  # a single trace: shorter than the 3600-byte SEG-Y headers
     _su_file(one, endian, n_traces=1)
     with pytest.raises(DataError, match=r"one\.su: this looks like a Seismic Unix.*1 whole trace\(s\)"):

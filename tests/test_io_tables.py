@@ -85,13 +85,18 @@ def test_normalise_unit_conductivities_are_not_ohm_metre(unit):
 
 @pytest.mark.parametrize("kind,names", [
     ("position", ["X_LOC", "y_loc", "Z_LOC", "X", "Y", "Easting", "NORTHING (m)", "Latitude",
-                  "LONG", "UTM_X", "UTMY", "Surface X"]),
+                  "Longitude", "UTM_X", "UTMY", "Surface X", "SURFACE_EASTING"]),
     ("depth", ["DEPTH_MD", "MD", "TVD", "TVDSS", "tvd_ss", "TVDRKB", "Depth (m)", "DEPT", "TWT"]),
     ("label", ["FORCE_2020_LITHOFACIES_LITHOLOGY", "FORCE_2020_LITHOFACIES_CONFIDENCE", "Facies",
-               "Lithology", "label", "Zone", "Formation", "LITH_CODE", "GROUP", "FM"]),
+               "Lithology", "label", "Zone", "Formation", "LITH_CODE", "GROUP", "FM",
+               "LITHOFACIES", "FACIES_PRED", "FORMATION_TOP"]),
     (None, ["GR", "RHOB", "NPHI", "DT", "DTS", "PE", "RT", "RDEP", "RMED", "RS", "RXO", "CALI",
             "SP", "BS", "DRHO", "SGR", "DCAL", "ROP", "ROPA", "MUDWEIGHT", "ILD_log10", "DeltaPHI",
-            "PHIND", "VSH", "XRD", "ZDEN", "DEN"]),
+            "PHIND", "VSH", "XRD", "ZDEN", "DEN",
+            # measurements whose names hold a label or depth word (found by a review: they were
+            # dropped from the default curves), and old E-log / impedance mnemonics
+            "FLUSHED_ZONE_RES", "TRANSITION_ZONE_RES", "FORMATION_PRESSURE", "FORMATION_FACTOR",
+            "RES_MD", "ILD_MD", "GR_MD", "RHOB_MD", "FM_PRESS", "LAT", "LONG", "LON", "Z"]),
 ])
 def test_non_curve_kind(kind, names):
     """Positions, depth-like columns and interpretations are told from measured curves by name
@@ -281,6 +286,20 @@ def test_a_stray_file_in_a_well_folder_is_skipped_with_one_warning(tmp_path):
     # a file named explicitly is still an error
     with pytest.raises(DataError, match=r"notes\.txt: no depth column"):
         read_wells([tmp_path / "a.las", tmp_path / "notes.txt"])
+
+
+def test_a_well_table_that_cannot_be_read_in_a_folder_is_still_an_error(tmp_path):
+    """Only notes (.txt that is no table) and tables without anything depth-like are skipped:
+    a well CSV with a malformed line, or whose depth column is spelled "Depth (m)", stops the
+    read naming it (a review found both dropped with a warning, and train went on without them)."""
+    _write_well(tmp_path / "a.las", "A", [100.0, 100.5], {"GR": ("gAPI", [50.0, 60.0])})
+    (tmp_path / "b.csv").write_text("WELL,DEPTH,GR,RHOB\nB,1,2,3\nB,2,3,4,5,6\n")
+    with pytest.raises(DataError, match=r"b\.csv"):
+        read_wells(tmp_path)
+    (tmp_path / "b.csv").unlink()
+    (tmp_path / "c.csv").write_text("WELL,Depth (m),GR\nC,1,2\nC,2,3\n")
+    with pytest.raises(DataError, match=r"c\.csv: no depth column.*rename the depth column"):
+        read_wells(tmp_path)
 
 
 def test_a_broken_las_file_in_a_folder_is_still_an_error(tmp_path):

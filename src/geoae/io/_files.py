@@ -106,6 +106,11 @@ def sniff(path: str | os.PathLike) -> str:
         if fmt_be in SAMPLE_FORMATS or fmt_le in SAMPLE_FORMATS:
             return "segy"
     if b"\x00" in head[:2048]:
+        from .segy import _seismic_unix
+
+        su = _seismic_unix(p, p.stat().st_size)  # SEG-Y traces without the file headers
+        if su is not None:
+            raise DataError(su)
         raise DataError(f"{p}: binary file that is neither SEG-Y nor Parquet; geoae reads LAS, "
                         "SEG-Y, CSV and Parquet")
     return "csv"

@@ -59,14 +59,18 @@ WELL_NAMES: tuple[str, ...] = ("WELL", "WELL_NAME", "WELLNAME", "UWI", "WELL_ID"
 
 
 #: Columns that are not measurements of the rock, so not curves to model unless asked for
-#: (see :func:`non_curve_kind`). Each kind: whole names (compared without underscores), name
-#: parts (pieces between underscores) and word roots found anywhere in the name.
+#: (see :func:`non_curve_kind`). Each kind: whole names (compared without underscores), leading
+#: parts (the first piece between underscores: ``TVD_SS``, ``DEPTH (m)``; not ``RES_MD``, a
+#: resistivity) and, for labels, the word roots that end the name (``LITHOFACIES``,
+#: ``FORCE_2020_LITHOFACIES_CONFIDENCE``; not ``FLUSHED_ZONE_RES`` or ``FORMATION_PRESSURE``,
+#: which are measurements). ``LAT``, ``LONG`` and ``Z`` are not positions on their own: they
+#: are also the lateral and long-normal resistivities of old electric logs and impedance.
 NON_CURVE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "position": {
-        "names": ("X", "Y", "Z", "LAT", "LON", "LONG", "XLOC", "YLOC", "ZLOC", "XCOORD", "YCOORD",
-                  "ZCOORD", "XPOS", "YPOS", "ZPOS", "UTMX", "UTMY", "UTME", "UTMN"),
+        "names": ("X", "Y", "XLOC", "YLOC", "ZLOC", "XCOORD", "YCOORD", "ZCOORD", "XPOS", "YPOS",
+                  "ZPOS", "UTMX", "UTMY", "UTME", "UTMN"),
         "parts": ("EAST", "NORTH", "EASTING", "NORTHING", "LATITUDE", "LONGITUDE"),
-        "roots": ("EASTING", "NORTHING", "LATITUDE", "LONGITUDE"),
+        "roots": (),
     },
     "depth": {
         "names": DEPTH_NAMES,
@@ -80,6 +84,10 @@ NON_CURVE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "roots": ("FACIES", "LITHOLOGY", "LABEL", "CONFIDENCE", "FORMATION", "ZONE"),
     },
 }
+
+#: Last name parts that qualify a label named before them (``LITH_CODE``, ``FACIES_PRED``).
+_LABEL_QUALIFIERS = frozenset({"CODE", "ID", "NAME", "NO", "NUM", "NUMBER", "FLAG", "PRED",
+                               "PREDICTED", "INTERP", "TOP", "BASE"})
 
 #: Name parts that, beside an X, Y or Z part, make a coordinate (``X_LOC``, ``UTM_X``, ``Surface X``).
 _COORDINATE_PARTS = frozenset({"LOC", "LOCATION", "COORD", "COORDINATE", "POS", "POSITION", "UTM",
@@ -114,10 +122,18 @@ def non_curve_kind(name) -> str | None:
     """
     key = column_key(re.sub(r"[\(\[].*?[\)\]]", "", str(name)))
     parts = [p for p in re.split(r"[^A-Z0-9]+", key) if p]
+    if not parts:
+        return None
     for kind, table in NON_CURVE_NAMES.items():
-        if (key.replace("_", "") in {n.replace("_", "") for n in table["names"]}
-                or any(p in table["parts"] for p in parts)
-                or any(r in key for r in table["roots"])):
+        if key.replace("_", "") in {n.replace("_", "") for n in table["names"]}:
+            return kind
+        if kind == "label":
+            # the name ends with a label word (or a label word and a qualifier: LITH_CODE)
+            tail = parts[-2] if len(parts) > 1 and parts[-1] in _LABEL_QUALIFIERS else parts[-1]
+            if tail in table["parts"] or any(tail.endswith(r) for r in table["roots"]):
+                return kind
+        elif parts[0] in table["parts"] or (len(parts) > 1 and kind == "position"
+                                            and parts[-1] in table["parts"]):
             return kind
     if any(p in ("X", "Y", "Z") for p in parts) and any(p in _COORDINATE_PARTS for p in parts):
         return "position"

@@ -18,6 +18,7 @@ from .aliases import (
     alias_priority,
     column_key,
     merge_aliases,
+    non_curve_kind,
     normalise_unit,
 )
 from .las import COMMON_NULLS, read_las
@@ -145,6 +146,32 @@ def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False) -> pd.D
     return df.reset_index(drop=True)
 
 
+def _sniff_table(path: Path, folder: bool) -> tuple[bool, pd.DataFrame | None, str | None]:
+    """``(is_las, table, skip_reason)`` of a file without a ``.las`` suffix.
+
+    LAS content is LAS, whatever the suffix (and its errors are errors). In a folder, a ``.txt``
+    file that is not a table (notes) and a table without any depth-like column (tops, a list of
+    wells) are not wells: a reason to skip them is returned. Everything else that fails raises:
+    a named file, a ``.csv``/``.tsv``/``.parquet`` file that does not parse, a table whose depth
+    column has another name (``Depth (m)``); a well is never dropped for a fixable reason.
+    """
+    notes = folder and path.suffix.lower() == ".txt"
+    try:
+        if sniff(path) == "las":
+            return True, None, None
+        raw = read_table(path)
+    except DataError as exc:
+        if notes:
+            return False, None, str(exc).removeprefix(f"{path}: ")
+        raise
+    if any(column_key(c) in DEPTH_NAMES for c in raw.columns):
+        return False, raw, None
+    why = f"no depth column (one of {', '.join(DEPTH_NAMES)}); rename the depth column"
+    if folder and not any(non_curve_kind(c) == "depth" for c in raw.columns):
+        return False, None, why
+    raise DataError(f"{path}: {why}")
+
+
 def read_wells(
     paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike],
     aliases: Mapping[str, str | Sequence[str]] | None = None,
@@ -188,10 +215,12 @@ def read_wells(
     Raises
     ------
     DataError
-        No file, or any file that cannot be read (the message names it). In a folder, a file
-        that is neither a LAS file nor a well table (a table with a depth column; e.g. a stray
-        ``notes.txt``) is skipped with a warning naming it; a LAS file that cannot be read is
-        still an error (its well is never dropped silently), and so is a folder with no
+        No file, or any file that cannot be read (the message names it). In a folder, a
+        ``.txt`` file that is neither LAS nor a table (e.g. a stray ``notes.txt``) and a table
+        without any depth-like column (e.g. ``tops.csv``) are skipped with a warning naming
+        them. A LAS file that cannot be read, a ``.csv``/``.tsv``/``.parquet`` file that does
+        not parse and a table whose depth column has another name (``Depth (m)``) are still
+        errors (a well is never dropped for a fixable reason), and so is a folder with no
         readable well at all.
     """
     table = merge_aliases(aliases)
@@ -209,17 +238,8 @@ def read_wells(
         source = str(path)
         is_las = path.suffix.lower() in LAS_SUFFIXES or path.suffix.lower() not in TABLE_SUFFIXES
         if not is_las:
-            try:  # a LAS file saved as .txt is a LAS file (and its errors are errors)
-                is_las = sniff(path) == "las"
-                if not is_las:
-                    raw = read_table(path)
-                    if not any(column_key(c) in DEPTH_NAMES for c in raw.columns):
-                        raise DataError(f"{path}: no depth column (one of "
-                                        f"{', '.join(DEPTH_NAMES)}); rename the depth column")
-            except DataError as exc:
-                if is_las or not folder:  # a named file, or real well data: never dropped
-                    raise
-                reason = str(exc).removeprefix(f"{path}: ")
+            is_las, raw, reason = _sniff_table(path, folder)
+            if reason is not None:
                 warnings.warn(f"{path}: skipped: neither a LAS file nor a well table ({reason}); "
                               "if it holds a well, fix it, else move it out of the folder",
                               UserWarning, stacklevel=2)
