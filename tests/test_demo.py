@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,3 +109,26 @@ def test_demo_refuses_an_existing_output_file_unless_force(tmp_path, capsys, mon
     ran = []
     monkeypatch.setattr(demo_module, "_run", lambda *a: ran.append(a) or {"metrics": []})
     assert demo_module.run_demo(out, fast=True, force=True) == {"metrics": []} and ran
+
+
+def test_demo_tables_are_written_atomically(tmp_path, monkeypatch):
+    """The demo's CSV tables went straight to their files, so an interrupted demo could leave
+    half a table; now a failing write leaves the earlier file as it was and no temporary file."""
+    from geoae import demo as demo_module
+
+    stages = demo_module._Stages(tmp_path, fast=True, seed=0, log=lambda _: None)
+    name = "vae_samples.csv"
+    (tmp_path / name).write_text("old\n")
+
+    def half_then_fail(self, path, **kwargs):
+        Path(path).write_text("partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        stages.write_csv(pd.DataFrame({"A": [1.0]}), name)
+    assert (tmp_path / name).read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    monkeypatch.undo()
+    stages.write_csv(pd.DataFrame({"A": [1.0, 2.0]}), name)
+    assert pd.read_csv(tmp_path / name)["A"].tolist() == [1.0, 2.0]

@@ -63,6 +63,13 @@ class _Stages:
         assert name in OUTPUT_FILES, f"{name} is missing from demo.OUTPUT_FILES"
         return self.out / name
 
+    def write_csv(self, frame: pd.DataFrame, name: str) -> None:
+        """Write one of the demo's tables atomically (an interrupted demo leaves no half file)."""
+        from ._atomic import atomic_path
+
+        with atomic_path(self.file(name)) as tmp:
+            frame.to_csv(tmp, index=False)
+
     # ------------------------------------------------------------ 1. imputation
     def imputation(self) -> None:
         from sklearn.experimental import enable_iterative_imputer  # noqa: F401
@@ -97,8 +104,8 @@ class _Stages:
         well = df.loc[target].copy()
         well["PE_IMPUTED"] = pe_hat
         well["PE_IMPUTED_STD"] = pe_std
-        well[["WELL", "DEPTH", *KANSAS_CURVES, "PE_IMPUTED", "PE_IMPUTED_STD"]].to_csv(
-            self.file(f"kansas_{DEMO_WELL.lower()}_pe_imputed.csv"), index=False)
+        self.write_csv(well[["WELL", "DEPTH", *KANSAS_CURVES, "PE_IMPUTED", "PE_IMPUTED_STD"]],
+                       f"kansas_{DEMO_WELL.lower()}_pe_imputed.csv")
         las = well.set_index("DEPTH")[["GR", "ILD_log10", "PHIND", "PE", "PE_IMPUTED",
                                        "PE_IMPUTED_STD"]]
         las.index.name = "DEPT"
@@ -161,9 +168,9 @@ class _Stages:
         out = obs[["WELL", "DEPTH", *SYNTH_CURVES]].copy()
         out["ANOMALY_SCORE"] = score
         out["FLAG"] = flags
-        out.to_csv(self.file("synthetic_wells_anomalies.csv"), index=False)
+        self.write_csv(out, "synthetic_wells_anomalies.csv")
         intervals = det.intervals(obs["DEPTH"].to_numpy(), flags, X=X, wells=obs["WELL"].to_numpy())
-        intervals.to_csv(self.file("synthetic_wells_anomaly_intervals.csv"), index=False)
+        self.write_csv(intervals, "synthetic_wells_anomaly_intervals.csv")
         first = obs["WELL"] == obs["WELL"].iloc[0]
         w = obs.loc[first]
         names = getattr(det.model_, "feature_names_in_", None)
@@ -212,9 +219,9 @@ class _Stages:
         fig = latent_map(ae.transform(df[LATENT_CURVES]), pca.transform(sc.transform(df[LATENT_CURVES])),
                          labels=df["Facies"].to_numpy(), label_names=facies_names(),
                          label_title="Facies")
-        pd.DataFrame(ae.transform(df[LATENT_CURVES]), columns=["LATENT_0", "LATENT_1"]).assign(
-            WELL=df["WELL"].to_numpy(), DEPTH=df["DEPTH"].to_numpy()).to_csv(
-            self.file("kansas_latent_2d.csv"), index=False)
+        self.write_csv(pd.DataFrame(ae.transform(df[LATENT_CURVES]), columns=["LATENT_0", "LATENT_1"])
+                       .assign(WELL=df["WELL"].to_numpy(), DEPTH=df["DEPTH"].to_numpy()),
+                       "kansas_latent_2d.csv")
         self.sections.append({
             "heading": "Latent space beside PCA",
             "text": ("A 2-D auto-encoder and PCA trained on the same wells; colours are core "
@@ -254,7 +261,7 @@ class _Stages:
                                     "mean 1-D Wasserstein (std units)", w1(samples), w1(gauss),
                                     "multivariate Gaussian"))
         self.histories["VAE (generation)"] = vae.history_
-        samples.to_csv(self.file("vae_samples.csv"), index=False)
+        self.write_csv(samples, "vae_samples.csv")
         fig = crossplot_samples(test[curves], samples, x="NPHI", y="RHOB",
                                 units={"NPHI": "v/v", "RHOB": "g/cm3"},
                                 title="Density-neutron crossplot: VAE samples vs held-out wells")
@@ -269,6 +276,7 @@ class _Stages:
         import segyio
         from scipy.signal import butter, sosfiltfilt
 
+        from ._atomic import atomic_path
         from .applications.denoising import Denoiser, denoise_segy
         from .datasets import make_synthetic_seismic
         from .io import read_segy
@@ -277,8 +285,9 @@ class _Stages:
         sei = make_synthetic_seismic(n_traces=self.epochs(150, 80), n_samples=self.epochs(400, 300),
                                      snr_db=0.0, random_state=self.seed)
         noisy_path = self.file("synthetic_noisy.sgy")
-        segyio.tools.from_array2D(str(noisy_path), sei.noisy.astype(np.float32),
-                                  dt=int(round(sei.dt * 1e6)))
+        with atomic_path(noisy_path) as tmp:
+            segyio.tools.from_array2D(str(tmp), sei.noisy.astype(np.float32),
+                                      dt=int(round(sei.dt * 1e6)))
         den = Denoiser(hidden=(16, 32), latent_dim=32, train_stride=32, n_draws=2,
                        epochs=self.epochs(20, 8), random_state=self.seed).fit(sei.noisy)
         out_path = self.file("synthetic_denoised.sgy")
