@@ -388,7 +388,8 @@ def test_every_table_output_honours_a_las_name(capsys, tmp_path, wells_csv):
 
 
 def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):
-    """A repeated depth row was dropped from the output LAS with its measured values."""
+    """A repeated depth row was dropped from the output LAS (and from a table written from a
+    LAS file) with its measured values."""
     from geoae.io import read_las, write_las
 
     syn = make_synthetic_wells(n_wells=1, n_samples=200, random_state=5, faults=False)
@@ -406,6 +407,17 @@ def test_impute_las_with_a_duplicate_depth_loses_no_row(capsys, tmp_path):
     pd.testing.assert_frame_equal(b[a.columns], a)  # every original row and value kept
     assert b["PE_IMPUTED"].iloc[99] == a["PE"].iloc[99] and b["PE_IMPUTED"].iloc[100] == 9.9
     assert b["PE_IMPUTED"].iloc[50:70].notna().all()
+    # to a table as well (it was sorted and the repeated depth dropped), with the VAE's spread
+    code, _, err = run(capsys, "impute", src, "--curve", "PE", "--out", tmp_path / "o.csv",
+                       "--epochs", 3, "--model", "vae", "--quiet")
+    assert code == 0, err
+    c = pd.read_csv(tmp_path / "o.csv")
+    assert len(c) == 201
+    np.testing.assert_array_equal(c["DEPTH"], a.index.to_numpy())
+    np.testing.assert_allclose(c["GR"], a["GR"], rtol=1e-12)
+    assert c["PE_IMPUTED"].iloc[99] == a["PE"].iloc[99] and c["PE_IMPUTED"].iloc[100] == 9.9
+    assert c["PE_IMPUTED"].iloc[50:70].notna().all() and (c["PE_IMPUTED_STD"].iloc[50:70] > 0).all()
+    assert (c["PE_IMPUTED_STD"].iloc[[99, 100]] == 0).all()
 
 
 def test_encode_reconstruct_detect_keep_every_las_row_in_file_order(capsys, tmp_path):

@@ -760,7 +760,17 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
             else:
                 write_frame(rows, dest)
             written.append(str(dest))
-    else:  # a table (a LAS file too, when --out names a table), or LAS from a table
+    elif kind == "las":  # a LAS file in, a table out: every row of the file, in its order
+        full = read_any_table(data, keep_rows=True).frame.copy()
+        extra = result.set_index("DEPTH")[new_cols]
+        extra = extra[~extra.index.duplicated(keep="first")].reindex(full["DEPTH"].to_numpy())
+        own = pd.to_numeric(full[curve], errors="coerce").to_numpy(dtype=np.float64)
+        for c in new_cols:  # each row keeps its own measured value (0 spread there)
+            values = extra[c].to_numpy()
+            full[c] = np.where(np.isfinite(own), own if c == new_name else 0.0, values)
+        _write_output(full, out_p, table, units=units, descriptions=desc)
+        written.append(str(out_p))
+    else:  # a table in (CSV/Parquet), a table or a LAS file out
         _write_output(result, out_p, table, units=units, descriptions=desc)
         written.append(str(out_p))
     return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": n_filled,
