@@ -435,3 +435,21 @@ def test_comma_delimited_empty_fields_are_missing_and_decimal_commas_refused(tmp
     d.write_text(head + "1000,0 50,1 2,45\n1000,5 51,0 2,46\n")
     with pytest.raises(DataError, match=r"decimal\.las: data line \d+ mixes commas and spaces"):
         read_las(d)
+
+
+def test_write_las_column_names_with_las_delimiters(tmp_path):
+    """'.' ends a LAS mnemonic and ':' starts its description: a table column 'GR.1' (pandas'
+    name for a second GR) came back as a duplicate GR ('GR:1', 'GR:2') and 'RHOB:2' as RHOB.
+    Such columns are written as 'GR_1' and 'RHOB_2', with a warning naming them."""
+    df = pd.DataFrame({"GR": [1.0, 2.0], "GR.1": [3.0, 4.0], "RHOB:2": [2.0, 2.1]},
+                      index=pd.Index([100.0, 100.5], name="DEPT"))
+    with pytest.warns(UserWarning, match=r"'GR\.1': 'GR_1', 'RHOB:2': 'RHOB_2'"):
+        write_las(df, tmp_path / "x.las", units={"GR.1": "gAPI"})
+    back = read_las(tmp_path / "x.las")
+    assert back.columns.tolist() == ["GR", "GR_1", "RHOB_2"]
+    np.testing.assert_array_equal(back.to_numpy(), df.to_numpy())
+    assert back.attrs["units"].get("GR_1") == "gAPI"
+    clash = df.assign(GR_1=[5.0, 6.0])
+    with pytest.raises(DataError, match=r"column 'GR\.1' cannot be a LAS mnemonic.*'GR_1' is taken"):
+        write_las(clash[["GR", "GR_1", "GR.1"]], tmp_path / "y.las")
+    assert not (tmp_path / "y.las").exists()

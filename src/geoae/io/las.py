@@ -701,12 +701,26 @@ def write_las(
         else:
             continue  # a curve of the stored header that the frame dropped
         out_items.append(it)
+    renamed: dict[str, str] = {}
+    taken = {str(it["mnemonic"]).upper() for it in out_items}
     for col in frame.columns:
         if col in known:
             continue
         name = str(col)
-        out_items.append({"mnemonic": name, "key": name, "unit": "", "value": "", "descr": ""})
+        # "." ends a LAS mnemonic and ":" starts its description: "GR.1" (pandas' second GR)
+        # would be read back as GR with unit "1", "RHOB:2" as RHOB
+        mnemonic = re.sub(r"[.:]", "_", name.strip()) or "CURVE"
+        if mnemonic != name:
+            if mnemonic.upper() in taken:
+                raise DataError(f"{path}: column {name!r} cannot be a LAS mnemonic ('.' and ':' "
+                                f"are LAS delimiters) and {mnemonic!r} is taken; rename it first")
+            renamed[name] = mnemonic
+        taken.add(mnemonic.upper())
+        out_items.append({"mnemonic": mnemonic, "key": name, "unit": "", "value": "", "descr": ""})
         columns[name] = frame[col]
+    if renamed:
+        warnings.warn(f"{path}: column(s) written under LAS mnemonics without '.' or ':' "
+                      f"(LAS delimiters): {renamed}", UserWarning, stacklevel=2)
     for it in out_items:
         k = it["key"]
         if k in units or (k not in known and k in attrs_units):
