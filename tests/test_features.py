@@ -91,6 +91,12 @@ def test_encoder_features_keep_pandas_nullable_dtypes(kansas):
     pd.testing.assert_frame_equal(feats[CURVES], X)
     plain = encoder_features(model, X.astype(np.float64))
     np.testing.assert_allclose(feats[["latent0", "latent1"]], plain[["latent0", "latent1"]])
+    # nothing is filled in a passed-through curve, so an integer curve stays integer (a review
+    # found Int64 coming back as Float64) and a float32 one float32
+    ints = X.assign(GR=X["GR"].round().astype("Int64"), PE=X["PE"].astype("float32"))
+    out = encoder_features(model, ints)
+    assert out["GR"].dtype == "Int64" and out["PE"].dtype == np.float32
+    pd.testing.assert_frame_equal(out[CURVES], ints)
 
 
 def test_stack_context_stays_in_well():

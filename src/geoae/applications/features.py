@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
 from ..preprocessing import empty_samples
-from .imputation import as_column, as_float_array, check_same_curves
+from .imputation import as_float_array, check_same_curves
 
 __all__ = ["latent_map", "EncoderFeatures", "encoder_features", "stack_context"]
 
@@ -204,9 +204,10 @@ def encoder_features(model, X, *, context: int = 0, passthrough: bool = True) ->
     feats = EncoderFeatures(model, context=context, passthrough=passthrough, prefit=prefit).fit(X)
     index = X.index if isinstance(X, pd.DataFrame) else None
     frame = pd.DataFrame(feats.transform(X), columns=feats.get_feature_names_out(), index=index)
-    if passthrough and isinstance(X, pd.DataFrame):  # the raw curves back in the user's dtypes
-        for j, c in enumerate(c for c in X.columns if c != WELL):
-            frame[str(c)] = as_column(frame.iloc[:, j].to_numpy(), X[c])
+    if passthrough and isinstance(X, pd.DataFrame):  # the raw curves themselves, in their dtypes
+        for c in X.columns:
+            if c != WELL:
+                frame[str(c)] = X[c].array
     return frame
 
 
