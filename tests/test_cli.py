@@ -821,9 +821,12 @@ def _hidden(folder: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_sigterm_while_writing_exits_143_and_leaves_no_temporary_file(capsys, tmp_path, wells_csv):
-    """SIGTERM (a batch scheduler ending the job) killed the process on the spot: the hidden
-    temporary file of the output being written stayed beside it. It is now a clean exit."""
+@pytest.mark.parametrize("signame,code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_sigterm_while_writing_exits_143_and_leaves_no_temporary_file(capsys, tmp_path, wells_csv,
+                                                                       signame, code):
+    """SIGTERM (a batch scheduler ending the job) or SIGHUP (the terminal closed) killed the
+    process on the spot: the hidden temporary file of the output being written stayed beside
+    it. It is now a clean exit."""
     import signal
 
     model = tmp_path / "m"
@@ -834,11 +837,11 @@ def test_sigterm_while_writing_exits_143_and_leaves_no_temporary_file(capsys, tm
     proc = _geoae_paused(["reconstruct", model, wells_csv, "--out", out_dir / "r.csv", "--quiet"],
                          "write")
     assert _hidden(out_dir)  # the temporary file being written (what SIGTERM used to leave)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
+    assert proc.returncode == code, err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("geoae: terminated (SIGTERM)"), err
+    assert len(lines) == 1 and lines[0].startswith(f"geoae: terminated ({signame})"), err
     assert list(out_dir.iterdir()) == []  # neither the output nor a temporary file
 
 

@@ -4,8 +4,8 @@
 Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 1 unexpected
 failure (a short message and the path of a log with the traceback) or Ctrl-C ("Aborted!", no
 partial output: every output is written to a temporary file and renamed only when complete);
-143 SIGTERM (a batch scheduler ending the job: one line, no partial output either, and a
-training checkpoint written so far is kept for ``--resume``).
+143 SIGTERM (a batch scheduler ending the job) and 129 SIGHUP (the terminal closed): one line,
+no partial output either, and a training checkpoint written so far is kept for ``--resume``.
 """
 
 from __future__ import annotations
@@ -352,41 +352,52 @@ def _log_path() -> Path:
     return Path(tempfile.gettempdir()) / "geoae-error.log"
 
 
+#: The signals that end a command cleanly: SIGTERM (a batch scheduler ending the job) and, where
+#: the platform has it, SIGHUP (the terminal or SSH session closed).
+_END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
 #: Exit code after SIGTERM (128 + the signal number, as a shell reports it).
 SIGTERM_EXIT = 128 + signal.SIGTERM
 
 
 class Terminated(BaseException):
-    """SIGTERM received. Raised in the main thread, so that every ``finally`` and context
-    manager runs (temporary outputs are removed) where the default action would kill the
-    process on the spot; not an ``Exception``, so that no ``except Exception`` swallows it."""
+    """SIGTERM (or SIGHUP) received. Raised in the main thread, so that every ``finally`` and
+    context manager runs (temporary outputs are removed) where the default action would kill
+    the process on the spot; not an ``Exception``, so that no ``except Exception`` swallows it.
+    ``signum`` is the signal's number."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 @contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
-    """While active (main thread only), SIGTERM raises :class:`Terminated`; a second SIGTERM is
-    ignored so that it cannot cut the cleanup short (SIGKILL still ends the process)."""
+    """While active (main thread only), SIGTERM and SIGHUP raise :class:`Terminated`; a second
+    one is ignored so that it cannot cut the cleanup short (SIGKILL still ends the process)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
+        for sig in _END_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Terminated(signum)
 
-    saved = signal.signal(signal.SIGTERM, handler)
+    saved = {sig: signal.signal(sig, handler) for sig in _END_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, saved)
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geoae`` command; returns the exit code.
 
     Usage errors (unknown option, missing argument) are reported by typer with exit code 2;
-    Ctrl-C ends with typer's "Aborted!" and exit code 1, and SIGTERM with one line and exit code
-    143, both after every output in progress has been discarded (outputs are written to
+    Ctrl-C ends with typer's "Aborted!" and exit code 1, and SIGTERM (SIGHUP) with one line and
+    exit code 143 (129), all after every output in progress has been discarded (outputs are written to
     temporary files and renamed only when complete; a training checkpoint already written
     stays, for ``geoae train --resume``).
     """
@@ -400,13 +411,14 @@ def main(argv: list[str] | None = None) -> int:
         with _sigterm_raises():
             app(args=argv, prog_name="geoae")
         return 0
-    except Terminated:
+    except Terminated as exc:
         args = sys.argv[1:] if argv is None else [str(a) for a in argv]
         command = next((a for a in args if not a.startswith("-")), "")
         hint = ("; the last checkpoint in the model folder is kept: rerun with --resume to "
                 "continue" if command == "train" else "")
-        typer.echo(f"geoae: terminated (SIGTERM); no partial output was left{hint}", err=True)
-        return SIGTERM_EXIT
+        name = signal.Signals(exc.signum).name
+        typer.echo(f"geoae: terminated ({name}); no partial output was left{hint}", err=True)
+        return 128 + exc.signum
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GeoAEError as exc:
