@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import warnings
 
 import numpy as np
@@ -574,3 +575,21 @@ def test_fit_does_not_touch_the_global_torch_rng():
     torch.manual_seed(123)
     AutoEncoder(latent_dim=2, **FAST).fit(correlated(n=100))
     torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_a_frame_with_other_curves_than_the_fit_is_a_data_error_with_the_fix():
+    """Reordered, extra or missing curves gave scikit-learn's bare ValueError; it is now a
+    geoae DataError (still a ValueError, with scikit-learn's text, which its estimator checks
+    match) that says which columns to pass."""
+    from geoae.errors import DataError
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=["GR", "RHOB", "NPHI"])
+    m = AutoEncoder(latent_dim=2, hidden=(4,), epochs=1, random_state=0).fit(X)
+    for bad, detail in ((X[["RHOB", "GR", "NPHI"]], "same order"), (X.assign(PE=1.0), "- PE"),
+                        (X[["GR", "RHOB"]], "- NPHI")):
+        with pytest.raises(DataError, match=r"(?s)feature names should match.*" + re.escape(detail)
+                           + r".*X\[\['GR', 'RHOB', 'NPHI'\]\]"):
+            m.transform(bad)
+    np.testing.assert_allclose(m.transform(X[["RHOB", "GR", "NPHI"]][["GR", "RHOB", "NPHI"]]),
+                               m.transform(X))

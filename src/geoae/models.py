@@ -251,8 +251,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     f"column(s) {bad} of X are not numeric; select the numeric curves "
                     "(e.g. X[['GR', 'RHOB']]) or encode those columns first"
                 )
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
-                          ensure_all_finite=False, allow_nd=True)
+        try:
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                              ensure_all_finite=False, allow_nd=True)
+        except ValueError as exc:  # scikit-learn's text is kept (its estimator checks match it)
+            if reset or "feature names should match" not in str(exc):
+                raise
+            names = [str(c) for c in getattr(self, "feature_names_in_", [])]
+            raise DataError(f"{str(exc).rstrip()}\nPass the curves the model was fitted on, in "
+                            f"that order: X[{names}]") from None
         want = BACKBONES.get(self.backbone, 2)
         if X.ndim != want:
             raise DataError(
