@@ -7,6 +7,8 @@ thin layer (parse, call, print) and the same steps can be scripted from Python.
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -615,6 +617,32 @@ def info(model_dir) -> dict[str, Any]:
     }
 
 
+def _read_for_impute(data) -> Table:
+    """``read_any_table(data)``: rows sorted by depth, the first row of a repeated depth, which
+    is what the imputer learns from. A LAS file's output keeps every row in the file's order
+    (see :func:`impute`), so the reader's "rows sorted" and "duplicate depth(s) dropped"
+    warnings, true of the training rows only, are given for such a file as one that says so."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = read_any_table(data)
+    reordered: list[str] = []
+    for w in caught:
+        text = str(w.message)
+        las = re.match(r"(.+?\.las)(?: \(well .*?\))?: ", text, flags=re.IGNORECASE)
+        source = las.group(1) if las else ""
+        if source and ("duplicate depth(s) dropped" in text or "rows sorted by depth" in text):
+            if source not in reordered:
+                reordered.append(source)
+            continue
+        warnings.warn(w.message, w.category, stacklevel=3)
+    for source in reordered:
+        warnings.warn(f"{source}: depths repeat or are out of order: the imputer learns from the "
+                      "rows sorted by depth (the first row of a repeated depth); the output keeps "
+                      "every row of the file in its order, each with its own measured values",
+                      UserWarning, stacklevel=3)
+    return table
+
+
 def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: int | None = None,
            random_state: int | None = 0, verbose: bool = False, force: bool = False,
            log10: bool = True) -> dict[str, Any]:
@@ -654,7 +682,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
-    table = read_any_table(data)
+    table = _read_for_impute(data)
     if kind != "folder":
         check_las_output(table, out_p)
     renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}
