@@ -85,7 +85,6 @@ class FlatAdamW:
         self._exp_avg = torch.zeros_like(data)
         self._exp_avg_sq = torch.zeros_like(data)
         self._step = torch.zeros((), dtype=torch.float32, device=data.device)
-        self.state: dict[Any, dict[str, torch.Tensor]] = {}
         self._released = False
 
     @classmethod
@@ -100,24 +99,28 @@ class FlatAdamW:
             return None
         return cls(params, lr, weight_decay)
 
+    def _attach_grads(self, keep_values: bool) -> None:
+        """Make every ``p.grad`` its view into the flat gradient again where someone set it to
+        None or replaced it; with ``keep_values`` the replacement's values go into the view (a
+        None one as zeros)."""
+        for p, view in zip(self._params, self._grad_views, strict=True):
+            if p.grad is not view:
+                if keep_values and p.grad is not None:
+                    view.copy_(p.grad)
+                elif keep_values:
+                    view.zero_()
+                p.grad = view
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Zero the flat gradient (``set_to_none`` is accepted and ignored: the gradients are
         views into the flat buffer and stay allocated)."""
         self.flat.grad.zero_()
-        for p, view in zip(self._params, self._grad_views, strict=True):
-            if p.grad is not view:  # someone set it to None or replaced it: attach the view again
-                p.grad = view
+        self._attach_grads(keep_values=False)
 
     def step(self, closure=None):
         if closure is not None:
             raise ValueError("FlatAdamW.step takes no closure")
-        for p, view in zip(self._params, self._grad_views, strict=True):
-            if p.grad is not view:  # replaced after zero_grad: its value goes into the buffer
-                if p.grad is None:
-                    view.zero_()
-                else:
-                    view.copy_(p.grad)
-                p.grad = view
+        self._attach_grads(keep_values=True)  # a gradient replaced after zero_grad counts
         group = self.param_groups[0]
         beta1, beta2 = group["betas"]
         self._step.add_(1)

@@ -7,7 +7,6 @@ thin layer (parse, call, print) and the same steps can be scripted from Python.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 from ._atomic import atomic_path, same_file
 from .errors import ConfigError, DataError
 from .io._files import sniff
+from .preprocessing import empty_samples
 
 MODEL_NAMES = {
     "ae": "AutoEncoder",
@@ -138,8 +138,6 @@ def select_curves(table: Table, curves: list[str] | None) -> list[str]:
                             + (f" (left out by default: {what}; name them with --curves to use "
                                "them)" if left else ""))
         if left:
-            import warnings
-
             warnings.warn(f"{table.path}: left out of the default curves, as they are not "
                           f"measurements: {what}; name them with --curves to use them",
                           UserWarning, stacklevel=2)
@@ -519,12 +517,6 @@ def _score_segy(est, data, out_p: Path, what: str) -> int:
     return len(SegyTraces(data, shuffle=False))
 
 
-def _count_no_data(values: np.ndarray) -> int:
-    """Rows (or traces) of a model output that are all NaN: samples with no observed value."""
-    values = np.asarray(values)
-    return int(np.isnan(values.reshape(len(values), -1)).all(axis=1).sum()) if len(values) else 0
-
-
 def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``; tables are
     streamed ``chunk_rows`` rows at a time. A row with none of the model's curves observed has
@@ -533,14 +525,14 @@ def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_RO
 
     def work(est, frame, X):
         Z = est.transform(X)
-        empty["n"] += _count_no_data(Z)
+        empty["n"] += int(empty_samples(Z).sum())
         ids = frame[[c for c in ID_COLUMNS if c in frame.columns]]
         codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])
         return pd.concat([ids, codes], axis=1)
 
     rows, est, kind = _stream(model_dir, data, out, force, chunk_rows, work, "latent")
     if kind == "segy":  # the per-trace codes are in the .npy
-        empty["n"] = _count_no_data(np.load(out, mmap_mode="r"))
+        empty["n"] = int(empty_samples(np.load(out, mmap_mode="r")).sum())
     return {"rows": rows, "latent_dim": int(est.latent_dim), "no_data": empty["n"], "out": str(out)}
 
 
@@ -563,7 +555,7 @@ def reconstruct(model_dir, data, out, force: bool = False,
         ok = np.isfinite(err)
         total["sum"] += float(err[ok].sum())
         total["n"] += int(ok.sum())
-        total["empty"] += _count_no_data(rec)
+        total["empty"] += int(empty_samples(rec).sum())
         return df
 
     rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error",
@@ -571,7 +563,7 @@ def reconstruct(model_dir, data, out, force: bool = False,
     if kind == "segy":  # the per-trace errors are in the .npy
         err = np.load(out, mmap_mode="r")
         total["sum"], total["n"] = float(np.nansum(err)), int(np.isfinite(err).sum())
-        total["empty"] = _count_no_data(err)
+        total["empty"] = int(empty_samples(err).sum())
     mean = total["sum"] / total["n"] if total["n"] else float("nan")
     return {"rows": rows, "mean_error": mean, "no_data": total["empty"], "out": str(out)}
 
@@ -617,22 +609,22 @@ def info(model_dir) -> dict[str, Any]:
     }
 
 
-def _read_for_impute(data) -> Table:
+def _read_for_impute(data, kind: str) -> Table:
     """``read_any_table(data)``: rows sorted by depth, the first row of a repeated depth, which
     is what the imputer learns from. A LAS file's output keeps every row in the file's order
-    (see :func:`impute`), so the reader's "rows sorted" and "duplicate depth(s) dropped"
-    warnings, true of the training rows only, are given for such a file as one that says so."""
+    (see :func:`impute`), so the reader's :class:`~geoae.io.wells.RowOrderWarning` for such a
+    file, true of the training rows only, is given as one warning that says so."""
+    from .io.wells import RowOrderWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         table = read_any_table(data)
     reordered: list[str] = []
     for w in caught:
-        text = str(w.message)
-        las = re.match(r"(.+?\.las)(?: \(well .*?\))?: ", text, flags=re.IGNORECASE)
-        source = las.group(1) if las else ""
-        if source and ("duplicate depth(s) dropped" in text or "rows sorted by depth" in text):
-            if source not in reordered:
-                reordered.append(source)
+        if isinstance(w.message, RowOrderWarning) and (
+                kind == "las" or Path(w.message.path).suffix.lower() == ".las"):
+            if w.message.path not in reordered:
+                reordered.append(w.message.path)
             continue
         warnings.warn(w.message, w.category, stacklevel=3)
     for source in reordered:
@@ -682,7 +674,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
-    table = _read_for_impute(data)
+    table = _read_for_impute(data, kind)
     if kind != "folder":
         check_las_output(table, out_p)
     renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}

@@ -125,7 +125,17 @@ def _rename_column(raw: pd.DataFrame, old: str | None, new: str) -> pd.DataFrame
     return out
 
 
-def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False) -> pd.DataFrame:
+class RowOrderWarning(UserWarning):
+    """:func:`read_wells` sorted a well's rows by depth or dropped its repeated depths;
+    ``path`` is the file."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False,
+                 path: str = "") -> pd.DataFrame:
     depth = df["DEPTH"].to_numpy(dtype=np.float64)
     keep = np.isfinite(depth)
     if not keep.all():
@@ -134,14 +144,13 @@ def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False) -> pd.D
         depth = depth[keep]
     if not keep_rows and len(depth) > 1 and not (np.diff(depth) > 0).all():
         if not (np.diff(depth) >= 0).all():
-            warnings.warn(f"{source}: depth is not increasing; rows sorted by depth", stacklevel=3)
+            warnings.warn(RowOrderWarning(f"{source}: depth is not increasing; rows sorted by "
+                                          "depth", path), stacklevel=3)
             df = df.sort_values("DEPTH", kind="stable")
         dup = df["DEPTH"].duplicated(keep="first")
         if dup.any():
-            warnings.warn(
-                f"{source}: {int(dup.sum())} duplicate depth(s) dropped (the first row of each kept)",
-                stacklevel=3,
-            )
+            warnings.warn(RowOrderWarning(f"{source}: {int(dup.sum())} duplicate depth(s) dropped "
+                                          "(the first row of each kept)", path), stacklevel=3)
             df = df.loc[~dup.to_numpy()]
     return df.reset_index(drop=True)
 
@@ -305,7 +314,7 @@ def read_wells(
             raw["WELL"] = raw["WELL"].where(~raw["WELL"].isin(clash),
                                             raw["WELL"].astype(str) + f" ({path.name})")
         for well, part in raw.groupby("WELL", sort=False):
-            part = _clean_depth(part, f"{source} (well {well})", keep_rows)
+            part = _clean_depth(part, f"{source} (well {well})", keep_rows, source)
             frames.append(part)
             sources[str(well)] = source
             depth_units[str(well)] = depth_unit
