@@ -911,8 +911,88 @@ def test_segy_train_encode_reconstruct_stream_traces(capsys, tmp_path):
     assert code == 0, err
     np.testing.assert_allclose(np.load(tmp_path / "e.npy"), est.reconstruction_error(traces), rtol=1e-5)
     assert json.loads(out)["mean_error"] == pytest.approx(est.reconstruction_error(traces).mean(), rel=1e-5)
-    code, _, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.csv")
-    assert code == 2 and ".npy" in err
+    code, _, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.las")
+    assert code == 2 and ".npy" in err and ".npz" in err and "Traceback" not in err
+    assert not (tmp_path / "z.las").exists()
+
+
+def _grid_segy(path, traces, scalar):
+    """A post-stack survey of 5 inlines x 12 crosslines with trace (101, 25) missing: inline,
+    crossline and CDP x/y in the trace headers, the coordinates scaled by ``scalar``."""
+    import segyio
+
+    spots = [(il, xl) for il in range(100, 105) for xl in range(20, 32) if (il, xl) != (101, 25)]
+    spec = segyio.spec()
+    spec.format, spec.samples, spec.tracecount = 5, np.arange(traces.shape[1]) * 2.0, len(spots)
+    with segyio.create(str(path), spec) as f:
+        f.bin.update(hdt=2000, hns=traces.shape[1], format=5)
+        f.trace.raw[:] = traces[:len(spots)].astype(np.float32)
+        for i, (il, xl) in enumerate(spots):
+            f.header[i] = {segyio.su.tracl: i + 1, segyio.su.iline: il, segyio.su.xline: xl,
+                           segyio.su.cdpx: 500_000 + 2_500 * (xl - 20),
+                           segyio.su.cdpy: 700_000 + 2_500 * (il - 100), segyio.su.scalco: scalar}
+    return spots
+
+
+def test_segy_codes_and_errors_as_trace_tables_and_survey_grids(capsys, tmp_path):
+    from geoae.datasets import make_synthetic_seismic
+
+    traces = np.asarray(make_synthetic_seismic(n_traces=59, n_samples=40, random_state=1).noisy,
+                        dtype=np.float32)
+    sgy = tmp_path / "cube.sgy"
+    spots = _grid_segy(sgy, traces, scalar=-100)
+    model = tmp_path / "model"
+    code, _, err = run(capsys, "train", sgy, "--latent", 2, "--epochs", 2, "--out", model, "--quiet")
+    assert code == 0, err
+    est = geoae.load(model)
+    codes, errors = est.transform(traces), est.reconstruction_error(traces)
+    # a row per trace: its position (coordinates divided by 100), then the code
+    code, out, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"] == 59 and json.loads(out)["no_data"] == 0
+    table = pd.read_csv(tmp_path / "z.csv")
+    assert list(table.columns) == ["TRACE", "INLINE", "CROSSLINE", "OFFSET", "CDP_X", "CDP_Y",
+                                   "LATENT_0", "LATENT_1"]
+    assert table["TRACE"].tolist() == list(range(59))
+    assert list(zip(table["INLINE"], table["CROSSLINE"], strict=True)) == spots
+    np.testing.assert_allclose(table["CDP_X"], [5_000 + 25 * (xl - 20) for _, xl in spots])
+    np.testing.assert_allclose(table["CDP_Y"], [7_000 + 25 * (il - 100) for il, _ in spots])
+    np.testing.assert_allclose(table[["LATENT_0", "LATENT_1"]], codes, rtol=1e-5, atol=1e-6)
+    # the errors as Parquet: header integers stay integers, the summary as for .npy
+    code, out, err = run(capsys, "reconstruct", model, sgy, "--out", tmp_path / "e.parquet", "--json")
+    assert code == 0, err
+    errs = pd.read_parquet(tmp_path / "e.parquet")
+    assert errs["INLINE"].dtype == np.int64 and errs["TRACE"].dtype == np.int64
+    np.testing.assert_allclose(errs["RECON_ERROR"], errors, rtol=1e-5)
+    assert json.loads(out)["mean_error"] == pytest.approx(errors.mean(), rel=1e-5)
+    # the codes on the survey's grid, NaN where no trace was recorded
+    code, _, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.npz", "--quiet")
+    assert code == 0, err
+    with np.load(tmp_path / "z.npz") as grid:
+        assert grid["values"].shape == (5, 12, 2)
+        assert grid["inlines"].tolist() == list(range(100, 105))
+        assert grid["crosslines"].tolist() == list(range(20, 32))
+        for i, (il, xl) in enumerate(spots):
+            np.testing.assert_allclose(grid["values"][il - 100, xl - 20], codes[i], rtol=1e-5, atol=1e-6)
+        assert np.isnan(grid["values"][1, 5]).all()
+    code, out, err = run(capsys, "reconstruct", model, sgy, "--out", tmp_path / "e.npz", "--json")
+    assert code == 0, err
+    assert json.loads(out)["mean_error"] == pytest.approx(errors.mean(), rel=1e-5)
+    with np.load(tmp_path / "e.npz") as grid:
+        assert grid["values"].shape == (5, 12)
+        np.testing.assert_allclose(grid["values"][4, 11], errors[-1], rtol=1e-5)
+
+
+def test_segy_positions_apply_the_coordinate_scalar():
+    from geoae.workflows import segy_positions
+
+    headers = pd.DataFrame({"inline": [1, 1, 2], "crossline": [5, 6, 5], "offset": [0, 0, 0],
+                            "scalar_coord": [10, 0, -1000], "cdp_x": [123, 123, 123_456],
+                            "cdp_y": [7, 7, 7_000]})
+    pos = segy_positions(headers)
+    np.testing.assert_allclose(pos["CDP_X"], [1230.0, 123.0, 123.456])
+    np.testing.assert_allclose(pos["CDP_Y"], [70.0, 7.0, 7.0])
+    assert pos["INLINE"].tolist() == [1, 1, 2] and pos["CROSSLINE"].tolist() == [5, 6, 5]
 
 
 def test_train_options_batch_size_precision_compile(capsys, tmp_path, wells_csv):

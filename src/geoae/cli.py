@@ -136,8 +136,11 @@ def encode(
                                               "a SEG-Y file for a model trained on its traces.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
                                                          "ends (.las: one well; a LAS input's "
-                                                         "headers and curves kept); .npy for a "
-                                                         "SEG-Y input (one row per trace).")],
+                                                         "headers and curves kept). A SEG-Y "
+                                                         "input: .csv/.parquet (a row per trace "
+                                                         "with inline, crossline and CDP x/y), "
+                                                         ".npz (an inline x crossline grid) or "
+                                                         ".npy (file order).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
@@ -148,6 +151,8 @@ def encode(
     One output row per input row, in the input's order (a LAS file's repeated depths included).
 
     Example: geoae encode model/ well.las --out codes.csv
+
+    Seismic attributes: geoae encode trace_model/ survey.sgy --out codes.csv
     """
     from . import workflows
 
@@ -162,8 +167,11 @@ def reconstruct(
                                               "a SEG-Y file for a model trained on its traces.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
                                                          "ends (.las: one well; a LAS input's "
-                                                         "headers and curves kept); .npy for a "
-                                                         "SEG-Y input (one row per trace).")],
+                                                         "headers and curves kept). A SEG-Y "
+                                                         "input: .csv/.parquet (a row per trace "
+                                                         "with inline, crossline and CDP x/y), "
+                                                         ".npz (an inline x crossline grid) or "
+                                                         ".npy (file order).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,

@@ -32,7 +32,7 @@ from ._atomic import atomic_path, same_file
 from .errors import ConfigError, DataError
 from .io._files import sniff
 
-__all__ = ["SegyTraces", "LasRows", "StreamingDataset", "is_validation", "score_segy"]
+__all__ = ["SegyTraces", "LasRows", "StreamingDataset", "is_validation", "score_segy", "segy_scores"]
 
 _HASH = np.uint64(0x9E3779B97F4A7C15)
 
@@ -264,35 +264,54 @@ def as_dataset(X, backbone: str = "dense"):
     return None
 
 
-def score_segy(model, in_path, out_path, what: str = "error", chunk_traces: int = 8192) -> Path:
+def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
     """Per-trace latent codes (``what="latent"``) or reconstruction errors (``"error"``) of a
-    SEG-Y file, computed chunk by chunk and written progressively to a ``.npy`` file.
-
-    The output is a memory-mapped ``.npy`` of shape ``(n_traces, latent_dim)`` or
-    ``(n_traces,)``, written under a temporary name and renamed into place when complete.
-    The model must have been fitted on traces of this length (dense: ``(n_samples,)``; conv1d:
-    ``(1, n_samples)``).
+    SEG-Y file, chunk by chunk: yields ``(chunk, values)`` with ``chunk`` a
+    :class:`~geoae.io.segy.SegyChunk` (its ``start``/``stop`` and trace headers) and ``values``
+    float64 of shape ``(stop - start, latent_dim)`` or ``(stop - start,)``. Memory is bounded by
+    the chunk. The model must have been fitted on traces of this length (dense:
+    ``(n_samples,)``; conv1d: ``(1, n_samples)``); the length is checked before any trace is
+    read.
     """
     from .io import iter_segy
 
     if what not in ("error", "latent"):
         raise ConfigError(f"what={what!r} is not valid; use 'error' or 'latent'")
-    in_path, out_path = Path(in_path), Path(out_path)
-    if same_file(in_path, out_path):
-        raise DataError(f"{out_path}: refusing to overwrite the input; write to another path")
+    in_path = Path(in_path)
     data = SegyTraces(in_path, chunk_traces=chunk_traces, shuffle=False)
-    n = len(data)
     shape = tuple(model.input_shape_)
     if int(np.prod(shape)) != data.sample_shape[0]:
         raise DataError(f"{in_path}: traces of {data.sample_shape[0]} samples, but the model was "
                         f"fitted on samples of shape {shape}")
+
+    def run():
+        for chunk in iter_segy(in_path, chunk_traces):
+            X = chunk.traces.reshape(-1, *shape).astype(np.float64)
+            vals = model.transform(X) if what == "latent" else model.reconstruction_error(X)
+            yield chunk, np.asarray(vals, dtype=np.float64)
+
+    return len(data), run()
+
+
+def score_segy(model, in_path, out_path, what: str = "error", chunk_traces: int = 8192) -> Path:
+    """Per-trace latent codes (``what="latent"``) or reconstruction errors (``"error"``) of a
+    SEG-Y file, computed chunk by chunk and written progressively to a ``.npy`` file.
+
+    The output is a memory-mapped ``.npy`` of shape ``(n_traces, latent_dim)`` or
+    ``(n_traces,)``, in file order, written under a temporary name and renamed into place when
+    complete. The model must have been fitted on traces of this length (dense:
+    ``(n_samples,)``; conv1d: ``(1, n_samples)``). :func:`segy_scores` yields the same values
+    chunk by chunk with each chunk's trace headers.
+    """
+    in_path, out_path = Path(in_path), Path(out_path)
+    if same_file(in_path, out_path):
+        raise DataError(f"{out_path}: refusing to overwrite the input; write to another path")
+    n, chunks = segy_scores(model, in_path, what, chunk_traces)
     cols = (model.latent_dim,) if what == "latent" else ()
     with atomic_path(out_path) as tmp:
         with open(tmp, "wb") as fh:  # np.save-compatible header, then the values chunk by chunk
             mm = np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=(n, *cols))
-        for chunk in iter_segy(in_path, chunk_traces):
-            X = chunk.traces.reshape(-1, *shape).astype(np.float64)
-            vals = model.transform(X) if what == "latent" else model.reconstruction_error(X)
+        for chunk, vals in chunks:
             mm[chunk.start:chunk.stop] = vals
             mm.flush()
         del mm

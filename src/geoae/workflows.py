@@ -414,8 +414,9 @@ class _ChunkWriter:
     """Append DataFrames to one CSV (or tab-separated) or Parquet file (the temporary file of
     an atomic write)."""
 
-    def __init__(self, tmp: Path, out: Path) -> None:
+    def __init__(self, tmp: Path, out: Path, ints_as_float: bool = True) -> None:
         self.tmp, self.out, self.fmt = tmp, out, table_format(out)
+        self.ints_as_float = ints_as_float
         self.parquet = self.fmt == "parquet"
         self.writer = self.schema = None
         self.first = True
@@ -429,8 +430,9 @@ class _ChunkWriter:
                 raise DataError("writing Parquet needs pyarrow: pip install 'geoae[parquet]', "
                                 "or write .csv") from exc
             # integers become float64 (a later chunk may hold NaN or fractions in that column)
-            df = df.astype({c: np.float64 for c in df.columns
-                            if pd.api.types.is_integer_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])})
+            if self.ints_as_float:
+                df = df.astype({c: np.float64 for c in df.columns
+                                if pd.api.types.is_integer_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])})
             try:
                 table = pa.Table.from_pandas(df, schema=self.schema, preserve_index=False)
             except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
@@ -452,13 +454,14 @@ class _ChunkWriter:
 
 
 def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what: str,
-            units=None):
+            units=None, segy_stats: dict | None = None):
     """Run ``work(est, chunk_frame, curve_frame) -> DataFrame`` over ``data`` and write the results.
 
     A CSV or Parquet table is read and written ``chunk_rows`` rows at a time (memory bounded by
     the chunk, not the file); LAS files and folders are read whole, every row in its file's
     order (duplicate depths included), so the output lies row by row beside the input; a SEG-Y
-    file is scored per trace (``segy_what``: ``"latent"`` or ``"error"``) into a ``.npy`` file.
+    file is scored per trace (``segy_what``: ``"latent"`` or ``"error"``; see :func:`_score_segy`,
+    which fills ``segy_stats``).
     An ``out`` ending in ``.las`` is one LAS file (see :func:`_write_output`; ``units(table)``
     gives the units of the new curves), so the input is read whole then. The output is written
     to a temporary file and renamed into place at the end, so an interrupted run leaves nothing.
@@ -470,10 +473,11 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
         raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
     kind = sniff(data)
-    fmt = None if kind == "segy" else table_format(out_p)  # a SEG-Y input gives a .npy
+    fmt = _segy_out_format(out_p) if kind == "segy" else table_format(out_p)  # checked before work
     est = _load(model_dir)
     if kind == "segy":
-        return _score_segy(est, data, out_p, segy_what), est, kind
+        return _score_segy(est, data, out_p, segy_what, segy_stats if segy_stats is not None else {}), \
+            est, kind
     names = _model_curves(est, model_dir)
     log10 = _read_transforms(model_dir)
     if fmt == "las":
@@ -506,15 +510,91 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     return rows, est, kind
 
 
-def _score_segy(est, data, out_p: Path, what: str) -> int:
-    """SEG-Y input: per-trace codes or errors to a ``.npy`` file, chunk by chunk."""
-    from .streaming import SegyTraces, score_segy
+def segy_positions(headers: pd.DataFrame) -> pd.DataFrame:
+    """Where each trace lies, for a per-trace table: ``INLINE``, ``CROSSLINE`` (bytes 189, 193),
+    ``OFFSET`` (37) and ``CDP_X``, ``CDP_Y`` (181, 185) in the survey's coordinate units, the
+    raw integers scaled by the coordinate scalar (bytes 71-72: a positive scalar multiplies, a
+    negative one divides, 0 means 1, as SEG-Y rev 1 defines it)."""
+    s = headers["scalar_coord"].to_numpy(dtype=np.float64)
+    factor = np.ones_like(s)
+    factor[s > 0] = s[s > 0]
+    factor[s < 0] = 1.0 / -s[s < 0]
+    return pd.DataFrame({
+        "INLINE": headers["inline"].to_numpy(dtype=np.int64),
+        "CROSSLINE": headers["crossline"].to_numpy(dtype=np.int64),
+        "OFFSET": headers["offset"].to_numpy(dtype=np.int64),
+        "CDP_X": headers["cdp_x"].to_numpy(dtype=np.float64) * factor,
+        "CDP_Y": headers["cdp_y"].to_numpy(dtype=np.float64) * factor,
+    })
 
-    if out_p.suffix.lower() != ".npy":
-        raise DataError(f"{out_p}: a SEG-Y input is scored per trace into a NumPy .npy file; "
-                        "give --out with the .npy suffix")
-    score_segy(est, data, out_p, what=what)
-    return len(SegyTraces(data, shuffle=False))
+
+_SEGY_OUTPUTS = (".npy (file order), .npz (arranged inline x crossline when the headers form a "
+                 "grid) or .csv/.tsv/.parquet (a row per trace with its inline, crossline, "
+                 "offset and CDP coordinates)")
+
+
+def _segy_out_format(out_p: Path) -> str:
+    """``"npy"``, ``"npz"`` or a table format for the per-trace output of a SEG-Y input."""
+    suffix = out_p.suffix.lower()
+    if suffix in (".npy", ".npz"):
+        return suffix[1:]
+    fmt = _TABLE_FORMATS.get(suffix)
+    if fmt is None or fmt == "las":
+        raise DataError(f"--out {out_p}: a SEG-Y input is scored per trace into {_SEGY_OUTPUTS}; "
+                        "give --out one of these names")
+    return fmt
+
+
+def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
+    """SEG-Y input: per-trace codes (``what="latent"``) or errors (``"error"``), chunk by chunk,
+    into ``out_p`` (see :func:`_segy_out_format`). ``stats`` gets the sum and count of the
+    finite values and the number of traces with no value (``sum``, ``n``, ``empty``). Returns
+    the number of traces."""
+    from .streaming import score_segy, segy_scores
+
+    fmt = _segy_out_format(out_p)
+
+    def count(vals: np.ndarray) -> None:
+        ok = np.isfinite(vals)
+        stats["sum"] = stats.get("sum", 0.0) + float(vals[ok].sum())
+        stats["n"] = stats.get("n", 0) + int(ok.sum())
+        stats["empty"] = stats.get("empty", 0) + int(empty_samples(vals).sum())
+
+    if fmt == "npy":
+        score_segy(est, data, out_p, what=what)
+        vals = np.load(out_p, mmap_mode="r")
+        for i in range(0, len(vals), 65536):
+            count(np.asarray(vals[i:i + 65536]))
+        return len(vals)
+    n, chunks = segy_scores(est, data, what)
+    names = ([f"LATENT_{i}" for i in range(int(est.latent_dim))] if what == "latent"
+             else ["RECON_ERROR"])
+    if fmt == "npz":  # the values of every trace in memory: (n_traces, latent) at most
+        parts, il, xl = [], [], []
+        for chunk, vals in chunks:
+            count(vals)
+            parts.append(vals)
+            il.append(chunk.headers["inline"].to_numpy())
+            xl.append(chunk.headers["crossline"].to_numpy())
+        from .applications.seismic import LatentAttributes, arrange_survey, write_latent_attributes
+
+        values, u_il, u_xl = arrange_survey(np.concatenate(parts) if parts else np.empty((0,)),
+                                            np.concatenate(il) if il else np.empty(0, np.int64),
+                                            np.concatenate(xl) if xl else np.empty(0, np.int64))
+        write_latent_attributes(out_p, LatentAttributes(values, u_il, u_xl, None))
+        return n
+    with atomic_path(out_p) as tmp:
+        writer = _ChunkWriter(Path(tmp), out_p, ints_as_float=False)  # header integers stay integers
+        try:
+            for chunk, vals in chunks:
+                count(vals)
+                frame = segy_positions(chunk.headers)
+                frame.insert(0, "TRACE", np.arange(chunk.start, chunk.stop, dtype=np.int64))
+                frame[names] = vals.reshape(len(frame), -1)
+                writer.write(frame)
+        finally:
+            writer.close()
+    return n
 
 
 def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
@@ -530,9 +610,11 @@ def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_RO
         codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])
         return pd.concat([ids, codes], axis=1)
 
-    rows, est, kind = _stream(model_dir, data, out, force, chunk_rows, work, "latent")
-    if kind == "segy":  # the per-trace codes are in the .npy
-        empty["n"] = int(empty_samples(np.load(out, mmap_mode="r")).sum())
+    stats: dict = {}
+    rows, est, kind = _stream(model_dir, data, out, force, chunk_rows, work, "latent",
+                              segy_stats=stats)
+    if kind == "segy":
+        empty["n"] = stats.get("empty", 0)
     return {"rows": rows, "latent_dim": int(est.latent_dim), "no_data": empty["n"], "out": str(out)}
 
 
@@ -558,12 +640,12 @@ def reconstruct(model_dir, data, out, force: bool = False,
         total["empty"] += int(empty_samples(rec).sum())
         return df
 
+    stats: dict = {}
     rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error",
-                            units=lambda t: {f"{c}_RECON": u for c, u in t.units.items()})
-    if kind == "segy":  # the per-trace errors are in the .npy
-        err = np.load(out, mmap_mode="r")
-        total["sum"], total["n"] = float(np.nansum(err)), int(np.isfinite(err).sum())
-        total["empty"] = int(empty_samples(err).sum())
+                            units=lambda t: {f"{c}_RECON": u for c, u in t.units.items()},
+                            segy_stats=stats)
+    if kind == "segy":
+        total.update(stats)
     mean = total["sum"] / total["n"] if total["n"] else float("nan")
     return {"rows": rows, "mean_error": mean, "no_data": total["empty"], "out": str(out)}
 

@@ -13,7 +13,7 @@ from .._atomic import atomic_path
 from ..errors import ConfigError, DataError
 from ..preprocessing import make_windows, window_starts
 
-__all__ = ["LatentAttributes", "seismic_latent_attributes", "write_latent_attributes"]
+__all__ = ["LatentAttributes", "arrange_survey", "seismic_latent_attributes", "write_latent_attributes"]
 
 
 @dataclass
@@ -125,14 +125,40 @@ def seismic_latent_attributes(model, segy, *, window: int | None = None, stride:
         if samples is None:
             samples = _sample_axis(segy, ns)
         times = np.interp(centre, np.arange(ns), samples)
+    values, u_il, u_xl = arrange_survey(codes, il, xl)
+    return LatentAttributes(values, u_il, u_xl, times)
+
+
+def arrange_survey(values: np.ndarray, inlines, crosslines):
+    """Per-trace values arranged like the survey.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_traces, ...)
+        One entry per trace, in file order.
+    inlines, crosslines : array-like of int, shape (n_traces,)
+        Each trace's inline and crossline numbers (trace-header bytes 189 and 193).
+
+    Returns
+    -------
+    (values, inlines, crosslines)
+        When every inline/crossline pair occurs at most once on a grid with more than one
+        inline or crossline: ``values`` of shape ``(n_inlines, n_crosslines, ...)`` (NaN at
+        positions with no trace) and the sorted line numbers of the two axes; otherwise the
+        input unchanged and ``None, None`` (e.g. a 2-D line without inline numbers, or
+        pre-stack gathers).
+    """
+    values = np.asarray(values)
+    il, xl = np.asarray(inlines), np.asarray(crosslines)
     u_il, i_il = np.unique(il, return_inverse=True)
     u_xl, i_xl = np.unique(xl, return_inverse=True)
     pairs = i_il.astype(np.int64) * len(u_xl) + i_xl
     if (len(u_il) > 1 or len(u_xl) > 1) and len(np.unique(pairs)) == len(pairs):
-        cube = np.full((len(u_il), len(u_xl), *codes.shape[1:]), np.nan, dtype=np.float32)
-        cube[i_il, i_xl] = codes
-        return LatentAttributes(cube, u_il, u_xl, times)
-    return LatentAttributes(codes, None, None, times)
+        cube = np.full((len(u_il), len(u_xl), *values.shape[1:]), np.nan,
+                       dtype=np.result_type(values.dtype, np.float32))
+        cube[i_il, i_xl] = values
+        return cube, u_il, u_xl
+    return values, None, None
 
 
 def _sample_axis(path, ns: int) -> np.ndarray:
