@@ -981,6 +981,8 @@ def test_segy_codes_and_errors_as_trace_tables_and_survey_grids(capsys, tmp_path
     with np.load(tmp_path / "e.npz") as grid:
         assert grid["values"].shape == (5, 12)
         np.testing.assert_allclose(grid["values"][4, 11], errors[-1], rtol=1e-5)
+    code, _, err = run(capsys, "detect", model, sgy, "--out", tmp_path / "d.csv")
+    assert code == 2 and "geoae reconstruct" in err and "Traceback" not in err
 
 
 def test_segy_positions_apply_the_coordinate_scalar():

@@ -983,6 +983,11 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     from .applications import AnomalyDetector
 
     out_p = check_output(out, [data, model_dir], force)
+    if sniff(data) == "segy":
+        raise DataError(f"{data}: detect flags depth samples of well logs; for a SEG-Y file, "
+                        f"`geoae reconstruct {model_dir} {data} --out trace_errors.csv` writes each "
+                        "trace's reconstruction error beside its inline, crossline and "
+                        "coordinates (the highest errors are the most anomalous traces)")
     table_format(out_p)  # a .png (the name --plot gives the figure), .npy...: refused
     iv_path = out_p.with_name(out_p.stem + "_intervals.csv")
     png = out_p.with_suffix(".png")
