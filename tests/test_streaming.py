@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -155,3 +156,22 @@ def test_a_streamed_fit_leaves_out_samples_with_no_observed_value():
     np.testing.assert_array_equal(vae.transform(X), ref.transform(X))
     np.testing.assert_array_equal(vae.model_.prior_mean.numpy(), ref.model_.prior_mean.numpy())
     assert np.isnan(vae.transform(Xe[-3:])).all()
+
+
+def test_a_streamed_fit_whose_held_out_samples_are_all_empty_says_so():
+    """Early stopping needs held-out values; when every held-out sample is empty the fit
+    follows the training loss, and says so (it used to do so silently)."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3))
+    held = is_validation(np.arange(300), 0.2)
+    assert 20 < held.sum() < 100
+    Xe = X.copy()
+    Xe[held] = np.nan
+    params = dict(latent_dim=1, hidden=(4,), epochs=2, batch_size=64, validation_fraction=0.2,
+                  random_state=0)
+    with pytest.warns(UserWarning, match=rf"every one of the {held.sum()} held-out"):
+        ae = AutoEncoder(**params).fit(_Rows(Xe))
+    assert "val_loss" not in ae.history_ and len(ae.history_["loss"]) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "val_loss" in AutoEncoder(**params).fit(_Rows(X)).history_
