@@ -745,7 +745,8 @@ def test_write_las_labels_a_converted_well_with_the_unit_of_its_values(tmp_path)
     assert back.attrs["units"]["NPHI"] == "v/v" and back.attrs["units"]["DT"] == "us/ft"
     np.testing.assert_array_equal(back["NPHI"], b["NPHI"])
     # its source file as the template: its depths in feet cannot hold the converted ones
-    with pytest.raises(DataError, match="converted from FT to M by read_wells"):
+    with pytest.raises(DataError, match="converted from FT to M by read_wells, and the "
+                                        r"template .*b\.las is in FT"):
         write_las(b, out / "b_tpl.las", template=wells / "b.las")
     # a curve converted, the depths not: the template's curve takes the values and their unit
     _write_well(wells / "b.las", "B", [1000.0, 1000.5, 1001.0],

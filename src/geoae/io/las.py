@@ -27,7 +27,7 @@ import pandas as pd
 from .._atomic import atomic_path, same_file
 from ..errors import DataError
 from ._files import EXACT_FLOATS, check_file, read_file_bytes
-from .aliases import DEPTH_NAMES, WELL_NAMES
+from .aliases import DEPTH_NAMES, WELL_NAMES, normalise_unit
 
 #: Values treated as missing in every LAS file besides the file's own NULL (common vendor markers).
 COMMON_NULLS: tuple[float, ...] = (-999.25, -999.0, -9999.0, -9999.25, -99999.0, -999.2500)
@@ -635,14 +635,16 @@ def write_las(
         attrs_units.update({c: to for c, (_, to) in converted.items() if c != "DEPTH"})
         index_unit = depth_units.get(well_from_column, index_unit) or index_unit
         if "DEPTH" in converted:
-            index_unit = converted["DEPTH"][1]
-            if template is not None:
+            was, index_unit = converted["DEPTH"]
+            tunit = str((template_data.attrs if template_data is not None else df.attrs).get(
+                "index_unit", "")) if template is not None else index_unit
+            if normalise_unit(tunit) != normalise_unit(index_unit):
                 raise DataError(
-                    f"{path}: the depths of well {well_from_column!r} were converted from "
-                    f"{converted['DEPTH'][0]} to {converted['DEPTH'][1]} by read_wells, and the "
-                    f"template {template} is in {converted['DEPTH'][0]}; convert the DEPTH "
-                    "column back first (geoae.io.units.convert_units), write without a "
-                    "template, or read the wells with convert_units=False")
+                    f"{path}: the depths of well {well_from_column!r} were converted from {was} "
+                    f"to {index_unit} by read_wells, and the template {template} is in "
+                    f"{tunit or 'another unit'}; convert the DEPTH column back first "
+                    "(geoae.io.units.convert_units), write without a template, or read the "
+                    "wells with convert_units=False")
         # a template's curve whose values read_wells converted is written in their unit
         units = {**{c: to for c, (_, to) in converted.items() if c in frame.columns}, **units}
 
