@@ -494,6 +494,86 @@ def test_impute_a_folder_writes_each_source_file_whole(capsys, tmp_path):
     assert (folder / "two.csv").read_bytes() == before
 
 
+def _folder_of_wells_in_other_units(folder: Path) -> dict[str, pd.DataFrame]:
+    """Well a in feet, NPHI in v/v, DT in us/ft; well b in metres, NPHI in %, DT in us/m; NPHI
+    missing over an interval of each. Returns the frames written, by file stem."""
+    from geoae.io import write_las
+
+    syn = make_synthetic_wells(n_wells=2, n_samples=200, random_state=4, faults=False).observed
+    syn.loc[syn.index[50:80], "NPHI"] = np.nan
+    syn.loc[syn.index[250:280], "NPHI"] = np.nan
+    folder.mkdir()
+    frames = {}
+    for stem, (well, part) in zip("ab", syn.groupby("WELL", sort=True), strict=True):
+        df = part.drop(columns=["WELL"]).set_index("DEPTH")
+        units = {"GR": "gAPI", "RHOB": "g/cm3", "NPHI": "v/v", "DT": "us/ft", "PE": "b/e",
+                 "RT": "ohm.m", "CALI": "in"}
+        depth_unit = "FT"
+        if stem == "b":
+            df.index = df.index * 0.3048
+            df["NPHI"] = df["NPHI"] * 100.0
+            df["DT"] = df["DT"] / 0.3048
+            units.update(NPHI="%", DT="us/m")
+            depth_unit = "M"
+        df.index.name = "DEPT"
+        df.attrs.update(well_name=well, index_unit=depth_unit)
+        write_las(df, folder / f"{stem}.las", units=units)
+        frames[stem] = df
+    return frames
+
+
+def test_impute_a_folder_of_wells_in_other_units_writes_each_file_in_its_own_units(capsys,
+                                                                                    tmp_path):
+    """read_wells puts well b (m, NPHI in %, DT in us/m) in well a's units (ft, v/v, us/ft) to
+    train; each output LAS file is back in its own file's units: its depths and curves as
+    they were, NPHI_IMPUTED (and its spread) in the file's NPHI unit, measured values kept."""
+    from geoae.io import read_las
+
+    folder = tmp_path / "wells"
+    _folder_of_wells_in_other_units(folder)
+    out = tmp_path / "filled"
+    code, _, err = run(capsys, "impute", folder, "--curve", "NPHI", "--out", out, "--epochs", 3,
+                       "--model", "vae")
+    assert code == 0, err
+    assert err.count("warning: converted to the unit of most wells") == 1, err
+    for what in ("DEPTH M -> FT (well SYN-02)", "NPHI % -> v/v (well SYN-02)",
+                 "DT us/m -> us/ft (well SYN-02)"):
+        assert what in err, err
+    for stem, unit, scale in (("a", "v/v", 1.0), ("b", "%", 100.0)):
+        src, got = read_las(folder / f"{stem}.las"), read_las(out / f"{stem}.las")
+        pd.testing.assert_frame_equal(got[src.columns], src, check_exact=True)  # depths too
+        assert got.attrs["index_unit"] == src.attrs["index_unit"]
+        assert got.attrs["units"]["NPHI_IMPUTED"] == got.attrs["units"]["NPHI_IMPUTED_STD"] == unit
+        gap = src["NPHI"].isna().to_numpy()
+        assert gap.sum() == 30
+        np.testing.assert_array_equal(got.loc[~gap, "NPHI_IMPUTED"], src.loc[~gap, "NPHI"])
+        assert (got.loc[~gap, "NPHI_IMPUTED_STD"] == 0).all()
+        filled = got.loc[gap, "NPHI_IMPUTED"]
+        # a porosity: 0 to 0.6 v/v, 0 to 60 %
+        assert filled.between(-0.05 * scale, 0.6 * scale).all(), (stem, filled.describe())
+        assert (got.loc[gap, "NPHI_IMPUTED_STD"] > 0).all()
+
+
+def test_a_folder_of_wells_in_other_units_trains_and_scores_in_one_unit(capsys, tmp_path):
+    """train and reconstruct on such a folder see one unit per curve: the table written holds
+    well b's NPHI, DT and depths in well a's units, as the model saw them."""
+    folder = tmp_path / "wells"
+    frames = _folder_of_wells_in_other_units(folder)
+    model = tmp_path / "m"
+    code, _, err = run(capsys, "train", folder, "--curves", "GR,RHOB,NPHI,DT", "--latent", 2,
+                       "--epochs", 2, "--out", model)
+    assert code == 0, err
+    assert "warning: converted to the unit of most wells" in err, err
+    code, _, err = run(capsys, "reconstruct", model, folder, "--out", tmp_path / "r.csv", "--quiet")
+    assert code == 0, err
+    rec = pd.read_csv(tmp_path / "r.csv")
+    b, src = rec[rec.WELL == "SYN-02"], frames["b"]
+    np.testing.assert_allclose(b["DEPTH"], src.index / 0.3048, rtol=1e-13)
+    np.testing.assert_allclose(b["NPHI"], src["NPHI"] / 100.0, rtol=1e-13)
+    np.testing.assert_allclose(b["DT"], src["DT"] * 0.3048, rtol=1e-13)
+    assert b["NPHI_RECON"].between(-0.1, 0.7).all()  # in v/v, like the NPHI beside it
+
+
 def test_a_stray_notes_file_in_a_well_folder_does_not_abort_train_or_impute(capsys, tmp_path):
     """A notes.txt beside the LAS wells was read as a table: train and impute stopped with 'no
     depth column'. It is skipped with one warning naming it; a broken LAS still stops them."""

@@ -19,6 +19,8 @@ from geoae.io.aliases import (
     non_curve_kind,
     normalise_unit,
 )
+from geoae.io.units import convert_units
+from geoae.io.wells import UnitConversionWarning
 
 # ------------------------------------------------------------------ aliases
 
@@ -169,9 +171,11 @@ def test_latin1_csv(tmp_path):
 # ------------------------------------------------------------------ read_wells
 
 
-def _write_well(path: Path, well: str, depth, curves: dict[str, tuple[str, list[float]]]) -> None:
+def _write_well(path: Path, well: str, depth, curves: dict[str, tuple[str, list[float]]],
+                depth_unit: str = "") -> None:
     df = pd.DataFrame({k: v for k, (_, v) in curves.items()}, index=pd.Index(depth, name="DEPT"))
     df.attrs["well_name"] = well
+    df.attrs["index_unit"] = depth_unit
     write_las(df, path, units={k: u for k, (u, _) in curves.items()})
 
 
@@ -344,14 +348,38 @@ def test_read_wells_welly_units_and_duplicates(shared_data):
     ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        df = read_wells(files)
+        df = read_wells(files, convert_units=False)
     messages = " | ".join(str(w.message) for w in caught)
     assert "F03-02.las" in messages and "sorted by depth" in messages
     assert "'ILD' and 'LLD' both map to 'RT'" in messages
     assert df.attrs["unit_conflicts"]["NPHI"] == {"F/3-2": "LPU", "32/2-1": "m3/m3"}
     assert "NPHI: ['LPU', 'm3/m3']" in messages
+    assert "depth units differ between wells" in messages  # ROSSOW is in feet
     assert "GR" not in df.attrs["unit_conflicts"]  # GAPI vs gAPI is the same unit
     assert set(df["WELL"]) == {"F/3-2", "32/2-1", "ROSSOW"}
+    assert df.attrs["unit_conversions"] == {} and df.attrs["depth_unit"] == ""
+
+    # by default: the NPHI of 32/2-1 (m3/m3) in the first well's LPU, ROSSOW's depths in metres
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        conv = read_wells(files)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UnitConversionWarning)]
+    assert len(messages) == 1 and "units differ" not in " | ".join(str(w.message) for w in caught)
+    assert "NPHI m3/m3 -> LPU (well 32/2-1)" in messages[0]
+    assert "DEPTH F -> M (well ROSSOW)" in messages[0]
+    assert conv.attrs["unit_conversions"] == {"32/2-1": {"NPHI": ("m3/m3", "LPU")},
+                                              "ROSSOW": {"DEPTH": ("F", "M")}}
+    assert conv.attrs["unit_conflicts"] == {} and conv.attrs["depth_unit"] == "M"
+    assert conv.attrs["units"]["NPHI"] == "LPU"
+    assert conv.attrs["well_units"]["32/2-1"]["NPHI"] == "m3/m3"  # the file's own, as read
+    for well, factor in (("32/2-1", 100.0), ("F/3-2", 1.0)):
+        np.testing.assert_allclose(conv.loc[conv.WELL == well, "NPHI"].to_numpy(),
+                                   df.loc[df.WELL == well, "NPHI"].to_numpy() * factor,
+                                   rtol=1e-14)
+    np.testing.assert_allclose(conv.loc[conv.WELL == "ROSSOW", "DEPTH"].to_numpy(),
+                               df.loc[df.WELL == "ROSSOW", "DEPTH"].to_numpy() * 0.3048, rtol=1e-14)
+    same = df.columns.drop(["NPHI", "DEPTH"])
+    pd.testing.assert_frame_equal(conv[same], df[same])
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
@@ -562,7 +590,7 @@ def test_writing_one_well_of_a_read_wells_frame_uses_its_own_units(tmp_path):
     _write_well(tmp_path / "a.las", "A", [100.0, 100.5], {"NPHI": ("m3/m3", [0.2, 0.25])})
     _write_well(tmp_path / "b.las", "B", [200.0, 200.5], {"NPHI": ("%", [20.0, 25.0])})
     with pytest.warns(UserWarning, match="units differ"):
-        df = read_wells(tmp_path)
+        df = read_wells(tmp_path, convert_units=False)
     assert df.attrs["well_units"] == {"A": {"NPHI": "m3/m3"}, "B": {"NPHI": "%"}}
     b = df[df.WELL == "B"].dropna(axis=1, how="all").set_index("DEPTH").assign(VSH=[0.1, 0.2])
     b.attrs["units"] = {**b.attrs["units"], "VSH": "v/v"}  # a curve the user added keeps its unit
@@ -575,13 +603,176 @@ def test_writing_one_well_of_a_read_wells_frame_uses_its_own_units(tmp_path):
     assert back.attrs["index_unit"] == df.attrs["depth_units"]["B"]
 
 
+def _two_wells_in_other_units(folder: Path) -> None:
+    """Well A in metres, NPHI in v/v, DT in us/ft; well B in feet, NPHI in %, DT in us/m."""
+    _write_well(folder / "a.las", "A", [1000.0, 1000.5, 1001.0],
+                {"NPHI": ("v/v", [0.2, 0.25, np.nan]), "DT": ("us/ft", [100.0, 90.0, 80.0])}, "M")
+    _write_well(folder / "b.las", "B", [3280.0, 3281.0, 3282.0],
+                {"NPHI": ("%", [20.0, 25.0, np.nan]), "DT": ("us/m", [300.0, 330.0, 360.0])}, "FT")
+
+
+def test_read_wells_converts_each_curve_and_the_depth_to_one_unit(tmp_path):
+    """Wells in other units were only warned about ('convert before mixing wells'): a model
+    then learnt NPHI 0.2 and NPHI 20 as the same rock. Each curve and the depth now come in one
+    unit (here the first well's, a tie), converted exactly, with one warning naming them."""
+    _two_wells_in_other_units(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = read_wells(tmp_path)
+    assert len(caught) == 1 and caught[0].category is UnitConversionWarning, \
+        [str(w.message) for w in caught]
+    message = str(caught[0].message)
+    for what in ("DEPTH FT -> M (well B)", "NPHI % -> v/v (well B)", "DT us/m -> us/ft (well B)"):
+        assert what in message, message
+    conversions = {"B": {"DEPTH": ("FT", "M"), "NPHI": ("%", "v/v"), "DT": ("us/m", "us/ft")}}
+    assert df.attrs["unit_conversions"] == conversions == caught[0].message.conversions
+    b = df[df.WELL == "B"]
+    # by hand: 3280 ft * 0.3048 = 999.744 m; 20 % = 0.2 v/v; 300 us/m * 0.3048 = 91.44 us/ft
+    assert b["DEPTH"].tolist() == [999.744, 1000.0488, 1000.3536]
+    np.testing.assert_array_equal(b["NPHI"], [0.2, 0.25, np.nan])
+    np.testing.assert_allclose(b["DT"], [91.44, 100.584, 109.728], rtol=1e-14)
+    a = df[df.WELL == "A"]
+    assert a["DEPTH"].tolist() == [1000.0, 1000.5, 1001.0] and a["DT"].tolist() == [100.0, 90.0, 80.0]
+    np.testing.assert_array_equal(a["NPHI"], [0.2, 0.25, np.nan])
+    assert df.attrs["units"] == {"NPHI": "v/v", "DT": "us/ft"}
+    assert df.attrs["unit_conflicts"] == {}
+    assert df.attrs["well_units"] == {"A": {"NPHI": "v/v", "DT": "us/ft"},
+                                      "B": {"NPHI": "%", "DT": "us/m"}}  # each file's own
+    assert df.attrs["depth_units"] == {"A": "M", "B": "FT"} and df.attrs["depth_unit"] == "M"
+
+
+def test_read_wells_convert_units_false_keeps_each_files_units(tmp_path):
+    _two_wells_in_other_units(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = read_wells(tmp_path, convert_units=False)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 2 and not any(w.category is UnitConversionWarning for w in caught)
+    assert messages[0].startswith("curve units differ between wells: NPHI: ['%', 'v/v']; "
+                                  "DT: ['us/ft', 'us/m']") and "convert before mixing" in messages[0]
+    assert messages[1].startswith("depth units differ between wells: A: M, B: FT")
+    b = df[df.WELL == "B"]
+    assert b["DEPTH"].tolist() == [3280.0, 3281.0, 3282.0] and b["DT"].tolist() == [300.0, 330.0, 360.0]
+    np.testing.assert_array_equal(b["NPHI"], [20.0, 25.0, np.nan])
+    assert df.attrs["unit_conflicts"] == {"NPHI": {"A": "v/v", "B": "%"},
+                                          "DT": {"A": "us/ft", "B": "us/m"}}
+    assert df.attrs["unit_conversions"] == {} and df.attrs["units"] == {"NPHI": "v/v", "DT": "us/ft"}
+    assert df.attrs["depth_unit"] == ""
+
+
+def test_read_wells_converts_to_the_unit_of_most_wells(tmp_path):
+    """Not the first file's unit: two wells in v/v (spelled v/v and dec) outvote one in %."""
+    _write_well(tmp_path / "a.las", "A", [1.0, 2.0], {"NPHI": ("%", [30.0, 12.5])}, "M")
+    _write_well(tmp_path / "b.las", "B", [1.0, 2.0], {"NPHI": ("v/v", [0.1, 0.2])}, "F")
+    _write_well(tmp_path / "c.las", "C", [1.0, 2.0], {"NPHI": ("dec", [0.3, 0.4])}, "FT")
+    with pytest.warns(UnitConversionWarning) as record:
+        df = read_wells(tmp_path)
+    assert len(record) == 1
+    assert "NPHI % -> v/v (well A)" in str(record[0].message)
+    assert "DEPTH M -> F (well A)" in str(record[0].message)
+    assert df.attrs["units"]["NPHI"] == "v/v" and df.attrs["depth_unit"] == "F"
+    assert df.loc[df.WELL == "A", "NPHI"].tolist() == [0.3, 0.125]
+    # 1 m and 2 m in feet: 1 / 0.3048 and 2 / 0.3048
+    np.testing.assert_allclose(df.loc[df.WELL == "A", "DEPTH"], [3.280839895013123,
+                                                                 6.561679790026246], rtol=1e-15)
+    assert df.loc[df.WELL == "C", "NPHI"].tolist() == [0.3, 0.4]  # dec is v/v: left as it is
+
+
+def test_read_wells_still_warns_about_units_it_cannot_convert(tmp_path):
+    """GR in gAPI and in cps has no conversion: today's warning and unit_conflicts, values as
+    they are; NPHI beside it is converted; an empty unit is no conflict."""
+    _write_well(tmp_path / "a.las", "A", [1.0, 2.0],
+                {"GR": ("gAPI", [50.0, 60.0]), "NPHI": ("v/v", [0.2, 0.3])}, "M")
+    _write_well(tmp_path / "b.las", "B", [1.0, 2.0],
+                {"GR": ("cps", [500.0, 600.0]), "NPHI": ("%", [20.0, 30.0])}, "M")
+    _write_well(tmp_path / "c.las", "C", [1.0, 2.0], {"NPHI": ("", [40.0, 50.0])}, "")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = read_wells(tmp_path)
+    assert [w.category for w in caught] == [UnitConversionWarning, UserWarning]
+    assert "NPHI % -> v/v (well B)" in str(caught[0].message)
+    assert "GR" not in str(caught[0].message) and "well C" not in str(caught[0].message)
+    assert str(caught[1].message).startswith("curve units differ between wells: GR: ['cps', "
+                                             "'gAPI'] (see df.attrs['unit_conflicts'])")
+    assert df.attrs["unit_conflicts"] == {"GR": {"A": "gAPI", "B": "cps"}}
+    assert df.attrs["unit_conversions"] == {"B": {"NPHI": ("%", "v/v")}}
+    assert df.loc[df.WELL == "B", "GR"].tolist() == [500.0, 600.0]
+    assert df.loc[df.WELL == "B", "NPHI"].tolist() == [0.2, 0.3]
+    assert df.loc[df.WELL == "C", "NPHI"].tolist() == [40.0, 50.0]  # no unit: not converted
+
+
+def test_depths_are_converted_before_sorting_and_the_repeated_depth_check(tmp_path):
+    """Two depths in feet one float apart are one depth in metres: converting after the
+    repeated-depth check would leave two rows at one depth (a well's depths must increase)."""
+    x = 1000.0
+    while convert_units(x, "ft", "m") != convert_units(np.nextafter(x, 2000.0), "ft", "m"):
+        x = float(np.nextafter(x, 2000.0))
+    y = float(np.nextafter(x, 2000.0))
+    _write_well(tmp_path / "a.las", "A", [300.0, 300.5], {"GR": ("gAPI", [1.0, 2.0])}, "M")
+    _write_well(tmp_path / "b.las", "B", [1001.0, y, x], {"GR": ("gAPI", [3.0, 4.0, 5.0])}, "FT")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = read_wells(tmp_path)
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "rows sorted by depth" in messages and "1 duplicate depth(s) dropped" in messages
+    b = df[df.WELL == "B"]
+    assert np.all(np.diff(b["DEPTH"].to_numpy()) > 0) and len(b) == 2
+    assert b["DEPTH"].tolist() == [convert_units(y, "ft", "m"), convert_units(1001.0, "ft", "m")]
+    assert b["GR"].tolist() == [4.0, 3.0]  # sorted, the first row of the repeated depth kept
+    # keep_rows: every row in the file's order, its depth converted
+    with pytest.warns(UnitConversionWarning):
+        kept = read_wells(tmp_path, keep_rows=True)
+    np.testing.assert_array_equal(kept.loc[kept.WELL == "B", "DEPTH"],
+                                  convert_units([1001.0, y, x], "ft", "m"))
+    assert kept.loc[kept.WELL == "B", "GR"].tolist() == [3.0, 4.0, 5.0]
+
+
+def test_write_las_labels_a_converted_well_with_the_unit_of_its_values(tmp_path):
+    """A converted well written on its own: its curves and depth in the units they were
+    converted to (not the file's own, which well_units still records)."""
+    from geoae.io import read_las
+
+    wells, out = tmp_path / "wells", tmp_path / "out"
+    wells.mkdir()
+    out.mkdir()
+    _two_wells_in_other_units(wells)
+    with pytest.warns(UnitConversionWarning):
+        df = read_wells(wells)
+    b = df[df.WELL == "B"]
+    write_las(b, out / "b.las")
+    back = read_las(out / "b.las")
+    assert back.attrs["index_unit"] == "M" and back.index.tolist() == b["DEPTH"].tolist()
+    assert back.attrs["units"]["NPHI"] == "v/v" and back.attrs["units"]["DT"] == "us/ft"
+    np.testing.assert_array_equal(back["NPHI"], b["NPHI"])
+    # its source file as the template: its depths in feet cannot hold the converted ones
+    with pytest.raises(DataError, match="converted from FT to M by read_wells, and the "
+                                        r"template .*b\.las is in FT"):
+        write_las(b, out / "b_tpl.las", template=wells / "b.las")
+    # a curve converted, the depths not: the template's curve takes the values and their unit
+    _write_well(wells / "b.las", "B", [1000.0, 1000.5, 1001.0],
+                {"NPHI": ("%", [20.0, 25.0, np.nan]), "DT": ("us/m", [300.0, 330.0, 360.0])}, "M")
+    with pytest.warns(UnitConversionWarning):
+        df = read_wells(wells)
+    write_las(df[df.WELL == "B"][["WELL", "DEPTH", "NPHI"]], out / "b_tpl.las",
+              template=wells / "b.las")
+    back = read_las(out / "b_tpl.las")
+    assert back.attrs["units"]["NPHI"] == "v/v" and back.attrs["units"]["DT"] == "us/m"
+    np.testing.assert_array_equal(back["NPHI"], [0.2, 0.25, np.nan])
+    assert back["DT"].tolist() == [300.0, 330.0, 360.0]  # the template's own curve, as it was
+
+
 def test_depth_units_differing_between_wells_are_warned_about(tmp_path):
     for name, unit in (("a", "M"), ("b", "FT"), ("c", "meters")):
         df = pd.DataFrame({"GR": [1.0, 2.0]}, index=pd.Index([10.0, 10.5], name="DEPT"))
         df.attrs.update(well_name=name, index_unit=unit)
         write_las(df, tmp_path / f"{name}.las")
     with pytest.warns(UserWarning, match="depth units differ between wells: a: M, b: FT"):
-        read_wells(tmp_path)
+        read_wells(tmp_path, convert_units=False)
+    # by default the feet of b become metres, the unit of most wells (a and c: M and meters)
+    with pytest.warns(UnitConversionWarning, match=r"DEPTH FT -> M \(well b\)"):
+        df = read_wells(tmp_path)
+    assert df.loc[df.WELL == "b", "DEPTH"].tolist() == [3.048, 3.2004]  # 10 ft, 10.5 ft
+    assert df.attrs["depth_unit"] == "M" and df.attrs["depth_units"]["b"] == "FT"
     (tmp_path / "b.las").unlink()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # m and meters are the same unit

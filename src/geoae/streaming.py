@@ -195,6 +195,8 @@ class LasRows(StreamingDataset):
 
     Each sample is one depth row of ``curves`` (float32, NaN where missing or absent from a
     file), after the alias harmonisation of :func:`geoae.io.read_wells`. A chunk is one file.
+    Each file is read on its own, so its curves stay in the file's units (no conversion across
+    files as ``read_wells`` of the whole folder makes): give files in one unit per curve.
 
     Parameters
     ----------

@@ -46,7 +46,8 @@ class Table:
 
     @property
     def units(self) -> dict[str, str]:
-        """``{curve: unit}`` as the files gave them (LAS files; empty for a table)."""
+        """``{curve: unit}`` of the frame's values (LAS files, in the unit of most wells for a
+        folder: see :func:`geoae.io.read_wells`; empty for a table)."""
         return self.attrs.get("units") or self.frame.attrs.get("units") or {}
 
 
@@ -815,16 +816,32 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
             std_name: f"standard deviation of the imputed {curve}"
             + (" in log10 units" if curve in logs else "")}
 
+    conversions = table.frame.attrs.get("unit_conversions") or {}
+    well_units = table.frame.attrs.get("well_units") or {}
+
     def las_out(rows: pd.DataFrame, path: Path, template) -> None:
+        """One well to a LAS file with its source file as the template, in the file's own units
+        (a folder's wells were read in the unit of most wells: the depths and the new curves of
+        a converted well go back to the file's units, its measured values are the file's own)."""
         from .io import read_las
+        from .io.units import convert_units
 
         curves_df = rows.set_index("DEPTH")[new_cols]
+        well = str(rows["WELL"].iloc[0]) if "WELL" in rows else None
+        back = conversions.get(well, {}) if well is not None else {}
         src = read_las(template)  # every row of the source, duplicate depths included
         depth = src.index.to_numpy(dtype=np.float64)
-        if len(depth) != len(curves_df):  # reading dropped rows (duplicate depths): none lost
-            full = curves_df[~curves_df.index.duplicated(keep="first")].reindex(depth)
-            full.index.name = curves_df.index.name
-            well = str(rows["WELL"].iloc[0]) if "WELL" in rows else None
+        # the source's depths as read_wells gave them (the same conversion, the same floats)
+        key = convert_units(depth, *back["DEPTH"]) if "DEPTH" in back else depth
+        if len(depth) != len(curves_df) or back:  # rows dropped or units converted: file's rows
+            full = curves_df[~curves_df.index.duplicated(keep="first")].reindex(key)
+            full.index = pd.Index(depth, name=curves_df.index.name)
+            if curve in back:  # the imputed values (and their spread) in the file's unit
+                was, now = back[curve]
+                full[new_name] = convert_units(full[new_name].to_numpy(), now, was)
+                if std_name in full.columns and curve not in logs:  # a log10 spread is unitless
+                    full[std_name] = convert_units(full[std_name].to_numpy(), now, was,
+                                                   interval=True)
             own = next((old for old, new in renamed.get(well, {}).items() if new == curve), curve)
             if own in src.columns:  # each row keeps its own measured value
                 m = pd.to_numeric(src[own], errors="coerce").to_numpy(dtype=np.float64)
@@ -832,7 +849,14 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                 if std_name in full.columns:
                     full[std_name] = np.where(np.isfinite(m), 0.0, full[std_name].to_numpy())
             curves_df = full
-        write_las(curves_df, path, template=template, units=units, descriptions=desc)
+        # the file's own unit of the curve, else the frame's
+        own_unit = well_units.get(well, {}).get(curve) if well is not None else None
+        file_units = dict(units)
+        if own_unit:
+            file_units[new_name] = own_unit
+            if std_name in file_units:
+                file_units[std_name] = f"log10({own_unit})" if curve in logs else own_unit
+        write_las(curves_df, path, template=template, units=file_units, descriptions=desc)
 
     written: list[str] = []
     if kind == "las" and fmt == "las":

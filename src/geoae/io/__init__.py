@@ -30,6 +30,8 @@ _NAMES = {
     "is_resistivity": "aliases",
     "merge_aliases": "aliases",
     "normalise_unit": "aliases",
+    "convert_units": "units",
+    "can_convert": "units",
     "DEFAULT_ALIASES": "aliases",
     "RESISTIVITY_LIKE": "aliases",
 }

@@ -27,7 +27,7 @@ import pandas as pd
 from .._atomic import atomic_path, same_file
 from ..errors import DataError
 from ._files import EXACT_FLOATS, check_file, read_file_bytes
-from .aliases import DEPTH_NAMES, WELL_NAMES
+from .aliases import DEPTH_NAMES, WELL_NAMES, normalise_unit
 
 #: Values treated as missing in every LAS file besides the file's own NULL (common vendor markers).
 COMMON_NULLS: tuple[float, ...] = (-999.25, -999.0, -9999.0, -9999.25, -99999.0, -999.2500)
@@ -558,7 +558,11 @@ def write_las(
         ``df.attrs["las_header"]`` by :func:`read_las` is used when present.
     units, descriptions : dict, optional
         ``{curve: unit}`` and ``{curve: description}`` for new curves (they also override the
-        template's); otherwise taken from ``df.attrs["units"]`` / ``["descriptions"]``.
+        template's); otherwise taken from ``df.attrs["units"]`` / ``["descriptions"]``. One
+        well of a :func:`geoae.io.read_wells` frame (its ``WELL`` column) is labelled with that
+        well's own units (``attrs["well_units"]``, ``attrs["depth_units"]``), or, for a curve or
+        depth that ``read_wells`` converted (``attrs["unit_conversions"]``), with the unit its
+        values are now in (also over a template's unit).
     fmt : str, optional
         printf format of the numbers (e.g. ``"%.4f"``). Default: the shortest text that reads
         back as the same float64, so a round trip is exact.
@@ -574,7 +578,9 @@ def write_las(
     ------
     DataError
         ``path`` is the template (inputs are never overwritten), an unreadable template, a frame
-        without depth or with several wells.
+        without depth or with several wells, or a template with one well of a ``read_wells``
+        frame whose depths were converted to another unit than the template's (its curves
+        could not be laid on those depths; convert the depths back first).
     """
     path = Path(path)
     units = dict(units or {})
@@ -616,13 +622,31 @@ def write_las(
     attrs_descr = dict(df.attrs.get("descriptions", {}))
     index_unit = df.attrs.get("index_unit", "")
     per_well = df.attrs.get("well_units") or {}
-    if well_from_column is not None and well_from_column in per_well:
+    depth_units = df.attrs.get("depth_units") or {}
+    converted = (df.attrs.get("unit_conversions") or {}).get(well_from_column) or {}
+    if well_from_column is not None and (well_from_column in per_well
+                                         or well_from_column in depth_units):
         # one well of a read_wells frame: its own units, not the first file's; a curve no well
-        # gave a unit for (added or converted by the user) keeps the frame's
+        # gave a unit for (added or converted by the user) keeps the frame's; a curve (or the
+        # depth) read_wells converted is in the unit it was converted to
         from_wells = {c for units_of in per_well.values() for c in units_of}
         attrs_units = {c: u for c, u in attrs_units.items() if c not in from_wells}
-        attrs_units.update(per_well[well_from_column])
-        index_unit = (df.attrs.get("depth_units") or {}).get(well_from_column, index_unit)
+        attrs_units.update(per_well.get(well_from_column, {}))
+        attrs_units.update({c: to for c, (_, to) in converted.items() if c != "DEPTH"})
+        index_unit = depth_units.get(well_from_column, index_unit) or index_unit
+        if "DEPTH" in converted:
+            was, index_unit = converted["DEPTH"]
+            tunit = str((template_data.attrs if template_data is not None else df.attrs).get(
+                "index_unit", "")) if template is not None else index_unit
+            if normalise_unit(tunit) != normalise_unit(index_unit):
+                raise DataError(
+                    f"{path}: the depths of well {well_from_column!r} were converted from {was} "
+                    f"to {index_unit} by read_wells, and the template {template} is in "
+                    f"{tunit or 'another unit'}; convert the DEPTH column back first "
+                    "(geoae.io.units.convert_units), write without a template, or read the "
+                    "wells with convert_units=False")
+        # a template's curve whose values read_wells converted is written in their unit
+        units = {**{c: to for c, (_, to) in converted.items() if c in frame.columns}, **units}
 
     if header:
         sections = {k: (v if isinstance(v, str) else [dict(it) for it in v]) for k, v in header.items()}

@@ -23,6 +23,8 @@ from .aliases import (
 )
 from .las import COMMON_NULLS, read_las
 from .tables import read_table
+from .units import can_convert
+from .units import convert_units as _convert
 
 LAS_SUFFIXES = (".las",)
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
@@ -134,6 +136,76 @@ class RowOrderWarning(UserWarning):
         self.path = path
 
 
+class UnitConversionWarning(UserWarning):
+    """:func:`read_wells` converted curves (or depths) of some wells to the unit of the other
+    wells; ``conversions`` is ``{well: {curve: (from_unit, to_unit)}}`` (``"DEPTH"`` for the
+    depth), as in ``df.attrs["unit_conversions"]``."""
+
+    def __init__(self, message: str, conversions: dict[str, dict[str, tuple[str, str]]]) -> None:
+        super().__init__(message)
+        self.conversions = conversions
+
+
+def _majority_unit(per_well: Mapping[str, str]) -> str:
+    """The unit most wells give (compared through :func:`normalise_unit`), spelled as the first
+    well giving it spells it; a tie goes to the unit given first."""
+    groups: dict[str, list[str]] = {}
+    for well, unit in per_well.items():
+        groups.setdefault(normalise_unit(unit), []).append(well)
+    best = max(groups.values(), key=len)  # the first of the largest groups
+    return per_well[best[0]]
+
+
+def _plan_conversions(unit_seen: Mapping[str, Mapping[str, str]], depth_units: Mapping[str, str],
+                      parts: Mapping[str, pd.DataFrame]
+                      ) -> tuple[dict[str, str], str, dict[str, dict[str, tuple[str, str]]]]:
+    """``(target unit per curve, target depth unit, {well: {curve: (from, to)}})``: every curve
+    (and the depth) of a well whose unit differs from the majority's and converts to it
+    (:func:`geoae.io.units.can_convert`; a curve that is not numeric is left alone)."""
+    targets = {c: _majority_unit(per_well) for c, per_well in unit_seen.items()}
+    known_depths = {w: u for w, u in depth_units.items() if u}
+    depth_target = _majority_unit(known_depths) if known_depths else ""
+    plan: dict[str, dict[str, tuple[str, str]]] = {}
+    for well, unit in known_depths.items():
+        if normalise_unit(unit) != normalise_unit(depth_target) and can_convert(unit, depth_target):
+            plan.setdefault(well, {})["DEPTH"] = (unit, depth_target)
+    for curve, per_well in unit_seen.items():
+        to = targets[curve]
+        for well, unit in per_well.items():
+            if normalise_unit(unit) == normalise_unit(to) or not can_convert(unit, to):
+                continue
+            col = parts[well][curve] if curve in parts[well].columns else None
+            if col is None or not pd.api.types.is_numeric_dtype(col) \
+                    or pd.api.types.is_bool_dtype(col):
+                continue
+            plan.setdefault(well, {})[curve] = (unit, to)
+    return targets, depth_target, plan
+
+
+def _apply_conversions(part: pd.DataFrame, conversions: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """``part`` with each of its columns in ``conversions`` converted ``(from, to)``."""
+    part = part.copy()
+    for col, (unit, to) in conversions.items():
+        values = pd.to_numeric(part[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        part[col] = _convert(values, unit, to)
+    return part
+
+
+def _conversion_message(plan: Mapping[str, Mapping[str, tuple[str, str]]]) -> str:
+    """One line naming every conversion: ``NPHI % -> v/v (wells B, C); DEPTH FT -> M (well B)``."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for well, convs in plan.items():
+        for curve, (unit, to) in convs.items():
+            groups.setdefault((curve, unit, to), []).append(well)
+    items = []
+    for (curve, unit, to), wells in groups.items():
+        shown = ", ".join(wells[:8]) + (f" and {len(wells) - 8} more" if len(wells) > 8 else "")
+        items.append(f"{curve} {unit} -> {to} ({'wells' if len(wells) > 1 else 'well'} {shown})")
+    return ("converted to the unit of most wells (by the unit labels): " + "; ".join(items)
+            + " (see df.attrs['unit_conversions']; read_wells(..., convert_units=False) keeps "
+            "each file's units)")
+
+
 def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False,
                  path: str = "") -> pd.DataFrame:
     depth = df["DEPTH"].to_numpy(dtype=np.float64)
@@ -187,6 +259,7 @@ def read_wells(
     *,
     well_column: str | None = None,
     keep_rows: bool = False,
+    convert_units: bool = True,
 ) -> pd.DataFrame:
     """Read many LAS/CSV/Parquet well files into one tidy DataFrame with harmonised curve names.
 
@@ -206,20 +279,43 @@ def read_wells(
         Keep every row of each well in its file's order, duplicate depths included (nothing
         sorted or dropped, but rows without a depth), so that a result can be laid beside the
         file row by row; the ``geoae`` scoring commands read LAS files this way.
+    convert_units : bool, default True
+        Put each curve, and the depth, in one unit across wells: the unit of most wells that
+        give one (compared through :func:`geoae.io.aliases.normalise_unit`, so ``g/cc`` and
+        ``G/C3`` agree; a tie goes to the unit of the first well that gives one), each other
+        well's values converted to it when :mod:`geoae.io.units` knows the conversion (m/ft,
+        us/ft and us/m, g/cm3 and kg/m3, % and v/v, m/s and ft/s, in/cm/mm, degC and degF). The
+        depths are converted before the rows are sorted and repeated depths looked for. One
+        :class:`UnitConversionWarning` names every conversion (curve, from -> to, wells). The
+        conversion goes by the unit labels only: a ``v/v`` porosity whose values reach 45 (a
+        percentage under a wrong label) is still converted as a fraction; check such a curve
+        (``df.attrs["well_units"]`` gives each file's label) and fix its label first. An empty
+        unit is not compared with anything. ``False`` keeps every file's values and depths in
+        the file's own units (warning where they differ), as before.
 
     Returns
     -------
     DataFrame, shape (n_rows, 2 + n_curves)
-        Columns ``WELL`` (str: the LAS ``WELL`` header, else the file stem), ``DEPTH`` (float, the
-        file's depth unit) and one column per canonical curve (``GR``, ``RHOB``, ``NPHI``, ``DT``,
-        ``DTS``, ``PE``, ``RT``, ...; unknown curves keep their upper-case names), NaN where a well
-        lacks a curve. Rows sorted by depth within each well, duplicate depths dropped (first kept),
-        each with a warning naming the file (unless ``keep_rows``); rows without a depth are
-        dropped, with a warning. ``df.attrs`` holds ``units`` (``{curve: unit}``, first
-        file that gives one), ``unit_conflicts`` (``{curve: {well: unit}}`` where wells disagree),
-        ``well_units`` (``{well: {curve: unit}}``, each well's own), ``depth_units`` and
-        ``sources`` (``{well: path}``) and ``renamed``
-        (``{well: {raw: canonical}}``).
+        Columns ``WELL`` (str: the LAS ``WELL`` header, else the file stem), ``DEPTH`` (float, in
+        ``attrs["depth_unit"]``) and one column per canonical curve (``GR``, ``RHOB``, ``NPHI``,
+        ``DT``, ``DTS``, ``PE``, ``RT``, ...; unknown curves keep their upper-case names), NaN where
+        a well lacks a curve. Rows sorted by depth within each well, duplicate depths dropped
+        (first kept), each with a warning naming the file (unless ``keep_rows``); rows without a
+        depth are dropped, with a warning. ``df.attrs`` holds:
+
+        - ``units``: ``{curve: unit}``, the unit of the curve's values (with ``convert_units``
+          the majority's; without, the first file's that gives one);
+        - ``unit_conversions``: ``{well: {curve: (from_unit, to_unit)}}`` (``"DEPTH"`` for the
+          depth), every conversion made, units spelled as in the files (``{}`` without
+          ``convert_units``);
+        - ``unit_conflicts``: ``{curve: {well: unit}}`` where wells still disagree (no known
+          conversion, or ``convert_units=False``), each well's unit as its values are now, with a
+          warning that says to convert them before mixing wells;
+        - ``well_units`` (``{well: {curve: unit}}``) and ``depth_units`` (``{well: unit}``): each
+          file's own units, before any conversion;
+        - ``depth_unit``: the unit of the ``DEPTH`` column (``""`` when no file gives one, or
+          when the wells still disagree, with a warning);
+        - ``sources`` (``{well: path}``) and ``renamed`` (``{well: {raw: canonical}}``).
 
     Raises
     ------
@@ -234,6 +330,7 @@ def read_wells(
     """
     table = merge_aliases(aliases)
     frames: list[pd.DataFrame] = []
+    pending: list[tuple[str, pd.DataFrame, str, str]] = []  # (well, rows, label, path)
     units: dict[str, str] = {}
     unit_seen: dict[str, dict[str, str]] = {}
     depth_units: dict[str, str] = {}
@@ -314,8 +411,8 @@ def read_wells(
             raw["WELL"] = raw["WELL"].where(~raw["WELL"].isin(clash),
                                             raw["WELL"].astype(str) + f" ({path.name})")
         for well, part in raw.groupby("WELL", sort=False):
-            part = _clean_depth(part, f"{source} (well {well})", keep_rows, source)
-            frames.append(part)
+            # cleaned (sorted, repeated depths dropped) once its depths are in the common unit
+            pending.append((str(well), part, f"{source} (well {well})", source))
             sources[str(well)] = source
             depth_units[str(well)] = depth_unit
             renamed[str(well)] = {k: v for k, v in mapping.items() if k.upper() != v}
@@ -328,15 +425,31 @@ def read_wells(
             if c not in order and c not in ("WELL", "DEPTH"):
                 order.append(c)
     canon_first = [c for c in table if c in order] + [c for c in order if c not in table]
-    if not frames and skipped:
+    if not pending and skipped:
         raise DataError(f"{paths_or_folder}: no readable well in this folder (skipped "
                         f"{'; '.join(skipped)}); it needs LAS files or tables with a depth column")
-    if not frames:  # pragma: no cover - every file read gives at least one well
+    if not pending:  # pragma: no cover - every file read gives at least one well
         raise DataError(f"{', '.join(map(str, files))}: no rows to read")
+    plan: dict[str, dict[str, tuple[str, str]]] = {}
+    depth_unit = next((u for u in depth_units.values() if u), "")
+    if convert_units:
+        targets, depth_unit, plan = _plan_conversions(
+            unit_seen, depth_units, {w: part for w, part, _, _ in pending})
+        units = {c: targets[c] for c in units}
+    for well, part, label, path in pending:
+        if well in plan:  # depths converted before sorting and the repeated-depth check
+            part = _apply_conversions(part, plan[well])
+        frames.append(_clean_depth(part, label, keep_rows, path))
     out = pd.concat(frames, ignore_index=True, sort=False)
     out = out.reindex(columns=["WELL", "DEPTH", *canon_first])
+    if plan:
+        warnings.warn(UnitConversionWarning(_conversion_message(plan), plan), stacklevel=2)
+    # the unit each well's values are in now
+    now = {c: {w: plan.get(w, {}).get(c, (u, u))[1] for w, u in per_well.items()}
+           for c, per_well in unit_seen.items()}
+    now_depth = {w: plan.get(w, {}).get("DEPTH", (u, u))[1] for w, u in depth_units.items()}
     conflicts = {
-        c: wells for c, wells in unit_seen.items() if len({normalise_unit(u) for u in wells.values()}) > 1
+        c: wells for c, wells in now.items() if len({normalise_unit(u) for u in wells.values()}) > 1
     }
     if conflicts:
         warnings.warn(
@@ -345,11 +458,11 @@ def read_wells(
             + " (see df.attrs['unit_conflicts']); convert before mixing wells",
             stacklevel=2,
         )
-    same = {"METERS": "M", "METRES": "M", "METER": "M", "METRE": "M", "FEET": "FT", "FOOT": "FT"}
-    kinds = {same.get(normalise_unit(u), normalise_unit(u)) for u in depth_units.values() if u}
+    kinds = {normalise_unit(u) for u in now_depth.values() if u}
     if len(kinds) > 1:
+        depth_unit = ""
         warnings.warn("depth units differ between wells: "
-                      + ", ".join(f"{w}: {u}" for w, u in list(depth_units.items())[:8])
+                      + ", ".join(f"{w}: {u}" for w, u in list(now_depth.items())[:8])
                       + " (see df.attrs['depth_units']); convert the depths before comparing "
                       "wells or reading depth intervals", stacklevel=2)
     well_units: dict[str, dict[str, str]] = {}
@@ -360,11 +473,13 @@ def read_wells(
         "units": units,
         "well_units": well_units,
         "unit_conflicts": conflicts,
+        "unit_conversions": plan,
         "depth_units": depth_units,
+        "depth_unit": depth_unit,
         "sources": sources,
         "renamed": renamed,
     }
     return out
 
 
-__all__ = ["read_wells", "harmonise_columns"]
+__all__ = ["read_wells", "harmonise_columns", "RowOrderWarning", "UnitConversionWarning"]
