@@ -691,30 +691,107 @@ def info(model_dir) -> dict[str, Any]:
     }
 
 
-def _read_for_impute(data, kind: str) -> Table:
-    """``read_any_table(data)``: rows sorted by depth, the first row of a repeated depth, which
-    is what the imputer learns from. A LAS file's output keeps every row in the file's order
-    (see :func:`impute`), so the reader's :class:`~geoae.io.wells.RowOrderWarning` for such a
-    file, true of the training rows only, is given as one warning that says so."""
-    from .io.wells import RowOrderWarning
+def _first_row_per_depth(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Each well's rows of a :func:`~geoae.io.read_wells` frame read with ``keep_rows`` sorted
+    by depth (stable), the first row of a repeated depth kept: the frame ``read_wells`` gives
+    without ``keep_rows`` (the same cleaning, done here on the rows already read). Returns the
+    frame (``frame`` itself when no well needs it) and the wells whose rows were reordered or
+    thinned."""
+    parts: list[pd.DataFrame] = []
+    moved: list[str] = []
+    for well, part in frame.groupby("WELL", sort=False):
+        depth = part["DEPTH"].to_numpy(dtype=np.float64)
+        if len(depth) > 1 and not (np.diff(depth) > 0).all():
+            moved.append(str(well))
+            if not (np.diff(depth) >= 0).all():
+                part = part.sort_values("DEPTH", kind="stable")
+            part = part.loc[~part["DEPTH"].duplicated(keep="first").to_numpy()]
+        parts.append(part)
+    if not moved:
+        return frame, []
+    out = pd.concat(parts, ignore_index=True, sort=False)
+    out.attrs = dict(frame.attrs)
+    return out, moved
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        table = read_any_table(data)
-    reordered: list[str] = []
-    for w in caught:
-        if isinstance(w.message, RowOrderWarning) and (
-                kind == "las" or Path(w.message.path).suffix.lower() == ".las"):
-            if w.message.path not in reordered:
-                reordered.append(w.message.path)
-            continue
-        warnings.warn(w.message, w.category, stacklevel=3)
-    for source in reordered:
+
+def _read_for_impute(data, kind: str) -> tuple[Table, pd.DataFrame]:
+    """``(table, train)``: ``data`` read once, every row in its file's order (``table``, what
+    the output is laid on: duplicate depths included), and the rows the imputer learns from.
+
+    For LAS files and folders ``train`` is each well's rows sorted by depth, the first row of a
+    repeated depth kept (:func:`_first_row_per_depth`), with one warning per file whose rows
+    that changes: the output still keeps every row of the file in its order. A single table's
+    rows are all learnt from, as they are (``train`` is ``table.frame``).
+    """
+    table = read_any_table(data, keep_rows=True)
+    if kind not in ("las", "folder"):
+        return table, table.frame
+    train, moved = _first_row_per_depth(table.frame)
+    sources = table.frame.attrs.get("sources", {})
+    for source in dict.fromkeys(sources.get(w, str(data)) for w in moved):
         warnings.warn(f"{source}: depths repeat or are out of order: the imputer learns from the "
                       "rows sorted by depth (the first row of a repeated depth); the output keeps "
                       "every row of the file in its order, each with its own measured values",
                       UserWarning, stacklevel=3)
-    return table
+    return table, train
+
+
+def _every_row(full: pd.DataFrame, train: pd.DataFrame, curve: str, values: dict[str, np.ndarray],
+               new_name: str) -> dict[str, np.ndarray]:
+    """The imputer's ``values`` (per row of ``train``) for every row of ``full``: a row takes
+    those of its well's row at its depth in ``train`` (the first row of a repeated depth), and
+    keeps its own measured ``curve`` value (spread 0 there)."""
+    if train is full:
+        return values
+    keys = pd.MultiIndex.from_arrays([train["WELL"].astype(str),
+                                      train["DEPTH"].to_numpy(dtype=np.float64)])
+    pos = keys.get_indexer(pd.MultiIndex.from_arrays([full["WELL"].astype(str),
+                                                       full["DEPTH"].to_numpy(dtype=np.float64)]))
+    if (pos < 0).any():  # pragma: no cover - train is full's rows, thinned
+        raise DataError("impute: rows of the input were not found among the rows learnt from; "
+                        "please report this (a geoae bug)")
+    own = pd.to_numeric(full[curve], errors="coerce").to_numpy(dtype=np.float64)
+    measured = np.isfinite(own)
+    return {c: np.where(measured, own if c == new_name else 0.0, v[pos]) for c, v in values.items()}
+
+
+def _source_rows(raw: pd.DataFrame, source: str, full: pd.DataFrame) -> np.ndarray:
+    """For each row of the table file ``source`` (``raw``, as :func:`geoae.io.read_table` reads
+    it), the position of that row in ``full`` (the :func:`~geoae.io.read_wells` frame of its
+    folder, read with ``keep_rows``), or -1 for a row the reader left out (no depth).
+
+    Rows are matched on (well, depth, occurrence of that depth in the well), the well and depth
+    found as ``read_wells`` finds them, so a table holding several wells, interleaved or not,
+    is matched whatever order the reader gives its wells."""
+    from .io.aliases import DEPTH_NAMES, WELL_NAMES, column_key
+
+    path = Path(source)
+    sources = full.attrs.get("sources", {})
+    wcol = next((c for c in raw.columns if column_key(c) in WELL_NAMES), None)
+    dcol = next((c for c in raw.columns if c != wcol and column_key(c) in DEPTH_NAMES), None)
+    if wcol is None:
+        well = pd.Series(path.stem, index=raw.index, dtype=object)
+    else:
+        well = raw[wcol].where(raw[wcol].notna(), path.stem).astype(str)
+    # a well already read from another file was named '<well> (<file name>)'
+    well = well.map(lambda w: w if sources.get(w) == source else f"{w} ({path.name})")
+    depth = (pd.to_numeric(raw[dcol], errors="coerce").to_numpy(dtype=np.float64)
+             if dcol is not None else np.full(len(raw), np.nan))
+    mine = [w for w, s in sources.items() if s == source]
+    at = np.flatnonzero(full["WELL"].isin(mine).to_numpy())
+    ok = np.isfinite(depth)
+    left = pd.DataFrame({"W": well.to_numpy()[ok], "D": depth[ok], "R": np.flatnonzero(ok)})
+    right = pd.DataFrame({"W": full["WELL"].to_numpy()[at],
+                          "D": full["DEPTH"].to_numpy(dtype=np.float64)[at], "F": at})
+    for side in (left, right):
+        side["K"] = side.groupby(["W", "D"], sort=False).cumcount()
+    hit = left.merge(right, on=["W", "D", "K"], how="inner")
+    if not (len(hit) == len(left) == len(right)):
+        raise DataError(f"{source}: its rows could not be matched to the wells read from it; "
+                        "please report this (a geoae bug), and impute this file on its own")
+    pos = np.full(len(raw), -1, dtype=np.int64)
+    pos[hit["R"].to_numpy()] = hit["F"].to_numpy()
+    return pos
 
 
 def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: int | None = None,
@@ -756,7 +833,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
-    table = _read_for_impute(data, kind)
+    table, train = _read_for_impute(data, kind)
     if kind != "folder":
         check_las_output(table, out_p)
     renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}
@@ -772,8 +849,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     use = select_curves(table, curves)
     if curve not in use:
         use = [*use, curve]
-    ids = [c for c in ID_COLUMNS if c in table.frame.columns]
-    frame = table.frame[[*ids, *use]]
+    ids = [c for c in ID_COLUMNS if c in train.columns]
+    frame = train[[*ids, *use]]
     if frame[curve].notna().sum() == 0:
         raise DataError(f"curve {curve!r} has no measured value anywhere in {table.path}; at least "
                         "some wells must have it to learn from")
@@ -792,92 +869,120 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     else:
         filled, std = imp.transform(modelled), None
     new_name = f"{curve}_IMPUTED"
-    result = table.frame.copy()
+    std_name = f"{new_name}_STD_LOG10" if curve in logs else f"{new_name}_STD"
     measured = frame[curve].to_numpy()
     fill = _from_model_units(filled[curve].to_numpy(), curve, logs)
     # a depth where no other curve was measured has nothing to impute from: left missing
     blind = frame[[c for c in use if c != curve]].isna().all(axis=1).to_numpy() if len(use) > 1 \
         else np.zeros(len(frame), dtype=bool)
     gaps = np.isnan(measured) & ~blind
-    result[new_name] = np.where(gaps, fill, measured)  # measured values bit for bit
-    std_name = f"{new_name}_STD_LOG10" if curve in logs else f"{new_name}_STD"
+    values = {new_name: np.where(gaps, fill, measured)}  # measured values bit for bit
     if std is not None:  # a log10 curve's spread stays in log10 units (it is not symmetric in ohm.m)
-        result[std_name] = np.where(gaps, std[curve].to_numpy(),
+        values[std_name] = np.where(gaps, std[curve].to_numpy(),
                                     np.where(np.isnan(measured), np.nan, 0.0))
-    n_filled = int(gaps.sum())
-    n_blind = int((np.isnan(measured) & blind).sum())
+    # every row of the input, in its order: a row the imputer did not learn from (a repeated
+    # depth) takes its depth's values, and keeps its own measured value
+    every = _every_row(table.frame, train, curve, values, new_name)
+    own_all = pd.to_numeric(table.frame[curve], errors="coerce").to_numpy(dtype=np.float64)
+    new_cols = list(values)
     unit = table.units.get(curve, "")
-    new_cols = [c for c in (new_name, std_name) if c in result.columns]
     units = {c: unit for c in new_cols}
     if std_name in units and curve in logs:
         units[std_name] = f"log10({unit})" if unit else "log10"
     desc = {new_name: f"{curve} with gaps imputed by geoae ({model} masked auto-encoder)",
             std_name: f"standard deviation of the imputed {curve}"
             + (" in log10 units" if curve in logs else "")}
+    count = {"rows": 0, "filled": 0, "left_missing": 0}
 
-    def las_out(rows: pd.DataFrame, path: Path, template) -> None:
-        from .io import read_las
+    def tally(own: np.ndarray, new: np.ndarray) -> None:  # over the rows written
+        gap = np.isnan(own)
+        count["rows"] += len(own)
+        count["filled"] += int((gap & ~np.isnan(new)).sum())
+        count["left_missing"] += int((gap & np.isnan(new)).sum())
 
-        curves_df = rows.set_index("DEPTH")[new_cols]
-        src = read_las(template)  # every row of the source, duplicate depths included
-        depth = src.index.to_numpy(dtype=np.float64)
-        if len(depth) != len(curves_df):  # reading dropped rows (duplicate depths): none lost
-            full = curves_df[~curves_df.index.duplicated(keep="first")].reindex(depth)
-            full.index.name = curves_df.index.name
-            well = str(rows["WELL"].iloc[0]) if "WELL" in rows else None
-            own = next((old for old, new in renamed.get(well, {}).items() if new == curve), curve)
-            if own in src.columns:  # each row keeps its own measured value
-                m = pd.to_numeric(src[own], errors="coerce").to_numpy(dtype=np.float64)
-                full[new_name] = np.where(np.isfinite(m), m, full[new_name].to_numpy())
-                if std_name in full.columns:
-                    full[std_name] = np.where(np.isfinite(m), 0.0, full[std_name].to_numpy())
-            curves_df = full
+    def with_new(rows: pd.DataFrame) -> pd.DataFrame:  # every row of the input, new columns added
+        result = rows.copy()
+        for c in new_cols:
+            result[c] = every[c]
+        tally(own_all, every[new_name])
+        return result
+
+    def las_out(at: np.ndarray, path: Path, template) -> None:  # rows ``at`` of one LAS well
+        depth = table.frame["DEPTH"].to_numpy(dtype=np.float64)[at]
+        curves_df = pd.DataFrame({c: every[c][at] for c in new_cols},
+                                 index=pd.Index(depth, name="DEPTH"))
+        curves_df.attrs = dict(table.frame.attrs)
         write_las(curves_df, path, template=template, units=units, descriptions=desc)
+        tally(own_all[at], every[new_name][at])
 
     written: list[str] = []
     if kind == "las" and fmt == "las":
-        las_out(result, out_p, data)
+        las_out(np.arange(len(table.frame)), out_p, data)
         written.append(str(out_p))
     elif kind == "folder":
         out_p.mkdir(parents=True, exist_ok=True)
-        sources = table.frame.attrs.get("sources", {})
-        # one output per source file: a table holding several wells is written back whole
-        src_of = {w: Path(sources.get(w, f"{w}.csv")) for w in pd.unique(result["WELL"])}
-        dest_of = {w: out_p / (src.name if src.suffix.lower() == ".las" else f"{src.stem}.csv")
-                   for w, src in src_of.items()}
-        inputs = [Path(p) for p in dict.fromkeys(sources.values())]
-        for dest in dict.fromkeys(dest_of.values()):  # all checked before anything is written
+        sources = table.frame.attrs.get("sources", {})  # {well: file}, in reading order
+        # one output per source file, under its name: a table keeps its own columns and rows
+        files = list(dict.fromkeys(sources.values()))
+        dest_of = {s: out_p / Path(s).name for s in files}
+        inputs = [Path(s) for s in files]
+        for dest in dest_of.values():  # all checked before anything is written
             hit = next((p for p in inputs if same_file(dest, p)), None)
             if hit is not None:  # e.g. a symbolic link in the output folder to an input
                 raise DataError(f"output {dest} is the input file {hit}; choose another --out "
                                 "(geoae never overwrites its inputs)")
             if dest.exists() and not force:
                 raise DataError(f"output {dest} exists; pass --force to replace it")
-        for dest in dict.fromkeys(dest_of.values()):
-            wells = [w for w, d in dest_of.items() if d == dest]
-            rows = result[result["WELL"].isin(wells)]
-            src = src_of[wells[0]]
-            if src.suffix.lower() == ".las" and src.is_file() and len(wells) == 1:
-                las_out(rows, dest, src)
+        for source, dest in dest_of.items():
+            wells = [w for w, s in sources.items() if s == source]
+            at = np.flatnonzero(table.frame["WELL"].isin(wells).to_numpy())
+            src = Path(source)
+            if src.suffix.lower() == ".las" or sniff(src) == "las":
+                las_out(at, dest, src)
             else:
-                write_frame(rows, dest)
+                write_frame(_table_source_out(src, source, table.frame, wells, curve, new_name,
+                                              every, own_all, renamed, tally), dest)
             written.append(str(dest))
-    elif kind == "las":  # a LAS file in, a table out: every row of the file, in its order
-        full = read_any_table(data, keep_rows=True).frame.copy()
-        extra = result.set_index("DEPTH")[new_cols]
-        extra = extra[~extra.index.duplicated(keep="first")].reindex(full["DEPTH"].to_numpy())
-        own = pd.to_numeric(full[curve], errors="coerce").to_numpy(dtype=np.float64)
-        for c in new_cols:  # each row keeps its own measured value (0 spread there)
-            values = extra[c].to_numpy()
-            full[c] = np.where(np.isfinite(own), own if c == new_name else 0.0, values)
-        _write_output(full, out_p, table, units=units, descriptions=desc)
+    else:  # a LAS file in and a table out (its rows harmonised as read), or a table in
+        _write_output(with_new(table.frame), out_p, table, units=units, descriptions=desc)
         written.append(str(out_p))
-    else:  # a table in (CSV/Parquet), a table or a LAS file out
-        _write_output(result, out_p, table, units=units, descriptions=desc)
-        written.append(str(out_p))
-    return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": n_filled,
-            "left_missing": n_blind,
-            "rows": len(result), "model": model, "out": written}
+    return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": count["filled"],
+            "left_missing": count["left_missing"],
+            "rows": count["rows"], "model": model, "out": written}
+
+
+def _table_source_out(src: Path, source: str, full: pd.DataFrame, wells: list[str], curve: str,
+                      new_name: str, every: dict[str, np.ndarray], own_all: np.ndarray,
+                      renamed: dict[str, dict[str, str]], tally) -> pd.DataFrame:
+    """The output of one table file of a folder given to :func:`impute`: the file as
+    :func:`geoae.io.read_table` reads it (its own column names, every row in its order) with the
+    new columns; a row the reader left out (no depth) keeps its measured value and is not
+    imputed."""
+    from .io import read_table
+
+    with warnings.catch_warnings():  # said when the folder was read
+        warnings.simplefilter("ignore")
+        raw = read_table(src)
+    pos = _source_rows(raw, source, full)
+    got = pos >= 0
+    ren = renamed.get(wells[0], {}) if wells else {}
+    own_col = next((old for old, new in ren.items() if new == curve), None) or next(
+        (c for c in raw.columns if str(c).upper() == curve and str(c) not in ren), None)
+    own = np.full(len(raw), np.nan)
+    own[got] = own_all[pos[got]]
+    if not got.all():
+        if own_col is not None:
+            own[~got] = pd.to_numeric(raw.loc[~got, own_col], errors="coerce").to_numpy(
+                dtype=np.float64)
+        warnings.warn(f"{source}: {int((~got).sum())} row(s) without a depth are in the output as "
+                      "they are: nothing is imputed there", UserWarning, stacklevel=3)
+    out = raw.copy()
+    for c, v in every.items():
+        col = np.where(np.isfinite(own), own if c == new_name else 0.0, np.nan)
+        col[got] = v[pos[got]]
+        out[c] = col
+    tally(own, out[new_name].to_numpy(dtype=np.float64))
+    return out
 
 
 def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None = None,
