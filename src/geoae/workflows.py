@@ -92,7 +92,9 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) ->
     are harmonised through the alias table (e.g. ``DTC`` -> ``DT``) for a file as for a folder.
     Their rows are sorted by depth and duplicate depths dropped (with a warning), unless
     ``keep_rows``: then every row stays, in the file's order (what a command whose output lies
-    beside its input row by row needs; a table's rows always stay as they are).
+    beside its input row by row needs; a table's rows always stay as they are), a table of a
+    folder that holds several wells included (:func:`_in_file_order`); only rows without a
+    depth are left out of a folder's (with the reader's warning).
     A table's well and depth columns spelled otherwise ("Well Name", "Depth") are named WELL
     and DEPTH (``attrs["renamed_ids"]`` holds the renames; columns in ``keep`` stay as they are).
     """
@@ -104,13 +106,44 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) ->
         raise DataError(f"{p}: this is a SEG-Y file; this command needs well logs or a table "
                         "(use `geoae denoise` for SEG-Y)")
     if kind == "folder":
-        return Table(io.read_wells(p, keep_rows=keep_rows), kind, p)
+        frame = io.read_wells(p, keep_rows=keep_rows)
+        return Table(_in_file_order(frame) if keep_rows else frame, kind, p)
     if kind == "las":
         # through read_wells, so that a single file gets the same curve aliases as a folder
         frame = io.read_wells([p], keep_rows=keep_rows)
         return Table(frame, kind, p, dict(frame.attrs))
     frame, ren = _ids_to_model(io.read_table(p), keep)
     return Table(frame, kind, p, {"renamed_ids": ren})
+
+
+def _in_file_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`~geoae.io.read_wells` frame read with ``keep_rows``, with the rows of each table
+    holding several wells back in the file's order (the reader gives such a table's wells one
+    after the other). Only those tables are read again, to learn their row order."""
+    from .io import read_table
+
+    sources = frame.attrs.get("sources", {})
+    wells_of: dict[str, list[str]] = {}
+    for well, source in sources.items():
+        wells_of.setdefault(source, []).append(well)
+    order = None
+    for source, wells in wells_of.items():
+        if len(wells) < 2:  # one well (every LAS file): its rows are in the file's order
+            continue
+        with warnings.catch_warnings():  # said when the folder was read
+            warnings.simplefilter("ignore")
+            raw = read_table(source)
+        pos = _source_rows(raw, source, frame)
+        at = np.flatnonzero(frame["WELL"].isin(wells).to_numpy())
+        mine = pos[pos >= 0]  # the reader's rows of this file, in the file's order
+        if not np.array_equal(mine, at):
+            order = np.arange(len(frame)) if order is None else order
+            order[at] = mine
+    if order is None:
+        return frame
+    out = frame.iloc[order].reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def default_curves(table: Table) -> tuple[list[str], dict[str, str]]:
@@ -692,11 +725,11 @@ def info(model_dir) -> dict[str, Any]:
 
 
 def _first_row_per_depth(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Each well's rows of a :func:`~geoae.io.read_wells` frame read with ``keep_rows`` sorted
-    by depth (stable), the first row of a repeated depth kept: the frame ``read_wells`` gives
-    without ``keep_rows`` (the same cleaning, done here on the rows already read). Returns the
-    frame (``frame`` itself when no well needs it) and the wells whose rows were reordered or
-    thinned."""
+    """Each well's rows of a :func:`~geoae.io.read_wells` frame read with ``keep_rows``, the
+    wells one after the other, sorted by depth (stable), the first row of a repeated depth kept:
+    the frame ``read_wells`` gives without ``keep_rows`` (its cleaning, done here on the rows
+    already read). Returns the frame (``frame`` itself when it is so already) and the wells
+    whose rows were reordered or thinned."""
     parts: list[pd.DataFrame] = []
     moved: list[str] = []
     for well, part in frame.groupby("WELL", sort=False):
@@ -707,7 +740,8 @@ def _first_row_per_depth(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
                 part = part.sort_values("DEPTH", kind="stable")
             part = part.loc[~part["DEPTH"].duplicated(keep="first").to_numpy()]
         parts.append(part)
-    if not moved:
+    w = frame["WELL"].to_numpy()
+    if not parts or (not moved and (w[1:] != w[:-1]).sum() == len(parts) - 1):  # wells in blocks
         return frame, []
     out = pd.concat(parts, ignore_index=True, sort=False)
     out.attrs = dict(frame.attrs)
