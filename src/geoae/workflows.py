@@ -844,8 +844,17 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     are copied through unchanged.
 
     Outputs: a LAS file in -> a LAS file out with every original header and curve kept and the
-    new curve(s) appended; a folder in -> a folder out with one file per source file (LAS wells
-    keep their headers); a table in -> a table out with the new column(s).
+    new curve(s) appended; a folder in -> a folder out with one file per source file, under its
+    name (LAS wells keep their headers; a table keeps its own columns, as
+    :func:`geoae.io.read_table` reads them, with the new column(s) added); a table in -> a
+    table out with the new column(s). Every output keeps every row of its input, in its order.
+
+    A LAS file or a folder is read once (:func:`_read_for_impute`); the imputer learns from
+    each well's rows sorted by depth, the first row of a repeated depth, and a row at a
+    repeated depth keeps its own measured value, else takes its depth's imputed one; a table
+    row without a depth (which the reader leaves out) is kept as it is, not imputed. A single
+    table's rows are all learnt from, as they are. ``rows``, ``filled`` and ``left_missing``
+    in the summary count the rows written.
     """
     from .applications import Imputer
     from .io import write_las
