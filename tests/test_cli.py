@@ -574,6 +574,191 @@ def test_a_folder_of_wells_in_other_units_trains_and_scores_in_one_unit(capsys, 
     assert b["NPHI_RECON"].between(-0.1, 0.7).all()  # in v/v, like the NPHI beside it
 
 
+def _syn_well(n_samples: int, random_state: int) -> pd.DataFrame:
+    return make_synthetic_wells(n_wells=1, n_samples=n_samples, random_state=random_state,
+                                faults=False).observed.drop(columns="WELL")
+
+
+def test_impute_a_folder_of_table_wells_gives_each_file_back_as_it_was(capsys, tmp_path):
+    """A folder of CSV/Parquet wells: each output came back with the reader's canonical names
+    ('GammaRay' -> GAMMARAY, 'Depth' -> DEPTH, a WELL column added, other files' curves added
+    empty), sorted by depth, a repeated depth dropped, and a table's interleaved wells regrouped.
+    Each file now comes back under its name with its own columns, every row in its order, and
+    only <CURVE>_IMPUTED added; the imputer learns from what read_wells gives."""
+    from geoae.applications import Imputer
+    from geoae.io import read_wells
+
+    folder = tmp_path / "wells"
+    folder.mkdir()
+    a = _syn_well(120, 1).rename(columns={"DEPTH": "Depth", "GR": "GammaRay", "RHOB": "rhob"})
+    a.loc[20:35, "PE"] = np.nan
+    # a repeated depth (its PE missing, and another one with its own PE) and a block out of order
+    a = pd.concat([a.iloc[:60], a.iloc[[59]].assign(PE=np.nan, GammaRay=1.0),
+                   a.iloc[[30]].assign(PE=7.5), a.iloc[80:90], a.iloc[60:80], a.iloc[90:]],
+                  ignore_index=True)
+    a.to_csv(folder / "a.csv", index=False)
+    wa, wb = _syn_well(60, 2), _syn_well(60, 3)
+    wa.insert(0, "Well Name", "WA")
+    wb.insert(0, "Well Name", "WB")
+    wb.loc[10:20, "PE"] = np.nan
+    b = pd.concat([wa.iloc[:5], wb.iloc[:30], wa.iloc[5:], wb.iloc[30:]], ignore_index=True)
+    b = b.rename(columns={"GR": "GR_API"})
+    b.loc[[3, 70], "DEPTH"] = np.nan  # rows without a depth: one with its PE, one without
+    b.loc[70, "PE"] = np.nan
+    b.to_csv(folder / "b.csv", index=False)
+    c = _syn_well(50, 4).iloc[::-1].reset_index(drop=True)  # logged upwards
+    c.loc[5:9, "PE"] = np.nan
+    c.to_parquet(folder / "c.parquet", index=False)
+    inputs = {"a.csv": pd.read_csv(folder / "a.csv"), "b.csv": pd.read_csv(folder / "b.csv"),
+              "c.parquet": pd.read_parquet(folder / "c.parquet")}
+
+    seen = []
+    fit = Imputer.fit
+
+    def spy(self, X, *args, **kwargs):
+        seen.append(X.copy())
+        return fit(self, X, *args, **kwargs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(Imputer, "fit", spy)
+    try:
+        code, stdout, err = run(capsys, "impute", folder, "--curve", "PE", "--curves",
+                                "NPHI,DT,CALI", "--out", tmp_path / "out", "--epochs", 2, "--json")
+    finally:
+        mp.undo()
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert sorted(Path(p).name for p in summary["out"]) == sorted(inputs)
+    assert summary["rows"] == sum(map(len, inputs.values()))
+    # learnt from what read_wells gives: each well sorted, the first row of a repeated depth
+    with pytest.warns(UserWarning):
+        golden = read_wells(folder)[["WELL", "DEPTH", "NPHI", "DT", "CALI", "PE"]]
+    pd.testing.assert_frame_equal(seen[0], golden, check_exact=True)
+    assert "depth is not increasing" not in err and "dropped (the first" not in err
+    assert "the output keeps every row of the file in its order" in err
+    assert "b.csv: 2 row(s) without a depth are in the output as they are" in err
+    for name, src in inputs.items():
+        path = tmp_path / "out" / name
+        out = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+        assert list(out.columns) == [*src.columns, "PE_IMPUTED"], name
+        pd.testing.assert_frame_equal(out[src.columns], src, check_exact=True)  # as it was
+        ok = src["PE"].notna()
+        assert out.loc[ok, "PE_IMPUTED"].equals(src.loc[ok, "PE"]), name  # measured values kept
+    out_a = pd.read_csv(tmp_path / "out" / "a.csv")
+    assert out_a["PE_IMPUTED"].notna().all()
+    assert out_a["PE_IMPUTED"].iloc[60] == out_a["PE_IMPUTED"].iloc[59]  # its depth's value
+    assert out_a["PE_IMPUTED"].iloc[61] == 7.5  # the repeated depth's own reading
+    out_b = pd.read_csv(tmp_path / "out" / "b.csv")
+    assert out_b["PE_IMPUTED"].iloc[3] == inputs["b.csv"]["PE"].iloc[3]  # no depth: kept as is
+    assert np.isnan(out_b["PE_IMPUTED"].iloc[70])  # no depth, no PE: nothing to place it by
+    assert out_b["PE_IMPUTED"].drop(index=70).notna().all()
+    assert pd.read_parquet(tmp_path / "out" / "c.parquet")["PE_IMPUTED"].notna().all()
+
+
+def test_impute_a_las_file_reads_it_once_and_learns_from_its_sorted_rows(capsys, tmp_path,
+                                                                        monkeypatch):
+    """impute read a LAS file twice (sorted for training, then every row for the output); an
+    unsorted file without a repeated depth came back sorted. It is read once now, learns from
+    the same rows as before (read_wells' sorted rows, the first of a repeated depth) and gives
+    the same values; every output keeps the file's rows in its order."""
+    import geoae.io
+    import geoae.io.wells
+    from geoae.applications import Imputer
+    from geoae.io import read_las, read_wells, write_las
+
+    df = _syn_well(200, 6).set_index("DEPTH")
+    df.index.name = "DEPT"
+    df.loc[df.index[40:60], "PE"] = np.nan
+    df = pd.concat([df.iloc[:100], df.iloc[[99]].assign(PE=np.nan, GR=1.0),
+                    df.iloc[[45]].assign(PE=9.9), df.iloc[150:160], df.iloc[100:150],
+                    df.iloc[160:]])
+    df.attrs = {"well_name": "W1"}
+    src = tmp_path / "w.las"
+    write_las(df, src, units={"PE": "B/E"})
+    with pytest.warns(UserWarning):
+        sorted_rows = read_wells([src])
+    clean = tmp_path / "clean.las"  # the rows learnt from, as a file of its own
+    frame = sorted_rows.drop(columns="WELL").set_index("DEPTH")
+    frame.index.name = "DEPT"
+    frame.attrs = {"well_name": "W1"}
+    write_las(frame, clean, units={"PE": "B/E"})
+
+    reads, seen = [], []
+
+    def counting(read):
+        def wrapper(path, *args, **kwargs):
+            reads.append(Path(path).name)
+            return read(path, *args, **kwargs)
+        return wrapper
+
+    # the readers' reads (the LAS writer reads its template's header on its own)
+    monkeypatch.setattr(geoae.io.wells, "read_las", counting(geoae.io.wells.read_las))
+    monkeypatch.setattr(geoae.io, "read_las", counting(geoae.io.read_las))
+    fit = Imputer.fit
+
+    def spy(self, X, *args, **kwargs):
+        seen.append(X.copy())
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(Imputer, "fit", spy)
+    a = read_las(src)
+    reads.clear()
+    opts = ("--curve", "PE", "--curves", "GR,RHOB,NPHI", "--epochs", 2, "--quiet")
+    for out in ("o.las", "o.csv"):
+        code, _, err = run(capsys, "impute", src, *opts, "--out", tmp_path / out)
+        assert code == 0, err
+        assert reads == ["w.las"], (out, reads)  # read once
+        reads.clear()
+        pd.testing.assert_frame_equal(seen.pop(), sorted_rows[["WELL", "DEPTH", "GR", "RHOB",
+                                                               "NPHI", "PE"]], check_exact=True)
+    code, _, err = run(capsys, "impute", clean, *opts, "--out", tmp_path / "golden.las")
+    assert code == 0, err
+    golden = read_las(tmp_path / "golden.las")["PE_IMPUTED"]
+    expected = np.where(a["PE"].notna(), a["PE"], golden.reindex(a.index).to_numpy())
+    las, table = read_las(tmp_path / "o.las"), pd.read_csv(tmp_path / "o.csv")
+    np.testing.assert_array_equal(las.index, a.index)  # every row, in the file's order
+    np.testing.assert_array_equal(table["DEPTH"], a.index)
+    pd.testing.assert_frame_equal(las[a.columns], a)
+    np.testing.assert_array_equal(las["PE_IMPUTED"], expected)  # the same values as before
+    np.testing.assert_array_equal(table["PE_IMPUTED"], expected)
+    assert las["PE_IMPUTED"].iloc[101] == 9.9 and las["PE_IMPUTED"].iloc[100] == a["PE"].iloc[99]
+    # out of order, no depth repeated: the output keeps the file's order (it came back sorted)
+    unsorted = tmp_path / "unsorted.las"
+    write_las(df[~df.index.duplicated()], unsorted)
+    u = read_las(unsorted)
+    code, _, err = run(capsys, "impute", unsorted, *opts, "--out", tmp_path / "u.las")
+    assert code == 0, err
+    b = read_las(tmp_path / "u.las")
+    np.testing.assert_array_equal(b.index, u.index)
+    pd.testing.assert_frame_equal(b[u.columns], u)
+
+
+def test_encode_reconstruct_detect_keep_a_folder_tables_rows_in_file_order(capsys, tmp_path):
+    """A table holding two wells whose rows alternate (logged, or exported, interleaved): the
+    folder's outputs gave one well's rows then the other's, not lying beside the file."""
+    folder = tmp_path / "wells"
+    folder.mkdir()
+    wa, wb = _syn_well(80, 7), _syn_well(80, 8)
+    wa.insert(0, "WELL", "WA")
+    wb.insert(0, "WELL", "WB")
+    two = pd.concat([wa.iloc[:10], wb.iloc[:40], wa.iloc[10:], wb.iloc[40:]], ignore_index=True)
+    two.to_csv(folder / "two.csv", index=False)
+    one = _syn_well(60, 9).rename(columns={"GR": "GammaRay"})
+    one.to_csv(folder / "one.csv", index=False)
+    model = tmp_path / "m"
+    assert run(capsys, "train", folder, "--curves", "RHOB,NPHI,DT", "--latent", 2, "--epochs", 2,
+               "--out", model, "--quiet")[0] == 0
+    files = pd.concat([one.assign(WELL="one"), two], ignore_index=True)  # read in name order
+    for cmd in ("encode", "reconstruct", "detect"):
+        code, _, err = run(capsys, cmd, model, folder, "--out", tmp_path / f"{cmd}.csv", "--quiet")
+        assert code == 0, err
+        out = pd.read_csv(tmp_path / f"{cmd}.csv")
+        assert out["WELL"].tolist() == files["WELL"].tolist(), cmd  # row i is the files' row i
+        np.testing.assert_array_equal(out["DEPTH"], files["DEPTH"])
+    rec = pd.read_csv(tmp_path / "reconstruct.csv")
+    np.testing.assert_array_equal(rec["RHOB"], files["RHOB"])  # each row its own readings
+
+
 def test_a_stray_notes_file_in_a_well_folder_does_not_abort_train_or_impute(capsys, tmp_path):
     """A notes.txt beside the LAS wells was read as a table: train and impute stopped with 'no
     depth column'. It is skipped with one warning naming it; a broken LAS still stops them."""

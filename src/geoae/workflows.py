@@ -93,7 +93,9 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) ->
     are harmonised through the alias table (e.g. ``DTC`` -> ``DT``) for a file as for a folder.
     Their rows are sorted by depth and duplicate depths dropped (with a warning), unless
     ``keep_rows``: then every row stays, in the file's order (what a command whose output lies
-    beside its input row by row needs; a table's rows always stay as they are).
+    beside its input row by row needs; a table's rows always stay as they are), a table of a
+    folder that holds several wells included (:func:`_in_file_order`); only rows without a
+    depth are left out of a folder's (with the reader's warning).
     A table's well and depth columns spelled otherwise ("Well Name", "Depth") are named WELL
     and DEPTH (``attrs["renamed_ids"]`` holds the renames; columns in ``keep`` stay as they are).
     """
@@ -105,13 +107,44 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) ->
         raise DataError(f"{p}: this is a SEG-Y file; this command needs well logs or a table "
                         "(use `geoae denoise` for SEG-Y)")
     if kind == "folder":
-        return Table(io.read_wells(p, keep_rows=keep_rows), kind, p)
+        frame = io.read_wells(p, keep_rows=keep_rows)
+        return Table(_in_file_order(frame) if keep_rows else frame, kind, p)
     if kind == "las":
         # through read_wells, so that a single file gets the same curve aliases as a folder
         frame = io.read_wells([p], keep_rows=keep_rows)
         return Table(frame, kind, p, dict(frame.attrs))
     frame, ren = _ids_to_model(io.read_table(p), keep)
     return Table(frame, kind, p, {"renamed_ids": ren})
+
+
+def _in_file_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`~geoae.io.read_wells` frame read with ``keep_rows``, with the rows of each table
+    holding several wells back in the file's order (the reader gives such a table's wells one
+    after the other). Only those tables are read again, to learn their row order."""
+    from .io import read_table
+
+    sources = frame.attrs.get("sources", {})
+    wells_of: dict[str, list[str]] = {}
+    for well, source in sources.items():
+        wells_of.setdefault(source, []).append(well)
+    order = None
+    for source, wells in wells_of.items():
+        if len(wells) < 2:  # one well (every LAS file): its rows are in the file's order
+            continue
+        with warnings.catch_warnings():  # said when the folder was read
+            warnings.simplefilter("ignore")
+            raw = read_table(source)
+        pos = _source_rows(raw, source, frame)
+        at = np.flatnonzero(frame["WELL"].isin(wells).to_numpy())
+        mine = pos[pos >= 0]  # the reader's rows of this file, in the file's order
+        if not np.array_equal(mine, at):
+            order = np.arange(len(frame)) if order is None else order
+            order[at] = mine
+    if order is None:
+        return frame
+    out = frame.iloc[order].reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def default_curves(table: Table) -> tuple[list[str], dict[str, str]]:
@@ -692,30 +725,108 @@ def info(model_dir) -> dict[str, Any]:
     }
 
 
-def _read_for_impute(data, kind: str) -> Table:
-    """``read_any_table(data)``: rows sorted by depth, the first row of a repeated depth, which
-    is what the imputer learns from. A LAS file's output keeps every row in the file's order
-    (see :func:`impute`), so the reader's :class:`~geoae.io.wells.RowOrderWarning` for such a
-    file, true of the training rows only, is given as one warning that says so."""
-    from .io.wells import RowOrderWarning
+def _first_row_per_depth(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Each well's rows of a :func:`~geoae.io.read_wells` frame read with ``keep_rows``, the
+    wells one after the other, sorted by depth (stable), the first row of a repeated depth kept:
+    the frame ``read_wells`` gives without ``keep_rows`` (its cleaning, done here on the rows
+    already read). Returns the frame (``frame`` itself when it is so already) and the wells
+    whose rows were reordered or thinned."""
+    parts: list[pd.DataFrame] = []
+    moved: list[str] = []
+    for well, part in frame.groupby("WELL", sort=False):
+        depth = part["DEPTH"].to_numpy(dtype=np.float64)
+        if len(depth) > 1 and not (np.diff(depth) > 0).all():
+            moved.append(str(well))
+            if not (np.diff(depth) >= 0).all():
+                part = part.sort_values("DEPTH", kind="stable")
+            part = part.loc[~part["DEPTH"].duplicated(keep="first").to_numpy()]
+        parts.append(part)
+    w = frame["WELL"].to_numpy()
+    if not parts or (not moved and (w[1:] != w[:-1]).sum() == len(parts) - 1):  # wells in blocks
+        return frame, []
+    out = pd.concat(parts, ignore_index=True, sort=False)
+    out.attrs = dict(frame.attrs)
+    return out, moved
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        table = read_any_table(data)
-    reordered: list[str] = []
-    for w in caught:
-        if isinstance(w.message, RowOrderWarning) and (
-                kind == "las" or Path(w.message.path).suffix.lower() == ".las"):
-            if w.message.path not in reordered:
-                reordered.append(w.message.path)
-            continue
-        warnings.warn(w.message, w.category, stacklevel=3)
-    for source in reordered:
+
+def _read_for_impute(data, kind: str) -> tuple[Table, pd.DataFrame]:
+    """``(table, train)``: ``data`` read once, every row in its file's order (``table``, what
+    the output is laid on: duplicate depths included), and the rows the imputer learns from.
+
+    For LAS files and folders ``train`` is each well's rows sorted by depth, the first row of a
+    repeated depth kept (:func:`_first_row_per_depth`), with one warning per file whose rows
+    that changes: the output still keeps every row of the file in its order. A single table's
+    rows are all learnt from, as they are (``train`` is ``table.frame``).
+    """
+    table = read_any_table(data, keep_rows=True)
+    if kind not in ("las", "folder"):
+        return table, table.frame
+    train, moved = _first_row_per_depth(table.frame)
+    sources = table.frame.attrs.get("sources", {})
+    for source in dict.fromkeys(sources.get(w, str(data)) for w in moved):
         warnings.warn(f"{source}: depths repeat or are out of order: the imputer learns from the "
                       "rows sorted by depth (the first row of a repeated depth); the output keeps "
                       "every row of the file in its order, each with its own measured values",
                       UserWarning, stacklevel=3)
-    return table
+    return table, train
+
+
+def _every_row(full: pd.DataFrame, train: pd.DataFrame, curve: str, values: dict[str, np.ndarray],
+               new_name: str) -> dict[str, np.ndarray]:
+    """The imputer's ``values`` (per row of ``train``) for every row of ``full``: a row takes
+    those of its well's row at its depth in ``train`` (the first row of a repeated depth), and
+    keeps its own measured ``curve`` value (spread 0 there)."""
+    if train is full:
+        return values
+    keys = pd.MultiIndex.from_arrays([train["WELL"].astype(str),
+                                      train["DEPTH"].to_numpy(dtype=np.float64)])
+    pos = keys.get_indexer(pd.MultiIndex.from_arrays([full["WELL"].astype(str),
+                                                       full["DEPTH"].to_numpy(dtype=np.float64)]))
+    if (pos < 0).any():  # pragma: no cover - train is full's rows, thinned
+        raise DataError("impute: rows of the input were not found among the rows learnt from; "
+                        "please report this (a geoae bug)")
+    own = pd.to_numeric(full[curve], errors="coerce").to_numpy(dtype=np.float64)
+    measured = np.isfinite(own)
+    return {c: np.where(measured, own if c == new_name else 0.0, v[pos]) for c, v in values.items()}
+
+
+def _source_rows(raw: pd.DataFrame, source: str, full: pd.DataFrame) -> np.ndarray:
+    """For each row of the table file ``source`` (``raw``, as :func:`geoae.io.read_table` reads
+    it), the position of that row in ``full`` (the :func:`~geoae.io.read_wells` frame of its
+    folder, read with ``keep_rows``), or -1 for a row the reader left out (no depth).
+
+    Rows are matched on (well, depth, occurrence of that depth in the well), the well and depth
+    found as ``read_wells`` finds them, so a table holding several wells, interleaved or not,
+    is matched whatever order the reader gives its wells."""
+    from .io.aliases import DEPTH_NAMES, WELL_NAMES, column_key
+
+    path = Path(source)
+    sources = full.attrs.get("sources", {})
+    wcol = next((c for c in raw.columns if column_key(c) in WELL_NAMES), None)
+    dcol = next((c for c in raw.columns if c != wcol and column_key(c) in DEPTH_NAMES), None)
+    if wcol is None:
+        well = pd.Series(path.stem, index=raw.index, dtype=object)
+    else:
+        well = raw[wcol].where(raw[wcol].notna(), path.stem).astype(str)
+    # a well already read from another file was named '<well> (<file name>)'
+    well = well.map(lambda w: w if sources.get(w) == source else f"{w} ({path.name})")
+    depth = (pd.to_numeric(raw[dcol], errors="coerce").to_numpy(dtype=np.float64)
+             if dcol is not None else np.full(len(raw), np.nan))
+    mine = [w for w, s in sources.items() if s == source]
+    at = np.flatnonzero(full["WELL"].isin(mine).to_numpy())
+    ok = np.isfinite(depth)
+    left = pd.DataFrame({"W": well.to_numpy()[ok], "D": depth[ok], "R": np.flatnonzero(ok)})
+    right = pd.DataFrame({"W": full["WELL"].to_numpy()[at],
+                          "D": full["DEPTH"].to_numpy(dtype=np.float64)[at], "F": at})
+    for side in (left, right):
+        side["K"] = side.groupby(["W", "D"], sort=False).cumcount()
+    hit = left.merge(right, on=["W", "D", "K"], how="inner")
+    if not (len(hit) == len(left) == len(right)):
+        raise DataError(f"{source}: its rows could not be matched to the wells read from it; "
+                        "please report this (a geoae bug), and impute this file on its own")
+    pos = np.full(len(raw), -1, dtype=np.int64)
+    pos[hit["R"].to_numpy()] = hit["F"].to_numpy()
+    return pos
 
 
 def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: int | None = None,
@@ -734,8 +845,17 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     are copied through unchanged.
 
     Outputs: a LAS file in -> a LAS file out with every original header and curve kept and the
-    new curve(s) appended; a folder in -> a folder out with one file per source file (LAS wells
-    keep their headers); a table in -> a table out with the new column(s).
+    new curve(s) appended; a folder in -> a folder out with one file per source file, under its
+    name (LAS wells keep their headers; a table keeps its own columns, as
+    :func:`geoae.io.read_table` reads them, with the new column(s) added); a table in -> a
+    table out with the new column(s). Every output keeps every row of its input, in its order.
+
+    A LAS file or a folder is read once (:func:`_read_for_impute`); the imputer learns from
+    each well's rows sorted by depth, the first row of a repeated depth, and a row at a
+    repeated depth keeps its own measured value, else takes its depth's imputed one; a table
+    row without a depth (which the reader leaves out) is kept as it is, not imputed. A single
+    table's rows are all learnt from, as they are. ``rows``, ``filled`` and ``left_missing``
+    in the summary count the rows written.
     """
     from .applications import Imputer
     from .io import write_las
@@ -757,7 +877,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
-    table = _read_for_impute(data, kind)
+    table, train = _read_for_impute(data, kind)
     if kind != "folder":
         check_las_output(table, out_p)
     renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}
@@ -773,8 +893,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     use = select_curves(table, curves)
     if curve not in use:
         use = [*use, curve]
-    ids = [c for c in ID_COLUMNS if c in table.frame.columns]
-    frame = table.frame[[*ids, *use]]
+    ids = [c for c in ID_COLUMNS if c in train.columns]
+    frame = train[[*ids, *use]]
     if frame[curve].notna().sum() == 0:
         raise DataError(f"curve {curve!r} has no measured value anywhere in {table.path}; at least "
                         "some wells must have it to learn from")
@@ -793,49 +913,68 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     else:
         filled, std = imp.transform(modelled), None
     new_name = f"{curve}_IMPUTED"
-    result = table.frame.copy()
+    std_name = f"{new_name}_STD_LOG10" if curve in logs else f"{new_name}_STD"
     measured = frame[curve].to_numpy()
     fill = _from_model_units(filled[curve].to_numpy(), curve, logs)
     # a depth where no other curve was measured has nothing to impute from: left missing
     blind = frame[[c for c in use if c != curve]].isna().all(axis=1).to_numpy() if len(use) > 1 \
         else np.zeros(len(frame), dtype=bool)
     gaps = np.isnan(measured) & ~blind
-    result[new_name] = np.where(gaps, fill, measured)  # measured values bit for bit
-    std_name = f"{new_name}_STD_LOG10" if curve in logs else f"{new_name}_STD"
+    values = {new_name: np.where(gaps, fill, measured)}  # measured values bit for bit
     if std is not None:  # a log10 curve's spread stays in log10 units (it is not symmetric in ohm.m)
-        result[std_name] = np.where(gaps, std[curve].to_numpy(),
+        values[std_name] = np.where(gaps, std[curve].to_numpy(),
                                     np.where(np.isnan(measured), np.nan, 0.0))
-    n_filled = int(gaps.sum())
-    n_blind = int((np.isnan(measured) & blind).sum())
+    # every row of the input, in its order: a row the imputer did not learn from (a repeated
+    # depth) takes its depth's values, and keeps its own measured value
+    every = _every_row(table.frame, train, curve, values, new_name)
+    own_all = pd.to_numeric(table.frame[curve], errors="coerce").to_numpy(dtype=np.float64)
+    new_cols = list(values)
     unit = table.units.get(curve, "")
-    new_cols = [c for c in (new_name, std_name) if c in result.columns]
     units = {c: unit for c in new_cols}
     if std_name in units and curve in logs:
         units[std_name] = f"log10({unit})" if unit else "log10"
     desc = {new_name: f"{curve} with gaps imputed by geoae ({model} masked auto-encoder)",
             std_name: f"standard deviation of the imputed {curve}"
             + (" in log10 units" if curve in logs else "")}
+    count = {"rows": 0, "filled": 0, "left_missing": 0}
 
     conversions = table.frame.attrs.get("unit_conversions") or {}
     well_units = table.frame.attrs.get("well_units") or {}
 
-    def las_out(rows: pd.DataFrame, path: Path, template) -> None:
-        """One well to a LAS file with its source file as the template, in the file's own units
-        (a folder's wells were read in the unit of most wells: the depths and the new curves of
-        a converted well go back to the file's units, its measured values are the file's own)."""
-        from .io import read_las
-        from .io.units import convert_units
+    def tally(own: np.ndarray, new: np.ndarray) -> None:  # over the rows written
+        gap = np.isnan(own)
+        count["rows"] += len(own)
+        count["filled"] += int((gap & ~np.isnan(new)).sum())
+        count["left_missing"] += int((gap & np.isnan(new)).sum())
 
-        curves_df = rows.set_index("DEPTH")[new_cols]
-        well = str(rows["WELL"].iloc[0]) if "WELL" in rows else None
+    def with_new(rows: pd.DataFrame) -> pd.DataFrame:  # every row of the input, new columns added
+        result = rows.copy()
+        for c in new_cols:
+            result[c] = every[c]
+        tally(own_all, every[new_name])
+        return result
+
+    def las_out(at: np.ndarray, path: Path, template) -> None:
+        """Rows ``at`` of one LAS well to a LAS file with its source file as the template, in
+        the file's own units (a folder's wells were read in the unit of most wells: the depths
+        and the new curves of a converted well go back to the file's units, its measured values
+        are the file's own)."""
+        depth = table.frame["DEPTH"].to_numpy(dtype=np.float64)[at]
+        curves_df = pd.DataFrame({c: every[c][at] for c in new_cols},
+                                 index=pd.Index(depth, name="DEPTH"))
+        well = str(table.frame["WELL"].iloc[at[0]]) if "WELL" in table.frame and len(at) else None
         back = conversions.get(well, {}) if well is not None else {}
-        src = read_las(template)  # every row of the source, duplicate depths included
-        depth = src.index.to_numpy(dtype=np.float64)
-        # the source's depths as read_wells gave them (the same conversion, the same floats)
-        key = convert_units(depth, *back["DEPTH"]) if "DEPTH" in back else depth
-        if len(depth) != len(curves_df) or back:  # rows dropped or units converted: file's rows
+        tally(own_all[at], every[new_name][at])
+        if back:
+            from .io import read_las
+            from .io.units import convert_units
+
+            src = read_las(template)  # the file's own depths and measured values
+            file_depth = src.index.to_numpy(dtype=np.float64)
+            # the file's depths as read_wells gave them (the same conversion, the same floats)
+            key = convert_units(file_depth, *back["DEPTH"]) if "DEPTH" in back else file_depth
             full = curves_df[~curves_df.index.duplicated(keep="first")].reindex(key)
-            full.index = pd.Index(depth, name=curves_df.index.name)
+            full.index = pd.Index(file_depth, name="DEPTH")
             if curve in back:  # the imputed values (and their spread) in the file's unit
                 was, now = back[curve]
                 full[new_name] = convert_units(full[new_name].to_numpy(), now, was)
@@ -849,6 +988,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                 if std_name in full.columns:
                     full[std_name] = np.where(np.isfinite(m), 0.0, full[std_name].to_numpy())
             curves_df = full
+        else:
+            curves_df.attrs = dict(table.frame.attrs)
         # the file's own unit of the curve, else the frame's
         own_unit = well_units.get(well, {}).get(curve) if well is not None else None
         file_units = dict(units)
@@ -860,48 +1001,72 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
 
     written: list[str] = []
     if kind == "las" and fmt == "las":
-        las_out(result, out_p, data)
+        las_out(np.arange(len(table.frame)), out_p, data)
         written.append(str(out_p))
     elif kind == "folder":
         out_p.mkdir(parents=True, exist_ok=True)
-        sources = table.frame.attrs.get("sources", {})
-        # one output per source file: a table holding several wells is written back whole
-        src_of = {w: Path(sources.get(w, f"{w}.csv")) for w in pd.unique(result["WELL"])}
-        dest_of = {w: out_p / (src.name if src.suffix.lower() == ".las" else f"{src.stem}.csv")
-                   for w, src in src_of.items()}
-        inputs = [Path(p) for p in dict.fromkeys(sources.values())]
-        for dest in dict.fromkeys(dest_of.values()):  # all checked before anything is written
+        sources = table.frame.attrs.get("sources", {})  # {well: file}, in reading order
+        # one output per source file, under its name: a table keeps its own columns and rows
+        files = list(dict.fromkeys(sources.values()))
+        dest_of = {s: out_p / Path(s).name for s in files}
+        inputs = [Path(s) for s in files]
+        for dest in dest_of.values():  # all checked before anything is written
             hit = next((p for p in inputs if same_file(dest, p)), None)
             if hit is not None:  # e.g. a symbolic link in the output folder to an input
                 raise DataError(f"output {dest} is the input file {hit}; choose another --out "
                                 "(geoae never overwrites its inputs)")
             if dest.exists() and not force:
                 raise DataError(f"output {dest} exists; pass --force to replace it")
-        for dest in dict.fromkeys(dest_of.values()):
-            wells = [w for w, d in dest_of.items() if d == dest]
-            rows = result[result["WELL"].isin(wells)]
-            src = src_of[wells[0]]
-            if src.suffix.lower() == ".las" and src.is_file() and len(wells) == 1:
-                las_out(rows, dest, src)
+        for source, dest in dest_of.items():
+            wells = [w for w, s in sources.items() if s == source]
+            at = np.flatnonzero(table.frame["WELL"].isin(wells).to_numpy())
+            src = Path(source)
+            if src.suffix.lower() == ".las" or sniff(src) == "las":
+                las_out(at, dest, src)
             else:
-                write_frame(rows, dest)
+                write_frame(_table_source_out(src, source, table.frame, wells, curve, new_name,
+                                              every, own_all, renamed, tally), dest)
             written.append(str(dest))
-    elif kind == "las":  # a LAS file in, a table out: every row of the file, in its order
-        full = read_any_table(data, keep_rows=True).frame.copy()
-        extra = result.set_index("DEPTH")[new_cols]
-        extra = extra[~extra.index.duplicated(keep="first")].reindex(full["DEPTH"].to_numpy())
-        own = pd.to_numeric(full[curve], errors="coerce").to_numpy(dtype=np.float64)
-        for c in new_cols:  # each row keeps its own measured value (0 spread there)
-            values = extra[c].to_numpy()
-            full[c] = np.where(np.isfinite(own), own if c == new_name else 0.0, values)
-        _write_output(full, out_p, table, units=units, descriptions=desc)
+    else:  # a LAS file in and a table out (its rows harmonised as read), or a table in
+        _write_output(with_new(table.frame), out_p, table, units=units, descriptions=desc)
         written.append(str(out_p))
-    else:  # a table in (CSV/Parquet), a table or a LAS file out
-        _write_output(result, out_p, table, units=units, descriptions=desc)
-        written.append(str(out_p))
-    return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": n_filled,
-            "left_missing": n_blind,
-            "rows": len(result), "model": model, "out": written}
+    return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": count["filled"],
+            "left_missing": count["left_missing"],
+            "rows": count["rows"], "model": model, "out": written}
+
+
+def _table_source_out(src: Path, source: str, full: pd.DataFrame, wells: list[str], curve: str,
+                      new_name: str, every: dict[str, np.ndarray], own_all: np.ndarray,
+                      renamed: dict[str, dict[str, str]], tally) -> pd.DataFrame:
+    """The output of one table file of a folder given to :func:`impute`: the file as
+    :func:`geoae.io.read_table` reads it (its own column names, every row in its order) with the
+    new columns; a row the reader left out (no depth) keeps its measured value and is not
+    imputed."""
+    from .io import read_table
+
+    with warnings.catch_warnings():  # said when the folder was read
+        warnings.simplefilter("ignore")
+        raw = read_table(src)
+    pos = _source_rows(raw, source, full)
+    got = pos >= 0
+    ren = renamed.get(wells[0], {}) if wells else {}
+    own_col = next((old for old, new in ren.items() if new == curve), None) or next(
+        (c for c in raw.columns if str(c).upper() == curve and str(c) not in ren), None)
+    own = np.full(len(raw), np.nan)
+    own[got] = own_all[pos[got]]
+    if not got.all():
+        if own_col is not None:
+            own[~got] = pd.to_numeric(raw.loc[~got, own_col], errors="coerce").to_numpy(
+                dtype=np.float64)
+        warnings.warn(f"{source}: {int((~got).sum())} row(s) without a depth are in the output as "
+                      "they are: nothing is imputed there", UserWarning, stacklevel=3)
+    out = raw.copy()
+    for c, v in every.items():
+        col = np.where(np.isfinite(own), own if c == new_name else 0.0, np.nan)
+        col[got] = v[pos[got]]
+        out[c] = col
+    tally(own, out[new_name].to_numpy(dtype=np.float64))
+    return out
 
 
 def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None = None,
