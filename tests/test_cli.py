@@ -1360,3 +1360,56 @@ def test_side_outputs_and_failed_runs_never_clobber_files(capsys, tmp_path, well
                          tmp_path / "rn.csv", "--json")
     assert code == 0, err
     json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+
+
+def test_a_model_records_its_units_and_converts_a_well_logged_in_others(capsys, tmp_path):
+    """A model trained on DT in us/ft and NPHI in v/v, given a well with DT in us/m and NPHI in
+    %: the values were fed as they were (codes and errors of the wrong rock). They are now
+    converted to the model's units with a warning, and reconstructions come back in the
+    well's own units; a unit with no known conversion is warned about."""
+    import lasio
+
+    from geoae.io import write_las
+
+    obs = make_synthetic_wells(n_wells=1, n_samples=300, random_state=0, faults=False).observed
+    frame = obs.drop(columns="WELL").set_index("DEPTH")[["GR", "RHOB", "NPHI", "DT"]]
+    usft = {"GR": "gAPI", "RHOB": "g/cm3", "NPHI": "v/v", "DT": "us/ft"}
+    write_las(frame, tmp_path / "train.las", units=usft)
+    other = frame.assign(NPHI=frame["NPHI"] * 100, DT=frame["DT"] / 0.3048)
+    write_las(other, tmp_path / "metric.las", units={**usft, "NPHI": "%", "DT": "us/m"})
+    model = tmp_path / "model"
+    code, _, err = run(capsys, "train", tmp_path / "train.las", "--latent", 2, "--epochs", 3,
+                       "--out", model, "--quiet")
+    assert code == 0, err
+    record = json.loads((model / "transforms.json").read_text())
+    assert record["units"] == usft
+    code, out, err = run(capsys, "info", model, "--json")
+    assert code == 0 and json.loads(out)["units"] == usft, err
+    for cmd, out in (("encode", "ref_z.csv"), ("reconstruct", "ref_r.csv")):
+        code, _, err = run(capsys, cmd, model, tmp_path / "train.las", "--out", tmp_path / out)
+        assert code == 0 and "converted" not in err, err
+    code, _, err = run(capsys, "encode", model, tmp_path / "metric.las", "--out", tmp_path / "z.csv")
+    assert code == 0, err
+    assert "converted to the units the model was trained on" in err
+    assert "NPHI % -> v/v" in err and "DT us/m -> us/ft" in err
+    z, ref_z = pd.read_csv(tmp_path / "z.csv"), pd.read_csv(tmp_path / "ref_z.csv")
+    latent = [c for c in z.columns if c.startswith("LATENT_")]
+    np.testing.assert_allclose(z[latent], ref_z[latent], rtol=1e-5, atol=1e-6)
+    for out in ("r.csv", "r.las"):
+        code, _, err = run(capsys, "reconstruct", model, tmp_path / "metric.las", "--out", tmp_path / out)
+        assert code == 0, err
+    r, ref_r = pd.read_csv(tmp_path / "r.csv"), pd.read_csv(tmp_path / "ref_r.csv")
+    np.testing.assert_allclose(r["RECON_ERROR"], ref_r["RECON_ERROR"], rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(r["DT_RECON"], ref_r["DT_RECON"] / 0.3048, rtol=1e-5)  # us/m
+    np.testing.assert_allclose(r["NPHI_RECON"], ref_r["NPHI_RECON"] * 100, rtol=1e-5)  # %
+    np.testing.assert_allclose(r["GR_RECON"], ref_r["GR_RECON"], rtol=1e-5)
+    las = lasio.read(tmp_path / "r.las")
+    assert las.curves["DT_RECON"].unit == "us/m" and las.curves["NPHI_RECON"].unit == "%"
+    np.testing.assert_allclose(las["DT_RECON"], r["DT_RECON"], rtol=1e-4)
+    code, _, err = run(capsys, "detect", model, tmp_path / "metric.las", "--out", tmp_path / "d.csv")
+    assert code == 0 and "DT us/m -> us/ft" in err, err
+    # no known conversion: used as it is, with a warning naming the curve and both units
+    write_las(frame, tmp_path / "cps.las", units={**usft, "GR": "cps"})
+    code, _, err = run(capsys, "encode", model, tmp_path / "cps.las", "--out", tmp_path / "c.csv")
+    assert code == 0 and "cannot be converted" in err and "GR in 'cps'" in err, err
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "c.csv")[latent], ref_z[latent], rtol=1e-5, atol=1e-6)

@@ -31,6 +31,23 @@ OPTIONAL = {"feature_names_in": (list, type(None)), "history": (dict, type(None)
 TRANSFORMS_FILE = "transforms.json"
 
 
+def read_curve_units(path) -> dict[str, str]:
+    """The unit of each curve the model in folder ``path`` was trained on, as ``geoae train``
+    recorded it (``{}`` for folders written before geoae recorded units, by ``Estimator.save``,
+    or for curves read from a table, which carries no units)."""
+    record = Path(path) / TRANSFORMS_FILE
+    if not record.is_file():
+        return {}
+    try:
+        units = json.loads(record.read_text(encoding="utf-8")).get("units", {})
+        if not (isinstance(units, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                for k, v in units.items())):
+            raise ValueError("'units' is not a mapping of curve names to units")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{record} is not readable ({exc}); train the model again") from None
+    return units
+
+
 def read_log10_curves(path) -> list[str]:
     """The log10 curves recorded in the model folder ``path`` (none for folders written before
     geoae recorded them, or by ``Estimator.save``)."""

@@ -317,7 +317,8 @@ def _log10_for(frame: pd.DataFrame, use: list[str]) -> list[str]:
     return _resistivity_columns(frame[use], None) if use else []  # no curves: a SEG-Y stream
 
 
-def _write_transforms(model_dir: Path, log10: list[str]) -> None:
+def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] | None = None) -> None:
+    """``transforms.json``: the curves modelled as log10 and the unit of each curve's values."""
     import json
 
     from . import distributed as _dist
@@ -326,7 +327,47 @@ def _write_transforms(model_dir: Path, log10: list[str]) -> None:
 
     if _dist.is_main_process():
         model_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(model_dir / TRANSFORMS_FILE, json.dumps({"log10": list(log10)}) + "\n")
+        record = {"log10": list(log10), "units": dict(units or {})}
+        atomic_write_text(model_dir / TRANSFORMS_FILE, json.dumps(record) + "\n")
+
+
+def _model_input(X: pd.DataFrame, units: dict[str, str], model_dir, source) -> pd.DataFrame:
+    """``X`` (curves in the input's ``units``) in the units the model in ``model_dir`` was
+    trained on: a curve whose unit differs from the recorded one is converted where
+    :func:`geoae.io.units.convert_units` can (one warning lists the conversions), and used as
+    it is with a warning where it cannot. ``X.attrs["unit_conversions"]`` gets
+    ``{curve: (input unit, model unit)}`` of the converted curves, so that a command can give
+    values back in the input's units. The input is not changed."""
+    from ._persistence import read_curve_units
+    from .io.aliases import normalise_unit
+    from .io.units import can_convert, convert_units
+
+    trained = read_curve_units(model_dir)
+    done: dict[str, tuple[str, str]] = {}
+    unknown: list[str] = []
+    for c in X.columns:
+        have, want = units.get(c, ""), trained.get(c, "")
+        if not have or not want or normalise_unit(have) == normalise_unit(want):
+            continue
+        if can_convert(have, want):
+            done[c] = (have, want)
+        else:
+            unknown.append(f"{c} in {have!r} (the model's: {want!r})")
+    if unknown:
+        warnings.warn(f"{source}: units differ from the model's and cannot be converted: "
+                      f"{'; '.join(unknown)}; the values are used as they are: check them",
+                      UserWarning, stacklevel=3)
+    if not done:
+        return X
+    warnings.warn(f"{source}: converted to the units the model was trained on: "
+                  + "; ".join(f"{c} {a} -> {b}" for c, (a, b) in done.items())
+                  + " (outputs in the curves' units are given back in the input's)",
+                  UserWarning, stacklevel=3)
+    X = X.copy()
+    for c, (a, b) in done.items():
+        X[c] = convert_units(pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=np.float64), a, b)
+    X.attrs["unit_conversions"] = done
+    return X
 
 
 def _read_transforms(model_dir) -> list[str]:
@@ -414,7 +455,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         # weights beside the new run's transforms.json, nor its checkpoint for a later --resume
         for name in (models.CONFIG_FILE, models.WEIGHTS_FILE, CHECKPOINT_FILE, TRANSFORMS_FILE):
             (out_p / name).unlink(missing_ok=True)
-    _write_transforms(out_p, logs)  # before training: the record never lags the weights
+    units = {} if sniff(data) == "segy" else {c: u for c, u in table.units.items() if c in use and u}
+    _write_transforms(out_p, logs, units)  # before training: the record never lags the weights
     est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
     est.save(out_p)
     h = est.history_
@@ -429,7 +471,8 @@ def _load_for(model_dir, data):
     est = _load(model_dir)
     table = read_any_table(data, keep=_model_curves(est, model_dir), keep_rows=True)
     use = select_curves(table, _model_curves(est, model_dir))
-    return est, table, _to_model_units(table.frame[use], _read_transforms(model_dir))
+    X = _model_input(table.frame[use], table.units, model_dir, table.path)
+    return est, table, _to_model_units(X, _read_transforms(model_dir))
 
 
 #: Rows per chunk when ``encode``/``reconstruct`` stream a CSV or Parquet table.
@@ -519,7 +562,8 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
         check_las_output(table, out_p)
         frame = table.frame.reset_index(drop=True)
         use = select_curves(table, names)
-        _write_output(work(est, frame, _to_model_units(frame[use], log10)), out_p, table,
+        X = _model_input(frame[use], table.units, model_dir, table.path)
+        _write_output(work(est, frame, _to_model_units(X, log10)), out_p, table,
                       units=units(table) if units else None)
         return len(frame), est, kind
     if kind in ("csv", "parquet"):
@@ -533,9 +577,11 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
             for frame in chunks:
                 frame, ren = _ids_to_model(frame, keep=names) if kind in ("csv", "parquet") \
                     else (frame, {})
-                use = select_curves(Table(frame, kind, Path(data)), names)
+                part = Table(frame, kind, Path(data))
+                use = select_curves(part, names)
+                X = _model_input(frame[use], part.units, model_dir, data)
                 writer.write(_ids_back(work(est, frame.reset_index(drop=True),
-                                            _to_model_units(frame[use], log10)), ren))
+                                            _to_model_units(X, log10)), ren))
                 rows += len(frame)
             if rows == 0:
                 raise DataError(f"{data}: the table has no rows")
@@ -665,8 +711,14 @@ def reconstruct(model_dir, data, out, force: bool = False,
         rec = est.reconstruct(X)
         err = est.reconstruction_error(X)
         df = frame.copy()
+        back = X.attrs.get("unit_conversions", {})  # {curve: (input unit, model unit)}
         for c in X.columns:
-            df[f"{c}_RECON"] = _from_model_units(np.asarray(rec[c]), c, log10)
+            values = _from_model_units(np.asarray(rec[c]), c, log10)
+            if c in back:  # in the input's unit, like the curve beside it
+                from .io.units import convert_units
+
+                values = convert_units(values, back[c][1], back[c][0])
+            df[f"{c}_RECON"] = values
         df["RECON_ERROR"] = err
         ok = np.isfinite(err)
         total["sum"] += float(err[ok].sum())
@@ -707,7 +759,7 @@ def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool =
 
 def info(model_dir) -> dict[str, Any]:
     """Parameters, curves and a training-history summary of a saved model."""
-    from ._persistence import read_config
+    from ._persistence import read_config, read_curve_units
 
     cfg = read_config(Path(model_dir))
     _load(model_dir)  # full validation: hashes and shapes
@@ -716,6 +768,7 @@ def info(model_dir) -> dict[str, Any]:
     return {
         "model": cfg["class"], "geoae_version": cfg["geoae_version"], "params": cfg["params"],
         "curves": cfg.get("feature_names_in"), "log10_curves": _read_transforms(model_dir),
+        "units": read_curve_units(model_dir),
         "input_shape": cfg["input_shape"],
         "epochs_run": len(loss), "best_epoch": (hist.get("best_epoch") or [-1])[0] + 1,
         "final_loss": loss[-1] if loss else None,
