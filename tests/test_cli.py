@@ -110,7 +110,8 @@ def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_pa
                          "--json")
     assert code == 0, err
     assert json.loads(out)["log10_curves"] == ["RT"]
-    assert json.loads((model / "transforms.json").read_text()) == {"log10": ["RT"]}
+    # a CSV table carries no units
+    assert json.loads((model / "transforms.json").read_text()) == {"log10": ["RT"], "units": {}}
     code, _, err = run(capsys, "generate", model, "-n", 2000, "--out", tmp_path / "g.csv", "--quiet")
     assert code == 0, err
     gen = pd.read_csv(tmp_path / "g.csv")
