@@ -88,12 +88,15 @@ def test_two_gloo_ranks_end_with_identical_weights_and_one_loadable_model(tmp_pa
 def test_geoae_train_under_torchrun_writes_one_model(tmp_path):
     obs = make_synthetic_wells(n_wells=2, n_samples=300, random_state=0).observed
     data = tmp_path / "wells.csv"
-    obs.to_csv(data, index=False)
-    proc = torchrun("-m", "geoae", "train", data, "--curves", "GR,RHOB,NPHI", "--latent", 2,
+    obs[["WELL", "DEPTH", "GR", "RHOB", "NPHI"]].assign(FACIES=1).to_csv(data, index=False)
+    proc = torchrun("-m", "geoae", "train", data, "--latent", 2,
                     "--epochs", 3, "--out", tmp_path / "model", "--json")
     summaries = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(summaries) == 1  # rank 0 alone reports
+    # and warns: FACIES left out of the default curves, said once (it was once per process)
+    assert proc.stderr.count("left out of the default curves") == 1, proc.stderr
     model = geoae.load(tmp_path / "model")
+    assert list(model.feature_names_in_) == ["GR", "RHOB", "NPHI"]
     rec = model.reconstruct(obs[["GR", "RHOB", "NPHI"]].dropna())
     assert isinstance(rec, pd.DataFrame) and np.isfinite(rec.to_numpy()).all()
 

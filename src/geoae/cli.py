@@ -412,7 +412,10 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import GeoAEError
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
-        typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
+        from .distributed import is_main_process
+
+        if is_main_process():  # under torchrun, rank 0 alone speaks: one line, not one per rank
+            typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
 
     saved, warnings.showwarning = warnings.showwarning, one_line_warning
     try:
