@@ -1414,3 +1414,39 @@ def test_a_model_records_its_units_and_converts_a_well_logged_in_others(capsys, 
     code, _, err = run(capsys, "encode", model, tmp_path / "cps.las", "--out", tmp_path / "c.csv")
     assert code == 0 and "cannot be converted" in err and "GR in 'cps'" in err, err
     np.testing.assert_allclose(pd.read_csv(tmp_path / "c.csv")[latent], ref_z[latent], rtol=1e-5, atol=1e-6)
+
+
+def test_a_table_naming_the_model_curves_otherwise_is_matched_through_the_aliases(capsys, tmp_path):
+    """A model trained on GR, RHOB, NPHI given a CSV export whose columns read gr, RHOZ, TNPH:
+    a table's columns do not go through the alias table (a LAS file's do), so encode stopped
+    with 'not found'. Each curve is now taken from its one alias column, with one warning."""
+    obs = make_synthetic_wells(n_wells=2, n_samples=200, random_state=3, faults=False).observed
+    cols = ["WELL", "DEPTH", "GR", "RHOB", "NPHI"]
+    obs[cols].to_csv(tmp_path / "canon.csv", index=False)
+    obs[cols].rename(columns={"GR": "gr", "RHOB": "RHOZ", "NPHI": "TNPH"}).to_csv(
+        tmp_path / "export.csv", index=False)
+    model = tmp_path / "model"
+    code, _, err = run(capsys, "train", tmp_path / "canon.csv", "--latent", 2, "--epochs", 2,
+                       "--out", model, "--quiet")
+    assert code == 0, err
+    code, _, err = run(capsys, "encode", model, tmp_path / "canon.csv", "--out", tmp_path / "ref.csv")
+    assert code == 0, err
+    code, _, err = run(capsys, "encode", model, tmp_path / "export.csv", "--out", tmp_path / "z.csv",
+                       "--chunk-rows", 150)
+    assert code == 0, err
+    assert err.count("taken from columns named otherwise") == 1, err  # once, not per chunk
+    assert "RHOB from 'RHOZ'" in err and "NPHI from 'TNPH'" in err and "GR from 'gr'" in err
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "z.csv"), pd.read_csv(tmp_path / "ref.csv"))
+    code, _, err = run(capsys, "reconstruct", model, tmp_path / "export.csv", "--out", tmp_path / "r.csv")
+    assert code == 0, err
+    rec = pd.read_csv(tmp_path / "r.csv")
+    assert {"gr", "RHOZ", "TNPH", "GR_RECON", "RHOB_RECON", "NPHI_RECON"} <= set(rec.columns)
+    code, _, err = run(capsys, "detect", model, tmp_path / "export.csv", "--out", tmp_path / "d.csv",
+                       "--plot")
+    assert code == 0, err
+    assert "RHOB_SHARE" in pd.read_csv(tmp_path / "d.csv").columns
+    # two columns could be RHOB: refused, in one line
+    obs[cols].assign(RHOZ=obs["RHOB"]).rename(columns={"RHOB": "rhob"}).to_csv(
+        tmp_path / "two.csv", index=False)
+    code, _, err = run(capsys, "encode", model, tmp_path / "two.csv", "--out", tmp_path / "t.csv")
+    assert code == 2 and "could be any of" in err and "'rhob'" in err and "Traceback" not in err

@@ -467,12 +467,45 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
             "val_loss": h.get("val_loss", [None])[-1], "out": str(out_p)}
 
 
+def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.DataFrame:
+    """The columns of ``table`` that are the model's curves ``names``, named as the model names
+    them. A table's columns do not go through the alias table (a LAS file's do), so a curve the
+    table spells otherwise (``rhob``, ``RHOZ``, ``DTC`` for a model's ``RHOB``, ``RHOB``,
+    ``DT``) is taken from the one column whose canonical name it is, with a warning (once per
+    ``said`` set); two candidates are a :class:`DataError`. The checks and messages of
+    :func:`select_curves` follow."""
+    from .io.aliases import canonical_name
+
+    frame = table.frame
+    found: dict[str, str] = {}
+    for name in names:
+        if name in frame.columns:
+            continue
+        hits = [c for c in table.curves if c not in names and canonical_name(str(c)) == name]
+        if len(hits) > 1:
+            raise DataError(f"{table.path}: the model's curve {name} could be any of columns "
+                            f"{', '.join(map(repr, hits))}; pass a table where the one to use is "
+                            f"named {name}")
+        if hits:
+            found[hits[0]] = name
+    if found:
+        if said is None or "aliases" not in said:
+            warnings.warn(f"{table.path}: the model's curves taken from columns named otherwise: "
+                          + ", ".join(f"{name} from {col!r}" for col, name in found.items()),
+                          UserWarning, stacklevel=3)
+        if said is not None:
+            said.add("aliases")
+        frame = frame.rename(columns=found)
+    use = select_curves(Table(frame, table.kind, table.path, table.attrs), names)
+    return frame[use]
+
+
 def _load_for(model_dir, data):
     est = _load(model_dir)
     table = read_any_table(data, keep=_model_curves(est, model_dir), keep_rows=True)
-    use = select_curves(table, _model_curves(est, model_dir))
-    X = _model_input(table.frame[use], table.units, model_dir, table.path)
-    return est, table, _to_model_units(X, _read_transforms(model_dir))
+    raw = _model_frame(table, _model_curves(est, model_dir))
+    X = _model_input(raw, table.units, model_dir, table.path)
+    return est, table, _to_model_units(X, _read_transforms(model_dir)), raw
 
 
 #: Rows per chunk when ``encode``/``reconstruct`` stream a CSV or Parquet table.
@@ -561,8 +594,8 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
         table = read_any_table(data, keep=names, keep_rows=True)
         check_las_output(table, out_p)
         frame = table.frame.reset_index(drop=True)
-        use = select_curves(table, names)
-        X = _model_input(frame[use], table.units, model_dir, table.path)
+        X = _model_input(_model_frame(Table(frame, table.kind, table.path, table.attrs), names),
+                         table.units, model_dir, table.path)
         _write_output(work(est, frame, _to_model_units(X, log10)), out_p, table,
                       units=units(table) if units else None)
         return len(frame), est, kind
@@ -571,6 +604,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     else:
         chunks = iter([read_any_table(data, keep_rows=True).frame])  # every row, in file order
     rows = 0
+    said: set = set()  # warnings given once, not once per chunk
     with atomic_path(out_p) as tmp:
         writer = _ChunkWriter(Path(tmp), out_p)
         try:
@@ -578,8 +612,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
                 frame, ren = _ids_to_model(frame, keep=names) if kind in ("csv", "parquet") \
                     else (frame, {})
                 part = Table(frame, kind, Path(data))
-                use = select_curves(part, names)
-                X = _model_input(frame[use], part.units, model_dir, data)
+                X = _model_input(_model_frame(part, names, said), part.units, model_dir, data)
                 writer.write(_ids_back(work(est, frame.reset_index(drop=True),
                                             _to_model_units(X, log10)), ren))
                 rows += len(frame)
@@ -1235,7 +1268,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     png = out_p.with_suffix(".png")
     for side in [iv_path, *([png] if plot else [])]:  # the files written beside the table
         check_output(side, [data, model_dir], force)
-    est, table, X = _load_for(model_dir, data)
+    est, table, X, raw = _load_for(model_dir, data)  # raw: the model's curves as given
     check_las_output(table, out_p)
     if not 0 < contamination <= 0.5:
         raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
@@ -1244,7 +1277,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     Xf = pd.concat([frame[ids], X.reset_index(drop=True)], axis=1)  # curves in model units
     det = AnomalyDetector(model=est, prefit=True, contamination=contamination).fit(Xf)
     score = -det.score_samples(Xf)
-    invalid = _impossible_readings(frame, [c for c in _read_transforms(model_dir) if c in X.columns])
+    raw = raw.reset_index(drop=True)
+    invalid = _impossible_readings(raw, [c for c in _read_transforms(model_dir) if c in X.columns])
     flags = (det.predict(Xf) == -1) | (invalid != "")
     share = det.explain(Xf)
     result = frame.copy()
@@ -1266,7 +1300,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
 
         first = np.flatnonzero(wells == wells[0]) if wells is not None else np.arange(len(frame))
         first = first[np.argsort(depth[first], kind="stable")]  # the tracks go down the hole
-        fig = log_tracks(depth[first], frame.loc[first, list(X.columns)], anomaly_score=score[first],
+        fig = log_tracks(depth[first], raw.loc[first, list(X.columns)], anomaly_score=score[first],
                          flagged_intervals=flags[first], threshold=float(det.threshold_),
                          title=f"{wells[0] if wells is not None else table.path.name}: anomaly score")
         atomic_write_bytes(png, figure_to_png_bytes(fig))
