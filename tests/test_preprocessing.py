@@ -60,6 +60,7 @@ def test_preprocessing_imports_no_torch_and_no_io_library():
         "sklearn",
         ".errors",
         ".io.aliases",
+        ".io.units",  # pure: numpy and io.aliases, no file library
     }
 
 
@@ -174,6 +175,11 @@ def test_clip_converts_units_and_user_ranges():
     assert out["DT"].tolist() == [50.0, 500.0, 900.0]
     out2 = clip_to_physical_range(df, ranges={"DTC": (0.0, 600.0)}, units={})
     assert out2["DT"].isna().tolist() == [False, False, True]
+    # through geoae.io.units: 40..240 us/ft is 131.2..787.4 us/m; 2..30 in is 5.08..76.2 cm
+    metric = pd.DataFrame({"DT": [130.0, 132.0, 787.0, 788.0], "CALI": [5.0, 5.1, 76.0, 77.0]})
+    out3 = clip_to_physical_range(metric, units={"DT": "us/m", "CALI": "cm"})
+    assert out3["DT"].isna().tolist() == [True, False, False, True]
+    assert out3["CALI"].isna().tolist() == [True, False, False, True]
 
 
 def test_clip_after_log10_checks_the_log10_range():

@@ -249,16 +249,6 @@ PHYSICAL_RANGES: dict[str, tuple[float, float, str]] = {
     "DRHO": (-1.0, 1.0, "G/CM3"),
 }
 
-# (range unit, data unit) -> factor: data = factor * range value
-_UNIT_FACTORS: dict[tuple[str, str], float] = {
-    ("V/V", "%"): 100.0,
-    ("G/CM3", "KG/M3"): 1000.0,
-    ("US/FT", "US/M"): 1.0 / 0.3048,
-    ("IN", "MM"): 25.4,
-    ("IN", "CM"): 2.54,
-}
-
-
 def clip_to_physical_range(
     df: pd.DataFrame,
     ranges: Mapping[str, tuple[float, float] | tuple[float, float, str]] | None = None,
@@ -302,6 +292,7 @@ def clip_to_physical_range(
         Unknown ``mode``.
     """
     from .io.aliases import canonical_name, normalise_unit
+    from .io.units import can_convert, convert_units
 
     if mode not in ("nan", "clip"):
         raise ConfigError(f"mode={mode!r} is not known; use 'nan' or 'clip'")
@@ -319,17 +310,15 @@ def clip_to_physical_range(
         lo, hi, range_unit = table[key]
         data_unit = units.get(col)
         if range_unit and data_unit:
-            ru, du = normalise_unit(range_unit), normalise_unit(data_unit)
-            if ru != du:
-                factor = _UNIT_FACTORS.get((ru, du))
-                if factor is None:
+            if normalise_unit(range_unit) != normalise_unit(data_unit):
+                if not can_convert(range_unit, data_unit):
                     warnings.warn(
                         f"clip_to_physical_range: {col!r} is in {data_unit!r}, the range of {key} is in "
                         f"{range_unit!r}; curve skipped (pass ranges={{{key!r}: (low, high)}})",
                         stacklevel=2,
                     )
                     continue
-                lo, hi = lo * factor, hi * factor
+                lo, hi = (float(v) for v in convert_units(np.array([lo, hi]), range_unit, data_unit))
         if col in logs:  # a log10 curve (log10_curves): the range in log10 units
             if lo <= 0:
                 continue
