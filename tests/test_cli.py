@@ -555,9 +555,14 @@ def test_impute_a_folder_of_wells_in_other_units_writes_each_file_in_its_own_uni
         assert (got.loc[gap, "NPHI_IMPUTED_STD"] > 0).all()
 
 
-def test_a_folder_of_wells_in_other_units_trains_and_scores_in_one_unit(capsys, tmp_path):
-    """train and reconstruct on such a folder see one unit per curve: the table written holds
-    well b's NPHI, DT and depths in well a's units, as the model saw them."""
+def test_a_folder_of_wells_in_other_units_trains_in_one_unit_and_scores_each_in_its_own(
+        capsys, tmp_path):
+    """train on such a folder sees one unit per curve (well b in well a's units) and records
+    it. reconstruct and detect on the folder wrote well b's depths, NPHI and DT in well a's
+    units, unlabelled, beside nothing in its file (and detect's intervals in feet for a well
+    logged in metres). Each well now keeps its file's units in the outputs: its rows are
+    converted for the model only, and <CURVE>_RECON comes back in the well's units -- the same
+    numbers as for the file alone."""
     folder = tmp_path / "wells"
     frames = _folder_of_wells_in_other_units(folder)
     model = tmp_path / "m"
@@ -565,14 +570,30 @@ def test_a_folder_of_wells_in_other_units_trains_and_scores_in_one_unit(capsys, 
                        "--epochs", 2, "--out", model)
     assert code == 0, err
     assert "warning: converted to the unit of most wells" in err, err
+    assert json.loads((model / "transforms.json").read_text())["units"]["NPHI"] == "v/v"
     code, _, err = run(capsys, "reconstruct", model, folder, "--out", tmp_path / "r.csv", "--quiet")
     assert code == 0, err
+    assert "NPHI % -> v/v (well SYN-02)" in err and "DT us/m -> us/ft (well SYN-02)" in err, err
+    assert "units differ between wells" not in err  # handled, not left to the user
     rec = pd.read_csv(tmp_path / "r.csv")
-    b, src = rec[rec.WELL == "SYN-02"], frames["b"]
-    np.testing.assert_allclose(b["DEPTH"], src.index / 0.3048, rtol=1e-13)
-    np.testing.assert_allclose(b["NPHI"], src["NPHI"] / 100.0, rtol=1e-13)
-    np.testing.assert_allclose(b["DT"], src["DT"] * 0.3048, rtol=1e-13)
-    assert b["NPHI_RECON"].between(-0.1, 0.7).all()  # in v/v, like the NPHI beside it
+    b, src = rec[rec.WELL == "SYN-02"].reset_index(drop=True), frames["b"]
+    np.testing.assert_array_equal(b["DEPTH"], src.index)  # metres, as in b.las
+    np.testing.assert_array_equal(b["NPHI"], src["NPHI"])  # %
+    assert b["NPHI_RECON"].between(-10, 70).all()  # in %, like the NPHI beside it
+    code, _, err = run(capsys, "reconstruct", model, folder / "b.las", "--out", tmp_path / "b.csv",
+                       "--quiet")
+    assert code == 0, err
+    alone = pd.read_csv(tmp_path / "b.csv")
+    for c in ("NPHI_RECON", "DT_RECON", "RECON_ERROR"):
+        np.testing.assert_allclose(b[c], alone[c], rtol=1e-6, atol=1e-9)
+    a = rec[rec.WELL != "SYN-02"]
+    np.testing.assert_array_equal(a["DEPTH"], frames["a"].index)  # feet, untouched
+    code, _, err = run(capsys, "detect", model, folder, "--out", tmp_path / "d.csv", "--quiet",
+                       "--contamination", 0.2)
+    assert code == 0, err
+    iv = pd.read_csv(tmp_path / "d_intervals.csv")
+    in_b = iv[iv["WELL"] == "SYN-02"]
+    assert len(in_b) and in_b["top"].between(src.index.min(), src.index.max()).all()  # metres
 
 
 def _syn_well(n_samples: int, random_state: int) -> pd.DataFrame:
@@ -1180,6 +1201,11 @@ def test_segy_train_encode_reconstruct_stream_traces(capsys, tmp_path):
     code, _, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.las")
     assert code == 2 and ".npy" in err and ".npz" in err and "Traceback" not in err
     assert not (tmp_path / "z.las").exists()
+    # and .npz, a SEG-Y output, is not a name for a well table (it was written as CSV text)
+    las = tmp_path / "w.las"
+    geoae.io.write_las(pd.DataFrame({"GR": [1.0, 2.0]}, index=pd.Index([1.0, 2.0], name="DEPT")), las)
+    code, _, err = run(capsys, "encode", model, las, "--out", tmp_path / "w.npz")
+    assert code == 2 and "not a .npz file" in err and not (tmp_path / "w.npz").exists()
 
 
 def _grid_segy(path, traces, scalar):
@@ -1217,8 +1243,8 @@ def test_segy_codes_and_errors_as_trace_tables_and_survey_grids(capsys, tmp_path
     assert code == 0, err
     assert json.loads(out)["rows"] == 59 and json.loads(out)["no_data"] == 0
     table = pd.read_csv(tmp_path / "z.csv")
-    assert list(table.columns) == ["TRACE", "INLINE", "CROSSLINE", "OFFSET", "CDP_X", "CDP_Y",
-                                   "LATENT_0", "LATENT_1"]
+    assert list(table.columns) == ["TRACE", "INLINE", "CROSSLINE", "CDP", "OFFSET", "CDP_X",
+                                   "CDP_Y", "LATENT_0", "LATENT_1"]
     assert table["TRACE"].tolist() == list(range(59))
     assert list(zip(table["INLINE"], table["CROSSLINE"], strict=True)) == spots
     np.testing.assert_allclose(table["CDP_X"], [5_000 + 25 * (xl - 20) for _, xl in spots])
@@ -1251,14 +1277,58 @@ def test_segy_codes_and_errors_as_trace_tables_and_survey_grids(capsys, tmp_path
     assert code == 2 and "geoae reconstruct" in err and "Traceback" not in err
 
 
+def test_segy_npz_of_a_line_that_is_no_grid_keeps_file_order_and_positions(capsys, tmp_path):
+    """A 2-D line whose inline (shot point) and crossline (CDP) both grow along it: the .npz
+    was a grid of n/2 x n cells, almost all NaN (about 20 GB for a 50,000-trace line). It now
+    keeps file order with each trace's positions, and says so."""
+    import segyio
+
+    from geoae.applications.seismic import arrange_survey
+    from geoae.datasets import make_synthetic_seismic
+
+    n = 80
+    traces = np.asarray(make_synthetic_seismic(n_traces=n, n_samples=32, random_state=2).noisy,
+                        dtype=np.float32)
+    sgy = tmp_path / "line.sgy"
+    spec = segyio.spec()
+    spec.format, spec.samples, spec.tracecount = 5, np.arange(32) * 2.0, n
+    with segyio.create(str(sgy), spec) as f:
+        f.bin.update(hdt=2000, hns=32, format=5)
+        f.trace.raw[:] = traces
+        for i in range(n):
+            f.header[i] = {segyio.su.tracl: i + 1, segyio.su.iline: 1000 + i // 2,
+                           segyio.su.xline: 1 + i, segyio.su.cdp: 1 + i,
+                           segyio.su.cdpx: 4000 + 25 * i, segyio.su.scalco: 1}
+    model = tmp_path / "model"
+    code, _, err = run(capsys, "train", sgy, "--latent", 2, "--epochs", 1, "--out", model, "--quiet")
+    assert code == 0, err
+    code, _, err = run(capsys, "encode", model, sgy, "--out", tmp_path / "z.npz")
+    assert code == 0 and "do not make an inline x crossline grid" in err, err
+    with np.load(tmp_path / "z.npz") as got:
+        assert got["values"].shape == (n, 2)
+        np.testing.assert_allclose(got["values"], geoae.load(model).transform(traces), rtol=1e-5,
+                                   atol=1e-6)
+        assert got["cdp"].tolist() == list(range(1, n + 1))
+        assert got["inline"].tolist() == [1000 + i // 2 for i in range(n)]
+        np.testing.assert_array_equal(got["cdp_x"], 4000 + 25 * np.arange(n))
+    # the rule itself: at most 4 grid cells per trace
+    vals = np.arange(6.0)
+    assert arrange_survey(vals, [1, 1, 1, 2, 2, 2], [1, 2, 3, 1, 2, 3])[0].shape == (2, 3)
+    assert arrange_survey(vals, [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6])[1] is None  # 36 cells
+
+
 def test_segy_positions_apply_the_coordinate_scalar():
     from geoae.workflows import segy_positions
 
     headers = pd.DataFrame({"inline": [1, 1, 2], "crossline": [5, 6, 5], "offset": [0, 0, 0],
-                            "scalar_coord": [10, 0, -1000], "cdp_x": [123, 123, 123_456],
-                            "cdp_y": [7, 7, 7_000]})
+                            "cdp": [11, 12, 13], "scalar_coord": [10, 0, -1000],
+                            "cdp_x": [123, 123, 123_456], "cdp_y": [7, 7, 7_000]})
     pos = segy_positions(headers)
     np.testing.assert_allclose(pos["CDP_X"], [1230.0, 123.0, 123.456])
+    assert pos["CDP"].tolist() == [11, 12, 13]
+    # a divisor divides: the nearest double to the decimal, not a multiple of 1/10's rounding
+    tenth = segy_positions(headers.assign(scalar_coord=-10, cdp_x=6_201_972))
+    assert tenth["CDP_X"].tolist() == [620197.2] * 3
     np.testing.assert_allclose(pos["CDP_Y"], [70.0, 7.0, 7.0])
     assert pos["INLINE"].tolist() == [1, 1, 2] and pos["CROSSLINE"].tolist() == [5, 6, 5]
 

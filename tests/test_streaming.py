@@ -169,7 +169,7 @@ def test_a_streamed_fit_whose_held_out_samples_are_all_empty_says_so():
     Xe[held] = np.nan
     params = dict(latent_dim=1, hidden=(4,), epochs=2, batch_size=64, validation_fraction=0.2,
                   random_state=0)
-    with pytest.warns(UserWarning, match=rf"every one of the {held.sum()} held-out"):
+    with pytest.warns(UserWarning, match=rf"every one of the {held.sum()} held-out validation samples kept"):
         ae = AutoEncoder(**params).fit(_Rows(Xe))
     assert "val_loss" not in ae.history_ and len(ae.history_["loss"]) == 2
     with warnings.catch_warnings():

@@ -130,6 +130,8 @@ def test_can_convert_and_unit_quantity():
     ("pct", "%"), ("sspu", "%"), ("decimal", "V/V"), ("fraction", "V/V"), ("ft3/ft3", "V/V"),
     ("m/sec", "M/S"), ("ft/sec", "FT/S"), ("km/sec", "KM/S"), ("deg C", "DEGC"),
     ("\u00b0C", "DEGC"), ("\u2103", "DEGC"), ("deg_F", "DEGF"), ("\u00b0F", "DEGF"),
+    ("\u00b5sec/ft", "US/FT"), ("\u00b5sec/m", "US/M"), ("microseconds/foot", "US/FT"),
+    ("p.u", "%"), ("p.u.", "%"),
 ])
 def test_normalise_unit_knows_the_spellings_the_table_converts(spelling, canonical):
     assert normalise_unit(spelling) == canonical

@@ -530,11 +530,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
         reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
         # samples with no observed value are left out, as in fit (no information, only a bias)
+        held = len(val)  # the held-out samples kept for early stopping (a sample of them, if many)
         reservoir, val = reservoir[~empty_samples(reservoir)], val[~empty_samples(val)]
-        if n_val and len(val) == 0:
-            warnings.warn(f"every one of the {n_val} held-out validation samples is empty (no "
-                          "observed value): early stopping follows the training loss instead",
-                          stacklevel=2)
+        if held and len(val) == 0:
+            warnings.warn(f"every one of the {held} held-out validation samples kept for early "
+                          "stopping is empty (no observed value): early stopping follows the "
+                          "training loss instead", stacklevel=2)
         self.input_shape_ = shape
         self.n_features_in_ = shape[0]
         if hasattr(self, "feature_names_in_"):

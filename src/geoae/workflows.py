@@ -86,7 +86,8 @@ def _ids_back(frame: pd.DataFrame, ren: dict[str, str]) -> pd.DataFrame:
     return frame.rename(columns={v: k for k, v in ren.items()}) if ren else frame
 
 
-def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) -> Table:
+def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False,
+                   convert_units: bool = True) -> Table:
     """Read a LAS file, a folder of well files or a CSV/Parquet table into a :class:`Table`.
 
     LAS files keep their depth as a ``DEPTH`` column and the well name as ``WELL``; curve names
@@ -107,7 +108,12 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False) ->
         raise DataError(f"{p}: this is a SEG-Y file; this command needs well logs or a table "
                         "(use `geoae denoise` for SEG-Y)")
     if kind == "folder":
-        frame = io.read_wells(p, keep_rows=keep_rows)
+        if convert_units:
+            frame = io.read_wells(p, keep_rows=keep_rows)
+        else:  # the caller converts (per well, see _model_input): no advice to convert first
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="(curve|depth) units differ between wells")
+                frame = io.read_wells(p, keep_rows=keep_rows, convert_units=False)
         return Table(_in_file_order(frame) if keep_rows else frame, kind, p)
     if kind == "las":
         # through read_wells, so that a single file gets the same curve aliases as a folder
@@ -218,7 +224,7 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
 
 
 #: Output names of formats other than a table: a table written there would be mislabelled.
-_NOT_TABLES = (".npy", ".sgy", ".segy", ".png", ".html")
+_NOT_TABLES = (".npy", ".npz", ".sgy", ".segy", ".png", ".html")
 _TABLE_FORMATS = {".las": "las", ".parquet": "parquet", ".pq": "parquet", ".tsv": "tsv",
                   ".csv": "csv", ".txt": "csv"}
 
@@ -331,41 +337,75 @@ def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] |
         atomic_write_text(model_dir / TRANSFORMS_FILE, json.dumps(record) + "\n")
 
 
-def _model_input(X: pd.DataFrame, units: dict[str, str], model_dir, source) -> pd.DataFrame:
-    """``X`` (curves in the input's ``units``) in the units the model in ``model_dir`` was
-    trained on: a curve whose unit differs from the recorded one is converted where
-    :func:`geoae.io.units.convert_units` can (one warning lists the conversions), and used as
-    it is with a warning where it cannot. ``X.attrs["unit_conversions"]`` gets
-    ``{curve: (input unit, model unit)}`` of the converted curves, so that a command can give
-    values back in the input's units. The input is not changed."""
+def _model_input(X: pd.DataFrame, table: Table, model_dir) -> pd.DataFrame:
+    """``X`` (the model's curves, row ``i`` from row ``i`` of ``table.frame``, in the input's
+    units) in the units the model in ``model_dir`` was trained on.
+
+    Each well's own units are used (``attrs["well_units"]`` of a :func:`read_any_table` read
+    with ``convert_units=False``: a folder's wells as their files give them), else
+    ``table.units``. A curve whose unit differs from the one the model recorded is converted
+    where :func:`geoae.io.units.convert_units` can (one warning lists the conversions) and used
+    as it is, with a warning, where it cannot; for a model that recorded no unit (trained on a
+    table, or before geoae recorded units), the wells of a folder that disagree are converted to
+    the unit of most wells, as :func:`geoae.io.read_wells` does for training.
+    ``X.attrs["unit_conversions"]`` gets ``{curve: [(rows, input unit, model unit), ...]}``
+    (``rows`` a boolean mask) so that a command can give values back in the input's units.
+    The input is not changed."""
     from ._persistence import read_curve_units
     from .io.aliases import normalise_unit
     from .io.units import can_convert, convert_units
+    from .io.wells import _majority_unit
 
     trained = read_curve_units(model_dir)
-    done: dict[str, tuple[str, str]] = {}
+    frame = table.frame
+    well_units = frame.attrs.get("well_units") or {}
+    wells = (frame["WELL"].astype(str).to_numpy() if "WELL" in frame.columns and well_units
+             else None)
+    done: dict[str, list[tuple[np.ndarray, str, str]]] = {}
+    said: dict[tuple[str, str, str], list[str]] = {}
     unknown: list[str] = []
+    majority = False
     for c in X.columns:
-        have, want = units.get(c, ""), trained.get(c, "")
-        if not have or not want or normalise_unit(have) == normalise_unit(want):
-            continue
-        if can_convert(have, want):
-            done[c] = (have, want)
+        if wells is not None:
+            per_well = {w: well_units.get(w, {}).get(c, "") for w in pd.unique(wells)}
         else:
-            unknown.append(f"{c} in {have!r} (the model's: {want!r})")
+            per_well = {"": table.units.get(c, "")}
+        given = {w: u for w, u in per_well.items() if u}
+        want = trained.get(c, "")
+        if not want and len({normalise_unit(u) for u in given.values()}) > 1:
+            want, majority = _majority_unit(given), True  # no record: the unit of most wells
+        if not want:
+            continue
+        for w, have in given.items():
+            if normalise_unit(have) == normalise_unit(want):
+                continue
+            rows = wells == w if wells is not None else np.ones(len(X), dtype=bool)
+            if can_convert(have, want):
+                done.setdefault(c, []).append((rows, have, want))
+                said.setdefault((c, have, want), []).append(w)
+            else:
+                unknown.append(f"{c} in {have!r}{f' (well {w})' if w else ''} (the model's: {want!r})")
     if unknown:
-        warnings.warn(f"{source}: units differ from the model's and cannot be converted: "
+        warnings.warn(f"{table.path}: units differ from the model's and cannot be converted: "
                       f"{'; '.join(unknown)}; the values are used as they are: check them",
                       UserWarning, stacklevel=3)
     if not done:
         return X
-    warnings.warn(f"{source}: converted to the units the model was trained on: "
-                  + "; ".join(f"{c} {a} -> {b}" for c, (a, b) in done.items())
+    items = []
+    for (c, have, want), ws in said.items():
+        named = [w for w in ws if w]
+        where = f" ({'wells' if len(named) > 1 else 'well'} {', '.join(named[:8])})" if named else ""
+        items.append(f"{c} {have} -> {want}{where}")
+    target = "the unit of most wells" if majority else "the units the model was trained on"
+    warnings.warn(f"{table.path}: converted to {target}: " + "; ".join(items)
                   + " (outputs in the curves' units are given back in the input's)",
                   UserWarning, stacklevel=3)
     X = X.copy()
-    for c, (a, b) in done.items():
-        X[c] = convert_units(pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=np.float64), a, b)
+    for c, groups in done.items():
+        values = pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        for rows, have, want in groups:
+            values[rows] = convert_units(values[rows], have, want)
+        X[c] = values
     X.attrs["unit_conversions"] = done
     return X
 
@@ -502,9 +542,10 @@ def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.
 
 def _load_for(model_dir, data):
     est = _load(model_dir)
-    table = read_any_table(data, keep=_model_curves(est, model_dir), keep_rows=True)
+    table = read_any_table(data, keep=_model_curves(est, model_dir), keep_rows=True,
+                           convert_units=False)
     raw = _model_frame(table, _model_curves(est, model_dir))
-    X = _model_input(raw, table.units, model_dir, table.path)
+    X = _model_input(raw, table, model_dir)
     return est, table, _to_model_units(X, _read_transforms(model_dir)), raw
 
 
@@ -591,18 +632,19 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     names = _model_curves(est, model_dir)
     log10 = _read_transforms(model_dir)
     if fmt == "las":
-        table = read_any_table(data, keep=names, keep_rows=True)
+        table = read_any_table(data, keep=names, keep_rows=True, convert_units=False)
         check_las_output(table, out_p)
         frame = table.frame.reset_index(drop=True)
-        X = _model_input(_model_frame(Table(frame, table.kind, table.path, table.attrs), names),
-                         table.units, model_dir, table.path)
+        whole = Table(frame, table.kind, table.path, table.attrs)
+        X = _model_input(_model_frame(whole, names), whole, model_dir)
         _write_output(work(est, frame, _to_model_units(X, log10)), out_p, table,
                       units=units(table) if units else None)
         return len(frame), est, kind
     if kind in ("csv", "parquet"):
         chunks = io.iter_table(data, chunk_rows=chunk_rows)
     else:
-        chunks = iter([read_any_table(data, keep_rows=True).frame])  # every row, in file order
+        # every row, in file order, each well in its file's units (converted for the model only)
+        chunks = iter([read_any_table(data, keep_rows=True, convert_units=False).frame])
     rows = 0
     said: set = set()  # warnings given once, not once per chunk
     with atomic_path(out_p) as tmp:
@@ -612,7 +654,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
                 frame, ren = _ids_to_model(frame, keep=names) if kind in ("csv", "parquet") \
                     else (frame, {})
                 part = Table(frame, kind, Path(data))
-                X = _model_input(_model_frame(part, names, said), part.units, model_dir, data)
+                X = _model_input(_model_frame(part, names, said), part, model_dir)
                 writer.write(_ids_back(work(est, frame.reset_index(drop=True),
                                             _to_model_units(X, log10)), ren))
                 rows += len(frame)
@@ -625,24 +667,29 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
 
 def segy_positions(headers: pd.DataFrame) -> pd.DataFrame:
     """Where each trace lies, for a per-trace table: ``INLINE``, ``CROSSLINE`` (bytes 189, 193),
-    ``OFFSET`` (37) and ``CDP_X``, ``CDP_Y`` (181, 185) in the survey's coordinate units, the
+    ``CDP`` (21, the position along a 2-D line), ``OFFSET`` (37) and ``CDP_X``, ``CDP_Y``
+    (181, 185) in the survey's coordinate units, the
     raw integers scaled by the coordinate scalar (bytes 71-72: a positive scalar multiplies, a
     negative one divides, 0 means 1, as SEG-Y rev 1 defines it)."""
     s = headers["scalar_coord"].to_numpy(dtype=np.float64)
-    factor = np.ones_like(s)
-    factor[s > 0] = s[s > 0]
-    factor[s < 0] = 1.0 / -s[s < 0]
+    mul = np.where(s > 0, s, 1.0)
+    div = np.where(s < 0, -s, 1.0)  # divided, not multiplied by 1/s: 6201972 / 10 is 620197.2
+
+    def scaled(name: str) -> np.ndarray:
+        return headers[name].to_numpy(dtype=np.float64) * mul / div
+
     return pd.DataFrame({
         "INLINE": headers["inline"].to_numpy(dtype=np.int64),
         "CROSSLINE": headers["crossline"].to_numpy(dtype=np.int64),
+        "CDP": headers["cdp"].to_numpy(dtype=np.int64),
         "OFFSET": headers["offset"].to_numpy(dtype=np.int64),
-        "CDP_X": headers["cdp_x"].to_numpy(dtype=np.float64) * factor,
-        "CDP_Y": headers["cdp_y"].to_numpy(dtype=np.float64) * factor,
+        "CDP_X": scaled("cdp_x"),
+        "CDP_Y": scaled("cdp_y"),
     })
 
 
 _SEGY_OUTPUTS = (".npy (file order), .npz (arranged inline x crossline when the headers form a "
-                 "grid) or .csv/.tsv/.parquet (a row per trace with its inline, crossline, "
+                 "grid) or .csv/.tsv/.parquet (a row per trace with its inline, crossline, CDP, "
                  "offset and CDP coordinates)")
 
 
@@ -682,19 +729,26 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
     n, chunks = segy_scores(est, data, what)
     names = ([f"LATENT_{i}" for i in range(int(est.latent_dim))] if what == "latent"
              else ["RECON_ERROR"])
-    if fmt == "npz":  # the values of every trace in memory: (n_traces, latent) at most
-        parts, il, xl = [], [], []
+    if fmt == "npz":  # the values and positions of every trace in memory: (n_traces, latent)
+        parts, where = [], []
         for chunk, vals in chunks:
             count(vals)
             parts.append(vals)
-            il.append(chunk.headers["inline"].to_numpy())
-            xl.append(chunk.headers["crossline"].to_numpy())
+            where.append(segy_positions(chunk.headers))
         from .applications.seismic import LatentAttributes, arrange_survey, write_latent_attributes
 
-        values, u_il, u_xl = arrange_survey(np.concatenate(parts) if parts else np.empty((0,)),
-                                            np.concatenate(il) if il else np.empty(0, np.int64),
-                                            np.concatenate(xl) if xl else np.empty(0, np.int64))
-        write_latent_attributes(out_p, LatentAttributes(values, u_il, u_xl, None))
+        pos = pd.concat(where, ignore_index=True)
+        values = np.concatenate(parts)
+        grid, u_il, u_xl = arrange_survey(values, pos["INLINE"].to_numpy(), pos["CROSSLINE"].to_numpy())
+        if u_il is not None:
+            write_latent_attributes(out_p, LatentAttributes(grid, u_il, u_xl, None))
+            return n
+        warnings.warn(f"{data}: the trace headers do not make an inline x crossline grid (a 2-D "
+                      "line, pre-stack gathers, repeated or very sparse positions): "
+                      f"{out_p.name} holds the values in file order with each trace's inline, "
+                      "crossline, cdp, offset, cdp_x and cdp_y", UserWarning, stacklevel=3)
+        with atomic_path(out_p, suffix=".npz") as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, values=values, **{c.lower(): pos[c].to_numpy() for c in pos.columns})
         return n
     with atomic_path(out_p) as tmp:
         writer = _ChunkWriter(Path(tmp), out_p, ints_as_float=False)  # header integers stay integers
@@ -744,13 +798,13 @@ def reconstruct(model_dir, data, out, force: bool = False,
         rec = est.reconstruct(X)
         err = est.reconstruction_error(X)
         df = frame.copy()
-        back = X.attrs.get("unit_conversions", {})  # {curve: (input unit, model unit)}
+        back = X.attrs.get("unit_conversions", {})  # {curve: [(rows, input unit, model unit)]}
         for c in X.columns:
-            values = _from_model_units(np.asarray(rec[c]), c, log10)
-            if c in back:  # in the input's unit, like the curve beside it
+            values = np.array(_from_model_units(np.asarray(rec[c]), c, log10), dtype=np.float64)
+            for rows, have, want in back.get(c, []):  # in the input's units, like the curve beside
                 from .io.units import convert_units
 
-                values = convert_units(values, back[c][1], back[c][0])
+                values[rows] = convert_units(values[rows], want, have)
             df[f"{c}_RECON"] = values
         df["RECON_ERROR"] = err
         ok = np.isfinite(err)

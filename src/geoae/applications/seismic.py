@@ -143,17 +143,20 @@ def arrange_survey(values: np.ndarray, inlines, crosslines):
     -------
     (values, inlines, crosslines)
         When every inline/crossline pair occurs at most once on a grid with more than one
-        inline or crossline: ``values`` of shape ``(n_inlines, n_crosslines, ...)`` (NaN at
-        positions with no trace) and the sorted line numbers of the two axes; otherwise the
-        input unchanged and ``None, None`` (e.g. a 2-D line without inline numbers, or
-        pre-stack gathers).
+        inline or crossline, and the grid has at most 4 cells per trace: ``values`` of shape
+        ``(n_inlines, n_crosslines, ...)`` (NaN at positions with no trace) and the sorted line
+        numbers of the two axes; otherwise the input unchanged and ``None, None`` (e.g. a 2-D
+        line without inline numbers, pre-stack gathers, or a 2-D line whose "inline" and
+        "crossline" both grow along it: a grid of that would be almost all empty, and its size
+        would grow with the square of the line's length).
     """
     values = np.asarray(values)
     il, xl = np.asarray(inlines), np.asarray(crosslines)
     u_il, i_il = np.unique(il, return_inverse=True)
     u_xl, i_xl = np.unique(xl, return_inverse=True)
     pairs = i_il.astype(np.int64) * len(u_xl) + i_xl
-    if (len(u_il) > 1 or len(u_xl) > 1) and len(np.unique(pairs)) == len(pairs):
+    sparse = len(u_il) * len(u_xl) > 4 * len(values)
+    if (len(u_il) > 1 or len(u_xl) > 1) and not sparse and len(np.unique(pairs)) == len(pairs):
         cube = np.full((len(u_il), len(u_xl), *values.shape[1:]), np.nan,
                        dtype=np.result_type(values.dtype, np.float32))
         cube[i_il, i_xl] = values

@@ -185,6 +185,15 @@ UNIT_SYNONYMS: dict[str, str] = {
     "\u039cS/F": "US/FT",
     "USEC/M": "US/M",
     "\u039cS/M": "US/M",
+    "\u039cSEC/FT": "US/FT",  # µsec/ft
+    "\u039cSEC/F": "US/FT",
+    "\u039cSEC/M": "US/M",
+    "MICROSECONDS/FOOT": "US/FT",
+    "MICROSECONDS/FT": "US/FT",
+    "MICROSECONDS/METER": "US/M",
+    "MICROSECONDS/METRE": "US/M",
+    "P.U": "%",  # lasio reads "p.u." as "p.u"
+    "P.U.": "%",
     "G/CM^3": "G/CM3",
     "GM/CM3": "G/CM3",
     "GR/CC": "G/CM3",

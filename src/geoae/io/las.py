@@ -642,9 +642,10 @@ def write_las(
                 raise DataError(
                     f"{path}: the depths of well {well_from_column!r} were converted from {was} "
                     f"to {index_unit} by read_wells, and the template {template} is in "
-                    f"{tunit or 'another unit'}; convert the DEPTH column back first "
-                    "(geoae.io.units.convert_units), write without a template, or read the "
-                    "wells with convert_units=False")
+                    f"{tunit or 'another unit'}; write without a template, read the wells "
+                    "with convert_units=False, or convert the DEPTH column back "
+                    "(geoae.io.units.convert_units) and then remove this well's entry from "
+                    "df.attrs['unit_conversions'] (the units written follow the attrs)")
         # a template's curve whose values read_wells converted is written in their unit
         units = {**{c: to for c, (_, to) in converted.items() if c in frame.columns}, **units}
 
