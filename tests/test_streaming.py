@@ -175,3 +175,30 @@ def test_a_streamed_fit_whose_held_out_samples_are_all_empty_says_so():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "val_loss" in AutoEncoder(**params).fit(_Rows(X)).history_
+
+
+def test_las_rows_convert_a_curve_to_the_unit_of_most_files(tmp_path):
+    """LasRows read each file on its own and streamed NPHI in % from one file beside v/v from
+    the others (a streamed fit learnt other data than an in-memory fit of the same folder).
+    It now converts as read_wells does for the whole folder, and says so once."""
+    obs = make_synthetic_wells(n_wells=3, n_samples=120, random_state=1, faults=False).observed
+    units = {"GR": "gAPI", "RHOB": "g/cm3", "NPHI": "v/v"}
+    for w, frame in obs.groupby("WELL"):
+        part = frame.drop(columns="WELL").set_index("DEPTH")[["GR", "RHOB", "NPHI"]]
+        if w == "SYN-02":
+            part = part.assign(NPHI=part["NPHI"] * 100)
+        part.attrs["well_name"] = w
+        write_las(part, tmp_path / f"{w}.las",
+                  units={**units, "NPHI": "%" if w == "SYN-02" else "v/v"})
+    ds = LasRows(tmp_path, ["GR", "NPHI"], shuffle=False)
+    with pytest.warns(UserWarning, match=r"NPHI % -> v/v \(SYN-02.las\)") as record:
+        rows = np.stack(list(ds))
+    assert sum("LasRows: converted" in str(w.message) for w in record) == 1
+    assert ds.units == {"GR": "gAPI", "NPHI": "v/v"}
+    ref = geoae.io.read_wells(tmp_path)  # the whole folder, converted by read_wells
+    np.testing.assert_allclose(rows, ref[["GR", "NPHI"]].to_numpy(), rtol=1e-6)
+    with warnings.catch_warnings(record=True) as raw_record:
+        warnings.simplefilter("always")
+        raw = np.stack(list(LasRows(tmp_path, ["NPHI"], shuffle=False, convert_units=False)))
+    assert any("not converted" in str(w.message) for w in raw_record)
+    assert np.nanmax(raw) > 5  # the % file as it is

@@ -22,6 +22,7 @@ latent codes or reconstruction errors progressively to a ``.npy`` file.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -195,8 +196,13 @@ class LasRows(StreamingDataset):
 
     Each sample is one depth row of ``curves`` (float32, NaN where missing or absent from a
     file), after the alias harmonisation of :func:`geoae.io.read_wells`. A chunk is one file.
-    Each file is read on its own, so its curves stay in the file's units (no conversion across
-    files as ``read_wells`` of the whole folder makes): give files in one unit per curve.
+
+    Units: as :func:`geoae.io.read_wells` does for a whole folder, a curve that the files give
+    in different units is converted to the unit of most files (by the unit labels, exactly,
+    with :func:`geoae.io.units.convert_units`; one warning names the conversions). The units
+    are learnt in the first pass over the files (the row count, made when a fit starts);
+    ``units`` and ``unit_conversions`` (``{file: {curve: (from, to)}}``) hold them then.
+    Units with no known conversion are left as they are, with a warning.
 
     Parameters
     ----------
@@ -206,10 +212,13 @@ class LasRows(StreamingDataset):
         The curves to yield, in this order.
     shuffle, buffer_size, seed, with_index
         See :class:`StreamingDataset`.
+    convert_units : bool, default=True
+        Convert as above; ``False`` streams each file's values in its own units.
     """
 
     def __init__(self, paths, curves: Sequence[str], *, shuffle: bool = True,
-                 buffer_size: int = 10_000, seed: int = 0, with_index: bool = False) -> None:
+                 buffer_size: int = 10_000, seed: int = 0, with_index: bool = False,
+                 convert_units: bool = True) -> None:
         super().__init__(shuffle=shuffle, buffer_size=buffer_size, seed=seed, with_index=with_index)
         if isinstance(paths, (str, os.PathLike)) and Path(paths).is_dir():
             files = sorted(p for p in Path(paths).iterdir() if p.suffix.lower() == ".las")
@@ -220,25 +229,69 @@ class LasRows(StreamingDataset):
         if not curves:
             raise ConfigError("LasRows needs the curves to stream, e.g. curves=['GR', 'RHOB']")
         self.paths, self.curves = files, [str(c) for c in curves]
+        self.convert_units = bool(convert_units)
         self._counts: list[int] | None = None
+        self.units: dict[str, str] = {}
+        self.unit_conversions: dict[str, dict[str, tuple[str, str]]] = {}
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
         return (len(self.curves),)
 
-    def _frame(self, k: int) -> np.ndarray:
+    def _frame(self, k: int, units: list | None = None) -> np.ndarray:
         from .io import read_wells
+        from .io.units import convert_units
 
         frame = read_wells([self.paths[k]])
+        if units is not None:  # the first pass: learn the file's units
+            units.append({c: u for c, u in frame.attrs.get("units", {}).items()
+                          if c in self.curves and u})
+        plan = self.unit_conversions.get(str(self.paths[k]), {})
         out = np.full((len(frame), len(self.curves)), np.nan, dtype=np.float32)
         for j, c in enumerate(self.curves):
             if c in frame.columns:
-                out[:, j] = frame[c].to_numpy(dtype=np.float32)
+                values = frame[c].to_numpy(dtype=np.float64)
+                if c in plan:
+                    values = convert_units(values, *plan[c])
+                out[:, j] = values
         return out
 
+    def _plan_units(self, per_file: list[dict[str, str]]) -> None:
+        """The target unit of each curve (that of most files) and each file's conversions."""
+        from .io.aliases import normalise_unit
+        from .io.units import can_convert
+        from .io.wells import _majority_unit
+
+        names = [str(p) for p in self.paths]
+        conflicts = []
+        for c in self.curves:
+            given = {f: u[c] for f, u in zip(names, per_file, strict=True) if c in u}
+            if not given:
+                continue
+            self.units[c] = target = _majority_unit(given)
+            for f, unit in given.items():
+                if normalise_unit(unit) == normalise_unit(target):
+                    continue
+                if self.convert_units and can_convert(unit, target):
+                    self.unit_conversions.setdefault(f, {})[c] = (unit, target)
+                else:
+                    conflicts.append(f"{c} in {unit!r} in {Path(f).name} ({target!r} in most files)")
+        if self.unit_conversions:
+            items = [f"{c} {a} -> {b} ({Path(f).name})" for f, plan in self.unit_conversions.items()
+                     for c, (a, b) in plan.items()]
+            warnings.warn("LasRows: converted to the unit of most files (by the unit labels): "
+                          + "; ".join(items[:12]) + (" ..." if len(items) > 12 else ""),
+                          UserWarning, stacklevel=3)
+        if conflicts:
+            warnings.warn("LasRows: curve units differ between files and are not converted: "
+                          + "; ".join(conflicts[:12]) + "; convert them before training",
+                          UserWarning, stacklevel=3)
+
     def _chunks(self):
-        if self._counts is None:  # one pass over the files' row counts, remembered
-            self._counts = [len(self._frame(k)) for k in range(len(self.paths))]
+        if self._counts is None:  # one pass over the files' row counts and units, remembered
+            per_file: list[dict[str, str]] = []
+            self._counts = [len(self._frame(k, per_file)) for k in range(len(self.paths))]
+            self._plan_units(per_file)
         out, offset = [], 0
         for k, n in enumerate(self._counts):
             out.append((k, offset, offset + n))
