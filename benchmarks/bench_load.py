@@ -102,10 +102,12 @@ def main():
     p.add_argument("--segy-gb", type=float, nargs="+", default=[0.25, 2.2])
     p.add_argument("--scratch", default=None, help="scratch folder (default: a temporary one)")
     p.add_argument("--keep", action="store_true")
-    p.add_argument("--parts", nargs="+", default=["tables", "denoise", "train"],
-                   choices=["tables", "denoise", "train"],
+    p.add_argument("--parts", nargs="+", default=["tables", "denoise", "train", "encode"],
+                   choices=["tables", "denoise", "train", "encode"],
                    help="tables: geoae reconstruct; denoise: geoae denoise of the SEG-Y files; "
-                        "train: geoae train streaming the SEG-Y files (1 epoch)")
+                        "train: geoae train streaming the SEG-Y files (1 epoch); encode: geoae "
+                        "encode of the SEG-Y files into a per-trace CSV and an .npz (after train, "
+                        "or a model trained on the first file)")
     args = p.parse_args()
     work = Path(args.scratch or tempfile.mkdtemp(prefix="geoae-load-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -143,7 +145,7 @@ def main():
         noisy = clean + rng.normal(0, 1, clean.shape).astype(np.float32)
         Denoiser(window=128, stride=128, neighbours=0, hidden=(8, 16), latent_dim=16, epochs=1,
                  random_state=0, device="cpu").fit(noisy, clean).save(work / "den")
-        for gb in (args.segy_gb if {"denoise", "train"} & set(args.parts) else []):
+        for gb in (args.segy_gb if {"denoise", "train", "encode"} & set(args.parts) else []):
             path = work / f"survey_{gb}.sgy"
             n_traces = write_segy(path, gb)
             size = path.stat().st_size / 1e9
@@ -160,6 +162,19 @@ def main():
                 rows_out.append(("train on SEG-Y traces, streamed (1 epoch, buffer 10,000)",
                                  f"{n_traces:,} traces", f"{size:.2f} GB", wall, rss))
                 print(rows_out[-1], flush=True)
+            if "encode" in args.parts:
+                if not (work / "trace_ae" / "model.safetensors").is_file():
+                    subprocess.run([*geoae, "train", str(path), "--latent", "8", "--epochs", "1",
+                                    "--out", str(work / "trace_ae"), "--force", "--quiet"],
+                                   check=True)
+                for out, what in (("codes.csv", "a row per trace with its position"),
+                                  ("codes.npz", "the codes of every trace in memory")):
+                    wall, rss = timed([*geoae, "encode", str(work / "trace_ae"), str(path),
+                                       "--out", str(work / out), "--force", "--quiet"])
+                    rows_out.append((f"encode SEG-Y traces to {out} ({what})",
+                                     f"{n_traces:,} traces", f"{size:.2f} GB", wall, rss))
+                    print(rows_out[-1], flush=True)
+                    (work / out).unlink()
             path.unlink()
     finally:
         if not args.keep:
