@@ -574,7 +574,8 @@ def test_a_folder_of_wells_in_other_units_trains_in_one_unit_and_scores_each_in_
     code, _, err = run(capsys, "reconstruct", model, folder, "--out", tmp_path / "r.csv", "--quiet")
     assert code == 0, err
     assert "NPHI % -> v/v (well SYN-02)" in err and "DT us/m -> us/ft (well SYN-02)" in err, err
-    assert "units differ between wells" not in err  # handled, not left to the user
+    assert "curve units differ between wells" not in err  # handled, not left to the user
+    assert "depth units differ between wells" in err and "stay in its file's unit" in err
     rec = pd.read_csv(tmp_path / "r.csv")
     b, src = rec[rec.WELL == "SYN-02"].reset_index(drop=True), frames["b"]
     np.testing.assert_array_equal(b["DEPTH"], src.index)  # metres, as in b.las
@@ -594,6 +595,32 @@ def test_a_folder_of_wells_in_other_units_trains_in_one_unit_and_scores_each_in_
     iv = pd.read_csv(tmp_path / "d_intervals.csv")
     in_b = iv[iv["WELL"] == "SYN-02"]
     assert len(in_b) and in_b["top"].between(src.index.min(), src.index.max()).all()  # metres
+
+
+def test_a_saved_read_wells_frame_is_not_converted_twice(capsys, tmp_path):
+    """A Parquet file of read_wells' frame (values already in the unit of most wells) keeps
+    read_wells' attrs, whose well_units are the files' own labels: encode took them for the
+    values' units and converted well b a second time (DT x 0.3048 again, NPHI / 100 again).
+    The units a well's values are in now account for read_wells' conversions."""
+    pytest.importorskip("pyarrow")
+    folder = tmp_path / "wells"
+    _folder_of_wells_in_other_units(folder)
+    model = tmp_path / "m"
+    code, _, err = run(capsys, "train", folder, "--curves", "GR,RHOB,NPHI,DT", "--latent", 2,
+                       "--epochs", 2, "--out", model, "--quiet")
+    assert code == 0, err
+    frame = geoae.io.read_wells(folder)  # b converted to ft, v/v, us/ft
+    frame.to_parquet(tmp_path / "saved.parquet")
+    assert pd.read_parquet(tmp_path / "saved.parquet").attrs.get("unit_conversions")
+    frame.to_csv(tmp_path / "saved.csv", index=False)  # no attrs: the reference
+    for name in ("saved.parquet", "saved.csv"):
+        code, _, err = run(capsys, "encode", model, tmp_path / name, "--out",
+                           tmp_path / f"{name}.codes.csv", "--chunk-rows", 150)
+        assert code == 0 and "converted" not in err, err
+    got = pd.read_csv(tmp_path / "saved.parquet.codes.csv")
+    ref = pd.read_csv(tmp_path / "saved.csv.codes.csv")
+    latent = [c for c in ref.columns if c.startswith("LATENT_")]
+    np.testing.assert_allclose(got[latent], ref[latent], rtol=1e-6, atol=1e-9)
 
 
 def _syn_well(n_samples: int, random_state: int) -> pd.DataFrame:

@@ -139,7 +139,9 @@ def encode(
                                                          "headers and curves kept). A SEG-Y "
                                                          "input: .csv/.parquet (a row per trace "
                                                          "with inline, crossline and CDP x/y), "
-                                                         ".npz (an inline x crossline grid) or "
+                                                         ".npz (an inline x crossline grid; "
+                                                         "file order with each trace's position "
+                                                         "when the headers make no grid) or "
                                                          ".npy (file order).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
@@ -170,7 +172,9 @@ def reconstruct(
                                                          "headers and curves kept). A SEG-Y "
                                                          "input: .csv/.parquet (a row per trace "
                                                          "with inline, crossline and CDP x/y), "
-                                                         ".npz (an inline x crossline grid) or "
+                                                         ".npz (an inline x crossline grid; "
+                                                         "file order with each trace's position "
+                                                         "when the headers make no grid) or "
                                                          ".npy (file order).")],
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,

@@ -201,7 +201,8 @@ class LasRows(StreamingDataset):
     in different units is converted to the unit of most files (by the unit labels, exactly,
     with :func:`geoae.io.units.convert_units`; one warning names the conversions). The units
     are learnt in the first pass over the files (the row count, made when a fit starts);
-    ``units`` and ``unit_conversions`` (``{file: {curve: (from, to)}}``) hold them then.
+    ``units`` (the one unit of each curve's samples; a curve left in several units is not
+    there) and ``unit_conversions`` (``{file: {curve: (from, to)}}``) hold them then.
     Units with no known conversion are left as they are, with a warning.
 
     Parameters
@@ -268,14 +269,18 @@ class LasRows(StreamingDataset):
             given = {f: u[c] for f, u in zip(names, per_file, strict=True) if c in u}
             if not given:
                 continue
-            self.units[c] = target = _majority_unit(given)
+            target = _majority_unit(given)
+            mixed = False
             for f, unit in given.items():
                 if normalise_unit(unit) == normalise_unit(target):
                     continue
                 if self.convert_units and can_convert(unit, target):
                     self.unit_conversions.setdefault(f, {})[c] = (unit, target)
                 else:
+                    mixed = True
                     conflicts.append(f"{c} in {unit!r} in {Path(f).name} ({target!r} in most files)")
+            if not mixed:  # one unit for every sample of the curve
+                self.units[c] = target
         if self.unit_conversions:
             items = [f"{c} {a} -> {b} ({Path(f).name})" for f, plan in self.unit_conversions.items()
                      for c, (a, b) in plan.items()]
@@ -283,9 +288,10 @@ class LasRows(StreamingDataset):
                           + "; ".join(items[:12]) + (" ..." if len(items) > 12 else ""),
                           UserWarning, stacklevel=3)
         if conflicts:
+            advice = ("no conversion is known between them: convert them before training"
+                      if self.convert_units else "convert_units=False")
             warnings.warn("LasRows: curve units differ between files and are not converted: "
-                          + "; ".join(conflicts[:12]) + "; convert them before training",
-                          UserWarning, stacklevel=3)
+                          + "; ".join(conflicts[:12]) + f" ({advice})", UserWarning, stacklevel=3)
 
     def _chunks(self):
         if self._counts is None:  # one pass over the files' row counts and units, remembered

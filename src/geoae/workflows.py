@@ -114,6 +114,14 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False,
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="(curve|depth) units differ between wells")
                 frame = io.read_wells(p, keep_rows=keep_rows, convert_units=False)
+            from .io.aliases import normalise_unit
+
+            depths = {w: u for w, u in (frame.attrs.get("depth_units") or {}).items() if u}
+            if len({normalise_unit(u) for u in depths.values()}) > 1:
+                warnings.warn(f"{p}: depth units differ between wells ("
+                              + ", ".join(f"{w}: {u}" for w, u in list(depths.items())[:8])
+                              + "); each well's depths, in the outputs too, stay in its file's unit",
+                              UserWarning, stacklevel=2)
         return Table(_in_file_order(frame) if keep_rows else frame, kind, p)
     if kind == "las":
         # through read_wells, so that a single file gets the same curve aliases as a folder
@@ -337,20 +345,21 @@ def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] |
         atomic_write_text(model_dir / TRANSFORMS_FILE, json.dumps(record) + "\n")
 
 
-def _model_input(X: pd.DataFrame, table: Table, model_dir) -> pd.DataFrame:
+def _model_input(X: pd.DataFrame, table: Table, model_dir, said: set | None = None) -> pd.DataFrame:
     """``X`` (the model's curves, row ``i`` from row ``i`` of ``table.frame``, in the input's
     units) in the units the model in ``model_dir`` was trained on.
 
-    Each well's own units are used (``attrs["well_units"]`` of a :func:`read_any_table` read
-    with ``convert_units=False``: a folder's wells as their files give them), else
-    ``table.units``. A curve whose unit differs from the one the model recorded is converted
-    where :func:`geoae.io.units.convert_units` can (one warning lists the conversions) and used
-    as it is, with a warning, where it cannot; for a model that recorded no unit (trained on a
-    table, or before geoae recorded units), the wells of a folder that disagree are converted to
-    the unit of most wells, as :func:`geoae.io.read_wells` does for training.
-    ``X.attrs["unit_conversions"]`` gets ``{curve: [(rows, input unit, model unit), ...]}``
-    (``rows`` a boolean mask) so that a command can give values back in the input's units.
-    The input is not changed."""
+    Each well's units are those its values are in now: its file's (``attrs["well_units"]``)
+    unless :func:`geoae.io.read_wells` converted it (``attrs["unit_conversions"]``; a frame
+    read with ``convert_units=False`` has none, as has a table), else ``table.units``. A curve
+    whose unit differs from the one the model recorded is converted where
+    :func:`geoae.io.units.convert_units` can (one warning lists the conversions) and used as it
+    is, with a warning, where it cannot; for a model that recorded no unit (trained on a table,
+    or before geoae recorded units), the wells of a folder that disagree are converted to the
+    unit of most wells (a guess, said in the warning). ``X.attrs["unit_conversions"]`` gets
+    ``{curve: [(well, input unit, model unit), ...]}`` (well ``""``: every row) so that a
+    command can give values back in the input's units (:func:`_unit_rows`). Warnings are given
+    once per ``said`` set. The input is not changed."""
     from ._persistence import read_curve_units
     from .io.aliases import normalise_unit
     from .io.units import can_convert, convert_units
@@ -359,55 +368,69 @@ def _model_input(X: pd.DataFrame, table: Table, model_dir) -> pd.DataFrame:
     trained = read_curve_units(model_dir)
     frame = table.frame
     well_units = frame.attrs.get("well_units") or {}
+    converted = frame.attrs.get("unit_conversions") or {}
     wells = (frame["WELL"].astype(str).to_numpy() if "WELL" in frame.columns and well_units
              else None)
-    done: dict[str, list[tuple[np.ndarray, str, str]]] = {}
-    said: dict[tuple[str, str, str], list[str]] = {}
+    done: dict[str, list[tuple[str, str, str]]] = {}
+    said_items: dict[tuple[str, str, str], list[str]] = {}
     unknown: list[str] = []
-    majority = False
+    guessed = False
     for c in X.columns:
-        if wells is not None:
-            per_well = {w: well_units.get(w, {}).get(c, "") for w in pd.unique(wells)}
+        if wells is not None:  # the unit each well's values are in now
+            per_well = {w: converted.get(w, {}).get(c, ("", well_units.get(w, {}).get(c, "")))[1]
+                        for w in pd.unique(wells)}
         else:
             per_well = {"": table.units.get(c, "")}
         given = {w: u for w, u in per_well.items() if u}
         want = trained.get(c, "")
         if not want and len({normalise_unit(u) for u in given.values()}) > 1:
-            want, majority = _majority_unit(given), True  # no record: the unit of most wells
+            want, guessed = _majority_unit(given), True  # no record: the unit of most wells
         if not want:
             continue
         for w, have in given.items():
             if normalise_unit(have) == normalise_unit(want):
                 continue
-            rows = wells == w if wells is not None else np.ones(len(X), dtype=bool)
             if can_convert(have, want):
-                done.setdefault(c, []).append((rows, have, want))
-                said.setdefault((c, have, want), []).append(w)
+                done.setdefault(c, []).append((w, have, want))
+                said_items.setdefault((c, have, want), []).append(w)
             else:
                 unknown.append(f"{c} in {have!r}{f' (well {w})' if w else ''} (the model's: {want!r})")
-    if unknown:
+    first = said is None or "units" not in said
+    if said is not None and (unknown or done):
+        said.add("units")
+    if unknown and first:
         warnings.warn(f"{table.path}: units differ from the model's and cannot be converted: "
                       f"{'; '.join(unknown)}; the values are used as they are: check them",
                       UserWarning, stacklevel=3)
     if not done:
         return X
-    items = []
-    for (c, have, want), ws in said.items():
-        named = [w for w in ws if w]
-        where = f" ({'wells' if len(named) > 1 else 'well'} {', '.join(named[:8])})" if named else ""
-        items.append(f"{c} {have} -> {want}{where}")
-    target = "the unit of most wells" if majority else "the units the model was trained on"
-    warnings.warn(f"{table.path}: converted to {target}: " + "; ".join(items)
-                  + " (outputs in the curves' units are given back in the input's)",
-                  UserWarning, stacklevel=3)
+    if first:
+        items = []
+        for (c, have, want), ws in said_items.items():
+            named = [w for w in ws if w]
+            where = f" ({'wells' if len(named) > 1 else 'well'} {', '.join(named[:8])})" if named else ""
+            items.append(f"{c} {have} -> {want}{where}")
+        target = ("the unit of most wells (a guess: the model recorded no units)" if guessed
+                  else "the units the model was trained on")
+        warnings.warn(f"{table.path}: converted to {target}: " + "; ".join(items)
+                      + " (outputs in the curves' units are given back in the input's)",
+                      UserWarning, stacklevel=3)
     X = X.copy()
     for c, groups in done.items():
         values = pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=np.float64, copy=True)
-        for rows, have, want in groups:
+        for w, have, want in groups:
+            rows = _unit_rows(wells, w, len(X))
             values[rows] = convert_units(values[rows], have, want)
         X[c] = values
     X.attrs["unit_conversions"] = done
     return X
+
+
+def _unit_rows(wells: np.ndarray | None, well: str, n: int) -> np.ndarray:
+    """The rows of ``well`` (``""``: every row) among ``wells`` (one name per row, or None)."""
+    if not well or wells is None:
+        return np.ones(n, dtype=bool)
+    return wells == well
 
 
 def _read_transforms(model_dir) -> list[str]:
@@ -654,7 +677,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
                 frame, ren = _ids_to_model(frame, keep=names) if kind in ("csv", "parquet") \
                     else (frame, {})
                 part = Table(frame, kind, Path(data))
-                X = _model_input(_model_frame(part, names, said), part, model_dir)
+                X = _model_input(_model_frame(part, names, said), part, model_dir, said)
                 writer.write(_ids_back(work(est, frame.reset_index(drop=True),
                                             _to_model_units(X, log10)), ren))
                 rows += len(frame)
@@ -737,6 +760,8 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
             where.append(segy_positions(chunk.headers))
         from .applications.seismic import LatentAttributes, arrange_survey, write_latent_attributes
 
+        if not parts:  # pragma: no cover - a SEG-Y file without traces is refused when opened
+            raise DataError(f"{data}: no traces to score")
         pos = pd.concat(where, ignore_index=True)
         values = np.concatenate(parts)
         grid, u_il, u_xl = arrange_survey(values, pos["INLINE"].to_numpy(), pos["CROSSLINE"].to_numpy())
@@ -798,12 +823,14 @@ def reconstruct(model_dir, data, out, force: bool = False,
         rec = est.reconstruct(X)
         err = est.reconstruction_error(X)
         df = frame.copy()
-        back = X.attrs.get("unit_conversions", {})  # {curve: [(rows, input unit, model unit)]}
+        back = X.attrs.get("unit_conversions", {})  # {curve: [(well, input unit, model unit)]}
+        wells = frame["WELL"].astype(str).to_numpy() if back and "WELL" in frame.columns else None
         for c in X.columns:
             values = np.array(_from_model_units(np.asarray(rec[c]), c, log10), dtype=np.float64)
-            for rows, have, want in back.get(c, []):  # in the input's units, like the curve beside
+            for well, have, want in back.get(c, []):  # in the input's units, like the curve beside
                 from .io.units import convert_units
 
+                rows = _unit_rows(wells, well, len(values))
                 values[rows] = convert_units(values[rows], want, have)
             df[f"{c}_RECON"] = values
         df["RECON_ERROR"] = err
