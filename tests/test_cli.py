@@ -609,7 +609,8 @@ def test_a_saved_read_wells_frame_is_not_converted_twice(capsys, tmp_path):
     code, _, err = run(capsys, "train", folder, "--curves", "GR,RHOB,NPHI,DT", "--latent", 2,
                        "--epochs", 2, "--out", model, "--quiet")
     assert code == 0, err
-    frame = geoae.io.read_wells(folder)  # b converted to ft, v/v, us/ft
+    with pytest.warns(UserWarning, match="converted to the unit of most wells"):
+        frame = geoae.io.read_wells(folder)  # b converted to ft, v/v, us/ft
     frame.to_parquet(tmp_path / "saved.parquet")
     assert pd.read_parquet(tmp_path / "saved.parquet").attrs.get("unit_conversions")
     frame.to_csv(tmp_path / "saved.csv", index=False)  # no attrs: the reference

@@ -195,7 +195,8 @@ def test_las_rows_convert_a_curve_to_the_unit_of_most_files(tmp_path):
         rows = np.stack(list(ds))
     assert sum("LasRows: converted" in str(w.message) for w in record) == 1
     assert ds.units == {"GR": "gAPI", "NPHI": "v/v"}
-    ref = geoae.io.read_wells(tmp_path)  # the whole folder, converted by read_wells
+    with pytest.warns(UserWarning, match="converted to the unit of most wells"):
+        ref = geoae.io.read_wells(tmp_path)  # the whole folder, converted by read_wells
     np.testing.assert_allclose(rows, ref[["GR", "NPHI"]].to_numpy(), rtol=1e-6)
     with warnings.catch_warnings(record=True) as raw_record:
         warnings.simplefilter("always")
