@@ -136,3 +136,37 @@ def test_can_convert_and_unit_quantity():
 def test_normalise_unit_knows_the_spellings_the_table_converts(spelling, canonical):
     assert normalise_unit(spelling) == canonical
     assert canonical in UNIT_TABLE
+
+
+def test_a_bare_f_or_c_is_a_temperature_beside_a_temperature():
+    """'F' is feet (a depth unit) on its own, so a temperature curve labelled F in one well and
+    DEGC in another was a conflict that no conversion could solve. Beside a temperature it is
+    degrees Fahrenheit (and 'C' Celsius); beside a length it stays feet."""
+    assert can_convert("F", "degC") and can_convert("degC", "F") and can_convert("C", "degF")
+    assert convert_units(212.0, "F", "degC") == 100.0
+    assert convert_units(100.0, "degC", "F") == 212.0
+    assert convert_units(100.0, "C", "DEGF") == 212.0
+    assert convert_units(50.0, "degF", "F") == 50.0
+    assert convert_units(1000.0, "F", "m") == 304.8  # a depth in F is still feet
+    assert not can_convert("C", "m") and not can_convert("F", "v/v")
+
+
+def test_read_wells_converts_a_temperature_labelled_f(tmp_path):
+    import warnings
+
+    import pandas as pd
+
+    from geoae.io import read_wells, write_las
+
+    for name, unit, temp in (("A", "DEGC", [20.0, 25.0]), ("B", "DEGC", [30.0, 35.0]),
+                             ("C", "F", [68.0, 212.0])):
+        logs = pd.DataFrame({"TEMP": temp}, index=pd.Index([100.0, 101.0], name="DEPT"))
+        logs.attrs.update(well_name=name, index_unit="m")
+        write_las(logs, tmp_path / f"{name}.las", units={"TEMP": unit})
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        df = read_wells(tmp_path)
+    assert df.attrs["unit_conversions"] == {"C": {"TEMP": ("F", "DEGC")}}
+    assert df.loc[df.WELL == "C", "TEMP"].tolist() == [20.0, 100.0]
+    assert not df.attrs["unit_conflicts"]
+    assert not any("units differ" in str(w.message) for w in record)

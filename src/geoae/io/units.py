@@ -75,12 +75,35 @@ def unit_quantity(unit: str | None) -> str | None:
     return entry[0] if entry else None
 
 
+#: Bare one-letter labels that mean a temperature when the other unit of a pair is one:
+#: ``"F"`` is feet on its own (a depth) but degrees Fahrenheit beside ``"degC"``.
+_BARE_TEMPERATURE = {"F": "DEGF", "C": "DEGC"}
+
+
+def _pair(from_unit: str | None, to_unit: str | None) -> tuple[str, str]:
+    """Both units normalised, a bare ``F`` or ``C`` read as a temperature when the other unit
+    is one (a temperature curve labelled ``F`` in one well and ``DEGC`` in another)."""
+    a, b = normalise_unit(from_unit), normalise_unit(to_unit)
+
+    def temperature(u: str) -> bool:
+        return UNIT_TABLE.get(u, ("",))[0] == "temperature"
+
+    bare_a = str(from_unit or "").strip().upper()
+    bare_b = str(to_unit or "").strip().upper()
+    if bare_a in _BARE_TEMPERATURE and temperature(b):
+        a = _BARE_TEMPERATURE[bare_a]
+    if bare_b in _BARE_TEMPERATURE and temperature(a):
+        b = _BARE_TEMPERATURE[bare_b]
+    return a, b
+
+
 def can_convert(from_unit: str | None, to_unit: str | None) -> bool:
     """True when :func:`convert_units` can convert values from ``from_unit`` to ``to_unit``.
 
     Two spellings of one unit (``"OHMM"`` and ``"ohm.m"``, ``"g/cc"`` and ``"G/C3"``) convert
     (the values stay as they are); so do two units of one quantity in :data:`UNIT_TABLE`. An empty
-    unit converts to nothing.
+    unit converts to nothing. A bare ``"F"`` (or ``"C"``) is feet (or unknown) on its own, but a
+    temperature when the other unit is one: ``can_convert("F", "degC")`` is True.
 
     Parameters
     ----------
@@ -96,7 +119,7 @@ def can_convert(from_unit: str | None, to_unit: str | None) -> bool:
     >>> can_convert("ft", "m"), can_convert("%", "dec"), can_convert("%", "g/cc")
     (True, True, False)
     """
-    a, b = normalise_unit(from_unit), normalise_unit(to_unit)
+    a, b = _pair(from_unit, to_unit)
     if not a or not b:
         return False
     if a == b:
@@ -152,7 +175,7 @@ def convert_units(values, from_unit: str, to_unit: str, *, interval: bool = Fals
     212.0
     """
     x = np.array(values, dtype=np.float64)  # a copy
-    a, b = normalise_unit(from_unit), normalise_unit(to_unit)
+    a, b = _pair(from_unit, to_unit)
     if not can_convert(from_unit, to_unit):
         qa, qb = unit_quantity(from_unit), unit_quantity(to_unit)
         why = (f"{from_unit!r} is {qa} and {to_unit!r} is {qb}" if qa and qb else
