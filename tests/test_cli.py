@@ -1548,3 +1548,28 @@ def test_a_table_naming_the_model_curves_otherwise_is_matched_through_the_aliase
         tmp_path / "two.csv", index=False)
     code, _, err = run(capsys, "encode", model, tmp_path / "two.csv", "--out", tmp_path / "t.csv")
     assert code == 2 and "could be any of" in err and "'rhob'" in err and "Traceback" not in err
+
+
+def test_train_on_named_curves_warns_only_about_their_units(capsys, tmp_path):
+    """train --curves GR warned about unit conflicts of curves it does not use (POTA in % and
+    gAPI on the welly folder); those are left out, the warnings about GR are kept."""
+    from geoae.io import write_las
+
+    folder = tmp_path / "wells"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name, pota, gr in (("A", "%", "gAPI"), ("B", "gAPI", "gAPI"), ("C", "%", "cps")):
+        logs = pd.DataFrame({"GR": rng.normal(60, 10, 50), "POTA": rng.normal(2, 0.5, 50),
+                             "RHOB": rng.normal(2.4, 0.1, 50)},
+                            index=pd.Index(1000 + 0.5 * np.arange(50), name="DEPT"))
+        logs.attrs.update(well_name=name, index_unit="m")
+        write_las(logs, folder / f"{name}.las", units={"GR": gr, "POTA": pota, "RHOB": "g/cm3"})
+    code, _, err = run(capsys, "train", folder, "--curves", "RHOB", "--epochs", 1, "--latent", 1,
+                       "--out", tmp_path / "m1", "--quiet")
+    assert code == 0 and "units differ" not in err, err
+    code, _, err = run(capsys, "train", folder, "--curves", "GR,RHOB", "--epochs", 1, "--latent", 1,
+                       "--out", tmp_path / "m2", "--quiet")
+    assert code == 0 and "curve units differ between wells: GR" in err and "POTA" not in err, err
+    code, _, err = run(capsys, "train", folder, "--epochs", 1, "--latent", 1, "--out", tmp_path / "m3",
+                       "--quiet")
+    assert code == 0 and "POTA" in err and "GR" in err, err

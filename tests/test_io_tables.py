@@ -20,7 +20,7 @@ from geoae.io.aliases import (
     normalise_unit,
 )
 from geoae.io.units import convert_units
-from geoae.io.wells import UnitConversionWarning
+from geoae.io.wells import UnitConflictWarning, UnitConversionWarning
 
 # ------------------------------------------------------------------ aliases
 
@@ -689,7 +689,8 @@ def test_read_wells_still_warns_about_units_it_cannot_convert(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         df = read_wells(tmp_path)
-    assert [w.category for w in caught] == [UnitConversionWarning, UserWarning]
+    assert [w.category for w in caught] == [UnitConversionWarning, UnitConflictWarning]
+    assert caught[1].message.conflicts == {"GR": {"A": "gAPI", "B": "cps"}}
     assert "NPHI % -> v/v (well B)" in str(caught[0].message)
     assert "GR" not in str(caught[0].message) and "well C" not in str(caught[0].message)
     assert str(caught[1].message).startswith("curve units differ between wells: GR: ['cps', "

@@ -495,7 +495,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
         use, X, left_out = [], SegyTraces(data), []
     else:
-        table = read_any_table(data, keep=curves or ())
+        table = _read_for_curves(data, curves)
         use = select_curves(table, curves)
         left_out = [] if curves else list(default_curves(table)[1])
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
@@ -528,6 +528,36 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
             "epochs_run": len(h["loss"]),
             "best_epoch": h["best_epoch"][0] + 1, "train_loss": h["loss"][-1],
             "val_loss": h.get("val_loss", [None])[-1], "out": str(out_p)}
+
+
+def _read_for_curves(data, curves: list[str] | None) -> Table:
+    """:func:`read_any_table` for a command that uses only ``curves`` (all when None): the
+    reader's unit warnings about other curves (conflicts, conversions) are left out, the others
+    are given as they come."""
+    from .io.wells import UnitConflictWarning, UnitConversionWarning, _conflict_message
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = read_any_table(data, keep=curves or ())
+    wanted = set(curves or ()) | {"DEPTH"}
+    for w in caught:
+        msg = w.message
+        if curves and isinstance(msg, UnitConflictWarning):
+            kept = {c: u for c, u in msg.conflicts.items() if c in wanted}
+            if not kept:
+                continue
+            msg = UnitConflictWarning(_conflict_message(kept), kept)
+        elif curves and isinstance(msg, UnitConversionWarning):
+            from .io.wells import _conversion_message
+
+            kept = {well: {c: p for c, p in convs.items() if c in wanted}
+                    for well, convs in msg.conversions.items()}
+            kept = {well: convs for well, convs in kept.items() if convs}
+            if not kept:
+                continue
+            msg = UnitConversionWarning(_conversion_message(kept), kept)
+        warnings.warn_explicit(msg, w.category, w.filename, w.lineno)
+    return table
 
 
 def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.DataFrame:

@@ -146,6 +146,22 @@ class UnitConversionWarning(UserWarning):
         self.conversions = conversions
 
 
+class UnitConflictWarning(UserWarning):
+    """:func:`read_wells` found curves whose units differ between wells with no known conversion
+    between them; ``conflicts`` is ``{curve: {well: unit}}``, as in
+    ``df.attrs["unit_conflicts"]``."""
+
+    def __init__(self, message: str, conflicts: dict[str, dict[str, str]]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+def _conflict_message(conflicts: Mapping[str, Mapping[str, str]]) -> str:
+    return ("curve units differ between wells: "
+            + "; ".join(f"{c}: {sorted(set(w.values()))}" for c, w in list(conflicts.items())[:8])
+            + " (see df.attrs['unit_conflicts']); convert before mixing wells")
+
+
 def _majority_unit(per_well: Mapping[str, str]) -> str:
     """The unit most wells give (compared through :func:`normalise_unit`), spelled as the first
     well giving it spells it; a tie goes to the unit given first."""
@@ -452,12 +468,7 @@ def read_wells(
         c: wells for c, wells in now.items() if len({normalise_unit(u) for u in wells.values()}) > 1
     }
     if conflicts:
-        warnings.warn(
-            "curve units differ between wells: "
-            + "; ".join(f"{c}: {sorted(set(w.values()))}" for c, w in list(conflicts.items())[:8])
-            + " (see df.attrs['unit_conflicts']); convert before mixing wells",
-            stacklevel=2,
-        )
+        warnings.warn(UnitConflictWarning(_conflict_message(conflicts), conflicts), stacklevel=2)
     kinds = {normalise_unit(u) for u in now_depth.values() if u}
     if len(kinds) > 1:
         depth_unit = ""
@@ -482,4 +493,5 @@ def read_wells(
     return out
 
 
-__all__ = ["read_wells", "harmonise_columns", "RowOrderWarning", "UnitConversionWarning"]
+__all__ = ["read_wells", "harmonise_columns", "RowOrderWarning", "UnitConflictWarning",
+           "UnitConversionWarning"]
