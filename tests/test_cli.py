@@ -1573,3 +1573,24 @@ def test_train_on_named_curves_warns_only_about_their_units(capsys, tmp_path):
     code, _, err = run(capsys, "train", folder, "--epochs", 1, "--latent", 1, "--out", tmp_path / "m3",
                        "--quiet")
     assert code == 0 and "POTA" in err and "GR" in err, err
+
+
+def test_impute_on_its_own_output_does_not_learn_from_the_earlier_fill(capsys, tmp_path):
+    """Run twice (the second time on the first output): PE_IMPUTED, the filled target, was taken
+    as an input curve, so PE was learnt from itself. It is left out (with a warning) and
+    replaced, and the second output equals the first."""
+    obs = make_synthetic_wells(n_wells=2, n_samples=150, random_state=5, faults=False).observed
+    obs = obs[["WELL", "DEPTH", "GR", "RHOB", "NPHI", "PE"]].copy()
+    obs.loc[obs.index[20:60], "PE"] = np.nan
+    obs.to_csv(tmp_path / "w.csv", index=False)
+    code, _, err = run(capsys, "impute", tmp_path / "w.csv", "--curve", "PE", "--epochs", 3,
+                       "--out", tmp_path / "once.csv", "--quiet")
+    assert code == 0, err
+    code, out, err = run(capsys, "impute", tmp_path / "once.csv", "--curve", "PE", "--epochs", 3,
+                         "--out", tmp_path / "twice.csv", "--json")
+    assert code == 0, err
+    assert "PE_IMPUTED (an earlier impute's output) left out" in err
+    assert "PE_IMPUTED" not in json.loads(out)["inputs"]
+    once, twice = pd.read_csv(tmp_path / "once.csv"), pd.read_csv(tmp_path / "twice.csv")
+    assert list(twice.columns) == list(once.columns)
+    pd.testing.assert_frame_equal(twice, once)

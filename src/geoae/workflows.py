@@ -1088,6 +1088,13 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         raise DataError(f"curve {curve!r} {what} in {table.path}; available curves: "
                         f"{', '.join(table.curves)}")
     use = select_curves(table, curves)
+    if not curves:  # an earlier run's output (PE_IMPUTED, its spread) is the target, filled
+        earlier = [c for c in use if str(c).upper().startswith(f"{curve.upper()}_IMPUTED")]
+        if earlier:
+            warnings.warn(f"{table.path}: {', '.join(earlier)} (an earlier impute's output) left "
+                          f"out of the curves that {curve} is learnt from, and replaced in the "
+                          "output", UserWarning, stacklevel=2)
+            use = [c for c in use if c not in earlier]
     if curve not in use:
         use = [*use, curve]
     ids = [c for c in ID_COLUMNS if c in train.columns]
