@@ -36,6 +36,12 @@ app = typer.Typer(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
+#: ``--out`` of the commands that score every row (``encode``, ``reconstruct``).
+ScoredOutOpt = Annotated[Path, typer.Option(
+    "--out", "-o", help="CSV, Parquet or LAS output, as its name ends (.las: one well; a LAS "
+    "input's headers and curves kept). A SEG-Y input: .csv/.parquet (a row per trace with "
+    "inline, crossline and CDP x/y), .npz (an inline x crossline grid; file order with each "
+    "trace's position when the headers make no grid) or .npy (file order).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
 ChunkRowsOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows per chunk when streaming a CSV or "
                                           "Parquet table (memory bound).")]
@@ -134,15 +140,7 @@ def encode(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
                                               "a SEG-Y file for a model trained on its traces.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
-                                                         "ends (.las: one well; a LAS input's "
-                                                         "headers and curves kept). A SEG-Y "
-                                                         "input: .csv/.parquet (a row per trace "
-                                                         "with inline, crossline and CDP x/y), "
-                                                         ".npz (an inline x crossline grid; "
-                                                         "file order with each trace's position "
-                                                         "when the headers make no grid) or "
-                                                         ".npy (file order).")],
+    out: ScoredOutOpt,
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
@@ -167,15 +165,7 @@ def reconstruct(
     model: Annotated[Path, typer.Argument(help="Model folder from `geoae train`.")],
     data: Annotated[Path, typer.Argument(help="LAS file, folder or table with the model's curves, or "
                                               "a SEG-Y file for a model trained on its traces.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its name "
-                                                         "ends (.las: one well; a LAS input's "
-                                                         "headers and curves kept). A SEG-Y "
-                                                         "input: .csv/.parquet (a row per trace "
-                                                         "with inline, crossline and CDP x/y), "
-                                                         ".npz (an inline x crossline grid; "
-                                                         "file order with each trace's position "
-                                                         "when the headers make no grid) or "
-                                                         ".npy (file order).")],
+    out: ScoredOutOpt,
     chunk_rows: ChunkRowsOpt = 100_000,
     force: ForceOpt = False,
     as_json: JsonOpt = False,

@@ -259,9 +259,7 @@ class LasRows(StreamingDataset):
 
     def _plan_units(self, per_file: list[dict[str, str]]) -> None:
         """The target unit of each curve (that of most files) and each file's conversions."""
-        from .io.aliases import normalise_unit
-        from .io.units import can_convert
-        from .io.wells import _majority_unit
+        from .io.wells import _unit_plan
 
         names = [str(p) for p in self.paths]
         conflicts = []
@@ -269,17 +267,15 @@ class LasRows(StreamingDataset):
             given = {f: u[c] for f, u in zip(names, per_file, strict=True) if c in u}
             if not given:
                 continue
-            target = _majority_unit(given)
-            mixed = False
-            for f, unit in given.items():
-                if normalise_unit(unit) == normalise_unit(target):
-                    continue
-                if self.convert_units and can_convert(unit, target):
-                    self.unit_conversions.setdefault(f, {})[c] = (unit, target)
-                else:
-                    mixed = True
-                    conflicts.append(f"{c} in {unit!r} in {Path(f).name} ({target!r} in most files)")
-            if not mixed:  # one unit for every sample of the curve
+            target, convert, stuck = _unit_plan(given)
+            if not self.convert_units:
+                stuck = {f: u for f, u in given.items() if f in convert or f in stuck}  # file order
+                convert = {}
+            for f, pair in convert.items():
+                self.unit_conversions.setdefault(f, {})[c] = pair
+            conflicts += [f"{c} in {unit!r} in {Path(f).name} ({target!r} in most files)"
+                          for f, unit in stuck.items()]
+            if not stuck:  # one unit for every sample of the curve
                 self.units[c] = target
         if self.unit_conversions:
             items = [f"{c} {a} -> {b} ({Path(f).name})" for f, plan in self.unit_conversions.items()

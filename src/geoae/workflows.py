@@ -361,9 +361,8 @@ def _model_input(X: pd.DataFrame, table: Table, model_dir, said: set | None = No
     command can give values back in the input's units (:func:`_unit_rows`). Warnings are given
     once per ``said`` set. The input is not changed."""
     from ._persistence import read_curve_units
-    from .io.aliases import normalise_unit
-    from .io.units import can_convert, convert_units
-    from .io.wells import _majority_unit
+    from .io.units import convert_units
+    from .io.wells import _unit_plan
 
     trained = read_curve_units(model_dir)
     frame = table.frame
@@ -381,20 +380,14 @@ def _model_input(X: pd.DataFrame, table: Table, model_dir, said: set | None = No
                         for w in pd.unique(wells)}
         else:
             per_well = {"": table.units.get(c, "")}
-        given = {w: u for w, u in per_well.items() if u}
-        want = trained.get(c, "")
-        if not want and len({normalise_unit(u) for u in given.values()}) > 1:
-            want, guessed = _majority_unit(given), True  # no record: the unit of most wells
-        if not want:
-            continue
-        for w, have in given.items():
-            if normalise_unit(have) == normalise_unit(want):
-                continue
-            if can_convert(have, want):
-                done.setdefault(c, []).append((w, have, want))
-                said_items.setdefault((c, have, want), []).append(w)
-            else:
-                unknown.append(f"{c} in {have!r}{f' (well {w})' if w else ''} (the model's: {want!r})")
+        # the model's unit; with no record, the unit of most wells
+        want, convert, stuck = _unit_plan(per_well, trained.get(c, ""))
+        guessed = guessed or (bool(convert) and not trained.get(c))
+        for w, (have, _) in convert.items():
+            done.setdefault(c, []).append((w, have, want))
+            said_items.setdefault((c, have, want), []).append(w)
+        unknown += [f"{c} in {have!r}{f' (well {w})' if w else ''} (the model's: {want!r})"
+                    for w, have in stuck.items()]
     first = said is None or "units" not in said
     if said is not None and (unknown or done):
         said.add("units")
@@ -928,15 +921,14 @@ def _first_row_per_depth(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     the frame ``read_wells`` gives without ``keep_rows`` (its cleaning, done here on the rows
     already read). Returns the frame (``frame`` itself when it is so already) and the wells
     whose rows were reordered or thinned."""
+    from .io.wells import first_row_per_depth
+
     parts: list[pd.DataFrame] = []
     moved: list[str] = []
     for well, part in frame.groupby("WELL", sort=False):
-        depth = part["DEPTH"].to_numpy(dtype=np.float64)
-        if len(depth) > 1 and not (np.diff(depth) > 0).all():
+        part, was_sorted, dropped = first_row_per_depth(part)
+        if was_sorted or dropped:
             moved.append(str(well))
-            if not (np.diff(depth) >= 0).all():
-                part = part.sort_values("DEPTH", kind="stable")
-            part = part.loc[~part["DEPTH"].duplicated(keep="first").to_numpy()]
         parts.append(part)
     w = frame["WELL"].to_numpy()
     if not parts or (not moved and (w[1:] != w[:-1]).sum() == len(parts) - 1):  # wells in blocks

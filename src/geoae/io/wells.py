@@ -172,30 +172,63 @@ def _majority_unit(per_well: Mapping[str, str]) -> str:
     return per_well[best[0]]
 
 
+def _unit_plan(per_well: Mapping[str, str], target: str = ""
+               ) -> tuple[str, dict[str, tuple[str, str]], dict[str, str]]:
+    """``(target, {well: (unit, target)}, {well: unit})`` for one curve given in ``per_well``
+    units (``{well: unit}``, empty units left out): the target (``target``, else the unit of
+    most wells, :func:`_majority_unit`), the wells whose unit differs and converts to it
+    (:func:`geoae.io.units.can_convert`), and those whose unit differs and does not. Shared by
+    :func:`read_wells`, :class:`geoae.streaming.LasRows` and the CLI's model inputs."""
+    given = {w: u for w, u in per_well.items() if u}
+    if not given:
+        return target, {}, {}
+    target = target or _majority_unit(given)
+    convert: dict[str, tuple[str, str]] = {}
+    stuck: dict[str, str] = {}
+    for well, unit in given.items():
+        if normalise_unit(unit) == normalise_unit(target):
+            continue
+        if can_convert(unit, target):
+            convert[well] = (unit, target)
+        else:
+            stuck[well] = unit
+    return target, convert, stuck
+
+
 def _plan_conversions(unit_seen: Mapping[str, Mapping[str, str]], depth_units: Mapping[str, str],
                       parts: Mapping[str, pd.DataFrame]
                       ) -> tuple[dict[str, str], str, dict[str, dict[str, tuple[str, str]]]]:
     """``(target unit per curve, target depth unit, {well: {curve: (from, to)}})``: every curve
     (and the depth) of a well whose unit differs from the majority's and converts to it
-    (:func:`geoae.io.units.can_convert`; a curve that is not numeric is left alone)."""
-    targets = {c: _majority_unit(per_well) for c, per_well in unit_seen.items()}
-    known_depths = {w: u for w, u in depth_units.items() if u}
-    depth_target = _majority_unit(known_depths) if known_depths else ""
+    (:func:`_unit_plan`; a curve that is not numeric is left alone)."""
     plan: dict[str, dict[str, tuple[str, str]]] = {}
-    for well, unit in known_depths.items():
-        if normalise_unit(unit) != normalise_unit(depth_target) and can_convert(unit, depth_target):
-            plan.setdefault(well, {})["DEPTH"] = (unit, depth_target)
+    depth_target, depths, _ = _unit_plan(depth_units)
+    for well, pair in depths.items():
+        plan.setdefault(well, {})["DEPTH"] = pair
+    targets: dict[str, str] = {}
     for curve, per_well in unit_seen.items():
-        to = targets[curve]
-        for well, unit in per_well.items():
-            if normalise_unit(unit) == normalise_unit(to) or not can_convert(unit, to):
-                continue
+        targets[curve], convert, _ = _unit_plan(per_well)
+        for well, pair in convert.items():
             col = parts[well][curve] if curve in parts[well].columns else None
             if col is None or not pd.api.types.is_numeric_dtype(col) \
                     or pd.api.types.is_bool_dtype(col):
                 continue
-            plan.setdefault(well, {})[curve] = (unit, to)
+            plan.setdefault(well, {})[curve] = pair
     return targets, depth_target, plan
+
+
+def first_row_per_depth(df: pd.DataFrame) -> tuple[pd.DataFrame, bool, int]:
+    """``(frame, sorted, dropped)``: one well's rows (finite depths) sorted by depth (stable)
+    when they are not in order, and the first row of a repeated depth kept; whether they were
+    sorted and how many rows were dropped. ``df`` itself when its depths already increase."""
+    depth = df["DEPTH"].to_numpy(dtype=np.float64)
+    if len(depth) < 2 or (np.diff(depth) > 0).all():
+        return df, False, 0
+    moved = not (np.diff(depth) >= 0).all()
+    if moved:
+        df = df.sort_values("DEPTH", kind="stable")
+    dup = df["DEPTH"].duplicated(keep="first")
+    return df.loc[~dup.to_numpy()], moved, int(dup.sum())
 
 
 def _apply_conversions(part: pd.DataFrame, conversions: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
@@ -230,16 +263,14 @@ def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False,
         warnings.warn(f"{source}: dropped {int((~keep).sum())} row(s) without a depth", stacklevel=3)
         df = df.loc[keep]
         depth = depth[keep]
-    if not keep_rows and len(depth) > 1 and not (np.diff(depth) > 0).all():
-        if not (np.diff(depth) >= 0).all():
+    if not keep_rows:
+        df, moved, dropped = first_row_per_depth(df)
+        if moved:
             warnings.warn(RowOrderWarning(f"{source}: depth is not increasing; rows sorted by "
                                           "depth", path), stacklevel=3)
-            df = df.sort_values("DEPTH", kind="stable")
-        dup = df["DEPTH"].duplicated(keep="first")
-        if dup.any():
-            warnings.warn(RowOrderWarning(f"{source}: {int(dup.sum())} duplicate depth(s) dropped "
+        if dropped:
+            warnings.warn(RowOrderWarning(f"{source}: {dropped} duplicate depth(s) dropped "
                                           "(the first row of each kept)", path), stacklevel=3)
-            df = df.loc[~dup.to_numpy()]
     return df.reset_index(drop=True)
 
 
