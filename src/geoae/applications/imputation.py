@@ -49,6 +49,8 @@ DEFAULT_NETWORK = dict(latent_dim=16, hidden=(128, 64), activation="relu", scale
                        validation_fraction=0.15, patience=20, device="auto", verbose=False)
 _NET_KEYS = tuple(DEFAULT_NETWORK)
 _INFER_BATCH = 8192
+_NOISE_WIDTH = 32  # hidden units of the VAE's per-value noise head
+_NOISE_RANGE = 8.0  # its log-variance offset from the per-curve noise is kept within +-this
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,6 +197,15 @@ class _MaskedNet(nn.Module):
         self.decoder = DenseDecoder(latent_dim, n_out, hidden, activation)
         self.head = Gaussian(latent_dim) if variational else None
         self.obs_logvar = nn.Parameter(torch.zeros(n_out)) if variational else None
+        # the noise of each value given what is visible (a VAE only): a log-variance offset from
+        # the inputs, added to the per-curve ``obs_logvar``; it starts at zero (the per-curve
+        # noise) and is trained on the squared errors, detached (see ``noise_logvar``)
+        self.noise = None
+        if variational:
+            self.noise = nn.Sequential(nn.Linear(n_in, _NOISE_WIDTH), nn.ELU(),
+                                       nn.Linear(_NOISE_WIDTH, n_out))
+            nn.init.zeros_(self.noise[2].weight)
+            nn.init.zeros_(self.noise[2].bias)
         # linear path from the (masked) inputs to the outputs: the network starts from a linear
         # imputation and the auto-encoder learns the non-linear correction
         self.skip = nn.Linear(n_in, n_out) if skip else None
@@ -213,6 +224,11 @@ class _MaskedNet(nn.Module):
 
     def linear(self, inp: torch.Tensor):
         return 0.0 if self.skip is None else self.skip(inp)
+
+    def noise_logvar(self, inp: torch.Tensor) -> torch.Tensor:
+        """Log-variance ``(n, d)`` of each value's observation noise given the inputs."""
+        offset = self.noise(inp).clamp(-_NOISE_RANGE, _NOISE_RANGE)
+        return self.obs_logvar.detach() + offset
 
     def forward(self, inp: torch.Tensor, sample: bool = False):
         mu, logvar = self.encode(inp)
@@ -239,8 +255,14 @@ class Imputer(TransformerMixin, BaseEstimator):
         The network configuration. ``None``/``"dae"``: a dense masked denoising auto-encoder
         with :data:`DEFAULT_NETWORK` settings (latent 16, hidden (128, 64), up to 200 epochs
         with early stopping), ``n_ensemble`` times. ``"vae"``: the same as a variational
-        auto-encoder (beta 1) with a learned noise variance per curve, which enables
-        ``transform(X, return_std=True)``.
+        auto-encoder (beta 1) whose observation noise is learned per value, which enables
+        ``transform(X, return_std=True)``: a per-curve variance (in the ELBO) times a factor
+        that a small head predicts from the visible inputs, trained on the squared errors of the
+        fills (detached, so the fills do not change). The standard deviation then follows the
+        error: on the Kansas leave-one-well-out PE test, 95 % of the true values lie within 2
+        standard deviations and the wider bands go with the larger errors
+        (``benchmarks/bench_imputation_std.py``); with a noise per curve alone it was nearly
+        constant along a curve.
         A geoae estimator (``AutoEncoder``, ``DenoisingAutoEncoder``, ``VAE``, ...; dense
         backbone) lends its ``latent_dim``, ``hidden``, ``activation``, ``scaler``, ``epochs``,
         ``batch_size``, ``learning_rate``, ``weight_decay``, ``validation_fraction``,
@@ -288,10 +310,10 @@ class Imputer(TransformerMixin, BaseEstimator):
     n_neighbors : int, default=5
         Neighbours of the kNN fill (``knn_blend > 0``).
     n_draws : int, default=50
-        Draws of the latent code (and of the learned observation noise) per ensemble member for
-        ``transform(X, return_std=True)`` with a VAE; the standard deviation is taken over the
-        draws of all members, so it covers both the members' disagreement and each member's
-        own uncertainty.
+        Draws of the latent code (and of the learned per-value observation noise) per ensemble
+        member for ``transform(X, return_std=True)`` with a VAE; the standard deviation is taken
+        over the draws of all members, so it covers both the members' disagreement and each
+        member's own uncertainty.
     random_state : int, RandomState or None, default=None
         Seed of the weights, the hiding masks, the validation split and the draws. When None,
         the ``random_state`` of ``model`` (if any) is used.
@@ -508,7 +530,8 @@ class Imputer(TransformerMixin, BaseEstimator):
                     drop = torch.rand((b, width, 1), generator=gen, device=xb.device) < row_rate
                     hide = hide | (drop & ~centre)
                 visible = mb & ~hide
-                out, mu, logvar = net(_MaskedNet.inputs(xb, visible), sample=variational)
+                inp = _MaskedNet.inputs(xb, visible)
+                out, mu, logvar = net(inp, sample=variational)
                 target, present = xb[:, k], mb[:, k]
                 hidden, seen = present & hide[:, k], present & ~hide[:, k]
                 err = (out - target) ** 2
@@ -519,8 +542,14 @@ class Imputer(TransformerMixin, BaseEstimator):
                 if variational:  # per-sample sums, as in the ELBO
                     rec_h, rec_s = err_h / b, err_s / b
                     kl = gaussian_kl(mu, logvar).mean()
-                    loss = rec_h + w_obs * rec_s + beta * kl
-                    return loss, {"hidden": rec_h, "observed": rec_s, "kl": kl}
+                    # the per-value noise learns the squared errors as they are (detached: the
+                    # fill and its ELBO do not change), hidden values weighed as in the ELBO
+                    lv = net.noise_logvar(inp)
+                    nll = 0.5 * (((out - target) ** 2).detach() * torch.exp(-lv) + lv)
+                    weight = hidden.to(nll.dtype) + w_obs * seen.to(nll.dtype)
+                    noise = (nll * weight).sum() / b
+                    loss = rec_h + w_obs * rec_s + beta * kl + noise
+                    return loss, {"hidden": rec_h, "observed": rec_s, "kl": kl, "noise": noise}
                 rec_h = err_h / hidden.sum().clamp_min(1)
                 rec_s = err_s / seen.sum().clamp_min(1)
                 return rec_h + w_obs * rec_s, {"hidden": rec_h, "observed": rec_s}
@@ -576,7 +605,7 @@ class Imputer(TransformerMixin, BaseEstimator):
                     z = mu + torch.exp(0.5 * logvar) * eps
                     dec = net.decoder(z.reshape(-1, mu.shape[1])).reshape(draws, mu.shape[0], -1)
                     dec = dec + net.linear(inp)
-                    noise = torch.exp(0.5 * net.obs_logvar) * torch.randn(dec.shape, generator=gen)
+                    noise = torch.exp(0.5 * net.noise_logvar(inp)) * torch.randn(dec.shape, generator=gen)
                     m_samples.append(dec + noise)
             means.append(torch.cat(m_means).double().numpy() if m_means
                          else np.empty((0, M.shape[2])))
@@ -602,7 +631,8 @@ class Imputer(TransformerMixin, BaseEstimator):
             Same curves as in fit; ``WELL``/``DEPTH`` columns are passed through untouched.
         return_std : bool, default=False
             Also return the per-value standard deviation (curve units) of ``n_draws`` draws of
-            the VAE (latent code and learned observation noise); 0 for present values. Needs a
+            the VAE (latent code and learned per-value observation noise); 0 for present
+            values. Needs a
             variational model (``model="vae"`` or ``model=VAE(...)``).
 
         Returns
