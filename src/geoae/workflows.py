@@ -203,6 +203,47 @@ def select_curves(table: Table, curves: list[str] | None) -> list[str]:
 _KIND_WORDS = {"position": "positions", "depth": "depths", "label": "labels/interpretations"}
 
 
+def resolve_curve_names(table: Table, curves: list[str] | None) -> list[str] | None:
+    """The columns of ``table`` that the user's ``--curves`` names mean.
+
+    A name that is not a column is matched without regard to case (LAS mnemonics are
+    case-insensitive: ``gr`` is ``GR``), then as a file's own mnemonic that the reader renamed
+    through the alias table (``DTC``, ``AC`` -> ``DT``), then through the alias table itself; a
+    name matched through an alias is said in one warning. Names that match nothing are returned
+    as they are (:func:`select_curves` names them in its error); two names meaning one column
+    are a :class:`DataError`.
+    """
+    if not curves:
+        return curves
+    from .io.aliases import canonical_name
+
+    columns = [str(c) for c in table.frame.columns]
+    renamed = table.frame.attrs.get("renamed") or {}  # {well: {file mnemonic: name read as}}
+    out, via = [], []
+    for name in curves:
+        hit = name if name in columns else None
+        if hit is None:
+            same = [c for c in columns if c.upper() == name.upper()]
+            hit = same[0] if len(same) == 1 else None
+        if hit is None:
+            read_as = sorted({new for names in renamed.values() for old, new in names.items()
+                              if old.upper() == name.upper() and new in columns})
+            canon = canonical_name(name)
+            hit = (read_as[0] if len(read_as) == 1
+                   else canon if not read_as and canon in columns and canon != name else None)
+            if hit is not None:
+                via.append(f"{name} as {hit}")
+        out.append(hit if hit is not None else name)
+    twice = sorted({c for c in out if out.count(c) > 1})
+    if twice:
+        raise DataError(f"--curves names {', '.join(twice)} more than once in {table.path} ("
+                        f"{', '.join(curves)}); name each curve once")
+    if via:
+        warnings.warn(f"{table.path}: --curves {', '.join(via)} (the name its curve is read as "
+                      "in geoae, through the alias table)", UserWarning, stacklevel=3)
+    return out
+
+
 def parse_curves(text: str | None) -> list[str] | None:
     """``"GR, RHOB,NPHI"`` -> ``["GR", "RHOB", "NPHI"]``; None or empty -> None."""
     if not text:
@@ -489,7 +530,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         use, X, left_out = [], SegyTraces(data), []
     else:
         table = _read_for_curves(data, curves)
-        use = select_curves(table, curves)
+        use = select_curves(table, resolve_curve_names(table, curves))
         left_out = [] if curves else list(default_curves(table)[1])
         X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
     logs = _log10_for(X, use) if log10 else []
@@ -532,18 +573,22 @@ def _read_for_curves(data, curves: list[str] | None) -> Table:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         table = read_any_table(data, keep=curves or ())
-    wanted = set(curves or ()) | {"DEPTH"}
+    from .io.aliases import canonical_name
+
+    # the curves as named, whatever their case, and the names the alias table reads them as
+    wanted = {str(c).upper() for c in curves or ()} | {"DEPTH"}
+    wanted |= {canonical_name(str(c)).upper() for c in curves or ()}
     for w in caught:
         msg = w.message
         if curves and isinstance(msg, UnitConflictWarning):
-            kept = {c: u for c, u in msg.conflicts.items() if c in wanted}
+            kept = {c: u for c, u in msg.conflicts.items() if str(c).upper() in wanted}
             if not kept:
                 continue
             msg = UnitConflictWarning(_conflict_message(kept), kept)
         elif curves and isinstance(msg, UnitConversionWarning):
             from .io.wells import _conversion_message
 
-            kept = {well: {c: p for c, p in convs.items() if c in wanted}
+            kept = {well: {c: p for c, p in convs.items() if str(c).upper() in wanted}
                     for well, convs in msg.conversions.items()}
             kept = {well: convs for well, convs in kept.items() if convs}
             if not kept:
@@ -1079,6 +1124,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                 else "not found")
         raise DataError(f"curve {curve!r} {what} in {table.path}; available curves: "
                         f"{', '.join(table.curves)}")
+    curves = resolve_curve_names(table, curves)
     use = select_curves(table, curves)
     if not curves:  # an earlier run's output (PE_IMPUTED, its spread) is the target, filled
         earlier = [c for c in use if str(c).upper().startswith(f"{curve.upper()}_IMPUTED")]

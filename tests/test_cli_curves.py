@@ -1,0 +1,64 @@
+"""``--curves`` names as a user types them: any case, a file's own mnemonics (read through the
+alias table), each curve once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geoae.cli import main
+from geoae.datasets import make_synthetic_wells
+from geoae.io import write_las
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def las_folder(tmp_path_factory) -> Path:
+    """Two LAS wells whose sonic is DTC in one file and AC in the other (both read as DT)."""
+    d = tmp_path_factory.mktemp("wells")
+    for i, sonic in enumerate(["DTC", "AC"]):
+        syn = make_synthetic_wells(n_wells=1, n_samples=200, random_state=i, faults=False)
+        df = syn.observed.drop(columns=["WELL"]).set_index("DEPTH")[["GR", "RHOB", "NPHI", "DT"]]
+        df = df.rename(columns={"DT": sonic})
+        df.index.name = "DEPT"
+        write_las(df, d / f"W{i}.las", units={"GR": "API", "RHOB": "G/C3", "NPHI": "V/V",
+                                               sonic: "US/F"})
+    return d
+
+
+
+def test_curves_in_lower_case_and_a_files_own_mnemonic(capsys, tmp_path, las_folder):
+    out = tmp_path / "m"
+    code, _, err = run(capsys, "train", las_folder, "--curves", "gr,rhob,NPHI,DTC", "--epochs", 1,
+                       "--out", out, "--quiet")
+    assert code == 0, err
+    # DTC (one well's own mnemonic) is the curve read as DT; the case of gr and rhob is not
+    # significant; only the alias is said
+    assert "--curves DTC as DT" in err
+    assert "gr as" not in err
+    code, text, err = run(capsys, "info", out, "--json")
+    assert code == 0, err
+    assert json.loads(text)["curves"] == ["GR", "RHOB", "NPHI", "DT"]
+
+
+def test_a_curve_named_twice_is_one_readable_error(capsys, tmp_path, las_folder):
+    code, _, err = run(capsys, "train", las_folder, "--curves", "GR,DT,dtc", "--epochs", 1,
+                       "--out", tmp_path / "m", "--quiet")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("error:") and "DT more than once" in lines[-1]
+    assert "Traceback" not in err
+    assert not (tmp_path / "m" / "config.json").exists()
+
+
+def test_an_unknown_curve_is_still_an_error_naming_it(capsys, tmp_path, las_folder):
+    code, _, err = run(capsys, "train", las_folder, "--curves", "GR,XYZ", "--epochs", 1,
+                       "--out", tmp_path / "m", "--quiet")
+    assert code == 2 and "['XYZ'] not found" in err and err.count("\n") <= 2
