@@ -453,3 +453,21 @@ def test_write_las_column_names_with_las_delimiters(tmp_path):
     with pytest.raises(DataError, match=r"column 'GR\.1' cannot be a LAS mnemonic.*'GR_1' is taken"):
         write_las(clash[["GR", "GR_1", "GR.1"]], tmp_path / "y.las")
     assert not (tmp_path / "y.las").exists()
+
+
+def test_a_float32_column_is_written_in_its_own_shortest_form(tmp_path):
+    """A network's float32 output is written as 0.1, not as its float64 expansion
+    0.10000000149011612; float64 columns keep their shortest exact form."""
+
+
+    df = pd.DataFrame({"DEPT": [100.0, 100.5, 101.0],
+                       "GR_RECON": np.array([0.1, 1 / 3, np.nan], dtype=np.float32),
+                       "GR": [0.1, 1 / 3, 2.345]}).set_index("DEPT")
+    out = write_las(df, tmp_path / "w.las")
+    data = out.read_text().split("~A")[1].splitlines()[1:]
+    assert data[0].split() == ["100.0", "0.1", "0.1"]
+    assert data[1].split() == ["100.5", "0.33333334", "0.3333333333333333"]
+    assert data[2].split()[1] == "-999.25"
+    back = read_las(out)
+    np.testing.assert_array_equal(back["GR_RECON"].to_numpy(np.float32)[:2], df["GR_RECON"][:2])
+    np.testing.assert_array_equal(back["GR"], df["GR"])

@@ -350,10 +350,18 @@ def _write_output(result: pd.DataFrame, out: Path, table: Table, units=None,
         given = table.frame.reset_index(drop=True)
         new = [c for c in result.columns if c != "DEPTH" and not (
             c in given.columns and result[c].reset_index(drop=True).equals(given[c]))]
-        write_frame(result[["DEPTH", *new]], out, template=table.path, units=units,
-                    descriptions=descriptions)
+        write_frame(_as_float32(result[["DEPTH", *new]], new), out, template=table.path,
+                    units=units, descriptions=descriptions)
     else:
-        write_frame(result, out, units=units, descriptions=descriptions)
+        new = [c for c in result.columns if c not in table.frame.columns]
+        write_frame(_as_float32(result, new), out, units=units, descriptions=descriptions)
+
+
+def _as_float32(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """``frame`` with its float ``columns`` (what a network computed) as float32, the precision
+    they were computed in, so that a LAS file gets ``0.1234567`` rather than 17 digits."""
+    cols = [c for c in columns if pd.api.types.is_float_dtype(frame[c])]
+    return frame.astype({c: np.float32 for c in cols}) if cols else frame
 
 
 def _load(model_dir):

@@ -500,11 +500,13 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[str]:
-    """Numbers as text, right-aligned; NaN as the NULL value. ``fmt=None``: shortest exact repr."""
+    """Numbers as text, right-aligned; NaN as the NULL value. ``fmt=None``: shortest exact repr
+    (of a float32 column, the float32 value's: ``0.1``, not ``0.10000000149011612``)."""
     arr = np.asarray(values)
     if arr.dtype.kind in "biuf":
         num = arr.astype(np.float64)
-        text = num.astype(str) if fmt is None else np.char.mod(fmt, num)
+        text = (arr.astype(str) if fmt is None and arr.dtype == np.float32
+                else num.astype(str) if fmt is None else np.char.mod(fmt, num))
         text = np.where(np.isnan(num), null_text, text)
     else:
         # an empty text is missing (nothing written would shift the next columns); a text with
