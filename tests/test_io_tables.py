@@ -767,7 +767,8 @@ def test_depth_units_differing_between_wells_are_warned_about(tmp_path):
         df = pd.DataFrame({"GR": [1.0, 2.0]}, index=pd.Index([10.0, 10.5], name="DEPT"))
         df.attrs.update(well_name=name, index_unit=unit)
         write_las(df, tmp_path / f"{name}.las")
-    with pytest.warns(UserWarning, match="depth units differ between wells: a: M, b: FT"):
+    with pytest.warns(UserWarning,
+                      match=r"depth units differ between wells: M \(wells a, c\), FT \(well b\)"):
         read_wells(tmp_path, convert_units=False)
     # by default the feet of b become metres, the unit of most wells (a and c: M and meters)
     with pytest.warns(UnitConversionWarning, match=r"DEPTH FT -> M \(well b\)"):
@@ -778,3 +779,13 @@ def test_depth_units_differing_between_wells_are_warned_about(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # m and meters are the same unit
         read_wells(tmp_path)
+
+
+def test_the_depth_unit_warning_groups_the_spellings_of_one_unit():
+    """'M' and 'm' are one unit: the warning groups wells by unit instead of listing M beside m
+    as if they differed (seen on a real folder: "F/3-2: M, Eastrock Lauren #1: m")."""
+    from geoae.io.wells import units_by_well
+
+    assert units_by_well({"A": "M", "B": "FT"}) == "A: M, B: FT"
+    text = units_by_well({"F/3-2": "M", "Lauren #1": "m", "C": "ft", "D": "m", "E": "M", "G": "m"})
+    assert text == "M (wells F/3-2, Lauren #1, D, E and 1 more), FT (well C)"

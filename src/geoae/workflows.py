@@ -118,8 +118,9 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False,
 
             depths = {w: u for w, u in (frame.attrs.get("depth_units") or {}).items() if u}
             if len({normalise_unit(u) for u in depths.values()}) > 1:
-                warnings.warn(f"{p}: depth units differ between wells ("
-                              + ", ".join(f"{w}: {u}" for w, u in list(depths.items())[:8])
+                from .io.wells import units_by_well
+
+                warnings.warn(f"{p}: depth units differ between wells ({units_by_well(depths)}"
                               + "); each well's depths, in the outputs too, stay in its file's unit",
                               UserWarning, stacklevel=2)
         return Table(_in_file_order(frame) if keep_rows else frame, kind, p)

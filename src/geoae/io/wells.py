@@ -255,6 +255,23 @@ def _conversion_message(plan: Mapping[str, Mapping[str, tuple[str, str]]]) -> st
             "each file's units)")
 
 
+def units_by_well(units: dict[str, str], shown: int = 4) -> str:
+    """``{well: unit}`` as ``"A: M, B: FT"`` when every well has its own unit, else grouped by
+    unit (spellings of one unit together, ``M`` and ``m``): ``"m (wells A, B), ft (well C)"``,
+    at most ``shown`` wells named per unit."""
+    groups: dict[str, list[str]] = {}
+    for w, u in units.items():
+        if u:
+            groups.setdefault(normalise_unit(u) or u, []).append(str(w))
+    if all(len(ws) == 1 for ws in groups.values()):
+        return ", ".join(f"{w}: {u}" for w, u in list(units.items())[:8] if u)
+    parts = []
+    for unit, ws in groups.items():
+        named = ", ".join(ws[:shown]) + (f" and {len(ws) - shown} more" if len(ws) > shown else "")
+        parts.append(f"{unit} ({'wells' if len(ws) > 1 else 'well'} {named})")
+    return ", ".join(parts)
+
+
 def _clean_depth(df: pd.DataFrame, source: str, keep_rows: bool = False,
                  path: str = "") -> pd.DataFrame:
     depth = df["DEPTH"].to_numpy(dtype=np.float64)
@@ -503,8 +520,7 @@ def read_wells(
     kinds = {normalise_unit(u) for u in now_depth.values() if u}
     if len(kinds) > 1:
         depth_unit = ""
-        warnings.warn("depth units differ between wells: "
-                      + ", ".join(f"{w}: {u}" for w, u in list(now_depth.items())[:8])
+        warnings.warn("depth units differ between wells: " + units_by_well(now_depth)
                       + " (see df.attrs['depth_units']); convert the depths before comparing "
                       "wells or reading depth intervals", stacklevel=2)
     well_units: dict[str, dict[str, str]] = {}
