@@ -1322,13 +1322,14 @@ def _table_source_out(src: Path, source: str, full: pd.DataFrame, wells: list[st
 
 def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None = None,
             max_train_traces: int = 2000, random_state: int | None = 0, verbose: bool = False,
-            force: bool = False) -> dict[str, Any]:
+            force: bool = False, save_model=None) -> dict[str, Any]:
     """Denoise a SEG-Y file chunk by chunk into ``out``, keeping every header byte.
 
-    ``inputs`` is ``[INPUT]`` or ``[MODEL, INPUT]`` (a folder written by ``Denoiser.save``).
-    Without a model, a :class:`Denoiser` is fitted self-supervised (Noisier2Noise) on up to
-    ``max_train_traces`` consecutive traces of the input itself, read through
-    :func:`geoae.io.iter_segy` (never the whole file).
+    ``inputs`` is ``[INPUT]`` or ``[MODEL, INPUT]`` (a folder written by ``Denoiser.save``, or
+    by an earlier run with ``save_model``). Without a model, a :class:`Denoiser` is fitted
+    self-supervised (Noisier2Noise) on up to ``max_train_traces`` consecutive traces of the
+    input itself, read through :func:`geoae.io.iter_segy` (never the whole file), and
+    ``save_model`` (a folder) keeps it, to denoise other files of the survey the same way.
     """
     from .applications import Denoiser, denoise_segy
     from .io import iter_segy
@@ -1345,6 +1346,19 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     if out_p.suffix.lower() in {*_TABLE_FORMATS, *_NOT_TABLES} - {".sgy", ".segy"}:
         raise DataError(f"--out {out_p}: `geoae denoise` writes SEG-Y, not a "
                         f"{out_p.suffix.lower()} file; give a .sgy or .segy name")
+    if save_model is not None:
+        if len(inputs) == 2:
+            raise ConfigError(f"--save-model {save_model}: the denoiser {inputs[0]} is given, not "
+                              "trained; --save-model keeps a denoiser trained on the input")
+        save_p = Path(save_model)
+        if save_p.exists() and not save_p.is_dir():
+            raise DataError(f"--save-model {save_p} is a file; give a folder name")
+        if save_p.is_dir() and any(save_p.iterdir()) and not force:
+            raise DataError(f"--save-model {save_p} exists and is not empty; pass --force to "
+                            "replace the denoiser in it")
+        if not save_p.parent.exists():
+            raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
+                            "first")
     if len(inputs) == 2:
         model = Denoiser.load(inputs[0])
         denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
@@ -1362,8 +1376,11 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
         params["epochs"] = epochs
     model = Denoiser(**params).fit(sample)
     denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
-    return {"input": str(inp), "out": str(out_p), "trained_on_traces": int(sample.shape[0]),
-            "noise_level": np.asarray(model.noise_level_).tolist(), "mode": "self-supervised"}
+    summary = {"input": str(inp), "out": str(out_p), "trained_on_traces": int(sample.shape[0]),
+               "noise_level": np.asarray(model.noise_level_).tolist(), "mode": "self-supervised"}
+    if save_model is not None:
+        summary["model"] = str(model.save(save_p))
+    return summary
 
 
 def _impossible_readings(frame: pd.DataFrame, log10: list[str]) -> np.ndarray:
