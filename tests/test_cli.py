@@ -1424,7 +1424,8 @@ def test_parquet_output_column_changing_type_between_chunks_is_one_line(capsys, 
 def test_side_outputs_and_failed_runs_never_clobber_files(capsys, tmp_path, wells_csv):
     """Found by an audit: detect wrote its _intervals.csv and .png over existing files (even its
     own input) without --force; a failed `train --force` left the old weights beside the new
-    transforms.json (reconstruct then gave wrong numbers, exit 0); --latent 0 left a folder that
+    transforms.json (reconstruct then gave wrong numbers, exit 0; the old model is now kept
+    whole until the new one replaces it); --latent 0 left a folder that
     blocked the next run; --epochs 0 imputed with untrained networks; --json printed NaN."""
     model = tmp_path / "m"
     assert run(capsys, "train", wells_csv, "--epochs", 2, "--out", model, "--quiet")[0] == 0
@@ -1440,13 +1441,14 @@ def test_side_outputs_and_failed_runs_never_clobber_files(capsys, tmp_path, well
     assert code == 2 and ".png" in err
     # a bad option fails before the folder is touched, and leaves nothing in the way
     code, _, err = run(capsys, "train", wells_csv, "--latent", 0, "--out", tmp_path / "new")
-    assert code == 2 and "latent_dim" in err and not (tmp_path / "new").exists()
-    # a failed --force run removes the model it was replacing (no silent mix of old and new)
+    assert code == 2 and "--latent 0" in err and not (tmp_path / "new").exists()
+    # a failed --force run leaves the model it was replacing as it was (no mix of old and new)
+    before = {f.name: f.read_bytes() for f in model.iterdir()}
     code, _, err = run(capsys, "train", wells_csv, "--epochs", 2, "--out", model, "--force",
                        "--no-log10", "--backbone", "conv2d")
-    assert code == 2
-    code, _, err = run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "rec.csv")
-    assert code == 2 and "Traceback" not in err
+    assert code == 2 and {f.name: f.read_bytes() for f in model.iterdir()} == before
+    code, _, err = run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "rec.csv", "-q")
+    assert code == 0, err
     code, _, err = run(capsys, "train", wells_csv, "--out", wells_csv)
     assert code == 2 and "is a file" in err
     code, _, err = run(capsys, "demo", "--fast", "--out", wells_csv)

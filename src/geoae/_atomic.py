@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,19 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         with contextlib.suppress(OSError):
             tmp_path.unlink()
         raise
+
+
+@contextlib.contextmanager
+def temporary_folder_beside(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a new, empty, hidden folder beside ``path`` (same parent, so same filesystem: its
+    files can be renamed into ``path`` atomically); removed with what it still holds on exit,
+    an exception included."""
+    path = Path(path).resolve()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp.", dir=path.parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:

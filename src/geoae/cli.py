@@ -77,6 +77,23 @@ def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> 
     Console().print(table)
 
 
+@contextlib.contextmanager
+def _options_named(**options: str) -> Iterator[None]:
+    """Errors of the estimators' checks (``latent_dim=0 is not valid: ...``) name the Python
+    parameter; in the command line they name the option the user typed (``--latent 0 is not
+    valid: ...``). ``options`` maps each parameter to its option."""
+    from .errors import ConfigError
+
+    try:
+        yield
+    except ConfigError as exc:
+        msg = str(exc)
+        for param, option in options.items():
+            if msg.startswith(f"{param}="):
+                raise ConfigError(f"{option} {msg[len(param) + 1:]}") from None
+        raise
+
+
 @app.command()
 def train(
     data: Annotated[Path, typer.Argument(help="LAS file, folder of LAS files, CSV or Parquet table, or "
@@ -124,14 +141,18 @@ def train(
     """
     from . import workflows
 
-    summary = workflows.train(data, out, model=model, curves=workflows.parse_curves(curves),
-                              latent=latent, backbone=backbone, epochs=epochs, random_state=seed,
-                              verbose=not (quiet or as_json), force=force, resume=resume,
-                              grad_clip=grad_clip, precision=precision, compile=compile,
-                              log10=log10,
-                              **({"batch_size": batch_size} if batch_size is not None else {}),
-                              **({"beta": beta} if beta is not None else {}),
-                              **({"prior": prior} if prior is not None else {}))
+    with _options_named(latent_dim="--latent", epochs="--epochs", backbone="--backbone",
+                        random_state="--seed", grad_clip="--grad-clip", batch_size="--batch-size",
+                        precision="--precision", compile="--compile", beta="--beta",
+                        prior="--prior"):
+        summary = workflows.train(data, out, model=model, curves=workflows.parse_curves(curves),
+                                  latent=latent, backbone=backbone, epochs=epochs,
+                                  random_state=seed, verbose=not (quiet or as_json), force=force,
+                                  resume=resume, grad_clip=grad_clip, precision=precision,
+                                  compile=compile, log10=log10,
+                                  **({"batch_size": batch_size} if batch_size is not None else {}),
+                                  **({"beta": beta} if beta is not None else {}),
+                                  **({"prior": prior} if prior is not None else {}))
     _report(summary, as_json, quiet, "trained")
 
 
@@ -216,9 +237,9 @@ def detect(
 def impute(
     data: Annotated[Path, typer.Argument(help="LAS file, folder of well files, CSV or Parquet table.")],
     curve: Annotated[str, typer.Option(help="Curve to fill, e.g. PE.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (same format as DATA unless "
-                                                         "its name ends in .csv, .parquet or "
-                                                         ".las) or folder (when DATA is a "
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file, in the format its name "
+                                                         "ends with (.las, .csv, .tsv or "
+                                                         ".parquet), or folder (when DATA is a "
                                                          "folder).")],
     curves: Annotated[str | None, typer.Option(help="Curves to learn from (default: all numeric "
                                                       "but positions, depths and labels).")] = None,
@@ -290,8 +311,9 @@ def generate(
     """
     from . import workflows
 
-    _report(workflows.generate(model, n, out, random_state=seed, force=force), as_json, quiet,
-            "generated")
+    with _options_named(n="-n", random_state="--seed"):
+        summary = workflows.generate(model, n, out, random_state=seed, force=force)
+    _report(summary, as_json, quiet, "generated")
 
 
 @app.command()

@@ -275,20 +275,27 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
 
 #: Output names of formats other than a table: a table written there would be mislabelled.
 _NOT_TABLES = (".npy", ".npz", ".sgy", ".segy", ".png", ".html")
-_TABLE_FORMATS = {".las": "las", ".parquet": "parquet", ".pq": "parquet", ".tsv": "tsv",
-                  ".csv": "csv", ".txt": "csv"}
+_TABLE_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet",
+                  ".pq": "parquet", ".parq": "parquet", ".las": "las"}
 
 
-def table_format(out: str | os.PathLike, default: str = "csv") -> str:
-    """How a table output is written, from its name: ``"las"`` (``.las``), ``"parquet"``
-    (``.parquet``, ``.pq``), ``"tsv"`` (``.tsv``, tab-separated), ``"csv"`` (``.csv``, ``.txt``)
-    and ``default`` for any other name. The name of another format (``.npy``, ``.sgy``,
-    ``.segy``, ``.png``, ``.html``) is a :class:`DataError`: call this before any work."""
+def table_format(out: str | os.PathLike, default: str | None = None) -> str:
+    """How a table output is written, from its name: ``"csv"`` (``.csv``, ``.txt``), ``"tsv"``
+    (``.tsv``, tab-separated), ``"parquet"`` (``.parquet``, ``.pq``, ``.parq``) or ``"las"``
+    (``.las``). Any other name is a :class:`DataError` (call this before any work): another
+    format's (``.npy``, ``.sgy``, ``.png``, ...), an unknown one (``.xlsx``) or none. ``default``
+    is ignored (it was the format of those names, written as CSV under a misleading name); it is
+    kept for callers that still pass it."""
+    del default
     suffix = Path(out).suffix.lower()
     if suffix in _NOT_TABLES:
         raise DataError(f"--out {out}: this command writes a table, not a {suffix} file; give a "
                         ".csv, .parquet or .las name")
-    return _TABLE_FORMATS.get(suffix, default)
+    if suffix in _TABLE_FORMATS:
+        return _TABLE_FORMATS[suffix]
+    what = f"geoae does not write {suffix} files" if suffix else "the name has no suffix"
+    raise DataError(f"--out {out}: {what}; end the name in one of {', '.join(_TABLE_FORMATS)} "
+                    "(the suffix sets the table's format)")
 
 
 def check_las_output(table: Table, out: str | os.PathLike) -> None:
@@ -381,8 +388,16 @@ def _log10_for(frame: pd.DataFrame, use: list[str]) -> list[str]:
     return _resistivity_columns(frame[use], None) if use else []  # no curves: a SEG-Y stream
 
 
-def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] | None = None) -> None:
-    """``transforms.json``: the curves modelled as log10 and the unit of each curve's values."""
+#: Beside the checkpoint of a ``geoae train`` run in progress (or interrupted): the record
+#: (``transforms.json``'s content) of the run the checkpoint belongs to. The folder's own
+#: ``transforms.json`` is the saved model's, replaced only with the model; this one goes then.
+RUN_TRANSFORMS_FILE = "checkpoint.transforms.json"
+
+
+def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] | None = None,
+                      name: str | None = None) -> None:
+    """``transforms.json`` (or ``name``): the curves modelled as log10 and the unit of each
+    curve's values. Rank 0 alone writes, atomically."""
     import json
 
     from . import distributed as _dist
@@ -392,7 +407,25 @@ def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] |
     if _dist.is_main_process():
         model_dir.mkdir(parents=True, exist_ok=True)
         record = {"log10": list(log10), "units": dict(units or {})}
-        atomic_write_text(model_dir / TRANSFORMS_FILE, json.dumps(record) + "\n")
+        atomic_write_text(model_dir / (name or TRANSFORMS_FILE), json.dumps(record) + "\n")
+
+
+def _checkpoint_log10(model_dir: Path) -> list[str]:
+    """The log10 curves of the checkpoint in ``model_dir``: its run's record, else (a folder of
+    an older geoae, or no run in progress) the model's ``transforms.json``."""
+    import json
+
+    record = model_dir / RUN_TRANSFORMS_FILE
+    if not record.is_file():
+        return _read_transforms(model_dir)
+    try:
+        names = json.loads(record.read_text(encoding="utf-8"))["log10"]
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            raise ValueError("'log10' is not a list of curve names")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{record} is not readable ({exc}); start over with --force instead "
+                          "of --resume") from None
+    return names
 
 
 def _model_input(X: pd.DataFrame, table: Table, model_dir, said: set | None = None) -> pd.DataFrame:
@@ -502,8 +535,11 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
           log10: bool = True, **params) -> dict[str, Any]:
     """Fit a model on the curves of ``data`` and save it to the folder ``out``.
 
-    Training writes ``out/checkpoint.safetensors`` every 10 epochs; ``resume=True`` continues
-    from it after a crash (same data and options), ending with the same weights on CPU.
+    Training writes ``out/checkpoint.safetensors`` every 10 epochs (with its run's
+    ``checkpoint.transforms.json``); ``resume=True`` continues from it after a crash (same data
+    and options), ending with the same weights on CPU. A model already in ``out`` (``force``)
+    stays as it is until the new one is complete, then its files are replaced; a run that fails
+    leaves ``out`` as it found it (a folder it made is removed), but for a checkpoint it wrote.
     With ``log10`` (the default) resistivity-like curves are modelled as log10, as
     petrophysicists do (they are log-normal; a model of raw ohm.m generates negative ones); the
     folder's ``transforms.json`` records them, and the other commands apply it and give curves
@@ -536,6 +572,9 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
         from .streaming import SegyTraces
 
+        if curves:
+            raise ConfigError(f"--curves applies to well logs and tables; a SEG-Y file ({data}) "
+                              "is modelled on its traces: leave --curves out")
         use, X, left_out = [], SegyTraces(data), []
     else:
         table = _read_for_curves(data, curves)
@@ -547,30 +586,117 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
     _dist.init_from_env()  # under torchrun (fit would join the group anyway)
     # [] when absent (a folder of an older geoae: raw curves); only a resumed run reads it
-    recorded = _read_transforms(out_p) if resume else []
+    recorded = _checkpoint_log10(out_p) if resume else []
     # rank 0's view decides (machines without a shared filesystem see no checkpoint elsewhere)
-    if _dist.broadcast_int(int(resume and (out_p / "checkpoint.safetensors").is_file()
+    if _dist.broadcast_int(int(resume and (out_p / CHECKPOINT_FILE).is_file()
                                and recorded != logs)):
         raise ConfigError(f"the checkpoint in {out_p} was trained with log10 curves {recorded}, "
                           f"this run would use {logs}; resume with "
                           f"{'--log10' if recorded else '--no-log10'}, or start over with --force")
-    X = _to_model_units(X, logs)
+    X_model = _to_model_units(X, logs)
+    if use:
+        _check_observed(table, X[use], X_model[use])
+    X = X_model
     _dist.barrier()  # every rank has checked the folder before rank 0 writes into it
-    if force and not resume and _dist.is_main_process():
-        # the model being replaced goes first: an interrupted or failed run cannot leave the old
-        # weights beside the new run's transforms.json, nor its checkpoint for a later --resume
-        for name in (models.CONFIG_FILE, models.WEIGHTS_FILE, CHECKPOINT_FILE, TRANSFORMS_FILE):
-            (out_p / name).unlink(missing_ok=True)
     units = {} if sniff(data) == "segy" else {c: u for c, u in table.units.items() if c in use and u}
-    _write_transforms(out_p, logs, units)  # before training: the record never lags the weights
-    est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
-    est.save(out_p)
+    # The folder's model (config, weights, transforms.json) stays as it is until the new one is
+    # complete: training checkpoints into the folder (where --resume finds it), with its run's
+    # record beside it, and the finished model replaces the old files at the end. A failed run
+    # leaves the folder as it found it, but for a checkpoint it wrote (kept for --resume).
+    main = _dist.is_main_process()
+    undo = _RunUndo(out_p) if main else None
+    try:
+        _write_transforms(out_p, logs, units, name=RUN_TRANSFORMS_FILE)
+        est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
+        if main:
+            _replace_model(est, out_p, logs, units)
+    except BaseException:
+        if undo is not None:
+            undo()
+        raise
     h = est.history_
     return {"model": cls.__name__, "curves": use, "left_out": left_out, "log10_curves": logs,
             "rows": len(X),
             "epochs_run": len(h["loss"]),
             "best_epoch": h["best_epoch"][0] + 1, "train_loss": h["loss"][-1],
             "val_loss": h.get("val_loss", [None])[-1], "out": str(out_p)}
+
+
+def _check_observed(table: Table, raw: pd.DataFrame, model: pd.DataFrame) -> None:
+    """Refuse curves with no value to learn from: all null in ``raw``, or (log10 curves) with
+    no positive value; the message names them and the ``--curves`` that leave them out."""
+    def seen(frame: pd.DataFrame) -> pd.Series:
+        return frame.apply(lambda col: bool(np.isfinite(pd.to_numeric(col, errors="coerce")).any()))
+
+    has_raw, has_model = seen(raw), seen(model)
+    if has_model.all():
+        return
+    null = [c for c in raw.columns if not has_raw[c]]
+    nonpos = [c for c in raw.columns if has_raw[c] and not has_model[c]]
+    usable = [c for c in raw.columns if has_model[c]]
+    why = []
+    if null:
+        why.append(f"curve(s) {', '.join(null)} have no value (all null)")
+    if nonpos:
+        why.append(f"curve(s) {', '.join(nonpos)} have no positive value to model as log10 "
+                   "(resistivity; or train with --no-log10)")
+    fix = (f"leave them out with --curves {','.join(usable)}" if usable else
+           "no other curve has a value to learn from")
+    raise DataError(f"{table.path}: {'; '.join(why)}; {fix}")
+
+
+class _RunUndo:
+    """Called when a training run into ``out`` fails: puts back what the run changed in the
+    folder, unless the run wrote a checkpoint (kept, with its record, for ``--resume``)."""
+
+    def __init__(self, out: Path) -> None:
+        from .training import CHECKPOINT_FILE
+
+        self.out, self.created = out, not out.exists()
+        self.ckpt, self.record = out / CHECKPOINT_FILE, out / RUN_TRANSFORMS_FILE
+        self.ckpt_id = _file_id(self.ckpt)
+        self.old_record = self.record.read_bytes() if self.record.is_file() else None
+
+    def __call__(self) -> None:
+        import contextlib
+
+        from ._atomic import atomic_write_bytes
+
+        if self.ckpt.is_file() and _file_id(self.ckpt) != self.ckpt_id:
+            return  # a checkpoint of this run: --resume continues from it
+        with contextlib.suppress(OSError):
+            if self.old_record is None:
+                self.record.unlink(missing_ok=True)
+            elif not self.record.is_file() or self.record.read_bytes() != self.old_record:
+                atomic_write_bytes(self.record, self.old_record)
+            if self.created:
+                self.out.rmdir()  # only when empty: a folder this run made and left nothing in
+
+
+def _file_id(path: Path) -> tuple[int, int, int] | None:
+    """Identity of the file at ``path`` (None when absent): changes when it is rewritten."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _replace_model(est, out: Path, logs: list[str], units: dict[str, str]) -> None:
+    """Save ``est`` with its ``transforms.json`` into a temporary folder beside ``out``, then
+    move the files into ``out`` (replacing the model there), and drop the run's record. The
+    weights go first and ``config.json`` (which holds the weights' SHA-256) last: a crash
+    between two moves leaves a folder that fails to load, never a silent mix."""
+    from ._atomic import temporary_folder_beside
+    from ._persistence import TRANSFORMS_FILE
+    from .models import CONFIG_FILE, WEIGHTS_FILE
+
+    with temporary_folder_beside(out) as tmp:
+        est.save(tmp)
+        _write_transforms(tmp, logs, units)
+        for name in (WEIGHTS_FILE, TRANSFORMS_FILE, CONFIG_FILE):
+            os.replace(tmp / name, out / name)
+    (out / RUN_TRANSFORMS_FILE).unlink(missing_ok=True)
 
 
 def _read_for_curves(data, curves: list[str] | None) -> Table:

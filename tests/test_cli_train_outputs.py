@@ -1,0 +1,221 @@
+"""`geoae train` replaces a model only with a complete one; failed runs leave nothing behind;
+option names and output names in the command line's errors. Found by an audit on real data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geoae.cli import main
+from geoae.datasets import make_synthetic_wells
+
+MODEL_FILES = ("config.json", "model.safetensors", "transforms.json")
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def one_error(err: str) -> str:
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("warning: ")]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden (temporary) entries in ``folder``."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.fixture(scope="module")
+def wells_csv(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("data")
+    obs = make_synthetic_wells(n_wells=3, n_samples=300, random_state=0).observed
+    path = d / "wells.csv"
+    obs.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def null_curves_csv(wells_csv) -> Path:
+    """The wells with two extra curves that were never logged (all null), as in a LAS file
+    whose header lists more curves than it has values for."""
+    obs = pd.read_csv(wells_csv)
+    obs["ROP"], obs["TEMP"] = np.nan, np.nan
+    path = wells_csv.parent / "null_curves.csv"
+    obs.to_csv(path, index=False)
+    return path
+
+
+def test_a_failed_train_force_leaves_the_old_model_untouched(capsys, tmp_path, wells_csv,
+                                                             null_curves_csv):
+    """`train --out EXISTING --force` deleted the model, then failed: nothing was left. A run that
+    fails, before training or in it, now leaves the folder as it was, and no temporary folder."""
+    model = tmp_path / "keep"
+    assert run(capsys, "train", wells_csv, "--epochs", 1, "--out", model, "-q")[0] == 0
+    before = digests(model)
+    assert set(MODEL_FILES) <= set(before)
+
+    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", model, "--force")
+    assert code == 2
+    line = one_error(err)
+    assert str(null_curves_csv) in line and "ROP, TEMP" in line and "all null" in line
+    assert "--curves " in line and "ROP" not in line.split("--curves ")[1]  # the usable ones
+    assert digests(model) == before
+
+    # a failure inside the fit (a backbone that does not fit the data) leaves it as well
+    code, _, err = run(capsys, "train", wells_csv, "--epochs", 1, "--out", model, "--force",
+                       "--backbone", "conv2d")
+    assert code == 2 and "Traceback" not in err
+    assert digests(model) == before
+    assert leftovers(tmp_path) == [] and leftovers(model) == []
+    assert run(capsys, "reconstruct", model, wells_csv, "--out", tmp_path / "r.csv", "-q")[0] == 0
+
+
+def test_the_usable_curves_the_message_names_train(capsys, tmp_path, null_curves_csv):
+    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", tmp_path / "m")
+    curves = one_error(err).split("--curves ")[1].split()[0]
+    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--curves", curves,
+                       "--out", tmp_path / "m", "-q")
+    assert code == 0, err
+
+
+def test_a_failed_train_into_a_new_folder_leaves_no_folder(capsys, tmp_path, wells_csv,
+                                                           null_curves_csv):
+    """A failed train left the folder with only transforms.json (`geoae info` then said
+    config.json is missing)."""
+    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", tmp_path / "m4")
+    assert code == 2 and not (tmp_path / "m4").exists()
+    code, _, err = run(capsys, "train", wells_csv, "--epochs", 1, "--backbone", "conv2d",
+                       "--out", tmp_path / "m5")
+    assert code == 2 and not (tmp_path / "m5").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_train_force_keeps_the_old_model_and_resumes(capsys, tmp_path, wells_csv,
+                                                                   monkeypatch):
+    """Interrupted after its first checkpoint, a --force run over a model leaves the old model
+    usable as it was and its own checkpoint, which --resume continues (checked against the log10
+    curves of the run, not of the old model) to the model an uninterrupted run gives."""
+    import geoae.models as gm
+
+    args = ["train", wells_csv, "--curves", "GR,RHOB,NPHI,RT", "--epochs", 12, "--latent", 2, "-q"]
+    assert run(capsys, *args, "--out", tmp_path / "straight")[0] == 0
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,RT", "--epochs", 1,
+               "--no-log10", "--out", model, "-q")[0] == 0
+    old = digests(model)
+
+    orig = gm.fit_module
+
+    def crashing(*a, **k):
+        def cb(epoch, history):
+            if epoch == 11:
+                raise KeyboardInterrupt  # Ctrl-C after the checkpoint of epoch 10
+
+        return orig(*a, **dict(k, callback=cb))
+
+    monkeypatch.setattr(gm, "fit_module", crashing)
+    code, _, _ = run(capsys, *args, "--out", model, "--force")
+    monkeypatch.setattr(gm, "fit_module", orig)
+    assert code != 0
+    now = digests(model)
+    assert {f: now[f] for f in MODEL_FILES} == {f: old[f] for f in MODEL_FILES}
+    assert now["checkpoint.safetensors"] != old["checkpoint.safetensors"]
+    assert leftovers(tmp_path) == [] and leftovers(model) == []
+    assert run(capsys, "info", model, "--json")[0] == 0
+
+    # the checkpoint is of a log10 run (the old model's transforms.json says raw curves)
+    code, _, err = run(capsys, *args, "--no-log10", "--out", model, "--resume")
+    assert code == 2 and "--log10" in one_error(err)
+    assert run(capsys, *args, "--out", model, "--resume")[0] == 0
+    assert ((model / "model.safetensors").read_bytes()
+            == (tmp_path / "straight" / "model.safetensors").read_bytes())
+    assert digests(model)["transforms.json"] == digests(tmp_path / "straight")["transforms.json"]
+    assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in
+                                                            (tmp_path / "straight").iterdir())
+
+
+def test_train_on_a_segy_refuses_curves(capsys, tmp_path):
+    segyio = pytest.importorskip("segyio")
+    sgy = tmp_path / "line.sgy"
+    segyio.tools.from_array2D(str(sgy), np.zeros((4, 16), np.float32), dt=2000)
+    code, _, err = run(capsys, "train", sgy, "--curves", "GR", "--epochs", 1, "--out",
+                       tmp_path / "m")
+    assert code == 2
+    line = one_error(err)
+    assert "--curves" in line and "well logs and tables" in line
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("args,expected", [
+    (("train", "{data}", "--epochs", 0, "--out", "{tmp}/m"), "error: --epochs 0 is not valid"),
+    (("train", "{data}", "--latent", 0, "--out", "{tmp}/m"), "error: --latent 0 is not valid"),
+    (("train", "{data}", "--batch-size", 0, "--out", "{tmp}/m"),
+     "error: --batch-size 0 is not valid"),
+    (("generate", "{tmp}/nope", "-n", 0, "--out", "{tmp}/g.csv"), "error: -n 0 is not valid"),
+])
+def test_errors_name_the_option_typed(capsys, tmp_path, wells_csv, args, expected):
+    """`--epochs 0` said `epochs=0 is not valid`, the estimator's parameter."""
+    args = [str(a).format(data=wells_csv, tmp=tmp_path) for a in args]
+    if args[0] == "generate":
+        assert run(capsys, "train", wells_csv, "--model", "vae", "--epochs", 1, "--out",
+                   tmp_path / "nope", "-q")[0] == 0
+    code, _, err = run(capsys, *args)
+    assert code == 2 and one_error(err).startswith(expected), err
+    assert not (tmp_path / "m").exists() and not (tmp_path / "g.csv").exists()
+    # in Python, the estimators' errors keep naming their parameters
+    from geoae import AutoEncoder
+    from geoae.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="^latent_dim=0 is not valid"):
+        AutoEncoder(latent_dim=0).fit(np.zeros((20, 3)))
+
+
+@pytest.mark.parametrize("name", ["codes.xlsx", "codes", "codes.json"])
+def test_an_output_name_of_no_known_table_format_is_refused(capsys, tmp_path, wells_csv, name):
+    """`--out codes.xlsx` (or no suffix) wrote CSV text under that name, exit 0."""
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--epochs", 1, "--out", model, "-q")[0] == 0
+    for command in ("encode", "reconstruct", "detect"):
+        code, _, err = run(capsys, command, model, wells_csv, "--out", tmp_path / name)
+        assert code == 2
+        line = one_error(err)
+        assert name in line and ".csv" in line and ".parquet" in line and ".las" in line
+        assert not (tmp_path / name).exists()
+    code, _, err = run(capsys, "encode", model, wells_csv, "--out", tmp_path / "codes.txt", "-q")
+    assert code == 0, err  # .txt stays CSV
+
+
+def test_impute_refuses_a_file_name_of_no_table_format_before_any_work(capsys, tmp_path,
+                                                                       wells_csv, monkeypatch):
+    """A CSV input imputed to a name without a suffix was written as CSV under that name; it is
+    refused before the imputer is trained, as an unknown suffix is. A .parq name is Parquet (it
+    was CSV text)."""
+    from geoae.applications import Imputer
+
+    def no_fit(*a, **k):
+        raise AssertionError("trained before the output name was checked")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(Imputer, "fit", no_fit)
+        for name in ("filled.xlsx", "filled"):
+            code, _, err = run(capsys, "impute", wells_csv, "--curve", "PE", "--epochs", 1,
+                               "--out", tmp_path / name)
+            assert code == 2 and "--out" in one_error(err) and ".csv" in err
+            assert not (tmp_path / name).exists()
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--epochs", 1, "--out", model, "-q")[0] == 0
+    code, _, err = run(capsys, "encode", model, wells_csv, "--out", tmp_path / "c.parq", "-q")
+    assert code == 0, err
+    assert "LATENT_0" in pd.read_parquet(tmp_path / "c.parq").columns
