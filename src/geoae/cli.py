@@ -270,12 +270,19 @@ def impute(
 
 @app.command()
 def denoise(
-    inputs: Annotated[list[Path], typer.Argument(help="[MODEL] INPUT.sgy: the SEG-Y file to denoise.")],
+    inputs: Annotated[list[Path], typer.Argument(
+        help="[MODEL] INPUT.sgy: the SEG-Y file to denoise, after the folder of a denoiser kept "
+             "by an earlier run's --save-model (else one is trained on INPUT).",
+        metavar="[MODEL] INPUT")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output SEG-Y (headers copied byte for byte).")],
     chunk: Annotated[int, typer.Option(help="Traces per chunk (memory bound).")] = 1024,
-    epochs: Annotated[int | None, typer.Option(help="Maximum epochs of the self-supervised fit.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs of the self-supervised fit "
+                                                    "(default 60, with early stopping).")] = None,
     train_traces: Annotated[int, typer.Option(help="Traces used to fit the denoiser.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    save_model: Annotated[Path | None, typer.Option(
+        help="Keep the denoiser trained on INPUT in this folder, to denoise other files of the "
+             "survey with it: geoae denoise FOLDER other.sgy --out ...")] = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -285,13 +292,15 @@ def denoise(
     Without a model, a convolutional denoiser is first fitted on the input's own noisy traces
     (self-supervised, Noisier2Noise).
 
-    Example: geoae denoise line.sgy --out line_denoised.sgy
+    Example: geoae denoise line.sgy --out line_denoised.sgy --save-model den
+             geoae denoise den line2.sgy --out line2_denoised.sgy
     """
     from . import workflows
 
     summary = workflows.denoise(list(inputs), out, chunk_traces=chunk, epochs=epochs,
                                 max_train_traces=train_traces, random_state=seed,
-                                verbose=not (quiet or as_json), force=force)
+                                verbose=not (quiet or as_json), force=force,
+                                save_model=save_model)
     _report(summary, as_json, quiet, "denoised")
 
 

@@ -279,14 +279,11 @@ _TABLE_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parq
                   ".pq": "parquet", ".parq": "parquet", ".las": "las"}
 
 
-def table_format(out: str | os.PathLike, default: str | None = None) -> str:
+def table_format(out: str | os.PathLike) -> str:
     """How a table output is written, from its name: ``"csv"`` (``.csv``, ``.txt``), ``"tsv"``
     (``.tsv``, tab-separated), ``"parquet"`` (``.parquet``, ``.pq``, ``.parq``) or ``"las"``
     (``.las``). Any other name is a :class:`DataError` (call this before any work): another
-    format's (``.npy``, ``.sgy``, ``.png``, ...), an unknown one (``.xlsx``) or none. ``default``
-    is ignored (it was the format of those names, written as CSV under a misleading name); it is
-    kept for callers that still pass it."""
-    del default
+    format's (``.npy``, ``.sgy``, ``.png``, ...), an unknown one (``.xlsx``) or none."""
     suffix = Path(out).suffix.lower()
     if suffix in _NOT_TABLES:
         raise DataError(f"--out {out}: this command writes a table, not a {suffix} file; give a "
@@ -1240,8 +1237,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                             "wells; give a folder name for --out")
     else:
         check_output(out_p, [data], force)
-        # a LAS file gives a LAS file, unless --out names a table format
-        fmt = table_format(out_p, default="las" if kind == "las" else "csv")
+        fmt = table_format(out_p)
     if model not in ("dae", "vae"):
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
