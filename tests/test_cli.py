@@ -1063,6 +1063,9 @@ def test_train_resume_after_a_crash_ends_with_the_same_model(capsys, tmp_path, w
     assert code != 0 and not (tmp_path / "crashed" / "model.safetensors").exists()
     assert (tmp_path / "crashed" / "checkpoint.safetensors").is_file()
     monkeypatch.setattr(gm, "fit_module", orig)
+    # run again without flags: the message says how to continue, not only how to start over
+    code, _, err = run(capsys, *args, "--out", tmp_path / "crashed")
+    assert code == 2 and "checkpoint of an unfinished run; pass --resume" in err
     assert run(capsys, *args, "--out", tmp_path / "crashed", "--resume")[0] == 0
     a = (tmp_path / "straight" / "model.safetensors").read_bytes()
     b = (tmp_path / "crashed" / "model.safetensors").read_bytes()

@@ -559,6 +559,10 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     # a folder holding only transforms.json is what a run that failed before training leaves
     if (out_p.exists() and any(f.name != TRANSFORMS_FILE for f in out_p.iterdir())
             and not (force or resume)):
+        if (out_p / CHECKPOINT_FILE).is_file():
+            raise DataError(f"model folder {out_p} holds the checkpoint of an unfinished run; "
+                            "pass --resume to continue it (same data and options), or --force "
+                            "to start over")
         raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
     cls = models.ESTIMATORS[MODEL_NAMES[model]]
     kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
@@ -1061,8 +1065,9 @@ def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool =
                         "by depth; give a .csv or .parquet name")
     est = _load(model_dir)
     if not isinstance(est, VariationalAutoEncoder):
-        raise ConfigError(f"model {model_dir} is a {type(est).__name__}; `generate` needs a VAE "
-                          "(train one with --model vae)")
+        name = type(est).__name__
+        raise ConfigError(f"model {model_dir} is {'an' if name[0] in 'AEIOU' else 'a'} {name}; "
+                          "`generate` needs a VAE (train one with --model vae)")
     S = est.sample(n, random_state=random_state)
     names = [str(c) for c in getattr(est, "feature_names_in_", range(S.shape[1]))]
     df = pd.DataFrame(S.reshape(n, -1) if S.ndim > 2 else S, columns=names if S.ndim == 2 else None)
