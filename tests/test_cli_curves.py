@@ -62,3 +62,24 @@ def test_an_unknown_curve_is_still_an_error_naming_it(capsys, tmp_path, las_fold
     code, _, err = run(capsys, "train", las_folder, "--curves", "GR,XYZ", "--epochs", 1,
                        "--out", tmp_path / "m", "--quiet")
     assert code == 2 and "['XYZ'] not found" in err and err.count("\n") <= 2
+
+
+def test_the_curves_a_command_adds_to_a_las_file_are_described(capsys, tmp_path, las_folder):
+    from geoae.io import read_las
+
+    model = tmp_path / "m"
+    assert run(capsys, "train", las_folder, "--curves", "GR,RHOB,NPHI", "--latent", 2,
+               "--epochs", 1, "--out", model, "--quiet")[0] == 0
+    for cmd, out in (("encode", "e.las"), ("reconstruct", "r.las"), ("detect", "d.las")):
+        code, _, err = run(capsys, cmd, model, las_folder / "W0.las", "--out", tmp_path / out,
+                           "--quiet")
+        assert code == 0, err
+    curves = {}
+    for out in ("e.las", "r.las", "d.las"):
+        header = read_las(tmp_path / out).attrs["las_header"]["Curves"]
+        curves.update({it["mnemonic"]: it["descr"] for it in header})
+    assert curves["LATENT_1"] == "geoae latent code, dimension 1"
+    assert curves["GR_RECON"] == "GR rebuilt by the geoae auto-encoder"
+    assert curves["RECON_ERROR"].startswith("geoae reconstruction error")
+    assert curves["ANOMALY_SCORE"].startswith("geoae anomaly score")
+    assert curves["RHOB_SHARE"] == "share of the anomaly score from RHOB"

@@ -7,6 +7,7 @@ thin layer (parse, call, print) and the same steps can be scripted from Python.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -351,15 +352,40 @@ def _write_output(result: pd.DataFrame, out: Path, table: Table, units=None,
     """
     if table_format(out) != "las":
         write_frame(_ids_back(result, table.attrs.get("renamed_ids", {})), out)
-    elif table.kind == "las":
+        return
+    if table.kind == "las":
         given = table.frame.reset_index(drop=True)
         new = [c for c in result.columns if c != "DEPTH" and not (
             c in given.columns and result[c].reset_index(drop=True).equals(given[c]))]
         write_frame(_as_float32(result[["DEPTH", *new]], new), out, template=table.path,
-                    units=units, descriptions=descriptions)
+                    units=units, descriptions={**_described(new), **(descriptions or {})})
     else:
         new = [c for c in result.columns if c not in table.frame.columns]
-        write_frame(_as_float32(result, new), out, units=units, descriptions=descriptions)
+        write_frame(_as_float32(result, new), out, units=units,
+                    descriptions={**_described(new), **(descriptions or {})})
+
+
+#: LAS curve descriptions of the columns the commands add, by name pattern.
+_DESCRIPTIONS = (
+    (re.compile(r"LATENT_(\d+)$"), "geoae latent code, dimension {0}"),
+    (re.compile(r"(.+)_RECON$"), "{0} rebuilt by the geoae auto-encoder"),
+    (re.compile(r"RECON_ERROR$"), "geoae reconstruction error (mean squared, scaled units)"),
+    (re.compile(r"ANOMALY_SCORE$"), "geoae anomaly score (mean squared robust z-score)"),
+    (re.compile(r"FLAG$"), "geoae anomaly flag (1 = flagged)"),
+    (re.compile(r"(.+)_SHARE$"), "share of the anomaly score from {0}"),
+)
+
+
+def _described(columns) -> dict[str, str]:
+    """``{column: description}`` for the columns of :data:`_DESCRIPTIONS` among ``columns``."""
+    out = {}
+    for c in map(str, columns):
+        for pattern, text in _DESCRIPTIONS:
+            m = pattern.match(c)
+            if m:
+                out[c] = text.format(*m.groups())
+                break
+    return out
 
 
 def _as_float32(frame: pd.DataFrame, columns) -> pd.DataFrame:
