@@ -471,3 +471,50 @@ def test_a_float32_column_is_written_in_its_own_shortest_form(tmp_path):
     back = read_las(out)
     np.testing.assert_array_equal(back["GR_RECON"].to_numpy(np.float32)[:2], df["GR_RECON"][:2])
     np.testing.assert_array_equal(back["GR"], df["GR"])
+
+
+_LEADING_ZEROS_LAS = """~VERSION INFORMATION
+ VERS.                 2.0 :   CWLS LOG ASCII STANDARD -VERSION 2.0
+ WRAP.                  NO :   ONE LINE PER DEPTH STEP
+~WELL INFORMATION
+ STRT.M          100.0000 : START DEPTH
+ STOP.M          101.0000 : STOP DEPTH
+ STEP.M            0.5000 : STEP
+ NULL.           -999.25  : NULL VALUE
+ WELL.       TEST-1       : WELL
+ LIC .       007          : LICENCE NUMBER
+ x_loc.M     560160.5     : X LOCATION
+~PARAMETER INFORMATION
+ X   .       0560160      : a parameter
+ BHT .DEGC   85.5         : BOTTOM HOLE TEMPERATURE
+~CURVE INFORMATION
+ DEPT.M                   : DEPTH
+ gr  .GAPI                : GAMMA RAY
+~A
+100.0 50.0
+100.5 60.0
+101.0 70.0
+"""
+
+
+def test_header_values_with_leading_zeros_and_mnemonic_case_survive_a_round_trip(tmp_path):
+    """lasio reads ``LIC . 007`` as the number 7 and upper-cases ``x_loc``; a file geoae writes
+    from it keeps ``007``, ``0560160`` and ``x_loc`` as the source had them, while numbers stay
+    numbers and curve names are still read upper-case."""
+    src = tmp_path / "w.las"
+    src.write_text(_LEADING_ZEROS_LAS)
+    df = read_las(src)
+    well = {it["key"]: it for it in df.attrs["las_header"]["Well"]}
+    assert well["LIC"]["value"] == "007" and well["X_LOC"]["mnemonic"] == "x_loc"
+    assert well["STRT"]["value"] == 100.0 and well["X_LOC"]["value"] == 560160.5
+    params = {it["key"]: it["value"] for it in df.attrs["las_header"]["Parameter"]}
+    assert params == {"X": "0560160", "BHT": 85.5}
+    df["GR_RECON"] = df["GR"] + 1
+    out = write_las(df[["GR_RECON"]], tmp_path / "out.las", template=src)
+    lines = [ln.split() for ln in out.read_text().splitlines()]
+    assert ["LIC", ".", "007", ":", "LICENCE", "NUMBER"] in lines
+    assert ["X", ".", "0560160", ":", "a", "parameter"] in lines
+    assert any(ln[:1] == ["x_loc"] for ln in lines) and any(ln[:1] == ["gr"] for ln in lines)
+    back = read_las(out)
+    assert back.columns.tolist() == ["GR", "GR_RECON"]
+    assert {it["key"]: it["value"] for it in back.attrs["las_header"]["Well"]}["LIC"] == "007"

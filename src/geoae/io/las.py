@@ -241,11 +241,52 @@ def _open_lasfile(
             else "check that it is a valid LAS file"
         )
         raise DataError(f"{path}: lasio cannot read this LAS file{where}: {detail}; {hint}") from exc
+    las.geoae_raw_items = _raw_header_items(text)
     # LAS 3.0 data sections besides the log data (tops, tests, ...): lasio skips them
     las.geoae_other_data = [m.group(1) + "_Data" + (m.group(2) or "") for m in re.finditer(
         r"^~(\w+?)_Data(\[\d+\])?", text, re.IGNORECASE | re.MULTILINE)
         if not m.group(1).lower().startswith("log")]
     return las, encoding, messages, frame
+
+
+#: lasio's names of the LAS 2.0 item sections, by the first letter of their ``~`` title.
+_ITEM_SECTIONS = {"V": "Version", "W": "Well", "C": "Curves", "P": "Parameter"}
+
+
+def _raw_header_items(text: str) -> dict[str, list[tuple[str, str]]]:
+    """``{section: [(mnemonic, value text), ...]}`` of the LAS 2.0 item sections as written in
+    the file, parsed line by line as lasio parses them (comments and blank lines skipped), so
+    that they align with lasio's items. lasio upper-cases mnemonics and turns values into
+    numbers (``LIC . 007`` becomes 7); :func:`_header_from_lasfile` puts back what that loses."""
+    from lasio.reader import SectionParser, read_header_line
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    name = parser = None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("~"):
+            words = line[1:].split()
+            word = words[0] if words else ""
+            if word[:1].upper() == "A" and "_" not in word:  # the log data: the header is read
+                break
+            name = _ITEM_SECTIONS.get(word[:1].upper()) if word and "_" not in word else None
+            if name is not None and name in out:  # a repeated section: lasio merges; skip it
+                out[name] = None  # type: ignore[assignment]
+                name = None
+            if name is not None:
+                parser = SectionParser(line)
+                out[name] = []
+            continue
+        if name is None or not line or line.startswith("#") or out.get(name) is None:
+            continue
+        try:
+            values = read_header_line(line, section_name=parser.section_name2)
+        except Exception:  # lasio says it when it reads the file
+            out[name] = None  # type: ignore[assignment]
+            name = None
+            continue
+        out[name].append((str(values["name"]), str(values["value"]).strip()))
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _item_dict(item: Any) -> dict[str, Any]:
@@ -276,14 +317,33 @@ class LasHeader(dict):
 
 
 def _header_from_lasfile(las: Any) -> LasHeader:
-    """Plain (JSON-like) copy of every header section of a lasio LASFile, in file order."""
+    """Plain (JSON-like) copy of every header section of a lasio LASFile, in file order.
+
+    Where the file's own text is known (``las.geoae_raw_items``), a mnemonic keeps its case
+    (``x_loc``; the ``key`` stays lasio's upper case) and a value written with leading zeros
+    (``LIC . 007``, a licence or permit number) stays that text instead of lasio's number."""
     sections = LasHeader()
+    raw = getattr(las, "geoae_raw_items", {})
     for name, section in las.sections.items():
         if isinstance(section, str):
             sections[name] = section
-        else:
-            sections[name] = [_item_dict(it) for it in section]
+            continue
+        items = [_item_dict(it) for it in section]
+        given = raw.get(name)
+        if given is not None and len(given) == len(items) and all(
+                m.upper() == str(it["mnemonic"]).upper() for (m, _), it in zip(given, items, strict=True)):
+            for (mnemonic, text), it in zip(given, items, strict=True):
+                it["mnemonic"] = mnemonic
+                value = it["value"]
+                if (isinstance(value, (int, float)) and not isinstance(value, bool)
+                        and _LEADING_ZERO.match(text)):
+                    it["value"] = text
+        sections[name] = items
     return sections
+
+
+#: A number written with a leading zero (``007``, ``-0123``), which a number would lose.
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
 def _to_number(value: Any) -> float | None:
