@@ -140,11 +140,16 @@ def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_pa
     with pytest.warns(UserWarning, match="log10 of \\['RT'\\]"):
         est = load(model)
     logs = obs[["WELL", "DEPTH", *est.feature_names_in_]].assign(RT=np.log10(obs["RT"]))
+    # a reading outside its physical range (a synthetic spike of NPHI below -0.15 v/v) is
+    # impossible: detect hides it from the model and names it in INVALID
+    impossible = (obs["NPHI"] < -0.15).to_numpy()
+    assert impossible.sum() == 1
+    logs.loc[impossible, "NPHI"] = np.nan
     ref = AnomalyDetector(model=est, prefit=True, contamination=0.01).fit(logs)
     np.testing.assert_allclose(pd.read_csv(tmp_path / "d.csv")["ANOMALY_SCORE"],
                                -ref.score_samples(logs), rtol=1e-6)
     d = pd.read_csv(tmp_path / "d.csv")
-    assert d["INVALID"].isna().all()  # empty in the CSV
+    assert d["INVALID"].fillna("").tolist() == np.where(impossible, "NPHI", "").tolist()
     # an impossible resistivity (0 or negative: a tool fault) cannot enter the log10 model; it is
     # flagged whatever its score, named in INVALID and as its interval's main curve
     bad = obs.copy()
@@ -157,7 +162,7 @@ def test_resistivity_is_modelled_as_log10_and_given_back_in_ohm_m(capsys, tmp_pa
     assert code == 0, err
     d2 = pd.read_csv(tmp_path / "d2.csv")
     assert d2.loc[rows, "FLAG"].all() and (d2.loc[rows, "INVALID"] == "RT").all()
-    assert d2["INVALID"].notna().sum() == 4 and json.loads(out)["invalid"] == 4
+    assert d2["INVALID"].notna().sum() == 5 and json.loads(out)["invalid"] == 5  # + the NPHI
     iv = pd.read_csv(tmp_path / "d2_intervals.csv")
     hit = iv[(iv["WELL"] == bad["WELL"].iloc[0]) & (iv["top"] <= bad.loc[rows[0], "DEPTH"])
              & (iv["base"] >= bad.loc[rows[-1], "DEPTH"])]
@@ -296,7 +301,7 @@ def test_every_table_output_honours_a_las_name(capsys, tmp_path, wells_csv):
     obs = pd.read_csv(wells_csv)
     well = obs["WELL"].iloc[0]
     one = obs[obs["WELL"] == well].reset_index(drop=True)
-    one.loc[7, "RT"] = 0.0  # an impossible resistivity: detect names it in the text column INVALID
+    one.loc[7, "RT"] = 0.0  # an impossible resistivity: detect names it in INVALID (a 0/1 LAS curve)
     one.to_csv(tmp_path / "one.csv", index=False)
     model = tmp_path / "m"
     assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI,DT,RT", "--latent", 2,
@@ -305,8 +310,8 @@ def test_every_table_output_honours_a_las_name(capsys, tmp_path, wells_csv):
     def same(las, table):  # a LAS output holds the table output's rows and values
         np.testing.assert_array_equal(las.index, table["DEPTH"])
         for c in table.columns.drop(["WELL", "DEPTH"], errors="ignore"):
-            if c == "INVALID":
-                assert las[c].fillna("").tolist() == table[c].fillna("").tolist()
+            if c == "INVALID":  # the curve names in a table, 0/1 in a LAS file (numbers only)
+                np.testing.assert_array_equal(las[c], table[c].notna() & (table[c] != ""))
             else:
                 # what the network computed is written in its float32 precision (0.1234567,
                 # not 17 digits): equal to the table's float64 values to float32's rounding
@@ -322,7 +327,8 @@ def test_every_table_output_honours_a_las_name(capsys, tmp_path, wells_csv):
         las = read_las(tmp_path / f"{cmd}_las.las")
         assert las.attrs["well_name"] == well
         same(las, pd.read_csv(tmp_path / f"{cmd}_csv.csv"))
-    assert read_las(tmp_path / "detect_las.las")["INVALID"].iloc[7] == "RT"
+    invalid = read_las(tmp_path / "detect_las.las")["INVALID"]
+    assert invalid.tolist() == [float(i == 7) for i in range(len(one))]
     code, _, err = run(capsys, "impute", tmp_path / "one.csv", "--curve", "PE", "--out",
                        tmp_path / "i.las", "--epochs", 2, "--quiet")
     assert code == 0, err
@@ -897,16 +903,21 @@ def test_detect_scores_flags_and_explains(capsys, tmp_path, wells_csv):
     scores = pd.read_csv(out)
     assert {"ANOMALY_SCORE", "FLAG", "GR_SHARE", "CALI_SHARE"} <= set(scores.columns)
     # the flagged share is the contamination (ties aside), and flags are the highest scores
+    # (and the one impossible reading, a synthetic NPHI spike below -0.15 v/v: flagged anyway)
     assert abs(scores["FLAG"].mean() - 0.05) < 0.01
-    assert scores.loc[scores["FLAG"], "ANOMALY_SCORE"].min() >= scores.loc[~scores["FLAG"],
-                                                                          "ANOMALY_SCORE"].max()
+    assert scores["INVALID"].fillna("").tolist() == np.where(pd.read_csv(wells_csv)["NPHI"] < -0.15,
+                                                             "NPHI", "").tolist()
+    by_score = scores["FLAG"] & scores["INVALID"].isna()
+    assert scores.loc[by_score, "ANOMALY_SCORE"].min() >= scores.loc[~scores["FLAG"],
+                                                                     "ANOMALY_SCORE"].max()
     shares = scores.filter(like="_SHARE").to_numpy()
     finite = np.isfinite(scores["ANOMALY_SCORE"].to_numpy())
     np.testing.assert_allclose(np.nansum(shares, axis=1)[finite], 1.0, atol=1e-6)
     intervals = pd.read_csv(tmp_path / "scores_intervals.csv")
     assert {"top", "base", "peak_score", "main_curve"} <= set(intervals.columns)
     assert (intervals["base"] >= intervals["top"]).all() and len(intervals) == summary["intervals"]
-    assert (tmp_path / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for well in pd.read_csv(wells_csv)["WELL"].unique():  # one PNG per well
+        assert (tmp_path / f"scores_{well}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_rows_with_no_reading_get_empty_codes_and_scores(capsys, tmp_path, wells_csv):
@@ -947,7 +958,9 @@ def test_rows_with_no_reading_get_empty_codes_and_scores(capsys, tmp_path, wells
     # the threshold is the contamination quantile of the scored rows only
     scored = d.loc[~gone, "ANOMALY_SCORE"].to_numpy()
     assert summary["threshold"] == pytest.approx(np.quantile(scored, 0.95), rel=1e-9)
-    assert summary["flagged"] == int((scored > summary["threshold"]).sum())
+    invalid = d["INVALID"].notna().to_numpy()  # a synthetic NPHI spike below -0.15 v/v
+    assert summary["invalid"] == invalid.sum() == 1
+    assert summary["flagged"] == int(((d["ANOMALY_SCORE"] > summary["threshold"]) | invalid).sum())
 
 
 def test_default_curves_leave_out_positions_depths_and_labels(capsys, tmp_path, wells_csv):

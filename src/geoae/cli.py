@@ -213,7 +213,10 @@ def detect(
                                                          "headers and curves kept); an "
                                                          "_intervals.csv is written beside it.")],
     contamination: Annotated[float, typer.Option(help="Expected share of anomalous samples.")] = 0.01,
-    plot: Annotated[bool, typer.Option("--plot", help="Also write a log-track PNG.")] = False,
+    plot: Annotated[bool, typer.Option("--plot", help="Also write log-track PNGs: for --out "
+                                                      "scores.csv, scores.png for one well, "
+                                                      "scores_<well>.png per well for several "
+                                                      "(past 20 wells, the 20 most flagged).")] = False,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -222,8 +225,9 @@ def detect(
 
     Each row of DATA, in its order, gets ANOMALY_SCORE, FLAG and every curve's share of the
     error (which log is bad).
-    A zero or negative resistivity (a curve the model sees as log10) is flagged and named in
-    the INVALID column.
+    An impossible reading (a zero or negative resistivity, or a value outside its curve's
+    physical range in the file's unit, e.g. DT 1 us/ft) is flagged and named in the INVALID
+    column (a 0/1 curve in a LAS output; the curve is named in the intervals file).
 
     Example: geoae detect model/ well.las --out scores.csv --contamination 0.01 --plot
     """

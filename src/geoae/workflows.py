@@ -1536,13 +1536,75 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     return summary
 
 
-def _impossible_readings(frame: pd.DataFrame, log10: list[str]) -> np.ndarray:
-    """Per row, the log10 curves (comma-separated; "" for none) read as zero or negative."""
+def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, wells=None,
+                         source="") -> tuple[np.ndarray, pd.DataFrame]:
+    """Impossible readings of ``frame`` (the model's curves in the file's own units).
+
+    A reading is impossible if it is zero or negative on a curve in ``log10`` (a resistivity the
+    model sees as log10), or outside its curve's physical range
+    (:data:`geoae.preprocessing.PHYSICAL_RANGES`, matched by canonical name, the range converted
+    to the curve's unit: DT in us/m, NPHI in %, RHOB in kg/m3...). ``units`` is
+    ``{well: {curve: unit}}`` (well ``""``: every row; ``wells`` names each row's well). A curve
+    with no unit (or ``_``) is taken to be in the range's unit; one in a unit that cannot be
+    converted is not range-checked (a warning names it). Where more than 20 % (and more than 10)
+    of a well's readings of a curve are out of range, the unit is more likely wrong than the
+    tool: they are not marked, and a warning says so. ``source`` names the data in warnings.
+
+    Returns
+    -------
+    names : ndarray of str, shape (n_rows,)
+        Per row, the curves (comma-separated; "" for none) with an impossible reading.
+    mask : DataFrame of bool, frame's shape
+        Which entries are impossible.
+    """
+    from .io.aliases import canonical_name, normalise_unit
+    from .io.units import can_convert, convert_units
+    from .preprocessing import PHYSICAL_RANGES
+
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    units = units if units else {"": {}}
+    for c in frame.columns:
+        values = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64)
+        hit = np.zeros(len(frame), dtype=bool)
+        if c in log10:
+            hit |= values <= 0
+        key = canonical_name(str(c))
+        if key in PHYSICAL_RANGES:
+            lo0, hi0, range_unit = PHYSICAL_RANGES[key]
+            for w, well_units in units.items():
+                rows = _unit_rows(wells, w, len(frame))
+                unit = str(well_units.get(c) or "").strip()
+                where = f"{source}{f' (well {w})' if w else ''}"
+                lo, hi = lo0, hi0
+                if unit and unit != "_" and normalise_unit(unit) != normalise_unit(range_unit):
+                    if not can_convert(range_unit, unit):
+                        warnings.warn(f"{where}: {c} is in {unit!r}, which cannot be converted to "
+                                      f"{range_unit} (its physical range {lo0:g} to {hi0:g} "
+                                      f"{range_unit}): its readings are not checked for impossible "
+                                      "values; give the curve in a known unit to have them checked",
+                                      UserWarning, stacklevel=3)
+                        continue
+                    lo, hi = (float(v) for v in convert_units(np.array([lo0, hi0]), range_unit, unit))
+                shown = unit if unit and unit != "_" else f"{range_unit} (no unit given)"
+                v = values[rows]
+                with np.errstate(invalid="ignore"):
+                    out = (v < lo) | (v > hi)
+                n_out, n_seen = int(out.sum()), int(np.isfinite(v).sum())
+                if n_out > max(10, 0.2 * n_seen):
+                    warnings.warn(f"{where}: {n_out} of {n_seen} {c} readings "
+                                  f"({100 * n_out / n_seen:.0f} %) are outside its physical range "
+                                  f"{lo:.4g} to {hi:.4g} {shown}: too many for bad readings, so the "
+                                  "unit is probably wrong; they are not marked INVALID. Check "
+                                  f"{c}'s unit in the file (a LAS file's ~Curve section) or "
+                                  "convert the curve", UserWarning, stacklevel=3)
+                    continue
+                hit[np.flatnonzero(rows)[out]] = True
+        mask[c] = hit
     bad = np.full(len(frame), "", dtype=object)
-    for c in log10:
-        hit = (pd.to_numeric(frame[c], errors="coerce") <= 0).to_numpy()
+    for c in frame.columns:
+        hit = mask[c].to_numpy()
         bad[hit] = [f"{b},{c}" if b else c for b in bad[hit]]
-    return bad
+    return bad, mask
 
 
 def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.ndarray) -> None:
@@ -1574,22 +1636,34 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     """Score every depth sample of ``data`` with a trained auto-encoder and flag anomalies.
 
     The model from ``geoae train`` is used as it is (``AnomalyDetector(prefit=True)``); the robust
-    per-curve error normalisation and the threshold (the ``contamination`` share of ``data``)
-    are fitted on ``data``. Writes a table, one row per row of ``data`` in its order (a LAS
-    file's duplicate depths included), with ``ANOMALY_SCORE`` (higher = more anomalous),
-    ``FLAG`` and each curve's share of the error (``<CURVE>_SHARE``), an ``*_intervals.csv``
-    beside it (top, base, peak score, main curve per flagged interval) and, with ``plot``, a PNG
-    of the log tracks of the first well.
+    per-curve error normalisation (per number of other curves observed, so that a well's
+    sections with fewer curves score on the same scale) and the threshold (the
+    ``contamination`` share of ``data``) are fitted on ``data``. Writes a table, one row per
+    row of ``data`` in its order (a LAS file's duplicate depths included), with
+    ``ANOMALY_SCORE`` (higher = more anomalous), ``FLAG`` and each curve's share of the error
+    (``<CURVE>_SHARE``), an ``*_intervals.csv`` beside it (top, base, peak score, main curve per
+    flagged interval) and, with ``plot``, a PNG of the log tracks of each well: ``<out
+    stem>.png`` for one well, ``<out stem>_<well>.png`` per well for several (the well's name
+    with any run of characters other than letters, digits, ``.``, ``-`` and ``_`` replaced by
+    ``_``); past ``MAX_DETECT_PLOTS`` (20) wells, the wells with the most flagged samples, with
+    a warning saying how many were left out.
 
-    A reading of a curve the model sees as log10 (a resistivity) that is zero or negative is
-    impossible: it cannot enter the model (it becomes missing there), so such a sample is
-    flagged whatever its score, its ``INVALID`` column names the curve(s), and an interval
-    holding such samples names that curve as its main curve.
+    An impossible reading cannot enter the model (it becomes missing there), so such a sample
+    is flagged whatever its score, and an interval holding such samples names that curve as its
+    main curve: a zero or negative reading of a curve the model sees as log10 (a resistivity),
+    or a reading outside its curve's physical range
+    (:data:`geoae.preprocessing.PHYSICAL_RANGES`, converted to the file's unit of the curve;
+    e.g. DT 1 us/ft, GR -50 API; see ``_impossible_readings`` for curves without a unit and
+    suspected unit errors). In a table output the ``INVALID`` column names the curve(s)
+    (comma-separated; empty for none); in a LAS output, which holds numbers only, ``INVALID``
+    is a 0/1 curve (1: an impossible reading) and the curves are named in the intervals file.
 
     A sample with none of the model's curves observed is not scored: its ``ANOMALY_SCORE`` and
     shares are empty (NaN), it is not flagged (unless ``INVALID``), it is left out of the
     threshold's quantile, and ``no_data`` counts such samples.
     """
+    import re
+
     from .applications import AnomalyDetector
 
     out_p = check_output(out, [data, model_dir], force)
@@ -1600,46 +1674,92 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
                         "coordinates (the highest errors are the most anomalous traces)")
     table_format(out_p)  # a .png (the name --plot gives the figure), .npy...: refused
     iv_path = out_p.with_name(out_p.stem + "_intervals.csv")
-    png = out_p.with_suffix(".png")
-    for side in [iv_path, *([png] if plot else [])]:  # the files written beside the table
-        check_output(side, [data, model_dir], force)
+    check_output(iv_path, [data, model_dir], force)  # the PNGs: once the wells are known
     est, table, X, raw = _load_for(model_dir, data)  # raw: the model's curves as given
     check_las_output(table, out_p)
     if not 0 < contamination <= 0.5:
         raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
     frame = table.frame.reset_index(drop=True)
     ids = [c for c in ID_COLUMNS if c in frame.columns]
-    Xf = pd.concat([frame[ids], X.reset_index(drop=True)], axis=1)  # curves in model units
+    wells = frame["WELL"].to_numpy() if "WELL" in frame else None
+    raw = raw.reset_index(drop=True)
+    well_units = frame.attrs.get("well_units") or {}
+    units = ({str(w): well_units.get(str(w), {}) for w in pd.unique(wells)}
+             if wells is not None and well_units else {"": table.units})
+    invalid, impossible = _impossible_readings(
+        raw, [c for c in _read_transforms(model_dir) if c in X.columns], units,
+        None if wells is None else wells.astype(str), source=str(table.path))
+    # an impossible reading never enters the model (a non-positive log10 one is NaN there already)
+    X = X.reset_index(drop=True).mask(impossible[list(X.columns)].to_numpy())
+    Xf = pd.concat([frame[ids], X], axis=1)  # curves in model units
     det = AnomalyDetector(model=est, prefit=True, contamination=contamination).fit(Xf)
     score = -det.score_samples(Xf)
-    raw = raw.reset_index(drop=True)
-    invalid = _impossible_readings(raw, [c for c in _read_transforms(model_dir) if c in X.columns])
     flags = (det.predict(Xf) == -1) | (invalid != "")
+    depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
+
+    plots: list[tuple[Path, str, np.ndarray]] = []  # (png, title, rows)
+    if plot:  # which wells, under which names: checked before anything is written
+        groups = ([(None, np.arange(len(frame)))] if wells is None else
+                  [(w, np.flatnonzero(wells == w)) for w in pd.unique(wells)])
+        several = len(groups) > 1
+        if len(groups) > MAX_DETECT_PLOTS:
+            most = sorted(range(len(groups)), key=lambda i: -int(flags[groups[i][1]].sum()))
+            keep = sorted(most[:MAX_DETECT_PLOTS])  # the most flagged, in the data's order
+            warnings.warn(f"{table.path}: {len(groups)} wells; --plot draws the "
+                          f"{MAX_DETECT_PLOTS} with the most flagged samples and leaves out "
+                          f"{len(groups) - MAX_DETECT_PLOTS}; to plot another, run detect on its "
+                          "file alone", UserWarning, stacklevel=2)
+            groups = [groups[i] for i in keep]
+        used: set[str] = set()
+        for w, rows in groups:
+            if not several:
+                png = out_p.with_suffix(".png")
+            else:
+                safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(w)).strip("._") or "well"
+                name, n = safe, 1
+                while name.lower() in used:  # two wells named alike on the disk ("A/1", "A_1")
+                    n += 1
+                    name = f"{safe}_{n}"
+                used.add(name.lower())
+                png = out_p.with_name(f"{out_p.stem}_{name}.png")
+            check_output(png, [data, model_dir], force)
+            rows = rows[np.argsort(depth[rows], kind="stable")]  # the tracks go down the hole
+            plots.append((png, f"{w if w is not None else table.path.name}: anomaly score", rows))
+
     share = det.explain(Xf)
     result = frame.copy()
     result["ANOMALY_SCORE"] = score
     result["FLAG"] = flags
-    result["INVALID"] = invalid
+    las_out = table_format(out_p) == "las"
+    # a LAS file holds numbers: INVALID there is a 0/1 curve (the names are in the intervals)
+    result["INVALID"] = (invalid != "").astype(np.int64) if las_out else invalid
     for c in X.columns:
         result[f"{c}_SHARE"] = np.asarray(share[c])
-    _write_output(result, out_p, table)
-    depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
-    wells = frame["WELL"].to_numpy() if "WELL" in frame else None
+    descriptions = None
+    if las_out:
+        descriptions = {"ANOMALY_SCORE": "ANOMALY SCORE (MEAN SQUARED ROBUST Z)",
+                        "FLAG": "1 WHERE FLAGGED AS ANOMALOUS",
+                        "INVALID": "1 WHERE A READING IS IMPOSSIBLE (CURVE IN THE _INTERVALS.CSV)",
+                        **{f"{c}_SHARE": f"SHARE OF THE ANOMALY SCORE FROM {c}" for c in X.columns}}
+    _write_output(result, out_p, table, descriptions=descriptions)
     intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
     _name_invalid_intervals(intervals, depth, wells, invalid)
     write_frame(intervals, iv_path)
     files = [str(out_p), str(iv_path)]
-    if plot:
+    if plots:
         from ._atomic import atomic_write_bytes
         from .plotting import figure_to_png_bytes, log_tracks
 
-        first = np.flatnonzero(wells == wells[0]) if wells is not None else np.arange(len(frame))
-        first = first[np.argsort(depth[first], kind="stable")]  # the tracks go down the hole
-        fig = log_tracks(depth[first], raw.loc[first, list(X.columns)], anomaly_score=score[first],
-                         flagged_intervals=flags[first], threshold=float(det.threshold_),
-                         title=f"{wells[0] if wells is not None else table.path.name}: anomaly score")
-        atomic_write_bytes(png, figure_to_png_bytes(fig))
-        files.append(str(png))
+        for png, title, rows in plots:
+            fig = log_tracks(depth[rows], raw.loc[rows, list(X.columns)], anomaly_score=score[rows],
+                             flagged_intervals=flags[rows], threshold=float(det.threshold_),
+                             title=title)
+            atomic_write_bytes(png, figure_to_png_bytes(fig))
+            files.append(str(png))
     return {"rows": len(result), "flagged": int(flags.sum()), "invalid": int((invalid != "").sum()),
             "no_data": int(np.isnan(score).sum()), "intervals": len(intervals),
             "threshold": float(det.threshold_), "out": files}
+
+
+#: Most wells ``detect --plot`` draws (one PNG each); past it, those with the most flags.
+MAX_DETECT_PLOTS = 20

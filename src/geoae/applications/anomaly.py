@@ -2,8 +2,10 @@
 
 :class:`AnomalyDetector` fits any geoae auto-encoder on the (unlabelled, possibly faulty)
 data, turns each entry's reconstruction residual into a robust z-score per curve (centred and
-scaled by the median and MAD of that curve's training residuals, so that one noisy curve does
-not dominate) and scores each sample by the mean squared z-score over its observed curves.
+scaled by the median and MAD of that curve's training residuals of the same kind, i.e. from
+samples with as many other curves observed, so that neither one noisy curve nor a well's
+sections with fewer curves dominate) and scores each sample by the mean squared z-score over its
+observed curves.
 It follows scikit-learn's outlier-detector conventions (``score_samples`` higher = more
 normal, ``decision_function`` negative = anomaly, ``predict`` in {-1, 1}).
 """
@@ -75,7 +77,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         faults, an ``AutoEncoder()`` of latent 8 on 7 curves found spikes with ROC-AUC 0.78-0.80
         with the curve hidden and 0.97-0.99 without). The choice is in ``curve_masking_``.
         A sample with a single observed curve has no other curve to rebuild it from: its
-        residual is that of the plain reconstruction.
+        residual is that of the plain reconstruction (normalised by the statistics of such
+        residuals, see Notes).
     stuck_run : int or None, default=5
         Stuck-tool check (2-D log input): an entry in a run of at least ``stuck_run`` identical
         consecutive readings of a curve (per well, in depth order) gets the squared z-score
@@ -111,7 +114,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     threshold_ : float
         ``-offset_``: anomaly-score threshold.
     residual_center_, residual_scale_ : ndarray of shape (n_curves,)
-        Median and 1.4826 x MAD of each curve's training residuals (scaled units).
+        Median and 1.4826 x MAD of each curve's training residuals (scaled units) as used for a
+        sample with every curve observed: ``coverage_center_[:, -1]`` and
+        ``coverage_scale_[:, -1]`` (for traces, 3-D input, the statistics over all residuals).
+    coverage_center_, coverage_scale_ : ndarray of shape (n_curves, n_curves)
+        2-D input: the median and 1.4826 x MAD used for curve ``j``'s residual in a sample
+        where ``k`` other curves are observed, at ``[j, k]`` (after the fallback for thin bins,
+        see Notes). Traces (3-D input): shape ``(n_channels, 1)``, the pooled statistics.
+    coverage_counts_ : ndarray of int, shape (n_curves, n_curves) or (n_channels, 1)
+        Number of training residuals in each bin (before the fallback).
     curves_ : list of str
         Curve (feature or channel) names.
     stuck_curves_ : ndarray of bool, shape (n_curves,)
@@ -125,9 +136,25 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     Notes
     -----
     The score of a sample is ``mean_j z_j**2`` over its observed curves, with
-    ``z_j = (r_j - median_j) / (1.4826 MAD_j)`` and ``r_j`` the residual ``x_j - x_hat_j`` in
+    ``z_j = (r_j - median_jk) / (1.4826 MAD_jk)`` and ``r_j`` the residual ``x_j - x_hat_j`` in
     the model's scaled units (raised for stuck readings, see ``stuck_run``). Missing values
     (NaN) are ignored: a sample is scored on its observed curves.
+
+    The spread of a curve's residual depends on how many other curves it was rebuilt from: a
+    curve alone is rebuilt from itself (a near-copy, a tiny residual), one rebuilt from a
+    single other curve is far less constrained than one rebuilt from six. One median and MAD
+    per curve pooled over all samples made the scores of a well's sections incomparable (on a
+    Volve well with 16k GR-only samples the pooled MAD was the near-copies', and every sample
+    with all five curves scored 60-300 on normal rock). So ``median_jk`` and ``MAD_jk`` are
+    those of the training residuals of curve ``j`` in samples with ``k`` other observed curves
+    (``k = 0 .. n_curves - 1``, one bin each; 2-D input): under normal data ``z_j`` is then
+    about standard normal whatever the coverage, and the anomaly score about 1. A bin with
+    fewer than ``min_bin_count`` (50) training residuals borrows the statistics of the nearest
+    bin with ``k >= 1`` that has enough (on a tie, the one with more curves); failing that, of
+    all the curve's residuals with ``k >= 1`` pooled; a ``k = 0`` bin (or a curve never seen
+    with another) that is too thin takes the curve's statistics over all samples. A scale
+    below 1e-3 times the median scale is raised to that floor. Traces (3-D input) use one
+    pooled median and MAD per channel.
 
     A sample with no observed value at all (e.g. the top of a well where every curve is null)
     is not scored: there is no reading to be anomalous. Its ``score_samples`` and
@@ -141,6 +168,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     """
 
     stuck_rate_limit = 0.05
+    min_bin_count = 50
 
     def __init__(self, model=None, contamination=0.01, threshold=None, curve_masking="auto",
                  stuck_run=5, window=32, stride=8, random_state=None, prefit=False):
@@ -347,14 +375,85 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                 out[g, j] = np.where(np.isnan(col), 0, length)
         return out
 
+    @staticmethod
+    def _robust(res: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
+        """Median and 1.4826 x MAD of ``res`` over ``axes`` (NaN ignored; NaN where empty)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN
+            center = np.nanmedian(res, axis=axes)
+            bshape = (1, -1) + (1,) * (res.ndim - 2)
+            mad = np.nanmedian(np.abs(res - center.reshape(bshape)), axis=axes) * _MAD_TO_STD
+        return center, mad
+
+    def _coverage(self, values: np.ndarray) -> np.ndarray:
+        """Per sample of 2-D input, the number of *other* observed curves an observed entry has
+        (0 .. n_curves - 1; -1 for a sample with no observed curve)."""
+        return np.isfinite(values).sum(axis=1) - 1
+
+    def _fit_normalisation(self, res: np.ndarray, values: np.ndarray) -> None:
+        """Fit the robust residual normalisation: per curve and, on 2-D input, per coverage."""
+        p = res.shape[1]
+        axes = (0, *range(2, res.ndim))
+        pooled_c, pooled_s = self._robust(res, axes)
+        if res.ndim != 2:  # traces: one (pooled) set of statistics per channel
+            centers, scales = pooled_c[:, None], pooled_s[:, None]
+            counts = np.isfinite(res).sum(axis=axes)[:, None]
+        else:
+            k = self._coverage(values)
+            counts = np.zeros((p, p), dtype=np.int64)
+            bin_c = np.full((p, p), np.nan)
+            bin_s = np.full((p, p), np.nan)
+            for b in range(p):
+                rows = res[k == b]
+                counts[:, b] = np.isfinite(rows).sum(axis=0)
+                if len(rows):
+                    bin_c[:, b], bin_s[:, b] = self._robust(rows, 0)
+            # the residuals of samples rebuilt from at least one other curve, pooled over coverage
+            some_c, some_s = self._robust(np.where((k >= 1)[:, None], res, np.nan), 0)
+            some_n = np.isfinite(res[k >= 1]).sum(axis=0)
+            centers = np.empty((p, p))
+            scales = np.empty((p, p))
+            enough = counts >= self.min_bin_count
+            for j in range(p):
+                for b in range(p):
+                    if enough[j, b]:
+                        src = b
+                    elif b >= 1 and enough[j, 1:].any():  # the nearest bin of the same kind
+                        cand = np.flatnonzero(enough[j, 1:]) + 1
+                        src = int(cand[np.lexsort((-cand, np.abs(cand - b)))[0]])
+                    else:
+                        src = None
+                    if src is not None:
+                        centers[j, b], scales[j, b] = bin_c[j, src], bin_s[j, src]
+                    elif b >= 1 and some_n[j]:
+                        centers[j, b], scales[j, b] = some_c[j], some_s[j]
+                    else:
+                        centers[j, b], scales[j, b] = pooled_c[j], pooled_s[j]
+        finite = np.isfinite(pooled_s)
+        floor = max(1e-6, 1e-3 * float(np.nanmedian(pooled_s))) if finite.any() else 1e-6
+        self.coverage_counts_ = counts
+        self.coverage_center_ = np.nan_to_num(centers)
+        self.coverage_scale_ = np.where(np.isfinite(scales) & (scales > floor), scales, floor)
+        self.residual_center_ = self.coverage_center_[:, -1].copy()
+        self.residual_scale_ = self.coverage_scale_[:, -1].copy()
+
+    def _normalisation(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Centre and scale of each entry's residual, broadcastable to the residuals."""
+        table = getattr(self, "coverage_center_", None)
+        if values.ndim != 2 or table is None or table.shape[1] != values.shape[1]:
+            bshape = (1, -1) + (1,) * (values.ndim - 2)
+            return self.residual_center_.reshape(bshape), self.residual_scale_.reshape(bshape)
+        k = np.clip(self._coverage(values), 0, values.shape[1] - 1)
+        return self.coverage_center_.T[k], self.coverage_scale_.T[k]
+
     def _z2(self, X) -> tuple[np.ndarray, object]:
         check_is_fitted(self, "model_")
         if getattr(self, "_prefit_columns", None) is not None and isinstance(X, pd.DataFrame):
             X = self._align_prefit(X)
         values, wells, depth = self._split(X, reset=False)
         res = self._residuals(values, wells, depth)
-        bshape = (1, -1) + (1,) * (res.ndim - 2)
-        z2 = ((res - self.residual_center_.reshape(bshape)) / self.residual_scale_.reshape(bshape)) ** 2
+        center, scale = self._normalisation(values)
+        z2 = ((res - center) / scale) ** 2
         if self.stuck_run is not None and values.ndim == 2 and self.stuck_curves_.any():
             runs = self._runs(values, wells, depth)
             stuck = (runs >= self.stuck_run) & self.stuck_curves_[None, :]
@@ -411,13 +510,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         self.curve_masking_ = (not self._windowed() and values.ndim == 2
                                and self._resolve_curve_masking(values.shape[1]))
         res = self._residuals(values, wells, depth)
-        axes = (0, *range(2, res.ndim))
-        center = np.nanmedian(res, axis=axes)
-        bshape = (1, -1) + (1,) * (res.ndim - 2)
-        mad = np.nanmedian(np.abs(res - center.reshape(bshape)), axis=axes) * _MAD_TO_STD
-        floor = max(1e-6, 1e-3 * float(np.nanmedian(mad))) if np.isfinite(mad).any() else 1e-6
-        self.residual_center_ = np.nan_to_num(center)
-        self.residual_scale_ = np.where(np.isfinite(mad) & (mad > floor), mad, floor)
+        self._fit_normalisation(res, values)
         self.stuck_curves_ = np.zeros(len(self.curves_), dtype=bool)
         if self.stuck_run is not None and values.ndim == 2:
             runs = self._runs(values, wells, depth)
