@@ -122,7 +122,7 @@ def test_a_las_output_holds_numbers_only(capsys, tmp_path, wells, model):
     np.testing.assert_array_equal(frame["INVALID"].to_numpy(), bad)
     assert (frame["FLAG"].to_numpy()[bad == 1] == 1).all()
     np.testing.assert_allclose(frame.index, one["DEPTH"])
-    assert "IMPOSSIBLE" in las.curves["INVALID"].descr
+    assert "impossible" in las.curves["INVALID"].descr
     iv = pd.read_csv(tmp_path / "bad_out_intervals.csv")
     for row in (50, 200):
         hit = iv[(iv["top"] <= one.loc[row, "DEPTH"]) & (iv["base"] >= one.loc[row, "DEPTH"])]

@@ -83,3 +83,11 @@ def test_the_curves_a_command_adds_to_a_las_file_are_described(capsys, tmp_path,
     assert curves["RECON_ERROR"].startswith("geoae reconstruction error")
     assert curves["ANOMALY_SCORE"].startswith("geoae anomaly score")
     assert curves["RHOB_SHARE"] == "share of the anomaly score from RHOB"
+
+
+def test_no_curve_description_holds_a_colon():
+    """LAS splits an item's description at its last colon: one inside a description would cut
+    it (seen: INVALID's read back as '_intervals.csv)')."""
+    from geoae.workflows import _DESCRIPTIONS
+
+    assert all(":" not in text for _, text in _DESCRIPTIONS)

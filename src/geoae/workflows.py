@@ -372,6 +372,7 @@ _DESCRIPTIONS = (
     (re.compile(r"RECON_ERROR$"), "geoae reconstruction error (mean squared, scaled units)"),
     (re.compile(r"ANOMALY_SCORE$"), "geoae anomaly score (mean squared robust z-score)"),
     (re.compile(r"FLAG$"), "geoae anomaly flag (1 = flagged)"),
+    (re.compile(r"INVALID$"), "1 where a reading is impossible (its curve is named in _intervals.csv)"),
     (re.compile(r"(.+)_SHARE$"), "share of the anomaly score from {0}"),
 )
 
@@ -1735,13 +1736,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     result["INVALID"] = (invalid != "").astype(np.int64) if las_out else invalid
     for c in X.columns:
         result[f"{c}_SHARE"] = np.asarray(share[c])
-    descriptions = None
-    if las_out:
-        descriptions = {"ANOMALY_SCORE": "ANOMALY SCORE (MEAN SQUARED ROBUST Z)",
-                        "FLAG": "1 WHERE FLAGGED AS ANOMALOUS",
-                        "INVALID": "1 WHERE A READING IS IMPOSSIBLE (CURVE IN THE _INTERVALS.CSV)",
-                        **{f"{c}_SHARE": f"SHARE OF THE ANOMALY SCORE FROM {c}" for c in X.columns}}
-    _write_output(result, out_p, table, descriptions=descriptions)
+    _write_output(result, out_p, table)  # (LAS curve descriptions: _DESCRIPTIONS)
     intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
     _name_invalid_intervals(intervals, depth, wells, invalid)
     write_frame(intervals, iv_path)
