@@ -283,7 +283,8 @@ def log_tracks(
     flagged_intervals : list of (top, base) or bool array of shape (n,), optional
         Depth intervals to shade (red) across all tracks: the depths of the first and last
         flagged samples (as :meth:`AnomalyDetector.intervals` gives them), shaded from half a
-        sample step above to half a step below, so a one-sample interval shows. When None
+        sample step above to half a step below, and at least 0.4 % of the depth range tall, so
+        a one-sample interval shows on a long track. When None
         and both ``anomaly_score`` and ``threshold`` are given, the runs of
         ``anomaly_score > threshold`` are shaded.
     threshold : float, optional
@@ -357,6 +358,12 @@ def log_tracks(
             half = 0.5 * _depth_step(depth)
             intervals = [(min(float(a), float(b)) - half, max(float(a), float(b)) + half)
                          for a, b in flagged_intervals]
+
+    finite = depth[np.isfinite(depth)]
+    if intervals and finite.size:  # at least 0.4 % of the track tall: a pixel or two at least
+        least = 0.004 * float(finite.max() - finite.min())
+        intervals = [(0.5 * (a + b) - 0.5 * least, 0.5 * (a + b) + 0.5 * least)
+                     if b - a < least else (a, b) for a, b in intervals]
 
     ratios = [1.0] * len(names) + ([0.35] if fac is not None else []) + ([1.0] if score is not None else [])
     n_tracks = len(ratios)

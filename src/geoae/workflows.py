@@ -1698,7 +1698,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     flags = (det.predict(Xf) == -1) | (invalid != "")
     depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
 
-    plots: list[tuple[Path, str, np.ndarray]] = []  # (png, title, rows)
+    plots: list[tuple[Path, str, np.ndarray, str]] = []  # (png, title, rows, depth unit)
+    depth_units = table.frame.attrs.get("depth_units") or table.attrs.get("depth_units") or {}
     if plot:  # which wells, under which names: checked before anything is written
         groups = ([(None, np.arange(len(frame)))] if wells is None else
                   [(w, np.flatnonzero(wells == w)) for w in pd.unique(wells)])
@@ -1725,7 +1726,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
                 png = out_p.with_name(f"{out_p.stem}_{name}.png")
             check_output(png, [data, model_dir], force)
             rows = rows[np.argsort(depth[rows], kind="stable")]  # the tracks go down the hole
-            plots.append((png, f"{w if w is not None else table.path.name}: anomaly score", rows))
+            plots.append((png, f"{w if w is not None else table.path.name}: anomaly score", rows,
+                          depth_units.get(str(w), "") if w is not None else ""))
 
     share = det.explain(Xf)
     result = frame.copy()
@@ -1745,10 +1747,10 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
         from ._atomic import atomic_write_bytes
         from .plotting import figure_to_png_bytes, log_tracks
 
-        for png, title, rows in plots:
+        for png, title, rows, unit in plots:
             fig = log_tracks(depth[rows], raw.loc[rows, list(X.columns)], anomaly_score=score[rows],
                              flagged_intervals=flags[rows], threshold=float(det.threshold_),
-                             title=title)
+                             title=title, depth_label=f"Depth ({unit})" if unit else "Depth")
             atomic_write_bytes(png, figure_to_png_bytes(fig))
             files.append(str(png))
     return {"rows": len(result), "flagged": int(flags.sum()), "invalid": int((invalid != "").sum()),
