@@ -162,7 +162,9 @@ def test_train_on_a_segy_refuses_curves(capsys, tmp_path):
     (("train", "{data}", "--epochs", 0, "--out", "{tmp}/m"), "error: --epochs 0 is not valid"),
     (("train", "{data}", "--latent", 0, "--out", "{tmp}/m"), "error: --latent 0 is not valid"),
     (("train", "{data}", "--batch-size", 0, "--out", "{tmp}/m"),
-     "error: --batch-size 0 is not valid"),
+     "error: --batch-size 0 is not valid: a positive integer"),  # not "... or 'auto'"
+    (("train", "{data}", "--grad-clip", 0, "--out", "{tmp}/m"),
+     "error: --grad-clip 0.0 is not valid: a positive gradient norm"),  # not "None or ..."
     (("generate", "{tmp}/nope", "-n", 0, "--out", "{tmp}/g.csv"), "error: -n 0 is not valid"),
 ])
 def test_errors_name_the_option_typed(capsys, tmp_path, wells_csv, args, expected):

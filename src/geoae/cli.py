@@ -90,7 +90,9 @@ def _options_named(**options: str) -> Iterator[None]:
         msg = str(exc)
         for param, option in options.items():
             if msg.startswith(f"{param}="):
-                raise ConfigError(f"{option} {msg[len(param) + 1:]}") from None
+                # what the option cannot take is not offered (None, 'auto': Python values)
+                rest = msg[len(param) + 1:].replace("None or a ", "a ").replace(" or 'auto'", "")
+                raise ConfigError(f"{option} {rest}") from None
         raise
 
 
