@@ -83,6 +83,29 @@ FORMAT_VERSION = 2
 _INFER_BATCH = 8192
 
 
+@torch.no_grad()
+def start_noise_at_data_spread(obs_logvar: torch.Tensor | None, Z: torch.Tensor,
+                               mask: torch.Tensor | None) -> None:
+    """Start a VAE's observation noise (``obs_logvar``, log variance per feature or channel, in
+    scaled units) at the variance of the scaled training data ``Z`` (present entries only).
+
+    Starting at 0 meant unit variance whatever the scaler: right for ``scaler="standard"``, but
+    with ``"minmax"`` (a spread of about 0.2) or ``None`` (the curves' own units) the noise was
+    off by a factor of tens, and an optimiser step moves a log variance by about the learning
+    rate, so a normal fit never got there: samples of a minmax VAE spread 9 times the data's.
+    A standard-scaled VAE is unchanged (its data variance is 1)."""
+    if obs_logvar is None or not torch.is_tensor(Z):
+        return
+    dims = [0, *range(2, Z.ndim)]
+    w = torch.ones_like(Z) if mask is None else mask.to(Z.dtype)
+    n = w.sum(dims)
+    mean = (Z * w).sum(dims) / n.clamp_min(1)
+    shape = (1, -1) + (1,) * (Z.ndim - 2)
+    var = (((Z - mean.view(shape)) ** 2) * w).sum(dims) / (n - 1).clamp_min(1)
+    start = torch.log(var.clamp_min(1e-6))
+    obs_logvar.copy_(torch.where(n > 1, start, torch.zeros_like(start)).view_as(obs_logvar))
+
+
 class _Network(nn.Module):
     """Encoder + decoder (+ Gaussian head and learned observation noise for the VAE)."""
 
@@ -126,7 +149,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Reconstruction loss; ``"bce"`` needs inputs in [0, 1] after scaling (``scaler="minmax"``)
         and gives the decoder a sigmoid output.
     scaler : {"standard", "robust", "minmax", None}, default="standard"
-        Per-feature (per-channel) scaling fitted inside the estimator.
+        Per-feature (per-channel) scaling fitted inside the estimator. None: the network sees
+        the values as given, so give it data already on a scale of about 1 (a network starts
+        near 0 and an optimiser step moves a weight by about the learning rate: curves in their
+        own units, GR about 65 API, take far more epochs to fit).
     epochs, batch_size, learning_rate, weight_decay
         Optimisation by AdamW. ``batch_size="auto"`` is 256 on CPU and up to 1024 on a GPU (as
         long as an epoch keeps at least 50 steps); under torchrun it is per process.
@@ -479,6 +505,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``loaded`` the checkpoint to resume from (None: train from scratch)."""
         with seeded(seed, device):
             net = self._build_network().to(device)
+            start_noise_at_data_spread(net.obs_logvar, *stats)
             history = fit_module(
                 net, self._objective(*stats), X, mask, X_val=X_val, mask_val=mask_val,
                 epochs=self.epochs,

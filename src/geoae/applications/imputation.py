@@ -24,7 +24,7 @@ from torch import nn
 
 from .._validation import is_real as _is_real
 from ..errors import ConfigError, DataError
-from ..models import BaseAutoEncoder
+from ..models import BaseAutoEncoder, start_noise_at_data_spread
 from ..nn import DenseDecoder, DenseEncoder, Gaussian
 from ..nn._common import ACTIVATIONS
 from ..objectives import gaussian_kl
@@ -557,6 +557,9 @@ class Imputer(TransformerMixin, BaseEstimator):
             with seeded(seed, device):
                 net = _MaskedNet(2 * width * d, d, tuple(cfg["hidden"]), int(cfg["latent_dim"]),
                                  cfg["activation"], variational, bool(self.skip)).to(device)
+                if variational:  # the noise starts at the curves' spread, whatever the scaler
+                    start_noise_at_data_spread(net.obs_logvar, take(Wd, tr)[:, k],
+                                               take(Md, tr)[:, k])
                 history = fit_module(
                     net, objective, take(Wd, tr), take(Md, tr),
                     X_val=take(Wd, va) if len(va) else None,
