@@ -63,3 +63,21 @@ def test_save_model_refusals_are_one_line(capsys, tmp_path):
         assert code == 2 and words in err and "Traceback" not in err, err
         assert not (tmp_path / "o.sgy").exists()
     assert (full / "notes.txt").read_text() == "mine"
+
+
+def test_a_denoiser_folder_loads_with_geoae_load_and_the_model_commands_name_it(capsys, tmp_path):
+    """geoae.load said "config.json lacks the key 'input_shape'" for a Denoiser folder; the
+    auto-encoder commands now say it is a Denoiser and how to use it."""
+    import geoae
+    from geoae import Denoiser
+    from geoae.datasets import make_synthetic_seismic
+
+    sec = make_synthetic_seismic(n_traces=20, n_samples=64, random_state=0)
+    den = Denoiser(window=32, stride=8, hidden=(4, 8), latent_dim=4, epochs=1,
+                   random_state=0).fit(sec.noisy)
+    den.save(tmp_path / "den")
+    loaded = geoae.load(tmp_path / "den")
+    assert isinstance(loaded, Denoiser)
+    np.testing.assert_array_equal(loaded.transform(sec.noisy), den.transform(sec.noisy))
+    code, _, err = run(capsys, "info", tmp_path / "den")
+    assert code == 2 and "holds a Denoiser" in err and "geoae denoise" in err

@@ -68,6 +68,23 @@ def _fail(path: Path, what: str) -> ConfigError:
     return ConfigError(f"model folder {path}: {what}")
 
 
+#: The ``format`` of a :class:`~geoae.applications.Denoiser` folder's config.json.
+DENOISER_FORMAT = "geoae-denoiser"
+
+
+def holds_denoiser(path) -> bool:
+    """Whether the folder ``path`` holds a Denoiser (its small config.json says so); any doubt
+    is False, and :func:`read_config` then says what is wrong."""
+    try:
+        f = Path(path) / "config.json"
+        if not f.is_file() or f.stat().st_size > MAX_CONFIG_BYTES:
+            return False
+        cfg = json.loads(f.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(cfg, dict) and cfg.get("format") == DENOISER_FORMAT
+
+
 def read_config(path: Path) -> dict[str, Any]:
     """Read and validate ``config.json`` of the model folder ``path``."""
     from .models import FORMAT_VERSION
@@ -96,6 +113,10 @@ def read_config(path: Path) -> dict[str, Any]:
         raise _fail(path, f"config.json is not valid JSON ({detail}); re-save the model") from None
     if not isinstance(cfg, dict):
         raise _fail(path, "config.json must hold a JSON object")
+    if cfg.get("format") == DENOISER_FORMAT:
+        raise _fail(path, "this folder holds a Denoiser (from Denoiser.save or `geoae denoise "
+                          "--save-model`), not an auto-encoder model; use it with `geoae denoise "
+                          f"{path} INPUT.sgy --out ...`, or load it with geoae.load")
     for key, typ in REQUIRED.items():
         if key not in cfg:
             raise _fail(path, f"config.json lacks the key {key!r}")

@@ -1263,9 +1263,15 @@ def load(path) -> BaseAutoEncoder:
 
     A folder written by ``geoae train`` may also hold ``transforms.json``, the curves the model
     was trained on as log10 (resistivities); a warning then names them: give the model those
-    curves as log10 (:func:`geoae.preprocessing.log10_curves`)."""
-    from ._persistence import load_model
+    curves as log10 (:func:`geoae.preprocessing.log10_curves`). A folder of a
+    :class:`~geoae.applications.Denoiser` (``Denoiser.save``, ``geoae denoise --save-model``)
+    gives that Denoiser."""
+    from ._persistence import holds_denoiser, load_model
 
+    if holds_denoiser(path):
+        from .applications.denoising import Denoiser
+
+        return Denoiser.load(path)
     model = load_model(path)
     _warn_log10_record(path)
     return model

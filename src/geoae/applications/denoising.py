@@ -22,6 +22,7 @@ from torch import nn
 
 from .. import objectives as obj
 from .._atomic import atomic_path, same_file
+from .._persistence import DENOISER_FORMAT
 from .._validation import check as _check
 from .._validation import is_int as _is_int
 from ..errors import ConfigError, DataError
@@ -550,7 +551,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
         params["random_state"] = params["random_state"] if isinstance(params["random_state"], int) else None
         params["device"] = str(params["device"])
         config = {
-            "format": "geoae-denoiser", "format_version": 1, "geoae_version": __version__,
+            "format": DENOISER_FORMAT, "format_version": 1, "geoae_version": __version__,
             "class": "Denoiser", "params": params,
             "fitted": {"layout_shape_ndim": int(self.layout_shape_ndim_),
                        "n_channels": int(self.n_channels_), "supervised": bool(self.supervised_),
@@ -581,7 +582,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
             blob = (path / "model.safetensors").read_bytes()
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise fail(f"cannot read config.json / model.safetensors ({exc})") from None
-        if not isinstance(cfg, dict) or cfg.get("format") != "geoae-denoiser":
+        if not isinstance(cfg, dict) or cfg.get("format") != DENOISER_FORMAT:
             raise fail("not a geoae denoiser (config.json format != 'geoae-denoiser')")
         if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
             raise fail("model.safetensors does not match the SHA-256 in config.json (corrupted or "
