@@ -129,3 +129,25 @@ def test_normalisation_per_coverage_bin_matches_an_independent_computation(cover
     np.testing.assert_allclose(-det.score_samples(X.iloc[gr_only]),
                                ((res[gr_only, 0] - expected_c[0, 0]) / expected_s[0, 0]) ** 2,
                                rtol=1e-9)
+
+
+def test_a_bin_of_mostly_one_reading_does_not_make_every_other_reading_a_million():
+    """A coverage bin whose residuals are mostly one value (a stuck tool in the section without
+    the other curves; seen on a Volve well) has a MAD of about 0: its scale is floored at
+    bin_floor (0.1) times the curve's pooled k >= 1 scale, not at 1e-3 of the median scale."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    values = rng.normal(size=(n, 3))
+    values[:1000, 2] = np.nan  # rows 0-999: 2 curves (k = 1); rows 1000-: 3 curves (k = 2)
+    res = rng.normal(size=(n, 3)) * [1.0, 0.5, 2.0]
+    res[np.isnan(values)] = np.nan
+    res[:940, 1] = 0.25  # curve 1 stuck over most of the k = 1 section: MAD 0 there
+    det = AnomalyDetector()
+    det._fit_normalisation(res, values)
+    pooled = 1.4826 * np.nanmedian(np.abs(res[:, 1] - np.nanmedian(res[:, 1])))
+    assert det.coverage_counts_[1, 1] == 1000
+    assert det.coverage_scale_[1, 1] == pytest.approx(det.bin_floor * pooled, rel=1e-9)
+    # the other bins keep their own robust spread
+    k2 = res[1000:, 1]
+    assert det.coverage_scale_[1, 2] == pytest.approx(
+        1.4826 * np.median(np.abs(k2 - np.median(k2))), rel=1e-9)

@@ -153,7 +153,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     bin with ``k >= 1`` that has enough (on a tie, the one with more curves); failing that, of
     all the curve's residuals with ``k >= 1`` pooled; a ``k = 0`` bin (or a curve never seen
     with another) that is too thin takes the curve's statistics over all samples. A scale
-    below 1e-3 times the median scale is raised to that floor. Traces (3-D input) use one
+    below 1e-3 times the median scale is raised to that floor, and the scale of a ``k >= 1``
+    bin to at least ``bin_floor`` (0.1) times the curve's pooled ``k >= 1`` scale: a bin whose
+    readings are mostly one value (a stuck tool where the other curves are missing) has a MAD
+    of about 0, which gave every other reading there a score of about a million. Traces (3-D input) use one
     pooled median and MAD per channel.
 
     A sample with no observed value at all (e.g. the top of a well where every curve is null)
@@ -169,6 +172,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     stuck_rate_limit = 0.05
     min_bin_count = 50
+    bin_floor = 0.1  # a bin's scale (k >= 1) is at least this share of the curve's k >= 1 scale
 
     def __init__(self, model=None, contamination=0.01, threshold=None, curve_masking="auto",
                  stuck_run=5, window=32, stride=8, random_state=None, prefit=False):
@@ -431,6 +435,13 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                         centers[j, b], scales[j, b] = pooled_c[j], pooled_s[j]
         finite = np.isfinite(pooled_s)
         floor = max(1e-6, 1e-3 * float(np.nanmedian(pooled_s))) if finite.any() else 1e-6
+        floor = np.full(scales.shape, floor)
+        if res.ndim == 2:
+            # a bin rebuilt from other curves spreads like the curve's other such bins: one whose
+            # values are mostly one reading (a stuck tool in the section without the other
+            # curves) has a MAD of about 0, and every other reading there a z of thousands
+            some = np.where(np.isfinite(some_s), some_s, 0.0)
+            floor[:, 1:] = np.maximum(floor[:, 1:], self.bin_floor * some[:, None])
         self.coverage_counts_ = counts
         self.coverage_center_ = np.nan_to_num(centers)
         self.coverage_scale_ = np.where(np.isfinite(scales) & (scales > floor), scales, floor)
