@@ -518,3 +518,12 @@ def test_header_values_with_leading_zeros_and_mnemonic_case_survive_a_round_trip
     back = read_las(out)
     assert back.columns.tolist() == ["GR", "GR_RECON"]
     assert {it["key"]: it["value"] for it in back.attrs["las_header"]["Well"]}["LIC"] == "007"
+
+
+def test_an_underscore_unit_is_no_unit(tmp_path):
+    """FORCE 2020 wells write '_' where a curve has no unit: it is no unit, not the unit '_'."""
+    text = _LEADING_ZEROS_LAS.replace(" gr  .GAPI", " gr  ._")
+    src = tmp_path / "u.las"
+    src.write_text(text)
+    df = read_las(src)
+    assert df.attrs["units"] == {"GR": ""} and df.attrs["index_unit"] == "M"

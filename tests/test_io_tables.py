@@ -789,3 +789,13 @@ def test_the_depth_unit_warning_groups_the_spellings_of_one_unit():
     assert units_by_well({"A": "M", "B": "FT"}) == "A: M, B: FT"
     text = units_by_well({"F/3-2": "M", "Lauren #1": "m", "C": "ft", "D": "m", "E": "M", "G": "m"})
     assert text == "M (wells F/3-2, Lauren #1, D, E and 1 more), FT (well C)"
+
+
+def test_array_induction_mnemonics_of_every_resolution_are_aliased():
+    """AIT curves come as AT (1 ft), AO (1 ft), AF (4 ft), AH?.. (hole-corrected) at 10/30/90
+    in; a P-135 well's AF90 was not read as RT while AT90 was."""
+    from geoae.io.aliases import canonical_name
+
+    for prefix in ("AT", "AO", "AF", "AHT", "AHO", "AHF"):
+        assert (canonical_name(f"{prefix}90"), canonical_name(f"{prefix}30"),
+                canonical_name(f"{prefix}10")) == ("RT", "RMED", "RS"), prefix

@@ -346,6 +346,13 @@ def _header_from_lasfile(las: Any) -> LasHeader:
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
+def _unit_or_none(unit: Any) -> str:
+    """A curve's unit as read, ``""`` for a placeholder meaning none (``_``, ``__``: some
+    exporters, Petrel's among them, write it where a curve has no unit)."""
+    text = str(unit or "").strip()
+    return "" if set(text) <= {"_"} else text
+
+
 def _to_number(value: Any) -> float | None:
     try:
         out = float(value)
@@ -474,8 +481,8 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         "uwi": str(well.get("UWI", "") or "").strip(),
         "well": well,
         "index_name": index_curve.mnemonic,
-        "index_unit": index_curve.unit or "",
-        "units": {c["key"]: c["unit"] for c in curves[1:]},
+        "index_unit": _unit_or_none(index_curve.unit),
+        "units": {c["key"]: _unit_or_none(c["unit"]) for c in curves[1:]},
         "descriptions": {c["key"]: c["descr"] for c in curves[1:]},
         "null_value": null,
         "n_missing": {str(c): int(df[c].isna().sum()) for c in df.columns},
