@@ -636,6 +636,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_is_fitted(self)
         X, _ = self._validate(X, reset=False, inf_to_nan=False)
         n = X.shape[0]
+        # float32 in, float32 out (the network computes in float32; half the output's memory)
+        single = X.dtype == np.float32
         out = None
         warned = False
         self.model_.eval()
@@ -652,13 +654,16 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 Z, mask = self._scale(xc)
                 res = fn(xc, Z, mask)
                 if out is None:
-                    out = np.empty((n, *res.shape[1:]), dtype=res.dtype)
+                    out = np.empty((n, *res.shape[1:]), dtype=np.float32
+                                   if single and res.dtype.kind == "f" else res.dtype)
                 out[i:i + len(res)] = res
                 if mask is not None:
                     out[i:i + len(res)][empty_samples(xc)] = np.nan
         if out is None:  # no rows: the shape of an empty result
             Z, mask = self._scale(X)
             out = fn(X, Z, mask)
+            if single and out.dtype.kind == "f":
+                out = out.astype(np.float32)
         return out
 
     def _net(self, fn, *tensors: torch.Tensor) -> torch.Tensor:
@@ -682,6 +687,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         to a sample of NaN; a code with only some entries NaN is an error.
         """
         check_is_fitted(self)
+        single = np.asarray(Z).dtype == np.float32 if not hasattr(Z, "dtypes") else all(
+            d == np.float32 for d in Z.dtypes)
         Z = check_array(Z, dtype=np.float64, ensure_all_finite="allow-nan")
         if Z.shape[1] != self.latent_dim:
             raise DataError(f"Z has {Z.shape[1]} columns but latent_dim={self.latent_dim}")
@@ -697,7 +704,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         out = self._unscale(self._batched(self.model_.decode,
                                           torch.from_numpy(Z.astype(np.float32))).double().numpy())
         out[blank] = np.nan
-        return out
+        return out.astype(np.float32) if single else out
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))``; a DataFrame in gives a DataFrame out (same index
@@ -769,6 +776,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
     # ------------------------------------------------------------------ persistence
