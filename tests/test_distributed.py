@@ -101,6 +101,22 @@ def test_geoae_train_under_torchrun_writes_one_model(tmp_path):
     assert isinstance(rec, pd.DataFrame) and np.isfinite(rec.to_numpy()).all()
 
 
+def test_a_bad_input_under_torchrun_is_said_once_without_a_resume_hint(tmp_path):
+    """Every rank meets the same bad --curves: the error was printed once per rank, and a rank
+    ended by torchrun said "the last checkpoint ... rerun with --resume" (nothing was trained)."""
+    obs = make_synthetic_wells(n_wells=2, n_samples=100, random_state=0).observed
+    data = tmp_path / "wells.csv"
+    obs[["WELL", "DEPTH", "GR", "RHOB"]].to_csv(data, index=False)
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "geoae", "train", str(data), "--curves", "GR,NOPE", "--epochs", "1", "--out",
+           str(tmp_path / "m"), "-q"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode != 0  # (torchrun's own code, 1, with its report of the failure)
+    assert proc.stderr.count("error: curve(s) ['NOPE'] not found") == 1, proc.stderr
+    assert "--resume" not in proc.stderr and not (tmp_path / "m").exists()
+
+
 def _free_port() -> int:
     import socket
 

@@ -454,6 +454,10 @@ def main(argv: list[str] | None = None) -> int:
             app(args=argv, prog_name="geoae")
         return 0
     except Terminated as exc:
+        from .distributed import is_main_process
+
+        if not is_main_process():  # under torchrun, rank 0 speaks (the others are ended with it)
+            return 128 + exc.signum
         args = sys.argv[1:] if argv is None else [str(a) for a in argv]
         command = next((a for a in args if not a.startswith("-")), "")
         hint = ("; the last checkpoint in the model folder is kept: rerun with --resume to "
@@ -464,7 +468,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GeoAEError as exc:
-        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        from .distributed import is_main_process
+
+        # under torchrun every rank meets the same bad input: rank 0 says it once
+        if is_main_process():
+            typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence of the CLI
         log = _log_path()
