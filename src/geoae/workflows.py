@@ -1312,6 +1312,18 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         params["epochs"] = epochs
     logs = _log10_for(frame, use) if log10 else []
     modelled = _to_model_units(frame, logs)
+    # impossible readings (a PE of 297 b/e, a negative sonic) are not learnt from, nor filled
+    # from; they stay in the output as measured
+    _, impossible = _impossible_readings(frame[use], logs, units={"": dict(table.units)},
+                                         source=str(table.path))
+    if impossible.to_numpy().any():
+        counts = impossible.sum()
+        modelled = modelled.copy()  # (frame itself when no curve is log10: it stays as read)
+        modelled[use] = modelled[use].mask(impossible)
+        warnings.warn(f"{table.path}: readings outside their curve's physical range left out of "
+                      "what the imputer learns and fills from ("
+                      + ", ".join(f"{c}: {int(n)}" for c, n in counts.items() if n)
+                      + "); they stay in the output as measured", UserWarning, stacklevel=2)
     imp = Imputer(model=base(**params), random_state=random_state).fit(modelled)
     if model == "vae":
         filled, std = imp.transform(modelled, return_std=True)
@@ -1321,6 +1333,15 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     std_name = f"{new_name}_STD_LOG10" if curve in logs else f"{new_name}_STD"
     measured = frame[curve].to_numpy()
     fill = _from_model_units(filled[curve].to_numpy(), curve, logs)
+    limits = _physical_range(curve, table.units.get(curve, ""))
+    if limits is not None:  # a network can extrapolate past what the rock allows
+        with np.errstate(invalid="ignore"):
+            outside = int(((fill < limits[0]) | (fill > limits[1])).sum())
+        if outside:
+            fill = np.clip(fill, *limits)
+            warnings.warn(f"{table.path}: {outside} {curve} fill(s) outside {curve}'s physical "
+                          f"range {limits[0]:.4g} to {limits[1]:.4g} set to its nearer end",
+                          UserWarning, stacklevel=2)
     # a depth where no other curve was measured has nothing to impute from: left missing
     blind = frame[[c for c in use if c != curve]].isna().all(axis=1).to_numpy() if len(use) > 1 \
         else np.zeros(len(frame), dtype=bool)
@@ -1606,6 +1627,27 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, well
         hit = mask[c].to_numpy()
         bad[hit] = [f"{b},{c}" if b else c for b in bad[hit]]
     return bad, mask
+
+
+def _physical_range(curve: str, unit: str) -> tuple[float, float] | None:
+    """``(low, high)`` of ``curve``'s physical range (:data:`geoae.preprocessing.PHYSICAL_RANGES`,
+    by canonical name) in ``unit`` (none or ``_``: the range's own unit); None when the curve
+    has no range or its unit cannot be converted."""
+    from .io.aliases import canonical_name, normalise_unit
+    from .io.units import can_convert, convert_units
+    from .preprocessing import PHYSICAL_RANGES
+
+    key = canonical_name(str(curve))
+    if key not in PHYSICAL_RANGES:
+        return None
+    lo, hi, range_unit = PHYSICAL_RANGES[key]
+    unit = str(unit or "").strip()
+    if not unit or unit == "_" or normalise_unit(unit) == normalise_unit(range_unit):
+        return float(lo), float(hi)
+    if not can_convert(range_unit, unit):
+        return None
+    lo, hi = convert_units(np.array([lo, hi], dtype=np.float64), range_unit, unit)
+    return float(min(lo, hi)), float(max(lo, hi))
 
 
 def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.ndarray) -> None:
