@@ -14,15 +14,16 @@ class Crash(Exception):
 
 
 @contextlib.contextmanager
-def crash_at_epoch(epoch: int) -> Iterator[None]:
-    """While active, every estimator's training loop raises :class:`Crash` at the end of the
-    0-based ``epoch`` (before that epoch's checkpoint would be written)."""
+def crash_at_epoch(epoch: int, error: type[BaseException] = Crash) -> Iterator[None]:
+    """While active, every estimator's training loop raises ``error`` (:class:`Crash`; the CLI
+    tests give ``KeyboardInterrupt``, a Ctrl-C) at the end of the 0-based ``epoch`` (before
+    that epoch's checkpoint would be written)."""
     orig = gm.fit_module
 
     def crashing(*args, **kwargs):
         def callback(e, history):
             if e == epoch:
-                raise Crash
+                raise error
 
         return orig(*args, **dict(kwargs, callback=callback))
 

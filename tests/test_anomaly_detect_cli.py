@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clirun import run
 from geoae import workflows
 from geoae.cli import main
 from geoae.datasets import make_synthetic_wells
@@ -20,12 +21,6 @@ from geoae.workflows import _impossible_readings
 CURVES = ["GR", "RHOB", "NPHI", "DT", "RT"]
 UNITS = {"GR": "API", "RHOB": "G/CM3", "NPHI": "V/V", "DT": "US/FT", "RT": "OHM.M"}
 US_PER_M = 1 / 0.3048  # us/m per us/ft
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,8 @@ import pandas as pd
 import pytest
 
 import geoae
-from geoae.cli import main
+from clirun import run
 from geoae.datasets import make_synthetic_wells
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")
@@ -1056,26 +1050,16 @@ def test_denoise_segy_keeps_headers_with_and_without_a_model(capsys, tmp_path):
     assert code == 2 and "nope.sgy" in err
 
 
-def test_train_resume_after_a_crash_ends_with_the_same_model(capsys, tmp_path, wells_csv, monkeypatch):
-    import geoae.models as gm
+def test_train_resume_after_a_crash_ends_with_the_same_model(capsys, tmp_path, wells_csv):
+    from crashing import crash_at_epoch
 
     args = ["train", wells_csv, "--curves", "GR,RHOB,NPHI", "--epochs", 14, "--latent", 2, "--quiet"]
     assert run(capsys, *args, "--out", tmp_path / "straight")[0] == 0
 
-    orig = gm.fit_module
-
-    def crashing(*a, **k):
-        def cb(epoch, history):
-            if epoch == 11:
-                raise KeyboardInterrupt  # Ctrl-C after the checkpoint of epoch 10
-
-        return orig(*a, **dict(k, callback=cb))
-
-    monkeypatch.setattr(gm, "fit_module", crashing)
-    code, _, err = run(capsys, *args, "--out", tmp_path / "crashed")
+    with crash_at_epoch(11, KeyboardInterrupt):  # Ctrl-C after the checkpoint of epoch 10
+        code, _, err = run(capsys, *args, "--out", tmp_path / "crashed")
     assert code != 0 and not (tmp_path / "crashed" / "model.safetensors").exists()
     assert (tmp_path / "crashed" / "checkpoint.safetensors").is_file()
-    monkeypatch.setattr(gm, "fit_module", orig)
     # run again without flags: the message says how to continue, not only how to start over
     code, _, err = run(capsys, *args, "--out", tmp_path / "crashed")
     assert code == 2 and "checkpoint of an unfinished run; pass --resume" in err

@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from geoae.cli import main
+from clirun import run
 from geoae.datasets import make_synthetic_wells
 from geoae.io import write_las
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

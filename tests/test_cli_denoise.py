@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from geoae.cli import main
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from clirun import run
 
 
 def _line(path, seed):

@@ -10,16 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoae.cli import main
+from clirun import run
 from geoae.datasets import make_synthetic_wells
 
 MODEL_FILES = ("config.json", "model.safetensors", "transforms.json")
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def one_error(err: str) -> str:
@@ -102,12 +96,11 @@ def test_a_failed_train_into_a_new_folder_leaves_no_folder(capsys, tmp_path, wel
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_an_interrupted_train_force_keeps_the_old_model_and_resumes(capsys, tmp_path, wells_csv,
-                                                                   monkeypatch):
+def test_an_interrupted_train_force_keeps_the_old_model_and_resumes(capsys, tmp_path, wells_csv):
     """Interrupted after its first checkpoint, a --force run over a model leaves the old model
     usable as it was and its own checkpoint, which --resume continues (checked against the log10
     curves of the run, not of the old model) to the model an uninterrupted run gives."""
-    import geoae.models as gm
+    from crashing import crash_at_epoch
 
     args = ["train", wells_csv, "--curves", "GR,RHOB,NPHI,RT", "--epochs", 12, "--latent", 2, "-q"]
     assert run(capsys, *args, "--out", tmp_path / "straight")[0] == 0
@@ -116,18 +109,8 @@ def test_an_interrupted_train_force_keeps_the_old_model_and_resumes(capsys, tmp_
                "--no-log10", "--out", model, "-q")[0] == 0
     old = digests(model)
 
-    orig = gm.fit_module
-
-    def crashing(*a, **k):
-        def cb(epoch, history):
-            if epoch == 11:
-                raise KeyboardInterrupt  # Ctrl-C after the checkpoint of epoch 10
-
-        return orig(*a, **dict(k, callback=cb))
-
-    monkeypatch.setattr(gm, "fit_module", crashing)
-    code, _, _ = run(capsys, *args, "--out", model, "--force")
-    monkeypatch.setattr(gm, "fit_module", orig)
+    with crash_at_epoch(11, KeyboardInterrupt):  # Ctrl-C after the checkpoint of epoch 10
+        code, _, _ = run(capsys, *args, "--out", model, "--force")
     assert code != 0
     now = digests(model)
     assert {f: now[f] for f in MODEL_FILES} == {f: old[f] for f in MODEL_FILES}

@@ -8,15 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoae.cli import main
+from clirun import run
 from geoae.datasets import make_synthetic_wells
 from geoae.workflows import _physical_range
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_physical_range_in_the_curves_unit():

@@ -48,20 +48,26 @@ def read_curve_units(path) -> dict[str, str]:
     return units
 
 
+def read_log10_record(record: Path, fix: str) -> list[str]:
+    """The ``"log10"`` curve names of the JSON file ``record`` (a ``transforms.json``, or a
+    training run's record); a :class:`ConfigError` naming it, ending in ``fix``, if unreadable."""
+    try:
+        names = json.loads(record.read_text(encoding="utf-8"))["log10"]
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            raise ValueError("'log10' is not a list of curve names")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{record} is not readable ({exc}); {fix}") from None
+    return names
+
+
 def read_log10_curves(path) -> list[str]:
     """The log10 curves recorded in the model folder ``path`` (none for folders written before
     geoae recorded them, or by ``Estimator.save``)."""
     record = Path(path) / TRANSFORMS_FILE
     if not record.is_file():
         return []
-    try:
-        names = json.loads(record.read_text(encoding="utf-8"))["log10"]
-        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-            raise ValueError("'log10' is not a list of curve names")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{record} is not readable ({exc}); delete it if the model was trained "
-                          "on resistivities as they are, else train the model again") from None
-    return names
+    return read_log10_record(record, "delete it if the model was trained on resistivities as "
+                                     "they are, else train the model again")
 
 
 def _fail(path: Path, what: str) -> ConfigError:

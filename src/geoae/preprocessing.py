@@ -249,6 +249,22 @@ PHYSICAL_RANGES: dict[str, tuple[float, float, str]] = {
     "DRHO": (-1.0, 1.0, "G/CM3"),
 }
 
+def range_in_unit(lo: float, hi: float, range_unit: str | None,
+                  unit: str | None) -> tuple[float, float] | None:
+    """The range ``lo`` to ``hi`` given in ``range_unit``, in ``unit`` (through
+    :func:`geoae.io.units.convert_units`; as given when either unit is empty or they are the
+    same unit); None when there is no conversion between them."""
+    from .io.aliases import normalise_unit
+    from .io.units import can_convert, convert_units
+
+    if not range_unit or not unit or normalise_unit(unit) == normalise_unit(range_unit):
+        return float(lo), float(hi)
+    if not can_convert(range_unit, unit):
+        return None
+    a, b = convert_units(np.array([lo, hi], dtype=np.float64), range_unit, unit)
+    return float(min(a, b)), float(max(a, b))
+
+
 def clip_to_physical_range(
     df: pd.DataFrame,
     ranges: Mapping[str, tuple[float, float] | tuple[float, float, str]] | None = None,
@@ -291,8 +307,7 @@ def clip_to_physical_range(
     ConfigError
         Unknown ``mode``.
     """
-    from .io.aliases import canonical_name, normalise_unit
-    from .io.units import can_convert, convert_units
+    from .io.aliases import canonical_name
 
     if mode not in ("nan", "clip"):
         raise ConfigError(f"mode={mode!r} is not known; use 'nan' or 'clip'")
@@ -309,16 +324,15 @@ def clip_to_physical_range(
             continue
         lo, hi, range_unit = table[key]
         data_unit = units.get(col)
-        if range_unit and data_unit:
-            if normalise_unit(range_unit) != normalise_unit(data_unit):
-                if not can_convert(range_unit, data_unit):
-                    warnings.warn(
-                        f"clip_to_physical_range: {col!r} is in {data_unit!r}, the range of {key} is in "
-                        f"{range_unit!r}; curve skipped (pass ranges={{{key!r}: (low, high)}})",
-                        stacklevel=2,
-                    )
-                    continue
-                lo, hi = (float(v) for v in convert_units(np.array([lo, hi]), range_unit, data_unit))
+        limits = range_in_unit(lo, hi, range_unit, data_unit)
+        if limits is None:
+            warnings.warn(
+                f"clip_to_physical_range: {col!r} is in {data_unit!r}, the range of {key} is in "
+                f"{range_unit!r}; curve skipped (pass ranges={{{key!r}: (low, high)}})",
+                stacklevel=2,
+            )
+            continue
+        lo, hi = limits
         if col in logs:  # a log10 curve (log10_curves): the range in log10 units
             if lo <= 0:
                 continue

@@ -437,19 +437,12 @@ def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] |
 def _checkpoint_log10(model_dir: Path) -> list[str]:
     """The log10 curves of the checkpoint in ``model_dir``: its run's record, else (a folder of
     an older geoae, or no run in progress) the model's ``transforms.json``."""
-    import json
+    from ._persistence import read_log10_record
 
     record = model_dir / RUN_TRANSFORMS_FILE
     if not record.is_file():
         return _read_transforms(model_dir)
-    try:
-        names = json.loads(record.read_text(encoding="utf-8"))["log10"]
-        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-            raise ValueError("'log10' is not a list of curve names")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{record} is not readable ({exc}); start over with --force instead "
-                          "of --resume") from None
-    return names
+    return read_log10_record(record, "start over with --force instead of --resume")
 
 
 def _model_input(X: pd.DataFrame, table: Table, model_dir, said: set | None = None) -> pd.DataFrame:
@@ -1579,8 +1572,7 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, well
     mask : DataFrame of bool, frame's shape
         Which entries are impossible.
     """
-    from .io.aliases import canonical_name, normalise_unit
-    from .io.units import can_convert, convert_units
+    from .io.aliases import canonical_name
     from .preprocessing import PHYSICAL_RANGES
 
     mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
@@ -1597,16 +1589,15 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, well
                 rows = _unit_rows(wells, w, len(frame))
                 unit = str(well_units.get(c) or "").strip()
                 where = f"{source}{f' (well {w})' if w else ''}"
-                lo, hi = lo0, hi0
-                if unit and unit != "_" and normalise_unit(unit) != normalise_unit(range_unit):
-                    if not can_convert(range_unit, unit):
-                        warnings.warn(f"{where}: {c} is in {unit!r}, which cannot be converted to "
-                                      f"{range_unit} (its physical range {lo0:g} to {hi0:g} "
-                                      f"{range_unit}): its readings are not checked for impossible "
-                                      "values; give the curve in a known unit to have them checked",
-                                      UserWarning, stacklevel=3)
-                        continue
-                    lo, hi = (float(v) for v in convert_units(np.array([lo0, hi0]), range_unit, unit))
+                limits = _physical_range(c, unit)
+                if limits is None:
+                    warnings.warn(f"{where}: {c} is in {unit!r}, which cannot be converted to "
+                                  f"{range_unit} (its physical range {lo0:g} to {hi0:g} "
+                                  f"{range_unit}): its readings are not checked for impossible "
+                                  "values; give the curve in a known unit to have them checked",
+                                  UserWarning, stacklevel=3)
+                    continue
+                lo, hi = limits
                 shown = unit if unit and unit != "_" else f"{range_unit} (no unit given)"
                 v = values[rows]
                 with np.errstate(invalid="ignore"):
@@ -1633,21 +1624,14 @@ def _physical_range(curve: str, unit: str) -> tuple[float, float] | None:
     """``(low, high)`` of ``curve``'s physical range (:data:`geoae.preprocessing.PHYSICAL_RANGES`,
     by canonical name) in ``unit`` (none or ``_``: the range's own unit); None when the curve
     has no range or its unit cannot be converted."""
-    from .io.aliases import canonical_name, normalise_unit
-    from .io.units import can_convert, convert_units
-    from .preprocessing import PHYSICAL_RANGES
+    from .io.aliases import canonical_name
+    from .preprocessing import PHYSICAL_RANGES, range_in_unit
 
     key = canonical_name(str(curve))
     if key not in PHYSICAL_RANGES:
         return None
-    lo, hi, range_unit = PHYSICAL_RANGES[key]
     unit = str(unit or "").strip()
-    if not unit or unit == "_" or normalise_unit(unit) == normalise_unit(range_unit):
-        return float(lo), float(hi)
-    if not can_convert(range_unit, unit):
-        return None
-    lo, hi = convert_units(np.array([lo, hi], dtype=np.float64), range_unit, unit)
-    return float(min(lo, hi)), float(max(lo, hi))
+    return range_in_unit(*PHYSICAL_RANGES[key], "" if unit == "_" else unit)
 
 
 def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.ndarray) -> None:
