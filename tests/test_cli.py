@@ -271,11 +271,15 @@ def test_impute_las_in_las_out_keeps_headers_and_curves(capsys, tmp_path):
     assert b.attrs["well"] == a.attrs["well"]  # ~Well section kept
     code, _, err = run(capsys, "impute", src, "--curve", "XX", "--out", tmp_path / "x.las")
     assert code == 2 and "XX" in err and "available curves" in err
-    # a curve asked for by its own mnemonic, read under its canonical name: the error says so
+    # a curve asked for by its own mnemonic, read under its canonical name: taken, with a
+    # warning (as --curves does); before, an error said to give --curve RT
     write_las(df.rename(columns={"RT": "ILD"}), tmp_path / "ild.las")
-    code, _, err = run(capsys, "impute", tmp_path / "ild.las", "--curve", "ILD", "--out",
-                       tmp_path / "y.las")
-    assert code == 2 and "it was read as RT: give --curve RT" in err
+    code, _, err = run(capsys, "impute", tmp_path / "ild.las", "--curve", "ild", "--out",
+                       tmp_path / "y.las", "--epochs", 1, "--quiet")
+    assert code == 0, err
+    assert "--curve ild as RT (the name its curve is read as" in err
+    filled = read_las(tmp_path / "y.las")
+    assert "RT_IMPUTED" in filled.columns and filled["RT_IMPUTED"].notna().all()
     # LAS in, --out *.csv: a CSV table out (it was LAS text in a .csv file)
     code, _, err = run(capsys, "impute", src, "--curve", "PE", "--out", tmp_path / "w.csv",
                        "--epochs", 2, "--quiet")
@@ -1011,7 +1015,10 @@ def test_train_on_the_force2020_folder_leaves_out_coordinates_and_labels(capsys,
     summary = json.loads(out)
     assert set(summary["left_out"]) == {"DEPTH_MD", "X_LOC", "Y_LOC", "Z_LOC",
                                         "FORCE_2020_LITHOFACIES_LITHOLOGY",
-                                        "FORCE_2020_LITHOFACIES_CONFIDENCE"}
+                                        "FORCE_2020_LITHOFACIES_CONFIDENCE",
+                                        # drilling parameters: bit size, rate of penetration, mud
+                                        "BS", "ROP", "ROPA", "MUDWEIGHT"}
+    assert "(drilling/logging parameters)" in err
     assert not set(summary["left_out"]) & set(summary["curves"])
     assert {"GR", "RHOB", "NPHI", "DT", "PE", "RT"} <= set(summary["curves"])
 

@@ -45,7 +45,7 @@ def null_curves_csv(wells_csv) -> Path:
     """The wells with two extra curves that were never logged (all null), as in a LAS file
     whose header lists more curves than it has values for."""
     obs = pd.read_csv(wells_csv)
-    obs["ROP"], obs["TEMP"] = np.nan, np.nan
+    obs["DTS"], obs["TEMP"] = np.nan, np.nan
     path = wells_csv.parent / "null_curves.csv"
     obs.to_csv(path, index=False)
     return path
@@ -63,8 +63,8 @@ def test_a_failed_train_force_leaves_the_old_model_untouched(capsys, tmp_path, w
     code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", model, "--force")
     assert code == 2
     line = one_error(err)
-    assert str(null_curves_csv) in line and "ROP, TEMP" in line and "all null" in line
-    assert "--curves " in line and "ROP" not in line.split("--curves ")[1]  # the usable ones
+    assert str(null_curves_csv) in line and "DTS, TEMP" in line and "all null" in line
+    assert "--curves " in line and "DTS" not in line.split("--curves ")[1]  # the usable ones
     assert digests(model) == before
 
     # a failure inside the fit (a backbone that does not fit the data) leaves it as well

@@ -92,9 +92,14 @@ def test_normalise_unit_conductivities_are_not_ohm_metre(unit):
     ("label", ["FORCE_2020_LITHOFACIES_LITHOLOGY", "FORCE_2020_LITHOFACIES_CONFIDENCE", "Facies",
                "Lithology", "label", "Zone", "Formation", "LITH_CODE", "GROUP", "FM",
                "LITHOFACIES", "FACIES_PRED", "FORMATION_TOP"]),
+    # drilling and logging parameters (the FORCE 2020 wells hold BS, ROP, ROPA and MUDWEIGHT)
+    ("drilling", ["BS", "BIT_SIZE", "ROP", "ROPA", "ROP_AVG", "MUDWEIGHT", "Mud Weight", "WOB",
+                  "RPM", "TORQUE", "SPP", "HKLD", "ECD", "RMUD", "MTEM", "TENS", "Tension",
+                  "LSPD", "ETIM"]),
     (None, ["GR", "RHOB", "NPHI", "DT", "DTS", "PE", "RT", "RDEP", "RMED", "RS", "RXO", "CALI",
-            "SP", "BS", "DRHO", "SGR", "DCAL", "ROP", "ROPA", "MUDWEIGHT", "ILD_log10", "DeltaPHI",
-            "PHIND", "VSH", "XRD", "ZDEN", "DEN",
+            "SP", "DRHO", "SGR", "DCAL", "ILD_log10", "DeltaPHI", "PHIND", "VSH", "XRD", "ZDEN",
+            "DEN", "RMIC", "MSFL", "TEMP", "SPBR", "TNPH", "THOR", "RHOZ", "HCAL",
+            "DTCO", "PEFZ", "BVW", "SW", "PHIE",
             # measurements whose names hold a label or depth word (found by a review: they were
             # dropped from the default curves), and old E-log / impedance mnemonics
             "FLUSHED_ZONE_RES", "TRANSITION_ZONE_RES", "FORMATION_PRESSURE", "FORMATION_FACTOR",

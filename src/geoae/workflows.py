@@ -165,8 +165,9 @@ def _in_file_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 def default_curves(table: Table) -> tuple[list[str], dict[str, str]]:
     """The curves used when none are named: every numeric curve but positions, depth-like
-    columns and interpretations (:func:`geoae.io.aliases.non_curve_kind`), and those left out
-    (``{column: "position" | "depth" | "label"}``)."""
+    columns, drilling and logging parameters and interpretations
+    (:func:`geoae.io.aliases.non_curve_kind`), and those left out
+    (``{column: "position" | "depth" | "drilling" | "label"}``)."""
     from .io.aliases import non_curve_kind
 
     kinds = {c: non_curve_kind(c) for c in table.curves}
@@ -202,11 +203,14 @@ def select_curves(table: Table, curves: list[str] | None) -> list[str]:
     return list(curves)
 
 
-_KIND_WORDS = {"position": "positions", "depth": "depths", "label": "labels/interpretations"}
+_KIND_WORDS = {"position": "positions", "depth": "depths",
+               "drilling": "drilling/logging parameters", "label": "labels/interpretations"}
 
 
-def resolve_curve_names(table: Table, curves: list[str] | None) -> list[str] | None:
-    """The columns of ``table`` that the user's ``--curves`` names mean.
+def resolve_curve_names(table: Table, curves: list[str] | None,
+                        option: str = "--curves") -> list[str] | None:
+    """The columns of ``table`` that the user's ``--curves`` names mean (``option`` is the
+    option named in the messages: ``--curve`` for impute's target).
 
     A name that is not a column is matched without regard to case (LAS mnemonics are
     case-insensitive: ``gr`` is ``GR``), then as a file's own mnemonic that the reader renamed
@@ -238,10 +242,10 @@ def resolve_curve_names(table: Table, curves: list[str] | None) -> list[str] | N
         out.append(hit if hit is not None else name)
     twice = sorted({c for c in out if out.count(c) > 1})
     if twice:
-        raise DataError(f"--curves names {', '.join(twice)} more than once in {table.path} ("
+        raise DataError(f"{option} names {', '.join(twice)} more than once in {table.path} ("
                         f"{', '.join(curves)}); name each curve once")
     if via:
-        warnings.warn(f"{table.path}: --curves {', '.join(via)} (the name its curve is read as "
+        warnings.warn(f"{table.path}: {option} {', '.join(via)} (the name its curve is read as "
                       "in geoae, through the alias table)", UserWarning, stacklevel=3)
     return out
 
@@ -561,7 +565,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     petrophysicists do (they are log-normal; a model of raw ohm.m generates negative ones); the
     folder's ``transforms.json`` records them, and the other commands apply it and give curves
     back in their own units. Without ``curves`` the :func:`default_curves` are used: positions,
-    depth-like columns and labels are left out (named in a warning and in ``left_out``).
+    depth-like columns, drilling and logging parameters and labels are left out (named in a
+    warning and in ``left_out``).
     """
     from . import models
     from ._persistence import TRANSFORMS_FILE
@@ -1271,6 +1276,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     if kind != "folder":
         check_las_output(table, out_p)
     renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}
+    if curve not in table.curves:  # `pe`, or the file's own PEF read as PE (with a warning)
+        curve = resolve_curve_names(table, [curve], option="--curve")[0]
     if curve not in table.curves:
         alias = sorted({new for names in renamed.values() for old, new in names.items()
                         if old.upper() == curve.upper()})

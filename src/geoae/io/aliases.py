@@ -65,7 +65,7 @@ WELL_NAMES: tuple[str, ...] = ("WELL", "WELL_NAME", "WELLNAME", "UWI", "WELL_ID"
 
 
 #: Columns that are not measurements of the rock, so not curves to model unless asked for
-#: (see :func:`non_curve_kind`). Each kind: whole names (compared without underscores), leading
+#: (see :func:`non_curve_kind`): positions, depths, drilling and logging parameters, labels. Each kind: whole names (compared without underscores), leading
 #: parts (the first piece between underscores: ``TVD_SS``, ``DEPTH (m)``; not ``RES_MD``, a
 #: resistivity) and, for labels, the word roots that end the name (``LITHOFACIES``,
 #: ``FORCE_2020_LITHOFACIES_CONFIDENCE``; not ``FLUSHED_ZONE_RES`` or ``FORMATION_PRESSURE``,
@@ -82,6 +82,18 @@ NON_CURVE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "names": DEPTH_NAMES,
         "parts": ("DEPTH", "DEPT", "MD", "TDEP", "TVD", "TVDSS", "TVDKB", "TVDRKB", "TVDML",
                   "TVDBML", "TVDMSL", "TVT", "TST", "TWT"),
+        "roots": (),
+    },
+    "drilling": {
+        # how the hole was drilled or logged, not the rock: bit size, rate of penetration, weight
+        # on bit, rotary speed, torque, standpipe pressure, hook load, mud flow, weight and ECD,
+        # mud resistivity and temperature, cable tension and speed, elapsed time
+        "names": ("BS", "BIT", "BITSIZE", "ROP", "ROPA", "ROP5", "ROPAVG", "WOB", "SWOB", "RPM",
+                  "SRPM", "TORQUE", "TORQ", "STOR", "SPP", "HKLD", "HKLA", "HOOKLOAD", "FLOWIN",
+                  "FLOWOUT", "MFI", "MFO", "MUDWEIGHT", "MUDWT", "MW", "MWIN", "MWOUT", "ECD",
+                  "RMUD", "MRES", "MTEM", "TENS", "TEN", "TENSION", "HTEN", "CS", "CSPD", "LSPD",
+                  "SPEED", "ETIM"),
+        "parts": ("ROP", "WOB", "RPM", "BIT", "HOOKLOAD", "TENSION"),
         "roots": (),
     },
     "label": {
@@ -105,7 +117,9 @@ def non_curve_kind(name) -> str | None:
 
     ``"position"``: coordinates (``X_LOC``, ``Y``, ``UTM_X``, ``Easting``, ``Latitude``);
     ``"depth"``: depth-like columns (``DEPTH_MD``, ``MD``, ``TVD``, ``TVDSS``, ``TWT``);
-    ``"label"``: interpretations (``Facies``, ``FORCE_2020_LITHOFACIES_LITHOLOGY``,
+    ``"drilling"``: drilling and logging parameters, which describe how the hole was drilled
+    or logged and not the rock (``BS``, ``ROP``, ``WOB``, ``MUDWEIGHT``, ``ECD``, ``RMUD``,
+    ``TENS``); ``"label"``: interpretations (``Facies``, ``FORCE_2020_LITHOFACIES_LITHOLOGY``,
     ``FORCE_2020_LITHOFACIES_CONFIDENCE``, ``Zone``, ``Formation``). The name is compared
     through :func:`column_key` (case, spaces and hyphens do not matter; a unit in brackets,
     ``"TVDSS (m)"``, is dropped first) with :data:`NON_CURVE_NAMES`.
@@ -117,13 +131,15 @@ def non_curve_kind(name) -> str | None:
 
     Returns
     -------
-    {"position", "depth", "label"} or None
+    {"position", "depth", "drilling", "label"} or None
 
     Examples
     --------
     >>> non_curve_kind("x_loc"), non_curve_kind("TVDSS"), non_curve_kind("Facies")
     ('position', 'depth', 'label')
-    >>> non_curve_kind("RDEP") is None and non_curve_kind("ROP") is None
+    >>> non_curve_kind("BS"), non_curve_kind("ROP_AVG"), non_curve_kind("MUD_WEIGHT")
+    ('drilling', 'drilling', 'drilling')
+    >>> non_curve_kind("RDEP") is None and non_curve_kind("DCAL") is None
     True
     """
     key = column_key(re.sub(r"[\(\[].*?[\)\]]", "", str(name)))
