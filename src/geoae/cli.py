@@ -103,8 +103,9 @@ def train(
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
     model: Annotated[str, typer.Option(help="ae, dae, vae, sparse or contractive.")] = "ae",
     curves: Annotated[str | None, typer.Option(help="Comma-separated curves, e.g. GR,RHOB,NPHI "
-                                                      "(default: every numeric curve but positions, depths "
-                                                      "and labels such as X_LOC, TVDSS, FACIES).")] = None,
+                                                      "(default: every numeric curve but positions, depths, "
+                                                      "drilling parameters and labels such as X_LOC, "
+                                                      "TVDSS, BS, ROP, FACIES).")] = None,
     latent: Annotated[int, typer.Option(help="Latent dimension.")] = 4,
     backbone: Annotated[str, typer.Option(help="dense, conv1d or conv2d.")] = "dense",
     epochs: Annotated[int, typer.Option(help="Maximum epochs (early stopping may end sooner).")] = 200,
@@ -248,7 +249,8 @@ def impute(
                                                          ".parquet), or folder (when DATA is a "
                                                          "folder).")],
     curves: Annotated[str | None, typer.Option(help="Curves to learn from (default: all numeric "
-                                                      "but positions, depths and labels).")] = None,
+                                                      "but positions, depths, drilling parameters "
+                                                      "and labels).")] = None,
     model: Annotated[str, typer.Option(help="dae, or vae for an uncertainty (<CURVE>_IMPUTED_STD).")] = "dae",
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs (default: the imputer's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,

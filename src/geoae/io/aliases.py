@@ -64,13 +64,14 @@ DEPTH_NAMES: tuple[str, ...] = ("DEPTH", "DEPT", "MD", "DEPTH_MD", "TDEP", "DEPT
 WELL_NAMES: tuple[str, ...] = ("WELL", "WELL_NAME", "WELLNAME", "UWI", "WELL_ID")
 
 
-#: Columns that are not measurements of the rock, so not curves to model unless asked for
-#: (see :func:`non_curve_kind`): positions, depths, drilling and logging parameters, labels. Each kind: whole names (compared without underscores), leading
-#: parts (the first piece between underscores: ``TVD_SS``, ``DEPTH (m)``; not ``RES_MD``, a
-#: resistivity) and, for labels, the word roots that end the name (``LITHOFACIES``,
-#: ``FORCE_2020_LITHOFACIES_CONFIDENCE``; not ``FLUSHED_ZONE_RES`` or ``FORMATION_PRESSURE``,
-#: which are measurements). ``LAT``, ``LONG`` and ``Z`` are not positions on their own: they
-#: are also the lateral and long-normal resistivities of old electric logs and impedance.
+#: Columns that are not measurements of the rock, so not curves to model unless asked for (see
+#: :func:`non_curve_kind`): positions, depths, drilling and logging parameters, labels. Each kind:
+#: whole names (compared without underscores), leading parts (the first piece between underscores:
+#: ``TVD_SS``, ``DEPTH (m)``; not ``RES_MD``, a resistivity) and, for labels, the word roots that end
+#: the name (``LITHOFACIES``, ``FORCE_2020_LITHOFACIES_CONFIDENCE``; not ``FLUSHED_ZONE_RES`` or
+#: ``FORMATION_PRESSURE``, which are measurements). ``LAT``, ``LONG`` and ``Z`` are not positions on
+#: their own: they are also the lateral and long-normal resistivities of old electric logs and
+#: impedance.
 NON_CURVE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "position": {
         "names": ("X", "Y", "XLOC", "YLOC", "ZLOC", "XCOORD", "YCOORD", "ZCOORD", "XPOS", "YPOS",
