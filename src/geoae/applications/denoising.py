@@ -11,9 +11,11 @@ zero padding, weigh less).
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
@@ -99,6 +101,34 @@ class UNet1d(nn.Module):
 
 
 # --------------------------------------------------------------------------- estimator
+_ID_COLUMNS = ("WELL", "DEPTH")
+
+
+def _is_frame(X) -> bool:
+    return isinstance(X, pd.DataFrame)
+
+
+def _well_rows(X) -> list[tuple[object, np.ndarray]]:
+    """``[(well, row positions)]`` in order of first appearance; one ``(None, all rows)``
+    without a ``WELL`` column."""
+    if "WELL" not in X.columns:
+        return [(None, np.arange(len(X)))]
+    codes, wells = pd.factorize(X["WELL"], use_na_sentinel=False)
+    return [(w, np.flatnonzero(codes == k)) for k, w in enumerate(wells)]
+
+
+def _stack(series: list[np.ndarray]) -> np.ndarray:
+    """Series of ``(channels, length_i)`` as one ``(n, channels, max length)`` array, the short
+    ones padded with NaN (missing samples: left out of the loss)."""
+    if len(series) == 1:
+        return series[0]
+    length = max(s.shape[1] for s in series)
+    out = np.full((len(series), series[0].shape[0], length), np.nan)
+    for i, s in enumerate(series):
+        out[i, :, :s.shape[1]] = s
+    return out
+
+
 def _taper(window: int) -> np.ndarray:
     """Strictly positive Hann taper of length ``window``."""
     return np.hanning(window + 2)[1:-1]
@@ -300,6 +330,16 @@ class Denoiser(TransformerMixin, BaseEstimator):
             raise DataError(f"{name} has shape {shape}; layout={self.layout!r} needs {want}")
         if arr.size == 0:
             raise DataError(f"{name} is empty (shape {shape})")
+        n_series, channels, length = arr.shape
+        if self.layout == "curves" and channels > length:
+            raise DataError(f"{name} has shape {shape}: {channels} curves of {length} samples each; "
+                            "layout='curves' takes (channels, length). Pass a depth x curves table "
+                            "transposed (X.T), or as a DataFrame")
+        if self.layout == "traces" and length < self.window and n_series > length:
+            warnings.warn(f"{name} has {n_series} traces of {length} samples, shorter than "
+                          f"window={self.window} (each is mirror-padded). If its rows are depth "
+                          "samples of well-log curves, use layout='curves' with a DataFrame or "
+                          "the curves as rows (X.T)", UserWarning, stacklevel=3)
         arr = arr.copy()
         arr[np.isinf(arr)] = np.nan
         return arr, shape
@@ -333,15 +373,67 @@ class Denoiser(TransformerMixin, BaseEstimator):
         return (S - self.scaler_offset_[None, :, None]) / self.scaler_scale_[None, :, None]
 
     # ------------------------------------------------------------------ fit
+    def _frame_curves(self, X, name: str) -> list:
+        """The curve columns of a well-log DataFrame (numeric, not WELL or DEPTH)."""
+        if self.layout != "curves":
+            raise DataError(f"{name} is a DataFrame, read as a table of well logs (rows = depth "
+                            "samples, columns = curves): use layout='curves'. For seismic traces "
+                            "pass an array of shape (n_traces, n_samples)")
+        curves = [c for c in X.columns if c not in _ID_COLUMNS
+                  and pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
+        if not curves:
+            raise DataError(f"{name} has no numeric curve column besides {list(_ID_COLUMNS)}")
+        return curves
+
+    def _frame_wells(self, X, curves: list, name: str) -> list[np.ndarray]:
+        """One ``(channels, length)`` array per well of a well-log DataFrame (one series without
+        a ``WELL`` column), in row order; rows must be in depth order within each well."""
+        rows = _well_rows(X)
+        out = []
+        for well, idx in rows:
+            if "DEPTH" in X.columns:
+                d = pd.to_numeric(X["DEPTH"].iloc[idx], errors="coerce").to_numpy(np.float64)
+                d = d[np.isfinite(d)]
+                if d.size > 1 and not (np.all(np.diff(d) > 0) or np.all(np.diff(d) < 0)):
+                    where = f" of well {well!r}" if well is not None else ""
+                    raise DataError(f"{name}: the rows{where} are not in depth order (DEPTH goes "
+                                    "back or repeats); sort by WELL and DEPTH first (the "
+                                    "Denoiser slides its windows along the rows)")
+            out.append(X[curves].iloc[idx].to_numpy(dtype=np.float64, na_value=np.nan).T)
+        return out
+
+    def _transform_frame(self, X, first_index: int):
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            raise DataError("X is a DataFrame but the Denoiser was fitted on an array; pass an "
+                            "array shaped as in fit, or fit on a DataFrame")
+        names = list(names)
+        missing = [c for c in names if c not in X.columns]
+        if missing:
+            raise DataError(f"X has no curve(s) {missing}; the Denoiser was fitted on {names}")
+        out = X.copy()
+        cols = [out.columns.get_loc(c) for c in names]
+        for i, ((_, idx), series) in enumerate(zip(_well_rows(X), self._frame_wells(X, names, "X"),
+                                                   strict=True)):
+            rec = self.transform(series, first_index=first_index + i)
+            for j, c in enumerate(cols):
+                if not pd.api.types.is_float_dtype(out.iloc[:, c]):
+                    out[names[j]] = out[names[j]].astype(np.float64)
+                out.iloc[idx, c] = rec[j]
+        return out
+
     def fit(self, noisy, clean=None):
         """Fit on noisy data, with clean targets (supervised) or without (Noisier2Noise).
 
         Parameters
         ----------
-        noisy : array-like
+        noisy : array-like or DataFrame
             ``(n_samples,)``, ``(n_traces, n_samples)`` (``layout="traces"``) or
             ``(channels, length)`` / ``(n_wells, channels, length)`` (``layout="curves"``), in the
-            data's units; NaN marks a missing sample (left out of the loss).
+            data's units; NaN marks a missing sample (left out of the loss). A DataFrame
+            (``layout="curves"`` only) is a table of well logs: rows are depth samples in depth
+            order, its numeric columns are the curves (``WELL`` and ``DEPTH`` are not), and a
+            ``WELL`` column makes each well its own series.
         clean : array-like of the same shape, optional
             Noise-free targets; when omitted the fit is self-supervised.
 
@@ -350,6 +442,19 @@ class Denoiser(TransformerMixin, BaseEstimator):
         self
         """
         self._check_params()
+        if _is_frame(noisy):
+            self.feature_names_in_ = np.asarray(self._frame_curves(noisy, "noisy"), dtype=object)
+            if clean is not None:
+                if not _is_frame(clean) or not clean.index.equals(noisy.index):
+                    raise DataError("clean must be a DataFrame with noisy's index and curves when "
+                                    "noisy is a DataFrame")
+                missing = [c for c in self.feature_names_in_ if c not in clean.columns]
+                if missing:
+                    raise DataError(f"clean has no curve(s) {missing} of noisy")
+                clean = _stack(self._frame_wells(clean, list(self.feature_names_in_), "clean"))
+            noisy = _stack(self._frame_wells(noisy, list(self.feature_names_in_), "noisy"))
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         S, shape = self._as_series(noisy, "noisy")
         self.layout_shape_ndim_ = len(shape)
         self.n_channels_ = S.shape[1]
@@ -475,9 +580,11 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or DataFrame
             Shaped as in :meth:`fit` (any number of traces / wells and any length; series
-            shorter than ``window`` are mirror-padded). NaN samples stay NaN.
+            shorter than ``window`` are mirror-padded). NaN samples stay NaN. A model fitted on
+            a DataFrame denoises a DataFrame holding its curves (matched by name) and returns a
+            copy with them denoised, every other column and the index as they were.
         first_index : int, default=0
             Self-supervised models only: the index of ``X``'s first trace (or well) in a larger
             survey. The Noisier2Noise draws are seeded per trace index, so denoising a survey in
@@ -490,9 +597,11 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of float64, same shape as ``X``
+        ndarray of float64, same shape as ``X`` (a DataFrame for a DataFrame)
         """
         check_is_fitted(self)
+        if _is_frame(X):
+            return self._transform_frame(X, int(first_index))
         S, shape = self._as_series(X, "X")
         if S.shape[1] != self.n_channels_:
             raise DataError(f"X has {S.shape[1]} channel(s) but the Denoiser was fitted on "
@@ -557,7 +666,9 @@ class Denoiser(TransformerMixin, BaseEstimator):
                        "n_channels": int(self.n_channels_), "supervised": bool(self.supervised_),
                        "transform_seed": int(self.transform_seed_),
                        "in_channels": int(self.model_.down[0][0].weight.shape[1]),
-                       "out_channels": int(self.model_.out.weight.shape[0])},
+                       "out_channels": int(self.model_.out.weight.shape[0]),
+                       "feature_names": ([str(c) for c in self.feature_names_in_]
+                                         if hasattr(self, "feature_names_in_") else None)},
             "history": self.history_, "weights_sha256": hashlib.sha256(blob).hexdigest(),
         }
         atomic_write_bytes(path / "model.safetensors", blob)
@@ -598,6 +709,9 @@ class Denoiser(TransformerMixin, BaseEstimator):
             model.n_channels_ = int(fit["n_channels"])
             model.supervised_ = bool(fit["supervised"])
             model.transform_seed_ = int(fit["transform_seed"])
+            if fit.get("feature_names") is not None:
+                model.feature_names_in_ = np.asarray([str(c) for c in fit["feature_names"]],
+                                                     dtype=object)
             net = UNet1d(int(fit["in_channels"]), int(fit["out_channels"]), tuple(model.hidden),
                          model.latent_dim, model.kernel_size, model._center())
             state = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
