@@ -99,6 +99,27 @@ def test_encoder_features_keep_pandas_nullable_dtypes(kansas):
     pd.testing.assert_frame_equal(out[CURVES], ints)
 
 
+def test_a_prefit_model_gets_its_curves_by_name(kansas):
+    """A model fitted on a DataFrame got X's columns in X's order: with GR and ILD swapped the
+    codes were off by up to 100, behind a warning that also came when the order was right
+    (an audit). The model's curves are now taken from X by name, without the warning."""
+    import warnings
+
+    order = ["WELL", "ILD_log10", "GR", "PE", "DeltaPHI", "PHIND"]
+    model = AutoEncoder(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(kansas[order])
+    X = kansas[["WELL", *CURVES, "NM_M"]]  # another order, and a curve the model never saw
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        feats = EncoderFeatures(model, prefit=True).fit(X)
+        codes = feats.transform(X)[:, -2:]
+        frame = encoder_features(model, X)
+    np.testing.assert_array_equal(codes, model.transform(kansas[order]))
+    np.testing.assert_array_equal(frame[["latent0", "latent1"]].to_numpy(), codes)
+    assert list(frame.columns[:-2]) == [*CURVES, "NM_M"]  # every numeric column passed through
+    with pytest.raises(DataError, match=r"curve\(s\) \['PE'\] of the prefit AutoEncoder are missing"):
+        EncoderFeatures(model, prefit=True).fit(X.drop(columns="PE"))
+
+
 def test_stack_context_stays_in_well():
     X = np.arange(10, dtype=float)[:, None]
     out = stack_context(X, 1, np.array(["a"] * 4 + ["b"] * 6))

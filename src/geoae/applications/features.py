@@ -93,7 +93,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         column. Rows must be in depth order within each well.
     prefit : bool, default=False
         ``model`` is already fitted (e.g. pre-trained on all wells without labels): :meth:`fit`
-        only checks it. Its input must match the stacked width.
+        only checks it. Its input must match the stacked width; a model fitted on a DataFrame
+        (``context=0``) gets its curves from X by name, in its own order, whatever X's order.
     random_state : int or None
         Passed to the cloned model when it has ``random_state=None``.
 
@@ -111,16 +112,27 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         self.prefit = prefit
         self.random_state = random_state
 
-    def _stack(self, X):
+    def _stack(self, X, model=None):
+        """``(values, names, encoder input)``: the numeric columns (WELL left out) and what the
+        encoder gets, the rows stacked with their ``context`` neighbours; for a model fitted on
+        named curves (a prefit one, ``context=0``) its curves taken from X by name, in its order."""
         values, names, wells = _numeric(X)
         if not (isinstance(self.context, (int, np.integer)) and self.context >= 0):
             raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
+        fitted_on = getattr(model, "feature_names_in_", None)
+        if fitted_on is not None and isinstance(X, pd.DataFrame) and self.context == 0:
+            want = [str(c) for c in fitted_on]
+            missing = [c for c in want if c not in names]
+            if missing:
+                raise DataError(f"curve(s) {missing} of the prefit {type(model).__name__} are "
+                                f"missing from X (the model was fitted on {want}; X has {names})")
+            frame = pd.DataFrame(values[:, [names.index(c) for c in want]], columns=list(fitted_on))
+            return values, names, frame
         return values, names, stack_context(values, int(self.context), wells)
 
     def fit(self, X, y=None):
         """Fit (or, with ``prefit=True``, check) the encoder on ``X (n_samples, n_features)``
         (NaN allowed, a ``WELL`` column used for ``context``); ``y`` is ignored."""
-        values, names, stacked = self._stack(X)
         if self.prefit:
             if self.model is None:
                 raise ConfigError("prefit=True needs a fitted model")
@@ -129,7 +141,9 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             except NotFittedError as exc:
                 raise ConfigError("prefit=True but the model is not fitted; fit it first") from exc
             self.model_ = self.model
+            values, names, stacked = self._stack(X, self.model_)
         else:
+            values, names, stacked = self._stack(X)
             if self.model is None:
                 from ..models import AutoEncoder
 
@@ -156,7 +170,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         such rows first.
         """
         check_is_fitted(self)
-        values, names, stacked = self._stack(X)
+        values, names, stacked = self._stack(X, self.model_)
         if values.shape[1] != self.n_features_in_:
             raise DataError(f"X has {values.shape[1]} features, but EncoderFeatures is expecting "
                             f"{self.n_features_in_} features as input")
