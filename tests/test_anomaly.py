@@ -174,6 +174,24 @@ def test_intervals_merge_adjacent_flags():
     assert one["main_curve"].isna().all() and one["peak_score"].isna().all()
 
 
+def test_intervals_leave_out_samples_without_depth_and_check_wells():
+    """NaN depths (FORCE's DEPTH_MD at well ends) made the median step NaN, which turned the
+    gap rule off: an interval ran across a 10 m gap, and another had NaN top and base. A wells
+    array of the wrong length gave intervals of its first samples only (an audit)."""
+    det = AnomalyDetector()
+    det.curves_ = ["GR"]
+    depth = np.r_[np.nan, np.nan, np.arange(100.0, 110.0, 0.5), np.arange(120.0, 125.0, 0.5)]
+    flags = np.zeros(len(depth), dtype=bool)
+    flags[:2] = True        # no depth
+    flags[-3 - 10:-10] = True  # 108.5-109.5, then the gap, then 120.0-121.0
+    flags[-10:-7] = True
+    with pytest.warns(UserWarning, match="2 flagged sample"):
+        out = det.intervals(depth, flags)
+    assert out[["top", "base", "n_samples"]].values.tolist() == [[108.5, 109.5, 3], [120.0, 121.0, 3]]
+    with pytest.raises(DataError, match=r"wells has shape \(3,\) but depth has 32"):
+        det.intervals(depth, flags, wells=["A"] * 3)
+
+
 def test_intervals_with_data_name_the_curve(spiked, detector):
     X, faults = spiked
     flags = detector.predict(X)

@@ -161,6 +161,33 @@ def test_pipeline_and_clone(wells):
     assert pipe.score(X, y) > 0.8
 
 
+def test_set_output_pandas_with_and_without_the_pass_through_columns(wells, fitted):
+    """set_output(transform="pandas") crashed ("Length mismatch") when X lacked the WELL/DEPTH
+    columns the fit saw: scikit-learn renamed the output with every fit column (an audit)."""
+    from sklearn import config_context
+
+    df, _, _ = wells
+    imp = clone(fitted).set_output(transform="pandas")
+    assert clone(imp)._sklearn_output_config == {"transform": "pandas"}
+    imp = fitted.set_output(transform="pandas")
+    try:
+        whole = imp.transform(df)
+        pd.testing.assert_frame_equal(whole, fitted.set_output(transform="default").transform(df))
+        fitted.set_output(transform="pandas")
+        curves = imp.transform(df[CURVES])
+        assert list(curves.columns) == CURVES and curves.index.equals(df.index)
+        pd.testing.assert_frame_equal(curves, whole[CURVES])
+        arr = imp.transform(df[CURVES].to_numpy())
+        assert isinstance(arr, pd.DataFrame) and list(arr.columns) == CURVES
+        np.testing.assert_array_equal(arr.to_numpy(), whole[CURVES].to_numpy())
+        with pytest.raises(ConfigError, match="'pandas' or 'default'"):
+            imp.set_output(transform="polars")
+    finally:
+        fitted.set_output(transform="default")
+    with config_context(transform_output="pandas"):  # scikit-learn's global setting too
+        assert list(fitted.transform(df[CURVES].to_numpy()).columns) == CURVES
+
+
 def test_errors(wells):
     df, _, _ = wells
     with pytest.raises(ConfigError, match="mask_rate"):

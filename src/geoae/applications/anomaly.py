@@ -611,7 +611,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         Parameters
         ----------
         depth : array-like of shape (n_samples,)
-            Sample depths (any unit; the output uses the same).
+            Sample depths (any unit; the output uses the same). A sample without a depth (NaN)
+            is in no interval (a warning counts the flagged ones).
         flags : array-like of shape (n_samples,)
             Boolean (True = anomaly) or :meth:`predict` output (-1 = anomaly).
         scores : array-like of shape (n_samples,), optional
@@ -640,18 +641,33 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             raise DataError(f"flags has shape {flags.shape} but depth has {n} samples")
         if wells is None and isinstance(X, pd.DataFrame) and "WELL" in X.columns:
             wells = X["WELL"].to_numpy()
+        if wells is not None:
+            wells = np.asarray(wells, dtype=object)
+            if wells.shape != (n,):
+                raise DataError(f"wells has shape {wells.shape} but depth has {n} samples; give "
+                                "one well label per sample")
         share = None
         if X is not None:
+            if len(X) != n:
+                raise DataError(f"X has {len(X)} samples but depth has {n}; pass the rows the "
+                                "depths belong to")
             if scores is None:
                 scores = self.score_samples(X)
             share = np.asarray(self.explain(X))
         anomaly = None if scores is None else -np.asarray(scores, dtype=np.float64)
         if anomaly is not None and anomaly.shape != (n,):
             raise DataError(f"scores has shape {anomaly.shape} but depth has {n} samples")
+        placed = np.isfinite(depth)
+        lost = int((flags & ~placed).sum())
+        if lost:  # e.g. FORCE's DEPTH_MD is null at some wells' ends
+            warnings.warn(f"{lost} flagged sample(s) have no depth (NaN) and are in no interval; "
+                          "pass a depth column without gaps (e.g. DEPTH rather than DEPTH_MD)",
+                          UserWarning, stacklevel=2)
         groups = [(None, np.arange(n))] if wells is None else [
-            (w, np.flatnonzero(np.asarray(wells) == w)) for w in pd.unique(np.asarray(wells, dtype=object))]
+            (w, np.flatnonzero(wells == w)) for w in pd.unique(wells)]
         rows = []
         for w, idx in groups:
+            idx = idx[placed[idx]]  # a sample without a depth has no place in an interval
             idx = idx[np.argsort(depth[idx], kind="stable")]
             steps = np.diff(depth[idx])
             step = float(np.median(steps)) if len(steps) else 0.0

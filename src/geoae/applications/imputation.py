@@ -239,7 +239,7 @@ class _MaskedNet(nn.Module):
         return self.decoder(z) + self.linear(inp), mu, logvar
 
 
-class Imputer(TransformerMixin, BaseEstimator):
+class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Fill missing log values with a masked denoising auto-encoder.
 
     Training hides random present values (``mask_rate``) and, independently per sample, whole
@@ -689,10 +689,36 @@ class Imputer(TransformerMixin, BaseEstimator):
                 s = samples.std(axis=0, ddof=1) * self.scaler_scale_
                 s[blank] = np.nan
                 std[missing] = s[missing]
-        filled = self._wrap(X, values, missing)
+        filled = self._as_output(self._wrap(X, values, missing))
         if return_std:
-            return filled, self._wrap(X, std, np.ones_like(missing))
+            return filled, self._as_output(self._wrap(X, std, np.ones_like(missing)))
         return filled
+
+    def set_output(self, *, transform=None):
+        """Set the output of :meth:`transform` (scikit-learn's ``set_output`` API).
+
+        ``"pandas"``: an array input gives a DataFrame too, with the fitted curve names as
+        columns; a DataFrame input always gives a DataFrame with its own columns (``WELL`` and
+        ``DEPTH`` passed through when present, whatever columns the fit saw). ``"default"``:
+        the input's type. None leaves the setting as it is.
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas"):
+            raise ConfigError(f"set_output(transform={transform!r}) is not supported: use "
+                              "'pandas' or 'default'")
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def _as_output(self, out):
+        from sklearn import get_config
+
+        want = getattr(self, "_sklearn_output_config", {}).get("transform", "default")
+        if want == "default":
+            want = get_config()["transform_output"]
+        if want != "pandas" or isinstance(out, pd.DataFrame):
+            return out
+        return pd.DataFrame(out, columns=list(self.curves_))
 
     def _wrap(self, X, values: np.ndarray, change: np.ndarray):
         """Write ``values`` where ``change`` into a copy of X (same type, index and dtypes; see
