@@ -593,3 +593,48 @@ def test_a_frame_with_other_curves_than_the_fit_is_a_data_error_with_the_fix():
             m.transform(bad)
     np.testing.assert_allclose(m.transform(X[["RHOB", "GR", "NPHI"]][["GR", "RHOB", "NPHI"]]),
                                m.transform(X))
+
+
+def test_a_fit_whose_first_epoch_was_best_says_so(monkeypatch):
+    """With three wells one whole well is held out for validation; on FORCE a VAE's validation
+    loss rose at every epoch and the first epoch's weights were kept without a word, after
+    150 s of training (an audit). A fit that keeps epoch 1 after later epochs ran now says so,
+    naming the held-out well."""
+    from geoae.datasets import make_synthetic_wells
+
+    df = make_synthetic_wells(n_wells=6, n_samples=200, random_state=0, faults=False).observed
+    X = df[["WELL", "GR", "RHOB", "NPHI", "DT"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fit that improves: no warning
+        fitted = AutoEncoder(latent_dim=2, epochs=6, random_state=0).fit(X)
+    assert fitted.history_["best_epoch"][0] == 5  # validation loss down at every epoch
+    real = geoae.models.fit_module
+
+    def rising(*args, **kwargs):  # the audit's history: validation loss up at every epoch
+        history = real(*args, **kwargs)
+        history["val_loss"] = [16.3 + 3 * e for e in range(len(history["val_loss"]))]
+        history["best_epoch"] = [0]
+        return history
+
+    monkeypatch.setattr(geoae.models, "fit_module", rising)
+    with pytest.warns(RuntimeWarning, match=r"AutoEncoder: the validation loss was lowest after the "
+                                            r"first epoch \(16\.3; 25\.3 after epoch 4\).*held-out "
+                                            r"well\(s\) SYN-\d\d: \d+% of the rows.*validation_fraction=0"):
+        AutoEncoder(latent_dim=2, epochs=4, random_state=0).fit(X)
+
+
+def test_depth_position_and_label_columns_used_as_features_are_named():
+    """Only WELL is set aside by the estimators; a read_wells frame's DEPTH became a feature
+    without a word (the applications pass it through; an audit)."""
+    from geoae.datasets import make_synthetic_wells
+
+    df = make_synthetic_wells(n_wells=2, n_samples=100, random_state=0, faults=False).observed
+    X = df.assign(X_LOC=1.0, Facies=3)
+    with pytest.warns(UserWarning, match=r"\['DEPTH', 'X_LOC', 'Facies'\] are depths, positions or "
+                                         r"labels.*X\.drop\(columns="):
+        model = AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(X)
+    assert "DEPTH" in list(model.feature_names_in_)  # still used, as scikit-learn would
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(df.drop(columns="DEPTH"))
+        model.transform(X)  # said once, at fit

@@ -277,6 +277,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     f"column(s) {bad} of X are not numeric; select the numeric curves "
                     "(e.g. X[['GR', 'RHOB']]) or encode those columns first"
                 )
+            if reset:
+                from .io.aliases import non_curve_kind
+
+                odd = [str(c) for c in X.columns if non_curve_kind(c) in ("depth", "position", "label")]
+                if odd and _dist.is_main_process():
+                    warnings.warn(f"X's column(s) {odd} are depths, positions or labels, not "
+                                  "measurements, and are used as features (only WELL is set "
+                                  f"aside): drop them (X.drop(columns={odd})) unless the model "
+                                  "should learn them", UserWarning, stacklevel=3)
         try:
             X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                               ensure_all_finite=False, allow_nd=True)
@@ -444,6 +453,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._train(seed, device, (Z_train, mask_train), Z_train, mask_train, take(Z, val_idx),
                     take(mask, val_idx), len(train_idx), grad_clip, ckpt, checkpoint_every, loaded,
                     identity)
+        held = list(pd.unique(wells[val_idx])) if wells is not None and len(val_idx) else None
+        warn_if_first_epoch_best(self.history_, type(self).__name__, held, len(val_idx) / max(n, 1))
         self._after_fit(Z.cpu(), seed)
         return self
 
@@ -914,6 +925,25 @@ PRIORS = ("standard", "gmm")
 #: Below this KL (nats per sample, at the best epoch) a VAE's code carries next to nothing
 #: (healthy fits on well logs: 1-10 nats; collapsed ones: 0.001-0.01).
 COLLAPSE_KL = 0.05
+
+
+def warn_if_first_epoch_best(history: dict, owner: str, held_out=None, share: float = 0.0,
+                             stacklevel: int = 2) -> None:
+    """Warn (on rank 0) when early stopping kept the first epoch's weights although later
+    epochs ran (at least 2 more): the validation loss never improved on its first value, so
+    the rest of the training was thrown away. With few wells the validation set is a whole
+    held-out well (``held_out``, ``share`` of the rows), which may not look like the others."""
+    val, best = history.get("val_loss"), history.get("best_epoch", [-1])[0]
+    if best != 0 or not val or len(val) < 3 or not _dist.is_main_process():
+        return
+    where = (f" (held-out well(s) {', '.join(map(str, held_out))}: {share:.0%} of the rows)"
+             if held_out else "")
+    warnings.warn(f"{owner}: the validation loss was lowest after the first epoch ({val[0]:.4g}; "
+                  f"{val[-1]:.4g} after epoch {len(val)}), so the first epoch's weights were kept "
+                  f"and the rest of the training was not used. The validation rows{where} may not "
+                  "look like the training rows: try validation_fraction=0 (early stopping on the "
+                  "training loss), more wells, or a lower learning_rate", RuntimeWarning,
+                  stacklevel=stacklevel + 1)
 
 
 def warn_if_collapsed(history: dict, owner: str, advice: str, stacklevel: int = 2) -> None:
