@@ -203,3 +203,21 @@ def test_las_rows_convert_a_curve_to_the_unit_of_most_files(tmp_path):
         raw = np.stack(list(LasRows(tmp_path, ["NPHI"], shuffle=False, convert_units=False)))
     assert any("not converted" in str(w.message) for w in raw_record)
     assert np.nanmax(raw) > 5  # the % file as it is
+
+
+def test_a_streamed_segy_with_infinite_samples_treats_them_as_missing(survey, tmp_path):
+    """One inf sample made the streamed fit's scaler offset inf at that time sample, so every
+    reconstruction of every file was inf there; with NaN as well the fit crashed (an audit).
+    Infinite samples are missing, as in the in-memory fit."""
+    _, traces = survey
+    bad = traces.copy()
+    bad[30, 3] = np.inf
+    bad[40, 5] = -np.inf
+    bad[50, 7:9] = np.nan
+    path = write_segy_file(tmp_path / "inf.sgy", bad)
+    params = dict(latent_dim=3, hidden=(16,), epochs=2, random_state=0)
+    with pytest.warns(UserWarning, match="infinite value"):
+        model = AutoEncoder(**params).fit(SegyTraces(path))
+    assert np.isfinite(model.scaler_offset_).all() and np.isfinite(model.scaler_scale_).all()
+    rec = model.inverse_transform(model.transform(traces))
+    assert np.isfinite(rec).all()

@@ -567,6 +567,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seed = self._seed(meta)  # before the scaler pass: a resumed fit gets the same reservoir
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
         reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
+        if np.isinf(reservoir).any() or np.isinf(val).any():  # as fit() does (and batches() below)
+            warnings.warn("the streamed data hold infinite value(s); they are treated as missing",
+                          UserWarning, stacklevel=2)
+            reservoir = np.where(np.isinf(reservoir), np.nan, reservoir)
+            val = np.where(np.isinf(val), np.nan, val)
         # samples with no observed value are left out, as in fit (no information, only a bias)
         held = len(val)  # the held-out samples kept for early stopping (a sample of them, if many)
         reservoir, val = reservoir[~empty_samples(reservoir)], val[~empty_samples(val)]

@@ -20,7 +20,8 @@ SCALERS = ("standard", "robust", "minmax", None)
 
 
 def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Fit a scaler on ``X (n, features)`` (NaN ignored) and return ``(offset, scale)``.
+    """Fit a scaler on ``X (n, features)`` (NaN and infinite values ignored) and return
+    ``(offset, scale)``.
 
     ``method`` is ``"standard"`` (mean, standard deviation), ``"robust"`` (median, inter-quartile
     range), ``"minmax"`` (to [0, 1]) or ``None`` (identity). Constant or near-constant features get
@@ -29,6 +30,8 @@ def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np
     n_features = X.shape[1]
     if method is None:
         return np.zeros(n_features), np.ones(n_features)
+    if np.isinf(X).any():  # missing, like NaN (an infinite value would make the offset infinite)
+        X = np.where(np.isinf(X), np.nan, X)
     if method == "standard":
         if np.isnan(X).any():
             s = StandardScaler().fit(X)  # NaN-aware

@@ -335,7 +335,8 @@ class Denoiser(TransformerMixin, BaseEstimator):
             raise DataError(f"{name} has shape {shape}: {channels} curves of {length} samples each; "
                             "layout='curves' takes (channels, length). Pass a depth x curves table "
                             "transposed (X.T), or as a DataFrame")
-        if self.layout == "traces" and length < self.window and n_series > length:
+        # a depth x curves table read as traces: a handful of "samples" (its curves) per trace
+        if self.layout == "traces" and length <= min(16, self.window // 2) and n_series > 10 * length:
             warnings.warn(f"{name} has {n_series} traces of {length} samples, shorter than "
                           f"window={self.window} (each is mirror-padded). If its rows are depth "
                           "samples of well-log curves, use layout='curves' with a DataFrame or "
