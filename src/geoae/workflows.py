@@ -1507,7 +1507,6 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     ``save_model`` (a folder) keeps it, to denoise other files of the survey the same way.
     """
     from .applications import Denoiser, denoise_segy
-    from .io import iter_segy
 
     if len(inputs) not in (1, 2):
         raise ConfigError("give the input SEG-Y file (and optionally a model folder before it)")
@@ -1534,18 +1533,29 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
         if not save_p.parent.exists():
             raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
                             "first")
+    sample, dead = _live_traces(inp, min(chunk_traces, max_train_traces), max_train_traces)
     if len(inputs) == 2:
+        from .applications.denoising import amplitude_ratio
+
         model = Denoiser.load(inputs[0])
-        denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
+        ratio = amplitude_ratio(model, sample) if len(sample) else float("nan")
+        gain = 1.0
+        if np.isfinite(ratio) and not 0.5 <= ratio <= 2.0:  # another recording or processing level
+            gain = 1.0 / ratio
+            warnings.warn(f"{inp}: its amplitudes are {ratio:.3g} times those the denoiser "
+                          f"{inputs[0]} was trained on; they are scaled by {gain:.3g} for the "
+                          "denoiser and back after (the output keeps the input's level)",
+                          UserWarning, stacklevel=2)
+        denoise_segy(model, inp, out_p, chunk_traces=chunk_traces, input_gain=gain)
         return {"input": str(inp), "out": str(out_p), "model": str(inputs[0]),
-                "mode": "supervised" if model.supervised_ else "self-supervised"}
-    parts, n = [], 0
-    for chunk in iter_segy(inp, chunk_traces=min(chunk_traces, max_train_traces)):
-        parts.append(chunk.traces)
-        n += chunk.traces.shape[0]
-        if n >= max_train_traces:
-            break
-    sample = np.concatenate(parts)[:max_train_traces]
+                "mode": "supervised" if model.supervised_ else "self-supervised",
+                "input_gain": gain}
+    if not len(sample):
+        raise DataError(f"{inp}: every trace read is dead (all zero or missing); nothing to learn "
+                        "the noise from")
+    if dead:
+        warnings.warn(f"{inp}: {dead} dead trace(s) (all zero or missing) skipped when picking "
+                      "the training traces", UserWarning, stacklevel=2)
     params: dict[str, Any] = {"random_state": random_state, "verbose": verbose}
     if epochs is not None:
         params["epochs"] = epochs
@@ -1556,6 +1566,25 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     if save_model is not None:
         summary["model"] = str(model.save(save_p))
     return summary
+
+
+def _live_traces(path, chunk_traces: int, limit: int) -> tuple[np.ndarray, int]:
+    """Up to ``limit`` live traces from the start of a SEG-Y file, in file order, and the number
+    of dead ones (all zero or all missing: padding at a survey's edge) passed over on the way."""
+    from .io import iter_segy
+
+    parts, n, dead = [], 0, 0
+    for chunk in iter_segy(path, chunk_traces=chunk_traces):
+        t = chunk.traces
+        live = np.isfinite(t).any(axis=1) & (np.nan_to_num(t) != 0).any(axis=1)
+        dead += int((~live).sum())
+        parts.append(t[live])
+        n += int(live.sum())
+        if n >= limit:
+            break
+    if not parts:
+        return np.empty((0, 0), dtype=np.float32), dead
+    return np.concatenate(parts)[:limit], dead
 
 
 def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, wells=None,

@@ -129,6 +129,26 @@ def _stack(series: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+#: Exact zeros in a run of at least this many samples are a mute, a dead trace or padding.
+ZERO_RUN = 3
+
+
+def zero_runs(traces: np.ndarray, min_run: int = ZERO_RUN) -> np.ndarray:
+    """Samples of ``traces (n, length)`` that are exactly zero in a run of at least ``min_run``
+    consecutive zeros (a mute, a dead trace, zero padding), as a bool array of the same shape."""
+    zero = np.asarray(traces) == 0
+    if min_run <= 1 or zero.shape[-1] < min_run:
+        return zero if min_run <= 1 else np.zeros_like(zero)
+    k = min_run
+    starts = zero[..., :zero.shape[-1] - k + 1].copy()
+    for j in range(1, k):
+        starts &= zero[..., j:zero.shape[-1] - k + 1 + j]
+    out = np.zeros_like(zero)
+    for j in range(k):
+        out[..., j:zero.shape[-1] - k + 1 + j] |= starts
+    return out
+
+
 def _taper(window: int) -> np.ndarray:
     """Strictly positive Hann taper of length ``window``."""
     return np.hanning(window + 2)[1:-1]
@@ -583,7 +603,9 @@ class Denoiser(TransformerMixin, BaseEstimator):
         ----------
         X : array-like or DataFrame
             Shaped as in :meth:`fit` (any number of traces / wells and any length; series
-            shorter than ``window`` are mirror-padded). NaN samples stay NaN. A model fitted on
+            shorter than ``window`` are mirror-padded). NaN samples stay NaN; with
+            ``layout="traces"``, exact zeros in runs of at least 3 samples (mutes, dead traces,
+            zero padding) stay zero. A model fitted on
             a DataFrame denoises a DataFrame holding its curves (matched by name) and returns a
             copy with them denoised, every other column and the index as they were.
         first_index : int, default=0
@@ -627,6 +649,8 @@ class Denoiser(TransformerMixin, BaseEstimator):
         rec = (num / den).reshape(n, c_out, plen)[:, :, :length]
         rec = rec * self.scaler_scale_[None, :, None] + self.scaler_offset_[None, :, None]
         rec[~obs] = np.nan
+        if self.layout == "traces":  # mutes, dead traces and zero padding stay zero
+            rec[:, 0][zero_runs(S[:, 0])] = 0.0
         return rec.reshape(shape)
 
     def fit_transform(self, X, y=None, **fit_params):
@@ -731,7 +755,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
 
 def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os.PathLike,
-                 chunk_traces: int = 1024) -> Path:
+                 chunk_traces: int = 1024, *, input_gain: float = 1.0) -> Path:
     """Denoise a whole SEG-Y file chunk by chunk, keeping every header byte.
 
     The input is read with :func:`geoae.io.iter_segy` (``chunk_traces`` traces at a time, plus
@@ -753,6 +777,15 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     chunk_traces : int, default=1024
         Traces per chunk; memory is about ``chunk_traces * n_samples * (2 * neighbours + 1)``
         windows' worth.
+    input_gain : float, default=1.0
+        The samples are multiplied by it before the model and the denoised ones divided by it
+        after: to bring a file recorded at another amplitude level to the level the model was
+        trained on (see :func:`amplitude_ratio`).
+
+    Samples that are NaN or infinite in the input are written back as they were (the denoised
+    traces keep them missing), with one warning counting them. In a file of integer samples,
+    denoised values that overshoot the format's range (an output peak a little above the
+    input's, which sat at the format's limit) are clipped to it, with one warning counting them.
 
     Returns
     -------
@@ -762,7 +795,8 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     Raises
     ------
     DataError
-        Unreadable input, ``out_path`` equal to ``in_path``, or non-finite output.
+        Unreadable input, ``out_path`` equal to ``in_path``, or a non-finite output where the
+        input was finite.
     ConfigError
         The model was not fitted with ``layout="traces"``.
     """
@@ -777,6 +811,10 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     in_path, out_path = Path(in_path), Path(out_path)
     if same_file(in_path, out_path):
         raise DataError(f"{out_path}: refusing to overwrite the input SEG-Y file; write to another path")
+    if not (isinstance(input_gain, (int, float)) and np.isfinite(input_gain) and input_gain > 0):
+        raise ConfigError(f"input_gain={input_gain!r} is not valid: a positive number")
+    gain = float(input_gain)
+    counts = {"missing": 0, "clipped": 0}
     layout = _layout(in_path)
     halo = model.neighbours if model.layout == "traces" else 0
     chunks = iter_segy(in_path, max(int(chunk_traces), halo, 1))
@@ -793,12 +831,23 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
                 # file (pos starts one trace before the block, when there is one)
                 extra = len(pos) - len(block)
                 starts = segy_line_starts({"inline": pos[:, 0], "crossline": pos[:, 1]})[extra:]
-                out = model.transform(block, first_index=start - len(before), line_starts=starts)
+                scaled = block * gain if gain != 1.0 else block
+                out = model.transform(scaled, first_index=start - len(before), line_starts=starts)
                 out = out[len(before):len(before) + len(traces)]
-                if not np.isfinite(out).all():
-                    raise DataError(f"{in_path}: denoised traces {start}-{start + len(traces) - 1} "
-                                    "are not finite (NaN in the input?)")
-                out = _to_sample_format(out.astype(np.float32), layout.sample_format, out_path, start)
+                if gain != 1.0:
+                    out = out / gain
+                missing = ~np.isfinite(traces)
+                bad = ~np.isfinite(out) & ~missing
+                if bad.any():
+                    row = start + int(np.flatnonzero(bad.any(axis=1))[0])
+                    raise DataError(f"{in_path}: the denoised trace {row} is not finite where "
+                                    "the input is")
+                if missing.any():
+                    counts["missing"] += int(missing.sum())
+                    out = np.where(missing, traces, out)
+                out, clipped = _to_sample_format(out.astype(np.float32), layout.sample_format,
+                                                 out_path, start, clip=True)
+                counts["clipped"] += clipped
                 for i in range(len(out)):
                     f.trace[start + i] = out[i]
 
@@ -816,4 +865,34 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
             if pending is not None:
                 flush(pending[0], pending[1], prev_tail, np.empty((0, layout.n_samples), np.float32),
                       np.concatenate([prev_il, pending[2]]))
+    if counts["missing"]:
+        warnings.warn(f"{in_path}: {counts['missing']} sample(s) are NaN or infinite; they are "
+                      f"written to {out_path} as they were (missing, not denoised)", UserWarning,
+                      stacklevel=2)
+    if counts["clipped"]:
+        warnings.warn(f"{out_path}: {counts['clipped']} denoised sample(s) beyond the range of "
+                      f"the file's integer samples (format {layout.sample_format}) were clipped "
+                      "to it", UserWarning, stacklevel=2)
     return out_path
+
+
+def trace_level(traces: np.ndarray) -> float:
+    """The amplitude level of seismic traces: the standard deviation of their finite samples,
+    dead (all-zero or all-missing) traces left out; NaN when every trace is dead."""
+    traces = np.asarray(traces, dtype=np.float64)
+    live = traces[np.isfinite(traces).any(axis=1) & (np.nan_to_num(traces) != 0).any(axis=1)]
+    values = live[np.isfinite(live)]
+    return float(np.std(values)) if values.size else float("nan")
+
+
+def amplitude_ratio(model: Denoiser, traces: np.ndarray) -> float:
+    """How many times the amplitude level of ``traces`` (:func:`trace_level`) is that of the
+    data ``model`` was trained on (its scaler's spread: the standard deviation for
+    ``scaler="standard"``); NaN when it cannot be told. ``1 / ratio`` is the ``input_gain`` of
+    :func:`denoise_segy` that brings the traces to the model's level."""
+    check_is_fitted(model)
+    trained = float(np.asarray(model.scaler_scale_, dtype=np.float64).ravel()[0])
+    level = trace_level(traces)
+    if not (np.isfinite(level) and level > 0 and trained > 0) or model.scaler != "standard":
+        return float("nan")
+    return level / trained

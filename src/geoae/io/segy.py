@@ -435,16 +435,19 @@ _INT_FORMATS = {2: np.int32, 3: np.int16, 8: np.int8, 9: np.int64, 10: np.uint32
                 12: np.uint64, 16: np.uint8}
 
 
-def _to_sample_format(arr: np.ndarray, fmt: int, path: Path, first: int = 0) -> np.ndarray:
+def _to_sample_format(arr: np.ndarray, fmt: int, path: Path, first: int = 0, clip: bool = False):
     """Samples ready for segyio in the file's format: integer formats get values rounded to
     the nearest integer, and a value outside the format's range is a :class:`DataError`
-    (segyio would wrap it around: 40000 written as int16 reads back as -25536)."""
+    (segyio would wrap it around: 40000 written as int16 reads back as -25536). With ``clip``
+    such values are clipped to the range instead, and ``(samples, number clipped)`` returned."""
     kind = _INT_FORMATS.get(fmt)
     if kind is None:
-        return arr
+        return (arr, 0) if clip else arr
     info = np.iinfo(kind)
     out = np.rint(arr.astype(np.float64))
     bad = (out < info.min) | (out > info.max)
+    if clip:
+        return np.clip(out, info.min, info.max).astype(kind), int(bad.sum())
     if bad.any():
         row = first + int(np.flatnonzero(bad.any(axis=1))[0])
         raise DataError(
