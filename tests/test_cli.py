@@ -387,6 +387,7 @@ def test_every_table_output_honours_a_las_name(capsys, tmp_path, wells_csv):
         (("encode", model, wells_csv, "--out", tmp_path / "x.npy"), "not a .npy file"),
         (("reconstruct", model, wells_csv, "--out", tmp_path / "x.sgy"), "not a .sgy file"),
         (("denoise", sgy, "--out", tmp_path / "x.csv"), "writes SEG-Y, not a .csv file"),
+        (("denoise", sgy, "--out", tmp_path / "y8"), "writes SEG-Y, not a file without a suffix"),
     ]
     for args, expected in cases:
         code, _, err = run(capsys, *args)

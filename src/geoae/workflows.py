@@ -1517,9 +1517,10 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     if sniff(inp) != "segy":
         raise DataError(f"{inp}: not a SEG-Y file; `geoae denoise` reads SEG-Y")
     out_p = check_output(out, [inp], force)
-    if out_p.suffix.lower() in {*_TABLE_FORMATS, *_NOT_TABLES} - {".sgy", ".segy"}:
-        raise DataError(f"--out {out_p}: `geoae denoise` writes SEG-Y, not a "
-                        f"{out_p.suffix.lower()} file; give a .sgy or .segy name")
+    if out_p.suffix.lower() not in {".sgy", ".segy", ".seg"}:
+        what = f"a {out_p.suffix.lower()} file" if out_p.suffix else "a file without a suffix"
+        raise DataError(f"--out {out_p}: `geoae denoise` writes SEG-Y, not {what}; give a .sgy "
+                        "or .segy name")
     if save_model is not None:
         if len(inputs) == 2:
             raise ConfigError(f"--save-model {save_model}: the denoiser {inputs[0]} is given, not "
