@@ -221,3 +221,33 @@ def test_beta_vae_raises_mig_on_synthetic_wells():
                                        batch_size=128, random_state=seed).fit(X).transform(X), F)
             for seed in range(5)])
     assert mig[2.0] > mig[1.0] + 0.03, mig
+
+
+def test_sample_wells_record_units_and_log10_curves(tmp_path):
+    """Samples of a VAE fitted on log10 resistivity came back with empty attrs: RT held log10
+    values under the name RT and inverse_log10_curves refused them; a VAE of linear ohm.m drew
+    45 % negative resistivities without a word (an audit)."""
+    import warnings
+
+    from geoae import load
+    from geoae.preprocessing import inverse_log10_curves, log10_curves
+
+    df = make_synthetic_wells(n_wells=2, n_samples=300, random_state=0, faults=False).observed
+    X = df[["WELL", "GR", "RHOB", "RT"]].copy()
+    X.attrs = {"units": {"GR": "gAPI", "RHOB": "g/cm3", "RT": "ohm.m", "DT": "us/ft"}}
+    with pytest.warns(UserWarning, match="RT look like resistivities in linear units"):
+        VAE(latent_dim=2, epochs=1, random_state=0).fit(X)
+    logs = log10_curves(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a 2-epoch VAE may collapse
+        warnings.simplefilter("error", UserWarning)
+        vae = VAE(latent_dim=2, epochs=2, random_state=0).fit(logs)
+    fake = sample_wells(vae, n_wells=1, n_samples_per_well=200, random_state=0)
+    assert fake.attrs["units"] == {"GR": "gAPI", "RHOB": "g/cm3", "RT": "ohm.m"}
+    assert fake.attrs["log10_curves"] == ["RT"]
+    back = inverse_log10_curves(fake)
+    np.testing.assert_allclose(back["RT"], 10 ** fake["RT"])
+    assert (back["RT"] > 0).all()
+    again = sample_wells(load(vae.save(tmp_path / "vae")), n_wells=1, n_samples_per_well=200,
+                         random_state=0)
+    assert again.attrs == fake.attrs

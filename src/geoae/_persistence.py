@@ -24,7 +24,8 @@ REQUIRED = {
     "format": str, "format_version": int, "geoae_version": str, "class": str, "params": dict,
     "input_shape": list, "n_features_in": int, "weights_file": str, "weights_sha256": str,
 }
-OPTIONAL = {"feature_names_in": (list, type(None)), "history": (dict, type(None))}
+OPTIONAL = {"feature_names_in": (list, type(None)), "history": (dict, type(None)),
+            "log10_curves": (list, type(None)), "units": (dict, type(None))}
 
 
 #: Beside a model folder written by ``geoae train``: the curves the model sees as log10.
@@ -203,6 +204,10 @@ def load_model(path) -> Any:
     model.n_features_in_ = cfg["n_features_in"]
     if cfg.get("feature_names_in") is not None:
         model.feature_names_in_ = np.asarray(cfg["feature_names_in"], dtype=object)
+    if cfg.get("log10_curves") is not None:
+        model.log10_curves_ = [str(c) for c in cfg["log10_curves"]]
+    if cfg.get("units") is not None:
+        model.units_ = {str(k): str(v) for k, v in cfg["units"].items()}
     if len(model.hidden) > len(tensors):  # each hidden layer has a weight tensor at least
         raise _fail(path, f"model.safetensors holds {len(tensors)} tensors, too few for "
                           f"{len(model.hidden)} hidden layers; the config does not match the weights")

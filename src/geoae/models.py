@@ -266,6 +266,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _validate(self, X, reset: bool, inf_to_nan: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """Return X as a float array (missing = NaN) and the WELL labels if X had that column."""
         wells = None
+        if reset:
+            for name in ("log10_curves_", "units_"):
+                if hasattr(self, name):
+                    delattr(self, name)
         if isinstance(X, pd.DataFrame):
             if WELL_COLUMN in X.columns:
                 wells = X[WELL_COLUMN].to_numpy()
@@ -277,7 +281,13 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     f"column(s) {bad} of X are not numeric; select the numeric curves "
                     "(e.g. X[['GR', 'RHOB']]) or encode those columns first"
                 )
-            if reset:
+            if reset:  # what the frame says of its curves, for outputs in the user's terms
+                cols = [str(c) for c in X.columns]
+                attrs = X.attrs or {}
+                self.log10_curves_ = [str(c) for c in attrs.get("log10_curves", []) if str(c) in cols]
+                units = attrs.get("units") if isinstance(attrs.get("units"), dict) else {}
+                self.units_ = {c: str(units[c]) for c in cols if units.get(c)}
+                self._check_resistivity(X)
                 from .io.aliases import non_curve_kind
 
                 odd = [str(c) for c in X.columns if non_curve_kind(c) in ("depth", "position", "label")]
@@ -315,6 +325,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                           "missing", RuntimeWarning, stacklevel=3)
             X = np.where(inf, np.nan, X)  # a new array; the caller's is never modified
         return X, wells
+
+    def _check_resistivity(self, X: pd.DataFrame) -> None:
+        """Subclasses warn here about curves they model badly as given (the VAE: linear
+        resistivities)."""
 
     def _feature_names(self) -> list[str]:
         names = getattr(self, "feature_names_in_", None)
@@ -823,6 +837,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "input_shape": list(self.input_shape_),
             "n_features_in": int(self.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
+            "log10_curves": getattr(self, "log10_curves_", None),
+            "units": getattr(self, "units_", None),
             "history": self.history_,
             "weights_file": WEIGHTS_FILE,
             "weights_sha256": hashlib.sha256(blob).hexdigest(),
@@ -990,6 +1006,29 @@ class VariationalAutoEncoder(BaseAutoEncoder):
     """
 
     _variational = True
+
+    def _check_resistivity(self, X: pd.DataFrame) -> None:
+        """Warn when a resistivity is given in linear ohm.m (spanning a decade or more, above 10,
+        and not recorded as log10 in ``X.attrs``): it is log-normal, and a Gaussian decoder of raw ohm.m
+        draws negative resistivities."""
+        from .preprocessing import _resistivity_columns
+
+        logs = set(getattr(self, "log10_curves_", []))
+        linear = []
+        for c in _resistivity_columns(X, None):
+            if str(c) in logs:
+                continue
+            v = X[c].to_numpy(dtype=np.float64, na_value=np.nan)
+            v = v[np.isfinite(v) & (v > 0)]
+            lo, hi = np.percentile(v, [1, 99]) if v.size >= 10 else (1.0, 1.0)
+            if hi > 10 * lo and hi > 10:  # a decade or more, and above what a log10 ever reads
+                linear.append(str(c))
+        if linear and _dist.is_main_process():
+            warnings.warn(f"{', '.join(linear)} look like resistivities in linear units (a "
+                          "decade or more); they are log-normal, and a VAE of raw ohm.m samples negative "
+                          "ones: fit on geoae.preprocessing.log10_curves(X) instead (sample_wells "
+                          "then records them, and inverse_log10_curves gives ohm.m back)",
+                          UserWarning, stacklevel=4)
 
     def __init__(self, *, beta=1.0, prior="standard", prior_components=10, latent_dim=8,
                  hidden=(64, 32), backbone="dense",

@@ -51,7 +51,10 @@ def sample_wells(vae, n_wells: int = 1, n_samples_per_well: int = 1000, random_s
     -------
     pandas.DataFrame, shape (n_wells * n_samples_per_well, 2 + n_curves)
         Columns ``WELL`` (str), ``DEPTH`` (float) and one column per curve, in the units the VAE
-        was fitted in.
+        was fitted in. When the VAE was fitted on a DataFrame, ``attrs["units"]`` holds its
+        curves' units and ``attrs["log10_curves"]`` the curves it saw as log10 (from
+        :func:`geoae.preprocessing.log10_curves`), so that
+        :func:`~geoae.preprocessing.inverse_log10_curves` gives them back in ohm.m.
     """
     check_is_fitted(vae)
     if not hasattr(vae, "sample"):
@@ -83,4 +86,11 @@ def sample_wells(vae, n_wells: int = 1, n_samples_per_well: int = 1000, random_s
     frame.insert(0, "DEPTH", np.tile(depth, n_wells))
     frame.insert(0, "WELL", np.repeat([f"{well_prefix}{i + 1:02d}" for i in range(n_wells)],
                                       n_samples_per_well))
+    # what the training frame said of its curves: units, and which were modelled as log10 (so
+    # that inverse_log10_curves gives ohm.m back)
+    units = getattr(vae, "units_", None) or {}
+    frame.attrs["units"] = {c: units[c] for c in curves if c in units}
+    logs = [c for c in getattr(vae, "log10_curves_", None) or [] if c in curves]
+    if logs:
+        frame.attrs["log10_curves"] = logs
     return frame
