@@ -182,6 +182,30 @@ def test_seismic_attributes_structured_cube(tmp_path):
         assert z["values"].shape == (3, 4, 3, 2) and list(z["crosslines"]) == [200, 201, 202, 203]
 
 
+def test_seismic_attributes_of_a_2d_line_keep_each_traces_position(tmp_path):
+    """Codes of a 2-D line (no inline x crossline grid) came back in file order with no
+    positions, while the CLI's .npz had them (an audit): they are now in ``positions`` and
+    written beside the values."""
+    import segyio
+
+    section = make_synthetic_seismic(n_traces=10, n_samples=64, snr_db=None, random_state=0)
+    path = tmp_path / "line.sgy"
+    segyio.tools.from_array2D(str(path), section.clean.astype(np.float32), dt=2000)
+    with segyio.open(str(path), "r+", ignore_geometry=True) as f:
+        for i in range(10):
+            f.header[i] = {segyio.TraceField.INLINE_3D: 0, segyio.TraceField.CROSSLINE_3D: 0,
+                           segyio.TraceField.CDP: 500 + i, segyio.TraceField.SourceGroupScalar: -10,
+                           segyio.TraceField.CDP_X: 60000 + 125 * i, segyio.TraceField.CDP_Y: 70000}
+    model = AutoEncoder(backbone="conv1d", latent_dim=3, hidden=(4,), epochs=1, random_state=0)
+    attrs = seismic_latent_attributes(model.fit(section.clean[:, None, :]), path, chunk_traces=4)
+    assert not attrs.structured and attrs.values.shape == (10, 3)
+    assert attrs.positions["CDP"].tolist() == list(range(500, 510))
+    np.testing.assert_allclose(attrs.positions["CDP_X"], 6000 + 12.5 * np.arange(10))
+    with np.load(write_latent_attributes(tmp_path / "line.npz", attrs)) as z:
+        assert z["values"].shape == (10, 3) and z["cdp"].tolist() == list(range(500, 510))
+        np.testing.assert_allclose(z["cdp_y"], 7000.0)
+
+
 def test_mig_extremes():
     rng = np.random.default_rng(0)
     factors = pd.DataFrame({"lith": rng.integers(0, 4, 4000), "phi": rng.uniform(0, 0.3, 4000),

@@ -1001,8 +1001,7 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
                       "line, pre-stack gathers, repeated or very sparse positions): "
                       f"{out_p.name} holds the values in file order with each trace's inline, "
                       "crossline, cdp, offset, cdp_x and cdp_y", UserWarning, stacklevel=3)
-        with atomic_path(out_p, suffix=".npz") as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, values=values, **{c.lower(): pos[c].to_numpy() for c in pos.columns})
+        write_latent_attributes(out_p, LatentAttributes(values, None, None, None, pos))
         return n
     with atomic_path(out_p) as tmp:
         writer = _ChunkWriter(Path(tmp), out_p, ints_as_float=False)  # header integers stay integers

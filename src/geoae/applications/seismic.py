@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .._atomic import atomic_path
@@ -33,12 +34,18 @@ class LatentAttributes:
     times : ndarray of float or None
         Time (or depth) of each window centre, in the file's sample units (ms); None for
         per-trace codes.
+    positions : DataFrame or None
+        When the values are in file order (a 2-D line, pre-stack gathers): each trace's
+        ``INLINE``, ``CROSSLINE``, ``CDP``, ``OFFSET``, ``CDP_X`` and ``CDP_Y``
+        (:func:`geoae.workflows.segy_positions`), so that the codes can be put on a map; None
+        for a structured survey, whose first two axes are its positions.
     """
 
     values: np.ndarray
     inlines: np.ndarray | None
     crosslines: np.ndarray | None
     times: np.ndarray | None
+    positions: pd.DataFrame | None = None
 
     @property
     def structured(self) -> bool:
@@ -96,14 +103,14 @@ def seismic_latent_attributes(model, segy, *, window: int | None = None, stride:
     """
     from ..io import iter_segy
     from ..io.segy import SegyData
+    from ..workflows import segy_positions
 
     check_is_fitted(model)
-    parts, il, xl = [], [], []
+    parts, where = [], []
     samples = None
     if isinstance(segy, SegyData):
         parts.append(_codes(model, np.asarray(segy.traces, np.float32), window, stride))
-        il.append(segy.headers["inline"].to_numpy())
-        xl.append(segy.headers["crossline"].to_numpy())
+        where.append(segy_positions(segy.headers))
         samples = segy.samples
         ns = segy.n_samples
     elif isinstance(segy, (str, os.PathLike)):
@@ -111,12 +118,12 @@ def seismic_latent_attributes(model, segy, *, window: int | None = None, stride:
         for chunk in iter_segy(segy, chunk_traces):
             ns = chunk.traces.shape[1]
             parts.append(_codes(model, chunk.traces, window, stride))
-            il.append(chunk.headers["inline"].to_numpy())
-            xl.append(chunk.headers["crossline"].to_numpy())
+            where.append(segy_positions(chunk.headers))
     else:
         raise DataError(f"segy must be a path or a SegyData, got {type(segy).__name__}")
     codes = np.concatenate(parts)
-    il, xl = np.concatenate(il), np.concatenate(xl)
+    pos = pd.concat(where, ignore_index=True)
+    il, xl = pos["INLINE"].to_numpy(), pos["CROSSLINE"].to_numpy()
     times = None
     if codes.ndim == 3:
         w = model.input_shape_[-1]
@@ -126,7 +133,7 @@ def seismic_latent_attributes(model, segy, *, window: int | None = None, stride:
             samples = _sample_axis(segy, ns)
         times = np.interp(centre, np.arange(ns), samples)
     values, u_il, u_xl = arrange_survey(codes, il, xl)
-    return LatentAttributes(values, u_il, u_xl, times)
+    return LatentAttributes(values, u_il, u_xl, times, pos if u_il is None else None)
 
 
 def arrange_survey(values: np.ndarray, inlines, crosslines):
@@ -177,7 +184,9 @@ def write_latent_attributes(path: str | os.PathLike, attributes: LatentAttribute
     """Write attributes to a NumPy ``.npz`` file atomically (temporary file, then rename).
 
     The archive holds ``values`` and, when known, ``inlines``, ``crosslines`` (the first two axes)
-    and ``times`` (window centres, ms); read it back with ``numpy.load(path)``.
+    and ``times`` (window centres, ms); values in file order come with each trace's ``inline``,
+    ``crossline``, ``cdp``, ``offset``, ``cdp_x`` and ``cdp_y``. Read it back with
+    ``numpy.load(path)``.
 
     Returns
     -------
@@ -189,6 +198,9 @@ def write_latent_attributes(path: str | os.PathLike, attributes: LatentAttribute
         v = getattr(attributes, name)
         if v is not None:
             arrays[name] = np.asarray(v)
+    if attributes.positions is not None:
+        arrays.update({str(c).lower(): attributes.positions[c].to_numpy()
+                       for c in attributes.positions.columns})
     with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)
     return path
