@@ -243,3 +243,29 @@ def test_segy_line_starts_splits_3d_lines_only():
     assert starts(np.zeros(12), np.arange(12)).tolist() == []  # a 2-D line with inline 0
     rng = np.random.default_rng(0)
     assert starts(rng.integers(0, 9, 50), rng.integers(0, 9, 50)).size < 10  # junk headers
+
+
+def test_denoise_segy_says_when_a_3d_file_is_not_sorted(tmp_path, supervised):
+    """The denoiser takes a trace's neighbours from the file; in a file not sorted by inline or
+    crossline they are random traces of the survey, and nothing was said (an audit)."""
+    import warnings
+
+    segyio = pytest.importorskip("segyio")
+    section = make_synthetic_seismic(n_traces=48, n_samples=64, snr_db=0.0, random_state=5)
+    sorted_path = write_test_segy(tmp_path / "sorted.sgy", section.noisy, 6, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        denoise_segy(supervised, sorted_path, tmp_path / "sorted_dn.sgy", chunk_traces=10)
+    order = np.random.default_rng(0).permutation(48)
+    spec = segyio.spec()
+    spec.format, spec.samples, spec.tracecount = 5, list(np.arange(64) * 2.0), 48
+    shuffled = tmp_path / "shuffled.sgy"
+    with segyio.create(str(shuffled), spec) as f:
+        for k, src in enumerate(order):
+            f.header[k] = {segyio.TraceField.INLINE_3D: 100 + src // 8,
+                           segyio.TraceField.CROSSLINE_3D: 200 + src % 8}
+            f.trace[k] = section.noisy[src].astype(np.float32)
+        f.bin.update(hdt=2000)
+    with pytest.warns(UserWarning, match=r"not sorted by inline or crossline .*6 inlines and 8 "
+                                         r"crosslines"):
+        denoise_segy(supervised, shuffled, tmp_path / "shuffled_dn.sgy", chunk_traces=10)

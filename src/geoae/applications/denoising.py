@@ -814,7 +814,9 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     if not (isinstance(input_gain, (int, float)) and np.isfinite(input_gain) and input_gain > 0):
         raise ConfigError(f"input_gain={input_gain!r} is not valid: a positive number")
     gain = float(input_gain)
-    counts = {"missing": 0, "clipped": 0}
+    counts = {"missing": 0, "clipped": 0, "steps": 0, "jumps": 0, "traces": 0}
+    inlines: set[int] = set()
+    crosslines: set[int] = set()
     layout = _layout(in_path)
     halo = model.neighbours if model.layout == "traces" else 0
     chunks = iter_segy(in_path, max(int(chunk_traces), halo, 1))
@@ -823,6 +825,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
         with _open(tmp, layout, mode="r+", structured=False) as f:
             prev_tail = np.empty((0, layout.n_samples), dtype=np.float32)
             prev_il = np.empty((0, 2), dtype=np.int64)  # positions of the halo + 1 trace before
+            last = np.empty((0, 2), dtype=np.int64)  # the previous chunk's last position
             pending = None  # (start, traces, positions) of the chunk waiting for its trailing halo
 
             def flush(start, traces, before, after, pos):
@@ -853,6 +856,15 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
 
             for chunk in chunks:
                 here = chunk.headers[["inline", "crossline"]].to_numpy(dtype=np.int64)
+                inlines.update(np.unique(here[:, 0]).tolist())
+                crosslines.update(np.unique(here[:, 1]).tolist())
+                # steps in file order where both inline and crossline change (a sorted survey:
+                # only where a line ends)
+                seq = np.concatenate([last, here])
+                last = here[-1:]
+                counts["jumps"] += int(((np.diff(seq[:, 0]) != 0) & (np.diff(seq[:, 1]) != 0)).sum())
+                counts["steps"] += len(seq) - 1
+                counts["traces"] += len(here)
                 if pending is not None:
                     p_start, p_traces, p_pos = pending
                     after = chunk.traces[:halo] if halo else chunk.traces[:0]
@@ -865,6 +877,15 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
             if pending is not None:
                 flush(pending[0], pending[1], prev_tail, np.empty((0, layout.n_samples), np.float32),
                       np.concatenate([prev_il, pending[2]]))
+    grid = (min(len(inlines), len(crosslines)) > 1
+            and len(inlines) * len(crosslines) <= 4 * counts["traces"])  # a 3-D survey's grid
+    if halo and grid and counts["jumps"] > 0.5 * counts["steps"]:
+        warnings.warn(f"{in_path}: the traces are not sorted by inline or crossline (both change "
+                      f"at {counts['jumps']} of {counts['steps']} steps in file order, for "
+                      f"{len(inlines)} inlines and {len(crosslines)} crosslines): a trace's "
+                      "neighbours in the file, which the denoiser uses, are not its neighbours in "
+                      "the survey. Sort the file by inline and crossline for the best result",
+                      UserWarning, stacklevel=2)
     if counts["missing"]:
         warnings.warn(f"{in_path}: {counts['missing']} sample(s) are NaN or infinite; they are "
                       f"written to {out_path} as they were (missing, not denoised)", UserWarning,
