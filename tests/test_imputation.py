@@ -314,3 +314,37 @@ def test_the_knn_fill_searches_a_bounded_sample_of_the_training_rows(wells):
     assert full.knn_._fit_X.shape == (len(df), len(CURVES))  # under the cap: every row
     out = small.transform(df)[CURVES].to_numpy()
     assert np.array_equal(out[~hide], df[CURVES].to_numpy()[~hide]) and not np.isnan(out).any()
+
+
+def test_impossible_readings_are_not_learnt_and_fills_stay_in_range(wells):
+    """The CLI screened impossible readings and clipped fills; the Python API learnt from PE of
+    198 b/e and filled up to 31.6 b/e without a word (an audit). physical_range (default)
+    does the same in the API, in the units the frame records."""
+    import warnings
+
+    df, _, _ = wells
+    X = df.copy()
+    X.attrs = {"units": {"GR": "gAPI", "RHOB": "g/cm3", "NPHI": "v/v", "DT": "us/ft",
+                         "PE": "b/e", "CALI": "in"}, "log10_curves": ["RT"]}
+    barite = X.index[X["PE"].notna()][:40]
+    X.loc[barite, "PE"] = 198.0  # behind barite mud: impossible for the formation
+    imp = Imputer(model=SMALL, n_ensemble=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"\(PE: 40 outside 0 to 10\) are not learnt from"):
+        imp.fit(X)
+    assert {CURVES[j] for j in imp.physical_ranges_} >= {"GR", "RHOB", "NPHI", "DT", "PE"}
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        out = imp.transform(X)
+    assert any("not filled from" in str(w.message) for w in said)
+    assert (out.loc[barite, "PE"] == 198.0).all()  # present values are never changed
+    filled = X["PE"].isna()
+    assert out.loc[filled, "PE"].between(0, 10).all()
+    # fills beyond the range are set to its nearer end, with a warning
+    tight = Imputer(model=SMALL, n_ensemble=1, random_state=0).fit(df.assign(PE=df["PE"] * 0))
+    tight.physical_ranges_ = {CURVES.index("PE"): (1.0, 2.0)}
+    with pytest.warns(UserWarning, match=r"fills beyond the physical range set to its nearer end "
+                                         r"\(PE: \d+ to 1 to 2\)"):
+        clipped = tight.transform(df)
+    assert clipped.loc[df["PE"].isna(), "PE"].eq(1.0).all()
+    # off: nothing screened
+    assert Imputer(model=SMALL, n_ensemble=1, physical_range=False).fit(X).physical_ranges_ == {}

@@ -1323,7 +1323,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                       "what the imputer learns and fills from ("
                       + ", ".join(f"{c}: {int(n)}" for c, n in counts.items() if n)
                       + "); they stay in the output as measured", UserWarning, stacklevel=2)
-    imp = Imputer(model=base(**params), random_state=random_state).fit(modelled)
+    # the impossible readings are screened here, per well and in each file's unit
+    imp = Imputer(model=base(**params), physical_range=False, random_state=random_state).fit(modelled)
     if model == "vae":
         filled, std = imp.transform(modelled, return_std=True)
     else:

@@ -318,6 +318,16 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         member for ``transform(X, return_std=True)`` with a VAE; the standard deviation is taken
         over the draws of all members, so it covers both the members' disagreement and each
         member's own uncertainty.
+    physical_range : bool, default=True
+        For a DataFrame whose curves have a physical range
+        (:data:`geoae.preprocessing.PHYSICAL_RANGES`, by canonical name, converted to the unit
+        in ``X.attrs["units"]``, as :func:`~geoae.io.read_wells` records it; log10 for the
+        curves in ``X.attrs["log10_curves"]``; a curve without a recorded unit is not screened,
+        as it may hold log10 values or percent): readings
+        outside it (a PE of 198 b/e behind barite mud, a sonic of 1 us/ft) are neither learnt nor
+        filled from, and stay in the output as measured; fills beyond it are set to the nearer
+        end. Each says so in a warning. A curve with more than 20 % of its readings out of range
+        is more likely in another unit than recorded: it is not screened (a warning names it).
     random_state : int, RandomState or None, default=None
         Seed of the weights, the hiding masks, the validation split and the draws. When None,
         the ``random_state`` of ``model`` (if any) is used.
@@ -337,6 +347,9 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         The nearest-neighbour imputer on the scaled training curves (``knn_blend > 0`` only).
     curves_ : list of str
         Names of the modelled curves (``"x0"``, ``"x1"``, ... for arrays).
+    physical_ranges_ : dict
+        ``{column index: (low, high)}`` of the curves screened against their physical range
+        (see ``physical_range``; in the curve's unit, log10 for log10 curves).
     n_features_in_ : int
         Columns of X seen in fit, pass-through columns included.
     feature_names_in_ : ndarray of str
@@ -364,7 +377,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     def __init__(self, model=None, mask_rate=0.25, curve_mask_rate=0.15, context=0,
                  observed_weight=None, context_dropout=0.0, n_ensemble=3, skip=False, knn_blend=0.5,
-                 n_neighbors=5, n_draws=50, random_state=None):
+                 n_neighbors=5, n_draws=50, physical_range=True, random_state=None):
         self.model = model
         self.mask_rate = mask_rate
         self.curve_mask_rate = curve_mask_rate
@@ -376,6 +389,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.knn_blend = knn_blend
         self.n_neighbors = n_neighbors
         self.n_draws = n_draws
+        self.physical_range = physical_range
         self.random_state = random_state
 
     # ------------------------------------------------------------------ configuration
@@ -454,6 +468,74 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                           "as missing and they are returned unchanged", RuntimeWarning, stacklevel=3)
         return values, pt, wells, depth
 
+    def _physical_ranges(self, X, values: np.ndarray) -> dict[int, tuple[float, float]]:
+        """``{column index: (low, high)}`` of the curves screened (see ``physical_range``)."""
+        if not self.physical_range or not isinstance(X, pd.DataFrame):
+            return {}
+        from ..io.aliases import canonical_name
+        from ..preprocessing import PHYSICAL_RANGES, range_in_unit
+
+        units = X.attrs.get("units") if isinstance(X.attrs.get("units"), dict) else {}
+        logs = set(X.attrs.get("log10_curves") or [])
+        out, odd = {}, []
+        for j, name in enumerate(self.curves_):
+            key = canonical_name(str(name))
+            if key not in PHYSICAL_RANGES:
+                continue
+            unit = str(units.get(name) or "").strip()
+            if not unit:  # a hand-made frame: RT may hold log10 values, NPHI percent...
+                continue
+            limits = range_in_unit(*PHYSICAL_RANGES[key], "" if unit == "_" else unit)
+            if limits is None:
+                continue
+            lo, hi = limits
+            if name in logs:
+                if lo <= 0:
+                    continue
+                lo, hi = float(np.log10(lo)), float(np.log10(hi))
+            v = values[:, j][np.isfinite(values[:, j])]
+            out_of = int(((v < lo) | (v > hi)).sum())
+            if out_of > 10 and out_of > 0.2 * v.size:  # more likely another unit than recorded
+                odd.append(f"{name} ({out_of} of {v.size} outside {lo:g} to {hi:g}"
+                           + (f" {unit}" if unit else "") + ")")
+                continue
+            out[j] = (float(lo), float(hi))
+        if odd:
+            warnings.warn(f"Imputer: {', '.join(odd)}: too many readings out of the physical "
+                          "range for a tool fault; the unit is more likely other than recorded, so "
+                          "these curves are not screened (set X.attrs['units'])", UserWarning,
+                          stacklevel=3)
+        return out
+
+    def _screen(self, values: np.ndarray, what: str) -> np.ndarray:
+        """``values`` with the readings outside the physical ranges as NaN (a copy when any),
+        said in a warning (``what``: "learnt" at fit, "filled" at transform)."""
+        ranges = getattr(self, "physical_ranges_", {})
+        bad = np.zeros(values.shape, dtype=bool)
+        for j, (lo, hi) in ranges.items():
+            with np.errstate(invalid="ignore"):
+                bad[:, j] = (values[:, j] < lo) | (values[:, j] > hi)
+        if not bad.any():
+            return values
+        said = ", ".join(f"{self.curves_[j]}: {int(bad[:, j].sum())} outside {lo:g} to {hi:g}"
+                         for j, (lo, hi) in ranges.items() if bad[:, j].any())
+        warnings.warn(f"Imputer: readings outside the physical range ({said}) are not {what} "
+                      "from; they stay in the output as measured", UserWarning, stacklevel=3)
+        return np.where(bad, np.nan, values)
+
+    def _clip_fills(self, pred: np.ndarray, missing: np.ndarray) -> None:
+        """In place: fills beyond a screened curve's physical range set to the nearer end."""
+        said = []
+        for j, (lo, hi) in getattr(self, "physical_ranges_", {}).items():
+            with np.errstate(invalid="ignore"):
+                out = missing[:, j] & ((pred[:, j] < lo) | (pred[:, j] > hi))
+            if out.any():
+                pred[:, j] = np.clip(pred[:, j], lo, hi)
+                said.append(f"{self.curves_[j]}: {int(out.sum())} to {lo:g} to {hi:g}")
+        if said:
+            warnings.warn(f"Imputer: fills beyond the physical range set to its nearer end "
+                          f"({', '.join(said)})", UserWarning, stacklevel=3)
+
     def _windows(self, values, wells, depth):
         Z = (values - self.scaler_offset_) / self.scaler_scale_
         obs = np.isfinite(Z)
@@ -480,6 +562,8 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self._check_params()
         cfg, variational, beta, rs = self._config()
         values, _, wells, depth = self._prepare(X, reset=True)
+        self.physical_ranges_ = self._physical_ranges(X, values)
+        values = self._screen(values, "learnt")
         if values.shape[0] < 2:
             raise DataError(f"Imputer needs at least 2 samples, got n_samples={values.shape[0]}")
         if values.shape[1] == 0:  # (scikit-learn's words)
@@ -666,13 +750,14 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         values, _, wells, depth = self._prepare(X, reset=False)
         missing = np.isnan(values)
         std = np.zeros_like(values)
+        inputs = self._screen(values, "filled") if missing.any() else values
         if missing.any():
-            W, M = self._windows(values, wells, depth)
+            W, M = self._windows(inputs, wells, depth)
             draws = int(self.n_draws) if return_std else 0
             mean, samples = self._predict_scaled(W, M, draws, getattr(self, "_seed", 0))
             if getattr(self, "knn_", None) is not None:
                 a = float(self.knn_blend)
-                Z = (np.where(np.isfinite(values), values, np.nan) - self.scaler_offset_) / self.scaler_scale_
+                Z = (np.where(np.isfinite(inputs), inputs, np.nan) - self.scaler_offset_) / self.scaler_scale_
                 rows = missing.any(axis=1) & np.isfinite(Z).any(axis=1)
                 near = mean.copy()
                 if rows.any():
@@ -684,6 +769,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             pred = mean * self.scaler_scale_ + self.scaler_offset_
             blank = empty_samples(np.where(M.numpy(), 0.0, np.nan))  # nothing in its window
             pred[blank] = np.nan
+            self._clip_fills(pred, missing)
             values[missing] = pred[missing]
             if return_std:
                 s = samples.std(axis=0, ddof=1) * self.scaler_scale_
