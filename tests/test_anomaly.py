@@ -210,8 +210,8 @@ def test_bad_parameters(spiked):
         AnomalyDetector(model="iforest").fit(X)
     assert isinstance(AnomalyDetector().get_params()["contamination"], float)
     pd.testing.assert_index_equal(pd.Index(AnomalyDetector().get_params()), pd.Index(
-        ["contamination", "curve_masking", "model", "prefit", "random_state", "stride", "stuck_run",
-         "threshold", "window"]))
+        ["contamination", "curve_masking", "model", "physical_range", "prefit", "random_state",
+         "stride", "stuck_run", "threshold", "window"]))
 
 
 def test_prefit_scores_with_the_given_model(spiked):
@@ -346,3 +346,40 @@ def test_a_sample_with_one_observed_curve_is_rebuilt_from_itself(spiked, detecto
     res = (gr[:, 0] - model.reconstruct(gr)[:, 0]) / model.scaler_scale_[0]
     z2 = ((res - detector.residual_center_[0]) / detector.residual_scale_[0]) ** 2
     np.testing.assert_allclose(detector.score_samples(one), -z2, rtol=1e-10)
+
+
+def test_impossible_readings_are_flagged_and_not_learnt(spiked):
+    """geoae detect marked readings outside the physical range; the Python API left a sonic of
+    1.03 us/ft unflagged (score below the threshold) and learnt from it (an audit)."""
+    import warnings
+
+    X, _ = spiked
+    X = X.copy()
+    X.attrs = {"units": {"GR": "gAPI", "RHOB": "g/cm3", "NPHI": "v/v", "DT": "us/ft",
+                         "PE": "b/e", "RT": "ohm.m", "CALI": "in"}, "log10_curves": ["RT"]}
+    bad = X.index[[50, 51, 400, 900]]
+    X.loc[bad, "DT"] = 1.03
+    fast = dict(model=DenoisingAutoEncoder(noise="masking", noise_level=0.2, latent_dim=4,
+                                          hidden=(16,), epochs=5), contamination=0.01,
+                random_state=0)
+    det = AnomalyDetector(**fast).fit(X)
+    assert set(det.physical_ranges_) >= {CURVES.index(c) for c in ("GR", "RHOB", "NPHI", "DT")}
+    assert (det.predict(X)[X.index.get_indexer(bad)] == -1).all()
+    # flagged whatever the score: with a threshold no score reaches, only they are
+    lax = AnomalyDetector(**fast, threshold=1e12).fit(X)
+    from geoae.preprocessing import clip_to_physical_range
+
+    curves = X[CURVES].copy()
+    curves.attrs = X.attrs
+    out_of_range = (clip_to_physical_range(curves).isna() & curves.notna()).any(axis=1).to_numpy()
+    assert set(X.index.get_indexer(bad)) <= set(np.flatnonzero(out_of_range))
+    np.testing.assert_array_equal(lax.predict(X) == -1, out_of_range)
+    # the same data without units: nothing is screened, as before
+    plain = X.copy()
+    plain.attrs = {}
+    off = AnomalyDetector(**fast).fit(plain)
+    assert off.physical_ranges_ == {}
+    assert (AnomalyDetector(**fast, physical_range=False).fit(X).physical_ranges_) == {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # arrays: nothing to screen, nothing said
+        AnomalyDetector(**fast).fit(plain[CURVES].to_numpy())

@@ -353,6 +353,50 @@ def clip_to_physical_range(
     return (out, counts) if return_counts else out
 
 
+def recorded_physical_ranges(names, values: np.ndarray, attrs: Mapping | None, owner: str,
+                             stacklevel: int = 2) -> dict[int, tuple[float, float]]:
+    """The physical ranges to screen ``values (n, len(names))`` with, by column index.
+
+    A curve gets its :data:`PHYSICAL_RANGES` entry (by canonical name) converted to its unit in
+    ``attrs["units"]`` (as :func:`geoae.io.read_wells` records it), in log10 when it is in
+    ``attrs["log10_curves"]``. A curve without a recorded unit gets none (a hand-made frame's
+    RT may hold log10 values, its NPHI percent), nor does one whose unit cannot be converted or
+    one with more than 20 % (and more than 10) of its readings out of range: its unit is more
+    likely other than recorded, which a warning (from ``owner``) says.
+    """
+    from .io.aliases import canonical_name
+
+    attrs = attrs or {}
+    units = attrs.get("units") if isinstance(attrs.get("units"), Mapping) else {}
+    logs = set(attrs.get("log10_curves") or [])
+    out, odd = {}, []
+    for j, name in enumerate(names):
+        key = canonical_name(str(name))
+        unit = str(units.get(name) or "").strip()
+        if key not in PHYSICAL_RANGES or not unit:
+            continue
+        limits = range_in_unit(*PHYSICAL_RANGES[key], "" if unit == "_" else unit)
+        if limits is None:
+            continue
+        lo, hi = limits
+        if name in logs:
+            if lo <= 0:
+                continue
+            lo, hi = float(np.log10(lo)), float(np.log10(hi))
+        v = values[:, j][np.isfinite(values[:, j])]
+        out_of = int(((v < lo) | (v > hi)).sum())
+        if out_of > 10 and out_of > 0.2 * v.size:
+            odd.append(f"{name} ({out_of} of {v.size} outside {lo:g} to {hi:g} {unit})")
+            continue
+        out[j] = (float(lo), float(hi))
+    if odd:
+        warnings.warn(f"{owner}: {', '.join(odd)}: too many readings out of the physical range for "
+                      "a tool fault; the unit is more likely other than recorded, so these curves "
+                      "are not screened (correct X.attrs['units'])", UserWarning,
+                      stacklevel=stacklevel + 1)
+    return out
+
+
 def train_validation_split_wells(
     df: pd.DataFrame,
     validation_fraction: float = 0.2,

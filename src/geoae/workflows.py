@@ -1756,7 +1756,9 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     # an impossible reading never enters the model (a non-positive log10 one is NaN there already)
     X = X.reset_index(drop=True).mask(impossible[list(X.columns)].to_numpy())
     Xf = pd.concat([frame[ids], X], axis=1)  # curves in model units
-    det = AnomalyDetector(model=est, prefit=True, contamination=contamination).fit(Xf)
+    # impossible readings are marked here (INVALID), per well and in each file's unit
+    det = AnomalyDetector(model=est, prefit=True, contamination=contamination,
+                          physical_range=False).fit(Xf)
     score = -det.score_samples(Xf)
     flags = (det.predict(Xf) == -1) | (invalid != "")
     depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)

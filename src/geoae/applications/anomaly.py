@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
-from ..preprocessing import empty_samples, make_windows, overlap_add
+from ..preprocessing import empty_samples, make_windows, overlap_add, recorded_physical_ranges
 from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
@@ -90,6 +90,14 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         the check.
     window, stride : int, default=32 and 8
         Window length and step in depth samples (conv1d model on 2-D input only).
+    physical_range : bool, default=True
+        For a DataFrame of curves whose units are recorded in ``X.attrs["units"]`` (as
+        :func:`~geoae.io.read_wells` gives them; log10 curves per ``X.attrs["log10_curves"]``):
+        readings outside the curve's physical range (:data:`geoae.preprocessing.PHYSICAL_RANGES`
+        in that unit: a sonic of 1 us/ft, a PE of 198 b/e) are not learnt from, and
+        :meth:`predict` flags the samples holding them whatever their score (the physical
+        ranges used are ``physical_ranges_``; see
+        :func:`geoae.preprocessing.recorded_physical_ranges`).
     random_state : int or None, default=None
         Seed given to the model (overrides the model's own ``random_state`` when not None).
         Not used with ``prefit=True``.
@@ -175,7 +183,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     bin_floor = 0.1  # a bin's scale (k >= 1) is at least this share of the curve's k >= 1 scale
 
     def __init__(self, model=None, contamination=0.01, threshold=None, curve_masking="auto",
-                 stuck_run=5, window=32, stride=8, random_state=None, prefit=False):
+                 stuck_run=5, window=32, stride=8, physical_range=True, random_state=None,
+                 prefit=False):
         self.model = model
         self.contamination = contamination
         self.threshold = threshold
@@ -185,6 +194,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         self.stride = stride
         self.random_state = random_state
         self.prefit = prefit
+        self.physical_range = physical_range
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
@@ -501,6 +511,13 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             self.model_ = model
             self._prefit_columns = None
         values, wells, depth = self._split(X, reset=True)
+        self.physical_ranges_ = {}
+        if self.physical_range and isinstance(X, pd.DataFrame) and values.ndim == 2:
+            self.physical_ranges_ = recorded_physical_ranges(self.curves_, values, X.attrs,
+                                                             "AnomalyDetector", stacklevel=3)
+        impossible = self._out_of_range(values)
+        if impossible.any():  # not learnt: the model and the scales fit the tools' real readings
+            values = np.where(impossible, np.nan, values)
         if values.size and empty_samples(values).all():  # (no rows or features: the model says)
             raise DataError("no sample of X has an observed value (every curve is NaN), so there "
                             "is nothing to fit the threshold on; fit on data with readings")
@@ -560,9 +577,22 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """-1 for anomalies, 1 for the others, shape (n_samples,); a sample with no observed
-        value (NaN score) is not flagged (1)."""
+        value (NaN score) is not flagged (1). A sample holding a reading outside its curve's
+        physical range (see ``physical_range``) is flagged whatever its score."""
         d = self.decision_function(X)
-        return np.where(d < 0, -1, 1)
+        flags = d < 0
+        if getattr(self, "physical_ranges_", None):
+            values, _, _ = self._split(self._align_prefit(X) if self.prefit else X, reset=False)
+            flags |= self._out_of_range(values).any(axis=1)
+        return np.where(flags, -1, 1)
+
+    def _out_of_range(self, values: np.ndarray) -> np.ndarray:
+        """Readings outside the screened curves' physical ranges, shape of ``values``."""
+        bad = np.zeros(values.shape, dtype=bool)
+        for j, (lo, hi) in getattr(self, "physical_ranges_", {}).items():
+            with np.errstate(invalid="ignore"):
+                bad[:, j] = (values[:, j] < lo) | (values[:, j] > hi)
+        return bad
 
     def fit_predict(self, X, y=None) -> np.ndarray:
         """``fit(X).predict(X)``, shape (n_samples,)."""

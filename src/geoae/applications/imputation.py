@@ -33,6 +33,7 @@ from ..preprocessing import (
     check_not_all_missing,
     empty_samples,
     fit_affine_scaler,
+    recorded_physical_ranges,
     split_by_well,
 )
 from ..training import auto_batch_size, fit_module, resolve_device, seeded
@@ -472,40 +473,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """``{column index: (low, high)}`` of the curves screened (see ``physical_range``)."""
         if not self.physical_range or not isinstance(X, pd.DataFrame):
             return {}
-        from ..io.aliases import canonical_name
-        from ..preprocessing import PHYSICAL_RANGES, range_in_unit
-
-        units = X.attrs.get("units") if isinstance(X.attrs.get("units"), dict) else {}
-        logs = set(X.attrs.get("log10_curves") or [])
-        out, odd = {}, []
-        for j, name in enumerate(self.curves_):
-            key = canonical_name(str(name))
-            if key not in PHYSICAL_RANGES:
-                continue
-            unit = str(units.get(name) or "").strip()
-            if not unit:  # a hand-made frame: RT may hold log10 values, NPHI percent...
-                continue
-            limits = range_in_unit(*PHYSICAL_RANGES[key], "" if unit == "_" else unit)
-            if limits is None:
-                continue
-            lo, hi = limits
-            if name in logs:
-                if lo <= 0:
-                    continue
-                lo, hi = float(np.log10(lo)), float(np.log10(hi))
-            v = values[:, j][np.isfinite(values[:, j])]
-            out_of = int(((v < lo) | (v > hi)).sum())
-            if out_of > 10 and out_of > 0.2 * v.size:  # more likely another unit than recorded
-                odd.append(f"{name} ({out_of} of {v.size} outside {lo:g} to {hi:g}"
-                           + (f" {unit}" if unit else "") + ")")
-                continue
-            out[j] = (float(lo), float(hi))
-        if odd:
-            warnings.warn(f"Imputer: {', '.join(odd)}: too many readings out of the physical "
-                          "range for a tool fault; the unit is more likely other than recorded, so "
-                          "these curves are not screened (set X.attrs['units'])", UserWarning,
-                          stacklevel=3)
-        return out
+        return recorded_physical_ranges(self.curves_, values, X.attrs, "Imputer", stacklevel=4)
 
     def _screen(self, values: np.ndarray, what: str) -> np.ndarray:
         """``values`` with the readings outside the physical ranges as NaN (a copy when any),
