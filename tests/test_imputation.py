@@ -188,6 +188,14 @@ def test_set_output_pandas_with_and_without_the_pass_through_columns(wells, fitt
         assert list(fitted.transform(df[CURVES].to_numpy()).columns) == CURVES
 
 
+def test_a_missing_curve_is_named(wells, fitted):
+    df, _, _ = wells
+    with pytest.raises(DataError, match=r"expecting 7 features .*; X lacks \['PE'\]$"):
+        fitted.transform(df.drop(columns="PE"))
+    with pytest.raises(DataError, match=r"X lacks \['PE'\] and has \['PEF', 'DTS'\] instead"):
+        fitted.transform(df.drop(columns="PE").assign(PEF=1.0, DTS=1.0))
+
+
 def test_errors(wells):
     df, _, _ = wells
     with pytest.raises(ConfigError, match="mask_rate"):

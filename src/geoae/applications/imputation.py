@@ -459,8 +459,14 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             self.curves_ = names if names is not None else [f"x{i}" for i in range(values.shape[1])]
         else:
             if values.shape[1] != len(self.curves_):
+                lacking = ([c for c in self.curves_ if c not in names] if names is not None
+                           and hasattr(self, "feature_names_in_") else [])
+                extra = [c for c in names if c not in self.curves_] if lacking else []
+                which = (f"; X lacks {lacking}" + (f" and has {extra} instead" if extra else "")
+                         if lacking else "")
                 raise DataError(f"X has {values.shape[1]} features, but Imputer is expecting "
-                                f"{len(self.curves_)} features as input (curves {self.curves_})")
+                                f"{len(self.curves_)} features as input (curves {self.curves_})"
+                                f"{which}")
             if hasattr(self, "feature_names_in_"):
                 check_same_curves(names, self.curves_, "imputer")
         inf = np.isinf(values)
