@@ -456,6 +456,11 @@ def test_sniff_tells_each_format_by_content_not_by_extension(tmp_path):
         sniff(binary)
     with pytest.raises(DataError, match="missing.las: no such file or folder"):
         sniff(tmp_path / "missing.las")
+    # text named as SEG-Y is not taken for a table (train said "no numeric column"; an audit)
+    fake = tmp_path / "notsegy.sgy"
+    fake.write_text("hello,world\n1,2\n")
+    with pytest.raises(DataError, match="notsegy.sgy: not a SEG-Y file"):
+        sniff(fake)
     # every format the SEG-Y reader supports, either byte order (a little-endian format-6 file
     # was taken for a CSV), and a LAS file behind a UTF-8 byte-order mark
     from geoae.io import read_segy

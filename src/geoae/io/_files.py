@@ -113,4 +113,7 @@ def sniff(path: str | os.PathLike) -> str:
             raise DataError(su)
         raise DataError(f"{p}: binary file that is neither SEG-Y nor Parquet; geoae reads LAS, "
                         "SEG-Y, CSV and Parquet")
+    if p.suffix.lower() in (".sgy", ".segy", ".seg"):  # named SEG-Y, but not read as a table
+        raise DataError(f"{p}: not a SEG-Y file (no 3200-byte textual and 400-byte binary header "
+                        "with a known sample format); check the file")
     return "csv"

@@ -248,7 +248,8 @@ def _segy_layout(path: Path, size: int) -> _Layout:
         raw_fmt = struct.unpack(">h", binary[24:26])[0]
         raise DataError(
             f"{path}: unsupported SEG-Y sample format code {raw_fmt} in the binary header (bytes "
-            f"3225-3226); supported: {sorted(SAMPLE_FORMATS)} (1 IBM float, 5 IEEE float, ...)"
+            f"3225-3226); supported: {sorted(SAMPLE_FORMATS)} (1 IBM float, 5 IEEE float, ...). "
+            "Is it a SEG-Y file?"
         )
     ns = struct.unpack(f"{prefix}H", binary[20:22])[0]
     ext = max(struct.unpack(f"{prefix}h", binary[304:306])[0], 0)
