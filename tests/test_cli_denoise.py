@@ -73,8 +73,17 @@ def test_a_denoiser_folder_loads_with_geoae_load_and_the_model_commands_name_it(
     loaded = geoae.load(tmp_path / "den")
     assert isinstance(loaded, Denoiser)
     np.testing.assert_array_equal(loaded.transform(sec.noisy), den.transform(sec.noisy))
-    code, _, err = run(capsys, "info", tmp_path / "den")
+    sec_table = tmp_path / "x.csv"
+    sec_table.write_text("GR,RHOB\n1,2\n3,4\n")
+    code, _, err = run(capsys, "encode", tmp_path / "den", sec_table, "--out", tmp_path / "y.csv")
     assert code == 2 and "holds a Denoiser" in err and "geoae denoise" in err
+    # geoae info describes it (it refused it: no way to see a denoiser's noise level; an audit)
+    code, out, err = run(capsys, "info", tmp_path / "den", "--json")
+    assert code == 0, err
+    summary = __import__("json").loads(out)
+    assert summary["model"] == "Denoiser" and summary["mode"] == "self-supervised"
+    np.testing.assert_allclose(summary["noise_level"], den.noise_level_)
+    assert summary["params"]["window"] == 32 and summary["epochs_run"] == 1
 
 
 def _small(sec_noisy):

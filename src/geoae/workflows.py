@@ -1102,8 +1102,24 @@ def generate(model_dir, n: int, out, random_state: int | None = 0, force: bool =
 
 def info(model_dir) -> dict[str, Any]:
     """Parameters, curves and a training-history summary of a saved model."""
-    from ._persistence import read_config, read_curve_units
+    from ._persistence import holds_denoiser, read_config, read_curve_units
 
+    if holds_denoiser(Path(model_dir)):  # from geoae denoise --save-model or Denoiser.save
+        from .applications import Denoiser
+
+        den = Denoiser.load(model_dir)  # full validation: hash, keys, shapes
+        hist = den.history_ or {}
+        loss = hist.get("loss") or []
+        return {
+            "model": "Denoiser", "mode": "supervised" if den.supervised_ else "self-supervised",
+            "params": den.get_params(), "n_channels": int(den.n_channels_),
+            "noise_level": (None if den.noise_level_ is None
+                            else np.asarray(den.noise_level_).tolist()),
+            "trained_level": np.asarray(den.scaler_scale_).tolist(),
+            "epochs_run": len(loss), "best_epoch": (hist.get("best_epoch") or [-1])[0] + 1,
+            "final_loss": loss[-1] if loss else None,
+            "final_val_loss": (hist.get("val_loss") or [None])[-1],
+        }
     cfg = read_config(Path(model_dir))
     _load(model_dir)  # full validation: hashes and shapes
     hist = cfg.get("history") or {}
