@@ -383,3 +383,26 @@ def test_impossible_readings_are_flagged_and_not_learnt(spiked):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # arrays: nothing to screen, nothing said
         AnomalyDetector(**fast).fit(plain[CURVES].to_numpy())
+
+
+def test_save_and_load_score_as_the_fitted_detector(spiked, detector, tmp_path):
+    """A fitted detector could not be kept (no save; pickle is not an option): it had to be
+    refitted for every new well (an audit). save/load (and geoae.load) round-trip it."""
+    import geoae
+
+    X, _ = spiked
+    folder = detector.save(tmp_path / "det")
+    assert {"config.json", "detector.safetensors", "model"} <= {p.name for p in folder.iterdir()}
+    back = geoae.load(folder)
+    assert isinstance(back, AnomalyDetector) and back.curves_ == detector.curves_
+    np.testing.assert_array_equal(back.score_samples(X), detector.score_samples(X))
+    np.testing.assert_array_equal(back.predict(X), detector.predict(X))
+    pd.testing.assert_frame_equal(back.explain(X), detector.explain(X))
+    assert back.threshold_ == detector.threshold_
+    assert {k: v for k, v in back.get_params(deep=False).items() if k != "model"} == \
+        {k: v for k, v in detector.get_params(deep=False).items() if k != "model"}
+    assert isinstance(geoae.load(folder / "model"), DenoisingAutoEncoder)  # its auto-encoder
+    blob = folder / "detector.safetensors"
+    blob.write_bytes(blob.read_bytes()[:-1] + b"\x00")
+    with pytest.raises(ConfigError, match="does not match the SHA-256"):
+        AnomalyDetector.load(folder)

@@ -77,19 +77,27 @@ def _fail(path: Path, what: str) -> ConfigError:
 
 #: The ``format`` of a :class:`~geoae.applications.Denoiser` folder's config.json.
 DENOISER_FORMAT = "geoae-denoiser"
+#: The ``format`` of an :class:`~geoae.applications.AnomalyDetector` folder's config.json.
+DETECTOR_FORMAT = "geoae-anomaly-detector"
 
 
-def holds_denoiser(path) -> bool:
-    """Whether the folder ``path`` holds a Denoiser (its small config.json says so); any doubt
-    is False, and :func:`read_config` then says what is wrong."""
+def folder_format(path) -> str | None:
+    """The ``format`` its small config.json gives the folder ``path``; None at any doubt
+    (:func:`read_config` then says what is wrong)."""
     try:
         f = Path(path) / "config.json"
         if not f.is_file() or f.stat().st_size > MAX_CONFIG_BYTES:
-            return False
+            return None
         cfg = json.loads(f.read_bytes().decode("utf-8"))
     except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(cfg, dict) and cfg.get("format") == DENOISER_FORMAT
+        return None
+    fmt = cfg.get("format") if isinstance(cfg, dict) else None
+    return fmt if isinstance(fmt, str) else None
+
+
+def holds_denoiser(path) -> bool:
+    """Whether the folder ``path`` holds a Denoiser (its small config.json says so)."""
+    return folder_format(path) == DENOISER_FORMAT
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -120,6 +128,10 @@ def read_config(path: Path) -> dict[str, Any]:
         raise _fail(path, f"config.json is not valid JSON ({detail}); re-save the model") from None
     if not isinstance(cfg, dict):
         raise _fail(path, "config.json must hold a JSON object")
+    if cfg.get("format") == DETECTOR_FORMAT:
+        raise _fail(path, "this folder holds an AnomalyDetector (from AnomalyDetector.save); "
+                          f"its auto-encoder is the folder {Path(path) / 'model'}, or load the "
+                          "detector with geoae.load")
     if cfg.get("format") == DENOISER_FORMAT:
         raise _fail(path, "this folder holds a Denoiser (from Denoiser.save or `geoae denoise "
                           "--save-model`), not an auto-encoder model; use it with `geoae denoise "

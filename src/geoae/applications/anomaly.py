@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -585,6 +586,110 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             values, _, _ = self._split(self._align_prefit(X) if self.prefit else X, reset=False)
             flags |= self._out_of_range(values).any(axis=1)
         return np.where(flags, -1, 1)
+
+    # ------------------------------------------------------------------ persistence
+    _ARRAYS = ("coverage_center_", "coverage_scale_", "residual_center_", "residual_scale_")
+
+    def save(self, path) -> Path:
+        """Write the fitted detector into folder ``path``: its auto-encoder in ``model/`` (a
+        model folder, :meth:`BaseAutoEncoder.save`), the residual normalisation and stuck-tool
+        exemptions in ``detector.safetensors`` and the parameters, curves, threshold and
+        physical ranges in ``config.json`` (never pickled; :meth:`load` or :func:`geoae.load`
+        read it back and score as the saved detector did)."""
+        import hashlib
+        import json
+
+        import torch
+        from safetensors.torch import save as st_save
+
+        from .._atomic import atomic_write_bytes, atomic_write_text
+        from .._persistence import DETECTOR_FORMAT
+        from .._version import __version__
+
+        check_is_fitted(self, "offset_")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model_.save(path / "model")
+        tensors = {name: torch.from_numpy(np.ascontiguousarray(getattr(self, name), dtype=np.float64))
+                   for name in self._ARRAYS}
+        tensors["coverage_counts_"] = torch.from_numpy(
+            np.ascontiguousarray(self.coverage_counts_, dtype=np.int64))
+        tensors["stuck_curves_"] = torch.from_numpy(np.ascontiguousarray(self.stuck_curves_,
+                                                                         dtype=np.uint8))
+        blob = st_save(tensors)
+        params = {k: v for k, v in self.get_params(deep=False).items() if k != "model"}
+        if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+            params["random_state"] = None
+        names = getattr(self, "feature_names_in_", None)
+        config = {
+            "format": DETECTOR_FORMAT, "format_version": 1, "geoae_version": __version__,
+            "class": "AnomalyDetector", "params": params,
+            "fitted": {"curves": [str(c) for c in self.curves_], "ndim": int(self._ndim),
+                       "n_features_in": int(self.n_features_in_),
+                       "feature_names_in": None if names is None else [str(n) for n in names],
+                       "offset": float(self.offset_), "curve_masking": bool(self.curve_masking_),
+                       "physical_ranges": {str(j): [float(lo), float(hi)]
+                                           for j, (lo, hi) in self.physical_ranges_.items()},
+                       "prefit_columns": getattr(self, "_prefit_columns", None)},
+            "weights_sha256": hashlib.sha256(blob).hexdigest(),
+        }
+        atomic_write_bytes(path / "detector.safetensors", blob)
+        atomic_write_text(path / "config.json", json.dumps(config, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path) -> AnomalyDetector:
+        """Read a folder written by :meth:`save` (hash-checked, never unpickled)."""
+        import hashlib
+        import json
+
+        from safetensors.torch import load as st_load
+
+        from .._persistence import DETECTOR_FORMAT
+        from ..models import load as load_model
+
+        path = Path(path)
+
+        def fail(what: str) -> ConfigError:
+            return ConfigError(f"anomaly-detector folder {path}: {what}")
+
+        try:
+            cfg = json.loads((path / "config.json").read_text())
+            blob = (path / "detector.safetensors").read_bytes()
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise fail(f"cannot read config.json / detector.safetensors ({exc})") from None
+        if not isinstance(cfg, dict) or cfg.get("format") != DETECTOR_FORMAT:
+            raise fail(f"not a geoae anomaly detector (config.json format != {DETECTOR_FORMAT!r})")
+        if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
+            raise fail("detector.safetensors does not match the SHA-256 in config.json "
+                       "(corrupted or tampered)")
+        try:
+            det = cls(**dict(cfg["params"]))
+            det._check_params()
+            fit = cfg["fitted"]
+            tensors = st_load(blob)
+            det.model_ = load_model(path / "model")
+            det.model = det.model_  # (a clone refits a model with the same parameters)
+            det.curves_ = [str(c) for c in fit["curves"]]
+            det._ndim = int(fit["ndim"])
+            det.n_features_in_ = int(fit["n_features_in"])
+            if fit.get("feature_names_in") is not None:
+                det.feature_names_in_ = np.asarray(fit["feature_names_in"], dtype=object)
+            det.offset_ = float(fit["offset"])
+            det.threshold_ = -det.offset_
+            det.curve_masking_ = bool(fit["curve_masking"])
+            det.physical_ranges_ = {int(j): (float(b[0]), float(b[1]))
+                                    for j, b in fit["physical_ranges"].items()}
+            det._prefit_columns = fit.get("prefit_columns")
+            for name in cls._ARRAYS:
+                setattr(det, name, tensors[name].double().numpy())
+            det.coverage_counts_ = tensors["coverage_counts_"].numpy().astype(np.int64)
+            det.stuck_curves_ = tensors["stuck_curves_"].numpy().astype(bool)
+        except ConfigError as exc:
+            raise fail(str(exc)) from None
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise fail(f"config and arrays do not fit together ({exc})") from None
+        return det
 
     def _out_of_range(self, values: np.ndarray) -> np.ndarray:
         """Readings outside the screened curves' physical ranges, shape of ``values``."""
