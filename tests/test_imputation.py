@@ -356,3 +356,32 @@ def test_impossible_readings_are_not_learnt_and_fills_stay_in_range(wells):
     assert clipped.loc[df["PE"].isna(), "PE"].eq(1.0).all()
     # off: nothing screened
     assert Imputer(model=SMALL, n_ensemble=1, physical_range=False).fit(X).physical_ranges_ == {}
+
+
+@pytest.mark.parametrize("model", ["vae", "estimator"])
+def test_save_and_load_fill_as_the_fitted_imputer(wells, tmp_path, model):
+    """A fitted imputer (an ensemble and its kNN part, minutes to train) could not be kept:
+    no save, and pickle is not an option (an audit). save/load round-trip it, a VAE one with its
+    uncertainty, a model given as an estimator by its class and parameters."""
+    import geoae
+
+    df, _, _ = wells
+    X = df.copy()
+    X.attrs = {"units": {"GR": "gAPI", "RHOB": "g/cm3", "PE": "b/e"}}
+    net = ("vae" if model == "vae" else
+           DenoisingAutoEncoder(hidden=(16,), latent_dim=4, epochs=3, batch_size=128))
+    imp = Imputer(model=net, n_ensemble=2, context=1, n_draws=5, random_state=0).fit(X)
+    folder = imp.save(tmp_path / "imp")
+    back = geoae.load(folder)
+    assert isinstance(back, Imputer) and back.curves_ == imp.curves_
+    assert back.physical_ranges_ == imp.physical_ranges_ and len(back.networks_) == 2
+    pd.testing.assert_frame_equal(back.transform(df), imp.transform(df))
+    if model == "vae":
+        pd.testing.assert_frame_equal(back.transform(df, return_std=True)[1],
+                                      imp.transform(df, return_std=True)[1])
+    else:
+        assert back.model.get_params() == imp.model.get_params()
+    blob = folder / "imputer.safetensors"
+    blob.write_bytes(b"x" + blob.read_bytes()[1:])
+    with pytest.raises(ConfigError, match="does not match the SHA-256"):
+        Imputer.load(folder)

@@ -79,6 +79,8 @@ def _fail(path: Path, what: str) -> ConfigError:
 DENOISER_FORMAT = "geoae-denoiser"
 #: The ``format`` of an :class:`~geoae.applications.AnomalyDetector` folder's config.json.
 DETECTOR_FORMAT = "geoae-anomaly-detector"
+#: The ``format`` of an :class:`~geoae.applications.Imputer` folder's config.json.
+IMPUTER_FORMAT = "geoae-imputer"
 
 
 def folder_format(path) -> str | None:
@@ -128,6 +130,9 @@ def read_config(path: Path) -> dict[str, Any]:
         raise _fail(path, f"config.json is not valid JSON ({detail}); re-save the model") from None
     if not isinstance(cfg, dict):
         raise _fail(path, "config.json must hold a JSON object")
+    if cfg.get("format") == IMPUTER_FORMAT:
+        raise _fail(path, "this folder holds an Imputer (from Imputer.save), not an auto-encoder "
+                          "model; load it with geoae.load")
     if cfg.get("format") == DETECTOR_FORMAT:
         raise _fail(path, "this folder holds an AnomalyDetector (from AnomalyDetector.save); "
                           f"its auto-encoder is the folder {Path(path) / 'model'}, or load the "

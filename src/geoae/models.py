@@ -1348,9 +1348,15 @@ def load(path) -> BaseAutoEncoder:
     was trained on as log10 (resistivities); a warning then names them: give the model those
     curves as log10 (:func:`geoae.preprocessing.log10_curves`). A folder of a
     :class:`~geoae.applications.Denoiser` (``Denoiser.save``, ``geoae denoise --save-model``)
-    gives that Denoiser, and one of an :class:`~geoae.applications.AnomalyDetector`
-    (``AnomalyDetector.save``) that detector."""
-    from ._persistence import DETECTOR_FORMAT, folder_format, holds_denoiser, load_model
+    gives that Denoiser, and one of an :class:`~geoae.applications.AnomalyDetector` or
+    :class:`~geoae.applications.Imputer` (their ``save``) that detector or imputer."""
+    from ._persistence import (
+        DETECTOR_FORMAT,
+        IMPUTER_FORMAT,
+        folder_format,
+        holds_denoiser,
+        load_model,
+    )
 
     if holds_denoiser(path):
         from .applications.denoising import Denoiser
@@ -1360,6 +1366,10 @@ def load(path) -> BaseAutoEncoder:
         from .applications.anomaly import AnomalyDetector
 
         return AnomalyDetector.load(path)
+    if folder_format(path) == IMPUTER_FORMAT:
+        from .applications.imputation import Imputer
+
+        return Imputer.load(path)
     model = load_model(path)
     _warn_log10_record(path)
     return model

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -796,6 +797,134 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         out = np.array(arr, dtype=dtype, copy=True)
         out[change] = values[change]
         return out
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> Path:
+        """Write the fitted imputer into folder ``path``: every network's weights, the scaler and
+        the kNN part's reference rows in ``imputer.safetensors``, the parameters (a model given
+        as an estimator by its class and parameters), curves and histories in ``config.json``
+        (never pickled; :meth:`load` or :func:`geoae.load` read it back and fill as the saved
+        imputer did)."""
+        import hashlib
+        import json
+
+        from safetensors.torch import save as st_save
+
+        from .._atomic import atomic_write_bytes, atomic_write_text
+        from .._persistence import IMPUTER_FORMAT
+        from .._version import __version__
+
+        check_is_fitted(self, "networks_")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        tensors = {f"net{i}.{k}": v.detach().cpu().contiguous()
+                   for i, net in enumerate(self.networks_) for k, v in net.state_dict().items()}
+        tensors["scaler.offset"] = torch.from_numpy(np.ascontiguousarray(self.scaler_offset_,
+                                                                         dtype=np.float64))
+        tensors["scaler.scale"] = torch.from_numpy(np.ascontiguousarray(self.scaler_scale_,
+                                                                        dtype=np.float64))
+        if self.knn_ is not None:
+            tensors["knn.rows"] = torch.from_numpy(np.ascontiguousarray(self.knn_._fit_X,
+                                                                        dtype=np.float64))
+        blob = st_save(tensors)
+        params = self.get_params(deep=False)
+        m = params.pop("model")
+        if isinstance(m, BaseAutoEncoder):
+            mp = m.get_params()
+            mp["hidden"] = list(mp["hidden"])
+            mp["device"] = str(mp["device"])
+            if not (mp.get("random_state") is None or isinstance(mp["random_state"], int)):
+                mp["random_state"] = None
+            model = {"class": type(m).__name__, "params": mp}
+        else:
+            model = m
+        if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+            params["random_state"] = None
+        names = getattr(self, "feature_names_in_", None)
+        config = {
+            "format": IMPUTER_FORMAT, "format_version": 1, "geoae_version": __version__,
+            "class": "Imputer", "params": params, "model": model,
+            "fitted": {"curves": [str(c) for c in self.curves_],
+                       "n_features_in": int(self.n_features_in_),
+                       "feature_names_in": None if names is None else [str(n) for n in names],
+                       "variational": bool(self.variational_), "seed": int(self._seed),
+                       "n_networks": len(self.networks_),
+                       "physical_ranges": {str(j): [float(lo), float(hi)]
+                                           for j, (lo, hi) in self.physical_ranges_.items()}},
+            "histories": self.histories_, "weights_sha256": hashlib.sha256(blob).hexdigest(),
+        }
+        atomic_write_bytes(path / "imputer.safetensors", blob)
+        atomic_write_text(path / "config.json", json.dumps(config, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path) -> Imputer:
+        """Read a folder written by :meth:`save` (hash-checked, never unpickled)."""
+        import hashlib
+        import json
+
+        from safetensors.torch import load as st_load
+
+        from .._persistence import IMPUTER_FORMAT
+        from ..models import ESTIMATORS
+
+        path = Path(path)
+
+        def fail(what: str) -> ConfigError:
+            return ConfigError(f"imputer folder {path}: {what}")
+
+        try:
+            cfg = json.loads((path / "config.json").read_text())
+            blob = (path / "imputer.safetensors").read_bytes()
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise fail(f"cannot read config.json / imputer.safetensors ({exc})") from None
+        if not isinstance(cfg, dict) or cfg.get("format") != IMPUTER_FORMAT:
+            raise fail(f"not a geoae imputer (config.json format != {IMPUTER_FORMAT!r})")
+        if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
+            raise fail("imputer.safetensors does not match the SHA-256 in config.json (corrupted "
+                       "or tampered)")
+        try:
+            model = cfg["model"]
+            if isinstance(model, dict):
+                mp = dict(model["params"])
+                mp["hidden"] = tuple(mp["hidden"])
+                model = ESTIMATORS[model["class"]](**mp)
+            imp = cls(model=model, **dict(cfg["params"]))
+            imp._check_params()
+            net_cfg, variational, _, _ = imp._config()
+            fit = cfg["fitted"]
+            tensors = st_load(blob)
+            imp.curves_ = [str(c) for c in fit["curves"]]
+            imp.n_features_in_ = int(fit["n_features_in"])
+            if fit.get("feature_names_in") is not None:
+                imp.feature_names_in_ = np.asarray(fit["feature_names_in"], dtype=object)
+            imp.variational_ = bool(fit["variational"])
+            imp._seed = int(fit["seed"])
+            imp.physical_ranges_ = {int(j): (float(b[0]), float(b[1]))
+                                    for j, b in fit["physical_ranges"].items()}
+            imp.scaler_offset_ = tensors["scaler.offset"].double().numpy()
+            imp.scaler_scale_ = tensors["scaler.scale"].double().numpy()
+            d, width = len(imp.curves_), 2 * int(imp.context) + 1
+            imp.networks_ = []
+            for i in range(int(fit["n_networks"])):
+                net = _MaskedNet(2 * width * d, d, tuple(net_cfg["hidden"]),
+                                 int(net_cfg["latent_dim"]), net_cfg["activation"],
+                                 imp.variational_, bool(imp.skip))
+                net.load_state_dict({k[len(f"net{i}."):]: v for k, v in tensors.items()
+                                     if k.startswith(f"net{i}.")}, strict=True)
+                imp.networks_.append(net.eval())
+            imp.network_ = imp.networks_[0]
+            imp.histories_ = list(cfg.get("histories") or [{}])
+            imp.history_ = imp.histories_[0]
+            imp.knn_ = None
+            if "knn.rows" in tensors:
+                imp.knn_ = KNNImputer(n_neighbors=int(imp.n_neighbors),
+                                      keep_empty_features=True).fit(tensors["knn.rows"].numpy())
+        except ConfigError as exc:
+            raise fail(str(exc)) from None
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise fail(f"config and weights do not fit together ({exc})") from None
+        return imp
 
     def fit_transform(self, X, y=None, **fit_params):
         """``fit(X).transform(X)``; see :meth:`transform`."""
