@@ -275,3 +275,17 @@ def test_sample_wells_record_units_and_log10_curves(tmp_path):
     again = sample_wells(load(vae.save(tmp_path / "vae")), n_wells=1, n_samples_per_well=200,
                          random_state=0)
     assert again.attrs == fake.attrs
+
+
+def test_encoder_features_save_and_load(kansas, tmp_path):
+    """EncoderFeatures could not be saved (an audit); its encoder goes in a model folder and
+    the transformer comes back with geoae.load, giving the same features."""
+    import geoae
+
+    X = kansas[["WELL", *CURVES]]
+    feats = EncoderFeatures(AutoEncoder(latent_dim=2, hidden=(8,), epochs=2), context=1,
+                            random_state=0).fit(X)
+    back = geoae.load(feats.save(tmp_path / "feats"))
+    assert isinstance(back, EncoderFeatures) and back.context == 1
+    np.testing.assert_array_equal(back.transform(X), feats.transform(X))
+    assert list(back.get_feature_names_out()) == list(feats.get_feature_names_out())

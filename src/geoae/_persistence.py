@@ -81,6 +81,8 @@ DENOISER_FORMAT = "geoae-denoiser"
 DETECTOR_FORMAT = "geoae-anomaly-detector"
 #: The ``format`` of an :class:`~geoae.applications.Imputer` folder's config.json.
 IMPUTER_FORMAT = "geoae-imputer"
+#: The ``format`` of an :class:`~geoae.applications.EncoderFeatures` folder's config.json.
+FEATURES_FORMAT = "geoae-encoder-features"
 
 
 def folder_format(path) -> str | None:
@@ -130,6 +132,10 @@ def read_config(path: Path) -> dict[str, Any]:
         raise _fail(path, f"config.json is not valid JSON ({detail}); re-save the model") from None
     if not isinstance(cfg, dict):
         raise _fail(path, "config.json must hold a JSON object")
+    if cfg.get("format") == FEATURES_FORMAT:
+        raise _fail(path, "this folder holds an EncoderFeatures (from EncoderFeatures.save); its "
+                          f"auto-encoder is the folder {Path(path) / 'model'}, or load it with "
+                          "geoae.load")
     if cfg.get("format") == IMPUTER_FORMAT:
         raise _fail(path, "this folder holds an Imputer (from Imputer.save), not an auto-encoder "
                           "model; load it with geoae.load")

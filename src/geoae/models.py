@@ -1349,9 +1349,11 @@ def load(path) -> BaseAutoEncoder:
     curves as log10 (:func:`geoae.preprocessing.log10_curves`). A folder of a
     :class:`~geoae.applications.Denoiser` (``Denoiser.save``, ``geoae denoise --save-model``)
     gives that Denoiser, and one of an :class:`~geoae.applications.AnomalyDetector` or
-    :class:`~geoae.applications.Imputer` (their ``save``) that detector or imputer."""
+    :class:`~geoae.applications.Imputer` or :class:`~geoae.applications.EncoderFeatures` (their
+    ``save``) that object."""
     from ._persistence import (
         DETECTOR_FORMAT,
+        FEATURES_FORMAT,
         IMPUTER_FORMAT,
         folder_format,
         holds_denoiser,
@@ -1370,6 +1372,10 @@ def load(path) -> BaseAutoEncoder:
         from .applications.imputation import Imputer
 
         return Imputer.load(path)
+    if folder_format(path) == FEATURES_FORMAT:
+        from .applications.features import EncoderFeatures
+
+        return EncoderFeatures.load(path)
     model = load_model(path)
     _warn_log10_record(path)
     return model

@@ -19,6 +19,8 @@ Recipe -- pre-train on all wells unlabelled, classify facies with few labels::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
@@ -190,6 +192,55 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+    def save(self, path) -> Path:
+        """Write the fitted transformer into folder ``path``: its encoder as a model folder in
+        ``model/`` and its parameters and input curves in ``config.json`` (no pickle);
+        :meth:`load` or :func:`geoae.load` read it back."""
+        import json
+
+        from .._atomic import atomic_write_text
+        from .._persistence import FEATURES_FORMAT
+        from .._version import __version__
+
+        check_is_fitted(self, "model_")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model_.save(path / "model")
+        params = {k: v for k, v in self.get_params(deep=False).items() if k != "model"}
+        if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+            params["random_state"] = None
+        config = {"format": FEATURES_FORMAT, "format_version": 1, "geoae_version": __version__,
+                  "class": "EncoderFeatures", "params": params,
+                  "fitted": {"n_features_in": int(self.n_features_in_),
+                             "input_names": [str(c) for c in self.input_names_],
+                             "named": bool(getattr(self, "_named", False))}}
+        atomic_write_text(path / "config.json", json.dumps(config, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path) -> EncoderFeatures:
+        """Read a folder written by :meth:`save` (its encoder hash-checked, never unpickled)."""
+        import json
+
+        from .._persistence import FEATURES_FORMAT
+        from ..models import load as load_model
+
+        path = Path(path)
+        try:
+            cfg = json.loads((path / "config.json").read_text())
+            if not isinstance(cfg, dict) or cfg.get("format") != FEATURES_FORMAT:
+                raise ValueError(f"config.json format != {FEATURES_FORMAT!r}")
+            feats = cls(**dict(cfg["params"]))
+            feats.model_ = load_model(path / "model")
+            feats.model = feats.model_
+            fit = cfg["fitted"]
+            feats.n_features_in_ = int(fit["n_features_in"])
+            feats.input_names_ = [str(c) for c in fit["input_names"]]
+            feats._named = bool(fit["named"])
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as exc:
+            raise ConfigError(f"encoder-features folder {path}: cannot be read ({exc})") from None
+        return feats
 
 
 def encoder_features(model, X, *, context: int = 0, passthrough: bool = True) -> pd.DataFrame:
