@@ -768,6 +768,11 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     (:func:`geoae._atomic.atomic_path`), so the textual, binary and all trace headers are
     byte-identical to the input's.
 
+    Samples that are NaN or infinite in the input are written back as they were (the denoised
+    traces keep them missing), with one warning counting them. In a file of integer samples,
+    denoised values that overshoot the format's range (an output peak a little above the
+    input's, which sat at the format's limit) are clipped to it, with one warning counting them.
+
     Parameters
     ----------
     model : Denoiser
@@ -781,11 +786,6 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
         The samples are multiplied by it before the model and the denoised ones divided by it
         after: to bring a file recorded at another amplitude level to the level the model was
         trained on (see :func:`amplitude_ratio`).
-
-    Samples that are NaN or infinite in the input are written back as they were (the denoised
-    traces keep them missing), with one warning counting them. In a file of integer samples,
-    denoised values that overshoot the format's range (an output peak a little above the
-    input's, which sat at the format's limit) are clipped to it, with one warning counting them.
 
     Returns
     -------
