@@ -181,3 +181,25 @@ def test_dead_traces_are_not_trained_on(capsys, tmp_path):
     segyio.tools.from_array2D(str(tmp_path / "zero.sgy"), np.zeros((8, 64), np.float32), dt=2000)
     code, _, err = run(capsys, "denoise", tmp_path / "zero.sgy", "--out", tmp_path / "z.sgy")
     assert code == 2 and "every trace read is dead" in err
+
+
+def test_an_8_byte_float_file_is_written_without_a_narrowing_warning(tmp_path):
+    """segyio said "Implicit conversion from float32 to float64 (narrowing)" on format-6 files
+    (an audit): their samples are now handed to it as float64."""
+    import warnings
+
+    import segyio
+
+    from geoae.applications.denoising import denoise_segy
+    from geoae.datasets import make_synthetic_seismic
+    from geoae.io import read_segy
+
+    sec = make_synthetic_seismic(n_traces=12, n_samples=64, random_state=0)
+    segyio.tools.from_array2D(str(tmp_path / "f6.sgy"), sec.noisy.astype(np.float64), format=6,
+                              dt=2000)
+    model = _small(sec.noisy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        denoise_segy(model, tmp_path / "f6.sgy", tmp_path / "f6_dn.sgy")
+    np.testing.assert_allclose(read_segy(tmp_path / "f6_dn.sgy").traces, model.transform(sec.noisy),
+                               rtol=0, atol=1e-5)

@@ -442,7 +442,8 @@ def _to_sample_format(arr: np.ndarray, fmt: int, path: Path, first: int = 0, cli
     (segyio would wrap it around: 40000 written as int16 reads back as -25536). With ``clip``
     such values are clipped to the range instead, and ``(samples, number clipped)`` returned."""
     kind = _INT_FORMATS.get(fmt)
-    if kind is None:
+    if kind is None:  # floats; 8-byte ones as float64 (segyio warns of a narrowing otherwise)
+        arr = np.asarray(arr, dtype=np.float64) if fmt == 6 else arr
         return (arr, 0) if clip else arr
     info = np.iinfo(kind)
     out = np.rint(arr.astype(np.float64))
