@@ -406,3 +406,37 @@ def test_save_and_load_score_as_the_fitted_detector(spiked, detector, tmp_path):
     blob.write_bytes(blob.read_bytes()[:-1] + b"\x00")
     with pytest.raises(ConfigError, match="does not match the SHA-256"):
         AnomalyDetector.load(folder)
+
+
+def test_impossible_readings_do_not_use_up_the_contamination_budget(spiked, tmp_path):
+    """A review found the threshold quantile (and every score) computed with the impossible
+    readings fed to the network: 60 sonics of 1.03 us/ft took the whole 2 % budget (2 other
+    samples flagged against 22). They are now missing for the model everywhere, so the detector
+    scores as on the data with them blanked, and still flags them by range. A prefit detector
+    saved and loaded again (load failed: model=None at the parameter check)."""
+    import geoae
+
+    X, _ = spiked
+    X = X.copy()
+    X.attrs = {"units": {"GR": "gAPI", "RHOB": "g/cm3", "NPHI": "v/v", "DT": "us/ft",
+                         "PE": "b/e", "RT": "ohm.m", "CALI": "in"}, "log10_curves": ["RT"]}
+    bad = np.random.default_rng(0).choice(len(X), 60, replace=False)
+    blank = X.copy()
+    blank.iloc[bad, X.columns.get_loc("DT")] = np.nan
+    X.iloc[bad, X.columns.get_loc("DT")] = 1.03
+    fast = dict(model=DenoisingAutoEncoder(noise="masking", noise_level=0.2, latent_dim=4,
+                                          hidden=(16,), epochs=5, random_state=0),
+                contamination=0.02, random_state=0)
+    det, ref = AnomalyDetector(**fast).fit(X), AnomalyDetector(**fast).fit(blank)
+    assert det.threshold_ == ref.threshold_
+    np.testing.assert_array_equal(det.score_samples(X), ref.score_samples(blank))
+    pd.testing.assert_frame_equal(det.explain(X), ref.explain(blank))
+    flagged = det.predict(X) == -1
+    assert flagged[bad].all() and (flagged & ~np.isin(np.arange(len(X)), bad)).sum() >= 10
+    # a prefit detector round-trips
+    model = DenoisingAutoEncoder(latent_dim=3, hidden=(8,), epochs=2, random_state=0)
+    model.fit(X.drop(columns=["WELL", "DEPTH"]))
+    pre = AnomalyDetector(model=model, prefit=True).fit(X)
+    back = geoae.load(pre.save(tmp_path / "pre"))
+    assert back.prefit and back.model is back.model_
+    np.testing.assert_array_equal(back.predict(X), pre.predict(X))

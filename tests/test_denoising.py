@@ -269,3 +269,15 @@ def test_denoise_segy_says_when_a_3d_file_is_not_sorted(tmp_path, supervised):
     with pytest.warns(UserWarning, match=r"not sorted by inline or crossline .*6 inlines and 8 "
                                          r"crosslines"):
         denoise_segy(supervised, shuffled, tmp_path / "shuffled_dn.sgy", chunk_traces=10)
+
+
+def test_a_well_shorter_than_its_number_of_curves_is_denoised(tmp_path):
+    """The transposed-array check refused a DataFrame whose well had fewer rows than curves
+    (and told the user to pass a DataFrame, which they had; a review)."""
+    noisy, clean = _log_table()
+    model = Denoiser(layout="curves", epochs=1, **SMALL).fit(noisy, clean)
+    short = noisy[noisy["WELL"] == "A"].iloc[:1].assign(WELL="C")  # 1 row, 2 curves
+    out = model.transform(pd.concat([noisy, short]))
+    assert out["WELL"].tolist()[-1] == "C" and np.isfinite(out[["GR", "RHOB"]].iloc[-1]).all()
+    with pytest.raises(DataError, match=r"\(X\.T\)"):  # an array still gets the check
+        model.transform(noisy[["GR", "RHOB"]].iloc[:3].to_numpy())  # 3 depths x 2 curves

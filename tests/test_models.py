@@ -638,3 +638,43 @@ def test_depth_position_and_label_columns_used_as_features_are_named():
         warnings.simplefilter("error")
         AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(df.drop(columns="DEPTH"))
         model.transform(X)  # said once, at fit
+
+
+def test_saved_config_stays_readable_and_stale_attributes_go(tmp_path):
+    """Review: every config.json got log10_curves/units keys (null for arrays), which a geoae
+    from before refuses; a streamed refit kept the DataFrame fit's units_; a NumPy-integer
+    random_state of an application was saved as None."""
+    from geoae.applications import Imputer
+    from geoae.datasets import make_synthetic_wells
+    from geoae.streaming import StreamingDataset
+
+    df = make_synthetic_wells(n_wells=2, n_samples=120, random_state=0).observed
+    X = df[["WELL", "GR", "RHOB", "RT"]].copy()
+    X.attrs = {"units": {"GR": "gAPI", "RT": "ohm.m"}, "log10_curves": ["RT"]}
+    arr = AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(X[["GR", "RHOB", "RT"]].to_numpy())
+    cfg = json.loads((arr.save(tmp_path / "arr") / "config.json").read_text())
+    assert "units" not in cfg and "log10_curves" not in cfg
+    named = AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(X)
+    cfg = json.loads((named.save(tmp_path / "named") / "config.json").read_text())
+    assert cfg["units"] == {"GR": "gAPI", "RT": "ohm.m"} and cfg["log10_curves"] == ["RT"]
+    rows = X[["GR", "RHOB", "RT"]].to_numpy()
+
+    class Rows(StreamingDataset):  # a minimal stream of rows, in one chunk
+        def __init__(self):
+            super().__init__(shuffle=False)
+
+        def _chunks(self):
+            return [(0, 0, len(rows))]
+
+        def _read(self, key, start, stop):
+            return rows[start:stop].astype(np.float32)
+
+        @property
+        def sample_shape(self):
+            return (rows.shape[1],)
+
+    named.fit(Rows())
+    assert not hasattr(named, "units_") and not hasattr(named, "log10_curves_")
+    imp = Imputer(model=DenoisingAutoEncoder(hidden=(8,), latent_dim=2, epochs=1), n_ensemble=1,
+                  random_state=np.int64(3)).fit(df[["GR", "RHOB", "NPHI"]])
+    assert geoae.load(imp.save(tmp_path / "imp")).get_params()["random_state"] == 3

@@ -85,6 +85,25 @@ IMPUTER_FORMAT = "geoae-imputer"
 FEATURES_FORMAT = "geoae-encoder-features"
 
 
+def jsonable_params(params: dict) -> dict:
+    """Estimator parameters for a config.json: NumPy scalars as Python numbers (``np.int64(3)``
+    -> 3), tuples as lists, a ``random_state`` that is not an integer (a RandomState) as None."""
+    import numbers
+
+    import numpy as np
+
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, tuple):
+            v = [x.item() if isinstance(x, np.generic) else x for x in v]
+        if k == "random_state":
+            v = int(v) if isinstance(v, numbers.Integral) and not isinstance(v, bool) else None
+        out[k] = v
+    return out
+
+
 def folder_format(path) -> str | None:
     """The ``format`` its small config.json gives the folder ``path``; None at any doubt
     (:func:`read_config` then says what is wrong)."""

@@ -582,8 +582,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         reservoir, val, n_train, n_val = collect(ds, self.validation_fraction, seed)
         reservoir, val = reservoir.reshape(-1, *shape), val.reshape(-1, *shape)
         if np.isinf(reservoir).any() or np.isinf(val).any():  # as fit() does (and batches() below)
-            warnings.warn("the streamed data hold infinite value(s); they are treated as missing",
-                          UserWarning, stacklevel=2)
+            if _dist.is_main_process():
+                warnings.warn("the streamed data hold infinite value(s); they are treated as "
+                              "missing", UserWarning, stacklevel=2)
             reservoir = np.where(np.isinf(reservoir), np.nan, reservoir)
             val = np.where(np.isinf(val), np.nan, val)
         # samples with no observed value are left out, as in fit (no information, only a bias)
@@ -595,8 +596,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                           "training loss instead", stacklevel=2)
         self.input_shape_ = shape
         self.n_features_in_ = shape[0]
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        for name in ("feature_names_in_", "log10_curves_", "units_"):  # of an earlier fit
+            if hasattr(self, name):
+                delattr(self, name)
         if getattr(ds, "curves", None) is not None and len(shape) == 1:
             self.feature_names_in_ = np.asarray(ds.curves, dtype=object)
         Zr, mr = self._fit_scaler(reservoir)
@@ -837,12 +839,14 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "input_shape": list(self.input_shape_),
             "n_features_in": int(self.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
-            "log10_curves": getattr(self, "log10_curves_", None),
-            "units": getattr(self, "units_", None),
             "history": self.history_,
             "weights_file": WEIGHTS_FILE,
             "weights_sha256": hashlib.sha256(blob).hexdigest(),
         }
+        # written only when known: a geoae from before they existed refuses unknown keys
+        for key in ("log10_curves", "units"):
+            if getattr(self, f"{key}_", None) is not None:
+                config[key] = getattr(self, f"{key}_")
         if _dist.is_main_process():  # under torchrun, rank 0 alone writes (every rank has the model)
             path.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path / WEIGHTS_FILE, blob)

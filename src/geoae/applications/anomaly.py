@@ -95,8 +95,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         For a DataFrame of curves whose units are recorded in ``X.attrs["units"]`` (as
         :func:`~geoae.io.read_wells` gives them; log10 curves per ``X.attrs["log10_curves"]``):
         readings outside the curve's physical range (:data:`geoae.preprocessing.PHYSICAL_RANGES`
-        in that unit: a sonic of 1 us/ft, a PE of 198 b/e) are not learnt from, and
-        :meth:`predict` flags the samples holding them whatever their score (the physical
+        in that unit: a sonic of 1 us/ft, a PE of 198 b/e) are missing for the model (not learnt
+        from, and left out of the scores, shares and threshold, so they neither use up the
+        ``contamination`` budget nor distort the sample's other curves), and :meth:`predict`
+        flags the samples holding them whatever their score (the physical
         ranges used are ``physical_ranges_``; see
         :func:`geoae.preprocessing.recorded_physical_ranges`).
     random_state : int or None, default=None
@@ -473,6 +475,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if getattr(self, "_prefit_columns", None) is not None and isinstance(X, pd.DataFrame):
             X = self._align_prefit(X)
         values, wells, depth = self._split(X, reset=False)
+        impossible = self._out_of_range(values)
+        if impossible.any():  # missing for the model: they would distort the sample's other curves
+            values = np.where(impossible, np.nan, values)
         res = self._residuals(values, wells, depth)
         center, scale = self._normalisation(values)
         z2 = ((res - center) / scale) ** 2
@@ -583,7 +588,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         d = self.decision_function(X)
         flags = d < 0
         if getattr(self, "physical_ranges_", None):
-            values, _, _ = self._split(self._align_prefit(X) if self.prefit else X, reset=False)
+            if getattr(self, "_prefit_columns", None) is not None and isinstance(X, pd.DataFrame):
+                X = self._align_prefit(X)
+            values, _, _ = self._split(X, reset=False)
             flags |= self._out_of_range(values).any(axis=1)
         return np.where(flags, -1, 1)
 
@@ -603,7 +610,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         from safetensors.torch import save as st_save
 
         from .._atomic import atomic_write_bytes, atomic_write_text
-        from .._persistence import DETECTOR_FORMAT
+        from .._persistence import DETECTOR_FORMAT, jsonable_params
         from .._version import __version__
 
         check_is_fitted(self, "offset_")
@@ -617,9 +624,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         tensors["stuck_curves_"] = torch.from_numpy(np.ascontiguousarray(self.stuck_curves_,
                                                                          dtype=np.uint8))
         blob = st_save(tensors)
-        params = {k: v for k, v in self.get_params(deep=False).items() if k != "model"}
-        if not (params["random_state"] is None or isinstance(params["random_state"], int)):
-            params["random_state"] = None
+        params = jsonable_params({k: v for k, v in self.get_params(deep=False).items()
+                                  if k != "model"})
         names = getattr(self, "feature_names_in_", None)
         config = {
             "format": DETECTOR_FORMAT, "format_version": 1, "geoae_version": __version__,
@@ -664,12 +670,13 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             raise fail("detector.safetensors does not match the SHA-256 in config.json "
                        "(corrupted or tampered)")
         try:
-            det = cls(**dict(cfg["params"]))
+            model = load_model(path / "model")
+            # (prefit: the model as it is; else a clone refits one with the same parameters)
+            det = cls(model=model, **dict(cfg["params"]))
             det._check_params()
             fit = cfg["fitted"]
             tensors = st_load(blob)
-            det.model_ = load_model(path / "model")
-            det.model = det.model_  # (a clone refits a model with the same parameters)
+            det.model_ = model
             det.curves_ = [str(c) for c in fit["curves"]]
             det._ndim = int(fit["ndim"])
             det.n_features_in_ = int(fit["n_features_in"])

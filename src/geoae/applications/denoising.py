@@ -331,8 +331,10 @@ class Denoiser(TransformerMixin, BaseEstimator):
                "validation_fraction", self.validation_fraction, "a number in [0, 1)")
 
     # ------------------------------------------------------------------ data layout
-    def _as_series(self, X, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
-        """Return ``(n_series, channels, length)`` float64 (NaN = missing) and the input shape."""
+    def _as_series(self, X, name: str, framed: bool = False) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Return ``(n_series, channels, length)`` float64 (NaN = missing) and the input shape;
+        ``framed``: X comes from a DataFrame, so its orientation is known (a well may be shorter
+        than its number of curves)."""
         try:
             arr = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -351,7 +353,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
         if arr.size == 0:
             raise DataError(f"{name} is empty (shape {shape})")
         n_series, channels, length = arr.shape
-        if self.layout == "curves" and channels > length:
+        if self.layout == "curves" and channels > length and not framed:
             raise DataError(f"{name} has shape {shape}: {channels} curves of {length} samples each; "
                             "layout='curves' takes (channels, length). Pass a depth x curves table "
                             "transposed (X.T), or as a DataFrame")
@@ -436,7 +438,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
         cols = [out.columns.get_loc(c) for c in names]
         for i, ((_, idx), series) in enumerate(zip(_well_rows(X), self._frame_wells(X, names, "X"),
                                                    strict=True)):
-            rec = self.transform(series, first_index=first_index + i)
+            rec = self._transform_array(series, first_index + i, framed=True)
             for j, c in enumerate(cols):
                 if not pd.api.types.is_float_dtype(out.iloc[:, c]):
                     out[names[j]] = out[names[j]].astype(np.float64)
@@ -476,12 +478,13 @@ class Denoiser(TransformerMixin, BaseEstimator):
             noisy = _stack(self._frame_wells(noisy, list(self.feature_names_in_), "noisy"))
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        S, shape = self._as_series(noisy, "noisy")
+        framed = hasattr(self, "feature_names_in_")
+        S, shape = self._as_series(noisy, "noisy", framed)
         self.layout_shape_ndim_ = len(shape)
         self.n_channels_ = S.shape[1]
         self.supervised_ = clean is not None
         if clean is not None:
-            T, tshape = self._as_series(clean, "clean")
+            T, tshape = self._as_series(clean, "clean", framed)
             if tshape != shape:
                 raise DataError(f"clean has shape {tshape} but noisy has {shape}; pass pairs of equal shape")
         flat = np.moveaxis(S, 1, -1).reshape(-1, self.n_channels_)
@@ -625,7 +628,10 @@ class Denoiser(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if _is_frame(X):
             return self._transform_frame(X, int(first_index))
-        S, shape = self._as_series(X, "X")
+        return self._transform_array(X, int(first_index), line_starts)
+
+    def _transform_array(self, X, first_index: int, line_starts=None, framed: bool = False):
+        S, shape = self._as_series(X, "X", framed)
         if S.shape[1] != self.n_channels_:
             raise DataError(f"X has {S.shape[1]} channel(s) but the Denoiser was fitted on "
                             f"{self.n_channels_}")

@@ -200,16 +200,15 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         import json
 
         from .._atomic import atomic_write_text
-        from .._persistence import FEATURES_FORMAT
+        from .._persistence import FEATURES_FORMAT, jsonable_params
         from .._version import __version__
 
         check_is_fitted(self, "model_")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.model_.save(path / "model")
-        params = {k: v for k, v in self.get_params(deep=False).items() if k != "model"}
-        if not (params["random_state"] is None or isinstance(params["random_state"], int)):
-            params["random_state"] = None
+        params = jsonable_params({k: v for k, v in self.get_params(deep=False).items()
+                                  if k != "model"})
         config = {"format": FEATURES_FORMAT, "format_version": 1, "geoae_version": __version__,
                   "class": "EncoderFeatures", "params": params,
                   "fitted": {"n_features_in": int(self.n_features_in_),

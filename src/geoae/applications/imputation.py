@@ -811,7 +811,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         from safetensors.torch import save as st_save
 
         from .._atomic import atomic_write_bytes, atomic_write_text
-        from .._persistence import IMPUTER_FORMAT
+        from .._persistence import IMPUTER_FORMAT, jsonable_params
         from .._version import __version__
 
         check_is_fitted(self, "networks_")
@@ -830,16 +830,12 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         params = self.get_params(deep=False)
         m = params.pop("model")
         if isinstance(m, BaseAutoEncoder):
-            mp = m.get_params()
-            mp["hidden"] = list(mp["hidden"])
+            mp = jsonable_params(m.get_params())
             mp["device"] = str(mp["device"])
-            if not (mp.get("random_state") is None or isinstance(mp["random_state"], int)):
-                mp["random_state"] = None
             model = {"class": type(m).__name__, "params": mp}
         else:
             model = m
-        if not (params["random_state"] is None or isinstance(params["random_state"], int)):
-            params["random_state"] = None
+        params = jsonable_params(params)
         names = getattr(self, "feature_names_in_", None)
         config = {
             "format": IMPUTER_FORMAT, "format_version": 1, "geoae_version": __version__,
