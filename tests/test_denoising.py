@@ -281,3 +281,15 @@ def test_a_well_shorter_than_its_number_of_curves_is_denoised(tmp_path):
     assert out["WELL"].tolist()[-1] == "C" and np.isfinite(out[["GR", "RHOB"]].iloc[-1]).all()
     with pytest.raises(DataError, match=r"\(X\.T\)"):  # an array still gets the check
         model.transform(noisy[["GR", "RHOB"]].iloc[:3].to_numpy())  # 3 depths x 2 curves
+
+
+def test_positions_and_labels_in_a_log_table_are_not_denoised():
+    """Every numeric column but WELL/DEPTH was a curve to denoise: DEPTH_MD, X_LOC and label
+    codes of a FORCE frame included (a review)."""
+    noisy, _ = _log_table()
+    X = noisy.assign(DEPTH_MD=noisy["DEPTH"] + 0.3, X_LOC=4.5e5, FACIES=3)
+    with pytest.warns(UserWarning, match=r"\['DEPTH_MD', 'X_LOC', 'FACIES'\] are positions"):
+        model = Denoiser(layout="curves", epochs=1, **SMALL).fit(X)
+    assert list(model.feature_names_in_) == ["GR", "RHOB"]
+    out = model.transform(X)
+    pd.testing.assert_frame_equal(out[["DEPTH_MD", "X_LOC", "FACIES"]], X[["DEPTH_MD", "X_LOC", "FACIES"]])

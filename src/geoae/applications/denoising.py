@@ -402,8 +402,18 @@ class Denoiser(TransformerMixin, BaseEstimator):
             raise DataError(f"{name} is a DataFrame, read as a table of well logs (rows = depth "
                             "samples, columns = curves): use layout='curves'. For seismic traces "
                             "pass an array of shape (n_traces, n_samples)")
-        curves = [c for c in X.columns if c not in _ID_COLUMNS
-                  and pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
+        from ..io.aliases import non_curve_kind
+
+        numeric = [c for c in X.columns if c not in _ID_COLUMNS
+                   and pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
+        # positions, depth-like columns, drilling parameters and labels are not logs to denoise
+        left = [c for c in numeric if non_curve_kind(c) is not None]
+        curves = [c for c in numeric if c not in left]
+        if left:
+            warnings.warn(f"{name}: column(s) {[str(c) for c in left]} are positions, depths, "
+                          "drilling parameters or labels, not logs: they are not denoised (select "
+                          "the curves to denoise them anyway under other names)", UserWarning,
+                          stacklevel=4)
         if not curves:
             raise DataError(f"{name} has no numeric curve column besides {list(_ID_COLUMNS)}")
         return curves
@@ -455,7 +465,9 @@ class Denoiser(TransformerMixin, BaseEstimator):
             ``(channels, length)`` / ``(n_wells, channels, length)`` (``layout="curves"``), in the
             data's units; NaN marks a missing sample (left out of the loss). A DataFrame
             (``layout="curves"`` only) is a table of well logs: rows are depth samples in depth
-            order, its numeric columns are the curves (``WELL`` and ``DEPTH`` are not), and a
+            order, its numeric columns are the curves (not ``WELL``, ``DEPTH``, nor positions,
+            depth-like columns, drilling parameters or labels such as ``DEPTH_MD``, ``X_LOC``,
+            ``BS``, ``FACIES``: :func:`geoae.io.aliases.non_curve_kind`, with a warning), and a
             ``WELL`` column makes each well its own series.
         clean : array-like of the same shape, optional
             Noise-free targets; when omitted the fit is self-supervised.
