@@ -381,6 +381,10 @@ def test_save_and_load_fill_as_the_fitted_imputer(wells, tmp_path, model):
                                       imp.transform(df, return_std=True)[1])
     else:
         assert back.model.get_params() == imp.model.get_params()
+    # set_output is kept (a review: a loaded imputer gave arrays where the saved one gave frames)
+    imp.set_output(transform="pandas")
+    kept = geoae.load(imp.save(tmp_path / "pandas"))
+    assert isinstance(kept.transform(df[CURVES].to_numpy()), pd.DataFrame)
     blob = folder / "imputer.safetensors"
     blob.write_bytes(b"x" + blob.read_bytes()[1:])
     with pytest.raises(ConfigError, match="does not match the SHA-256"):

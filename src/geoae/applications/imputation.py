@@ -848,6 +848,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                        "physical_ranges": {str(j): [float(lo), float(hi)]
                                            for j, (lo, hi) in self.physical_ranges_.items()}},
             "histories": self.histories_, "weights_sha256": hashlib.sha256(blob).hexdigest(),
+            "output": getattr(self, "_sklearn_output_config", {}).get("transform", "default"),
         }
         atomic_write_bytes(path / "imputer.safetensors", blob)
         atomic_write_text(path / "config.json", json.dumps(config, indent=2))
@@ -912,6 +913,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             imp.network_ = imp.networks_[0]
             imp.histories_ = list(cfg.get("histories") or [{}])
             imp.history_ = imp.histories_[0]
+            imp.set_output(transform=cfg.get("output") or "default")
             imp.knn_ = None
             if "knn.rows" in tensors:
                 imp.knn_ = KNNImputer(n_neighbors=int(imp.n_neighbors),
