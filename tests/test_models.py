@@ -678,3 +678,21 @@ def test_saved_config_stays_readable_and_stale_attributes_go(tmp_path):
     imp = Imputer(model=DenoisingAutoEncoder(hidden=(8,), latent_dim=2, epochs=1), n_ensemble=1,
                   random_state=np.int64(3)).fit(df[["GR", "RHOB", "NPHI"]])
     assert geoae.load(imp.save(tmp_path / "imp")).get_params()["random_state"] == 3
+
+
+def test_numpy_integer_parameters_are_saved_as_numbers(tmp_path):
+    """save() raised "Object of type int64 is not JSON serializable" for a NumPy-integer
+    parameter (e.g. from a grid search), and a NumPy random_state was saved as None (review)."""
+    from geoae.applications import Denoiser
+
+    X = np.random.default_rng(0).normal(size=(200, 4))
+    m = AutoEncoder(latent_dim=np.int64(2), hidden=(np.int64(8),), epochs=np.int64(1),
+                    random_state=np.int64(3)).fit(X)
+    back = geoae.load(m.save(tmp_path / "m"))
+    assert back.get_params()["random_state"] == 3 and back.get_params()["hidden"] == (8,)
+    np.testing.assert_array_equal(back.transform(X), m.transform(X))
+    traces = np.random.default_rng(0).normal(size=(8, 64))
+    den = Denoiser(window=np.int64(32), hidden=(4, 8), latent_dim=4, epochs=1,
+                   random_state=np.int64(1)).fit(traces)
+    again = geoae.load(den.save(tmp_path / "d"))
+    assert again.get_params()["window"] == 32 and again.get_params()["random_state"] == 1

@@ -824,10 +824,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tensors["scaler.scale"] = torch.from_numpy(np.ascontiguousarray(self.scaler_scale_))
         tensors["scaler.fill"] = torch.from_numpy(np.ascontiguousarray(self._fill()))
         blob = st_save(tensors)
-        params = self.get_params()
-        params["hidden"] = list(params["hidden"])
-        if not (params["random_state"] is None or _is_int(params["random_state"])):
-            params["random_state"] = None
+        from ._persistence import jsonable_params
+
+        params = jsonable_params(self.get_params())  # NumPy integers as numbers, tuples as lists
         params["device"] = str(params["device"])
         names = getattr(self, "feature_names_in_", None)
         config = {

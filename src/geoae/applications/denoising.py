@@ -698,9 +698,9 @@ class Denoiser(TransformerMixin, BaseEstimator):
             tensors["noise_level"] = torch.from_numpy(np.ascontiguousarray(self.noise_level_,
                                                                            dtype=np.float64))
         blob = st_save(tensors)
-        params = self.get_params()
-        params["hidden"] = list(params["hidden"])
-        params["random_state"] = params["random_state"] if isinstance(params["random_state"], int) else None
+        from .._persistence import jsonable_params
+
+        params = jsonable_params(self.get_params())  # NumPy integers as numbers, tuples as lists
         params["device"] = str(params["device"])
         config = {
             "format": DENOISER_FORMAT, "format_version": 1, "geoae_version": __version__,
