@@ -24,3 +24,14 @@ def shared_data() -> Path:
         pytest.skip(f"real datasets not found at {SHARED_DATA} (../shared/data/ beside the clone)")
     return SHARED_DATA
 
+
+@pytest.fixture(scope="module")
+def wells_csv(tmp_path_factory) -> Path:
+    """Three synthetic wells (300 samples each) as one CSV table, for the CLI tests."""
+    from geoae.datasets import make_synthetic_wells  # imported here: see OMP_NUM_THREADS above
+
+    d = tmp_path_factory.mktemp("data")
+    obs = make_synthetic_wells(n_wells=3, n_samples=300, random_state=0).observed
+    path = d / "wells.csv"
+    obs.to_csv(path, index=False)
+    return path

@@ -15,15 +15,6 @@ from clirun import run
 from geoae.datasets import make_synthetic_wells
 
 
-@pytest.fixture(scope="module")
-def wells_csv(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("data")
-    obs = make_synthetic_wells(n_wells=3, n_samples=300, random_state=0).observed
-    path = d / "wells.csv"
-    obs.to_csv(path, index=False)
-    return path
-
-
 def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

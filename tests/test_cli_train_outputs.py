@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from clirun import run
-from geoae.datasets import make_synthetic_wells
 
 MODEL_FILES = ("config.json", "model.safetensors", "transforms.json")
 
@@ -29,15 +28,6 @@ def digests(folder: Path) -> dict[str, str]:
 def leftovers(folder: Path) -> list[str]:
     """Hidden (temporary) entries in ``folder``."""
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
-
-
-@pytest.fixture(scope="module")
-def wells_csv(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("data")
-    obs = make_synthetic_wells(n_wells=3, n_samples=300, random_state=0).observed
-    path = d / "wells.csv"
-    obs.to_csv(path, index=False)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -85,6 +85,59 @@ IMPUTER_FORMAT = "geoae-imputer"
 FEATURES_FORMAT = "geoae-encoder-features"
 
 
+def write_folder(path, weights_file: str, tensors: dict[str, torch.Tensor], config: dict) -> None:
+    """Write an application's folder: ``tensors`` as safetensors in ``weights_file`` and
+    ``config`` (plus the weights' SHA-256) as ``config.json``, each atomically; the folder is
+    created if needed."""
+    from safetensors.torch import save as st_save
+
+    from ._atomic import atomic_write_bytes, atomic_write_text
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    blob = st_save(tensors)
+    config = dict(config, weights_sha256=hashlib.sha256(blob).hexdigest())
+    atomic_write_bytes(path / weights_file, blob)
+    atomic_write_text(path / "config.json", json.dumps(config, indent=2))
+
+
+def read_folder(path, weights_file: str, fmt: str, noun: str,
+                fail) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """``(config, tensors)`` of a folder written by :func:`write_folder`: its ``format`` must be
+    ``fmt`` and the weights must match their SHA-256 (never unpickled). ``fail(what)`` makes the
+    :class:`ConfigError` (``noun`` names the object in its message)."""
+    path = Path(path)
+    try:
+        cfg = json.loads((path / "config.json").read_text())
+        blob = (path / weights_file).read_bytes()
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise fail(f"cannot read config.json / {weights_file} ({exc})") from None
+    if not isinstance(cfg, dict) or cfg.get("format") != fmt:
+        raise fail(f"not a geoae {noun} (config.json format != {fmt!r})")
+    if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
+        raise fail(f"{weights_file} does not match the SHA-256 in config.json (corrupted or "
+                   "tampered)")
+    try:
+        return cfg, st_load(blob)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise fail(f"{weights_file} cannot be read ({exc})") from None
+
+
+#: What the auto-encoder commands say of the folders of the applications (``{path}``,
+#: ``{model}``: the folder and its auto-encoder sub-folder).
+_OTHER_FOLDERS = {
+    FEATURES_FORMAT: "an EncoderFeatures (from EncoderFeatures.save); its auto-encoder is the "
+                     "folder {model}, or load it with geoae.load",
+    IMPUTER_FORMAT: "an Imputer (from Imputer.save), not an auto-encoder model; load it with "
+                    "geoae.load",
+    DETECTOR_FORMAT: "an AnomalyDetector (from AnomalyDetector.save); its auto-encoder is the "
+                     "folder {model}, or load the detector with geoae.load",
+    DENOISER_FORMAT: "a Denoiser (from Denoiser.save or `geoae denoise --save-model`), not an "
+                     "auto-encoder model; use it with `geoae denoise {path} INPUT.sgy --out ...`, "
+                     "or load it with geoae.load",
+}
+
+
 def jsonable_params(params: dict) -> dict:
     """Estimator parameters for a config.json: NumPy scalars as Python numbers (``np.int64(3)``
     -> 3), tuples as lists, a ``random_state`` that is not an integer (a RandomState) as None."""
@@ -151,21 +204,9 @@ def read_config(path: Path) -> dict[str, Any]:
         raise _fail(path, f"config.json is not valid JSON ({detail}); re-save the model") from None
     if not isinstance(cfg, dict):
         raise _fail(path, "config.json must hold a JSON object")
-    if cfg.get("format") == FEATURES_FORMAT:
-        raise _fail(path, "this folder holds an EncoderFeatures (from EncoderFeatures.save); its "
-                          f"auto-encoder is the folder {Path(path) / 'model'}, or load it with "
-                          "geoae.load")
-    if cfg.get("format") == IMPUTER_FORMAT:
-        raise _fail(path, "this folder holds an Imputer (from Imputer.save), not an auto-encoder "
-                          "model; load it with geoae.load")
-    if cfg.get("format") == DETECTOR_FORMAT:
-        raise _fail(path, "this folder holds an AnomalyDetector (from AnomalyDetector.save); "
-                          f"its auto-encoder is the folder {Path(path) / 'model'}, or load the "
-                          "detector with geoae.load")
-    if cfg.get("format") == DENOISER_FORMAT:
-        raise _fail(path, "this folder holds a Denoiser (from Denoiser.save or `geoae denoise "
-                          "--save-model`), not an auto-encoder model; use it with `geoae denoise "
-                          f"{path} INPUT.sgy --out ...`, or load it with geoae.load")
+    other = _OTHER_FOLDERS.get(cfg.get("format"))
+    if other is not None:  # an application's folder, not an auto-encoder model
+        raise _fail(path, "this folder holds " + other.format(path=path, model=Path(path) / "model"))
     for key, typ in REQUIRED.items():
         if key not in cfg:
             raise _fail(path, f"config.json lacks the key {key!r}")

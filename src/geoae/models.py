@@ -1354,31 +1354,21 @@ def load(path) -> BaseAutoEncoder:
     gives that Denoiser, and one of an :class:`~geoae.applications.AnomalyDetector` or
     :class:`~geoae.applications.Imputer` or :class:`~geoae.applications.EncoderFeatures` (their
     ``save``) that object."""
+    from . import applications
     from ._persistence import (
+        DENOISER_FORMAT,
         DETECTOR_FORMAT,
         FEATURES_FORMAT,
         IMPUTER_FORMAT,
         folder_format,
-        holds_denoiser,
         load_model,
     )
 
-    if holds_denoiser(path):
-        from .applications.denoising import Denoiser
-
-        return Denoiser.load(path)
-    if folder_format(path) == DETECTOR_FORMAT:
-        from .applications.anomaly import AnomalyDetector
-
-        return AnomalyDetector.load(path)
-    if folder_format(path) == IMPUTER_FORMAT:
-        from .applications.imputation import Imputer
-
-        return Imputer.load(path)
-    if folder_format(path) == FEATURES_FORMAT:
-        from .applications.features import EncoderFeatures
-
-        return EncoderFeatures.load(path)
+    other = {DENOISER_FORMAT: applications.Denoiser, DETECTOR_FORMAT: applications.AnomalyDetector,
+             IMPUTER_FORMAT: applications.Imputer, FEATURES_FORMAT: applications.EncoderFeatures}
+    cls = other.get(folder_format(path))  # the small config.json is read once to tell
+    if cls is not None:
+        return cls.load(path)
     model = load_model(path)
     _warn_log10_record(path)
     return model

@@ -397,6 +397,16 @@ def recorded_physical_ranges(names, values: np.ndarray, attrs: Mapping | None, o
     return out
 
 
+def outside_ranges(values: np.ndarray, ranges: Mapping[int, tuple[float, float]]) -> np.ndarray:
+    """Where ``values (n, n_columns)`` lie outside ``ranges`` (``{column index: (low, high)}``, as
+    :func:`recorded_physical_ranges` gives them); False in the other columns and for NaN."""
+    bad = np.zeros(values.shape, dtype=bool)
+    for j, (lo, hi) in ranges.items():
+        with np.errstate(invalid="ignore"):
+            bad[:, j] = (values[:, j] < lo) | (values[:, j] > hi)
+    return bad
+
+
 def train_validation_split_wells(
     df: pd.DataFrame,
     validation_fraction: float = 0.2,

@@ -1588,12 +1588,13 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
 def _live_traces(path, chunk_traces: int, limit: int) -> tuple[np.ndarray, int]:
     """Up to ``limit`` live traces from the start of a SEG-Y file, in file order, and the number
     of dead ones (all zero or all missing: padding at a survey's edge) passed over on the way."""
+    from .applications.denoising import live_traces
     from .io import iter_segy
 
     parts, n, dead = [], 0, 0
     for chunk in iter_segy(path, chunk_traces=chunk_traces):
         t = chunk.traces
-        live = np.isfinite(t).any(axis=1) & (np.nan_to_num(t) != 0).any(axis=1)
+        live = live_traces(t)
         dead += int((~live).sum())
         parts.append(t[live])
         n += int(live.sum())

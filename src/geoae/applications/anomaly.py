@@ -24,7 +24,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
-from ..preprocessing import empty_samples, make_windows, overlap_add, recorded_physical_ranges
+from ..preprocessing import (
+    empty_samples,
+    make_windows,
+    outside_ranges,
+    overlap_add,
+    recorded_physical_ranges,
+)
 from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
@@ -603,19 +609,13 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         exemptions in ``detector.safetensors`` and the parameters, curves, threshold and
         physical ranges in ``config.json`` (never pickled; :meth:`load` or :func:`geoae.load`
         read it back and score as the saved detector did)."""
-        import hashlib
-        import json
-
         import torch
-        from safetensors.torch import save as st_save
 
-        from .._atomic import atomic_write_bytes, atomic_write_text
-        from .._persistence import DETECTOR_FORMAT, jsonable_params
+        from .._persistence import DETECTOR_FORMAT, jsonable_params, write_folder
         from .._version import __version__
 
         check_is_fitted(self, "offset_")
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         self.model_.save(path / "model")
         tensors = {name: torch.from_numpy(np.ascontiguousarray(getattr(self, name), dtype=np.float64))
                    for name in self._ARRAYS}
@@ -623,7 +623,6 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             np.ascontiguousarray(self.coverage_counts_, dtype=np.int64))
         tensors["stuck_curves_"] = torch.from_numpy(np.ascontiguousarray(self.stuck_curves_,
                                                                          dtype=np.uint8))
-        blob = st_save(tensors)
         params = jsonable_params({k: v for k, v in self.get_params(deep=False).items()
                                   if k != "model"})
         names = getattr(self, "feature_names_in_", None)
@@ -637,21 +636,14 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                        "physical_ranges": {str(j): [float(lo), float(hi)]
                                            for j, (lo, hi) in self.physical_ranges_.items()},
                        "prefit_columns": getattr(self, "_prefit_columns", None)},
-            "weights_sha256": hashlib.sha256(blob).hexdigest(),
         }
-        atomic_write_bytes(path / "detector.safetensors", blob)
-        atomic_write_text(path / "config.json", json.dumps(config, indent=2))
+        write_folder(path, "detector.safetensors", tensors, config)
         return path
 
     @classmethod
     def load(cls, path) -> AnomalyDetector:
         """Read a folder written by :meth:`save` (hash-checked, never unpickled)."""
-        import hashlib
-        import json
-
-        from safetensors.torch import load as st_load
-
-        from .._persistence import DETECTOR_FORMAT
+        from .._persistence import DETECTOR_FORMAT, read_folder
         from ..models import load as load_model
 
         path = Path(path)
@@ -659,23 +651,14 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         def fail(what: str) -> ConfigError:
             return ConfigError(f"anomaly-detector folder {path}: {what}")
 
-        try:
-            cfg = json.loads((path / "config.json").read_text())
-            blob = (path / "detector.safetensors").read_bytes()
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise fail(f"cannot read config.json / detector.safetensors ({exc})") from None
-        if not isinstance(cfg, dict) or cfg.get("format") != DETECTOR_FORMAT:
-            raise fail(f"not a geoae anomaly detector (config.json format != {DETECTOR_FORMAT!r})")
-        if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
-            raise fail("detector.safetensors does not match the SHA-256 in config.json "
-                       "(corrupted or tampered)")
+        cfg, tensors = read_folder(path, "detector.safetensors", DETECTOR_FORMAT,
+                                   "anomaly detector", fail)
         try:
             model = load_model(path / "model")
             # (prefit: the model as it is; else a clone refits one with the same parameters)
             det = cls(model=model, **dict(cfg["params"]))
             det._check_params()
             fit = cfg["fitted"]
-            tensors = st_load(blob)
             det.model_ = model
             det.curves_ = [str(c) for c in fit["curves"]]
             det._ndim = int(fit["ndim"])
@@ -700,11 +683,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     def _out_of_range(self, values: np.ndarray) -> np.ndarray:
         """Readings outside the screened curves' physical ranges, shape of ``values``."""
-        bad = np.zeros(values.shape, dtype=bool)
-        for j, (lo, hi) in getattr(self, "physical_ranges_", {}).items():
-            with np.errstate(invalid="ignore"):
-                bad[:, j] = (values[:, j] < lo) | (values[:, j] > hi)
-        return bad
+        return outside_ranges(values, getattr(self, "physical_ranges_", {}))
 
     def fit_predict(self, X, y=None) -> np.ndarray:
         """``fit(X).predict(X)``, shape (n_samples,)."""

@@ -680,26 +680,17 @@ class Denoiser(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> Path:
         """Write ``config.json`` and ``model.safetensors`` into folder ``path`` (atomically)."""
-        import hashlib
-        import json
-
-        from safetensors.torch import save as st_save
-
-        from .._atomic import atomic_write_bytes, atomic_write_text
+        from .._persistence import jsonable_params, write_folder
         from .._version import __version__
 
         check_is_fitted(self, "model_")
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model_.state_dict().items()}
         tensors["scaler.offset"] = torch.from_numpy(np.ascontiguousarray(self.scaler_offset_))
         tensors["scaler.scale"] = torch.from_numpy(np.ascontiguousarray(self.scaler_scale_))
         if self.noise_level_ is not None:
             tensors["noise_level"] = torch.from_numpy(np.ascontiguousarray(self.noise_level_,
                                                                            dtype=np.float64))
-        blob = st_save(tensors)
-        from .._persistence import jsonable_params
-
         params = jsonable_params(self.get_params())  # NumPy integers as numbers, tuples as lists
         params["device"] = str(params["device"])
         config = {
@@ -712,42 +703,28 @@ class Denoiser(TransformerMixin, BaseEstimator):
                        "out_channels": int(self.model_.out.weight.shape[0]),
                        "feature_names": ([str(c) for c in self.feature_names_in_]
                                          if hasattr(self, "feature_names_in_") else None)},
-            "history": self.history_, "weights_sha256": hashlib.sha256(blob).hexdigest(),
+            "history": self.history_,
         }
-        atomic_write_bytes(path / "model.safetensors", blob)
-        atomic_write_text(path / "config.json", json.dumps(config, indent=2))
+        write_folder(path, "model.safetensors", tensors, config)
         return path
 
     @classmethod
     def load(cls, path) -> Denoiser:
         """Load a folder written by :meth:`save`; never unpickles; checks hash, keys and shapes."""
-        import hashlib
-        import json
-
-        from safetensors.torch import load as st_load
+        from .._persistence import read_folder
 
         path = Path(path)
 
         def fail(what: str) -> ConfigError:
             return ConfigError(f"denoiser folder {path}: {what}")
 
-        try:
-            cfg = json.loads((path / "config.json").read_text())
-            blob = (path / "model.safetensors").read_bytes()
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise fail(f"cannot read config.json / model.safetensors ({exc})") from None
-        if not isinstance(cfg, dict) or cfg.get("format") != DENOISER_FORMAT:
-            raise fail("not a geoae denoiser (config.json format != 'geoae-denoiser')")
-        if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
-            raise fail("model.safetensors does not match the SHA-256 in config.json (corrupted or "
-                       "tampered)")
+        cfg, tensors = read_folder(path, "model.safetensors", DENOISER_FORMAT, "denoiser", fail)
         try:
             params = dict(cfg["params"])
             params["hidden"] = tuple(params["hidden"])
             model = cls(**params)
             model._check_params()
             fit = cfg["fitted"]
-            tensors = st_load(blob)
             model.layout_shape_ndim_ = int(fit["layout_shape_ndim"])
             model.n_channels_ = int(fit["n_channels"])
             model.supervised_ = bool(fit["supervised"])
@@ -915,11 +892,17 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     return out_path
 
 
+def live_traces(traces: np.ndarray) -> np.ndarray:
+    """Which traces of ``(n, n_samples)`` are live: not dead (all zero, or all missing)."""
+    traces = np.asarray(traces)
+    return np.isfinite(traces).any(axis=1) & (np.nan_to_num(traces) != 0).any(axis=1)
+
+
 def trace_level(traces: np.ndarray) -> float:
     """The amplitude level of seismic traces: the standard deviation of their finite samples,
     dead (all-zero or all-missing) traces left out; NaN when every trace is dead."""
     traces = np.asarray(traces, dtype=np.float64)
-    live = traces[np.isfinite(traces).any(axis=1) & (np.nan_to_num(traces) != 0).any(axis=1)]
+    live = traces[live_traces(traces)]
     values = live[np.isfinite(live)]
     return float(np.std(values)) if values.size else float("nan")
 

@@ -34,6 +34,7 @@ from ..preprocessing import (
     check_not_all_missing,
     empty_samples,
     fit_affine_scaler,
+    outside_ranges,
     recorded_physical_ranges,
     split_by_well,
 )
@@ -486,10 +487,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """``values`` with the readings outside the physical ranges as NaN (a copy when any),
         said in a warning (``what``: "learnt" at fit, "filled" at transform)."""
         ranges = getattr(self, "physical_ranges_", {})
-        bad = np.zeros(values.shape, dtype=bool)
-        for j, (lo, hi) in ranges.items():
-            with np.errstate(invalid="ignore"):
-                bad[:, j] = (values[:, j] < lo) | (values[:, j] > hi)
+        bad = outside_ranges(values, ranges)
         if not bad.any():
             return values
         said = ", ".join(f"{self.curves_[j]}: {int(bad[:, j].sum())} outside {lo:g} to {hi:g}"
@@ -501,12 +499,12 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _clip_fills(self, pred: np.ndarray, missing: np.ndarray) -> None:
         """In place: fills beyond a screened curve's physical range set to the nearer end."""
         said = []
-        for j, (lo, hi) in getattr(self, "physical_ranges_", {}).items():
-            with np.errstate(invalid="ignore"):
-                out = missing[:, j] & ((pred[:, j] < lo) | (pred[:, j] > hi))
-            if out.any():
+        ranges = getattr(self, "physical_ranges_", {})
+        out = missing & outside_ranges(pred, ranges)
+        for j, (lo, hi) in ranges.items():
+            if out[:, j].any():
                 pred[:, j] = np.clip(pred[:, j], lo, hi)
-                said.append(f"{self.curves_[j]}: {int(out.sum())} to {lo:g} to {hi:g}")
+                said.append(f"{self.curves_[j]}: {int(out[:, j].sum())} to {lo:g} to {hi:g}")
         if said:
             warnings.warn(f"Imputer: fills beyond the physical range set to its nearer end "
                           f"({', '.join(said)})", UserWarning, stacklevel=3)
@@ -805,18 +803,10 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         as an estimator by its class and parameters), curves and histories in ``config.json``
         (never pickled; :meth:`load` or :func:`geoae.load` read it back and fill as the saved
         imputer did)."""
-        import hashlib
-        import json
-
-        from safetensors.torch import save as st_save
-
-        from .._atomic import atomic_write_bytes, atomic_write_text
-        from .._persistence import IMPUTER_FORMAT, jsonable_params
+        from .._persistence import IMPUTER_FORMAT, jsonable_params, write_folder
         from .._version import __version__
 
         check_is_fitted(self, "networks_")
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         tensors = {f"net{i}.{k}": v.detach().cpu().contiguous()
                    for i, net in enumerate(self.networks_) for k, v in net.state_dict().items()}
         tensors["scaler.offset"] = torch.from_numpy(np.ascontiguousarray(self.scaler_offset_,
@@ -826,7 +816,6 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         if self.knn_ is not None:
             tensors["knn.rows"] = torch.from_numpy(np.ascontiguousarray(self.knn_._fit_X,
                                                                         dtype=np.float64))
-        blob = st_save(tensors)
         params = self.get_params(deep=False)
         m = params.pop("model")
         if isinstance(m, BaseAutoEncoder):
@@ -847,22 +836,16 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                        "n_networks": len(self.networks_),
                        "physical_ranges": {str(j): [float(lo), float(hi)]
                                            for j, (lo, hi) in self.physical_ranges_.items()}},
-            "histories": self.histories_, "weights_sha256": hashlib.sha256(blob).hexdigest(),
+            "histories": self.histories_,
             "output": getattr(self, "_sklearn_output_config", {}).get("transform", "default"),
         }
-        atomic_write_bytes(path / "imputer.safetensors", blob)
-        atomic_write_text(path / "config.json", json.dumps(config, indent=2))
-        return path
+        write_folder(path, "imputer.safetensors", tensors, config)
+        return Path(path)
 
     @classmethod
     def load(cls, path) -> Imputer:
         """Read a folder written by :meth:`save` (hash-checked, never unpickled)."""
-        import hashlib
-        import json
-
-        from safetensors.torch import load as st_load
-
-        from .._persistence import IMPUTER_FORMAT
+        from .._persistence import IMPUTER_FORMAT, read_folder
         from ..models import ESTIMATORS
 
         path = Path(path)
@@ -870,16 +853,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         def fail(what: str) -> ConfigError:
             return ConfigError(f"imputer folder {path}: {what}")
 
-        try:
-            cfg = json.loads((path / "config.json").read_text())
-            blob = (path / "imputer.safetensors").read_bytes()
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise fail(f"cannot read config.json / imputer.safetensors ({exc})") from None
-        if not isinstance(cfg, dict) or cfg.get("format") != IMPUTER_FORMAT:
-            raise fail(f"not a geoae imputer (config.json format != {IMPUTER_FORMAT!r})")
-        if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
-            raise fail("imputer.safetensors does not match the SHA-256 in config.json (corrupted "
-                       "or tampered)")
+        cfg, tensors = read_folder(path, "imputer.safetensors", IMPUTER_FORMAT, "imputer", fail)
         try:
             model = cfg["model"]
             if isinstance(model, dict):
@@ -890,7 +864,6 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             imp._check_params()
             net_cfg, variational, _, _ = imp._config()
             fit = cfg["fitted"]
-            tensors = st_load(blob)
             imp.curves_ = [str(c) for c in fit["curves"]]
             imp.n_features_in_ = int(fit["n_features_in"])
             if fit.get("feature_names_in") is not None:
