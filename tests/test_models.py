@@ -654,9 +654,14 @@ def test_saved_config_stays_readable_and_stale_attributes_go(tmp_path):
     arr = AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(X[["GR", "RHOB", "RT"]].to_numpy())
     cfg = json.loads((arr.save(tmp_path / "arr") / "config.json").read_text())
     assert "units" not in cfg and "log10_curves" not in cfg
+    assert cfg["format_version"] == 2  # what a geoae reading up to format 2 loads
     named = AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(X)
     cfg = json.loads((named.save(tmp_path / "named") / "config.json").read_text())
     assert cfg["units"] == {"GR": "gAPI", "RT": "ohm.m"} and cfg["log10_curves"] == ["RT"]
+    # format 3: a geoae reading up to 2 says "upgrade geoae", not "corrupted: unknown keys"
+    assert cfg["format_version"] == 3
+    np.testing.assert_array_equal(geoae.load(tmp_path / "named").transform(X),
+                                  named.transform(X))
     rows = X[["GR", "RHOB", "RT"]].to_numpy()
 
     class Rows(StreamingDataset):  # a minimal stream of rows, in one chunk

@@ -78,8 +78,10 @@ WELL_COLUMN = "WELL"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 #: Version of the saved model folder. 2 (2026-11-30) adds the ``scaler.fill`` tensor; version
-#: 1 folders still load (missing entries then enter at 0 in scaled units, as they did).
-FORMAT_VERSION = 2
+#: 1 folders still load (missing entries then enter at 0 in scaled units, as they did). 3 adds
+#: the optional ``units`` / ``log10_curves`` keys; a folder without them is still written as 2,
+#: so that a geoae reading up to 2 loads it (and says "upgrade geoae" for one with them).
+FORMAT_VERSION = 3
 _INFER_BATCH = 8192
 
 
@@ -842,10 +844,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "weights_file": WEIGHTS_FILE,
             "weights_sha256": hashlib.sha256(blob).hexdigest(),
         }
-        # written only when known: a geoae from before they existed refuses unknown keys
+        # written only when known, as format 3: a geoae reading up to format 2 refuses unknown
+        # keys as a corrupted folder, and says "upgrade geoae" for a newer format
         for key in ("log10_curves", "units"):
             if getattr(self, f"{key}_", None) is not None:
                 config[key] = getattr(self, f"{key}_")
+        config["format_version"] = 3 if {"log10_curves", "units"} & set(config) else 2
         if _dist.is_main_process():  # under torchrun, rank 0 alone writes (every rank has the model)
             path.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path / WEIGHTS_FILE, blob)
