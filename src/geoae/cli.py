@@ -107,7 +107,9 @@ def train(
                                                       "drilling parameters and labels such as X_LOC, "
                                                       "TVDSS, BS, ROP, FACIES).")] = None,
     latent: Annotated[int, typer.Option(help="Latent dimension.")] = 4,
-    backbone: Annotated[str, typer.Option(help="dense, conv1d or conv2d.")] = "dense",
+    backbone: Annotated[str, typer.Option(help="dense, or conv1d for SEG-Y traces (conv1d on "
+                                                "log windows and conv2d on patches: Python "
+                                                "API).")] = "dense",
     epochs: Annotated[int, typer.Option(help="Maximum epochs (early stopping may end sooner).")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT's checkpoint after a "

@@ -357,7 +357,12 @@ def run_demo(out: str | Path = "geoae-demo", *, fast: bool = False, seed: int = 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _run(out, fast, seed, log)
+        from sklearn import config_context
+
+        # the stages index arrays: a caller's sklearn.set_config(transform_output="pandas")
+        # must not reach them
+        with config_context(transform_output="default"):
+            return _run(out, fast, seed, log)
     finally:
         torch.set_num_threads(threads)
 

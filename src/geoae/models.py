@@ -755,7 +755,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         with ``per_feature=True`` ``(n_samples, n_features)`` (conv: per channel, averaged over
         positions; NaN where nothing was observed). Computed in chunks of rows: memory besides
         the input and the output is bounded by the chunk.
+
+        With ``loss="bce"`` the error is the binary cross-entropy, defined for scaled values in
+        [0, 1] (the training range with ``scaler="minmax"``). A value outside it is scored as at
+        the nearest bound, with a warning: the formula itself would go negative there and rank
+        the most extreme values as the most normal. The error then grows with the distance up
+        to the bound and stays there; use ``loss="mse"`` to rank values beyond the training
+        range by how far they are.
         """
+        outside = np.zeros(self.n_features_in_, dtype=np.int64)
 
         def chunk(x, Z, mask):
             m = torch.ones_like(Z, dtype=torch.bool) if mask is None else mask
@@ -763,6 +771,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             if self.loss == "bce":
                 p = out.double().clamp(1e-7, 1 - 1e-7)
                 z = Z.double()
+                beyond = m & ((z < 0) | (z > 1))
+                if bool(beyond.any()):
+                    dims = [0, *range(2, z.ndim)]
+                    outside[:] += beyond.sum(dim=dims).numpy()
+                    z = z.clamp(0.0, 1.0)
                 err = -(z * torch.log(p) + (1 - z) * torch.log1p(-p))
             else:
                 err = (out.double() - Z.double()) ** 2
@@ -776,7 +789,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             with np.errstate(invalid="ignore", divide="ignore"):
                 return (s / c).numpy()
 
-        return self._rowwise(X, chunk)
+        result = self._rowwise(X, chunk)
+        if outside.any():
+            names = self._feature_names()
+            counts = {str(names[i]): int(outside[i]) for i in np.flatnonzero(outside)}
+            warnings.warn(f"reconstruction_error: values outside the training range (scaled "
+                          f"outside [0, 1]), per curve {counts}; binary cross-entropy is defined "
+                          "on [0, 1] only, so they are scored as at the nearest bound; use "
+                          "loss='mse' to rank them by their distance", UserWarning, stacklevel=2)
+        return result
 
     def score(self, X, y=None) -> float:
         """Coefficient of determination R² of the reconstruction, in the user's units,
@@ -1204,7 +1225,11 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         names = getattr(self, "feature_names_in_", None)
 
         def one(x, what):
+            one_sample = f"interpolate: {what} must be one sample"
             if isinstance(x, pd.DataFrame):
+                if len(x) != 1:
+                    raise DataError(f"{one_sample} (a one-row DataFrame, or a row as x.iloc[i]); "
+                                    f"it has {len(x)} rows")
                 return x
             if isinstance(x, pd.Series):  # a row of a frame: object dtype when it mixes text
                 row = x.drop(WELL_COLUMN, errors="ignore")
@@ -1234,10 +1259,15 @@ class VariationalAutoEncoder(BaseAutoEncoder):
                                     f"select them, e.g. {what}[{[str(n) for n in names]}]")
                 if names is not None:
                     return pd.DataFrame(values[None], columns=row.index)
+            if values.size != int(np.prod(self.input_shape_)):
+                raise DataError(f"{one_sample} of shape {tuple(self.input_shape_)}; it has "
+                                f"{np.shape(x)} ({values.size} values)")
             arr = values.reshape(1, *self.input_shape_)
             return pd.DataFrame(arr, columns=names) if names is not None else arr
 
-        za, zb = self.transform(one(x_a, "x_a"))[0], self.transform(one(x_b, "x_b"))[0]
+        # arrays whatever set_output (or sklearn.set_config) asks of transform
+        za = np.asarray(self.transform(one(x_a, "x_a")))[0]
+        zb = np.asarray(self.transform(one(x_b, "x_b")))[0]
         for name, z in (("x_a", za), ("x_b", zb)):
             if np.isnan(z).all():
                 raise DataError(f"{name} has no observed value (every entry is NaN), so it has "

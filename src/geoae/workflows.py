@@ -595,6 +595,18 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     if hidden is not None:
         kwargs["hidden"] = tuple(hidden)
     cls(**kwargs)._check_params()  # bad options fail before the folder is touched
+    if backbone == "conv2d":
+        raise ConfigError("--backbone conv2d models 2-D patches (a seismic section or an image cut "
+                          "into tiles), which the command line does not make from its inputs; "
+                          "use the Python API (backbone='conv2d' on (n, channels, height, width) "
+                          "arrays), or --backbone dense (logs, tables, SEG-Y) or conv1d (SEG-Y "
+                          "traces)")
+    if backbone == "conv1d" and sniff(data) != "segy":
+        raise ConfigError(f"--backbone conv1d models SEG-Y traces; the well logs or table {data} "
+                          "are modelled depth sample by depth sample: use --backbone dense. For "
+                          "windows of logs along depth use the Python API (backbone='conv1d' on "
+                          "windows from geoae.preprocessing.make_windows, or "
+                          "AnomalyDetector(model, window=...))")
     if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
         from .streaming import SegyTraces
 
@@ -1024,7 +1036,7 @@ def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_RO
     empty = {"n": 0}
 
     def work(est, frame, X):
-        Z = est.transform(X)
+        Z = np.asarray(est.transform(X))  # an array under sklearn.set_config(transform_output="pandas") too
         empty["n"] += int(empty_samples(Z).sum())
         ids = frame[[c for c in ID_COLUMNS if c in frame.columns]]
         codes = pd.DataFrame(Z, columns=[f"LATENT_{i}" for i in range(Z.shape[1])])

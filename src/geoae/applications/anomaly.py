@@ -323,17 +323,32 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
         if depth is not None:
             groups = [g[np.argsort(depth[g], kind="stable")] for g in groups]
-        for g in groups:
-            if len(g) < self.window:
-                raise DataError(f"a well has {len(g)} samples, fewer than window={self.window}; "
-                                "use a smaller window")
+        short = [len(g) for g in groups if len(g) < self.window]
+        if short:
+            names = ([str(w) for w, g in zip(pd.unique(np.asarray(wells, dtype=object)), groups,
+                                             strict=True) if len(g) < self.window]
+                     if wells is not None else ["X"])
+            warnings.warn(f"{len(short)} well(s) shorter than window={self.window} samples "
+                          f"({dict(zip(names[:10], short[:10], strict=True))}"
+                          f"{' ...' if len(short) > 10 else ''}): each is padded with missing "
+                          "values to one window (a smaller window sees more of their context)",
+                          UserWarning, stacklevel=4)
         return groups
+
+    def _padded(self, n: int) -> int:
+        """Length of a well's series as windowed: short wells are padded to one window."""
+        return max(n, int(self.window))
 
     def _model_input(self, values, wells, depth):
         if not self._windowed():
             return values, None
         seqs = self._sequences(len(values), wells, depth)
-        wins = [make_windows(values[g].T, self.window, self.stride) for g in seqs]
+        wins = []
+        for g in seqs:
+            series = values[g].T
+            if len(g) < self.window:  # NaN: missing to the model, left out of its loss
+                series = np.pad(series, ((0, 0), (0, self.window - len(g))), constant_values=np.nan)
+            wins.append(make_windows(series, self.window, self.stride))
         return np.concatenate(wins), seqs
 
     def _residuals(self, values, wells, depth) -> np.ndarray:
@@ -373,9 +388,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         out = np.full(values.shape, np.nan)
         start = 0
         for g in seqs:
-            k = len(make_windows(np.zeros(len(g)), self.window, self.stride))
+            n = self._padded(len(g))
+            k = len(make_windows(np.zeros(n), self.window, self.stride))
             with np.errstate(invalid="ignore"):
-                out[g] = overlap_add(res[start:start + k], len(g), self.stride).T
+                out[g] = overlap_add(res[start:start + k], n, self.stride)[:, :len(g)].T
             start += k
         return out
 

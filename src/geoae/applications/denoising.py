@@ -498,7 +498,15 @@ class Denoiser(TransformerMixin, BaseEstimator):
         if clean is not None:
             T, tshape = self._as_series(clean, "clean", framed)
             if tshape != shape:
-                raise DataError(f"clean has shape {tshape} but noisy has {shape}; pass pairs of equal shape")
+                labels = ""
+                if np.ndim(clean) == 1 and np.ndim(noisy) == 2 and len(clean) == len(noisy):
+                    # a Pipeline hands its y (class labels) to every step's fit
+                    labels = ("; it looks like one label per trace: in a Pipeline before a "
+                              "supervised estimator the Pipeline's y reaches Denoiser.fit as "
+                              "clean, so fit the Denoiser first and put it in the Pipeline as "
+                              "sklearn.frozen.FrozenEstimator(denoiser)")
+                raise DataError(f"clean has shape {tshape} but noisy has {shape}; pass pairs of "
+                                f"equal shape{labels}")
         flat = np.moveaxis(S, 1, -1).reshape(-1, self.n_channels_)
         if not np.isfinite(flat).any(axis=0).all():
             raise DataError("a channel of noisy is entirely missing (NaN); drop it before fitting")
@@ -830,7 +838,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
                 extra = len(pos) - len(block)
                 starts = segy_line_starts({"inline": pos[:, 0], "crossline": pos[:, 1]})[extra:]
                 scaled = block * gain if gain != 1.0 else block
-                out = model.transform(scaled, first_index=start - len(before), line_starts=starts)
+                out = np.asarray(model.transform(scaled, first_index=start - len(before), line_starts=starts))
                 out = out[len(before):len(before) + len(traces)]
                 if gain != 1.0:
                     out = out / gain

@@ -114,6 +114,15 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         self.prefit = prefit
         self.random_state = random_state
 
+    def __sklearn_clone__(self):
+        """scikit-learn's ``clone`` (GridSearchCV, cross_val_score, a Pipeline's clone) keeps a
+        ``prefit=True`` model as it is, fitted, as :class:`sklearn.frozen.FrozenEstimator` does:
+        pre-training on every well once, then judging the classifier on held-out wells, is what
+        ``prefit`` is for. Without ``prefit`` the model is cloned unfitted, as usual."""
+        if not self.prefit:
+            return super().__sklearn_clone__()
+        return type(self)(**self.get_params(deep=False))
+
     def _stack(self, X, model=None):
         """``(values, names, encoder input)``: the numeric columns (WELL left out) and what the
         encoder gets, the rows stacked with their ``context`` neighbours; for a model fitted on
@@ -178,7 +187,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                             f"{self.n_features_in_} features as input")
         if isinstance(X, pd.DataFrame) and getattr(self, "_named", False):
             check_same_curves(names, self.input_names_, "encoder")
-        codes = self.model_.transform(stacked)
+        codes = np.array(self.model_.transform(stacked))  # an array whatever set_output says
         codes[empty_samples(values)] = np.nan  # with context the stacked row may hold neighbours
         return np.hstack([values, codes]) if self.passthrough else codes
 
@@ -279,11 +288,11 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
     """2-D latent map of a fitted auto-encoder beside PCA's 2-D projection of the same data.
 
     Both see the same scaled data: the model's own fitted scaler is applied before PCA, and
-    missing values are set to the feature mean (0 in scaled units) for PCA only. A row with no
-    observed value has no code: its four map coordinates are NaN (and it is left out of both
-    PCA fits). When the model's
-    ``latent_dim`` exceeds 2, its codes are projected on their own first two principal axes
-    (the share of the code variance they keep is reported).
+    missing values are set to the feature's training mean (as at the model's own input) for PCA
+    only. A row with no observed value has no code: its four map coordinates are NaN (and it is
+    left out of both PCA fits). When the model's ``latent_dim`` exceeds 2, its codes are
+    projected on their own first two principal axes (the share of the code variance they keep
+    is reported).
 
     Parameters
     ----------
@@ -311,7 +320,7 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
     if model.latent_dim < 2:
         raise ConfigError("latent_map needs latent_dim >= 2")
     values, _, _ = _numeric(X)
-    codes = model.transform(X)
+    codes = np.asarray(model.transform(X))  # an array whatever set_output says
     seen = ~empty_samples(values)
     if not seen.any():
         raise DataError("latent_map: no row of X has an observed value (every entry is NaN)")
@@ -320,13 +329,13 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
         ae[seen], ratio = codes[seen], 1.0
     else:
         p = PCA(2, random_state=random_state).fit(codes[seen])
-        ae[seen], ratio = p.transform(codes[seen]), float(p.explained_variance_ratio_.sum())
+        ae[seen], ratio = np.asarray(p.transform(codes[seen])), float(p.explained_variance_ratio_.sum())
     scaled = (values - model.scaler_offset_) / model.scaler_scale_
     observed = np.isfinite(scaled)
-    filled = np.where(observed, scaled, 0.0)
+    filled = np.where(observed, scaled, model._fill())  # the training mean, in scaled units
     pca = PCA(2, random_state=random_state).fit(filled[seen])
     proj = np.full((len(filled), 2), np.nan)
-    proj[seen] = pca.transform(filled[seen])
+    proj[seen] = np.asarray(pca.transform(filled[seen]))
     err = model.reconstruction_error(X)
     total = np.nanvar(np.where(observed, scaled, np.nan), axis=0).mean()
     index = X.index if isinstance(X, pd.DataFrame) else None

@@ -737,7 +737,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     from sklearn import config_context
 
                     with config_context(working_memory=_KNN_MEMORY_MB):  # distances in chunks
-                        near[rows] = self.knn_.transform(Z[rows])
+                        near[rows] = np.asarray(self.knn_.transform(Z[rows]))
                 mean = (1 - a) * mean + a * near
             pred = mean * self.scaler_scale_ + self.scaler_offset_
             blank = empty_samples(np.where(M.numpy(), 0.0, np.nan))  # nothing in its window

@@ -61,7 +61,7 @@ def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) ->
     ns = traces.shape[1]
     if window is None and length == ns:
         X = traces[:, None, :] if conv else traces
-        return model.transform(X).astype(np.float32)
+        return np.asarray(model.transform(X), dtype=np.float32)  # whatever set_output says
     w = length
     if window is not None and window != w:
         raise ConfigError(f"window={window} but the model takes {w}-sample inputs")
@@ -69,7 +69,7 @@ def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) ->
     win = make_windows(traces, w, s)  # (n_win, n_traces, w)
     n_win = win.shape[0]
     flat = win.transpose(1, 0, 2).reshape(-1, w)
-    codes = model.transform(flat[:, None, :] if conv else flat).astype(np.float32)
+    codes = np.asarray(model.transform(flat[:, None, :] if conv else flat), dtype=np.float32)
     return codes.reshape(traces.shape[0], n_win, -1)
 
 

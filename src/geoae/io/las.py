@@ -821,6 +821,21 @@ def write_las(
             it["unit"] = units.get(k, attrs_units.get(k, ""))
         if k in descriptions or (k not in known and k in attrs_descr):
             it["descr"] = descriptions.get(k, attrs_descr.get(k, ""))
+    # a curve the frame holds as log10 (preprocessing.log10_curves, sample_wells of a model fitted
+    # on log10 resistivities) is labelled so, not with the linear unit its attrs still carry
+    logged = ({str(c) for c in df.attrs.get("log10_curves", []) or []} - set(units)) & {
+        str(c) for c in frame.columns}  # a template's own curve keeps its unit
+    relabelled = {}
+    for it in out_items:
+        if it["key"] in logged:
+            unit = str(it["unit"] or "").strip()
+            if not unit.lower().startswith("log"):
+                it["unit"] = relabelled[it["key"]] = f"log10({unit})" if unit else "log10"
+    if relabelled:
+        warnings.warn(f"{path}: {sorted(relabelled)} hold log10 values (df.attrs['log10_curves']) "
+                      f"and are written with the units {relabelled}; to write them in ohm.m, "
+                      "write geoae.preprocessing.inverse_log10_curves(df) instead",
+                      UserWarning, stacklevel=2)
     sections["Curves"] = out_items
 
     # STRT / STOP / STEP: keep the template's when the depths are the template's
