@@ -6,6 +6,7 @@ windowed detector, the Denoiser behind a Pipeline's labels, and the CLI's backbo
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -229,3 +230,43 @@ def run_train_conv2d(segy, out):
     from geoae import workflows
 
     workflows.train(segy, out, backbone="conv2d", epochs=1)
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_data_error(tmp_path, monkeypatch, capsys,
+                                                                    wells_csv):
+    """A read-only output folder was 'unexpected error (OSError: Read-only file system) ...
+    Please report it', after training (denoise) or at the model's first write (train)."""
+    import os
+
+    from clirun import run
+    from geoae import workflows
+    from geoae._atomic import atomic_write_text
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DataError, match=r"cannot write .*choose an --out"):
+        atomic_write_text(blocker / "out.txt", "y")  # its folder is a file: mkstemp fails
+    real = os.access
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    monkeypatch.setattr(workflows.os, "access",
+                        lambda p, mode: False if Path(p) == ro else real(p, mode))
+    with pytest.raises(DataError, match=r"folder .*ro is not writable"):
+        workflows.check_output(ro / "out.csv", [], force=False)
+    code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--epochs", 1,
+                       "--out", ro / "model", "-q")
+    assert code == 2 and "is not writable" in err and not (ro / "model").exists()
+
+
+def test_train_again_after_a_kill_before_the_first_checkpoint(tmp_path, capsys, wells_csv):
+    """A run killed before its first checkpoint leaves only checkpoint.transforms.json: the same
+    command was refused ('exists and is not empty; pass --force') with no model to replace."""
+    from clirun import run
+
+    out = tmp_path / "m"
+    out.mkdir()
+    (out / "checkpoint.transforms.json").write_text('{"log10": [], "units": {}}')
+    code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--epochs", 1,
+                       "--out", out, "-q")
+    assert code == 0, err
+    assert (out / "model.safetensors").is_file()

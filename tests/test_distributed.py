@@ -194,3 +194,76 @@ def test_more_processes_than_gpus_train_on_the_cpu_or_say_why(monkeypatch):
     with pytest.raises(ConfigError, match="nproc_per_node=1"):
         gdist.local_device(torch.device("cuda"))
     assert gdist.local_device(torch.device("cpu")).type == "cpu"
+
+
+def _two_nodes_cli(tmp_path: Path, args: list[str], timeout: float = 150) -> list[tuple[int, str]]:
+    """``torchrun --nnodes=2 --nproc_per_node=1 -m geoae ARGS``, node ``r`` in ``tmp_path /
+    f"node{r}"`` (made by the caller, each with its own copy of the data); ``(exit code, log)``
+    of each node. A node still running after ``timeout`` is a failure: the hang being tested."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    port = _free_port()
+    procs, logs = [], []
+    for node in (0, 1):
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", f"--node_rank={node}",
+               "--nproc_per_node=1", "--master_addr=127.0.0.1", f"--master_port={port}",
+               "-m", "geoae", *map(str, args)]
+        logs.append(tmp_path / f"node{node}.log")
+        with open(logs[-1], "w") as log:
+            procs.append(subprocess.Popen(cmd, cwd=tmp_path / f"node{node}", env=env,
+                                          stdout=log, stderr=subprocess.STDOUT))
+    hung = False
+    try:
+        for p in procs:
+            p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        hung = True
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert not hung, "a node was still waiting: " + " | ".join(log.read_text()[-1500:] for log in logs)
+    return [(p.returncode, log.read_text()) for p, log in zip(procs, logs, strict=True)]
+
+
+@pytest.mark.parametrize("fault", ["bad file", "missing file"])
+def test_one_nodes_bad_copy_of_the_data_stops_both_nodes_with_a_message(tmp_path, fault):
+    """Two machines, each with its own copy of a folder of wells: an unreadable file in node 1's
+    copy ended node 1 silently (its error was left to rank 0 to print) while node 0 waited 30
+    minutes for it; a copy lacking one well made the ranks take different numbers of steps and
+    wait for each other until the timeout (an audit)."""
+    from geoae.io import write_las
+
+    obs = make_synthetic_wells(n_wells=3, n_samples=150, random_state=0).observed
+    for node in (0, 1):
+        wells = tmp_path / f"node{node}" / "wells"
+        wells.mkdir(parents=True)
+        for name, well in obs.groupby("WELL"):
+            if fault == "missing file" and node == 1 and name == obs.WELL.iloc[-1]:
+                continue
+            write_las(well[["DEPTH", "GR", "RHOB", "NPHI"]], wells / f"{name}.las")
+    if fault == "bad file":
+        (tmp_path / "node1" / "wells" / "zz.las").write_text("not a LAS file\n")
+    (rc0, log0), (rc1, log1) = _two_nodes_cli(
+        tmp_path, ["train", "wells", "--curves", "GR,RHOB,NPHI", "--epochs", "2", "--out", "m", "-q"])
+    assert rc0 != 0 and rc1 != 0
+    assert not (tmp_path / "node0" / "m" / "model.safetensors").exists()
+    if fault == "bad file":
+        assert "error: process(es) of rank [1] failed to read wells" in log0, log0[-2000:]
+        assert "error: [rank 1] wells/zz.las: not a LAS file" in log1, log1[-2000:]
+    else:
+        assert "error: the processes of this torchrun job hold different training data" in log0, \
+            log0[-2000:]
+
+
+def test_torchrun_trains_a_small_segy(tmp_path):
+    """A SEG-Y of fewer traces than 2 processes x 1024 (one chunk) could not be trained under
+    torchrun from the command line ('1 chunks for 2 processes'; geoae train has no chunk
+    option): it is cut into smaller chunks now."""
+    from geoae.datasets import make_synthetic_seismic
+    from test_streaming import write_segy_file
+
+    traces = make_synthetic_seismic(n_traces=200, n_samples=32, random_state=0).noisy
+    sgy = write_segy_file(tmp_path / "line.sgy", np.asarray(traces, dtype=np.float32))
+    proc = torchrun("-m", "geoae", "train", sgy, "--epochs", "2", "--out", tmp_path / "m", "-q")
+    assert geoae.load(tmp_path / "m").input_shape_ == (32,), proc.stderr[-2000:]

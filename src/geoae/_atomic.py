@@ -13,6 +13,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import DataError
+
+
+def _cannot_write(path: Path, exc: OSError) -> DataError:
+    return DataError(f"cannot write {path} ({exc.strerror or exc}); choose an --out in a folder "
+                     "you can write to")
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
@@ -23,7 +30,10 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """
     path = Path(path)
     suffix = path.suffix if suffix is None else suffix
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp.", suffix=suffix, dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp.", suffix=suffix, dir=path.parent)
+    except OSError as exc:  # a read-only or full filesystem, no permission
+        raise _cannot_write(path, exc) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -45,7 +55,10 @@ def temporary_folder_beside(path: str | os.PathLike) -> Iterator[Path]:
     files can be renamed into ``path`` atomically); removed with what it still holds on exit,
     an exception included."""
     path = Path(path).resolve()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp.", dir=path.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp.", dir=path.parent))
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         yield tmp
     finally:

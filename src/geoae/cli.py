@@ -2,10 +2,10 @@
 :mod:`geoae.workflows` and :mod:`geoae.demo`.
 
 Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 1 unexpected
-failure (a short message and the path of a log with the traceback) or Ctrl-C ("Aborted!", no
-partial output: every output is written to a temporary file and renamed only when complete);
+failure (a short message and the path of a log with the traceback); 130 Ctrl-C (SIGINT),
 143 SIGTERM (a batch scheduler ending the job) and 129 SIGHUP (the terminal closed): one line,
-no partial output either, and a training checkpoint written so far is kept for ``--resume``.
+no partial output (every output is written to a temporary file and renamed only when
+complete), and a training checkpoint written so far is kept for ``--resume``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import signal
 import sys
 import tempfile
@@ -395,16 +396,17 @@ def _log_path() -> Path:
     return Path(tempfile.gettempdir()) / "geoae-error.log"
 
 
-#: The signals that end a command cleanly: SIGTERM (a batch scheduler ending the job) and, where
-#: the platform has it, SIGHUP (the terminal or SSH session closed).
-_END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: The signals that end a command cleanly: Ctrl-C (SIGINT), SIGTERM (a batch scheduler ending
+#: the job) and, where the platform has it, SIGHUP (the terminal or SSH session closed).
+_END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
 
 #: Exit code after SIGTERM (128 + the signal number, as a shell reports it).
 SIGTERM_EXIT = 128 + signal.SIGTERM
 
 
 class Terminated(BaseException):
-    """SIGTERM (or SIGHUP) received. Raised in the main thread, so that every ``finally`` and
+    """SIGINT (Ctrl-C), SIGTERM or SIGHUP received. Raised in the main thread, so that every ``finally`` and
     context manager runs (temporary outputs are removed) where the default action would kill
     the process on the spot; not an ``Exception``, so that no ``except Exception`` swallows it.
     ``signum`` is the signal's number."""
@@ -416,7 +418,8 @@ class Terminated(BaseException):
 
 @contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
-    """While active (main thread only), SIGTERM and SIGHUP raise :class:`Terminated`; a second
+    """While active (main thread only), SIGINT, SIGTERM and SIGHUP raise :class:`Terminated`
+    (Ctrl-C too: click would otherwise end it silently with exit code 130); a second
     one is ignored so that it cannot cut the cleanup short (SIGKILL still ends the process)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -439,17 +442,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geoae`` command; returns the exit code.
 
     Usage errors (unknown option, missing argument) are reported by typer with exit code 2;
-    Ctrl-C ends with typer's "Aborted!" and exit code 1, and SIGTERM (SIGHUP) with one line and
-    exit code 143 (129), all after every output in progress has been discarded (outputs are written to
-    temporary files and renamed only when complete; a training checkpoint already written
-    stays, for ``geoae train --resume``).
+    Ctrl-C, SIGTERM and SIGHUP end with one line and exit code 130, 143 and 129, all after every
+    output in progress has been discarded (outputs are written to temporary files and renamed
+    only when complete; a training checkpoint already written stays, for ``geoae train
+    --resume``).
     """
     from .errors import GeoAEError
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
-        from .distributed import is_main_process
-
-        if is_main_process():  # under torchrun, rank 0 alone speaks: one line, not one per rank
+        if _main_process():  # under torchrun, rank 0 alone speaks: one line, not one per rank
             typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
 
     saved, warnings.showwarning = warnings.showwarning, one_line_warning
@@ -458,25 +459,25 @@ def main(argv: list[str] | None = None) -> int:
             app(args=argv, prog_name="geoae")
         return 0
     except Terminated as exc:
-        from .distributed import is_main_process
-
-        if not is_main_process():  # under torchrun, rank 0 speaks (the others are ended with it)
+        if not _main_process():  # under torchrun, rank 0 speaks (the others are ended with it)
             return 128 + exc.signum
         args = sys.argv[1:] if argv is None else [str(a) for a in argv]
         command = next((a for a in args if not a.startswith("-")), "")
         hint = ("; the last checkpoint in the model folder is kept: rerun with --resume to "
                 "continue" if command == "train" else "")
         name = signal.Signals(exc.signum).name
-        typer.echo(f"geoae: terminated ({name}); no partial output was left{hint}", err=True)
+        what = "interrupted (Ctrl-C)" if name == "SIGINT" else f"terminated ({name})"
+        typer.echo(f"geoae: {what}; no partial output was left{hint}", err=True)
         return 128 + exc.signum
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GeoAEError as exc:
-        from .distributed import is_main_process
-
-        # under torchrun every rank meets the same bad input: rank 0 says it once
-        if is_main_process():
-            typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        # under torchrun every rank meets the same bad input: rank 0 says it once; an error of
+        # one rank alone (its own copy of the data, say) is said by that rank
+        own = getattr(exc, "rank_only", None)
+        if _main_process() or own is not None:
+            where = f"[rank {own}] " if own is not None and not _main_process() else ""
+            typer.echo(f"error: {where}{' '.join(str(exc).split())}", err=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence of the CLI
         log = _log_path()
@@ -490,6 +491,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         warnings.showwarning = saved
+
+
+def _main_process() -> bool:
+    """Whether this process speaks (rank 0 under torchrun). Without importing torch: a signal
+    can arrive while ``import torch`` is half done, and importing it again then fails."""
+    dist = sys.modules.get("geoae.distributed")
+    if dist is not None and hasattr(dist, "is_main_process"):
+        try:
+            return bool(dist.is_main_process())
+        except Exception:  # noqa: BLE001 - a half-initialised torch: fall back on RANK
+            pass
+    try:
+        return int(os.environ.get("RANK", "0")) == 0
+    except ValueError:
+        return True
 
 
 def _entry() -> None:

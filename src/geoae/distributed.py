@@ -137,6 +137,61 @@ def all_ranks_have(flag: bool, device: torch.device) -> bool:
     return bool(t.item())
 
 
+def on_every_rank(work, what: str):
+    """``work()`` on every rank, and its result, when it succeeds everywhere. When it raises on
+    some ranks (a bad file in one machine's copy of the data, say), every rank stops: a failing
+    rank raises its own error (marked ``rank_only`` so that the command line prints it there too),
+    the others a :class:`~geoae.errors.DataError` naming the failing ranks, instead of waiting
+    in the next collective call until the group's timeout. Outside distributed runs:
+    ``work()``."""
+    if not is_distributed():
+        return work()
+    from .errors import DataError
+
+    error: BaseException | None = None
+    try:
+        result = work()
+    except Exception as exc:  # noqa: BLE001 - re-raised below, after the vote
+        error = exc
+    failed = torch.zeros(world_size())
+    if error is not None:
+        failed[rank()] = 1
+    dist.all_reduce(failed)  # a CPU tensor: gloo, in either backend geoae starts
+    bad = [int(r) for r in torch.nonzero(failed).flatten()]
+    if error is not None:
+        if len(bad) < world_size():  # its own failure: it prints it (rank 0 speaks for all)
+            error.rank_only = rank()
+        raise error
+    if bad:
+        raise DataError(f"process(es) of rank {bad} failed {what} (their own error is printed "
+                        "by them, on their machine); every process stops. Under torchrun on "
+                        "several machines each needs the same copy of the data")
+    return result
+
+
+def check_same_data(n: int, checksum: float, device: torch.device) -> None:
+    """A :class:`~geoae.errors.DataError` on every rank when the ranks were given different
+    in-memory training data (``n`` rows, and ``checksum`` a sum over the data), which would
+    have them take different numbers of steps and wait for each other until the timeout."""
+    if not is_distributed():
+        return
+    from .errors import DataError
+
+    t = torch.tensor([float(n), float(checksum)], dtype=torch.float64, device=device)
+    hi, lo = t.clone(), t.clone()
+    dist.all_reduce(hi, op=dist.ReduceOp.MAX)
+    dist.all_reduce(lo, op=dist.ReduceOp.MIN)
+    rows = (int(lo[0].item()), int(hi[0].item()))
+    spread = float(hi[1].item() - lo[1].item())
+    scale = max(abs(float(hi[1].item())), abs(float(lo[1].item())), 1.0)
+    if rows[0] != rows[1] or spread > 1e-6 * scale:
+        detail = (f"from {rows[0]} to {rows[1]} rows" if rows[0] != rows[1]
+                  else f"{rows[0]} rows each, with different values")
+        raise DataError(f"the processes of this torchrun job hold different training data "
+                        f"({detail}); each must be given the same data (on several machines: "
+                        "the same copy of the files), and geoae shares it out")
+
+
 def barrier() -> None:
     if is_distributed():
         dist.barrier()

@@ -488,6 +488,13 @@ def fit_module(
 
         distributed = _dist.is_distributed()
         rank, world = _dist.rank(), _dist.world_size()
+        if distributed and not callable(X):
+            # every rank must hold the same rows (each trains on its share of one permutation):
+            # different copies would have them take different numbers of steps and wait for
+            # each other until the group's timeout
+            seen = X if mask is None else torch.where(mask, X, torch.zeros_like(X))
+            _dist.check_same_data(X.shape[0], float(torch.nan_to_num(seen.double()).abs().sum()),
+                                  X.device)
 
         def write_checkpoint(next_epoch: int, done: bool) -> None:
             if checkpoint is None:

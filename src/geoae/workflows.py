@@ -275,7 +275,20 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
         raise DataError(f"output {out_p} exists; pass --force to replace it")
     if not out_p.parent.exists():
         raise DataError(f"folder {out_p.parent} of the output does not exist; create it first")
+    check_writable(out_p.parent)
     return out_p
+
+
+def check_writable(folder: str | os.PathLike) -> None:
+    """A :class:`DataError` when ``folder`` (or, when it does not exist yet, its nearest existing
+    parent) cannot be written to: a read-only filesystem or no permission. Checked before any
+    work, so that a long run does not end in an error at its first write."""
+    here = Path(folder).absolute()
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise DataError(f"folder {here} is not writable (read-only or no permission); choose an "
+                        "--out you can write to")
 
 
 #: Output names of formats other than a table: a table written there would be mislabelled.
@@ -577,64 +590,84 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     vae_only = [f"--{k}" for k in ("beta", "prior") if k in params]
     if vae_only and model != "vae":
         raise ConfigError(f"{' and '.join(vae_only)} apply to --model vae only, not --model {model}")
-    sniff(data)  # a missing or unreadable input is reported before anything else
+    from . import distributed as _dist
+
+    # under torchrun: join the group before reading anything, so that a rank that fails (a bad
+    # file in one machine's copy of the data) stops the others instead of leaving them waiting
+    _dist.init_from_env()
     out_p = Path(out)
-    if out_p.exists() and not out_p.is_dir():
-        raise DataError(f"--out {out_p} is a file; give a folder name for the model")
-    # a folder holding only transforms.json is what a run that failed before training leaves
-    if (out_p.exists() and any(f.name != TRANSFORMS_FILE for f in out_p.iterdir())
-            and not (force or resume)):
-        if (out_p / CHECKPOINT_FILE).is_file():
-            raise DataError(f"model folder {out_p} holds the checkpoint of an unfinished run; "
-                            "pass --resume to continue it (same data and options), or --force "
-                            "to start over")
-        raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
     cls = models.ESTIMATORS[MODEL_NAMES[model]]
     kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
                   verbose=verbose, **params)
     if hidden is not None:
         kwargs["hidden"] = tuple(hidden)
-    cls(**kwargs)._check_params()  # bad options fail before the folder is touched
-    if backbone == "conv2d":
-        raise ConfigError("--backbone conv2d models 2-D patches (a seismic section or an image cut "
-                          "into tiles), which the command line does not make from its inputs; "
-                          "use the Python API (backbone='conv2d' on (n, channels, height, width) "
-                          "arrays), or --backbone dense (logs, tables, SEG-Y) or conv1d (SEG-Y "
-                          "traces)")
-    if backbone == "conv1d" and sniff(data) != "segy":
-        raise ConfigError(f"--backbone conv1d models SEG-Y traces; the well logs or table {data} "
-                          "are modelled depth sample by depth sample: use --backbone dense. For "
-                          "windows of logs along depth use the Python API (backbone='conv1d' on "
-                          "windows from geoae.preprocessing.make_windows, or "
-                          "AnomalyDetector(model, window=...))")
-    if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
-        from .streaming import SegyTraces
 
-        if curves:
-            raise ConfigError(f"--curves applies to well logs and tables; a SEG-Y file ({data}) "
-                              "is modelled on its traces: leave --curves out")
-        use, X, left_out = [], SegyTraces(data), []
-    else:
+    def read():  # no collective call in here: on_every_rank votes after it
+        sniff(data)  # a missing or unreadable input is reported before anything else
+        if out_p.exists() and not out_p.is_dir():
+            raise DataError(f"--out {out_p} is a file; give a folder name for the model")
+        # a folder holding only transforms.json (or the run's checkpoint.transforms.json: a run
+        # killed before its first checkpoint) is what a run that failed before training leaves
+        if (out_p.exists()
+                and any(f.name not in (TRANSFORMS_FILE, RUN_TRANSFORMS_FILE) for f in out_p.iterdir())
+                and not (force or resume)):
+            if (out_p / CHECKPOINT_FILE).is_file():
+                raise DataError(f"model folder {out_p} holds the checkpoint of an unfinished run; "
+                                "pass --resume to continue it (same data and options), or --force "
+                                "to start over")
+            raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
+        check_writable(out_p)
+        cls(**kwargs)._check_params()  # bad options fail before the folder is touched
+        if backbone == "conv2d":
+            raise ConfigError("--backbone conv2d models 2-D patches (a seismic section or an image "
+                              "cut into tiles), which the command line does not make from its "
+                              "inputs; use the Python API (backbone='conv2d' on (n, channels, "
+                              "height, width) arrays), or --backbone dense (logs, tables, SEG-Y) or "
+                              "conv1d (SEG-Y traces)")
+        if backbone == "conv1d" and sniff(data) != "segy":
+            raise ConfigError(f"--backbone conv1d models SEG-Y traces; the well logs or table "
+                              f"{data} are modelled depth sample by depth sample: use --backbone "
+                              "dense. For windows of logs along depth use the Python API "
+                              "(backbone='conv1d' on windows from "
+                              "geoae.preprocessing.make_windows, or AnomalyDetector(model, "
+                              "window=...))")
+        if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
+            from .streaming import SegyTraces
+
+            if curves:
+                raise ConfigError(f"--curves applies to well logs and tables; a SEG-Y file "
+                                  f"({data}) is modelled on its traces: leave --curves out")
+            traces = SegyTraces(data)
+            world = _dist.world_size()
+            if world > 1 and len(traces) < 2 * world * traces.chunk_traces:
+                # every process needs chunks of its own: about 4 each on a small file
+                traces = SegyTraces(data, chunk_traces=max(1, -(-len(traces) // (4 * world))))
+            return None, [], traces, []
         table = _read_for_curves(data, curves)
         use = select_curves(table, resolve_curve_names(table, curves))
         left_out = [] if curves else list(default_curves(table)[1])
-        X = table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]]
-    logs = _log10_for(X, use) if log10 else []
-    from . import distributed as _dist
+        return table, use, table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]], \
+            left_out
 
-    _dist.init_from_env()  # under torchrun (fit would join the group anyway)
+    table, use, X, left_out = _dist.on_every_rank(read, f"to read {data}")
+    logs = _log10_for(X, use) if log10 else []
     # [] when absent (a folder of an older geoae: raw curves); only a resumed run reads it
-    recorded = _checkpoint_log10(out_p) if resume else []
+    recorded = _dist.on_every_rank(lambda: _checkpoint_log10(out_p) if resume else [],
+                                   f"to read the checkpoint record in {out_p}")
     # rank 0's view decides (machines without a shared filesystem see no checkpoint elsewhere)
     if _dist.broadcast_int(int(resume and (out_p / CHECKPOINT_FILE).is_file()
                                and recorded != logs)):
         raise ConfigError(f"the checkpoint in {out_p} was trained with log10 curves {recorded}, "
                           f"this run would use {logs}; resume with "
                           f"{'--log10' if recorded else '--no-log10'}, or start over with --force")
-    X_model = _to_model_units(X, logs)
-    if use:
-        _check_observed(table, X[use], X_model[use])
-    X = X_model
+
+    def to_model_units():
+        X_model = _to_model_units(X, logs)
+        if use:
+            _check_observed(table, X[use], X_model[use])
+        return X_model
+
+    X = _dist.on_every_rank(to_model_units, f"to read {data}")
     _dist.barrier()  # every rank has checked the folder before rank 0 writes into it
     units = {} if sniff(data) == "segy" else {c: u for c, u in table.units.items() if c in use and u}
     # The folder's model (config, weights, transforms.json) stays as it is until the new one is
