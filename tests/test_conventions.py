@@ -270,3 +270,62 @@ def test_train_again_after_a_kill_before_the_first_checkpoint(tmp_path, capsys, 
                        "--out", out, "-q")
     assert code == 0, err
     assert (out / "model.safetensors").is_file()
+
+
+def test_las_output_from_a_table_leaves_text_columns_out(tmp_path, capsys, wells_csv):
+    """detect/reconstruct of a table with a text column (Kansas' Formation) wrote it quoted in
+    the ~ASCII section of a LAS 2.0 file ('2793.0 3.0 "A1 SH" 77.45 ...')."""
+    import lasio
+
+    from clirun import run
+
+    obs = pd.read_csv(wells_csv)
+    one = obs[obs.WELL == obs.WELL.iloc[0]].assign(Formation="A1 SH")
+    data = tmp_path / "one.csv"
+    one.to_csv(data, index=False)
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI", "--epochs", 2, "--out",
+               model, "-q")[0] == 0
+    code, _, err = run(capsys, "reconstruct", model, data, "--out", tmp_path / "r.las", "-q")
+    assert code == 0, err
+    assert "text column(s) ['Formation']" in err
+    text = (tmp_path / "r.las").read_text()
+    assert '"' not in text.split("~A")[-1]
+    las = lasio.read(tmp_path / "r.las")
+    assert "Formation" not in las.keys() and "GR_RECON" in las.keys()
+    np.testing.assert_allclose(las["GR"], one["GR"].to_numpy(), equal_nan=True)
+
+
+def test_explain_shares_a_zero_score_among_the_observed_curves():
+    """A sample scored exactly 0 (one curve measured, rebuilt exactly) got no share at all: the
+    docs say shares are empty only where nothing was measured."""
+    X = make_synthetic_wells(n_wells=1, n_samples=200, random_state=0, faults=False).observed[
+        ["GR", "RHOB"]].to_numpy()
+    det = AnomalyDetector(model=AutoEncoder(latent_dim=1, hidden=(4,), epochs=1),
+                          random_state=0).fit(X)
+    z2 = np.array([[0.0, np.nan], [0.0, 0.0], [1.0, 3.0], [np.nan, np.nan]])
+    det._z2 = lambda X: (z2, X)  # the squared z-scores of four samples, as the model gave them
+    share = det.explain(np.zeros((4, 2)))
+    np.testing.assert_allclose(share[:3], [[1.0, 0.0], [0.5, 0.5], [0.25, 0.75]])
+    assert np.isnan(share[3]).all()
+
+
+def test_a_las_named_file_that_is_not_las_is_said_so(tmp_path):
+    from geoae.io import sniff
+
+    path = tmp_path / "numbers.las"
+    path.write_text("100.0, 0.63, 302.19\n200.0, 0.50, 284.62\n")
+    with pytest.raises(DataError, match=r"numbers.las: not a LAS file \(no '~' section"):
+        sniff(path)
+
+
+def test_a_model_curve_missing_from_the_data_says_what_to_do(tmp_path, capsys, wells_csv):
+    from clirun import run
+
+    model = tmp_path / "m"
+    assert run(capsys, "train", wells_csv, "--curves", "GR,RHOB,NPHI", "--epochs", 1, "--out",
+               model, "-q")[0] == 0
+    data = tmp_path / "less.csv"
+    pd.read_csv(wells_csv).drop(columns=["NPHI"]).to_csv(data, index=False)
+    code, _, err = run(capsys, "encode", model, data, "--out", tmp_path / "z.csv", "-q")
+    assert code == 2 and "['NPHI'] not found" in err and "geoae impute" in err

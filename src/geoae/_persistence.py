@@ -186,10 +186,12 @@ def read_config(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):  # a name too long, a NUL byte...
         is_dir = False
     if not is_dir:
-        raise ConfigError(f"no model folder at {path}: give the folder written by model.save()")
+        raise ConfigError(f"no model folder at {path}: give the folder written by model.save() "
+                          "or geoae train")
     try:
         if not cfg_file.is_file():
-            raise _fail(path, "config.json is missing; was the folder written by model.save()?")
+            raise _fail(path, "config.json is missing; was the folder written by model.save() or "
+                              "geoae train?")
         if cfg_file.stat().st_size > MAX_CONFIG_BYTES:
             raise _fail(path, "config.json is implausibly large; the folder is not a geoae model")
         text = cfg_file.read_bytes()

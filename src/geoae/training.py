@@ -481,7 +481,8 @@ def fit_module(
                 warnings.warn(f"{checkpoint}: the checkpoint is of a finished training ({start} "
                               f"epoch(s), best at {best_epoch + 1}); nothing to resume, its weights are "
                               "used as they are. To train again (e.g. for more epochs), delete the "
-                              "checkpoint or give another checkpoint_dir", UserWarning, stacklevel=3)
+                              "checkpoint or give another checkpoint_dir (geoae train: --force, "
+                              "or another --out)", UserWarning, stacklevel=3)
             elif start > epochs and _dist.is_main_process():
                 warnings.warn(f"{checkpoint}: the checkpoint has run {start} epochs, more than "
                               f"epochs={epochs}; nothing to resume", UserWarning, stacklevel=3)

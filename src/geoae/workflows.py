@@ -174,7 +174,7 @@ def default_curves(table: Table) -> tuple[list[str], dict[str, str]]:
     return [c for c, k in kinds.items() if k is None], {c: k for c, k in kinds.items() if k}
 
 
-def select_curves(table: Table, curves: list[str] | None) -> list[str]:
+def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list[str]:
     """The curves to use: ``curves`` checked against the table, or (none named) the
     :func:`default_curves`, with a warning that names the columns left out."""
     available = table.curves
@@ -196,7 +196,7 @@ def select_curves(table: Table, curves: list[str] | None) -> list[str]:
     missing = [c for c in curves if c not in table.frame.columns]
     if missing:
         raise DataError(f"curve(s) {missing} not found in {table.path}; available curves: "
-                        f"{', '.join(available)}")
+                        f"{', '.join(available)}{fix}")
     bad = [c for c in curves if c not in available]
     if bad:
         raise DataError(f"curve(s) {bad} in {table.path} are not numeric; choose numeric curves")
@@ -370,6 +370,16 @@ def _write_output(result: pd.DataFrame, out: Path, table: Table, units=None,
     if table_format(out) != "las":
         write_frame(_ids_back(result, table.attrs.get("renamed_ids", {})), out)
         return
+    # a LAS file holds numbers: text columns of a table (a formation name, say) would be
+    # written quoted, which lasio reads and a strict LAS 2.0 reader misreads as extra columns
+    text = [c for c in result.columns if c not in ("WELL", "DEPTH")
+            and not pd.api.types.is_numeric_dtype(result[c])  # bool is written as 0/1
+            and not result[c].isna().all()]
+    if text:
+        warnings.warn(f"--out {out}: text column(s) {text} of {table.path} are not written (a LAS "
+                      "curve holds numbers); write a .csv or .parquet to keep them",
+                      UserWarning, stacklevel=3)
+        result = result.drop(columns=text)
     if table.kind == "las":
         given = table.frame.reset_index(drop=True)
         new = [c for c in result.columns if c != "DEPTH" and not (
@@ -833,7 +843,10 @@ def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.
         if said is not None:
             said.add("aliases")
         frame = frame.rename(columns=found)
-    use = select_curves(Table(frame, table.kind, table.path, table.attrs), names)
+    use = select_curves(Table(frame, table.kind, table.path, table.attrs), names,
+                        fix="; the model needs every curve it was trained on: fill a missing "
+                            "one first (geoae impute), or use a model trained without it "
+                            "(geoae train --curves)")
     return frame[use]
 
 

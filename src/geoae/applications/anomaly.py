@@ -716,14 +716,20 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         -------
         DataFrame (same index, one float64 column per curve; a pandas nullable curve gives a
         nullable float column, ``pd.NA`` for NaN) for DataFrame input, else ndarray of shape
-        (n_samples, n_curves). Missing curves get 0; a sample with no observed curve gets NaN.
+        (n_samples, n_curves). Missing curves get 0; a sample with no observed curve gets NaN; a
+        score of exactly 0 is shared equally by the sample's observed curves.
         """
         z2, Xa = self._z2(X)
         per = z2 if z2.ndim == 2 else np.nansum(z2.reshape(*z2.shape[:2], -1), axis=2)
+        observed = (~np.isnan(z2) if z2.ndim == 2
+                    else np.isfinite(z2.reshape(*z2.shape[:2], -1)).any(axis=2))
         per = np.where(np.isnan(per), 0.0, per)
         total = per.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(total > 0, per / total, np.nan)
+            # a score of exactly 0 (a perfect reconstruction) is shared equally by the observed
+            # curves: one curve measured has all of it
+            even = observed / observed.sum(axis=1, keepdims=True)
+            share = np.where(total > 0, per / total, even)
         if z2.ndim == 2:
             none_seen = np.isnan(z2).all(axis=1)
             share[none_seen] = np.nan

@@ -116,4 +116,11 @@ def sniff(path: str | os.PathLike) -> str:
     if p.suffix.lower() in (".sgy", ".segy", ".seg"):  # named SEG-Y, but not read as a table
         raise DataError(f"{p}: not a SEG-Y file (no 3200-byte textual and 400-byte binary header "
                         "with a known sample format); check the file")
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if p.suffix.lower() == ".las" and not any(ch.isalpha() for ch in first):
+        # named LAS, no ~ section and no header line of names: a broken LAS file (a table
+        # named .las, with its header, is read as the table it is: the content decides)
+        raise DataError(f"{p}: not a LAS file (no '~' section such as ~Version, ~Well, ~Curve, "
+                        "~ASCII found); give a LAS 1.2/2.0/3.0 well-log file, or rename a "
+                        "delimited table .csv")
     return "csv"
