@@ -329,3 +329,21 @@ def test_a_model_curve_missing_from_the_data_says_what_to_do(tmp_path, capsys, w
     pd.read_csv(wells_csv).drop(columns=["NPHI"]).to_csv(data, index=False)
     code, _, err = run(capsys, "encode", model, data, "--out", tmp_path / "z.csv", "-q")
     assert code == 2 and "['NPHI'] not found" in err and "geoae impute" in err
+
+
+def test_train_checkpoint_every(tmp_path, capsys, wells_csv):
+    """A scheduler's SIGTERM lost up to 9 epochs: the CLI wrote a checkpoint every 10 epochs,
+    with no option to change it (an audit of long streamed runs)."""
+    from clirun import run
+    from crashing import crash_at_epoch
+
+    args = ["train", wells_csv, "--curves", "GR,RHOB,NPHI", "--epochs", 4, "--latent", 2, "-q"]
+    assert run(capsys, *args, "--out", tmp_path / "straight")[0] == 0
+    with crash_at_epoch(2, KeyboardInterrupt):  # after epochs 1-2 were checkpointed
+        code, _, _ = run(capsys, *args, "--checkpoint-every", 1, "--out", tmp_path / "cut")
+    assert code != 0 and (tmp_path / "cut" / "checkpoint.safetensors").is_file()
+    assert run(capsys, *args, "--checkpoint-every", 1, "--out", tmp_path / "cut", "--resume")[0] == 0
+    assert ((tmp_path / "cut" / "model.safetensors").read_bytes()
+            == (tmp_path / "straight" / "model.safetensors").read_bytes())
+    code, _, err = run(capsys, *args, "--checkpoint-every", 0, "--out", tmp_path / "bad")
+    assert code == 2 and "--checkpoint-every 0 is not valid" in err

@@ -116,6 +116,9 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT's checkpoint after a "
                                                           "crash (same data and options).")] = False,
     grad_clip: Annotated[float | None, typer.Option(help="Clip the gradient norm to this value.")] = None,
+    checkpoint_every: Annotated[int, typer.Option(help="Write the checkpoint for --resume every N "
+                                                       "epochs (1 for long epochs on big "
+                                                       "volumes).")] = 10,
     batch_size: Annotated[int | None, typer.Option(help="Rows per training step, per process under "
                                                         "torchrun (default: 256 on CPU, up to 1024 "
                                                         "on GPU).")] = None,
@@ -136,7 +139,8 @@ def train(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train an auto-encoder on well-log curves and save it (checkpoints in OUT every 10 epochs).
+    """Train an auto-encoder on well-log curves and save it (checkpoints in OUT every 10 epochs,
+    or --checkpoint-every N).
 
     Example: geoae train wells/ --model vae --curves GR,RHOB,NPHI,DT --latent 4 --out model/
 
@@ -149,12 +153,14 @@ def train(
 
     with _options_named(latent_dim="--latent", epochs="--epochs", backbone="--backbone",
                         random_state="--seed", grad_clip="--grad-clip", batch_size="--batch-size",
+                        checkpoint_every="--checkpoint-every",
                         precision="--precision", compile="--compile", beta="--beta",
                         prior="--prior"):
         summary = workflows.train(data, out, model=model, curves=workflows.parse_curves(curves),
                                   latent=latent, backbone=backbone, epochs=epochs,
                                   random_state=seed, verbose=not (quiet or as_json), force=force,
-                                  resume=resume, grad_clip=grad_clip, precision=precision,
+                                  resume=resume, grad_clip=grad_clip,
+                                  checkpoint_every=checkpoint_every, precision=precision,
                                   compile=compile, log10=log10,
                                   **({"batch_size": batch_size} if batch_size is not None else {}),
                                   **({"beta": beta} if beta is not None else {}),

@@ -576,10 +576,10 @@ def _from_model_units(values: np.ndarray, name: str, log10: list[str]) -> np.nda
 def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbone: str = "dense",
           epochs: int = 200, hidden=None, random_state: int | None = 0, verbose: bool = False,
           force: bool = False, resume: bool = False, grad_clip: float | None = None,
-          log10: bool = True, **params) -> dict[str, Any]:
+          log10: bool = True, checkpoint_every: int = 10, **params) -> dict[str, Any]:
     """Fit a model on the curves of ``data`` and save it to the folder ``out``.
 
-    Training writes ``out/checkpoint.safetensors`` every 10 epochs (with its run's
+    Training writes ``out/checkpoint.safetensors`` every ``checkpoint_every`` epochs (with its run's
     ``checkpoint.transforms.json``); ``resume=True`` continues from it after a crash (same data
     and options), ending with the same weights on CPU. A model already in ``out`` (``force``)
     stays as it is until the new one is complete, then its files are replaced; a run that fails
@@ -628,6 +628,10 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
             raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
         check_writable(out_p)
         cls(**kwargs)._check_params()  # bad options fail before the folder is touched
+        if not (isinstance(checkpoint_every, int) and not isinstance(checkpoint_every, bool)
+                and checkpoint_every >= 1):
+            raise ConfigError(f"checkpoint_every={checkpoint_every!r} is not valid: a positive "
+                              "number of epochs")
         if backbone == "conv2d":
             raise ConfigError("--backbone conv2d models 2-D patches (a seismic section or an image "
                               "cut into tiles), which the command line does not make from its "
@@ -688,7 +692,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     undo = _RunUndo(out_p) if main else None
     try:
         _write_transforms(out_p, logs, units, name=RUN_TRANSFORMS_FILE)
-        est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip)
+        est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip,
+                                checkpoint_every=checkpoint_every)
         if main:
             _replace_model(est, out_p, logs, units)
     except BaseException:
