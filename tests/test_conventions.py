@@ -153,8 +153,9 @@ def test_bce_error_beyond_the_training_range_is_not_negative():
     """A value far beyond the minmax training range got a negative per-feature BCE and the
     smallest error of all: the worst outlier ranked as the most normal."""
     rng = np.random.default_rng(0)
-    X = np.column_stack([rng.uniform(0, 1, 400), rng.uniform(0, 0.7, 400)])
-    ae = AutoEncoder(latent_dim=1, hidden=(8,), epochs=5, loss="bce", scaler="minmax",
+    u = rng.uniform(0, 1, 400)
+    X = np.column_stack([u, 0.7 * u + rng.normal(0, 0.02, 400)])
+    ae = AutoEncoder(latent_dim=1, hidden=(8,), epochs=30, loss="bce", scaler="minmax",
                      random_state=0).fit(X)
     probe = np.array([[0.5, v] for v in (0.35, 1.0, 3.0, 10.0)])
     with pytest.warns(UserWarning, match=r"outside the training range.*'feature 1': 3"):
@@ -163,7 +164,15 @@ def test_bce_error_beyond_the_training_range_is_not_negative():
     # independently: BCE of the reconstruction against the target clipped to [0, 1]
     p = np.clip((ae.reconstruct(probe) - ae.scaler_offset_) / ae.scaler_scale_, 1e-7, 1 - 1e-7)
     z = np.clip((probe - ae.scaler_offset_) / ae.scaler_scale_, 0, 1)
-    np.testing.assert_allclose(err, -(z * np.log(p) + (1 - z) * np.log1p(-p)), rtol=1e-5)
+    from scipy.special import xlogy
+
+    kl = xlogy(z, z) - z * np.log(p) + xlogy(1 - z, 1 - z) - (1 - z) * np.log1p(-p)
+    np.testing.assert_allclose(err, kl, rtol=1e-5, atol=1e-12)
+    # far beyond the range scores far above the same sample in range and above most training
+    # rows (the raw BCE ranked it below the training rows)
+    with pytest.warns(UserWarning, match="outside the training range"):
+        spike, normal = ae.reconstruction_error(np.array([[0.5, 10.0], [0.5, 0.35]]))
+    assert spike > 10 * normal and spike > np.median(ae.reconstruction_error(X))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         inside = ae.reconstruction_error(X[:20])
@@ -347,3 +356,26 @@ def test_train_checkpoint_every(tmp_path, capsys, wells_csv):
             == (tmp_path / "straight" / "model.safetensors").read_bytes())
     code, _, err = run(capsys, *args, "--checkpoint-every", 0, "--out", tmp_path / "bad")
     assert code == 2 and "--checkpoint-every 0 is not valid" in err
+
+
+def test_sniff_finds_a_las_file_behind_a_long_comment_banner(tmp_path):
+    from geoae.io import read_las, sniff
+
+    banner = "".join(f"#{'=' * 70}\n" for _ in range(60))  # 4 kB of comment lines
+    path = tmp_path / "banner.las"
+    path.write_text(banner + "~Version\nVERS. 2.0 :\nWRAP. NO :\n~Well\nNULL. -999.25 :\n"
+                    "~Curve\nDEPT.M :\nGR.API :\n~ASCII\n100.0 50.0\n100.5 60.0\n")
+    assert sniff(path) == "las"
+    np.testing.assert_allclose(read_las(path)["GR"], [50.0, 60.0])
+
+
+def test_a_prefit_encoder_refuses_its_models_parameters_from_a_grid(kansas, encoder):
+    """GridSearchCV over features__model__latent_dim set the shared, fitted encoder's
+    latent_dim to 3 while its network still gave 2 codes (a review)."""
+    feats = EncoderFeatures(encoder, prefit=True)
+    with pytest.raises(ConfigError, match="model__latent_dim: a prefit=True EncoderFeatures"):
+        feats.set_params(model__latent_dim=3)
+    assert encoder.latent_dim == 2
+    feats.set_params(passthrough=False)  # its own parameters are fine
+    fresh = clone(encoder)  # without prefit a grid sets the (cloned, unfitted) model's
+    assert EncoderFeatures(fresh).set_params(model__latent_dim=3).model.latent_dim == 3

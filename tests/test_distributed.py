@@ -267,3 +267,24 @@ def test_torchrun_trains_a_small_segy(tmp_path):
     sgy = write_segy_file(tmp_path / "line.sgy", np.asarray(traces, dtype=np.float32))
     proc = torchrun("-m", "geoae", "train", sgy, "--epochs", "2", "--out", tmp_path / "m", "-q")
     assert geoae.load(tmp_path / "m").input_shape_ == (32,), proc.stderr[-2000:]
+
+
+def test_denoiser_and_imputer_share_rank_0s_seed(tmp_path):
+    """With random_state=None each rank drew its own seed, so its own train/validation split:
+    the ranks trained on different rows (and, once the ranks' data were compared, the fit
+    stopped with 'different training data'; a review)."""
+    torchrun(Path(__file__).parent / "scripts" / "ddp_apps.py", tmp_path)
+    info = [json.loads((tmp_path / f"apps_rank{r}.json").read_text()) for r in (0, 1)]
+    assert info[0]["world"] == 2 and info[0] == info[1]
+
+
+def test_the_data_checksum_sees_order_and_is_blockwise():
+    from geoae.training import _checksum
+
+    X = torch.from_numpy(np.random.default_rng(0).normal(size=(300, 4)).astype(np.float32))
+    X[5, 1] = float("nan")
+    mask = torch.isfinite(X)
+    whole = _checksum(X, mask)
+    assert np.isfinite(whole)
+    assert abs(_checksum(X, mask, rows=7) - whole) < 1e-9 * abs(whole)
+    assert abs(_checksum(X.flip(0), mask.flip(0)) - whole) > 1e-6 * abs(whole)

@@ -756,12 +756,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         positions; NaN where nothing was observed). Computed in chunks of rows: memory besides
         the input and the output is bounded by the chunk.
 
-        With ``loss="bce"`` the error is the binary cross-entropy, defined for scaled values in
-        [0, 1] (the training range with ``scaler="minmax"``). A value outside it is scored as at
-        the nearest bound, with a warning: the formula itself would go negative there and rank
-        the most extreme values as the most normal. The error then grows with the distance up
-        to the bound and stays there; use ``loss="mse"`` to rank values beyond the training
-        range by how far they are.
+        With ``loss="bce"`` the error is the binary cross-entropy less the target's own entropy,
+        ``z log(z/p) + (1-z) log((1-z)/(1-p))`` (the Bernoulli KL divergence, or half the
+        deviance): 0 for a perfect reconstruction whatever the value, so that mid-range values
+        do not score higher than values at the bounds only for being mid-range. It differs
+        from the training loss by a constant of the data, so it has the same minimiser. It is
+        defined for scaled values in [0, 1] (the training range with ``scaler="minmax"``); a
+        value outside is scored as at the nearest bound, with a warning (the formula would go
+        negative beyond and rank the most extreme values as the most normal). Use
+        ``loss="mse"`` to rank values beyond the training range by how far they are.
         """
         outside = np.zeros(self.n_features_in_, dtype=np.int64)
 
@@ -776,7 +779,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     dims = [0, *range(2, z.ndim)]
                     outside[:] += beyond.sum(dim=dims).numpy()
                     z = z.clamp(0.0, 1.0)
-                err = -(z * torch.log(p) + (1 - z) * torch.log1p(-p))
+                # xlogy: 0 log 0 = 0 at the bounds
+                err = (torch.special.xlogy(z, z) - z * torch.log(p)
+                       + torch.special.xlogy(1 - z, 1 - z) - (1 - z) * torch.log1p(-p))
+                err = err.clamp_min(0.0)  # rounding below 0 for a perfect reconstruction
             else:
                 err = (out.double() - Z.double()) ** 2
             err = torch.where(m, err, torch.zeros_like(err))

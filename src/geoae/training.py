@@ -194,6 +194,22 @@ def _epoch(step, batches, optimizer=None, grad_clip=None, params=None,
     return keys, (torch.stack(values).double() * w[:, None]).sum(0), int(sum(weights))
 
 
+def _checksum(X: torch.Tensor, mask: torch.Tensor | None, rows: int = 65536) -> float:
+    """A sum over the observed entries of ``X``, each row's absolute values weighted by its
+    position (the same rows in another order give another sum), computed ``rows`` rows at a
+    time (memory bounded by the block, on ``X``'s device)."""
+    total = 0.0
+    for start in range(0, X.shape[0], rows):
+        block = X[start:start + rows]
+        if mask is not None:
+            block = torch.where(mask[start:start + rows], block, torch.zeros_like(block))
+        per_row = torch.nan_to_num(block.flatten(1).abs(), posinf=0.0, neginf=0.0).double().sum(1)
+        weight = 1.0 + (torch.arange(start, start + len(block), device=X.device,
+                                     dtype=torch.float64) % 1009) / 1009
+        total += float((per_row * weight).sum())
+    return total
+
+
 def _in_step(batches, device):
     """Yield ``batches`` while every rank still has one (one tiny all-reduce per step): all
     ranks take the same number of optimizer steps, so weights and optimizer states stay equal.
@@ -493,9 +509,7 @@ def fit_module(
             # every rank must hold the same rows (each trains on its share of one permutation):
             # different copies would have them take different numbers of steps and wait for
             # each other until the group's timeout
-            seen = X if mask is None else torch.where(mask, X, torch.zeros_like(X))
-            _dist.check_same_data(X.shape[0], float(torch.nan_to_num(seen.double()).abs().sum()),
-                                  X.device)
+            _dist.check_same_data(X.shape[0], _checksum(X, mask), X.device)
 
         def write_checkpoint(next_epoch: int, done: bool) -> None:
             if checkpoint is None:

@@ -612,8 +612,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     if hidden is not None:
         kwargs["hidden"] = tuple(hidden)
 
-    def read():  # no collective call in here: on_every_rank votes after it
-        sniff(data)  # a missing or unreadable input is reported before anything else
+    def check_folder():
         if out_p.exists() and not out_p.is_dir():
             raise DataError(f"--out {out_p} is a file; give a folder name for the model")
         # a folder holding only transforms.json (or the run's checkpoint.transforms.json: a run
@@ -627,6 +626,11 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
                                 "to start over")
             raise DataError(f"model folder {out_p} exists and is not empty; pass --force to replace it")
         check_writable(out_p)
+
+    def read():  # no collective call in here: on_every_rank votes after it
+        sniff(data)  # a missing or unreadable input is reported before anything else
+        if _dist.is_main_process():  # the folder rank 0 alone writes (other machines may lack it)
+            check_folder()
         cls(**kwargs)._check_params()  # bad options fail before the folder is touched
         if not (isinstance(checkpoint_every, int) and not isinstance(checkpoint_every, bool)
                 and checkpoint_every >= 1):
@@ -663,7 +667,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         return table, use, table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]], \
             left_out
 
-    table, use, X, left_out = _dist.on_every_rank(read, f"to read {data}")
+    table, use, X, left_out = _dist.on_every_rank(read, f"to read {data} (or to check --out {out_p})")
     logs = _log10_for(X, use) if log10 else []
     # [] when absent (a folder of an older geoae: raw curves); only a resumed run reads it
     recorded = _dist.on_every_rank(lambda: _checkpoint_log10(out_p) if resume else [],

@@ -476,7 +476,10 @@ class Denoiser(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        from .. import distributed as _dist
+
         self._check_params()
+        _dist.init_from_env()  # under torchrun: trained with DDP
         if _is_frame(noisy):
             self.feature_names_in_ = np.asarray(self._frame_curves(noisy, "noisy"), dtype=object)
             if clean is not None:
@@ -542,8 +545,9 @@ class Denoiser(TransformerMixin, BaseEstimator):
         mask = None if tmask.all() else torch.from_numpy(tmask)
 
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1))
-        self.transform_seed_ = int(rng.randint(0, 2**31 - 1))
+        # rank 0's seeds on every rank under torchrun: the same split everywhere
+        seed = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))
+        self.transform_seed_ = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))
         device = resolve_device(self.device)
         n = X.shape[0]
         n_val = int(round(self.validation_fraction * n)) if n >= 10 else 0

@@ -123,6 +123,17 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             return super().__sklearn_clone__()
         return type(self)(**self.get_params(deep=False))
 
+    def set_params(self, **params):
+        """As scikit-learn's; a ``prefit=True`` model's own parameters (``model__...``, e.g. from
+        a grid) are refused: the fitted network would not follow them, and the model is shared
+        with its caller."""
+        nested = sorted(k for k in params if k.startswith("model__"))
+        if nested and params.get("prefit", self.prefit):
+            raise ConfigError(f"{', '.join(nested)}: a prefit=True EncoderFeatures does not set its "
+                              "fitted model's parameters (the network would not follow them); "
+                              "search over them with prefit=False, which fits a clone")
+        return super().set_params(**params)
+
     def _stack(self, X, model=None):
         """``(values, names, encoder input)``: the numeric columns (WELL left out) and what the
         encoder gets, the rows stacked with their ``context`` neighbours; for a model fitted on

@@ -532,7 +532,10 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         -------
         self
         """
+        from .. import distributed as _dist
+
         self._check_params()
+        _dist.init_from_env()  # under torchrun: every network is trained with DDP
         cfg, variational, beta, rs = self._config()
         values, _, wells, depth = self._prepare(X, reset=True)
         self.physical_ranges_ = self._physical_ranges(X, values)
@@ -549,7 +552,9 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         W, M = self._windows(values, wells, depth)
         n, width, d = W.shape
         rng = check_random_state(rs)
-        seeds = [int(rng.randint(0, 2**31 - 1)) for _ in range(int(self.n_ensemble))]
+        # rank 0's seeds on every rank under torchrun: the same splits and masks everywhere
+        seeds = [_dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))
+                 for _ in range(int(self.n_ensemble))]
         device = resolve_device(cfg["device"])
         k = int(self.context)
         mask_rate, curve_rate = float(self.mask_rate), float(self.curve_mask_rate)

@@ -87,9 +87,12 @@ def sniff(path: str | os.PathLike) -> str:
         raise DataError(f"{p}: no such file or folder; check the path")
     with open(p, "rb") as fh:
         head = fh.read(3600)
+        # a LAS file may open with long comment banners: its first ~ section is looked for
+        # past them (64 KiB)
+        more = fh.read(65536 - 3600) if p.suffix.lower() == ".las" else b""
     if head[:4] == b"PAR1":
         return "parquet"
-    text = head[:2048]
+    text = head + more if p.suffix.lower() == ".las" else head[:2048]
     text = (text[3:] if text.startswith(b"\xef\xbb\xbf") else text).decode("latin-1")  # a UTF-8 BOM
     for line in text.splitlines():
         s = line.strip()
@@ -116,7 +119,8 @@ def sniff(path: str | os.PathLike) -> str:
     if p.suffix.lower() in (".sgy", ".segy", ".seg"):  # named SEG-Y, but not read as a table
         raise DataError(f"{p}: not a SEG-Y file (no 3200-byte textual and 400-byte binary header "
                         "with a known sample format); check the file")
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln.strip() for ln in text.splitlines()
+                  if ln.strip() and not ln.strip().startswith("#")), "")
     if p.suffix.lower() == ".las" and not any(ch.isalpha() for ch in first):
         # named LAS, no ~ section and no header line of names: a broken LAS file (a table
         # named .las, with its header, is read as the table it is: the content decides)
