@@ -153,10 +153,14 @@ def on_every_rank(work, what: str):
         result = work()
     except Exception as exc:  # noqa: BLE001 - re-raised below, after the vote
         error = exc
-    failed = torch.zeros(world_size())
+    # a CPU tensor in either backend geoae starts (gloo, or "cpu:gloo,cuda:nccl"); a CUDA one
+    # in a caller's NCCL-only group
+    device = (torch.device("cuda", torch.cuda.current_device())
+              if dist.get_backend() == "nccl" else torch.device("cpu"))
+    failed = torch.zeros(world_size(), device=device)
     if error is not None:
         failed[rank()] = 1
-    dist.all_reduce(failed)  # a CPU tensor: gloo, in either backend geoae starts
+    dist.all_reduce(failed)
     bad = [int(r) for r in torch.nonzero(failed).flatten()]
     if error is not None:
         if len(bad) < world_size():  # its own failure: it prints it (rank 0 speaks for all)
