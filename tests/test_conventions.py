@@ -379,3 +379,24 @@ def test_a_prefit_encoder_refuses_its_models_parameters_from_a_grid(kansas, enco
     feats.set_params(passthrough=False)  # its own parameters are fine
     fresh = clone(encoder)  # without prefit a grid sets the (cloned, unfitted) model's
     assert EncoderFeatures(fresh).set_params(model__latent_dim=3).model.latent_dim == 3
+
+
+def test_one_well_gets_a_validation_split_for_early_stopping(tmp_path, capsys):
+    """A frame (or a single LAS file) of one well held nothing out: no val_loss, early stopping
+    on the training loss, though the docs promise a held-out 10 % (a docs audit)."""
+    from clirun import run
+    from geoae.io import write_las
+
+    one = make_synthetic_wells(n_wells=1, n_samples=300, random_state=0, faults=False).observed
+    X = one[["WELL", "GR", "RHOB", "NPHI"]]
+    ae = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, random_state=0).fit(X)
+    assert len(ae.history_["val_loss"]) == 3
+    same = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, random_state=0).fit(
+        X[["GR", "RHOB", "NPHI"]])
+    assert ae.history_["val_loss"] == same.history_["val_loss"]  # as without a WELL column
+    las = write_las(one[["DEPTH", "GR", "RHOB", "NPHI"]], tmp_path / "one.las")
+    code, out, err = run(capsys, "train", las, "--epochs", 2, "--out", tmp_path / "m", "--json")
+    assert code == 0, err
+    import json
+
+    assert json.loads(out)["val_loss"] is not None

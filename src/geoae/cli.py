@@ -360,7 +360,8 @@ def info(
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report and outputs.")] = Path(
         "geoae-demo"),
-    fast: Annotated[bool, typer.Option("--fast", help="Smaller data, fewer epochs (~1 minute).")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="Smaller data, fewer epochs (about half a "
+                                                      "minute; the full demo 1-2 minutes).")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace the files of an earlier demo "
                                                         "in OUT.")] = False,

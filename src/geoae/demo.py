@@ -324,7 +324,8 @@ def run_demo(out: str | Path = "geoae-demo", *, fast: bool = False, seed: int = 
         Folder for the outputs (created if needed); the files written are
         :data:`OUTPUT_FILES`, and nothing else in the folder is touched.
     fast : bool
-        Smaller data and fewer epochs (about a minute on 2 CPU cores instead of three).
+        Smaller data and fewer epochs (about half a minute on 2 CPU cores instead of 1-2
+        minutes).
     seed : int
         Seed of every model and generator.
     log : callable, optional

@@ -159,7 +159,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Optimisation by AdamW. ``batch_size="auto"`` is 256 on CPU and up to 1024 on a GPU (as
         long as an epoch keeps at least 50 steps); under torchrun it is per process.
     validation_fraction : float, default=0.1
-        Held-out share for early stopping; whole wells are held out when X has a ``WELL`` column.
+        Held-out share for early stopping; whole wells are held out when X has a ``WELL`` column
+        with two wells or more (otherwise rows at random, as without it).
     patience : int, default=20
         Epochs without validation improvement before stopping (best weights are restored).
     device : str, default="auto"
@@ -448,9 +449,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seed = self._seed(meta)
         identity = self._identity(ckpt, meta, n_samples)
         n = Z.shape[0]
-        if wells is not None:
+        if wells is not None and len(pd.unique(wells)) >= 2:
             train_idx, val_idx = split_by_well(wells, self.validation_fraction, seed)
-        else:
+        else:  # no WELL column, or one well (a single LAS file): held-out rows, as the Imputer
+            # does (with one well, no whole well can be held out, and nothing was)
             n_val = int(round(self.validation_fraction * n)) if n >= 10 else 0
             perm = np.random.default_rng(seed).permutation(n)
             train_idx, val_idx = np.sort(perm[n_val:]), np.sort(perm[:n_val])
