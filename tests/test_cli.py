@@ -1578,6 +1578,11 @@ def test_train_on_named_curves_warns_only_about_their_units(capsys, tmp_path):
     code, _, err = run(capsys, "train", folder, "--epochs", 1, "--latent", 1, "--out", tmp_path / "m3",
                        "--quiet")
     assert code == 0 and "POTA" in err and "GR" in err, err
+    # impute with --curves: the same for the curves it uses (the target and the inputs; an
+    # audit: impute still warned about POTA)
+    code, _, err = run(capsys, "impute", folder, "--curve", "RHOB", "--curves", "GR",
+                       "--epochs", 1, "--out", tmp_path / "filled", "--quiet")
+    assert code == 0 and "curve units differ between wells: GR" in err and "POTA" not in err, err
 
 
 def test_impute_on_its_own_output_does_not_learn_from_the_earlier_fill(capsys, tmp_path):

@@ -6,6 +6,7 @@ thin layer (parse, call, print) and the same steps can be scripted from Python.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
@@ -793,14 +794,21 @@ def _read_for_curves(data, curves: list[str] | None) -> Table:
     """:func:`read_any_table` for a command that uses only ``curves`` (all when None): the
     reader's unit warnings about other curves (conflicts, conversions) are left out, the others
     are given as they come."""
+    with _unit_warnings_about(curves):
+        return read_any_table(data, keep=curves or ())
+
+
+@contextlib.contextmanager
+def _unit_warnings_about(curves: list[str] | None):
+    """While active, the reader's unit warnings (conflicts, conversions) are kept only for
+    ``curves`` (as named, whatever their case, or as the alias table reads them; all when
+    None); every other warning passes as it comes, after the block."""
+    from .io.aliases import canonical_name
     from .io.wells import UnitConflictWarning, UnitConversionWarning, _conflict_message
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = read_any_table(data, keep=curves or ())
-    from .io.aliases import canonical_name
-
-    # the curves as named, whatever their case, and the names the alias table reads them as
+        yield
     wanted = {str(c).upper() for c in curves or ()} | {"DEPTH"}
     wanted |= {canonical_name(str(c)).upper() for c in curves or ()}
     for w in caught:
@@ -820,7 +828,6 @@ def _read_for_curves(data, curves: list[str] | None) -> Table:
                 continue
             msg = UnitConversionWarning(_conversion_message(kept), kept)
         warnings.warn_explicit(msg, w.category, w.filename, w.lineno)
-    return table
 
 
 def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.DataFrame:
@@ -1227,7 +1234,7 @@ def _first_row_per_depth(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return out, moved
 
 
-def _read_for_impute(data, kind: str) -> tuple[Table, pd.DataFrame]:
+def _read_for_impute(data, kind: str, curves: list[str] | None = None) -> tuple[Table, pd.DataFrame]:
     """``(table, train)``: ``data`` read once, every row in its file's order (``table``, what
     the output is laid on: duplicate depths included), and the rows the imputer learns from.
 
@@ -1236,7 +1243,8 @@ def _read_for_impute(data, kind: str) -> tuple[Table, pd.DataFrame]:
     that changes: the output still keeps every row of the file in its order. A single table's
     rows are all learnt from, as they are (``train`` is ``table.frame``).
     """
-    table = read_any_table(data, keep_rows=True)
+    with _unit_warnings_about(curves):  # only the curves the run uses (all when None)
+        table = read_any_table(data, keep_rows=True)
     if kind not in ("las", "folder"):
         return table, table.frame
     train, moved = _first_row_per_depth(table.frame)
@@ -1354,7 +1362,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
     if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
-    table, train = _read_for_impute(data, kind)
+    # with --curves the run uses those and the target: other curves' unit warnings are noise
+    table, train = _read_for_impute(data, kind, [curve, *curves] if curves else None)
     if kind != "folder":
         check_las_output(table, out_p)
     renamed = table.frame.attrs.get("renamed", {})  # {well: {raw mnemonic: canonical name}}
