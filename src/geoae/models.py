@@ -45,7 +45,7 @@ from .preprocessing import (
     check_not_all_missing,
     empty_samples,
     fit_affine_scaler,
-    split_by_well,
+    validation_split,
 )
 from .training import (
     CHECKPOINT_FILE,
@@ -449,13 +449,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seed = self._seed(meta)
         identity = self._identity(ckpt, meta, n_samples)
         n = Z.shape[0]
-        if wells is not None and len(pd.unique(wells)) >= 2:
-            train_idx, val_idx = split_by_well(wells, self.validation_fraction, seed)
-        else:  # no WELL column, or one well (a single LAS file): held-out rows, as the Imputer
-            # does (with one well, no whole well can be held out, and nothing was)
-            n_val = int(round(self.validation_fraction * n)) if n >= 10 else 0
-            perm = np.random.default_rng(seed).permutation(n)
-            train_idx, val_idx = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+        train_idx, val_idx = validation_split(n, wells, self.validation_fraction, seed)
         device = _dist.local_device(resolve_device(self.device))
         Z = Z.to(device)
         mask = mask.to(device) if mask is not None else None

@@ -112,6 +112,19 @@ def split_by_well(
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
+def validation_split(n: int, wells: np.ndarray | None, validation_fraction: float,
+                     seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(train_idx, val_idx)`` of ``n`` rows for early stopping: whole wells
+    (:func:`split_by_well`) when ``wells`` names two or more; otherwise (no well labels, or one
+    well: a single LAS file) rows at random, ``validation_fraction`` of them (none below 10
+    rows), both sorted."""
+    if wells is not None and len(pd.unique(np.asarray(wells))) >= 2:
+        return split_by_well(wells, validation_fraction, seed)
+    n_val = int(round(validation_fraction * n)) if n >= 10 else 0
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
 def check_not_all_missing(X: np.ndarray, names: list[str]) -> None:
     """Raise DataError naming every feature (column/channel) with no observed value."""
     axes = (0, *range(2, X.ndim))

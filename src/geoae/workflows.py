@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_path, same_file
+from ._validation import check, is_int
 from .errors import ConfigError, DataError
 from .io._files import sniff
 from .preprocessing import empty_samples
@@ -629,28 +630,26 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         check_writable(out_p)
 
     def read():  # no collective call in here: on_every_rank votes after it
-        sniff(data)  # a missing or unreadable input is reported before anything else
+        kind = sniff(data)  # a missing or unreadable input is reported before anything else
         if _dist.is_main_process():  # the folder rank 0 alone writes (other machines may lack it)
             check_folder()
         cls(**kwargs)._check_params()  # bad options fail before the folder is touched
-        if not (isinstance(checkpoint_every, int) and not isinstance(checkpoint_every, bool)
-                and checkpoint_every >= 1):
-            raise ConfigError(f"checkpoint_every={checkpoint_every!r} is not valid: a positive "
-                              "number of epochs")
+        check(is_int(checkpoint_every) and checkpoint_every >= 1, "checkpoint_every",
+              checkpoint_every, "a positive number of epochs")  # as fit() would, but now
         if backbone == "conv2d":
             raise ConfigError("--backbone conv2d models 2-D patches (a seismic section or an image "
                               "cut into tiles), which the command line does not make from its "
                               "inputs; use the Python API (backbone='conv2d' on (n, channels, "
                               "height, width) arrays), or --backbone dense (logs, tables, SEG-Y) or "
                               "conv1d (SEG-Y traces)")
-        if backbone == "conv1d" and sniff(data) != "segy":
+        if backbone == "conv1d" and kind != "segy":
             raise ConfigError(f"--backbone conv1d models SEG-Y traces; the well logs or table "
                               f"{data} are modelled depth sample by depth sample: use --backbone "
                               "dense. For windows of logs along depth use the Python API "
                               "(backbone='conv1d' on windows from "
                               "geoae.preprocessing.make_windows, or AnomalyDetector(model, "
                               "window=...))")
-        if sniff(data) == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
+        if kind == "segy":  # traces streamed chunk by chunk (memory bounded by the chunk)
             from .streaming import SegyTraces
 
             if curves:
@@ -688,7 +687,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
     X = _dist.on_every_rank(to_model_units, f"to read {data}")
     _dist.barrier()  # every rank has checked the folder before rank 0 writes into it
-    units = {} if sniff(data) == "segy" else {c: u for c, u in table.units.items() if c in use and u}
+    units = {} if table is None else {c: u for c, u in table.units.items() if c in use and u}
     # The folder's model (config, weights, transforms.json) stays as it is until the new one is
     # complete: training checkpoints into the folder (where --resume finds it), with its run's
     # record beside it, and the finished model replaces the old files at the end. A failed run

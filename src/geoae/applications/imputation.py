@@ -36,7 +36,7 @@ from ..preprocessing import (
     fit_affine_scaler,
     outside_ranges,
     recorded_physical_ranges,
-    split_by_well,
+    validation_split,
 )
 from ..training import auto_batch_size, fit_module, resolve_device, seeded
 
@@ -579,12 +579,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         self.networks_, self.histories_ = [], []
         for seed in seeds:  # each member: its own weights, hiding masks and validation split
-            if labels is not None and len(pd.unique(labels)) >= 2:
-                tr, va = split_by_well(labels, vf, seed)
-            else:
-                n_val = int(round(vf * len(rows))) if len(rows) >= 10 else 0
-                perm = np.random.default_rng(seed).permutation(len(rows))
-                tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+            tr, va = validation_split(len(rows), labels, vf, seed)
             tr, va = rows[tr], rows[va]
 
             def objective(net, xb, mb, seed=seed):

@@ -85,14 +85,15 @@ def sniff(path: str | os.PathLike) -> str:
         return "folder"
     if not p.is_file():
         raise DataError(f"{p}: no such file or folder; check the path")
+    named_las = p.suffix.lower() == ".las"
     with open(p, "rb") as fh:
         head = fh.read(3600)
         # a LAS file may open with long comment banners: its first ~ section is looked for
         # past them (64 KiB)
-        more = fh.read(65536 - 3600) if p.suffix.lower() == ".las" else b""
+        more = fh.read(65536 - 3600) if named_las else b""
     if head[:4] == b"PAR1":
         return "parquet"
-    text = head + more if p.suffix.lower() == ".las" else head[:2048]
+    text = head + more if named_las else head[:2048]
     text = (text[3:] if text.startswith(b"\xef\xbb\xbf") else text).decode("latin-1")  # a UTF-8 BOM
     for line in text.splitlines():
         s = line.strip()
@@ -121,7 +122,7 @@ def sniff(path: str | os.PathLike) -> str:
                         "with a known sample format); check the file")
     first = next((ln.strip() for ln in text.splitlines()
                   if ln.strip() and not ln.strip().startswith("#")), "")
-    if p.suffix.lower() == ".las" and not any(ch.isalpha() for ch in first):
+    if named_las and not any(ch.isalpha() for ch in first):
         # named LAS, no ~ section and no header line of names: a broken LAS file (a table
         # named .las, with its header, is read as the table it is: the content decides)
         raise DataError(f"{p}: not a LAS file (no '~' section such as ~Version, ~Well, ~Curve, "
