@@ -1604,3 +1604,36 @@ def test_impute_on_its_own_output_does_not_learn_from_the_earlier_fill(capsys, t
     once, twice = pd.read_csv(tmp_path / "once.csv"), pd.read_csv(tmp_path / "twice.csv")
     assert list(twice.columns) == list(once.columns)
     pd.testing.assert_frame_equal(twice, once)
+
+
+def test_unexpected_error_is_one_line_with_its_own_private_log(capsys, tmp_path, monkeypatch):
+    """A bug (not a user error) ends with one line naming a log of the traceback. Each failure
+    gets a file of its own, readable by its owner only (a fixed name in /tmp could be another
+    user's file or a planted link, and a second failure overwrote the first one's details)."""
+    import os
+    import re
+    import stat
+    import tempfile
+
+    import geoae.workflows as wf
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def broken(model):
+        raise RuntimeError(f"internal bug {model}")
+
+    monkeypatch.setattr(wf, "info", broken)
+    logs = []
+    for name in ("m1", "m2"):
+        code, out, err = run(capsys, "info", name)
+        assert code == 1 and out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, err
+        assert lines[0].startswith(f"geoae: unexpected error (RuntimeError: internal bug {name})")
+        log = Path(re.search(r"details in (\S+)\. Please report it", lines[0]).group(1))
+        assert log.parent == tmp_path and log.name.startswith("geoae-error-")
+        text = log.read_text()
+        assert "Traceback" in text and f"internal bug {name}" in text
+        assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+        logs.append(log)
+    assert logs[0] != logs[1] and "internal bug m1" in logs[0].read_text()

@@ -399,8 +399,14 @@ def demo(
     Console(width=160).print(table)
 
 
-def _log_path() -> Path:
-    return Path(tempfile.gettempdir()) / "geoae-error.log"
+def _write_error_log(text: str) -> Path:
+    """Write ``text`` to a new file of its own in the temporary folder and return its path: a
+    fixed name there could be another user's file (unwritable) or a planted link, and two
+    failures would overwrite each other's details. The file is readable by its owner only."""
+    fd, name = tempfile.mkstemp(prefix="geoae-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return Path(name)
 
 
 #: The signals that end a command cleanly: Ctrl-C (SIGINT), SIGTERM (a batch scheduler ending
@@ -487,10 +493,8 @@ def main(argv: list[str] | None = None) -> int:
             typer.echo(f"error: {where}{' '.join(str(exc).split())}", err=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence of the CLI
-        log = _log_path()
         try:
-            log.write_text(traceback.format_exc())
-            where = f"; details in {log}"
+            where = f"; details in {_write_error_log(traceback.format_exc())}"
         except OSError:
             where = ""
         typer.echo(f"geoae: unexpected error ({type(exc).__name__}: {exc}){where}. "
