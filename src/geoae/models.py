@@ -42,10 +42,13 @@ from .nn import (
 from .nn._common import ACTIVATIONS
 from .preprocessing import (
     SCALERS,
+    check_curve_columns,
     check_not_all_missing,
+    check_well_labels,
     empty_samples,
     fit_affine_scaler,
     validation_split,
+    warn_null_markers,
 )
 from .training import (
     CHECKPOINT_FILE,
@@ -274,16 +277,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 if hasattr(self, name):
                     delattr(self, name)
         if isinstance(X, pd.DataFrame):
+            check_curve_columns(X, skip=(WELL_COLUMN,))
             if WELL_COLUMN in X.columns:
                 wells = X[WELL_COLUMN].to_numpy()
+                if reset:
+                    check_well_labels(wells)
                 X = X.drop(columns=[WELL_COLUMN])
-            bad = [str(c) for c in X.columns
-                   if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
-            if bad:
-                raise DataError(
-                    f"column(s) {bad} of X are not numeric; select the numeric curves "
-                    "(e.g. X[['GR', 'RHOB']]) or encode those columns first"
-                )
             if reset:  # what the frame says of its curves, for outputs in the user's terms
                 cols = [str(c) for c in X.columns]
                 attrs = X.attrs or {}
@@ -319,6 +318,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"X has samples of shape {tuple(X.shape[1:])} but the model was fitted on "
                 f"{tuple(self.input_shape_)}; pass data shaped like the training data"
             )
+        if _dist.is_main_process():
+            warn_null_markers(X, self._feature_names(), stacklevel=4)
         if not inf_to_nan:  # the caller converts and handles infinities chunk by chunk
             return X, wells
         X = np.asarray(X, dtype=np.float64)  # no copy: X is only read from here on
@@ -738,10 +739,20 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def reconstruct(self, X):
         """``inverse_transform(transform(X))``; a DataFrame in gives a DataFrame out (same index
-        and columns), in the user's units. A sample with no observed value is all NaN."""
+        and column labels, a WELL column left out), in the user's units, with
+        ``attrs["units"]`` and ``attrs["log10_curves"]`` of the curves as the model was fitted
+        on them (so that :func:`geoae.preprocessing.inverse_log10_curves` and
+        :func:`geoae.io.write_las` label them). A sample with no observed value is all NaN."""
         rec = self._rowwise(X, lambda x, Z, m: self._unscale(self._net(self._recon, Z).double().numpy()))
         if isinstance(X, pd.DataFrame) and rec.ndim == 2:
-            return pd.DataFrame(rec, index=X.index, columns=self._feature_names())
+            out = pd.DataFrame(rec, index=X.index, columns=[c for c in X.columns if c != WELL_COLUMN])
+            units = getattr(self, "units_", None) or {}
+            logs = getattr(self, "log10_curves_", None) or []
+            if units:
+                out.attrs["units"] = dict(units)
+            if logs:
+                out.attrs["log10_curves"] = list(logs)
+            return out
         return rec
 
     def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:

@@ -137,6 +137,71 @@ def check_not_all_missing(X: np.ndarray, names: list[str]) -> None:
         )
 
 
+#: The start of :func:`warn_null_markers`' message, for filters of callers that say it themselves.
+NULL_MARKER_WARNING = r"\S+ holds \d+ value\(s\) equal to the null marker"
+
+
+def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
+                      stacklevel: int = 3, rows: int = 65536) -> None:
+    """Warn when ``X`` holds values equal to a common null marker (-999.25, -9999, ...,
+    :data:`geoae.io.aliases.COMMON_NULLS`): a frame built by hand or read with ``pd.read_csv``
+    keeps them as numbers, and a model would learn them as readings (an Imputer then fills
+    impossible values). The readers of geoae turn them into NaN; here they are only reported,
+    naming each column (feature/channel) and its count. Checked ``rows`` rows at a time."""
+    from .io.aliases import COMMON_NULLS
+
+    X = np.asarray(X)
+    if X.dtype.kind not in "fiu" or X.ndim < 2 or X.shape[0] == 0:
+        return
+    axes = (0, *range(2, X.ndim))
+    counts = np.zeros(X.shape[1], dtype=np.int64)
+    seen: set[float] = set()
+    for start in range(0, X.shape[0], rows):
+        block = X[start:start + rows]
+        hits = np.isin(block, COMMON_NULLS)
+        if hits.any():
+            counts += hits.sum(axis=axes)
+            seen.update(float(v) for v in np.unique(block[hits]))
+    if not counts.any():
+        return
+    label = (lambda i: str(names[i])) if names is not None else (lambda i: f"column {i}")
+    found = ", ".join(f"{label(i)} ({int(counts[i])})" for i in np.flatnonzero(counts))
+    markers = sorted(seen, reverse=True)
+    warnings.warn(
+        f"{what} holds {int(counts.sum())} value(s) equal to the null marker(s) {markers} in "
+        f"{found}; they are used as readings. If they mean 'not measured', make them NaN first "
+        f"(X.replace({markers}, np.nan)) or read the file with geoae.io.read_table / read_las, "
+        "which do", UserWarning, stacklevel=stacklevel)
+
+
+def check_curve_columns(X: pd.DataFrame, skip: Sequence[str] = (), what: str = "X",
+                        hint: str = "") -> list:
+    """The columns of ``X`` that hold curves (all but ``skip``), after checking that none is
+    named twice and that all are numeric (or boolean); raise DataError naming the columns and
+    the fix otherwise."""
+    cols = [c for c in X.columns if c not in skip]
+    dup = sorted({str(c) for c in X.columns[X.columns.duplicated()]})
+    if dup:
+        raise DataError(f"column name(s) {dup} appear more than once in {what}; rename or drop "
+                        "the copies (e.g. X.loc[:, ~X.columns.duplicated()])")
+    bad = [str(c) for c in cols
+           if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+    if bad:
+        raise DataError(
+            f"column(s) {bad} of {what} are not numeric; select the numeric curves "
+            f"(e.g. X[['GR', 'RHOB']]){hint}, convert numbers stored as text with "
+            f"pd.to_numeric(X[col], errors='coerce'), or encode categories first")
+    return cols
+
+
+def check_well_labels(wells, what: str = "X") -> None:
+    """Raise DataError when a WELL column has missing labels."""
+    if wells is not None and pd.isna(wells).any():
+        raise DataError(f"{what} has {int(pd.isna(wells).sum())} row(s) without a WELL label; "
+                        "fill them (rows are grouped by well for neighbours, depth order "
+                        "and the validation split) or drop the WELL column")
+
+
 # --------------------------------------------------------------------------------------------
 # DataFrame helpers for well logs: log10 of resistivities, physical ranges, per-well split
 # --------------------------------------------------------------------------------------------
@@ -184,7 +249,8 @@ def log10_curves(
     DataFrame, shape (n_samples, n_curves)
         A copy with ``log10`` of those columns (units: log10(ohm.m)); non-positive values become
         NaN with a warning naming the curve and the count. ``attrs["log10_curves"]`` lists the
-        transformed columns (used by :func:`inverse_log10_curves`).
+        transformed columns (used by :func:`inverse_log10_curves`); a column it already lists
+        is left as it is, with a warning (the function applied twice).
 
     Raises
     ------
@@ -193,6 +259,12 @@ def log10_curves(
     """
     out = df.copy()
     names = _resistivity_columns(df, aliases) if curves is None else list(curves)
+    done = list(df.attrs.get("log10_curves", []))
+    again = [c for c in names if c in done]
+    if again:  # e.g. a notebook cell run twice: log10 of log10 would be given back as ohm.m
+        warnings.warn(f"log10_curves: {again} already hold log10 values (the frame's "
+                      "attrs['log10_curves'] lists them) and are left as they are", stacklevel=2)
+        names = [c for c in names if c not in done]
     for c in names:
         if c not in out.columns:
             raise DataError(f"log10_curves: curve {c!r} not in the frame (columns: {list(out.columns)[:20]})")
@@ -208,8 +280,7 @@ def log10_curves(
             values[bad] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             out[c] = np.log10(values)
-    done = list(df.attrs.get("log10_curves", []))
-    out.attrs["log10_curves"] = done + [c for c in names if c not in done]
+    out.attrs["log10_curves"] = done + names
     return out
 
 

@@ -25,17 +25,22 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
+    NULL_MARKER_WARNING,
     empty_samples,
     make_windows,
     outside_ranges,
     overlap_add,
     recorded_physical_ranges,
+    warn_null_markers,
 )
 from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
 __all__ = ["AnomalyDetector"]
 
 _MAD_TO_STD = 1.4826
+
+#: The start of the warning about infinite values in X (filtered where it was already said).
+_INFINITE_WARNING = r"X holds \d+ infinite value\(s\); they are scored as missing"
 
 
 def default_model(random_state=None) -> DenoisingAutoEncoder:
@@ -292,7 +297,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     def _windowed(self) -> bool:
         return self.model_.backbone == "conv1d" and self._ndim == 2
 
-    def _split(self, X, reset: bool):
+    def _split(self, X, reset: bool, say: bool = True):
+        """``(values, wells, depth)`` of X, checked against the fitted curves; infinite values
+        become NaN. ``say``: warn about infinite values and null markers (once per call of a
+        public method)."""
         if isinstance(X, pd.DataFrame):
             values, names, _, wells, depth = split_frame(X)
         else:
@@ -314,7 +322,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                             f"fitted on {self._ndim}-D data with curves {self.curves_})")
         elif hasattr(self, "feature_names_in_"):
             check_same_curves(names, self.curves_, "detector")
-        values[np.isinf(values)] = np.nan
+        inf = np.isinf(values)
+        if inf.any() and say:
+            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); they are scored as missing "
+                          "readings, not as anomalies (find them with np.isinf, or set them to a "
+                          "value outside the tool's range to have them scored)", RuntimeWarning,
+                          stacklevel=3)
+        values[inf] = np.nan
+        if say:
+            warn_null_markers(values, self.curves_, stacklevel=4)
         return values, wells, depth
 
     def _sequences(self, n: int, wells, depth) -> list[np.ndarray]:
@@ -357,6 +373,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         with warnings.catch_warnings():
             # columns are matched by name before this point (prefit models fitted on DataFrames)
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)  # said by _split
             return self._reconstruction_residuals(values, inp, seqs)
 
     def _resolve_curve_masking(self, n_curves: int) -> bool:
@@ -561,7 +578,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                             "for conv1d, (n, channels, height, width) for conv2d")
         if not self.prefit:
             inp, _ = self._model_input(values, wells, depth)
-            self.model_.fit(inp)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)  # said by _split
+                self.model_.fit(inp)
         # only dense models on 2-D input hide curves (windows and traces are rebuilt whole)
         self.curve_masking_ = (not self._windowed() and values.ndim == 2
                                and self._resolve_curve_masking(values.shape[1]))
@@ -574,7 +593,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             with np.errstate(invalid="ignore", divide="ignore"):
                 rate = (runs >= self.stuck_run).sum(axis=0) / observed
             self.stuck_curves_ = np.nan_to_num(rate, nan=1.0) <= self.stuck_rate_limit
-        scores = self.score_samples(X)
+        with warnings.catch_warnings():  # what X holds was said above
+            warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
+            warnings.filterwarnings("ignore", message=_INFINITE_WARNING)
+            scores = self.score_samples(X)
         if self.threshold is not None:
             self.offset_ = -float(self.threshold)
         else:  # samples with no observed value score NaN and are left out of the quantile
@@ -612,7 +634,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if getattr(self, "physical_ranges_", None):
             if getattr(self, "_prefit_columns", None) is not None and isinstance(X, pd.DataFrame):
                 X = self._align_prefit(X)
-            values, _, _ = self._split(X, reset=False)
+            values, _, _ = self._split(X, reset=False, say=False)  # said by score_samples
             flags |= self._out_of_range(values).any(axis=1)
         return np.where(flags, -1, 1)
 

@@ -19,6 +19,8 @@ Recipe -- pre-train on all wells unlabelled, classify facies with few labels::
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,23 +31,43 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
-from ..preprocessing import empty_samples
+from ..preprocessing import (
+    NULL_MARKER_WARNING,
+    check_curve_columns,
+    empty_samples,
+    warn_null_markers,
+)
 from .imputation import as_float_array, check_same_curves
 
 __all__ = ["latent_map", "EncoderFeatures", "encoder_features", "stack_context"]
 
 WELL = "WELL"
+DEPTH = "DEPTH"
 
 
-def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None]:
-    """Numeric values, their names and the WELL labels (if X is a DataFrame with WELL)."""
+@contextlib.contextmanager
+def _markers_said():
+    """The model does not repeat the null-marker warning that :meth:`EncoderFeatures._stack`
+    gave with the curves' names."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
+        yield
+
+
+def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None, list[int]]:
+    """Numeric values, their names, the WELL labels (if X is a DataFrame with WELL) and the
+    indices of the columns the encoder takes (all but a ``DEPTH`` column, which is passed
+    through as the Imputer does: a depth is where a sample is, not what it measures)."""
     if isinstance(X, pd.DataFrame):
+        cols = check_curve_columns(X, skip=(WELL,), hint=" (WELL is set aside, DEPTH passed through)")
         wells = X[WELL].to_numpy() if WELL in X.columns else None
-        num = X.drop(columns=[WELL]) if WELL in X.columns else X
-        return (num.to_numpy(dtype=np.float64, na_value=np.nan), [str(c) for c in num.columns],
-                wells)
+        names = [str(c) for c in cols]
+        encoded = [i for i, c in enumerate(names) if c != DEPTH]
+        if not encoded:
+            raise DataError(f"X has no curve for the encoder besides {[WELL, DEPTH]}")
+        return X[cols].to_numpy(dtype=np.float64, na_value=np.nan), names, wells, encoded
     arr = as_float_array(X)
-    return arr, [f"x{i}" for i in range(arr.shape[1])], None
+    return arr, [f"x{i}" for i in range(arr.shape[1])], None, list(range(arr.shape[1]))
 
 
 def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None) -> np.ndarray:
@@ -104,7 +126,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
     ----------
     model_ : fitted estimator
     n_features_in_ : int
-        Numeric input columns (WELL excluded).
+        Numeric input columns (WELL excluded; a DEPTH column counts: it is passed through
+        with ``passthrough=True`` but not encoded).
     """
 
     def __init__(self, model=None, *, passthrough=True, context=0, prefit=False, random_state=None):
@@ -135,10 +158,13 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         return super().set_params(**params)
 
     def _stack(self, X, model=None):
-        """``(values, names, encoder input)``: the numeric columns (WELL left out) and what the
-        encoder gets, the rows stacked with their ``context`` neighbours; for a model fitted on
-        named curves (a prefit one, ``context=0``) its curves taken from X by name, in its order."""
-        values, names, wells = _numeric(X)
+        """``(values, names, encoder input, encoded)``: the numeric columns (WELL left out), what
+        the encoder gets (the rows stacked with their ``context`` neighbours; for a model fitted
+        on named curves, a prefit one with ``context=0``, its curves taken from X by name, in
+        its order) and which columns of ``values`` it is made of (all but DEPTH). Null markers
+        are reported here, by curve name, and not again by the model."""
+        values, names, wells, encoded = _numeric(X)
+        warn_null_markers(values, names, stacklevel=4)
         if not (isinstance(self.context, (int, np.integer)) and self.context >= 0):
             raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
         fitted_on = getattr(model, "feature_names_in_", None)
@@ -149,8 +175,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                 raise DataError(f"curve(s) {missing} of the prefit {type(model).__name__} are "
                                 f"missing from X (the model was fitted on {want}; X has {names})")
             frame = pd.DataFrame(values[:, [names.index(c) for c in want]], columns=list(fitted_on))
-            return values, names, frame
-        return values, names, stack_context(values, int(self.context), wells)
+            return values, names, frame, encoded
+        return values, names, stack_context(values[:, encoded], int(self.context), wells), encoded
 
     def fit(self, X, y=None):
         """Fit (or, with ``prefit=True``, check) the encoder on ``X (n_samples, n_features)``
@@ -163,9 +189,9 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             except NotFittedError as exc:
                 raise ConfigError("prefit=True but the model is not fitted; fit it first") from exc
             self.model_ = self.model
-            values, names, stacked = self._stack(X, self.model_)
+            values, names, stacked, _ = self._stack(X, self.model_)
         else:
-            values, names, stacked = self._stack(X)
+            values, names, stacked, _ = self._stack(X)
             if self.model is None:
                 from ..models import AutoEncoder
 
@@ -174,7 +200,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                 model = clone(self.model)
                 if self.random_state is not None and model.get_params().get("random_state") is None:
                     model.set_params(random_state=self.random_state)
-            self.model_ = model.fit(stacked)
+            with _markers_said():
+                self.model_ = model.fit(stacked)
         if tuple(self.model_.input_shape_) != (stacked.shape[1],):
             raise DataError(f"the encoder takes {self.model_.input_shape_} inputs but X with "
                             f"context={self.context} gives {stacked.shape[1]}")
@@ -192,14 +219,17 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         such rows first.
         """
         check_is_fitted(self)
-        values, names, stacked = self._stack(X, self.model_)
+        values, names, stacked, encoded = self._stack(X, self.model_)
         if values.shape[1] != self.n_features_in_:
             raise DataError(f"X has {values.shape[1]} features, but EncoderFeatures is expecting "
                             f"{self.n_features_in_} features as input")
         if isinstance(X, pd.DataFrame) and getattr(self, "_named", False):
             check_same_curves(names, self.input_names_, "encoder")
-        codes = np.array(self.model_.transform(stacked))  # an array whatever set_output says
-        codes[empty_samples(values)] = np.nan  # with context the stacked row may hold neighbours
+        with _markers_said():
+            codes = np.array(self.model_.transform(stacked))  # an array whatever set_output says
+        # a row without a reading of its own gets no code (with context the stacked row may hold
+        # its neighbours'); its DEPTH alone does not count
+        codes[empty_samples(values[:, encoded])] = np.nan
         return np.hstack([values, codes]) if self.passthrough else codes
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -311,7 +341,8 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
     X : DataFrame or array, shape (n_samples, n_features)
         Data in the user's units (a ``WELL`` column is allowed and ignored by the models).
     labels : array-like of shape (n_samples,), optional
-        Classes to colour the map with (e.g. facies); returned as column ``label``.
+        Classes to colour the map with (e.g. facies); returned as column ``label``. A Series
+        beside a DataFrame ``X`` is aligned on X's index; an array is taken in row order.
     random_state : int, default=0
         Seed of the PCA solver.
 
@@ -330,7 +361,7 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
         raise ConfigError("latent_map needs a dense model fitted on (n_samples, n_features)")
     if model.latent_dim < 2:
         raise ConfigError("latent_map needs latent_dim >= 2")
-    values, _, _ = _numeric(X)
+    values = _numeric(X)[0]
     codes = np.asarray(model.transform(X))  # an array whatever set_output says
     seen = ~empty_samples(values)
     if not seen.any():
@@ -353,6 +384,13 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
     frame = pd.DataFrame({"ae_1": ae[:, 0], "ae_2": ae[:, 1], "pca_1": proj[:, 0], "pca_2": proj[:, 1]},
                          index=index)
     if labels is not None:
+        if isinstance(labels, pd.Series) and index is not None and not labels.index.equals(index):
+            # a pandas user expects alignment by index (labels of a filtered or re-sorted frame)
+            if not (labels.index.is_unique and index.isin(labels.index).all()):
+                raise DataError("labels is a Series whose index does not hold every row of X's "
+                                "index (once each); pass labels.loc[X.index], or an array in X's "
+                                "row order")
+            labels = labels.loc[index]
         labels = np.asarray(labels)
         if len(labels) != len(frame):
             raise DataError(f"labels has {len(labels)} entries but X has {len(frame)} rows")

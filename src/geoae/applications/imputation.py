@@ -31,12 +31,15 @@ from ..nn._common import ACTIVATIONS
 from ..objectives import gaussian_kl
 from ..preprocessing import (
     SCALERS,
+    check_curve_columns,
     check_not_all_missing,
+    check_well_labels,
     empty_samples,
     fit_affine_scaler,
     outside_ranges,
     recorded_physical_ranges,
     validation_split,
+    warn_null_markers,
 )
 from ..training import auto_batch_size, fit_module, resolve_device, seeded
 
@@ -81,20 +84,13 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
         Well labels and depths, shape (n_samples,), when those columns exist.
     """
     if isinstance(X, pd.DataFrame):
-        keep = [c for c in X.columns if c not in PASSTHROUGH_COLUMNS]
-        bad = [str(c) for c in keep
-               if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
-        if bad:
-            raise DataError(f"column(s) {bad} of {what} are not numeric; select the numeric curves "
-                            "(WELL and DEPTH are passed through) or encode those columns first")
+        keep = check_curve_columns(X, PASSTHROUGH_COLUMNS, what,
+                                   " (WELL and DEPTH are passed through)")
         if not keep:
             raise DataError(f"{what} has no curve column besides {list(PASSTHROUGH_COLUMNS)}")
         values = X[keep].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         wells = X["WELL"].to_numpy() if "WELL" in X.columns else None
-        if wells is not None and pd.isna(wells).any():
-            raise DataError(f"{what} has {int(pd.isna(wells).sum())} row(s) without a WELL label; "
-                            "fill them (rows are grouped by well for neighbours, depth order "
-                            "and the validation split) or drop the WELL column")
+        check_well_labels(wells, what)
         depth = (X["DEPTH"].to_numpy(dtype=np.float64, na_value=np.nan) if "DEPTH" in X.columns
                  else None)
         pt = X[[c for c in X.columns if c in PASSTHROUGH_COLUMNS]]
@@ -461,11 +457,12 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             self.curves_ = names if names is not None else [f"x{i}" for i in range(values.shape[1])]
         else:
             if values.shape[1] != len(self.curves_):
-                lacking = ([c for c in self.curves_ if c not in names] if names is not None
-                           and hasattr(self, "feature_names_in_") else [])
-                extra = [c for c in names if c not in self.curves_] if lacking else []
+                named = names is not None and hasattr(self, "feature_names_in_")
+                lacking = [c for c in self.curves_ if c not in names] if named else []
+                extra = [c for c in names if c not in self.curves_] if named else []
                 which = (f"; X lacks {lacking}" + (f" and has {extra} instead" if extra else "")
-                         if lacking else "")
+                         if lacking else f"; X has {extra} besides them (drop them)" if extra
+                         else "")
                 raise DataError(f"X has {values.shape[1]} features, but Imputer is expecting "
                                 f"{len(self.curves_)} features as input (curves {self.curves_})"
                                 f"{which}")
@@ -475,6 +472,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         if inf.any():
             warnings.warn(f"X holds {int(inf.sum())} infinite value(s); the network treats them "
                           "as missing and they are returned unchanged", RuntimeWarning, stacklevel=3)
+        warn_null_markers(values, self.curves_, stacklevel=4)
         return values, pt, wells, depth
 
     def _physical_ranges(self, X, values: np.ndarray) -> dict[int, tuple[float, float]]:

@@ -57,6 +57,11 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
 #: Canonical names of resistivity-like curves (log-normally distributed: take log10 first).
 RESISTIVITY_LIKE: frozenset[str] = frozenset({"RT", "RMED", "RS", "RXO"})
 
+#: Values treated as missing in every LAS file besides the file's own NULL, and in tables read by
+#: :func:`geoae.io.read_table` (common vendor null markers); the estimators warn when their input
+#: holds them (:func:`geoae.preprocessing.warn_null_markers`).
+COMMON_NULLS: tuple[float, ...] = (-999.25, -999.0, -9999.0, -9999.25, -99999.0)
+
 #: Column names recognised as measured depth in tables (first found wins).
 DEPTH_NAMES: tuple[str, ...] = ("DEPTH", "DEPT", "MD", "DEPTH_MD", "TDEP", "DEPTH_M", "DEPTH_FT")
 

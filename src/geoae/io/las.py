@@ -27,10 +27,7 @@ import pandas as pd
 from .._atomic import atomic_path, same_file
 from ..errors import DataError
 from ._files import EXACT_FLOATS, check_file, read_file_bytes
-from .aliases import DEPTH_NAMES, WELL_NAMES, normalise_unit
-
-#: Values treated as missing in every LAS file besides the file's own NULL (common vendor markers).
-COMMON_NULLS: tuple[float, ...] = (-999.25, -999.0, -9999.0, -9999.25, -99999.0, -999.2500)
+from .aliases import COMMON_NULLS, DEPTH_NAMES, WELL_NAMES, normalise_unit
 
 #: Encodings tried in order when decoding a LAS file (latin-1 never fails).
 ENCODINGS: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")
@@ -545,6 +542,30 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     well_name = None
     df = df.copy(deep=False)
     df.attrs = {}
+    dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if dup:
+        raise DataError(f"write_las: column name(s) {dup} appear more than once (a LAS file names "
+                        "each curve once); rename or drop the copies")
+    if isinstance(df.index, pd.MultiIndex):
+        # e.g. one group of a (WELL, DEPTH)-indexed frame: its WELL level names the well
+        levels = [str(n).upper() if n is not None else "" for n in df.index.names]
+        wlevel = next((i for i, n in enumerate(levels) if n in WELL_NAMES), None)
+        if df.index.nlevels != 2 or wlevel is None:
+            raise DataError(f"write_las: the frame's index has levels {list(df.index.names)}; "
+                            "index it by depth alone (e.g. df.droplevel('WELL') or "
+                            "df.reset_index().set_index('DEPTH'))")
+        names = df.index.get_level_values(wlevel).dropna().unique()
+        if len(names) > 1:
+            raise DataError(f"write_las: the frame holds {len(names)} wells in its index level "
+                            f"{df.index.names[wlevel]!r}; write one well per file "
+                            "(for well, logs in df.groupby(level='WELL'): ...)")
+        well_name = str(names[0]) if len(names) else None
+        df = df.droplevel(wlevel)
+    kind = df.index.dtype.kind if not isinstance(df.index.dtype, pd.CategoricalDtype) else "O"
+    if kind in "mMb" or isinstance(df.index, pd.PeriodIndex):  # times or flags read as numbers
+        raise DataError(f"write_las: the frame's index ({df.index.dtype}) is not a depth; index "
+                        "the frame by depth (df.set_index('DEPTH')) or give it a DEPTH column "
+                        "and a default index")
     wcol = next((c for c in df.columns if str(c).upper() in WELL_NAMES and not _is_num(df[c])), None)
     if wcol is not None:
         names = df[wcol].dropna().unique()
@@ -553,7 +574,10 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
                 f"write_las: the frame holds {len(names)} wells in column {wcol!r}; "
                 "write one well per file (df[df.WELL == name])"
             )
-        well_name = str(names[0]) if len(names) else None
+        if well_name is not None and len(names) and str(names[0]) != well_name:
+            raise DataError(f"write_las: the index names well {well_name!r} and column {wcol!r} "
+                            f"names {str(names[0])!r}; keep one")
+        well_name = str(names[0]) if len(names) else well_name
         df = df.drop(columns=[wcol])
     if isinstance(df.index, pd.RangeIndex):
         dcol = next((c for c in df.columns if str(c).upper() in DEPTH_NAMES), None)
