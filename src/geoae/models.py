@@ -587,6 +587,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             reservoir = np.where(np.isinf(reservoir), np.nan, reservoir)
             val = np.where(np.isinf(val), np.nan, val)
         # samples with no observed value are left out, as in fit (no information, only a bias)
+        n_empty = int(empty_samples(reservoir).sum()) + int(empty_samples(val).sum())
+        if n_empty and _dist.is_main_process():
+            warnings.warn(f"{n_empty} of the {len(reservoir) + len(val)} streamed samples read "
+                          "to fit the scaler have no observed value (SEG-Y: dead, all-zero "
+                          "traces); such samples are left out of training", UserWarning,
+                          stacklevel=2)
         held = len(val)  # the held-out samples kept for early stopping (a sample of them, if many)
         reservoir, val = reservoir[~empty_samples(reservoir)], val[~empty_samples(val)]
         if held and len(val) == 0:

@@ -135,8 +135,8 @@ class SegyTraces(StreamingDataset):
     """The traces of one or more SEG-Y files, streamed ``chunk_traces`` at a time.
 
     Each sample is one trace, a float32 array of ``n_samples`` values (all files must have the
-    same trace length). A dense auto-encoder models traces as rows; a conv1d one sees each as a
-    one-channel series.
+    same trace length); a dead trace (all zero) is all NaN, so that a fit leaves it out. A dense
+    auto-encoder models traces as rows; a conv1d one sees each as a one-channel series.
 
     Parameters
     ----------
@@ -185,10 +185,16 @@ class SegyTraces(StreamingDataset):
         path = self.paths[key]
         try:
             with _open(path, self._layouts[key], structured=False) as f:
-                return np.asarray(f.trace.raw[a:b], dtype=np.float32).reshape(b - a, -1)
+                traces = np.asarray(f.trace.raw[a:b], dtype=np.float32).reshape(b - a, -1)
         except Exception as exc:
             raise DataError(f"{path}: cannot read traces {a}-{b - 1} ({type(exc).__name__}: {exc}); "
                             "the file may be truncated") from None
+        from .applications.denoising import live_traces
+
+        # a dead trace (all zero: padding at a survey's edge) holds no reading: as missing, the
+        # fit leaves it out instead of learning zeros as a kind of rock
+        traces[~live_traces(traces)] = np.nan
+        return traces
 
 
 class LasRows(StreamingDataset):
@@ -322,14 +328,13 @@ def as_dataset(X, backbone: str = "dense"):
 
 
 def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
-    """Per-trace latent codes (``what="latent"``) or reconstruction errors (``"error"``) of a
-    SEG-Y file, chunk by chunk: yields ``(chunk, values)`` with ``chunk`` a
-    :class:`~geoae.io.segy.SegyChunk` (its ``start``/``stop`` and trace headers) and ``values``
-    float64 of shape ``(stop - start, latent_dim)`` or ``(stop - start,)``. Memory is bounded by
-    the chunk. The model must have been fitted on traces of this length (dense:
-    ``(n_samples,)``; conv1d: ``(1, n_samples)``); the length is checked before any trace is
-    read.
-    """
+    """Per-trace latent codes (``what="latent"``) or reconstruction errors (``"error"``) of a SEG-Y
+    file, chunk by chunk (NaN for a dead trace: all zero or all missing): yields ``(chunk, values)``
+    with ``chunk`` a :class:`~geoae.io.segy.SegyChunk` (its ``start``/``stop`` and trace headers)
+    and ``values`` float64 of shape ``(stop - start, latent_dim)`` or ``(stop - start,)``. Memory is
+    bounded by the chunk. The model must have been fitted on traces of this length (dense:
+    ``(n_samples,)``; conv1d: ``(1, n_samples)``); the length is checked before any trace is read."""
+    from .applications.denoising import live_traces
     from .io import iter_segy
 
     if what not in ("error", "latent"):
@@ -345,7 +350,9 @@ def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
         for chunk in iter_segy(in_path, chunk_traces):
             X = chunk.traces.reshape(-1, *shape).astype(np.float64)
             vals = model.transform(X) if what == "latent" else model.reconstruction_error(X)
-            yield chunk, np.asarray(vals, dtype=np.float64)
+            vals = np.array(vals, dtype=np.float64)
+            vals[~live_traces(chunk.traces)] = np.nan  # a dead trace (all zero) is not scored
+            yield chunk, vals
 
     return len(data), run()
 

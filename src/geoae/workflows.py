@@ -1035,9 +1035,20 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
     into ``out_p`` (see :func:`_segy_out_format`). ``stats`` gets the sum and count of the
     finite values and the number of traces with no value (``sum``, ``n``, ``empty``). Returns
     the number of traces."""
+    from .applications.denoising import amplitude_ratio
     from .streaming import score_segy, segy_scores
 
     fmt = _segy_out_format(out_p)
+    sample, _ = _live_traces(data, 1024, 2048)
+    ratio = amplitude_ratio(est, sample) if len(sample) else float("nan")
+    if np.isfinite(ratio) and not 0.5 <= ratio <= 2.0:
+        # not rescaled (as denoise does): amplitude is what an attribute may be about; a gain
+        # or unit change is for the user to undo
+        warnings.warn(f"{data}: its amplitudes are {ratio:.3g} times those the model was "
+                      f"trained on; the {'codes' if what == 'latent' else 'errors'} of traces at "
+                      "another level are outside what it learnt. If the difference is a gain or "
+                      f"a unit (not geology), scale the traces by {1 / ratio:.3g} first",
+                      UserWarning, stacklevel=3)
 
     def count(vals: np.ndarray) -> None:
         ok = np.isfinite(vals)

@@ -919,13 +919,15 @@ def trace_level(traces: np.ndarray) -> float:
     return float(np.std(values)) if values.size else float("nan")
 
 
-def amplitude_ratio(model: Denoiser, traces: np.ndarray) -> float:
+def amplitude_ratio(model, traces: np.ndarray) -> float:
     """How many times the amplitude level of ``traces`` (:func:`trace_level`) is that of the
-    data ``model`` was trained on (its scaler's spread: the standard deviation for
-    ``scaler="standard"``); NaN when it cannot be told. ``1 / ratio`` is the ``input_gain`` of
-    :func:`denoise_segy` that brings the traces to the model's level."""
+    data ``model`` (a Denoiser, or an auto-encoder fitted on traces) was trained on (its
+    scaler's spread: the standard deviation for ``scaler="standard"``, the root mean square
+    over features of a per-sample scaler); NaN when it cannot be told. ``1 / ratio`` is the
+    ``input_gain`` of :func:`denoise_segy` that brings the traces to the model's level."""
     check_is_fitted(model)
-    trained = float(np.asarray(model.scaler_scale_, dtype=np.float64).ravel()[0])
+    scale = np.asarray(model.scaler_scale_, dtype=np.float64).ravel()
+    trained = float(np.sqrt(np.mean(scale ** 2))) if scale.size else float("nan")
     level = trace_level(traces)
     if not (np.isfinite(level) and level > 0 and trained > 0) or model.scaler != "standard":
         return float("nan")

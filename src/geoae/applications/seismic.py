@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._atomic import atomic_path
 from ..errors import ConfigError, DataError
 from ..preprocessing import make_windows, window_starts
+from .denoising import live_traces
 
 __all__ = ["LatentAttributes", "arrange_survey", "seismic_latent_attributes", "write_latent_attributes"]
 
@@ -61,7 +62,9 @@ def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) ->
     ns = traces.shape[1]
     if window is None and length == ns:
         X = traces[:, None, :] if conv else traces
-        return np.asarray(model.transform(X), dtype=np.float32)  # whatever set_output says
+        codes = np.array(model.transform(X), dtype=np.float32)  # whatever set_output says
+        codes[~live_traces(traces)] = np.nan  # a dead trace (padding, all zero) has no code
+        return codes
     w = length
     if window is not None and window != w:
         raise ConfigError(f"window={window} but the model takes {w}-sample inputs")
@@ -69,7 +72,8 @@ def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) ->
     win = make_windows(traces, w, s)  # (n_win, n_traces, w)
     n_win = win.shape[0]
     flat = win.transpose(1, 0, 2).reshape(-1, w)
-    codes = np.asarray(model.transform(flat[:, None, :] if conv else flat), dtype=np.float32)
+    codes = np.array(model.transform(flat[:, None, :] if conv else flat), dtype=np.float32)
+    codes[~live_traces(flat)] = np.nan  # an all-zero window (a dead trace, a mute) has no code
     return codes.reshape(traces.shape[0], n_win, -1)
 
 
@@ -149,18 +153,18 @@ def arrange_survey(values: np.ndarray, inlines, crosslines):
     Returns
     -------
     (values, inlines, crosslines)
-        When every inline/crossline pair occurs at most once on a grid with more than one
-        inline or crossline, and the grid has at most 4 cells per trace: ``values`` of shape
-        ``(n_inlines, n_crosslines, ...)`` (NaN at positions with no trace) and the sorted line
-        numbers of the two axes; otherwise the input unchanged and ``None, None`` (e.g. a 2-D
-        line without inline numbers, pre-stack gathers, or a 2-D line whose "inline" and
-        "crossline" both grow along it: a grid of that would be almost all empty, and its size
-        would grow with the square of the line's length).
-    """
+        When every inline/crossline pair occurs at most once on a grid with more than one inline or
+        crossline, and the grid has at most 4 cells per trace: ``values`` of shape ``(n_inlines,
+        n_crosslines, ...)`` (NaN at positions with no trace; integer line numbers on a regular step
+        span every line from the first to the last, so that a line with no trace is a row of NaN)
+        and the sorted line numbers of the two axes; otherwise the input unchanged and ``None,
+        None`` (e.g. a 2-D line without inline numbers, pre-stack gathers, or a 2-D line whose
+        "inline" and "crossline" both grow along it: a grid of that would be almost all empty, and
+        its size would grow with the square of the line's length)."""
     values = np.asarray(values)
     il, xl = np.asarray(inlines), np.asarray(crosslines)
-    u_il, i_il = np.unique(il, return_inverse=True)
-    u_xl, i_xl = np.unique(xl, return_inverse=True)
+    u_il, i_il = _line_axis(il)
+    u_xl, i_xl = _line_axis(xl)
     pairs = i_il.astype(np.int64) * len(u_xl) + i_xl
     sparse = len(u_il) * len(u_xl) > 4 * len(values)
     if (len(u_il) > 1 or len(u_xl) > 1) and not sparse and len(np.unique(pairs)) == len(pairs):
@@ -169,6 +173,20 @@ def arrange_survey(values: np.ndarray, inlines, crosslines):
         cube[i_il, i_xl] = values
         return cube, u_il, u_xl
     return values, None, None
+
+
+def _line_axis(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The line numbers of one grid axis and each trace's index on it. Integer line numbers on
+    a regular step (the gcd of the gaps between them) span every line from the first to the
+    last, so that a line with no trace at all is a row of NaN and not left out (a map would
+    join its neighbours as if adjacent); at most twice as many lines as are present."""
+    u, inverse = np.unique(numbers, return_inverse=True)
+    if len(u) > 2 and u.dtype.kind in "iu":
+        step = int(np.gcd.reduce(np.diff(u).astype(np.int64)))
+        full = np.arange(u[0], u[-1] + step, step, dtype=u.dtype)
+        if step > 0 and len(full) > len(u) and len(full) <= 2 * len(u):
+            return full, ((u - u[0]) // step)[inverse]
+    return u, inverse
 
 
 def _sample_axis(path, ns: int) -> np.ndarray:

@@ -109,6 +109,10 @@ def sniff(path: str | os.PathLike) -> str:
         fmt_le = int.from_bytes(head[3224:3226], "little")
         if fmt_be in SAMPLE_FORMATS or fmt_le in SAMPLE_FORMATS:
             return "segy"
+        if p.suffix.lower() in (".sgy", ".segy", ".seg") and b"\x00" in head[3200:3600]:
+            from .segy import unsupported_format  # a SEG-Y layout, in a format not read here
+
+            raise DataError(unsupported_format(p, head[3200:3600]))
     if b"\x00" in head[:2048]:
         from .segy import _seismic_unix
 

@@ -173,6 +173,15 @@ class _Layout:
     size: int
 
 
+def unsupported_format(path, binary: bytes) -> str:
+    """The message for a file whose 400-byte binary header (``binary``) holds a sample format
+    code the reader does not support."""
+    raw_fmt = struct.unpack(">h", binary[24:26])[0]
+    return (f"{path}: unsupported SEG-Y sample format code {raw_fmt} in the binary header (bytes "
+            f"3225-3226); supported: {sorted(SAMPLE_FORMATS)} (1 IBM float, 5 IEEE float, ...). "
+            "Is it a SEG-Y file?")
+
+
 def _layout(path: Path) -> _Layout:
     """Check the headers of ``path`` against its size before segyio reads it; a file that is
     not SEG-Y but Seismic Unix gets a :class:`DataError` that says so (:func:`_seismic_unix`)."""
@@ -245,12 +254,7 @@ def _segy_layout(path: Path, size: int) -> _Layout:
             prefix = end
             break
     if endian is None:
-        raw_fmt = struct.unpack(">h", binary[24:26])[0]
-        raise DataError(
-            f"{path}: unsupported SEG-Y sample format code {raw_fmt} in the binary header (bytes "
-            f"3225-3226); supported: {sorted(SAMPLE_FORMATS)} (1 IBM float, 5 IEEE float, ...). "
-            "Is it a SEG-Y file?"
-        )
+        raise DataError(unsupported_format(path, binary))
     ns = struct.unpack(f"{prefix}H", binary[20:22])[0]
     ext = max(struct.unpack(f"{prefix}h", binary[304:306])[0], 0)
     start = _TEXT + _BIN + 3200 * ext
