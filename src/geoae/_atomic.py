@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,8 +41,13 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
-        # mkstemp creates the file private (0600); give it the mode a plain open() would have
-        os.chmod(tmp_path, 0o666 & ~_umask())
+        # mkstemp creates the file private (0600); give it the mode of the file it replaces
+        # (a private output stays private under --force), else the one a plain open() gives
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else 0o666 & ~_umask()
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp_path, mode)
         os.replace(tmp_path, path)
     except BaseException:
         with contextlib.suppress(OSError):

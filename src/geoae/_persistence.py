@@ -101,6 +101,33 @@ def write_folder(path, weights_file: str, tensors: dict[str, torch.Tensor], conf
     atomic_write_text(path / "config.json", json.dumps(config, indent=2))
 
 
+def build_and_load(make, state: dict):
+    """``make()`` (a torch module) with ``state`` loaded, for the folders of the applications:
+    the module is built on the meta device first (no memory) and its parameter names and
+    shapes compared with ``state``'s, so that a config.json claiming a huge network is refused
+    before anything is allocated (``load_model`` does the same for model folders). Raises
+    ValueError naming the first difference."""
+    import torch
+
+    try:
+        with torch.device("meta"):
+            expected = {k: tuple(v.shape) for k, v in make().state_dict().items()}
+    except (ValueError, RuntimeError, TypeError, OverflowError, MemoryError) as exc:
+        raise ValueError(f"the network described by config.json cannot be built "
+                         f"({str(exc)[:200]})") from None
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    if set(got) != set(expected):
+        raise ValueError(f"the weights hold other tensors than the config implies (missing "
+                         f"{sorted(set(expected) - set(got))[:3]}, unexpected "
+                         f"{sorted(set(got) - set(expected))[:3]})")
+    for key, shape in expected.items():
+        if got[key] != shape:
+            raise ValueError(f"tensor {key} has shape {got[key]}, the config implies {shape}")
+    net = make()
+    net.load_state_dict(state, strict=True)
+    return net
+
+
 def read_folder(path, weights_file: str, fmt: str, noun: str,
                 fail) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """``(config, tensors)`` of a folder written by :func:`write_folder`: its ``format`` must be

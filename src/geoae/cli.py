@@ -497,7 +497,8 @@ def main(argv: list[str] | None = None) -> int:
             where = f"; details in {_write_error_log(traceback.format_exc())}"
         except OSError:
             where = ""
-        typer.echo(f"geoae: unexpected error ({type(exc).__name__}: {exc}){where}. "
+        said = " ".join(str(exc).split())  # one line, whatever the exception's text holds
+        typer.echo(f"geoae: unexpected error ({type(exc).__name__}: {said}){where}. "
                    "Please report it.", err=True)
         return 1
     finally:

@@ -18,6 +18,7 @@ Conventions (geoscience):
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import warnings
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib import colormaps, rc_context
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -61,6 +62,20 @@ _DENSITY = ("RHOB", "RHOZ", "ZDEN", "DEN", "RHO8", "DENB")
 # ----------------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------------
+def _plain_text(func):
+    """Draw with every text taken literally: well and curve names come from the user's files,
+    and matplotlib would read a ``$...$`` in them as mathematics (a name such as
+    ``Lease $5 #2$`` is drawn in italics, and an unbalanced one stops the figure with a parse
+    error)."""
+
+    @functools.wraps(func)
+    def plain(*args, **kwargs):
+        with rc_context({"text.parse_math": False}):
+            return func(*args, **kwargs)
+
+    return plain
+
+
 def figure_to_png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     """Render a figure to PNG bytes (Agg, white background).
 
@@ -236,6 +251,7 @@ def _unique_labels(labels: np.ndarray) -> list:
 # ----------------------------------------------------------------------------------------------
 # log tracks
 # ----------------------------------------------------------------------------------------------
+@_plain_text
 def log_tracks(
     depth,
     curves: pd.DataFrame,
@@ -496,6 +512,7 @@ def _facies_track(ax, depth, fac, facies_names, facies_colors) -> None:
 # ----------------------------------------------------------------------------------------------
 # seismic
 # ----------------------------------------------------------------------------------------------
+@_plain_text
 def seismic_sections(
     before,
     after,
@@ -586,6 +603,7 @@ def seismic_sections(
 # ----------------------------------------------------------------------------------------------
 # latent space
 # ----------------------------------------------------------------------------------------------
+@_plain_text
 def latent_map(
     ae_2d,
     pca_2d,
@@ -707,6 +725,7 @@ def _pick_column(preferred: Sequence[str], real: pd.DataFrame, samples: pd.DataF
     return None
 
 
+@_plain_text
 def crossplot_samples(
     real: pd.DataFrame,
     samples: pd.DataFrame,
@@ -835,6 +854,7 @@ def crossplot_samples(
 _TERM_ORDER = ("reconstruction", "kl", "sparsity", "contractive")
 
 
+@_plain_text
 def training_curves(history: Mapping[str, Sequence[float]], *, title: str | None = None,
                     log_y: bool | None = None, ncols: int = 3) -> Figure:
     """Per-epoch training (and validation) loss and each loss term in its own small panel.

@@ -723,7 +723,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
     @classmethod
     def load(cls, path) -> Denoiser:
         """Load a folder written by :meth:`save`; never unpickles; checks hash, keys and shapes."""
-        from .._persistence import read_folder
+        from .._persistence import build_and_load, read_folder
 
         path = Path(path)
 
@@ -744,10 +744,10 @@ class Denoiser(TransformerMixin, BaseEstimator):
             if fit.get("feature_names") is not None:
                 model.feature_names_in_ = np.asarray([str(c) for c in fit["feature_names"]],
                                                      dtype=object)
-            net = UNet1d(int(fit["in_channels"]), int(fit["out_channels"]), tuple(model.hidden),
-                         model.latent_dim, model.kernel_size, model._center())
+            shape = (int(fit["in_channels"]), int(fit["out_channels"]), tuple(model.hidden),
+                     model.latent_dim, model.kernel_size, model._center())
             state = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
-            net.load_state_dict(state, strict=True)
+            net = build_and_load(lambda: UNet1d(*shape), state)
             model.model_ = net.eval()
             model.scaler_offset_ = tensors["scaler.offset"].double().numpy()
             model.scaler_scale_ = tensors["scaler.scale"].double().numpy()

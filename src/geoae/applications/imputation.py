@@ -843,7 +843,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     @classmethod
     def load(cls, path) -> Imputer:
         """Read a folder written by :meth:`save` (hash-checked, never unpickled)."""
-        from .._persistence import IMPUTER_FORMAT, read_folder
+        from .._persistence import IMPUTER_FORMAT, build_and_load, read_folder
         from ..models import ESTIMATORS
 
         path = Path(path)
@@ -874,12 +874,12 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             imp.scaler_scale_ = tensors["scaler.scale"].double().numpy()
             d, width = len(imp.curves_), 2 * int(imp.context) + 1
             imp.networks_ = []
+            args = (2 * width * d, d, tuple(net_cfg["hidden"]), int(net_cfg["latent_dim"]),
+                    net_cfg["activation"], imp.variational_, bool(imp.skip))
             for i in range(int(fit["n_networks"])):
-                net = _MaskedNet(2 * width * d, d, tuple(net_cfg["hidden"]),
-                                 int(net_cfg["latent_dim"]), net_cfg["activation"],
-                                 imp.variational_, bool(imp.skip))
-                net.load_state_dict({k[len(f"net{i}."):]: v for k, v in tensors.items()
-                                     if k.startswith(f"net{i}.")}, strict=True)
+                net = build_and_load(lambda: _MaskedNet(*args),
+                                     {k[len(f"net{i}."):]: v for k, v in tensors.items()
+                                      if k.startswith(f"net{i}.")})
                 imp.networks_.append(net.eval())
             imp.network_ = imp.networks_[0]
             imp.histories_ = list(cfg.get("histories") or [{}])

@@ -505,13 +505,19 @@ def _fmt_value(value: Any) -> str:
     return str(value)
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line: a line break inside a header value (a well name from a quoted CSV
+    field, say) would end the item there and could start a section (``~A``)."""
+    return " ".join(str(text).splitlines())
+
+
 def _format_items(items: list[dict[str, Any]]) -> list[str]:
     rows = [
         (
-            str(it["mnemonic"]),
-            str(it.get("unit") or ""),
-            _fmt_value(it.get("value")),
-            str(it.get("descr") or ""),
+            _one_line(it["mnemonic"]),
+            _one_line(it.get("unit") or ""),
+            _one_line(_fmt_value(it.get("value"))),
+            _one_line(it.get("descr") or ""),
         )
         for it in items
     ]
@@ -904,7 +910,9 @@ def write_las(
     other = sections.get("Other", "")
     if other:
         lines.append("~Other")
-        lines.extend(other if isinstance(other, list) else str(other).splitlines())
+        # a line of free text starting with "~" would start a section
+        lines.extend(f" {ln}" if ln.lstrip().startswith("~") else ln
+                     for ln in (other if isinstance(other, list) else str(other).splitlines()))
     lines.append("~ASCII")
     text = "\n".join(lines) + "\n"
     body_text = "".join(" " + " ".join(row) + "\n" for row in zip(*text_columns, strict=True))
