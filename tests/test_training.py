@@ -453,3 +453,42 @@ def test_flat_adamw_loads_a_torch_state_without_an_entry_for_an_unused_parameter
     torch.testing.assert_close(bias, saved["state"][1]["exp_avg"])
     assert not unused.any() and float(flat._step) == 1.0
     assert flat.state_dict()["param_groups"][0].keys() == saved["param_groups"][0].keys()
+
+
+@pytest.mark.parametrize("edit", ["history", "negative lr", "negative epoch", "best shape"])
+def test_resume_refuses_edited_checkpoint_metadata_before_training(edit, tmp_path, monkeypatch):
+    """An edited checkpoint failed as an AttributeError, took a negative learning rate (the loss
+    rose to 1e12, exit 0) or ran extra epochs, or - wrong best.* weights - failed only once every
+    epoch had run (an audit). It is refused before the first step now."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    X = data()
+    params = dict(latent_dim=2, hidden=(8,), epochs=3, random_state=0)
+    AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path)
+    ckpt = tmp_path / "checkpoint.safetensors"
+    tensors = load_file(str(ckpt))
+    with safe_open(str(ckpt), "pt") as f:
+        meta = json.loads(f.metadata()["geoae"])
+    meta.update(finished=False, epoch=1)
+    meta["history"] = {k: v[:1] for k, v in meta["history"].items()}
+    if edit == "history":
+        meta["history"] = "abc"
+    elif edit == "negative lr":
+        meta["param_groups"][0]["lr"] = -1.0
+    elif edit == "negative epoch":
+        meta["epoch"] = -5
+    else:
+        key = next(k for k in tensors if k.startswith("best."))
+        tensors[key] = torch.zeros(99)
+    save_file(tensors, str(ckpt), metadata={"geoae": json.dumps(meta)})
+    import geoae.training as tr
+
+    ran, epoch = [], tr._epoch
+    monkeypatch.setattr(tr, "_epoch", lambda *a, **k: ran.append(1) or epoch(*a, **k))
+    match = "best weights" if edit == "best shape" else "metadata are not as geoae writes them"
+    with pytest.raises(ConfigError, match=match):
+        AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path, resume=True)
+    assert ran == []  # refused before any epoch

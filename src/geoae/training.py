@@ -353,6 +353,7 @@ def _parse_checkpoint(path, data: bytes) -> tuple[dict[str, torch.Tensor], dict[
         missing = _CHECKPOINT_KEYS - set(meta) if isinstance(meta, dict) else _CHECKPOINT_KEYS
         if missing:
             raise ValueError(f"no {', '.join(sorted(missing))} in its metadata")
+        _check_checkpoint_meta(meta)
         tensors = load_bytes(data)
     except (SafetensorError, KeyError, TypeError, ValueError, UnicodeDecodeError,
             RecursionError) as exc:
@@ -365,9 +366,46 @@ _CHECKPOINT_KEYS = frozenset({"epoch", "finished", "history", "best", "best_epoc
                               "param_groups"})
 
 
+def _check_checkpoint_meta(meta: dict[str, Any]) -> None:
+    """Raise ValueError unless a checkpoint's metadata have the types and ranges geoae writes
+    (a damaged or edited file must fail here, not as an AttributeError mid-run or with a
+    negative learning rate taken silently)."""
+    def count(v, low):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+    def real(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    problems = []
+    if not count(meta["epoch"], 0):
+        problems.append(f"epoch {meta['epoch']!r}")
+    if not isinstance(meta["finished"], bool):
+        problems.append(f"finished {meta['finished']!r}")
+    if not count(meta["best_epoch"], -1) or not count(meta["stale"], 0):
+        problems.append(f"best_epoch/stale {meta['best_epoch']!r}/{meta['stale']!r}")
+    if not real(meta["best"]):
+        problems.append(f"best {meta['best']!r}")
+    history = meta["history"]
+    if not (isinstance(history, dict) and all(
+            isinstance(k, str) and isinstance(v, list) and all(real(x) for x in v)
+            for k, v in history.items())):
+        problems.append("history")
+    groups = meta["param_groups"]
+    if not (isinstance(groups, list) and groups and all(
+            isinstance(g, dict) and isinstance(g.get("params"), list) and real(g.get("lr"))
+            and g["lr"] > 0 and real(g.get("weight_decay", 0)) and g.get("weight_decay", 0) >= 0
+            for g in groups)):
+        problems.append("param_groups")
+    if problems:
+        raise ValueError(f"its metadata are not as geoae writes them ({', '.join(problems)})")
+
+
 def _restore(module, optimizer, tensors, meta):
     module.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     best_state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+    own = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    if {k: tuple(v.shape) for k, v in best_state.items()} != own:  # else found after the last epoch
+        raise ValueError("its best weights (best.*) do not match the model's parameters")
     state: dict[int, dict[str, torch.Tensor]] = {}
     for key, value in tensors.items():
         if key.startswith("optim."):
