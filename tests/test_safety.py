@@ -121,3 +121,32 @@ def test_an_unexpected_multi_line_error_is_still_one_line(capsys, monkeypatch):
     code, _, err = run(capsys, "info", "m")
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "(ValueError: first line ^ ParseSyntaxException: third)" in err
+
+
+def test_application_folders_check_their_version_and_fields(tmp_path):
+    """A Denoiser or Imputer folder from a future geoae (format_version 99) loaded silently; a
+    detector's malformed physical ranges raised IndexError; EncoderFeatures loaded context=-5."""
+    from geoae import AutoEncoder, DenoisingAutoEncoder, Imputer
+    from geoae.applications import AnomalyDetector, EncoderFeatures
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(150, 3)), columns=["GR", "NPHI", "RHOB"])
+    small = dict(hidden=(8,), latent_dim=2, epochs=1, random_state=0, device="cpu")
+    imp = Imputer(model=DenoisingAutoEncoder(**small), n_ensemble=1, random_state=0).fit(X)
+    folder = imp.save(tmp_path / "imp")
+    _tamper(folder, lambda c: c.update(format_version=99))
+    with pytest.raises(ConfigError, match="format_version 99 is not supported.*upgrade geoae"):
+        Imputer.load(folder)
+
+    det = AnomalyDetector(model=AutoEncoder(**small)).fit(X.assign(GR=X["GR"] * 10 + 80))
+    folder = det.save(tmp_path / "det")
+    _tamper(folder, lambda c: c["fitted"].update(physical_ranges={"0": [1.0]}))
+    with pytest.raises(ConfigError, match=f"{folder.name}"):
+        AnomalyDetector.load(folder)
+
+    feats = EncoderFeatures(AutoEncoder(**small)).fit(X)
+    folder = feats.save(tmp_path / "feats")
+    EncoderFeatures.load(folder)
+    _tamper(folder, lambda c: c["params"].update(context=-5))
+    with pytest.raises(ConfigError, match="context -5 is not an integer >= 0"):
+        EncoderFeatures.load(folder)

@@ -128,6 +128,11 @@ def build_and_load(make, state: dict):
     return net
 
 
+#: The format version of the applications' folders (Denoiser, Imputer, AnomalyDetector,
+#: EncoderFeatures) that this geoae writes and reads.
+APPLICATION_FORMAT_VERSION = 1
+
+
 def read_folder(path, weights_file: str, fmt: str, noun: str,
                 fail) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """``(config, tensors)`` of a folder written by :func:`write_folder`: its ``format`` must be
@@ -141,6 +146,11 @@ def read_folder(path, weights_file: str, fmt: str, noun: str,
         raise fail(f"cannot read config.json / {weights_file} ({exc})") from None
     if not isinstance(cfg, dict) or cfg.get("format") != fmt:
         raise fail(f"not a geoae {noun} (config.json format != {fmt!r})")
+    version = cfg.get("format_version")
+    if not (isinstance(version, int) and not isinstance(version, bool)
+            and 1 <= version <= APPLICATION_FORMAT_VERSION):
+        raise fail(f"format_version {version!r} is not supported by this geoae (it reads "
+                   f"{APPLICATION_FORMAT_VERSION}); a newer geoae wrote it: upgrade geoae")
     if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
         raise fail(f"{weights_file} does not match the SHA-256 in config.json (corrupted or "
                    "tampered)")

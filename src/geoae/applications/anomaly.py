@@ -715,7 +715,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             det.stuck_curves_ = tensors["stuck_curves_"].numpy().astype(bool)
         except ConfigError as exc:
             raise fail(str(exc)) from None
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
             raise fail(f"config and arrays do not fit together ({exc})") from None
         return det
 

@@ -756,7 +756,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
             model.history_ = cfg.get("history") or {}
         except ConfigError as exc:
             raise fail(f"invalid parameter: {exc}") from None
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
             raise fail(f"config and weights do not fit together ({exc})") from None
         return model
 

@@ -272,7 +272,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         """Read a folder written by :meth:`save` (its encoder hash-checked, never unpickled)."""
         import json
 
-        from .._persistence import FEATURES_FORMAT
+        from .._persistence import APPLICATION_FORMAT_VERSION, FEATURES_FORMAT
         from ..models import load as load_model
 
         path = Path(path)
@@ -280,7 +280,17 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             cfg = json.loads((path / "config.json").read_text())
             if not isinstance(cfg, dict) or cfg.get("format") != FEATURES_FORMAT:
                 raise ValueError(f"config.json format != {FEATURES_FORMAT!r}")
-            feats = cls(**dict(cfg["params"]))
+            if cfg.get("format_version") != APPLICATION_FORMAT_VERSION:
+                raise ValueError(f"format_version {cfg.get('format_version')!r} is not supported "
+                                 "by this geoae; a newer geoae wrote it: upgrade geoae")
+            params = dict(cfg["params"])
+            params.pop("model", None)  # the encoder is the folder's model/
+            feats = cls(**params)
+            ctx = feats.context
+            if not (isinstance(ctx, int) and not isinstance(ctx, bool) and ctx >= 0):
+                raise ValueError(f"context {ctx!r} is not an integer >= 0")
+            if not (isinstance(feats.passthrough, bool) and isinstance(feats.prefit, bool)):
+                raise ValueError("passthrough and prefit must be true or false")
             feats.model_ = load_model(path / "model")
             feats.model = feats.model_
             fit = cfg["fitted"]

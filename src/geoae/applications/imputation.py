@@ -891,7 +891,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                                       keep_empty_features=True).fit(tensors["knn.rows"].numpy())
         except ConfigError as exc:
             raise fail(str(exc)) from None
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
             raise fail(f"config and weights do not fit together ({exc})") from None
         return imp
 
