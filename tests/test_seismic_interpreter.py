@@ -157,3 +157,20 @@ def test_an_unsupported_sample_format_is_named_by_the_cli(capsys, tmp_path, surv
         f"error: {bad}: unsupported SEG-Y sample format code 4 in the binary header (bytes "
         "3225-3226); supported: [1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 16] (1 IBM float, 5 IEEE "
         "float, ...). Is it a SEG-Y file?"]
+
+
+def test_short_traces_are_said_once_in_the_commands_terms(capsys, tmp_path):
+    """denoise of 16-sample traces said twice, with the API's variable names, to use
+    layout='curves' or X.T: advice for a depth x curves table, not for a SEG-Y file."""
+    import segyio
+
+    from geoae.datasets import make_synthetic_seismic
+
+    short = make_synthetic_seismic(n_traces=300, n_samples=16, snr_db=5.0, random_state=0).noisy
+    segyio.tools.from_array2D(str(tmp_path / "short.sgy"), short.astype(np.float32), dt=250)
+    code, _, err = run(capsys, "denoise", tmp_path / "short.sgy", "--out", tmp_path / "o.sgy",
+                       "--epochs", 1)
+    assert code == 0, err
+    lines = err.strip().splitlines()
+    assert lines == [f"warning: {tmp_path / 'short.sgy'}: traces of 16 samples are shorter than "
+                     "the denoiser's window of 128 samples; each is mirror-padded to it"]

@@ -1608,8 +1608,6 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     input itself, read through :func:`geoae.io.iter_segy` (never the whole file), and
     ``save_model`` (a folder) keeps it, to denoise other files of the survey the same way.
     """
-    from .applications import Denoiser, denoise_segy
-
     if len(inputs) not in (1, 2):
         raise ConfigError("give the input SEG-Y file (and optionally a model folder before it)")
     for name, value in (("--chunk", chunk_traces), ("--train-traces", max_train_traces)):
@@ -1637,10 +1635,30 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
             raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
                             "first")
     sample, dead = _live_traces(inp, min(chunk_traces, max_train_traces), max_train_traces)
+    with warnings.catch_warnings():
+        # the API's hint about depth x curves tables read as traces does not apply to a SEG-Y
+        warnings.filterwarnings("ignore", message=r".* traces of \d+ samples, shorter than window")
+        return _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs,
+                             random_state, verbose, save_model)
+
+
+def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random_state, verbose,
+                  save_model):
+    """The work of :func:`denoise` once its inputs are checked: ``sample`` (the live traces
+    read from the start of ``inp``) trains a Denoiser, or checks the level of a given one."""
+    from .applications.denoising import Denoiser, denoise_segy
+
+    save_p = Path(save_model) if save_model is not None else None
+    given = Denoiser.load(inputs[0]) if len(inputs) == 2 else None
+    window = (given or Denoiser()).window
+    if sample.ndim == 2 and 0 < sample.shape[1] < window:
+        warnings.warn(f"{inp}: traces of {sample.shape[1]} samples are shorter than the "
+                      f"denoiser's window of {window} samples; each is mirror-padded to it",
+                      UserWarning, stacklevel=3)
     if len(inputs) == 2:
         from .applications.denoising import amplitude_ratio
 
-        model = Denoiser.load(inputs[0])
+        model = given
         ratio = amplitude_ratio(model, sample) if len(sample) else float("nan")
         gain = 1.0
         if np.isfinite(ratio) and not 0.5 <= ratio <= 2.0:  # another recording or processing level
