@@ -35,7 +35,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import f1_score
 
 from geoae import AutoEncoder
-from geoae.applications.features import EncoderFeatures, stack_context
+from geoae.applications.features import ContextEncoder, EncoderFeatures, stack_context
 from geoae.datasets import load_kansas_facies
 
 LOGS = ["GR", "ILD_log10", "DeltaPHI", "PHIND", "PE"]
@@ -103,6 +103,14 @@ def main():
     p.add_argument("--class-weight", default=None, choices=[None, "balanced"])
     p.add_argument("--rf-seeds", type=int, default=1,
                    help="average the first table over this many RandomForest seeds")
+    p.add_argument("--context-encoder", type=int, nargs="*", default=None, metavar="SEED",
+                   help="add raw + ContextEncoder codes rows, one per encoder seed given "
+                        "(default seeds 0 1 2 when the flag has none)")
+    p.add_argument("--ce-context", type=int, default=8, help="ContextEncoder context (samples)")
+    p.add_argument("--ce-latent", type=int, default=2, help="ContextEncoder latent_dim")
+    p.add_argument("--skip-ae", action="store_true",
+                   help="leave out the AE latent and stacked-context rows (and the few-labels "
+                        "table's AE column becomes the first ContextEncoder's)")
     args = p.parse_args()
     mf = args.max_features
     RF_OPTIONS.update(max_features=None if mf == "None" else float(mf) if mf[0].isdigit() else mf,
@@ -111,16 +119,21 @@ def main():
     frame = load_kansas_facies().sort_values(["WELL", "DEPTH"]).reset_index(drop=True)
     y, wells = frame["Facies"].to_numpy(), frame["WELL"].to_numpy()
     raw = frame[LOGS + GEO].to_numpy()
-    feats = EncoderFeatures(AutoEncoder(latent_dim=4, hidden=(64, 32), activation="elu", epochs=300,
-                                        patience=30, batch_size=128, random_state=0),
-                            context=args.context, passthrough=False).fit(frame[["WELL", *LOGS]])
-    codes = feats.transform(frame[["WELL", *LOGS]])
-    ctx = stack_context(frame[LOGS].to_numpy(), args.context, wells)
-    rows = {
-        "raw logs": np.asarray(raw),
-        f"raw logs + AE latent (context +-{args.context})": np.hstack([raw, codes]),
-        f"raw logs + stacked context +-{args.context} (no AE)": np.hstack([raw, ctx]),
-    }
+    rows = {"raw logs": np.asarray(raw)}
+    if not args.skip_ae:
+        feats = EncoderFeatures(AutoEncoder(latent_dim=4, hidden=(64, 32), activation="elu",
+                                            epochs=300, patience=30, batch_size=128, random_state=0),
+                                context=args.context, passthrough=False).fit(frame[["WELL", *LOGS]])
+        codes = feats.transform(frame[["WELL", *LOGS]])
+        ctx = stack_context(frame[LOGS].to_numpy(), args.context, wells)
+        rows[f"raw logs + AE latent (context +-{args.context})"] = np.hstack([raw, codes])
+        rows[f"raw logs + stacked context +-{args.context} (no AE)"] = np.hstack([raw, ctx])
+    if args.context_encoder is not None:
+        for seed in args.context_encoder or [0, 1, 2]:
+            ce = ContextEncoder(context=args.ce_context, latent_dim=args.ce_latent,
+                                passthrough=False, random_state=seed).fit(frame[["WELL", *LOGS]])
+            rows[f"raw logs + ContextEncoder (+-{args.ce_context}, latent {args.ce_latent}, seed "
+                 f"{seed})"] = np.hstack([raw, ce.transform(frame[["WELL", *LOGS]])])
     if args.controls:
         rows.update(controls(frame, raw, wells))
     results = {name: lowo_seeds(X, y, wells, args.rf_seeds) for name, X in rows.items()}

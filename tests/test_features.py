@@ -289,3 +289,62 @@ def test_encoder_features_save_and_load(kansas, tmp_path):
     assert isinstance(back, EncoderFeatures) and back.context == 1
     np.testing.assert_array_equal(back.transform(X), feats.transform(X))
     assert list(back.get_feature_names_out()) == list(feats.get_feature_names_out())
+
+
+def _trend_wells(n_wells=3, n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    parts = []
+    for w in range(n_wells):
+        t = np.arange(n)
+        trend = np.sin(2 * np.pi * t / 120 + w)
+        parts.append(pd.DataFrame({
+            "WELL": f"W{w}", "DEPTH": 1000.0 + 0.5 * t,
+            "A": trend + 0.6 * rng.normal(size=n), "B": -trend + 0.6 * rng.normal(size=n),
+            "C": rng.normal(size=n), "trend": trend}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_context_encoder_codes_carry_the_depth_context():
+    """The code of a +-8-sample window, with the decoder given the centre row, follows what the
+    neighbours share (a slow trend under white noise), not the sample's own noise."""
+    from geoae.applications import ContextEncoder
+
+    df = _trend_wells()
+    X = df[["WELL", "DEPTH", "A", "B", "C"]]
+    ce = ContextEncoder(context=8, latent_dim=1, epochs=40, random_state=0).fit(X)
+    out = ce.transform(X)
+    assert out.shape == (len(X), 5) and list(ce.get_feature_names_out()) == [
+        "DEPTH", "A", "B", "C", "context0"]
+    np.testing.assert_array_equal(out[:, :4], X[["DEPTH", "A", "B", "C"]].to_numpy())
+    code = out[:, 4]
+    assert abs(np.corrcoef(code, df["trend"])[0, 1]) > 0.8
+    own_noise = df["A"] - df["trend"]
+    assert abs(np.corrcoef(code, own_noise)[0, 1]) < 0.3
+    # the same seed gives the same codes; windows never cross a well: one well alone is coded
+    # as within the whole frame
+    again = ContextEncoder(context=8, latent_dim=1, epochs=40, random_state=0).fit(X).transform(X)
+    np.testing.assert_array_equal(again, out)
+    one = X[X["WELL"] == "W1"]
+    np.testing.assert_allclose(ce.transform(one)[:, 4], code[X["WELL"] == "W1"], rtol=1e-6)
+    assert ce.network_.encoder[0].in_features == 17 * 3  # DEPTH not encoded, no gaps: 3 channels
+
+
+def test_context_encoder_missing_values_and_errors():
+    from geoae import ConfigError
+    from geoae.applications import ContextEncoder
+
+    X = _trend_wells(n_wells=2, n=120)[["WELL", "A", "B", "C"]]
+    X.loc[X.index[:40], "C"] = np.nan  # a curve not logged at the top of a well
+    X.loc[X.index[50], ["A", "B", "C"]] = np.nan  # a row with nothing
+    ce = ContextEncoder(context=3, latent_dim=2, epochs=3, passthrough=False, random_state=0).fit(X)
+    assert ce.flagged_.tolist() == [0, 1, 2]  # every curve has a gap: an indicator channel each
+    assert ce.network_.encoder[0].in_features == 7 * 6
+    codes = ce.transform(X)
+    assert codes.shape == (len(X), 2)
+    assert np.isnan(codes[50]).all() and np.isfinite(np.delete(codes, 50, axis=0)).all()
+    with pytest.raises(ConfigError, match="context"):
+        ContextEncoder(context=0).fit(X)
+    with pytest.raises(DataError, match=r"\['C'\] of X have no reading"):
+        ContextEncoder(epochs=1).fit(X.assign(C=np.nan))
+    with pytest.raises(DataError, match="context encoder"):
+        ce.transform(X.rename(columns={"C": "D"}))

@@ -4,7 +4,7 @@ extraction, generation, seismic attributes and a disentanglement metric."""
 from .anomaly import AnomalyDetector
 from .denoising import Denoiser, UNet1d, denoise_segy, segy_line_starts
 from .disentanglement import mutual_information_gap
-from .features import EncoderFeatures, encoder_features, latent_map, stack_context
+from .features import ContextEncoder, EncoderFeatures, encoder_features, latent_map, stack_context
 from .generation import sample_wells
 from .imputation import Imputer
 from .seismic import LatentAttributes, seismic_latent_attributes, write_latent_attributes
@@ -18,6 +18,7 @@ __all__ = [
     "segy_line_starts",
     "mutual_information_gap",
     "EncoderFeatures",
+    "ContextEncoder",
     "encoder_features",
     "latent_map",
     "stack_context",
