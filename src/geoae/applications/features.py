@@ -459,6 +459,11 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
     --context-encoder``) such codes raised the macro-F1 where a plain auto-encoder's did not:
     see ``docs/benchmarks.md``.
 
+    Missing values: the curves are standardised; a missing reading is 0 with an indicator
+    channel for every curve that has gaps in the fitting data. A ``DEPTH`` column is passed
+    through, not encoded; ``WELL`` groups the rows. A row with no reading of its own gets NaN
+    codes.
+
     Parameters
     ----------
     context : int, default=8
@@ -475,11 +480,6 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         Return ``[curves, codes]`` instead of the codes alone.
     random_state : int or None
     verbose : bool, default=False
-
-    Missing values: the curves are standardised; a missing reading is 0 with an indicator
-    channel for every curve that has gaps in the fitting data. A ``DEPTH`` column is passed
-    through, not encoded; ``WELL`` groups the rows. A row with no reading of its own gets NaN
-    codes.
 
     Attributes
     ----------
