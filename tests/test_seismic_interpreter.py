@@ -174,3 +174,21 @@ def test_short_traces_are_said_once_in_the_commands_terms(capsys, tmp_path):
     lines = err.strip().splitlines()
     assert lines == [f"warning: {tmp_path / 'short.sgy'}: traces of 16 samples are shorter than "
                      "the denoiser's window of 128 samples; each is mirror-padded to it"]
+
+
+def test_the_sample_interval_is_recorded_and_checked(capsys, tmp_path, survey):
+    """A model trained on 2 ms traces encoded 4 ms traces of the same length without a word."""
+    import segyio
+
+    d, files, vol = survey
+    m = tmp_path / "m"
+    code, _, err = run(capsys, "train", files["full"], "--out", m, "--epochs", 1, "--latent", 2)
+    assert code == 0, err
+    code, out, _ = run(capsys, "info", m, "--json")
+    assert json.loads(out)["sample_interval_ms"] == 2.0
+    code, _, err = run(capsys, "encode", m, files["full"], "--out", tmp_path / "a.npy")
+    assert code == 0 and "sampled every" not in err
+    segyio.tools.from_array2D(str(tmp_path / "4ms.sgy"), vol[:30].astype(np.float32), dt=4000)
+    code, _, err = run(capsys, "encode", m, tmp_path / "4ms.sgy", "--out", tmp_path / "b.npy")
+    assert code == 0
+    assert "its traces are sampled every 4 ms, the model's were every 2 ms" in err

@@ -448,9 +448,10 @@ RUN_TRANSFORMS_FILE = "checkpoint.transforms.json"
 
 
 def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] | None = None,
-                      name: str | None = None) -> None:
-    """``transforms.json`` (or ``name``): the curves modelled as log10 and the unit of each
-    curve's values. Rank 0 alone writes, atomically."""
+                      name: str | None = None, dt: float | None = None) -> None:
+    """``transforms.json`` (or ``name``): the curves modelled as log10, the unit of each
+    curve's values and, for a model of SEG-Y traces, their sample interval (``dt``, ms). Rank 0
+    alone writes, atomically."""
     import json
 
     from . import distributed as _dist
@@ -460,6 +461,8 @@ def _write_transforms(model_dir: Path, log10: list[str], units: dict[str, str] |
     if _dist.is_main_process():
         model_dir.mkdir(parents=True, exist_ok=True)
         record = {"log10": list(log10), "units": dict(units or {})}
+        if dt is not None:
+            record["sample_interval_ms"] = float(dt)
         atomic_write_text(model_dir / (name or TRANSFORMS_FILE), json.dumps(record) + "\n")
 
 
@@ -693,13 +696,14 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     # record beside it, and the finished model replaces the old files at the end. A failed run
     # leaves the folder as it found it, but for a checkpoint it wrote (kept for --resume).
     main = _dist.is_main_process()
+    dt = segy_sample_interval(data) if table is None else None
     undo = _RunUndo(out_p) if main else None
     try:
         _write_transforms(out_p, logs, units, name=RUN_TRANSFORMS_FILE)
         est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip,
                                 checkpoint_every=checkpoint_every)
         if main:
-            _replace_model(est, out_p, logs, units)
+            _replace_model(est, out_p, logs, units, dt)
     except BaseException:
         if undo is not None:
             undo()
@@ -772,7 +776,8 @@ def _file_id(path: Path) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-def _replace_model(est, out: Path, logs: list[str], units: dict[str, str]) -> None:
+def _replace_model(est, out: Path, logs: list[str], units: dict[str, str],
+                   dt: float | None = None) -> None:
     """Save ``est`` with its ``transforms.json`` into a temporary folder beside ``out``, then
     move the files into ``out`` (replacing the model there), and drop the run's record. The
     weights go first and ``config.json`` (which holds the weights' SHA-256) last: a crash
@@ -783,7 +788,7 @@ def _replace_model(est, out: Path, logs: list[str], units: dict[str, str]) -> No
 
     with temporary_folder_beside(out) as tmp:
         est.save(tmp)
-        _write_transforms(tmp, logs, units)
+        _write_transforms(tmp, logs, units, dt=dt)
         for name in (WEIGHTS_FILE, TRANSFORMS_FILE, CONFIG_FILE):
             os.replace(tmp / name, out / name)
     (out / RUN_TRANSFORMS_FILE).unlink(missing_ok=True)
@@ -952,6 +957,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     fmt = _segy_out_format(out_p) if kind == "segy" else table_format(out_p)  # checked before work
     est = _load(model_dir)
     if kind == "segy":
+        _check_sample_interval(model_dir, data)
         return _score_segy(est, data, out_p, segy_what, segy_stats if segy_stats is not None else {}), \
             est, kind
     names = _model_curves(est, model_dir)
@@ -1028,6 +1034,43 @@ def _segy_out_format(out_p: Path) -> str:
         raise DataError(f"--out {out_p}: a SEG-Y input is scored per trace into {_SEGY_OUTPUTS}; "
                         "give --out one of these names")
     return fmt
+
+
+def segy_sample_interval(path) -> float | None:
+    """The sample interval of a SEG-Y file in ms (from its sample axis), None if unknown."""
+    from .applications.seismic import _sample_axis
+
+    samples = _sample_axis(path, 2)
+    return float(samples[1] - samples[0]) if len(samples) > 1 else None
+
+
+def _recorded_sample_interval(model_dir) -> float | None:
+    """The sample interval (ms) of the SEG-Y traces a model was trained on by ``geoae train``,
+    from its ``transforms.json``; None when not recorded (not SEG-Y, or an older geoae)."""
+    import json
+
+    from ._persistence import TRANSFORMS_FILE
+
+    try:
+        record = json.loads((Path(model_dir) / TRANSFORMS_FILE).read_text(encoding="utf-8"))
+        dt = record.get("sample_interval_ms")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(dt) if isinstance(dt, (int, float)) and not isinstance(dt, bool) else None
+
+
+def _check_sample_interval(model_dir, data) -> None:
+    """Warn when ``data``'s sample interval differs from the one the model's traces had: the
+    network would see other frequencies per sample (a 2 ms model on 4 ms traces)."""
+    trained = _recorded_sample_interval(model_dir)
+    if trained is None:
+        return
+    dt = segy_sample_interval(data)
+    if dt is not None and not np.isclose(dt, trained, rtol=1e-3):
+        warnings.warn(f"{data}: its traces are sampled every {dt:g} ms, the model's were every "
+                      f"{trained:g} ms; the network sees other frequencies per sample. Resample "
+                      "the traces to the model's interval, or train a model on this survey",
+                      UserWarning, stacklevel=3)
 
 
 def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
@@ -1213,6 +1256,7 @@ def info(model_dir) -> dict[str, Any]:
         "curves": cfg.get("feature_names_in"), "log10_curves": _read_transforms(model_dir),
         "units": read_curve_units(model_dir),
         "input_shape": cfg["input_shape"],
+        "sample_interval_ms": _recorded_sample_interval(model_dir),
         "epochs_run": len(loss), "best_epoch": (hist.get("best_epoch") or [-1])[0] + 1,
         "final_loss": loss[-1] if loss else None,
         "final_val_loss": (hist.get("val_loss") or [None])[-1],
