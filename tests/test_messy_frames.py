@@ -185,3 +185,40 @@ def test_write_las_of_one_group_of_a_well_depth_multiindex(tmp_path, wells):
     with pytest.raises(DataError, match=r"\['GR'\] appear more than once"):
         write_las(dup, tmp_path / "d.las")
     assert not any(tmp_path.glob("[tda]*.las"))
+
+
+def test_review_follow_ups(wells, tmp_path, monkeypatch):
+    """A review of the change: ContextEncoder checked columns only after standardising (numpy
+    broadcast errors) and took inf as a reading; an EncoderFeatures encoder fitted with DEPTH
+    among its inputs (an older geoae) failed with a bare width mismatch; write_las wrote DEPTH
+    twice for set_index('DEPTH', drop=False); non-zero ranks repeated the null-marker warning."""
+    from geoae.applications import ContextEncoder
+
+    X = wells[["WELL", *CURVES]]
+    ce = ContextEncoder(context=2, latent_dim=1, epochs=1, random_state=0).fit(X)
+    with pytest.raises(DataError, match="expecting 4 features as input"):
+        ce.transform(X.assign(E=1.0))
+    bad = X.copy()
+    bad.loc[bad.index[3], "GR"] = np.inf
+    out, msgs = messages(ce.transform, bad)
+    assert any("1 infinite value(s); they are treated as missing" in m for m in msgs)
+    assert np.isfinite(out[3, -1])  # the row's other curves still make a code
+    with pytest.raises(DataError, match="X has no rows"):
+        ContextEncoder(epochs=1).fit(X.iloc[:0])
+
+    old = small().fit(wells[["DEPTH", *CURVES]].to_numpy())  # DEPTH encoded, as before
+    feats = EncoderFeatures(old, prefit=True)
+    with pytest.raises(DataError, match="fitted with DEPTH among its inputs.*fit it again"):
+        feats.fit(wells)
+
+    frame = wells[wells["WELL"] == wells["WELL"].iloc[0]].set_index("DEPTH", drop=False)
+    back = read_las(write_las(frame, tmp_path / "one.las"))
+    assert "DEPTH" not in back.columns and list(back.columns) == CURVES
+
+    noisy = wells[CURVES].copy()
+    noisy.iloc[::5, 0] = -999.25
+    monkeypatch.setenv("RANK", "1")
+    _, msgs = messages(lambda: Imputer(model=DenoisingAutoEncoder(epochs=1, hidden=(8,),
+                                                                  latent_dim=2),
+                                       n_ensemble=1, random_state=0).fit(noisy))
+    assert marker_messages(msgs) == []

@@ -192,3 +192,39 @@ def test_the_sample_interval_is_recorded_and_checked(capsys, tmp_path, survey):
     code, _, err = run(capsys, "encode", m, tmp_path / "4ms.sgy", "--out", tmp_path / "b.npy")
     assert code == 0
     assert "its traces are sampled every 4 ms, the model's were every 2 ms" in err
+
+
+def test_a_muted_survey_is_at_its_own_level_and_minus_999_is_an_amplitude(capsys, tmp_path):
+    """The amplitude check took the scale 1 that training gives a constant (muted) time sample
+    for a measured level: encoding the model's own training file said 'its amplitudes are
+    0.272 times ...'. And -999 in an integer SEG-Y was reported as a null marker, per chunk."""
+    from geoae.datasets import make_synthetic_seismic
+
+    vol = np.concatenate([make_synthetic_seismic(n_traces=N_XL, n_samples=NS, snr_db=5.0,
+                                                 random_state=i).noisy for i in range(N_IL)])
+    vol = np.round(vol * 3000.0)
+    vol[:, :8] = 0.0  # a top mute
+    vol[5, 20], vol[9, 30] = -999.0, -9999.0  # ordinary amplitudes here
+    ils = np.repeat(np.arange(100, 100 + N_IL), N_XL)
+    xls = np.tile(np.arange(2000, 2000 + N_XL), N_IL)
+    muted = write_volume(tmp_path / "muted.sgy", vol, ils, xls, fmt=3)  # int16 samples
+    m = tmp_path / "m"
+    code, _, err = run(capsys, "train", muted, "--out", m, "--epochs", 1, "--latent", 2)
+    assert code == 0, err
+    code, _, err = run(capsys, "encode", m, muted, "--out", tmp_path / "c.npy", "--chunk-rows", 7)
+    assert code == 0 and err == "", err
+    quiet = write_volume(tmp_path / "quiet.sgy", vol / 1000.0, ils, xls)
+    code, _, err = run(capsys, "encode", m, quiet, "--out", tmp_path / "q.npy")
+    ratio = float(err.split("its amplitudes are ")[1].split(" times")[0])
+    assert code == 0 and 0.0008 < ratio < 0.0012
+
+
+def test_a_survey_of_dead_traces_only_says_so(capsys, tmp_path):
+    ils = np.repeat(np.arange(1, 5), 10)
+    xls = np.tile(np.arange(1, 11), 4)
+    dead = write_volume(tmp_path / "dead.sgy", np.zeros((40, 32)), ils, xls)
+    code, _, err = run(capsys, "train", dead, "--out", tmp_path / "m", "--epochs", 1)
+    assert code == 2
+    assert err.strip().splitlines()[-1] == (
+        "error: every streamed sample read has no observed value (SEG-Y: every trace is dead, "
+        "all zero); nothing to train on")

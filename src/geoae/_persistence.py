@@ -147,8 +147,9 @@ def read_folder(path, weights_file: str, fmt: str, noun: str,
     if not isinstance(cfg, dict) or cfg.get("format") != fmt:
         raise fail(f"not a geoae {noun} (config.json format != {fmt!r})")
     version = cfg.get("format_version")
-    if not (isinstance(version, int) and not isinstance(version, bool)
-            and 1 <= version <= APPLICATION_FORMAT_VERSION):
+    if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
+        raise fail(f"config.json has no valid format_version ({version!r}); the folder is damaged")
+    if version > APPLICATION_FORMAT_VERSION:
         raise fail(f"format_version {version!r} is not supported by this geoae (it reads "
                    f"{APPLICATION_FORMAT_VERSION}); a newer geoae wrote it: upgrade geoae")
     if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):

@@ -595,6 +595,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                           stacklevel=2)
         held = len(val)  # the held-out samples kept for early stopping (a sample of them, if many)
         reservoir, val = reservoir[~empty_samples(reservoir)], val[~empty_samples(val)]
+        if n_empty and len(reservoir) == 0 and len(val) == 0:
+            raise DataError("every streamed sample read has no observed value (SEG-Y: every "
+                            "trace is dead, all zero); nothing to train on")
         if held and len(val) == 0:
             warnings.warn(f"every one of the {held} held-out validation samples kept for early "
                           "stopping is empty (no observed value): early stopping follows the "

@@ -148,8 +148,12 @@ def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
     keeps them as numbers, and a model would learn them as readings (an Imputer then fills
     impossible values). The readers of geoae turn them into NaN; here they are only reported,
     naming each column (feature/channel) and its count. Checked ``rows`` rows at a time."""
+    import os
+
     from .io.aliases import COMMON_NULLS
 
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 alone speaks
+        return
     X = np.asarray(X)
     if X.dtype.kind not in "fiu" or X.ndim < 2 or X.shape[0] == 0:
         return

@@ -1082,8 +1082,9 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
     from .streaming import score_segy, segy_scores
 
     fmt = _segy_out_format(out_p)
-    sample, _ = _live_traces(data, 1024, 2048)
-    ratio = amplitude_ratio(est, sample) if len(sample) else float("nan")
+    sample, _ = _live_traces(data, 1024, 2048, max_chunks=8)
+    fits = sample.ndim == 2 and sample.shape[1] == int(np.prod(est.input_shape_))
+    ratio = amplitude_ratio(est, sample) if len(sample) and fits else float("nan")
     if np.isfinite(ratio) and not 0.5 <= ratio <= 2.0:
         # not rescaled (as denoise does): amplitude is what an attribute may be about; a gain
         # or unit change is for the user to undo
@@ -1733,9 +1734,11 @@ def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random
     return summary
 
 
-def _live_traces(path, chunk_traces: int, limit: int) -> tuple[np.ndarray, int]:
+def _live_traces(path, chunk_traces: int, limit: int,
+                 max_chunks: int | None = None) -> tuple[np.ndarray, int]:
     """Up to ``limit`` live traces from the start of a SEG-Y file, in file order, and the number
-    of dead ones (all zero or all missing: padding at a survey's edge) passed over on the way."""
+    of dead ones (all zero or all missing: padding at a survey's edge) passed over on the way;
+    at most ``max_chunks`` chunks are read (all, if None)."""
     from .applications.denoising import live_traces
     from .io import iter_segy
 
@@ -1746,7 +1749,7 @@ def _live_traces(path, chunk_traces: int, limit: int) -> tuple[np.ndarray, int]:
         dead += int((~live).sum())
         parts.append(t[live])
         n += int(live.sum())
-        if n >= limit:
+        if n >= limit or (max_chunks is not None and len(parts) >= max_chunks):
             break
     if not parts:
         return np.empty((0, 0), dtype=np.float32), dead

@@ -922,12 +922,25 @@ def trace_level(traces: np.ndarray) -> float:
 def amplitude_ratio(model, traces: np.ndarray) -> float:
     """How many times the amplitude level of ``traces`` (:func:`trace_level`) is that of the
     data ``model`` (a Denoiser, or an auto-encoder fitted on traces) was trained on (its
-    scaler's spread: the standard deviation for ``scaler="standard"``, the root mean square
-    over features of a per-sample scaler); NaN when it cannot be told. ``1 / ratio`` is the
+    scaler's spread: the standard deviation for ``scaler="standard"``; with a scale per time
+    sample, the median over samples of each one's spread here to its scale, samples without
+    spread left out); NaN when it cannot be told. ``1 / ratio`` is the
     ``input_gain`` of :func:`denoise_segy` that brings the traces to the model's level."""
     check_is_fitted(model)
     scale = np.asarray(model.scaler_scale_, dtype=np.float64).ravel()
-    trained = float(np.sqrt(np.mean(scale ** 2))) if scale.size else float("nan")
+    traces = np.asarray(traces, dtype=np.float64)
+    if scale.size > 1 and traces.ndim == 2 and traces.shape[1] == scale.size:
+        # a scale per time sample (a dense model of whole traces): compare sample by sample,
+        # the median of the ratios, leaving out samples without spread here (a mute, a water
+        # column: their scale was set to 1 in training, not measured)
+        live = traces[live_traces(traces)]
+        if len(live) < 2 or model.scaler != "standard":
+            return float("nan")
+        with np.errstate(invalid="ignore"):
+            spread = np.nanstd(live, axis=0)
+        ok = np.isfinite(spread) & (spread > 0) & (scale > 0)
+        return float(np.median(spread[ok] / scale[ok])) if ok.any() else float("nan")
+    trained = float(scale[0]) if scale.size else float("nan")
     level = trace_level(traces)
     if not (np.isfinite(level) and level > 0 and trained > 0) or model.scaler != "standard":
         return float("nan")

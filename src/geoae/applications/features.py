@@ -202,13 +202,22 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                     model.set_params(random_state=self.random_state)
             with _markers_said():
                 self.model_ = model.fit(stacked)
-        if tuple(self.model_.input_shape_) != (stacked.shape[1],):
-            raise DataError(f"the encoder takes {self.model_.input_shape_} inputs but X with "
-                            f"context={self.context} gives {stacked.shape[1]}")
+        self._check_width(stacked, names)
         self.n_features_in_ = values.shape[1]
         self.input_names_ = names
         self._named = isinstance(X, pd.DataFrame)
         return self
+
+    def _check_width(self, stacked, names) -> None:
+        width = stacked.shape[1]
+        if tuple(self.model_.input_shape_) == (width,):
+            return
+        depth_too = DEPTH in names and tuple(self.model_.input_shape_) == (
+            width // max(1, len(names) - 1) * len(names),)
+        hint = (" The encoder was fitted with DEPTH among its inputs, by a geoae from before DEPTH "
+                "was passed through instead of encoded: fit it again" if depth_too else "")
+        raise DataError(f"the encoder takes {self.model_.input_shape_} inputs but X with "
+                        f"context={self.context} gives {width}.{hint}")
 
     def transform(self, X) -> np.ndarray:
         """``(n_samples, n_features + latent_dim)`` with passthrough, else ``(n_samples, latent_dim)``.
@@ -225,6 +234,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                             f"{self.n_features_in_} features as input")
         if isinstance(X, pd.DataFrame) and getattr(self, "_named", False):
             check_same_curves(names, self.input_names_, "encoder")
+        if not isinstance(stacked, pd.DataFrame):
+            self._check_width(stacked, names)
         with _markers_said():
             codes = np.array(self.model_.transform(stacked))  # an array whatever set_output says
         # a row without a reading of its own gets no code (with context the stacked row may hold
@@ -522,16 +533,34 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         check(is_real(self.weight_decay) and self.weight_decay >= 0, "weight_decay",
               self.weight_decay, "a number >= 0")
 
-    def _windows(self, X) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
-        """``(values, names, flat windows (n, (2k+1) * channels) float32, rows with a reading)``."""
+    def _curves(self, X, reset: bool):
+        """``(values, names, wells, encoded columns, curves)``, checked: against the fitted
+        columns unless ``reset``; infinite readings as missing (with a warning)."""
         values, names, wells, encoded = _numeric(X)
+        if values.shape[0] == 0:
+            raise DataError("X has no rows")
+        if not reset:
+            if values.shape[1] != self.n_features_in_:
+                raise DataError(f"X has {values.shape[1]} features, but ContextEncoder is "
+                                f"expecting {self.n_features_in_} features as input (curves "
+                                f"{self.input_names_})")
+            if isinstance(X, pd.DataFrame) and self._named:
+                check_same_curves(names, self.input_names_, "context encoder")
+        inf = np.isinf(values)
+        if inf.any():
+            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); they are treated as "
+                          "missing", RuntimeWarning, stacklevel=4)
+            values = np.where(inf, np.nan, values)
         warn_null_markers(values, names, stacklevel=4)
-        curves = values[:, encoded]
+        return values, names, wells, encoded, values[:, encoded]
+
+    def _windows(self, values, wells, curves) -> tuple[np.ndarray, np.ndarray]:
+        """``(flat windows (n, (2k+1) * channels) float32, rows with a reading)``."""
         Z = (curves - self.mean_) / self.scale_
         gaps = np.isnan(Z)
         channels = np.hstack([np.where(gaps, 0.0, Z), gaps[:, self.flagged_].astype(np.float64)])
         flat = stack_context(channels, int(self.context), wells).astype(np.float32)
-        return values, names, flat, np.isfinite(curves).any(axis=1)
+        return flat, np.isfinite(curves).any(axis=1)
 
     def fit(self, X, y=None):
         """Train on ``X`` (curves, optionally WELL and DEPTH columns) without labels; ``y`` is
@@ -541,8 +570,7 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         from ..training import fit_module, resolve_device, seeded
 
         self._check_params()
-        values, names, _, encoded = _numeric(X)
-        curves = values[:, encoded]
+        values, names, wells, encoded, curves = self._curves(X, reset=True)
         observed = np.isfinite(curves)
         if not observed.any(axis=0).all():
             empty = [names[encoded[j]] for j in np.flatnonzero(~observed.any(axis=0))]
@@ -556,7 +584,7 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         self.input_names_ = names
         self.n_features_in_ = values.shape[1]
         self._named = isinstance(X, pd.DataFrame)
-        _, _, flat, _ = self._windows(X)
+        flat, _ = self._windows(values, wells, curves)
         channels = len(encoded) + len(self.flagged_)
         seed = int(np.random.RandomState(self.random_state).randint(2**31 - 1)
                    if not isinstance(self.random_state, np.random.RandomState)
@@ -583,16 +611,17 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         import torch
 
         check_is_fitted(self, "network_")
-        values, names, flat, has = self._windows(X)
-        if values.shape[1] != self.n_features_in_:
-            raise DataError(f"X has {values.shape[1]} features, but ContextEncoder is expecting "
-                            f"{self.n_features_in_} features as input")
-        if isinstance(X, pd.DataFrame) and self._named:
-            check_same_curves(names, self.input_names_, "context encoder")
+        values, _, wells, _, curves = self._curves(X, reset=False)
+        flat, has = self._windows(values, wells, curves)
         with torch.no_grad():
             codes = self.network_.encode(torch.from_numpy(flat)).double().numpy()
         codes[~has] = np.nan
         return np.hstack([values, codes]) if self.passthrough else codes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "network_")

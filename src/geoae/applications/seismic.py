@@ -56,6 +56,16 @@ class LatentAttributes:
 
 def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) -> np.ndarray:
     """``(n, ns)`` traces -> ``(n, latent)`` or ``(n, n_windows, latent)`` codes."""
+    import warnings
+
+    from ..preprocessing import NULL_MARKER_WARNING
+
+    with warnings.catch_warnings():  # -999 and -9999 are amplitudes in a SEG-Y file
+        warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
+        return _codes_of(model, traces, window, stride)
+
+
+def _codes_of(model, traces: np.ndarray, window: int | None, stride: int | None) -> np.ndarray:
     shape = tuple(model.input_shape_)
     conv = len(shape) == 2
     length = shape[-1] if conv else shape[0]

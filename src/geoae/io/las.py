@@ -593,6 +593,15 @@ def _prepare_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
                 f"(one of {DEPTH_NAMES}); set the depth as the index"
             )
         df = df.set_index(dcol)
+    name = df.index.name
+    if name is not None and name in df.columns:  # e.g. set_index("DEPTH", drop=False)
+        same = np.array_equal(pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float),
+                              pd.to_numeric(pd.Series(df.index), errors="coerce").to_numpy(
+                                  dtype=float), equal_nan=True)
+        if not same:
+            raise DataError(f"write_las: the frame has a column {name!r} besides its depth index "
+                            f"of that name, with other values; rename or drop the column")
+        df = df.drop(columns=[name])
     return df, well_name
 
 
