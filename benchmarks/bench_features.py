@@ -111,6 +111,8 @@ def main():
     p.add_argument("--skip-ae", action="store_true",
                    help="leave out the AE latent and stacked-context rows (and the few-labels "
                         "table's AE column becomes the first ContextEncoder's)")
+    p.add_argument("--skip-raw", action="store_true",
+                   help="leave out the raw-logs row (scored by a parallel run)")
     args = p.parse_args()
     mf = args.max_features
     RF_OPTIONS.update(max_features=None if mf == "None" else float(mf) if mf[0].isdigit() else mf,
@@ -119,7 +121,7 @@ def main():
     frame = load_kansas_facies().sort_values(["WELL", "DEPTH"]).reset_index(drop=True)
     y, wells = frame["Facies"].to_numpy(), frame["WELL"].to_numpy()
     raw = frame[LOGS + GEO].to_numpy()
-    rows = {"raw logs": np.asarray(raw)}
+    rows = {} if args.skip_raw else {"raw logs": np.asarray(raw)}
     if not args.skip_ae:
         feats = EncoderFeatures(AutoEncoder(latent_dim=4, hidden=(64, 32), activation="elu",
                                             epochs=300, patience=30, batch_size=128, random_state=0),
