@@ -147,7 +147,7 @@ def main():
     for name, (per, pooled) in results.items():
         print(f"| {name} | {np.mean(list(per.values())):.3f} | {pooled:.3f} | "
               + " | ".join(f"{per[w]:.2f}" for w in names) + " |")
-    if args.few:
+    if args.few and not args.skip_raw:  # the table compares raw logs with the next row
         print("\nFew labels: the RandomForest sees a random share of the nine training wells' "
               "labelled rows (the encoder is pre-trained on all logs, unlabelled); mean over wells "
               "of macro-F1, mean of 3 draws (per-draw values in brackets)")
