@@ -222,3 +222,25 @@ def test_review_follow_ups(wells, tmp_path, monkeypatch):
                                                                   latent_dim=2),
                                        n_ensemble=1, random_state=0).fit(noisy))
     assert marker_messages(msgs) == []
+
+
+def test_a_public_call_says_each_warning_about_x_once(wells):
+    """score, fit_transform, fit_predict, encoder_features validate X twice and said the
+    null-marker warning twice (a review)."""
+    from geoae.applications import encoder_features
+
+    X = wells[CURVES].copy()
+    X.iloc[::9, 3] = -999.25
+    calls = {
+        "AutoEncoder.fit_transform": lambda: small().fit_transform(X),
+        "AutoEncoder.score": lambda: small().fit(X.replace(-999.25, np.nan)).score(X),
+        "Imputer.fit_transform": lambda: Imputer(
+            model=DenoisingAutoEncoder(epochs=1, hidden=(8,), latent_dim=2), n_ensemble=1,
+            random_state=0).fit_transform(X),
+        "AnomalyDetector.fit_predict": lambda: AnomalyDetector(model=small()).fit_predict(X),
+        "encoder_features": lambda: encoder_features(small(), X),
+        "EncoderFeatures.fit_transform": lambda: EncoderFeatures(small()).fit_transform(X),
+    }
+    for name, call in calls.items():
+        _, msgs = messages(call)
+        assert len(marker_messages(msgs)) == 1, (name, msgs)

@@ -47,8 +47,10 @@ from .preprocessing import (
     check_well_labels,
     empty_samples,
     fit_affine_scaler,
+    says_once,
     validation_split,
     warn_null_markers,
+    warn_once,
 )
 from .training import (
     CHECKPOINT_FILE,
@@ -325,8 +327,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X = np.asarray(X, dtype=np.float64)  # no copy: X is only read from here on
         inf = np.isinf(X)
         if inf.any():
-            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); they are treated as "
-                          "missing", RuntimeWarning, stacklevel=3)
+            warn_once(f"X holds {int(inf.sum())} infinite value(s); they are treated as missing",
+                      RuntimeWarning, stacklevel=3)
             X = np.where(inf, np.nan, X)  # a new array; the caller's is never modified
         return X, wells
 
@@ -687,8 +689,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 inf = np.isinf(xc)
                 if inf.any():
                     if not warned:
-                        warnings.warn("X holds infinite value(s); they are treated as missing",
-                                      RuntimeWarning, stacklevel=3)
+                        warn_once("X holds infinite value(s); they are treated as missing",
+                                  RuntimeWarning, stacklevel=3)
                         warned = True
                     xc = np.where(inf, np.nan, xc)
                 Z, mask = self._scale(xc)
@@ -821,6 +823,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                           "loss='mse' to rank them by their distance", UserWarning, stacklevel=2)
         return result
 
+    @says_once
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X).transform(X)``; a warning about X is said once."""
+        return super().fit_transform(X, y, **fit_params)
+
+    @says_once
     def score(self, X, y=None) -> float:
         """Coefficient of determination R² of the reconstruction, in the user's units,
         averaged over the features (conv: channels; every position counts), as scikit-learn's
@@ -1202,6 +1210,7 @@ class VariationalAutoEncoder(BaseAutoEncoder):
             out[empty_samples(Xv)] = np.nan
         return out
 
+    @says_once
     def score(self, X, y=None) -> float:
         """Mean ELBO per sample (:meth:`elbo`; higher is better; with ``loss="mse"`` in the
         user's units, so it compares across scalers) over the samples with an observed value

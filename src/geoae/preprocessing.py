@@ -7,6 +7,8 @@ convolutional inputs), fitted by scikit-learn's scalers, which ignore NaN. Stori
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -137,6 +139,38 @@ def check_not_all_missing(X: np.ndarray, names: list[str]) -> None:
         )
 
 
+#: The data warnings already said in the public call in progress (None outside one).
+_SAID: contextvars.ContextVar[set | None] = contextvars.ContextVar("geoae_said", default=None)
+
+
+def says_once(func):
+    """Decorate a public method that validates its input more than once (``score``,
+    ``fit_transform``, ``fit_predict`` ...): within one call, each :func:`warn_once` message
+    is said once."""
+
+    @functools.wraps(func)
+    def once(*args, **kwargs):
+        if _SAID.get() is not None:
+            return func(*args, **kwargs)
+        token = _SAID.set(set())
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _SAID.reset(token)
+
+    return once
+
+
+def warn_once(message: str, category=UserWarning, stacklevel: int = 2) -> None:
+    """``warnings.warn``, unless the public call in progress (:func:`says_once`) said it."""
+    said = _SAID.get()
+    if said is not None:
+        if message in said:
+            return
+        said.add(message)
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
 #: The start of :func:`warn_null_markers`' message, for filters of callers that say it themselves.
 NULL_MARKER_WARNING = r"\S+ holds \d+ value\(s\) equal to the null marker"
 
@@ -171,7 +205,7 @@ def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
     label = (lambda i: str(names[i])) if names is not None else (lambda i: f"column {i}")
     found = ", ".join(f"{label(i)} ({int(counts[i])})" for i in np.flatnonzero(counts))
     markers = sorted(seen, reverse=True)
-    warnings.warn(
+    warn_once(
         f"{what} holds {int(counts.sum())} value(s) equal to the null marker(s) {markers} in "
         f"{found}; they are used as readings. If they mean 'not measured', make them NaN first "
         f"(X.replace({markers}, np.nan)) or read the file with geoae.io.read_table / read_las, "

@@ -31,7 +31,9 @@ from ..preprocessing import (
     outside_ranges,
     overlap_add,
     recorded_physical_ranges,
+    says_once,
     warn_null_markers,
+    warn_once,
 )
 from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
@@ -324,7 +326,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             check_same_curves(names, self.curves_, "detector")
         inf = np.isinf(values)
         if inf.any() and say:
-            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); they are scored as missing "
+            warn_once(f"X holds {int(inf.sum())} infinite value(s); they are scored as missing "
                           "readings, not as anomalies (find them with np.isinf, or set them to a "
                           "value outside the tool's range to have them scored)", RuntimeWarning,
                           stacklevel=3)
@@ -723,6 +725,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         """Readings outside the screened curves' physical ranges, shape of ``values``."""
         return outside_ranges(values, getattr(self, "physical_ranges_", {}))
 
+    @says_once
     def fit_predict(self, X, y=None) -> np.ndarray:
         """``fit(X).predict(X)``, shape (n_samples,)."""
         return self.fit(X).predict(X)
@@ -765,6 +768,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         return share
 
     # ------------------------------------------------------------------ intervals
+    @says_once
     def intervals(self, depth, flags, scores=None, X=None, wells=None) -> pd.DataFrame:
         """Merge flagged samples into depth intervals.
 

@@ -35,7 +35,9 @@ from ..preprocessing import (
     NULL_MARKER_WARNING,
     check_curve_columns,
     empty_samples,
+    says_once,
     warn_null_markers,
+    warn_once,
 )
 from .imputation import as_float_array, check_same_curves
 
@@ -219,6 +221,11 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         raise DataError(f"the encoder takes {self.model_.input_shape_} inputs but X with "
                         f"context={self.context} gives {width}.{hint}")
 
+    @says_once
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X).transform(X)``; a warning about X is said once."""
+        return super().fit_transform(X, y, **fit_params)
+
     def transform(self, X) -> np.ndarray:
         """``(n_samples, n_features + latent_dim)`` with passthrough, else ``(n_samples, latent_dim)``.
 
@@ -313,6 +320,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         return feats
 
 
+@says_once
 def encoder_features(model, X, *, context: int = 0, passthrough: bool = True) -> pd.DataFrame:
     """Fit ``model`` on all of ``X`` without labels (unless already fitted) and return the features.
 
@@ -346,6 +354,7 @@ def encoder_features(model, X, *, context: int = 0, passthrough: bool = True) ->
     return frame
 
 
+@says_once
 def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
     """2-D latent map of a fitted auto-encoder beside PCA's 2-D projection of the same data.
 
@@ -548,8 +557,8 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
                 check_same_curves(names, self.input_names_, "context encoder")
         inf = np.isinf(values)
         if inf.any():
-            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); they are treated as "
-                          "missing", RuntimeWarning, stacklevel=4)
+            warn_once(f"X holds {int(inf.sum())} infinite value(s); they are treated as missing",
+                      RuntimeWarning, stacklevel=4)
             values = np.where(inf, np.nan, values)
         warn_null_markers(values, names, stacklevel=4)
         return values, names, wells, encoded, values[:, encoded]
@@ -604,6 +613,11 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
                 verbose=bool(self.verbose), desc="ContextEncoder")
         self.network_ = net.eval()
         return self
+
+    @says_once
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X).transform(X)``; a warning about X is said once."""
+        return super().fit_transform(X, y, **fit_params)
 
     def transform(self, X) -> np.ndarray:
         """``(n_samples, n_features + latent_dim)`` with passthrough, else

@@ -38,8 +38,10 @@ from ..preprocessing import (
     fit_affine_scaler,
     outside_ranges,
     recorded_physical_ranges,
+    says_once,
     validation_split,
     warn_null_markers,
+    warn_once,
 )
 from ..training import auto_batch_size, fit_module, resolve_device, seeded
 
@@ -470,8 +472,8 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 check_same_curves(names, self.curves_, "imputer")
         inf = np.isinf(values)
         if inf.any():
-            warnings.warn(f"X holds {int(inf.sum())} infinite value(s); the network treats them "
-                          "as missing and they are returned unchanged", RuntimeWarning, stacklevel=3)
+            warn_once(f"X holds {int(inf.sum())} infinite value(s); the network treats them as "
+                      "missing and they are returned unchanged", RuntimeWarning, stacklevel=3)
         warn_null_markers(values, self.curves_, stacklevel=4)
         return values, pt, wells, depth
 
@@ -895,6 +897,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             raise fail(f"config and weights do not fit together ({exc})") from None
         return imp
 
+    @says_once
     def fit_transform(self, X, y=None, **fit_params):
         """``fit(X).transform(X)``; see :meth:`transform`."""
         return self.fit(X, y).transform(X)
