@@ -151,9 +151,9 @@ def main():
         print("\nFew labels: the RandomForest sees a random share of the nine training wells' "
               "labelled rows (the encoder is pre-trained on all logs, unlabelled); mean over wells "
               "of macro-F1, mean of 3 draws (per-draw values in brackets)")
-        print("\n| labelled share | raw logs | raw logs + AE latent | difference |")
-        print("|---|---|---|---|")
         two = dict(list(rows.items())[:2])
+        print(f"\n| labelled share | {' | '.join(two)} | difference |")
+        print("|---|---|---|---|")
         for frac in args.few:
             means = {}
             for name, X in two.items():
