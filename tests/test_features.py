@@ -348,3 +348,25 @@ def test_context_encoder_missing_values_and_errors():
         ContextEncoder(epochs=1).fit(X.assign(C=np.nan))
     with pytest.raises(DataError, match="context encoder"):
         ce.transform(X.rename(columns={"C": "D"}))
+
+
+def test_context_encoder_save_load_round_trip(tmp_path):
+    import json
+
+    import geoae
+    from geoae import ConfigError
+    from geoae.applications import ContextEncoder
+
+    X = _trend_wells(n_wells=2, n=100)[["WELL", "DEPTH", "A", "B", "C"]]
+    X.loc[X.index[:10], "C"] = np.nan
+    ce = ContextEncoder(context=3, latent_dim=2, epochs=2, random_state=0).fit(X)
+    folder = ce.save(tmp_path / "ce")
+    back = geoae.load(folder)
+    assert isinstance(back, ContextEncoder) and back.get_params() == ce.get_params()
+    np.testing.assert_array_equal(back.transform(X), ce.transform(X))
+    assert back.flagged_.tolist() == [2] and back.input_names_ == ["DEPTH", "A", "B", "C"]
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["params"]["hidden"] = [100_000, 100_000]
+    (folder / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ConfigError, match="context-encoder folder .* the config implies"):
+        ContextEncoder.load(folder)

@@ -83,6 +83,8 @@ DETECTOR_FORMAT = "geoae-anomaly-detector"
 IMPUTER_FORMAT = "geoae-imputer"
 #: The ``format`` of an :class:`~geoae.applications.EncoderFeatures` folder's config.json.
 FEATURES_FORMAT = "geoae-encoder-features"
+#: The ``format`` of a :class:`~geoae.applications.ContextEncoder` folder's config.json.
+CONTEXT_FORMAT = "geoae-context-encoder"
 
 
 def write_folder(path, weights_file: str, tensors: dict[str, torch.Tensor], config: dict) -> None:
@@ -170,6 +172,8 @@ _OTHER_FOLDERS = {
                     "geoae.load",
     DETECTOR_FORMAT: "an AnomalyDetector (from AnomalyDetector.save); its auto-encoder is the "
                      "folder {model}, or load the detector with geoae.load",
+    CONTEXT_FORMAT: "a ContextEncoder (from ContextEncoder.save), not an auto-encoder model; "
+                    "load it with geoae.load",
     DENOISER_FORMAT: "a Denoiser (from Denoiser.save or `geoae denoise --save-model`), not an "
                      "auto-encoder model; use it with `geoae denoise {path} INPUT.sgy --out ...`, "
                      "or load it with geoae.load",

@@ -1417,10 +1417,11 @@ def load(path) -> BaseAutoEncoder:
     curves as log10 (:func:`geoae.preprocessing.log10_curves`). A folder of a
     :class:`~geoae.applications.Denoiser` (``Denoiser.save``, ``geoae denoise --save-model``)
     gives that Denoiser, and one of an :class:`~geoae.applications.AnomalyDetector` or
-    :class:`~geoae.applications.Imputer` or :class:`~geoae.applications.EncoderFeatures` (their
-    ``save``) that object."""
+    :class:`~geoae.applications.Imputer`, :class:`~geoae.applications.EncoderFeatures` or
+    :class:`~geoae.applications.ContextEncoder` (their ``save``) that object."""
     from . import applications
     from ._persistence import (
+        CONTEXT_FORMAT,
         DENOISER_FORMAT,
         DETECTOR_FORMAT,
         FEATURES_FORMAT,
@@ -1430,7 +1431,8 @@ def load(path) -> BaseAutoEncoder:
     )
 
     other = {DENOISER_FORMAT: applications.Denoiser, DETECTOR_FORMAT: applications.AnomalyDetector,
-             IMPUTER_FORMAT: applications.Imputer, FEATURES_FORMAT: applications.EncoderFeatures}
+             IMPUTER_FORMAT: applications.Imputer, FEATURES_FORMAT: applications.EncoderFeatures,
+             CONTEXT_FORMAT: applications.ContextEncoder}
     cls = other.get(folder_format(path))  # the small config.json is read once to tell
     if cls is not None:
         return cls.load(path)

@@ -637,6 +637,74 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         return tags
 
+    _WEIGHTS = "context_encoder.safetensors"
+
+    def save(self, path) -> Path:
+        """Write the fitted encoder into folder ``path``: its network, the curves' scaling and
+        gap channels as safetensors, its parameters and input curves in ``config.json`` (no
+        pickle); :meth:`load` or :func:`geoae.load` read it back."""
+        import torch
+
+        from .._persistence import CONTEXT_FORMAT, jsonable_params, write_folder
+        from .._version import __version__
+
+        check_is_fitted(self, "network_")
+        tensors = {f"network.{k}": v.detach().cpu().contiguous()
+                   for k, v in self.network_.state_dict().items()}
+        tensors["scaler.mean"] = torch.as_tensor(self.mean_, dtype=torch.float64)
+        tensors["scaler.scale"] = torch.as_tensor(self.scale_, dtype=torch.float64)
+        tensors["gaps"] = torch.as_tensor(np.asarray(self.flagged_, dtype=np.int64))
+        config = {"format": CONTEXT_FORMAT, "format_version": 1, "geoae_version": __version__,
+                  "class": "ContextEncoder", "params": jsonable_params(self.get_params()),
+                  "fitted": {"n_features_in": int(self.n_features_in_),
+                             "input_names": [str(c) for c in self.input_names_],
+                             "named": bool(self._named), "history": self.history_}}
+        write_folder(path, self._WEIGHTS, tensors, config)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path) -> ContextEncoder:
+        """Read a folder written by :meth:`save`; never unpickles; checks hash, keys and shapes
+        (on the meta device before building the network)."""
+        from .._persistence import CONTEXT_FORMAT, build_and_load, read_folder
+
+        path = Path(path)
+
+        def fail(what: str) -> ConfigError:
+            return ConfigError(f"context-encoder folder {path}: {what}")
+
+        cfg, tensors = read_folder(path, cls._WEIGHTS, CONTEXT_FORMAT, "context encoder", fail)
+        try:
+            params = dict(cfg["params"])
+            params["hidden"] = tuple(params["hidden"])
+            ce = cls(**params)
+            ce._check_params()
+            fit = cfg["fitted"]
+            ce.n_features_in_ = int(fit["n_features_in"])
+            ce.input_names_ = [str(c) for c in fit["input_names"]]
+            ce._named = bool(fit["named"])
+            ce.history_ = dict(fit.get("history") or {})
+            ce.mean_ = tensors["scaler.mean"].double().numpy()
+            ce.scale_ = tensors["scaler.scale"].double().numpy()
+            ce.flagged_ = tensors["gaps"].numpy().astype(np.int64)
+            if len(ce.input_names_) != ce.n_features_in_ or ce.mean_.shape != ce.scale_.shape:
+                raise ValueError("the input curves and the scaling do not agree")
+            if not (np.isfinite(ce.mean_).all() and np.isfinite(ce.scale_).all()
+                    and (ce.scale_ > 0).all()):
+                raise ValueError("the scaling is not finite and positive")
+            if ce.flagged_.size and not (0 <= ce.flagged_.min() and ce.flagged_.max() < len(ce.mean_)):
+                raise ValueError("the gap channels name curves that are not there")
+            channels = len(ce.mean_) + len(ce.flagged_)
+            state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
+            ce.network_ = build_and_load(
+                lambda: _context_net(channels, int(ce.context), int(ce.latent_dim),
+                                     tuple(int(h) for h in ce.hidden)), state).eval()
+        except ConfigError as exc:
+            raise fail(f"invalid parameter: {exc}") from None
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
+            raise fail(f"config and weights do not fit together ({exc})") from None
+        return ce
+
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "network_")
         latent = [f"context{i}" for i in range(int(self.latent_dim))]
