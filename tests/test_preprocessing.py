@@ -54,6 +54,8 @@ def test_preprocessing_imports_no_torch_and_no_io_library():
     assert imported <= {
         "__future__",
         "os",  # the RANK of a torchrun process (rank 0 alone warns), without torch
+        "sys",
+        "contextlib",
         "contextvars",
         "functools",
         "warnings",

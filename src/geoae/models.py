@@ -321,14 +321,14 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"{tuple(self.input_shape_)}; pass data shaped like the training data"
             )
         if _dist.is_main_process():
-            warn_null_markers(X, self._feature_names(), stacklevel=4)
+            warn_null_markers(X, self._feature_names())
         if not inf_to_nan:  # the caller converts and handles infinities chunk by chunk
             return X, wells
         X = np.asarray(X, dtype=np.float64)  # no copy: X is only read from here on
         inf = np.isinf(X)
         if inf.any():
             warn_once(f"X holds {int(inf.sum())} infinite value(s); they are treated as missing",
-                      RuntimeWarning, stacklevel=3)
+                      RuntimeWarning)
             X = np.where(inf, np.nan, X)  # a new array; the caller's is never modified
         return X, wells
 
@@ -690,7 +690,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 if inf.any():
                     if not warned:
                         warn_once("X holds infinite value(s); they are treated as missing",
-                                  RuntimeWarning, stacklevel=3)
+                                  RuntimeWarning)
                         warned = True
                     xc = np.where(inf, np.nan, xc)
                 Z, mask = self._scale(xc)

@@ -7,6 +7,7 @@ convolutional inputs), fitted by scikit-learn's scalers, which ignore NaN. Stori
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import warnings
@@ -161,22 +162,49 @@ def says_once(func):
     return once
 
 
-def warn_once(message: str, category=UserWarning, stacklevel: int = 2) -> None:
-    """``warnings.warn``, unless the public call in progress (:func:`says_once`) said it."""
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside geoae and scikit-learn (whose output
+    wrappers call geoae's methods): the user's line, however deep the call went."""
+    import os
+    import sys
+
+    import sklearn
+
+    inside = tuple(os.path.dirname(f) + os.sep for f in (__file__, sklearn.__file__))
+    frame, level = sys._getframe(2), 2  # the frame that called warn_once's caller
+    while frame is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_once(message: str, category=UserWarning) -> None:
+    """``warnings.warn``, pointing at the user's line (not inside geoae: the depth varies with
+    the public method, :func:`says_once` adding a frame), unless the public call in progress
+    said it already."""
     said = _SAID.get()
     if said is not None:
         if message in said:
             return
         said.add(message)
-    warnings.warn(message, category, stacklevel=stacklevel + 1)
+    warnings.warn(message, category, stacklevel=_caller_level())
 
 
 #: The start of :func:`warn_null_markers`' message, for filters of callers that say it themselves.
 NULL_MARKER_WARNING = r"\S+ holds \d+ value\(s\) equal to the null marker"
 
 
+@contextlib.contextmanager
+def quiet_null_markers():
+    """A block in which :func:`warn_null_markers` says nothing: an inner model would say it
+    again under other names (``feature 3`` for the caller's ``PE``), or -999 is an amplitude
+    (SEG-Y traces)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
+        yield
+
+
 def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
-                      stacklevel: int = 3, rows: int = 65536) -> None:
+                      rows: int = 65536) -> None:
     """Warn when ``X`` holds values equal to a common null marker (-999.25, -9999, ...,
     :data:`geoae.io.aliases.COMMON_NULLS`): a frame built by hand or read with ``pd.read_csv``
     keeps them as numbers, and a model would learn them as readings (an Imputer then fills
@@ -209,7 +237,7 @@ def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
         f"{what} holds {int(counts.sum())} value(s) equal to the null marker(s) {markers} in "
         f"{found}; they are used as readings. If they mean 'not measured', make them NaN first "
         f"(X.replace({markers}, np.nan)) or read the file with geoae.io.read_table / read_las, "
-        "which do", UserWarning, stacklevel=stacklevel)
+        "which do", UserWarning)
 
 
 def check_curve_columns(X: pd.DataFrame, skip: Sequence[str] = (), what: str = "X",

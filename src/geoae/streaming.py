@@ -336,7 +336,7 @@ def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
     ``(n_samples,)``; conv1d: ``(1, n_samples)``); the length is checked before any trace is read."""
     from .applications.denoising import live_traces
     from .io import iter_segy
-    from .preprocessing import NULL_MARKER_WARNING
+    from .preprocessing import quiet_null_markers
 
     if what not in ("error", "latent"):
         raise ConfigError(f"what={what!r} is not valid; use 'error' or 'latent'")
@@ -350,8 +350,7 @@ def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
     def run():
         for chunk in iter_segy(in_path, chunk_traces):
             X = chunk.traces.reshape(-1, *shape).astype(np.float64)
-            with warnings.catch_warnings():  # -999 and -9999 are amplitudes in a SEG-Y file
-                warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
+            with quiet_null_markers():  # -999 and -9999 are amplitudes in a SEG-Y file
                 vals = model.transform(X) if what == "latent" else model.reconstruction_error(X)
             vals = np.array(vals, dtype=np.float64)
             vals[~live_traces(chunk.traces)] = np.nan  # a dead trace (all zero) is not scored

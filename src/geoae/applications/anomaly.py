@@ -25,11 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
-    NULL_MARKER_WARNING,
     empty_samples,
     make_windows,
     outside_ranges,
     overlap_add,
+    quiet_null_markers,
     recorded_physical_ranges,
     says_once,
     warn_null_markers,
@@ -40,9 +40,6 @@ from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_sa
 __all__ = ["AnomalyDetector"]
 
 _MAD_TO_STD = 1.4826
-
-#: The start of the warning about infinite values in X (filtered where it was already said).
-_INFINITE_WARNING = r"X holds \d+ infinite value\(s\); they are scored as missing"
 
 
 def default_model(random_state=None) -> DenoisingAutoEncoder:
@@ -299,10 +296,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
     def _windowed(self) -> bool:
         return self.model_.backbone == "conv1d" and self._ndim == 2
 
-    def _split(self, X, reset: bool, say: bool = True):
+    def _split(self, X, reset: bool):
         """``(values, wells, depth)`` of X, checked against the fitted curves; infinite values
-        become NaN. ``say``: warn about infinite values and null markers (once per call of a
-        public method)."""
+        become NaN. Infinite values and null markers are said once per public call
+        (:func:`~geoae.preprocessing.says_once` on the methods that split X twice)."""
         if isinstance(X, pd.DataFrame):
             values, names, _, wells, depth = split_frame(X)
         else:
@@ -325,14 +322,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         elif hasattr(self, "feature_names_in_"):
             check_same_curves(names, self.curves_, "detector")
         inf = np.isinf(values)
-        if inf.any() and say:
+        if inf.any():
             warn_once(f"X holds {int(inf.sum())} infinite value(s); they are scored as missing "
-                          "readings, not as anomalies (find them with np.isinf, or set them to a "
-                          "value outside the tool's range to have them scored)", RuntimeWarning,
-                          stacklevel=3)
+                      "readings, not as anomalies (find them with np.isinf, or set them to a "
+                      "value outside the tool's range to have them scored)", RuntimeWarning)
         values[inf] = np.nan
-        if say:
-            warn_null_markers(values, self.curves_, stacklevel=4)
+        warn_null_markers(values, self.curves_)
         return values, wells, depth
 
     def _sequences(self, n: int, wells, depth) -> list[np.ndarray]:
@@ -375,8 +370,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         with warnings.catch_warnings():
             # columns are matched by name before this point (prefit models fitted on DataFrames)
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)  # said by _split
-            return self._reconstruction_residuals(values, inp, seqs)
+            with quiet_null_markers():  # said by _split, with the curves' names
+                return self._reconstruction_residuals(values, inp, seqs)
 
     def _resolve_curve_masking(self, n_curves: int) -> bool:
         if not isinstance(self.curve_masking, str):  # True / False (or 1 / 0)
@@ -532,6 +527,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         return z2, X
 
     # ------------------------------------------------------------------ fit
+    @says_once
     def fit(self, X, y=None):
         """Fit the auto-encoder on X (faults may be present; NaN = missing) and the threshold.
 
@@ -580,8 +576,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                             "for conv1d, (n, channels, height, width) for conv2d")
         if not self.prefit:
             inp, _ = self._model_input(values, wells, depth)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)  # said by _split
+            with quiet_null_markers():  # said by _split, with the curves' names
                 self.model_.fit(inp)
         # only dense models on 2-D input hide curves (windows and traces are rebuilt whole)
         self.curve_masking_ = (not self._windowed() and values.ndim == 2
@@ -595,10 +590,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             with np.errstate(invalid="ignore", divide="ignore"):
                 rate = (runs >= self.stuck_run).sum(axis=0) / observed
             self.stuck_curves_ = np.nan_to_num(rate, nan=1.0) <= self.stuck_rate_limit
-        with warnings.catch_warnings():  # what X holds was said above
-            warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
-            warnings.filterwarnings("ignore", message=_INFINITE_WARNING)
-            scores = self.score_samples(X)
+        scores = self.score_samples(X)  # what X holds was said above (says_once)
         if self.threshold is not None:
             self.offset_ = -float(self.threshold)
         else:  # samples with no observed value score NaN and are left out of the quantile
@@ -627,6 +619,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         sample with no observed value."""
         return self.score_samples(X) - self.offset_
 
+    @says_once
     def predict(self, X) -> np.ndarray:
         """-1 for anomalies, 1 for the others, shape (n_samples,); a sample with no observed
         value (NaN score) is not flagged (1). A sample holding a reading outside its curve's
@@ -636,7 +629,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if getattr(self, "physical_ranges_", None):
             if getattr(self, "_prefit_columns", None) is not None and isinstance(X, pd.DataFrame):
                 X = self._align_prefit(X)
-            values, _, _ = self._split(X, reset=False, say=False)  # said by score_samples
+            values, _, _ = self._split(X, reset=False)  # said once (says_once)
             flags |= self._out_of_range(values).any(axis=1)
         return np.where(flags, -1, 1)
 

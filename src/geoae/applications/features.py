@@ -19,7 +19,6 @@ Recipe -- pre-train on all wells unlabelled, classify facies with few labels::
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from pathlib import Path
 
@@ -32,9 +31,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
 from ..preprocessing import (
-    NULL_MARKER_WARNING,
     check_curve_columns,
     empty_samples,
+    quiet_null_markers,
     says_once,
     warn_null_markers,
     warn_once,
@@ -45,15 +44,6 @@ __all__ = ["latent_map", "EncoderFeatures", "ContextEncoder", "encoder_features"
 
 WELL = "WELL"
 DEPTH = "DEPTH"
-
-
-@contextlib.contextmanager
-def _markers_said():
-    """The model does not repeat the null-marker warning that :meth:`EncoderFeatures._stack`
-    gave with the curves' names."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
-        yield
 
 
 def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None, list[int]]:
@@ -166,7 +156,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         its order) and which columns of ``values`` it is made of (all but DEPTH). Null markers
         are reported here, by curve name, and not again by the model."""
         values, names, wells, encoded = _numeric(X)
-        warn_null_markers(values, names, stacklevel=4)
+        warn_null_markers(values, names)
         if not (isinstance(self.context, (int, np.integer)) and self.context >= 0):
             raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
         fitted_on = getattr(model, "feature_names_in_", None)
@@ -202,7 +192,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                 model = clone(self.model)
                 if self.random_state is not None and model.get_params().get("random_state") is None:
                     model.set_params(random_state=self.random_state)
-            with _markers_said():
+            with quiet_null_markers():  # said by _stack, with the curves' names
                 self.model_ = model.fit(stacked)
         self._check_width(stacked, names)
         self.n_features_in_ = values.shape[1]
@@ -243,7 +233,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             check_same_curves(names, self.input_names_, "encoder")
         if not isinstance(stacked, pd.DataFrame):
             self._check_width(stacked, names)
-        with _markers_said():
+        with quiet_null_markers():  # said by _stack, with the curves' names
             codes = np.array(self.model_.transform(stacked))  # an array whatever set_output says
         # a row without a reading of its own gets no code (with context the stacked row may hold
         # its neighbours'); its DEPTH alone does not count
@@ -558,9 +548,9 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         inf = np.isinf(values)
         if inf.any():
             warn_once(f"X holds {int(inf.sum())} infinite value(s); they are treated as missing",
-                      RuntimeWarning, stacklevel=4)
+                      RuntimeWarning)
             values = np.where(inf, np.nan, values)
-        warn_null_markers(values, names, stacklevel=4)
+        warn_null_markers(values, names)
         return values, names, wells, encoded, values[:, encoded]
 
     def _windows(self, values, wells, curves) -> tuple[np.ndarray, np.ndarray]:

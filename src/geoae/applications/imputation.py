@@ -473,8 +473,8 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         inf = np.isinf(values)
         if inf.any():
             warn_once(f"X holds {int(inf.sum())} infinite value(s); the network treats them as "
-                      "missing and they are returned unchanged", RuntimeWarning, stacklevel=3)
-        warn_null_markers(values, self.curves_, stacklevel=4)
+                      "missing and they are returned unchanged", RuntimeWarning)
+        warn_null_markers(values, self.curves_)
         return values, pt, wells, depth
 
     def _physical_ranges(self, X, values: np.ndarray) -> dict[int, tuple[float, float]]:

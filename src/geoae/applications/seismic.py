@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._atomic import atomic_path
 from ..errors import ConfigError, DataError
-from ..preprocessing import make_windows, window_starts
+from ..preprocessing import make_windows, quiet_null_markers, window_starts
 from .denoising import live_traces
 
 __all__ = ["LatentAttributes", "arrange_survey", "seismic_latent_attributes", "write_latent_attributes"]
@@ -55,24 +55,16 @@ class LatentAttributes:
 
 
 def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) -> np.ndarray:
-    """``(n, ns)`` traces -> ``(n, latent)`` or ``(n, n_windows, latent)`` codes."""
-    import warnings
-
-    from ..preprocessing import NULL_MARKER_WARNING
-
-    with warnings.catch_warnings():  # -999 and -9999 are amplitudes in a SEG-Y file
-        warnings.filterwarnings("ignore", message=NULL_MARKER_WARNING)
-        return _codes_of(model, traces, window, stride)
-
-
-def _codes_of(model, traces: np.ndarray, window: int | None, stride: int | None) -> np.ndarray:
+    """``(n, ns)`` traces -> ``(n, latent)`` or ``(n, n_windows, latent)`` codes (-999 and
+    -9999 are amplitudes here, not null markers)."""
     shape = tuple(model.input_shape_)
     conv = len(shape) == 2
     length = shape[-1] if conv else shape[0]
     ns = traces.shape[1]
     if window is None and length == ns:
         X = traces[:, None, :] if conv else traces
-        codes = np.array(model.transform(X), dtype=np.float32)  # whatever set_output says
+        with quiet_null_markers():
+            codes = np.array(model.transform(X), dtype=np.float32)  # whatever set_output says
         codes[~live_traces(traces)] = np.nan  # a dead trace (padding, all zero) has no code
         return codes
     w = length
@@ -82,7 +74,8 @@ def _codes_of(model, traces: np.ndarray, window: int | None, stride: int | None)
     win = make_windows(traces, w, s)  # (n_win, n_traces, w)
     n_win = win.shape[0]
     flat = win.transpose(1, 0, 2).reshape(-1, w)
-    codes = np.array(model.transform(flat[:, None, :] if conv else flat), dtype=np.float32)
+    with quiet_null_markers():
+        codes = np.array(model.transform(flat[:, None, :] if conv else flat), dtype=np.float32)
     codes[~live_traces(flat)] = np.nan  # an all-zero window (a dead trace, a mute) has no code
     return codes.reshape(traces.shape[0], n_win, -1)
 
