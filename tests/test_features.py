@@ -326,7 +326,7 @@ def test_context_encoder_codes_carry_the_depth_context():
     np.testing.assert_array_equal(again, out)
     one = X[X["WELL"] == "W1"]
     np.testing.assert_allclose(ce.transform(one)[:, 4], code[X["WELL"] == "W1"], rtol=1e-6)
-    assert ce.network_.encoder[0].in_features == 17 * 3  # DEPTH not encoded, no gaps: 3 channels
+    assert ce.network_.encoder.body[0].in_features == 17 * 3  # DEPTH not encoded, no gaps: 3 channels
 
 
 def test_context_encoder_missing_values_and_errors():
@@ -338,7 +338,7 @@ def test_context_encoder_missing_values_and_errors():
     X.loc[X.index[50], ["A", "B", "C"]] = np.nan  # a row with nothing
     ce = ContextEncoder(context=3, latent_dim=2, epochs=3, passthrough=False, random_state=0).fit(X)
     assert ce.flagged_.tolist() == [0, 1, 2]  # every curve has a gap: an indicator channel each
-    assert ce.network_.encoder[0].in_features == 7 * 6
+    assert ce.network_.encoder.body[0].in_features == 7 * 6
     codes = ce.transform(X)
     assert codes.shape == (len(X), 2)
     assert np.isnan(codes[50]).all() and np.isfinite(np.delete(codes, 50, axis=0)).all()

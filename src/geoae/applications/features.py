@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError, DataError
@@ -431,20 +432,17 @@ def _context_net(channels: int, context: int, latent_dim: int, hidden: tuple[int
     import torch
     from torch import nn
 
+    from ..nn import DenseDecoder, DenseEncoder
+
     n_in = (2 * context + 1) * channels
     centre = slice(context * channels, (context + 1) * channels)
-
-    def mlp(sizes):
-        layers = []
-        for a, b in zip(sizes[:-2], sizes[1:-1], strict=True):
-            layers += [nn.Linear(a, b), nn.ELU()]
-        return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
 
     class ContextNet(nn.Module):
         def __init__(self):
             super().__init__()
-            self.encoder = mlp([n_in, *hidden, latent_dim])
-            self.decoder = mlp([latent_dim + channels, *reversed(hidden), n_in])
+            self.encoder = DenseEncoder(n_in, latent_dim, hidden=hidden, activation="elu")
+            self.decoder = DenseDecoder(latent_dim + channels, n_in, hidden=hidden,
+                                        activation="elu")
 
         def encode(self, x):
             return self.encoder(x)
@@ -585,9 +583,7 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         self._named = isinstance(X, pd.DataFrame)
         flat, _ = self._windows(values, wells, curves)
         channels = len(encoded) + len(self.flagged_)
-        seed = int(np.random.RandomState(self.random_state).randint(2**31 - 1)
-                   if not isinstance(self.random_state, np.random.RandomState)
-                   else self.random_state.randint(2**31 - 1))
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         device = resolve_device("cpu")
 
         def objective(module, xb, mb):
