@@ -135,6 +135,18 @@ def build_and_load(make, state: dict):
 APPLICATION_FORMAT_VERSION = 1
 
 
+def format_version_problem(cfg: dict[str, Any]) -> str | None:
+    """What is wrong with the ``format_version`` of an application folder's config (None if
+    this geoae reads it): damaged, or written by a newer geoae."""
+    version = cfg.get("format_version")
+    if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
+        return f"config.json has no valid format_version ({version!r}); the folder is damaged"
+    if version > APPLICATION_FORMAT_VERSION:
+        return (f"format_version {version!r} is not supported by this geoae (it reads "
+                f"{APPLICATION_FORMAT_VERSION}); a newer geoae wrote it: upgrade geoae")
+    return None
+
+
 def read_folder(path, weights_file: str, fmt: str, noun: str,
                 fail) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """``(config, tensors)`` of a folder written by :func:`write_folder`: its ``format`` must be
@@ -148,12 +160,9 @@ def read_folder(path, weights_file: str, fmt: str, noun: str,
         raise fail(f"cannot read config.json / {weights_file} ({exc})") from None
     if not isinstance(cfg, dict) or cfg.get("format") != fmt:
         raise fail(f"not a geoae {noun} (config.json format != {fmt!r})")
-    version = cfg.get("format_version")
-    if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
-        raise fail(f"config.json has no valid format_version ({version!r}); the folder is damaged")
-    if version > APPLICATION_FORMAT_VERSION:
-        raise fail(f"format_version {version!r} is not supported by this geoae (it reads "
-                   f"{APPLICATION_FORMAT_VERSION}); a newer geoae wrote it: upgrade geoae")
+    problem = format_version_problem(cfg)
+    if problem:
+        raise fail(problem)
     if hashlib.sha256(blob).hexdigest() != cfg.get("weights_sha256"):
         raise fail(f"{weights_file} does not match the SHA-256 in config.json (corrupted or "
                    "tampered)")

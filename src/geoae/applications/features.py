@@ -281,7 +281,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         """Read a folder written by :meth:`save` (its encoder hash-checked, never unpickled)."""
         import json
 
-        from .._persistence import APPLICATION_FORMAT_VERSION, FEATURES_FORMAT
+        from .._persistence import FEATURES_FORMAT, format_version_problem
         from ..models import load as load_model
 
         path = Path(path)
@@ -289,9 +289,9 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             cfg = json.loads((path / "config.json").read_text())
             if not isinstance(cfg, dict) or cfg.get("format") != FEATURES_FORMAT:
                 raise ValueError(f"config.json format != {FEATURES_FORMAT!r}")
-            if cfg.get("format_version") != APPLICATION_FORMAT_VERSION:
-                raise ValueError(f"format_version {cfg.get('format_version')!r} is not supported "
-                                 "by this geoae; a newer geoae wrote it: upgrade geoae")
+            problem = format_version_problem(cfg)
+            if problem:
+                raise ValueError(problem)
             params = dict(cfg["params"])
             params.pop("model", None)  # the encoder is the folder's model/
             feats = cls(**params)
