@@ -44,6 +44,12 @@ ScoredOutOpt = Annotated[Path, typer.Option(
     "inline, crossline and CDP x/y), .npz (an inline x crossline grid; file order with each "
     "trace's position when the headers make no grid) or .npy (file order).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+IlineOpt = Annotated[int, typer.Option(
+    "--iline-byte", help="SEG-Y input: trace-header byte of the inline numbers (SEG-Y rev 1: 189; "
+                         "older files often 9, 17 or 21).")]
+XlineOpt = Annotated[int, typer.Option(
+    "--xline-byte", help="SEG-Y input: trace-header byte of the crossline numbers (SEG-Y rev 1: "
+                         "193; older files often 21 or 13).")]
 ChunkRowsOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows per chunk when streaming a CSV or "
                                           "Parquet table (memory bound).")]
 
@@ -175,6 +181,8 @@ def encode(
                                               "a SEG-Y file for a model trained on its traces.")],
     out: ScoredOutOpt,
     chunk_rows: ChunkRowsOpt = 100_000,
+    iline_byte: IlineOpt = 189,
+    xline_byte: XlineOpt = 193,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -186,11 +194,13 @@ def encode(
     Example: geoae encode model/ well.las --out codes.csv
 
     Seismic attributes: geoae encode trace_model/ survey.sgy --out codes.csv
+    (a survey whose inline/crossline numbers are not in bytes 189/193: add
+    --iline-byte 9 --xline-byte 21, or wherever the file keeps them)
     """
     from . import workflows
 
-    _report(workflows.encode(model, data, out, force=force, chunk_rows=chunk_rows), as_json,
-            quiet, "encoded")
+    _report(workflows.encode(model, data, out, force=force, chunk_rows=chunk_rows,
+                             iline=iline_byte, xline=xline_byte), as_json, quiet, "encoded")
 
 
 @app.command()
@@ -200,6 +210,8 @@ def reconstruct(
                                               "a SEG-Y file for a model trained on its traces.")],
     out: ScoredOutOpt,
     chunk_rows: ChunkRowsOpt = 100_000,
+    iline_byte: IlineOpt = 189,
+    xline_byte: XlineOpt = 193,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -212,8 +224,9 @@ def reconstruct(
     """
     from . import workflows
 
-    _report(workflows.reconstruct(model, data, out, force=force, chunk_rows=chunk_rows), as_json,
-            quiet, "reconstructed")
+    _report(workflows.reconstruct(model, data, out, force=force, chunk_rows=chunk_rows,
+                                  iline=iline_byte, xline=xline_byte), as_json, quiet,
+            "reconstructed")
 
 
 @app.command()
@@ -300,6 +313,8 @@ def denoise(
     save_model: Annotated[Path | None, typer.Option(
         help="Keep the denoiser trained on INPUT in this folder, to denoise other files of the "
              "survey with it: geoae denoise FOLDER other.sgy --out ...")] = None,
+    iline_byte: IlineOpt = 189,
+    xline_byte: XlineOpt = 193,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -317,7 +332,7 @@ def denoise(
     summary = workflows.denoise(list(inputs), out, chunk_traces=chunk, epochs=epochs,
                                 max_train_traces=train_traces, random_state=seed,
                                 verbose=not (quiet or as_json), force=force,
-                                save_model=save_model)
+                                save_model=save_model, iline=iline_byte, xline=xline_byte)
     _report(summary, as_json, quiet, "denoised")
 
 

@@ -327,13 +327,16 @@ def as_dataset(X, backbone: str = "dense"):
     return None
 
 
-def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
+def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192, *,
+                iline: int = 189, xline: int = 193):
     """Per-trace latent codes (``what="latent"``) or reconstruction errors (``"error"``) of a SEG-Y
     file, chunk by chunk (NaN for a dead trace: all zero or all missing): yields ``(chunk, values)``
     with ``chunk`` a :class:`~geoae.io.segy.SegyChunk` (its ``start``/``stop`` and trace headers)
     and ``values`` float64 of shape ``(stop - start, latent_dim)`` or ``(stop - start,)``. Memory is
     bounded by the chunk. The model must have been fitted on traces of this length (dense:
-    ``(n_samples,)``; conv1d: ``(1, n_samples)``); the length is checked before any trace is read."""
+    ``(n_samples,)``; conv1d: ``(1, n_samples)``); the length is checked before any trace is read.
+    ``iline``/``xline`` are the trace-header bytes of the chunks' ``inline``/``crossline``
+    columns (:func:`geoae.io.iter_segy`)."""
     from .applications.denoising import live_traces
     from .io import iter_segy
     from .preprocessing import quiet_null_markers
@@ -341,6 +344,7 @@ def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
     if what not in ("error", "latent"):
         raise ConfigError(f"what={what!r} is not valid; use 'error' or 'latent'")
     in_path = Path(in_path)
+    chunks = iter_segy(in_path, chunk_traces, iline=iline, xline=xline)  # the bytes checked now
     data = SegyTraces(in_path, chunk_traces=chunk_traces, shuffle=False)
     shape = tuple(model.input_shape_)
     if int(np.prod(shape)) != data.sample_shape[0]:
@@ -348,7 +352,7 @@ def segy_scores(model, in_path, what: str = "error", chunk_traces: int = 8192):
                         f"fitted on samples of shape {shape}")
 
     def run():
-        for chunk in iter_segy(in_path, chunk_traces):
+        for chunk in chunks:
             X = chunk.traces.reshape(-1, *shape).astype(np.float64)
             with quiet_null_markers():  # -999 and -9999 are amplitudes in a SEG-Y file
                 vals = model.transform(X) if what == "latent" else model.reconstruction_error(X)

@@ -935,14 +935,15 @@ class _ChunkWriter:
 
 
 def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what: str,
-            units=None, segy_stats: dict | None = None):
+            units=None, segy_stats: dict | None = None, segy_bytes: tuple[int, int] = (189, 193)):
     """Run ``work(est, chunk_frame, curve_frame) -> DataFrame`` over ``data`` and write the results.
 
     A CSV or Parquet table is read and written ``chunk_rows`` rows at a time (memory bounded by
     the chunk, not the file); LAS files and folders are read whole, every row in its file's
     order (duplicate depths included), so the output lies row by row beside the input; a SEG-Y
     file is scored per trace (``segy_what``: ``"latent"`` or ``"error"``; see :func:`_score_segy`,
-    which fills ``segy_stats``).
+    which fills ``segy_stats``; ``segy_bytes`` are the trace-header bytes of its inline and
+    crossline numbers).
     An ``out`` ending in ``.las`` is one LAS file (see :func:`_write_output`; ``units(table)``
     gives the units of the new curves), so the input is read whole then. The output is written
     to a temporary file and renamed into place at the end, so an interrupted run leaves nothing.
@@ -955,11 +956,16 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
         raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
     kind = sniff(data)
     fmt = _segy_out_format(out_p) if kind == "segy" else table_format(out_p)  # checked before work
+    if kind == "segy":
+        from .io.segy import header_byte
+
+        segy_bytes = (header_byte(segy_bytes[0], "--iline-byte"),
+                      header_byte(segy_bytes[1], "--xline-byte"))
     est = _load(model_dir)
     if kind == "segy":
         _check_sample_interval(model_dir, data)
-        return _score_segy(est, data, out_p, segy_what, segy_stats if segy_stats is not None else {}), \
-            est, kind
+        return _score_segy(est, data, out_p, segy_what, segy_stats if segy_stats is not None else {},
+                           segy_bytes), est, kind
     names = _model_curves(est, model_dir)
     log10 = _read_transforms(model_dir)
     if fmt == "las":
@@ -1073,7 +1079,8 @@ def _check_sample_interval(model_dir, data) -> None:
                       UserWarning, stacklevel=3)
 
 
-def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
+def _score_segy(est, data, out_p: Path, what: str, stats: dict,
+                segy_bytes: tuple[int, int] = (189, 193)) -> int:
     """SEG-Y input: per-trace codes (``what="latent"``) or errors (``"error"``), chunk by chunk,
     into ``out_p`` (see :func:`_segy_out_format`). ``stats`` gets the sum and count of the
     finite values and the number of traces with no value (``sum``, ``n``, ``empty``). Returns
@@ -1106,7 +1113,8 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
         for i in range(0, len(vals), 65536):
             count(np.asarray(vals[i:i + 65536]))
         return len(vals)
-    n, chunks = segy_scores(est, data, what)
+    iline, xline = segy_bytes
+    n, chunks = segy_scores(est, data, what, iline=iline, xline=xline)
     names = ([f"LATENT_{i}" for i in range(int(est.latent_dim))] if what == "latent"
              else ["RECON_ERROR"])
     if fmt == "npz":  # the values and positions of every trace in memory: (n_traces, latent)
@@ -1126,7 +1134,9 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
             write_latent_attributes(out_p, LatentAttributes(grid, u_il, u_xl, None))
             return n
         warnings.warn(f"{data}: the trace headers do not make an inline x crossline grid (a 2-D "
-                      "line, pre-stack gathers, repeated or very sparse positions): "
+                      "line, pre-stack gathers, repeated or very sparse positions; inline and "
+                      f"crossline read from bytes {iline} and {xline}: --iline-byte and "
+                      "--xline-byte read them elsewhere): "
                       f"{out_p.name} holds the values in file order with each trace's inline, "
                       "crossline, cdp, offset, cdp_x and cdp_y", UserWarning, stacklevel=3)
         write_latent_attributes(out_p, LatentAttributes(values, None, None, None, pos))
@@ -1145,10 +1155,13 @@ def _score_segy(est, data, out_p: Path, what: str, stats: dict) -> int:
     return n
 
 
-def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
+def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS, *,
+           iline: int = 189, xline: int = 193) -> dict[str, Any]:
     """Latent codes per row of ``data`` (with WELL/DEPTH kept) written to ``out``; tables are
     streamed ``chunk_rows`` rows at a time. A row with none of the model's curves observed has
-    no code: its ``LATENT_*`` cells are empty (NaN), and ``no_data`` counts such rows."""
+    no code: its ``LATENT_*`` cells are empty (NaN), and ``no_data`` counts such rows. For a
+    SEG-Y file, ``iline``/``xline`` are the trace-header bytes of the inline and crossline
+    numbers (the output's positions and grid)."""
     empty = {"n": 0}
 
     def work(est, frame, X):
@@ -1160,18 +1173,19 @@ def encode(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_RO
 
     stats: dict = {}
     rows, est, kind = _stream(model_dir, data, out, force, chunk_rows, work, "latent",
-                              segy_stats=stats)
+                              segy_stats=stats, segy_bytes=(iline, xline))
     if kind == "segy":
         empty["n"] = stats.get("empty", 0)
     return {"rows": rows, "latent_dim": int(est.latent_dim), "no_data": empty["n"], "out": str(out)}
 
 
-def reconstruct(model_dir, data, out, force: bool = False,
-                chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
+def reconstruct(model_dir, data, out, force: bool = False, chunk_rows: int = CHUNK_ROWS, *,
+                iline: int = 189, xline: int = 193) -> dict[str, Any]:
     """Reconstructed curves (``<CURVE>_RECON``, in the curves' own units) and per-row error (in
     the model's scaled units, log10 for resistivities) beside the originals; tables are streamed
     ``chunk_rows`` rows at a time. A row with none of the model's curves observed is not
-    reconstructed (empty cells), and ``no_data`` counts such rows."""
+    reconstructed (empty cells), and ``no_data`` counts such rows. A SEG-Y file gets one error
+    per trace (``iline``/``xline``: as in :func:`encode`)."""
     total = {"sum": 0.0, "n": 0, "empty": 0}
     log10 = _read_transforms(model_dir)
 
@@ -1199,7 +1213,7 @@ def reconstruct(model_dir, data, out, force: bool = False,
     stats: dict = {}
     rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error",
                             units=lambda t: {f"{c}_RECON": u for c, u in t.units.items()},
-                            segy_stats=stats)
+                            segy_stats=stats, segy_bytes=(iline, xline))
     if kind == "segy":
         total.update(stats)
     mean = total["sum"] / total["n"] if total["n"] else float("nan")
@@ -1644,7 +1658,8 @@ def _table_source_out(src: Path, source: str, full: pd.DataFrame, wells: list[st
 
 def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None = None,
             max_train_traces: int = 2000, random_state: int | None = 0, verbose: bool = False,
-            force: bool = False, save_model=None) -> dict[str, Any]:
+            force: bool = False, save_model=None, iline: int = 189,
+            xline: int = 193) -> dict[str, Any]:
     """Denoise a SEG-Y file chunk by chunk into ``out``, keeping every header byte.
 
     ``inputs`` is ``[INPUT]`` or ``[MODEL, INPUT]`` (a folder written by ``Denoiser.save``, or
@@ -1652,12 +1667,17 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     self-supervised (Noisier2Noise) on up to ``max_train_traces`` consecutive traces of the
     input itself, read through :func:`geoae.io.iter_segy` (never the whole file), and
     ``save_model`` (a folder) keeps it, to denoise other files of the survey the same way.
+    ``iline``/``xline`` are the trace-header bytes of the inline and crossline numbers, which
+    tell where each line of a 3-D survey starts (a trace's neighbours stay within its line).
     """
     if len(inputs) not in (1, 2):
         raise ConfigError("give the input SEG-Y file (and optionally a model folder before it)")
     for name, value in (("--chunk", chunk_traces), ("--train-traces", max_train_traces)):
         if not (isinstance(value, int) and value >= 1):
             raise ConfigError(f"{name} {value!r} is not valid: a positive number of traces")
+    from .io.segy import header_byte
+
+    segy_bytes = (header_byte(iline, "--iline-byte"), header_byte(xline, "--xline-byte"))
     inp = Path(inputs[-1])
     if sniff(inp) != "segy":
         raise DataError(f"{inp}: not a SEG-Y file; `geoae denoise` reads SEG-Y")
@@ -1684,11 +1704,11 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
         # the API's hint about depth x curves tables read as traces does not apply to a SEG-Y
         warnings.filterwarnings("ignore", message=r".* traces of \d+ samples, shorter than window")
         return _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs,
-                             random_state, verbose, save_model)
+                             random_state, verbose, save_model, segy_bytes)
 
 
 def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random_state, verbose,
-                  save_model):
+                  save_model, segy_bytes=(189, 193)):
     """The work of :func:`denoise` once its inputs are checked: ``sample`` (the live traces
     read from the start of ``inp``) trains a Denoiser, or checks the level of a given one."""
     from .applications.denoising import Denoiser, denoise_segy
@@ -1712,7 +1732,8 @@ def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random
                           f"{inputs[0]} was trained on; they are scaled by {gain:.3g} for the "
                           "denoiser and back after (the output keeps the input's level)",
                           UserWarning, stacklevel=2)
-        denoise_segy(model, inp, out_p, chunk_traces=chunk_traces, input_gain=gain)
+        denoise_segy(model, inp, out_p, chunk_traces=chunk_traces, input_gain=gain,
+                     iline=segy_bytes[0], xline=segy_bytes[1])
         return {"input": str(inp), "out": str(out_p), "model": str(inputs[0]),
                 "mode": "supervised" if model.supervised_ else "self-supervised",
                 "input_gain": gain}
@@ -1726,7 +1747,8 @@ def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random
     if epochs is not None:
         params["epochs"] = epochs
     model = Denoiser(**params).fit(sample)
-    denoise_segy(model, inp, out_p, chunk_traces=chunk_traces)
+    denoise_segy(model, inp, out_p, chunk_traces=chunk_traces, iline=segy_bytes[0],
+                 xline=segy_bytes[1])
     summary = {"input": str(inp), "out": str(out_p), "trained_on_traces": int(sample.shape[0]),
                "noise_level": np.asarray(model.noise_level_).tolist(), "mode": "self-supervised"}
     if save_model is not None:

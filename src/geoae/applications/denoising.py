@@ -762,7 +762,8 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
 
 def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os.PathLike,
-                 chunk_traces: int = 1024, *, input_gain: float = 1.0) -> Path:
+                 chunk_traces: int = 1024, *, input_gain: float = 1.0, iline: int = 189,
+                 xline: int = 193) -> Path:
     """Denoise a whole SEG-Y file chunk by chunk, keeping every header byte.
 
     The input is read with :func:`geoae.io.iter_segy` (``chunk_traces`` traces at a time, plus
@@ -793,6 +794,9 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
         The samples are multiplied by it before the model and the denoised ones divided by it
         after: to bring a file recorded at another amplitude level to the level the model was
         trained on (see :func:`amplitude_ratio`).
+    iline, xline : int, default=189, 193
+        Trace-header bytes of the inline and crossline numbers, which tell where each line of
+        a 3-D survey starts (see :func:`geoae.io.read_segy`).
 
     Returns
     -------
@@ -826,7 +830,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     crosslines: set[int] = set()
     layout = _layout(in_path)
     halo = model.neighbours if model.layout == "traces" else 0
-    chunks = iter_segy(in_path, max(int(chunk_traces), halo, 1))
+    chunks = iter_segy(in_path, max(int(chunk_traces), halo, 1), iline=iline, xline=xline)
     with atomic_path(out_path) as tmp:
         shutil.copyfile(in_path, tmp)
         with _open(tmp, layout, mode="r+", structured=False) as f:

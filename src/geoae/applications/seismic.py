@@ -81,7 +81,8 @@ def _codes(model, traces: np.ndarray, window: int | None, stride: int | None) ->
 
 
 def seismic_latent_attributes(model, segy, *, window: int | None = None, stride: int | None = None,
-                              chunk_traces: int = 4096) -> LatentAttributes:
+                              chunk_traces: int = 4096, iline: int = 189,
+                              xline: int = 193) -> LatentAttributes:
     """Per-trace or per-window latent codes of a SEG-Y volume, arranged like the survey.
 
     Parameters
@@ -100,13 +101,17 @@ def seismic_latent_attributes(model, segy, *, window: int | None = None, stride:
         Step between windows, samples (default half the window).
     chunk_traces : int, default=4096
         Traces per chunk when reading a path.
+    iline, xline : int, default=189, 193
+        Trace-header bytes of the inline and crossline numbers when reading a path (see
+        :func:`geoae.io.read_segy`; a :class:`~geoae.io.segy.SegyData` was read with its own).
 
     Returns
     -------
     LatentAttributes
         ``values`` of shape ``(n_inlines, n_crosslines, [n_windows,] latent_dim)`` when the
-        trace headers (bytes 189/193) hold each inline/crossline pair at most once on a grid
-        with more than one inline or crossline, else ``(n_traces, [n_windows,] latent_dim)``.
+        trace headers (bytes ``iline``/``xline``) hold each inline/crossline pair at most once on
+        a grid with more than one inline or crossline, else ``(n_traces, [n_windows,]
+        latent_dim)``.
     """
     from ..io import iter_segy
     from ..io.segy import SegyData
@@ -122,7 +127,7 @@ def seismic_latent_attributes(model, segy, *, window: int | None = None, stride:
         ns = segy.n_samples
     elif isinstance(segy, (str, os.PathLike)):
         ns = None
-        for chunk in iter_segy(segy, chunk_traces):
+        for chunk in iter_segy(segy, chunk_traces, iline=iline, xline=xline):
             ns = chunk.traces.shape[1]
             parts.append(_codes(model, chunk.traces, window, stride))
             where.append(segy_positions(chunk.headers))
@@ -151,7 +156,7 @@ def arrange_survey(values: np.ndarray, inlines, crosslines):
     values : ndarray of shape (n_traces, ...)
         One entry per trace, in file order.
     inlines, crosslines : array-like of int, shape (n_traces,)
-        Each trace's inline and crossline numbers (trace-header bytes 189 and 193).
+        Each trace's inline and crossline numbers (from the trace headers).
 
     Returns
     -------

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._atomic import atomic_path, same_file
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ._files import check_file
 
 #: Bytes per sample of each SEG-Y sample-format code that segyio reads.
@@ -65,6 +65,28 @@ _TEXT = 3200
 _BIN = 400
 _TRACE_HEADER = 240
 
+#: Where SEG-Y rev 1 puts the inline and crossline numbers in a trace header (1-based bytes).
+#: Many files keep them elsewhere (9 field record, 17 energy source point, 21 CDP, 5, 13...):
+#: :func:`read_segy` and :func:`iter_segy` take ``iline=`` and ``xline=`` for those.
+INLINE_BYTE = 189
+CROSSLINE_BYTE = 193
+
+
+def header_byte(value, name: str = "iline") -> int:
+    """``value`` checked as the first byte (1-based) of a trace-header field that segyio reads;
+    a :class:`~geoae.errors.ConfigError` naming ``name`` otherwise."""
+    import segyio
+
+    fields = sorted(int(x) for x in segyio.TraceField.enums())
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and int(value) in fields
+    if not ok:
+        raise ConfigError(
+            f"{name}={value!r} is not the first byte of a trace-header field: give the 1-based "
+            "byte where a field starts, e.g. 189 / 193 (inline / crossline in SEG-Y rev 1), 9 "
+            "(field record), 17 (energy source point), 21 (CDP), 13 (trace number in the "
+            "ensemble); the file's textual header or its documentation says which")
+    return int(value)
+
 
 @dataclass
 class SegyData:
@@ -90,7 +112,8 @@ class SegyData:
     inlines, crosslines, offsets : ndarray of int or None
         Survey line numbers when structured, else None (offsets is ``[0]`` for unstructured).
     is_structured : bool
-        True when segyio found an inline/crossline geometry (bytes 189/193).
+        True when segyio found an inline/crossline geometry (in bytes ``iline_byte`` /
+        ``xline_byte``, 189 / 193 unless told otherwise).
     shape : tuple of int or None
         ``(n_inlines, n_crosslines)`` of a structured survey, else None.
     sorting : str or None
@@ -99,6 +122,9 @@ class SegyData:
         The binary header's sample-format code (1 IBM float, 5 IEEE float, ...).
     path : Path
         The file read.
+    iline_byte, xline_byte : int
+        The trace-header bytes the ``inline`` and ``crossline`` columns of ``headers`` (and
+        the geometry) were read from.
     """
 
     traces: np.ndarray
@@ -115,6 +141,8 @@ class SegyData:
     sorting: str | None
     sample_format: int
     path: Path = field(default_factory=Path)
+    iline_byte: int = INLINE_BYTE
+    xline_byte: int = CROSSLINE_BYTE
 
     @property
     def n_traces(self) -> int:
@@ -154,7 +182,8 @@ class SegyChunk:
     start, stop : int
         Trace index range ``[start, stop)`` of this chunk in the file.
     headers : DataFrame, shape (stop - start, len(HEADER_FIELDS))
-        The trace-header fields of these traces (index = trace number).
+        The trace-header fields of these traces (index = trace number); ``inline`` and
+        ``crossline`` from the bytes :func:`iter_segy` was given.
     """
 
     traces: np.ndarray
@@ -296,23 +325,27 @@ def _segy_layout(path: Path, size: int) -> _Layout:
     return _Layout(endian, fmt, ns, n_traces, ext, size)
 
 
-def _open(path: Path, layout: _Layout, mode: str = "r", structured: bool = True) -> Any:
+def _open(path: Path, layout: _Layout, mode: str = "r", structured: bool = True,
+          iline: int = INLINE_BYTE, xline: int = CROSSLINE_BYTE) -> Any:
     import segyio
 
     if structured:
         try:
-            return segyio.open(str(path), mode, endian=layout.endian)
+            return segyio.open(str(path), mode, iline=iline, xline=xline, endian=layout.endian)
         except Exception:  # no inline/crossline sorting: fall back to unstructured
             pass
     return segyio.open(str(path), mode, endian=layout.endian, ignore_geometry=True)
 
 
-def _headers(f: Any, start: int, stop: int) -> pd.DataFrame:
-    data = {name: np.asarray(f.attributes(byte)[start:stop]) for name, byte in HEADER_FIELDS.items()}
+def _headers(f: Any, start: int, stop: int, iline: int = INLINE_BYTE,
+             xline: int = CROSSLINE_BYTE) -> pd.DataFrame:
+    where = {**HEADER_FIELDS, "inline": iline, "crossline": xline}
+    data = {name: np.asarray(f.attributes(byte)[start:stop]) for name, byte in where.items()}
     return pd.DataFrame(data, index=pd.RangeIndex(start, stop, name="trace"))
 
 
-def read_segy(path: str | os.PathLike) -> SegyData:
+def read_segy(path: str | os.PathLike, *, iline: int = INLINE_BYTE,
+              xline: int = CROSSLINE_BYTE) -> SegyData:
     """Read a whole SEG-Y file (structured 2-D/3-D or unstructured).
 
     Parameters
@@ -321,6 +354,10 @@ def read_segy(path: str | os.PathLike) -> SegyData:
         SEG-Y rev 0/1/2 file, big- or little-endian, any sample format segyio reads. Files
         without an inline/crossline geometry (shot records, single lines) are opened with
         ``ignore_geometry=True``.
+    iline, xline : int, default=189, 193
+        Trace-header bytes (1-based) of the inline and crossline numbers: the ``inline`` and
+        ``crossline`` columns of ``headers`` and the survey's geometry come from them. SEG-Y
+        rev 1 puts them at 189 and 193; older files often use 9, 17, 21 or others.
 
     Returns
     -------
@@ -338,9 +375,10 @@ def read_segy(path: str | os.PathLike) -> SegyData:
     import segyio
 
     path = Path(path)
+    iline, xline = header_byte(iline, "iline"), header_byte(xline, "xline")
     layout = _layout(path)
     try:
-        with _open(path, layout) as f:
+        with _open(path, layout, iline=iline, xline=xline) as f:
             n, ns = f.tracecount, len(f.samples)
             if n != layout.n_traces or ns != layout.n_samples:
                 raise DataError(
@@ -363,7 +401,7 @@ def read_segy(path: str | os.PathLike) -> SegyData:
                 traces=traces,
                 dt=dt_us / 1000.0,
                 samples=np.asarray(f.samples, dtype=np.float64),
-                headers=_headers(f, 0, n),
+                headers=_headers(f, 0, n, iline, xline),
                 text_header=text,
                 binary_header={str(k): int(v) for k, v in f.bin.items()},
                 inlines=np.asarray(f.ilines) if structured else None,
@@ -374,6 +412,8 @@ def read_segy(path: str | os.PathLike) -> SegyData:
                 sorting=sorting,
                 sample_format=layout.sample_format,
                 path=path,
+                iline_byte=iline,
+                xline_byte=xline,
             )
     except DataError:
         raise
@@ -381,7 +421,8 @@ def read_segy(path: str | os.PathLike) -> SegyData:
         raise DataError(f"{path}: segyio cannot read this SEG-Y file ({type(exc).__name__}: {exc})") from exc
 
 
-def iter_segy(path: str | os.PathLike, chunk_traces: int = 1024) -> Iterator[SegyChunk]:
+def iter_segy(path: str | os.PathLike, chunk_traces: int = 1024, *, iline: int = INLINE_BYTE,
+              xline: int = CROSSLINE_BYTE) -> Iterator[SegyChunk]:
     """Yield a SEG-Y file in chunks of traces, never loading the whole file.
 
     Parameters
@@ -391,6 +432,9 @@ def iter_segy(path: str | os.PathLike, chunk_traces: int = 1024) -> Iterator[Seg
     chunk_traces : int
         Traces per chunk (the last chunk may be shorter). Memory held is about
         ``chunk_traces * n_samples * 4`` bytes.
+    iline, xline : int, default=189, 193
+        Trace-header bytes of the inline and crossline numbers (the ``inline`` and
+        ``crossline`` columns of each chunk's ``headers``), as in :func:`read_segy`.
 
     Yields
     ------
@@ -404,6 +448,7 @@ def iter_segy(path: str | os.PathLike, chunk_traces: int = 1024) -> Iterator[Seg
         As :func:`read_segy`, or ``chunk_traces < 1``.
     """
     path = Path(path)
+    iline, xline = header_byte(iline, "iline"), header_byte(xline, "xline")
     try:
         n_chunk = int(chunk_traces)
     except (TypeError, ValueError, OverflowError):
@@ -412,10 +457,11 @@ def iter_segy(path: str | os.PathLike, chunk_traces: int = 1024) -> Iterator[Seg
         raise DataError(f"{path}: chunk_traces must be >= 1 (an integer), got {chunk_traces!r}")
     chunk_traces = n_chunk
     layout = _layout(path)  # checked now, not at the first next()
-    return _iter_chunks(path, layout, chunk_traces)
+    return _iter_chunks(path, layout, chunk_traces, iline, xline)
 
 
-def _iter_chunks(path: Path, layout: _Layout, chunk_traces: int) -> Iterator[SegyChunk]:
+def _iter_chunks(path: Path, layout: _Layout, chunk_traces: int, iline: int,
+                 xline: int) -> Iterator[SegyChunk]:
     try:
         f = _open(path, layout, structured=False)
     except Exception as exc:
@@ -426,7 +472,7 @@ def _iter_chunks(path: Path, layout: _Layout, chunk_traces: int) -> Iterator[Seg
             b = min(a + chunk_traces, n)
             try:
                 block = np.asarray(f.trace.raw[a:b], dtype=np.float32).reshape(b - a, -1)
-                headers = _headers(f, a, b)
+                headers = _headers(f, a, b, iline, xline)
             except Exception as exc:
                 raise DataError(
                     f"{path}: cannot read traces {a}-{b - 1} ({type(exc).__name__}: {exc}); "
@@ -464,7 +510,8 @@ def _to_sample_format(arr: np.ndarray, fmt: int, path: Path, first: int = 0, cli
     return out.astype(kind)  # segyio then writes them without a narrowing conversion
 
 
-def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.PathLike) -> Path:
+def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.PathLike, *,
+               iline: int = INLINE_BYTE, xline: int = CROSSLINE_BYTE) -> Path:
     """Write new samples into a copy of a template SEG-Y file, keeping every header byte.
 
     The template file is copied to a temporary file beside ``path``, the samples are written
@@ -481,6 +528,9 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
         Output file (must not be the template).
     template : str or path-like
         The SEG-Y file whose headers are copied.
+    iline, xline : int, default=189, 193
+        Trace-header bytes of the template's inline and crossline numbers, for a cube (as in
+        :func:`read_segy`).
 
     Returns
     -------
@@ -501,7 +551,7 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
     arr = np.asarray(traces, dtype=np.float32)
     expected = (layout.n_traces, layout.n_samples)
     if arr.ndim == 3:
-        info = read_segy(template) if arr.shape[-1] == layout.n_samples else None
+        info = read_segy(template, iline=iline, xline=xline) if arr.shape[-1] == layout.n_samples else None
         if info is None or info.shape is None or arr.shape != (*info.shape, layout.n_samples):
             want = "unstructured" if info is None or info.shape is None else (*info.shape, layout.n_samples)
             raise DataError(
