@@ -194,6 +194,37 @@ def test_the_sample_interval_is_recorded_and_checked(capsys, tmp_path, survey):
     assert "its traces are sampled every 4 ms, the model's were every 2 ms" in err
 
 
+def test_a_kept_denoiser_records_the_sample_interval(capsys, tmp_path, survey):
+    """A denoiser kept by --save-model from 2 ms traces denoised 4 ms traces without a word
+    (the same 128-sample window then spans twice the time: other frequencies)."""
+    import segyio
+
+    from geoae.applications import Denoiser
+
+    _, files, vol = survey
+    den = tmp_path / "den"
+    code, _, err = run(capsys, "denoise", files["full"], "--out", tmp_path / "a.sgy", "--epochs",
+                       1, "--save-model", den)
+    assert code == 0, err
+    assert Denoiser.load(den).sample_interval_ms_ == 2.0
+    code, _, err = run(capsys, "denoise", den, files["full"], "--out", tmp_path / "b.sgy")
+    assert code == 0 and "sampled every" not in err, err
+    segyio.tools.from_array2D(str(tmp_path / "4ms.sgy"), vol[:30].astype(np.float32), dt=4000)
+    code, _, err = run(capsys, "denoise", den, tmp_path / "4ms.sgy", "--out", tmp_path / "c.sgy")
+    assert code == 0
+    assert "its traces are sampled every 4 ms, those the denoiser" in err
+    assert "trained on every 2 ms" in err
+    # a denoiser fitted on arrays knows no interval, and says nothing
+    arrays = Denoiser(epochs=1, hidden=(4, 8), latent_dim=8, device="cpu",
+                      random_state=0).fit(vol[:30])
+    assert arrays.sample_interval_ms_ is None
+    arrays.save(tmp_path / "plain")
+    assert Denoiser.load(tmp_path / "plain").sample_interval_ms_ is None
+    code, _, err = run(capsys, "denoise", tmp_path / "plain", tmp_path / "4ms.sgy", "--out",
+                       tmp_path / "d.sgy")
+    assert code == 0 and "sampled every" not in err, err
+
+
 def test_a_muted_survey_is_at_its_own_level_and_minus_999_is_an_amplitude(capsys, tmp_path):
     """The amplitude check took the scale 1 that training gives a constant (muted) time sample
     for a measured level: encoding the model's own training file said 'its amplitudes are

@@ -1720,10 +1720,18 @@ def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random
         warnings.warn(f"{inp}: traces of {sample.shape[1]} samples are shorter than the "
                       f"denoiser's window of {window} samples; each is mirror-padded to it",
                       UserWarning, stacklevel=3)
+    dt = segy_sample_interval(inp)
     if len(inputs) == 2:
         from .applications.denoising import amplitude_ratio
 
         model = given
+        trained = getattr(model, "sample_interval_ms_", None)
+        if dt is not None and trained is not None and not np.isclose(dt, trained, rtol=1e-3):
+            warnings.warn(f"{inp}: its traces are sampled every {dt:g} ms, those the denoiser "
+                          f"{inputs[0]} was trained on every {trained:g} ms: the same number of "
+                          "samples spans another time and other frequencies, which it has not "
+                          "learnt; train a denoiser on this file (without the folder) or "
+                          "resample it", UserWarning, stacklevel=2)
         ratio = amplitude_ratio(model, sample) if len(sample) else float("nan")
         gain = 1.0
         if np.isfinite(ratio) and not 0.5 <= ratio <= 2.0:  # another recording or processing level
@@ -1747,6 +1755,7 @@ def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random
     if epochs is not None:
         params["epochs"] = epochs
     model = Denoiser(**params).fit(sample)
+    model.sample_interval_ms_ = dt  # kept by --save-model, checked when the folder is reused
     denoise_segy(model, inp, out_p, chunk_traces=chunk_traces, iline=segy_bytes[0],
                  xline=segy_bytes[1])
     summary = {"input": str(inp), "out": str(out_p), "trained_on_traces": int(sample.shape[0]),

@@ -267,6 +267,10 @@ class Denoiser(TransformerMixin, BaseEstimator):
         Added-noise standard deviation, scaled units (self-supervised fits), else None.
     supervised_ : bool
     scaler_offset_, scaler_scale_ : ndarray of shape (n_channels_,)
+    sample_interval_ms_ : float or None
+        The sample interval of the traces it was fitted on, when known: ``fit`` takes arrays and
+        sets None; ``geoae denoise`` records the SEG-Y file's before ``--save-model``, and warns
+        when the folder is used on traces sampled otherwise. Kept by :meth:`save`.
     """
 
     def __init__(self, window=128, stride=32, *, layout="traces", neighbours=2, latent_dim=64,
@@ -514,6 +518,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
         if not np.isfinite(flat).any(axis=0).all():
             raise DataError("a channel of noisy is entirely missing (NaN); drop it before fitting")
         self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(flat, self.scaler)
+        self.sample_interval_ms_ = None  # arrays carry no time axis (geoae denoise records it)
         Sz = self._scale(S)
         stride = self.train_stride or max(1, self.window // 8)
         obs = np.isfinite(Sz)
@@ -711,6 +716,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
             "fitted": {"layout_shape_ndim": int(self.layout_shape_ndim_),
                        "n_channels": int(self.n_channels_), "supervised": bool(self.supervised_),
                        "transform_seed": int(self.transform_seed_),
+                       "sample_interval_ms": _interval(getattr(self, "sample_interval_ms_", None)),
                        "in_channels": int(self.model_.down[0][0].weight.shape[1]),
                        "out_channels": int(self.model_.out.weight.shape[0]),
                        "feature_names": ([str(c) for c in self.feature_names_in_]
@@ -741,6 +747,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
             model.n_channels_ = int(fit["n_channels"])
             model.supervised_ = bool(fit["supervised"])
             model.transform_seed_ = int(fit["transform_seed"])
+            model.sample_interval_ms_ = _interval(fit.get("sample_interval_ms"))
             if fit.get("feature_names") is not None:
                 model.feature_names_in_ = np.asarray([str(c) for c in fit["feature_names"]],
                                                      dtype=object)
@@ -759,6 +766,14 @@ class Denoiser(TransformerMixin, BaseEstimator):
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
             raise fail(f"config and weights do not fit together ({exc})") from None
         return model
+
+
+def _interval(value) -> float | None:
+    """A recorded sample interval (ms): a positive finite number, else None."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        value = float(value)
+        return value if np.isfinite(value) and value > 0 else None
+    return None
 
 
 def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os.PathLike,
