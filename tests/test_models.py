@@ -701,3 +701,24 @@ def test_numpy_integer_parameters_are_saved_as_numbers(tmp_path):
                    random_state=np.int64(1)).fit(traces)
     again = geoae.load(den.save(tmp_path / "d"))
     assert again.get_params()["window"] == 32 and again.get_params()["random_state"] == 1
+
+
+def test_bce_models_train_under_bf16_autocast():
+    """loss='bce' with precision='bf16' (what 'auto' picks on CUDA) stopped at epoch 7 with
+    'the training loss became NaN or infinite': saturated outputs of exactly 1. It now trains
+    as in float32 (the loss is computed from the logits)."""
+    from geoae import VAE, SparseAutoEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.random((1500, 4))
+    X[:, 1] = X[:, 0] > 0.5
+    X[:, 3] = X[:, 2] > 0.3
+    common = dict(loss="bce", scaler="minmax", epochs=40, learning_rate=1e-2, random_state=0,
+                  validation_fraction=0, device="cpu", verbose=False)
+    for cls, extra in ((AutoEncoder, {}), (VAE, {"beta": 0.1}),
+                       (SparseAutoEncoder, {"sparsity": "kl"})):
+        runs = {p: cls(precision=p, **common, **extra).fit(X) for p in ("32", "bf16")}
+        full, half = (runs[p].history_["loss"][-1] for p in ("32", "bf16"))
+        assert np.isfinite(half) and half == pytest.approx(full, rel=0.25), (cls.__name__, full, half)
+        err = runs["bf16"].reconstruction_error(X)
+        assert np.isfinite(err).all()

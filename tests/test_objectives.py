@@ -154,3 +154,61 @@ def test_corruptions_have_the_requested_statistics():
     assert float((sp == -1.0).float().mean()) == pytest.approx(0.1, abs=0.005)
     assert float((sp == 2.0).float().mean()) == pytest.approx(0.1, abs=0.005)
     assert float((sp == 0.5).float().mean()) == pytest.approx(0.8, abs=0.005)
+
+
+# ------------------------------------------------------------------ BCE under mixed precision
+
+
+def _bce_reference(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """-[x log s(l) + (1 - x) log(1 - s(l))] in float64 from log-sigmoids (no clamp)."""
+    l64, x64 = logits.double(), x.double()
+    return -(x64 * nn.functional.logsigmoid(l64) + (1 - x64) * nn.functional.logsigmoid(-l64))
+
+
+def test_bce_from_logits_matches_the_formula_and_respects_the_mask():
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(64, 5, generator=g, dtype=torch.float64) * 4
+    x = torch.rand(64, 5, generator=g, dtype=torch.float64)
+    x[x > 0.8] = 1.0  # minmax scaling puts every feature's maximum at exactly 1
+    mask = torch.rand(64, 5, generator=g) > 0.2
+    want = (_bce_reference(logits, x) * mask).sum(1) / mask.sum(1)
+    got = obj.reconstruction_loss(logits, x, mask, kind="bce", reduction="none", logits=True)
+    torch.testing.assert_close(got, want)
+    # and the probability form gives the same where nothing saturates
+    prob = obj.reconstruction_loss(torch.sigmoid(logits), x, mask, kind="bce", reduction="none")
+    torch.testing.assert_close(prob, want, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="logits=True"):
+        obj.reconstruction_loss(logits, x, kind="mse", logits=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_bce_stays_finite_and_keeps_its_gradient_in_half_precision(dtype):
+    """1 - 1e-7 is 1 in bfloat16 and float16: a saturated sigmoid output (p = 1 exactly) made
+    the clamped loss NaN (target 1: 0 * log 0) or inf, so a BCE model trained under the CUDA
+    default precision (bf16 autocast) stopped with 'the training loss became NaN'."""
+    logits = torch.tensor([[3.0, 9.0, 9.0, 20.0, -20.0]], dtype=dtype, requires_grad=True)
+    x = torch.tensor([[1.0, 1.0, 0.9, 0.0, 1.0]], dtype=dtype)
+    want = _bce_reference(logits.detach(), x).mean()
+    p = torch.sigmoid(logits.detach())
+    assert p[0, 1] == 1.0  # the saturation this test is about
+    prob = obj.reconstruction_loss(p, x, kind="bce")
+    assert torch.isfinite(prob)
+    loss = obj.reconstruction_loss(logits, x, kind="bce", logits=True)
+    assert loss.dtype == torch.float32
+    torch.testing.assert_close(loss.double(), want, rtol=1e-3, atol=1e-3)
+    loss.backward()
+    # d/dl = (sigmoid(l) - x) / 5: about +1/5 for the confident wrong outputs (the clamped
+    # probability form gave 0 there, so they could never recover)
+    grad = logits.grad.double()[0]
+    assert grad[3] == pytest.approx(0.2, abs=1e-3) and grad[4] == pytest.approx(-0.2, abs=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_kl_sparsity_stays_finite_in_half_precision(dtype):
+    h = torch.sigmoid(torch.full((32, 4), 9.0)).to(dtype)  # every unit saturated: mean 1 in bf16
+    want = obj.kl_sparsity(torch.sigmoid(torch.full((32, 4), 9.0, dtype=torch.float64)), 0.05)
+    got = obj.kl_sparsity(h, 0.05)
+    assert torch.isfinite(got)
+    # the rounded input's own value (rho_hat at the float32 clamp where h rounded to 1)
+    assert float(got) == pytest.approx(float(obj.kl_sparsity(h.float(), 0.05)), rel=1e-6)
+    assert float(got) >= float(want)

@@ -137,6 +137,15 @@ class _Network(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
+    def reconstruction_loss(self, z: torch.Tensor, x: torch.Tensor, mask, kind: str,
+                            reduction: str = "mean") -> torch.Tensor:
+        """The loss of decoding ``z`` against ``x``; a Bernoulli (``"bce"``) one from the
+        decoder's logits (finite, with a gradient, when the sigmoid saturates)."""
+        if kind == "bce" and hasattr(self.decoder, "logits"):
+            return obj.reconstruction_loss(self.decoder.logits(z), x, mask, kind="bce",
+                                           reduction=reduction, logits=True)
+        return obj.reconstruction_loss(self.decode(z), x, mask, kind=kind, reduction=reduction)
+
 
 class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared base of the five auto-encoders (not used directly).
@@ -394,8 +403,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _terms(self, net: _Network, xb: torch.Tensor, mb: torch.Tensor | None,
                x_in: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Loss of one batch: reconstruction of ``xb`` from ``x_in`` (default ``xb``)."""
-        x_hat = net.decode(net.encode(xb if x_in is None else x_in))
-        rec = obj.reconstruction_loss(x_hat, xb, mb, kind=self.loss)
+        rec = net.reconstruction_loss(net.encode(xb if x_in is None else x_in), xb, mb, self.loss)
         return rec, {"reconstruction": rec}
 
     def _objective(self, X: torch.Tensor, mask: torch.Tensor | None):
@@ -1160,15 +1168,16 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         tril = net.prior_scale_tril.cpu()[comp]
         return net.prior_mean.cpu()[comp] + (tril @ eps.unsqueeze(-1)).squeeze(-1)
 
-    def _nll(self, net, x_hat, xb, mb, reduction="sum"):
+    def _nll(self, net, z, xb, mb, reduction="sum"):
+        """-log p(xb | z) of the decoder's output for the codes ``z``."""
         if self.loss == "mse":
-            return obj.gaussian_nll(x_hat, xb, net.obs_logvar, mb, reduction=reduction)
-        return obj.reconstruction_loss(x_hat, xb, mb, kind="bce", reduction=reduction)
+            return obj.gaussian_nll(net.decode(z), xb, net.obs_logvar, mb, reduction=reduction)
+        return net.reconstruction_loss(z, xb, mb, "bce", reduction=reduction)
 
     def _terms(self, net, xb, mb, x_in=None):
         mu, logvar = net.encode(xb)
         z = obj.reparameterize(mu, logvar)
-        rec = self._nll(net, net.decode(z), xb, mb)
+        rec = self._nll(net, z, xb, mb)
         kl = obj.gaussian_kl(mu, logvar).mean()
         loss = rec + self.beta * kl if self.beta > 0 else rec
         return loss, {"reconstruction": rec, "kl": kl}
@@ -1195,9 +1204,9 @@ class VariationalAutoEncoder(BaseAutoEncoder):
 
         def per_sample(z, mm, e):
             mu, logvar = self.model_.encode(z)
-            x_hat = self.model_.decode(mu + torch.exp(0.5 * logvar) * e)
             full = mm.flatten(1).shape[1]
-            nll = self._nll(self.model_, x_hat, z, mm, reduction="none") * full
+            nll = self._nll(self.model_, mu + torch.exp(0.5 * logvar) * e, z, mm,
+                            reduction="none") * full
             # the Jacobian term over the observed entries, rescaled to all entries like the NLL
             # (float32 on the model's device: MPS has no float64)
             mf = mm.flatten(1).to(nll.dtype)
@@ -1353,7 +1362,7 @@ class SparseAutoEncoder(BaseAutoEncoder):
 
     def _terms(self, net, xb, mb, x_in=None):
         h = net.encode(xb)
-        rec = obj.reconstruction_loss(net.decode(h), xb, mb, kind=self.loss)
+        rec = net.reconstruction_loss(h, xb, mb, self.loss)
         pen = (obj.kl_sparsity(h, self.sparsity_target) if self.sparsity == "kl"
                else obj.l1_sparsity(h))
         return rec + self.sparsity_weight * pen, {"reconstruction": rec, "sparsity": pen}

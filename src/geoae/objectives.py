@@ -57,6 +57,7 @@ def reconstruction_loss(
     mask: torch.Tensor | None = None,
     kind: str = "mse",
     reduction: str = "mean",
+    logits: bool = False,
 ) -> torch.Tensor:
     r"""Masked reconstruction loss.
 
@@ -69,18 +70,34 @@ def reconstruction_loss(
     ``"sum"`` the per-sample sum rescaled by ``d / \sum_j m_{ij}`` and averaged over samples.
     Entries where ``mask`` is False never enter the value or its gradient, whatever they hold
     (NaN, inf or a huge number).
+
+    With ``kind="bce"``, ``x_hat`` holds probabilities, clamped to ``[1e-7, 1 - 1e-7]``; with
+    ``logits=True`` it holds the logits :math:`l` (:math:`\hat x = \sigma(l)`) and the loss is
+    computed from them (``softplus(l) - x l``), which stays finite and keeps its gradient for a
+    saturated output (a probability of exactly 1 in bfloat16 or float16, or a confident wrong
+    one in any precision). Both are computed in float32 at least, under mixed precision too.
     """
+    if logits and kind != "bce":
+        raise ValueError(f"logits=True applies to kind='bce', not {kind!r}")
     if mask is None and reduction == "mean" and kind == "mse":
         return nn.functional.mse_loss(x_hat, x)  # fused fast path, same value
     if mask is not None:
         x = torch.where(mask, x, torch.zeros_like(x))
-        x_hat_c = torch.where(mask, x_hat, torch.full_like(x_hat, 0.5 if kind == "bce" else 0.0))
+        fill = 0.0 if logits or kind != "bce" else 0.5
+        x_hat_c = torch.where(mask, x_hat, torch.full_like(x_hat, fill))
     else:
         x_hat_c = x_hat
     if kind == "mse":
         values = (x_hat_c - x) ** 2
+    elif kind == "bce" and logits:
+        dtype = torch.promote_types(x_hat_c.dtype, torch.float32)
+        values = nn.functional.binary_cross_entropy_with_logits(
+            x_hat_c.to(dtype), x.to(dtype), reduction="none")
     elif kind == "bce":
-        p = x_hat_c.clamp(_EPS, 1 - _EPS)
+        # 1 - 1e-7 is 1 in bfloat16 and float16: clamp (and take logs) in float32 at least
+        dtype = torch.promote_types(x_hat_c.dtype, torch.float32)
+        p = x_hat_c.to(dtype).clamp(_EPS, 1 - _EPS)
+        x = x.to(dtype)
         values = -(x * torch.log(p) + (1 - x) * torch.log1p(-p))
     else:
         raise ValueError(f"kind must be 'mse' or 'bce', got {kind!r}")
@@ -143,11 +160,12 @@ def kl_sparsity(h: torch.Tensor, rho: float) -> torch.Tensor:
         \hat\rho_j = \frac1n\sum_i h_{ij}, \qquad
         \sum_j \rho\log\frac{\rho}{\hat\rho_j} + (1-\rho)\log\frac{1-\rho}{1-\hat\rho_j}
 
-    ``rho_hat`` is clamped to ``[1e-7, 1 - 1e-7]`` to keep the logarithms finite.
+    ``rho_hat`` is clamped to ``[1e-7, 1 - 1e-7]`` to keep the logarithms finite (in float32 at
+    least: that bound is 1 in bfloat16 and float16).
     """
     if not 0.0 < rho < 1.0:
         raise ValueError(f"rho (sparsity_target) must be in (0, 1), got {rho}")
-    rho_hat = h.mean(0).clamp(_EPS, 1 - _EPS)
+    rho_hat = h.to(torch.promote_types(h.dtype, torch.float32)).mean(0).clamp(_EPS, 1 - _EPS)
     return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
 
 

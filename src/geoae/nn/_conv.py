@@ -103,6 +103,9 @@ class ConvDecoder(nn.Module):
         self.body = nn.Sequential(*layers)
         self.output_activation = make_activation(output_activation)
 
+    def logits(self, z: torch.Tensor) -> torch.Tensor:
+        """The output before ``output_activation`` (see :meth:`DenseDecoder.logits`)."""
+        return self.body(self.inp(z).view(z.shape[0], *self._start))
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.inp(z).view(z.shape[0], *self._start)
-        return self.output_activation(self.body(h))
+        return self.output_activation(self.logits(z))

@@ -77,5 +77,10 @@ class DenseDecoder(nn.Module):
         self.out = nn.Linear(sizes[-1], out_features)
         self.output_activation = make_activation(output_activation)
 
+    def logits(self, z: torch.Tensor) -> torch.Tensor:
+        """The output before ``output_activation`` (for a sigmoid output, the logits: a
+        Bernoulli loss computed from them stays finite and keeps its gradient)."""
+        return self.out(self.body(z))
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.output_activation(self.out(self.body(z)))
+        return self.output_activation(self.logits(z))
