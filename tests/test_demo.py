@@ -16,6 +16,7 @@ from geoae.cli import main
 
 SECTIONS = ["Imputation of a missing PE log", "Tool faults flagged by reconstruction error",
             "Latent space beside PCA", "Synthetic logs from a VAE", "Seismic denoising",
+            "Facies with the encoder as a feature extractor",
             "Training curves"]
 
 
@@ -53,14 +54,14 @@ def test_demo_report_has_every_section_and_valid_images(demo):
 def test_demo_metrics_are_numbers_against_baselines(demo):
     _, summary = demo
     metrics = summary["metrics"]
-    assert len(metrics) == 5
+    assert len(metrics) == 6
     for m in metrics:
         assert np.isfinite(m["geoae"]) and np.isfinite(m["baseline"]) and m["baseline_name"]
 
 
 @pytest.mark.slow
 def test_demo_output_files_are_valid(demo):
-    out, _ = demo
+    out, summary = demo
     from geoae.io import read_las, read_segy
 
     las = read_las(out / "kansas_shrimplin_pe_imputed.las")
@@ -73,6 +74,18 @@ def test_demo_output_files_are_valid(demo):
     assert raw_in[:3600] == raw_out[:3600]  # textual and binary headers kept
     scores = pd.read_csv(out / "synthetic_wells_anomalies.csv")
     assert {"ANOMALY_SCORE", "FLAG"} <= set(scores.columns)
+    facies = pd.read_csv(out / "kansas_facies_features.csv")
+    from geoae.datasets import load_kansas_facies
+
+    assert len(facies) == len(load_kansas_facies()) and facies["CONTEXT_CODE"].notna().all()
+    # the metric is the mean over wells of the per-well macro-F1 of these predictions
+    from sklearn.metrics import f1_score
+
+    row = next(m for m in summary["metrics"] if m["task"].startswith("Facies"))
+    per_well = [f1_score(g["Facies"], g["FACIES_WITH_CODE"], average="macro")
+                for _, g in facies.groupby("WELL")]
+    assert row["geoae"] == pytest.approx(np.mean(per_well), abs=1e-12)
+    assert set(facies["FACIES_RAW"]) <= set(range(1, 10))
 
 
 @pytest.mark.slow
