@@ -337,6 +337,53 @@ def denoise(
 
 
 @app.command()
+def features(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="[MODEL] DATA: the wells (LAS file, folder of well files, CSV or Parquet table), "
+             "after the folder of a context encoder kept by an earlier run's --save-model "
+             "(else one is trained on DATA, without labels).",
+        metavar="[MODEL] DATA")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV, Parquet or LAS output, as its "
+                                                         "name ends (.las: one well; a LAS "
+                                                         "input's headers and curves kept).")],
+    curves: Annotated[str | None, typer.Option(help="Curves to encode (default: all numeric but "
+                                                      "positions, depths, drilling parameters "
+                                                      "and labels).")] = None,
+    context: Annotated[int, typer.Option(help="Samples above and below each row in its "
+                                              "window.")] = 8,
+    latent: Annotated[int, typer.Option(help="Numbers per code (CONTEXT_0, ...).")] = 1,
+    epochs: Annotated[int | None, typer.Option(help="Training epochs (default 150).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    log10: Annotated[bool, typer.Option("--log10/--no-log10", help="Model resistivity curves as "
+                                                                   "log10.")] = True,
+    save_model: Annotated[Path | None, typer.Option(
+        help="Keep the context encoder trained on DATA in this folder, to give other wells "
+             "the same codes: geoae features FOLDER other_wells/ --out ...")] = None,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write each row's context code: what its depth neighbours add to its own readings.
+
+    A ContextEncoder (an auto-encoder of +-CONTEXT-sample windows whose decoder is given the
+    window's centre row) is pre-trained on every row of DATA without labels; its CONTEXT_*
+    columns, beside the logs, are features for a facies classifier. Every input row is kept,
+    in its order.
+
+    Example: geoae features wells/ --out features.csv --save-model ctx
+             geoae features ctx new_well.las --out new_well_features.las
+    """
+    from . import workflows
+
+    with _options_named(latent_dim="--latent", epochs="--epochs", context="--context"):
+        summary = workflows.features(list(inputs), out, curves=workflows.parse_curves(curves),
+                                     context=context, latent=latent, epochs=epochs,
+                                     random_state=seed, verbose=not (quiet or as_json),
+                                     force=force, log10=log10, save_model=save_model)
+    _report(summary, as_json, quiet, "features")
+
+
+@app.command()
 def generate(
     model: Annotated[Path, typer.Argument(help="Folder of a VAE from `geoae train --model vae`.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet output.")],

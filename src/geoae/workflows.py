@@ -403,6 +403,7 @@ _DESCRIPTIONS = (
     (re.compile(r"FLAG$"), "geoae anomaly flag (1 = flagged)"),
     (re.compile(r"INVALID$"), "1 where a reading is impossible (its curve is named in _intervals.csv)"),
     (re.compile(r"(.+)_SHARE$"), "share of the anomaly score from {0}"),
+    (re.compile(r"CONTEXT_(\d+)$"), "geoae context code (what the neighbours add), dimension {0}"),
 )
 
 
@@ -1892,6 +1893,111 @@ def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.n
                 found.setdefault(rows.index[p], []).extend(invalid[r].split(","))
     for i, names in found.items():
         intervals.at[i, "main_curve"] = pd.Series(names).value_counts().index[0]
+
+
+def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 1,
+             epochs: int | None = None, random_state: int | None = 0, verbose: bool = False,
+             force: bool = False, log10: bool = True, save_model=None) -> dict[str, Any]:
+    """Context codes of every row of a table of wells, as classifier features.
+
+    ``inputs`` is ``[DATA]`` or ``[MODEL, DATA]``. Without a model, a
+    :class:`~geoae.applications.ContextEncoder` is fitted on the curves of every row of DATA
+    (no labels: the wells to classify may be among them), and ``save_model`` (a folder) keeps
+    it with the curves' log10 and units record, to give other wells the same codes. Rows are
+    taken in depth order within each well (sorted when a ``DEPTH`` column is there); the output
+    is every input row, in the input's order, with ``CONTEXT_0``, ``CONTEXT_1``, ... appended.
+    """
+    from .applications.features import ContextEncoder
+    from .io._files import sniff as _sniff
+
+    if len(inputs) not in (1, 2):
+        raise ConfigError("give the wells (LAS file, folder or table), and optionally a "
+                          "context-encoder folder before them")
+    data = Path(inputs[-1])
+    given = Path(inputs[0]) if len(inputs) == 2 else None
+    kind = _sniff(data)
+    if kind == "segy":
+        raise DataError(f"{data}: this is a SEG-Y file; `geoae features` reads well logs or a "
+                        "table (for per-trace codes of a SEG-Y file use `geoae encode`)")
+    out_p = check_output(out, [data, *([given] if given else [])], force)
+    table_format(out_p)  # a name the command can write, checked before any work
+    save_p = None
+    if save_model is not None:
+        if given is not None:
+            raise ConfigError(f"--save-model {save_model}: the context encoder {given} is given, "
+                              "not trained; --save-model keeps one trained on DATA")
+        save_p = Path(save_model)
+        if save_p.exists() and not save_p.is_dir():
+            raise DataError(f"--save-model {save_p} is a file; give a folder name")
+        if save_p.is_dir() and any(save_p.iterdir()) and not force:
+            raise DataError(f"--save-model {save_p} exists and is not empty; pass --force to "
+                            "replace the context encoder in it")
+        if not save_p.parent.exists():
+            raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
+                            "first")
+        check_writable(save_p.parent)
+    if given is not None:
+        if curves:
+            raise ConfigError(f"--curves: the context encoder {given} uses the curves it was "
+                              "trained on; leave --curves out")
+        ce = ContextEncoder.load(given)
+        names = [c for c in ce.input_names_ if c != "DEPTH"]
+        logs = _read_transforms(given)
+        table = read_any_table(data, keep=names, keep_rows=True, convert_units=False)
+        check_las_output(table, out_p)
+        X = _to_model_units(_model_input(_model_frame(table, names), table, given), logs)
+        use, left_out = names, []
+    else:
+        for name, value, low in (("--context", context, 1), ("--latent", latent, 1)):
+            if not (is_int(value) and value >= low):
+                raise ConfigError(f"{name} {value!r} is not valid: a positive integer")
+        params: dict[str, Any] = {"context": context, "latent_dim": latent, "passthrough": False,
+                                  "random_state": random_state, "verbose": verbose}
+        if epochs is not None:
+            params["epochs"] = epochs
+        ContextEncoder(**params)._check_params()  # bad options fail before reading
+        with _unit_warnings_about(curves):  # only the curves the run uses (all when None)
+            table = read_any_table(data, keep=curves or (), keep_rows=True)
+        check_las_output(table, out_p)
+        use = select_curves(table, resolve_curve_names(table, curves))
+        left_out = [] if curves else list(default_curves(table)[1])
+        logs = _log10_for(table.frame, use) if log10 else []
+        X = _to_model_units(table.frame[use], logs)
+        _check_observed(table, table.frame[use], X)
+    frame = table.frame.reset_index(drop=True)
+    X = X.reset_index(drop=True)
+    # depth order within each well (a folder's rows are in file order; a table may be in any)
+    keys = [c for c in ("WELL", "DEPTH") if c in frame.columns]
+    order = (np.lexsort([pd.to_numeric(frame[k], errors="coerce").to_numpy() if k == "DEPTH"
+                         else frame[k].astype(str).to_numpy() for k in reversed(keys)])
+             if keys else np.arange(len(frame)))
+    ids = frame.loc[order, ["WELL"]].reset_index(drop=True) if "WELL" in frame.columns else None
+    Xs = X.loc[order].reset_index(drop=True)
+    Xw = pd.concat([ids, Xs], axis=1) if ids is not None else Xs
+    if given is None:
+        ce = ContextEncoder(**params).fit(Xw)
+    codes = np.empty((len(frame), int(ce.latent_dim)))
+    codes[order] = ce.transform(Xw)
+    names_out = [f"CONTEXT_{i}" for i in range(codes.shape[1])]
+    result = frame.copy()
+    for i, name in enumerate(names_out):
+        result[name] = codes[:, i]
+    _write_output(result, out_p, table)
+    summary: dict[str, Any] = {"rows": len(frame), "curves": list(use), "left_out": left_out,
+                               "log10_curves": list(logs), "latent_dim": int(ce.latent_dim),
+                               "context": int(ce.context),
+                               "no_data": int(np.isnan(codes).all(axis=1).sum()),
+                               "out": str(out_p)}
+    if given is not None:
+        summary["model"] = str(given)
+    else:
+        summary["train_loss"] = float(ce.history_["loss"][-1])
+        if save_p is not None:
+            ce.save(save_p)
+            units = {c: u for c, u in table.units.items() if c in use and u}
+            _write_transforms(save_p, logs, units)
+            summary["model"] = str(save_p)
+    return summary
 
 
 def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = False,
