@@ -1066,6 +1066,11 @@ def test_train_resume_after_a_crash_ends_with_the_same_model(capsys, tmp_path, w
     a = (tmp_path / "straight" / "model.safetensors").read_bytes()
     b = (tmp_path / "crashed" / "model.safetensors").read_bytes()
     assert a == b
+    # a finished model keeps its last checkpoint: training into it again is refused as an
+    # existing model (--force), not as an unfinished run (it said "pass --resume")
+    assert (tmp_path / "straight" / "checkpoint.safetensors").is_file()
+    code, _, err = run(capsys, *args, "--out", tmp_path / "straight")
+    assert code == 2 and "exists and is not empty; pass --force" in err, err
 
 
 def test_grad_clip_changes_training_only_when_it_bites():

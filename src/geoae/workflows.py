@@ -626,7 +626,13 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         if (out_p.exists()
                 and any(f.name not in (TRANSFORMS_FILE, RUN_TRANSFORMS_FILE) for f in out_p.iterdir())
                 and not (force or resume)):
-            if (out_p / CHECKPOINT_FILE).is_file():
+            from .models import CONFIG_FILE
+
+            # a finished run keeps its last checkpoint but not its run record; a run in progress
+            # (or killed) has the record, or (an older geoae) a checkpoint and no model yet
+            unfinished = (out_p / RUN_TRANSFORMS_FILE).is_file() or (
+                (out_p / CHECKPOINT_FILE).is_file() and not (out_p / CONFIG_FILE).is_file())
+            if unfinished:
                 raise DataError(f"model folder {out_p} holds the checkpoint of an unfinished run; "
                                 "pass --resume to continue it (same data and options), or --force "
                                 "to start over")
