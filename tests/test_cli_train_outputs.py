@@ -4,6 +4,7 @@ option names and output names in the command line's errors. Found by an audit on
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,8 @@ def test_a_failed_train_force_leaves_the_old_model_untouched(capsys, tmp_path, w
     before = digests(model)
     assert set(MODEL_FILES) <= set(before)
 
-    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", model, "--force")
+    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", model, "--force",
+                       "--curves", "GR,RHOB,DTS,TEMP")
     assert code == 2
     line = one_error(err)
     assert str(null_curves_csv) in line and "DTS, TEMP" in line and "all null" in line
@@ -67,18 +69,54 @@ def test_a_failed_train_force_leaves_the_old_model_untouched(capsys, tmp_path, w
 
 
 def test_the_usable_curves_the_message_names_train(capsys, tmp_path, null_curves_csv):
-    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", tmp_path / "m")
+    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", tmp_path / "m",
+                       "--curves", "GR,RHOB,NPHI,DTS")
     curves = one_error(err).split("--curves ")[1].split()[0]
+    assert curves == "GR,RHOB,NPHI"
     code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--curves", curves,
                        "--out", tmp_path / "m", "-q")
     assert code == 0, err
+
+
+def test_default_curves_leave_out_curves_that_were_never_logged(capsys, tmp_path, null_curves_csv):
+    """Curves declared with no reading at all (common in real LAS headers) stopped train and
+    impute with default curves ("drop them before fitting", which a command-line user cannot
+    do); they are now left out of the default curves, with a warning naming them."""
+    code, out, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", tmp_path / "m",
+                         "--json")
+    assert code == 0, err
+    assert "left out of the default curves, as they have no value (all null): DTS, TEMP" in err
+    assert not {"DTS", "TEMP"} & set(json.loads(out)["curves"])
+    code, out, err = run(capsys, "impute", null_curves_csv, "--curve", "PE", "--epochs", 1,
+                         "--out", tmp_path / "pe.csv", "--json")
+    assert code == 0, err
+    assert "(all null): DTS, TEMP" in err
+    filled = pd.read_csv(tmp_path / "pe.csv")
+    assert filled["PE_IMPUTED"].notna().all()
+    # named, an empty curve is still refused (the user asked for it)
+    code, _, err = run(capsys, "impute", null_curves_csv, "--curve", "PE", "--curves", "GR,TEMP",
+                       "--epochs", 1, "--out", tmp_path / "pe2.csv")
+    assert code == 2 and "TEMP" in err
+
+
+def test_impute_needs_another_curve_to_learn_from(capsys, tmp_path):
+    """impute --curve GR on wells with GR alone trained a model with nothing to learn from and
+    said nothing."""
+    frame = pd.DataFrame({"WELL": "A", "DEPTH": np.arange(50.0),
+                          "GR": np.where(np.arange(50) % 7 == 0, np.nan, np.arange(50.0))})
+    frame.to_csv(tmp_path / "gr.csv", index=False)
+    code, _, err = run(capsys, "impute", tmp_path / "gr.csv", "--curve", "GR", "--epochs", 1,
+                       "--out", tmp_path / "o.csv")
+    assert code == 2 and "no curve but GR to learn it from" in one_error(err)
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_a_failed_train_into_a_new_folder_leaves_no_folder(capsys, tmp_path, wells_csv,
                                                            null_curves_csv):
     """A failed train left the folder with only transforms.json (`geoae info` then said
     config.json is missing)."""
-    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", tmp_path / "m4")
+    code, _, err = run(capsys, "train", null_curves_csv, "--epochs", 1, "--out", tmp_path / "m4",
+                       "--curves", "GR,DTS")
     assert code == 2 and not (tmp_path / "m4").exists()
     code, _, err = run(capsys, "train", wells_csv, "--epochs", 1, "--backbone", "conv2d",
                        "--out", tmp_path / "m5")

@@ -194,6 +194,13 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
             warnings.warn(f"{table.path}: left out of the default curves, as they are not "
                           f"measurements: {what}; name them with --curves to use them",
                           UserWarning, stacklevel=2)
+        # a curve declared in the header with no reading at all (common in real LAS files)
+        empty = [c for c in use if not np.isfinite(
+            pd.to_numeric(table.frame[c], errors="coerce").to_numpy(dtype=np.float64)).any()]
+        if empty and len(empty) < len(use):
+            warnings.warn(f"{table.path}: left out of the default curves, as they have no value "
+                          f"(all null): {', '.join(map(str, empty))}", UserWarning, stacklevel=2)
+            use = [c for c in use if c not in empty]
         return use
     missing = [c for c in curves if c not in table.frame.columns]
     if missing:
@@ -1465,6 +1472,10 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
             use = [c for c in use if c not in earlier]
     if curve not in use:
         use = [*use, curve]
+    if use == [curve]:
+        raise DataError(f"{table.path}: no curve but {curve} to learn it from (impute fills a "
+                        "curve's gaps from the other curves of the same depths); give wells "
+                        "with other curves" + ("" if curves else ", or name them with --curves"))
     ids = [c for c in ID_COLUMNS if c in train.columns]
     frame = train[[*ids, *use]]
     if frame[curve].notna().sum() == 0:
@@ -1482,7 +1493,8 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     # impossible readings (a PE of 297 b/e, a negative sonic) are not learnt from, nor filled
     # from; they stay in the output as measured
     _, impossible = _impossible_readings(frame[use], logs, units={"": dict(table.units)},
-                                         source=str(table.path))
+                                         source=str(table.path),
+                                         kept="they are learnt from as they are")
     if impossible.to_numpy().any():
         counts = impossible.sum()
         modelled = modelled.copy()  # (frame itself when no curve is log10: it stays as read)
@@ -1795,7 +1807,8 @@ def _live_traces(path, chunk_traces: int, limit: int,
 
 
 def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, wells=None,
-                         source="") -> tuple[np.ndarray, pd.DataFrame]:
+                         source="", kept: str = "they are not marked INVALID"
+                         ) -> tuple[np.ndarray, pd.DataFrame]:
     """Impossible readings of ``frame`` (the model's curves in the file's own units).
 
     A reading is impossible if it is zero or negative on a curve in ``log10`` (a resistivity the
@@ -1806,7 +1819,8 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, well
     with no unit (or ``_``) is taken to be in the range's unit; one in a unit that cannot be
     converted is not range-checked (a warning names it). Where more than 20 % (and more than 10)
     of a well's readings of a curve are out of range, the unit is more likely wrong than the
-    tool: they are not marked, and a warning says so. ``source`` names the data in warnings.
+    tool: they are not marked, and a warning says so (``kept``: what the command does with them).
+    ``source`` names the data in warnings.
 
     Returns
     -------
@@ -1850,7 +1864,7 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, well
                     warnings.warn(f"{where}: {n_out} of {n_seen} {c} readings "
                                   f"({100 * n_out / n_seen:.0f} %) are outside its physical range "
                                   f"{lo:.4g} to {hi:.4g} {shown}: too many for bad readings, so the "
-                                  "unit is probably wrong; they are not marked INVALID. Check "
+                                  f"unit is probably wrong; {kept}. Check "
                                   f"{c}'s unit in the file (a LAS file's ~Curve section) or "
                                   "convert the curve", UserWarning, stacklevel=3)
                     continue
