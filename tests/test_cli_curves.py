@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from clirun import run
@@ -85,3 +87,43 @@ def test_no_curve_description_holds_a_colon():
     from geoae.workflows import _DESCRIPTIONS
 
     assert all(":" not in text for _, text in _DESCRIPTIONS)
+
+
+def test_a_well_without_a_model_curve_is_scored_alike_alone_and_in_a_folder(capsys, tmp_path):
+    """A well where PE was never run was scored in a folder (PE missing on every row) without a
+    word, and refused given alone ("the model needs every curve it was trained on"). Both now
+    score it from the other curves, with a warning, and give the same codes."""
+    wells = make_synthetic_wells(n_wells=3, n_samples=120, random_state=0, faults=False).clean
+    folder, train = tmp_path / "las", tmp_path / "train"
+    folder.mkdir()
+    train.mkdir()
+    units = {"GR": "gAPI", "RHOB": "g/cm3", "NPHI": "v/v", "PE": "b/e"}
+    names = list(pd.unique(wells["WELL"]))
+    for name in names:
+        one = wells[wells["WELL"] == name].set_index("DEPTH")[list(units)].copy()
+        if name == names[-1]:
+            one = one.drop(columns="PE")
+        one.index.name = "DEPT"
+        one.attrs = {"well_name": name, "index_unit": "M"}
+        for where in (folder, train) if name != names[-1] else (folder,):
+            write_las(one, where / f"{name}.las", units={c: u for c, u in units.items()
+                                                          if c in one.columns})
+    model = tmp_path / "m"
+    assert run(capsys, "train", train, "--latent", 2, "--epochs", 1, "--out", model, "-q")[0] == 0
+    alone = folder / f"{names[-1]}.las"
+    code, _, err = run(capsys, "encode", model, alone, "--out", tmp_path / "one.csv")
+    assert code == 0, err
+    assert "no PE column (a curve the model was trained on)" in err
+    code, _, err = run(capsys, "encode", model, folder, "--out", tmp_path / "all.csv")
+    assert code == 0, err
+    assert f"({names[-1]}: PE)" in err
+    one, every = pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "all.csv")
+    every = every[every["WELL"] == names[-1]].reset_index(drop=True)
+    np.testing.assert_allclose(one.filter(like="LATENT").to_numpy(),
+                               every.filter(like="LATENT").to_numpy(), rtol=1e-6)
+    assert one.filter(like="LATENT").notna().all().all()
+    # a file with none of the model's curves is still an error
+    frame = pd.DataFrame({"WELL": "X", "DEPTH": np.arange(5.0), "CALI": np.ones(5)})
+    frame.to_csv(tmp_path / "none.csv", index=False)
+    code, _, err = run(capsys, "encode", model, tmp_path / "none.csv", "--out", tmp_path / "n.csv")
+    assert code == 2 and "not found" in err

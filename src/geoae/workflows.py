@@ -877,6 +877,35 @@ def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.
         if said is not None:
             said.add("aliases")
         frame = frame.rename(columns=found)
+    # a curve never run in a well (a file without PE; in a folder, a well whose PE column is
+    # empty) is missing on every row: the model scores such rows from the curves it has, as it
+    # does a row with a gap, alike for a file given alone and for the same file in a folder
+    absent = [n for n in names if n not in frame.columns]
+    if absent and len(absent) < len(names) and all(
+            str(n).upper() not in map(str.upper, map(str, frame.columns)) for n in absent):
+        frame = frame.assign(**{n: np.nan for n in absent})
+        if said is None or "absent" not in said:
+            warnings.warn(f"{table.path}: no {', '.join(absent)} column (a curve the model was "
+                          "trained on): its rows are scored from the model's other curves, as "
+                          "rows where it is missing; fill it first (geoae impute) to use an "
+                          "estimate of it instead", UserWarning, stacklevel=3)
+        if said is not None:
+            said.add("absent")
+    elif "WELL" in frame.columns and frame["WELL"].nunique() > 1:
+        present = [n for n in names if n in frame.columns]
+        seen = frame[present].apply(pd.to_numeric, errors="coerce").notna().groupby(
+            frame["WELL"].to_numpy()).any()
+        empty = {str(w): [c for c in present if not row[c]] for w, row in seen.iterrows()
+                 if 0 < (~row).sum() < len(present)}
+        if empty and (said is None or "absent" not in said):
+            listed = "; ".join(f"{w}: {', '.join(cs)}" for w, cs in list(empty.items())[:8])
+            more = f" (and {len(empty) - 8} more wells)" if len(empty) > 8 else ""
+            warnings.warn(f"{table.path}: well(s) without any reading of a curve the model was "
+                          f"trained on ({listed}{more}): their rows are scored from the model's "
+                          "other curves, as rows where it is missing; fill it first (geoae "
+                          "impute) to use an estimate of it instead", UserWarning, stacklevel=3)
+        if said is not None and empty:
+            said.add("absent")
     use = select_curves(Table(frame, table.kind, table.path, table.attrs), names,
                         fix="; the model needs every curve it was trained on: fill a missing "
                             "one first (geoae impute), or use a model trained without it "
