@@ -170,3 +170,34 @@ def test_read_wells_converts_a_temperature_labelled_f(tmp_path):
     assert df.loc[df.WELL == "C", "TEMP"].tolist() == [20.0, 100.0]
     assert not df.attrs["unit_conflicts"]
     assert not any("units differ" in str(w.message) for w in record)
+
+
+def test_tenths_of_an_inch_the_depth_unit_of_old_cwls_files(shared_data, tmp_path):
+    """'.1IN' (an old Canadian LAS depth unit) was unknown, so such a well could not be put
+    beside wells in feet or metres."""
+    import numpy as np
+
+    from geoae.io import read_las, read_wells
+    from geoae.io.units import convert_units
+
+    np.testing.assert_allclose(convert_units(np.array([120.0, 1.0]), ".1IN", "FT"), [1.0, 1 / 120])
+    np.testing.assert_allclose(convert_units(np.array([10000.0]), "0.1in", "m"), [25.4])
+    path = shared_data / "las-samples" / "autodepthindex_point_one_inch.las"
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    raw = read_las(path)
+    assert raw.attrs["index_unit"] == ".1IN" and raw.index[0] == 986904.0
+    import pandas as pd
+
+    from geoae.io import write_las
+
+    others = []
+    for name in ("A", "B"):  # two wells in metres: the unit of most wells
+        one = pd.DataFrame({"URAN": [1.0, 2.0, 3.0]}, index=pd.Index([100.0, 100.5, 101.0],
+                                                                     name="DEPT"))
+        one.attrs = {"well_name": name, "index_unit": "M"}
+        others.append(write_las(one, tmp_path / f"{name}.las", units={"URAN": "PPM"}))
+    with pytest.warns(UserWarning, match="depth"):
+        frame = read_wells([path, *others])
+    well = frame[frame["WELL"] == "AAAAA_2"]
+    assert well["DEPTH"].max() == pytest.approx(986904.0 * 0.00254)

@@ -195,6 +195,8 @@ UNIT_SYNONYMS: dict[str, str] = {
     "IN": "IN",
     "INCH": "IN",
     "INCHES": "IN",
+    ".1IN": ".1IN",  # tenths of an inch: the depth unit of old Canadian (CWLS) LAS files
+    "0.1IN": ".1IN",
     "MV": "MV",
     "M": "M",
     "METER": "M",

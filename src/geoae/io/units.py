@@ -31,6 +31,7 @@ UNIT_TABLE: dict[str, tuple[str, Fraction, Fraction]] = {
     "M": ("length", Fraction(1), Fraction(0)),
     "FT": ("length", _FT, Fraction(0)),
     "IN": ("length", _FT / 12, Fraction(0)),
+    ".1IN": ("length", _FT / 120, Fraction(0)),  # tenths of an inch (old CWLS LAS depths)
     "CM": ("length", Fraction(1, 100), Fraction(0)),
     "MM": ("length", Fraction(1, 1000), Fraction(0)),
     # slowness (sonic DT, DTS): microseconds per metre
