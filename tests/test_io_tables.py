@@ -41,6 +41,8 @@ from geoae.io.wells import UnitConflictWarning, UnitConversionWarning
         ("ZDEN", "RHOB"),
         ("NEU", "NPHI"),
         ("TNPH", "NPHI"),
+        ("NPHI_LIM", "NPHI"),  # limestone-matrix neutron (e.g. the P-135 well's only one)
+        ("NPHI_SAN", "NPHI_SAN"),  # another matrix: not taken for NPHI
         ("CAL", "CALI"),
         ("GRC", "GR"),
         ("SP", "SP"),

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
     "GR": ("GR", "GRC", "GR_EDTC", "GRD", "GAMMA", "GAM", "GAMN", "SGR", "GRTO"),
     "RHOB": ("RHOB", "RHOZ", "DEN", "ZDEN", "DENS", "RHO8", "DENB", "HDEN"),
-    "NPHI": ("NPHI", "TNPH", "NEU", "NPOR", "CNC", "CNL", "NPHIL", "APLC"),
+    "NPHI": ("NPHI", "TNPH", "NEU", "NPOR", "CNC", "CNL", "NPHIL", "APLC", "NPHI_LIM", "NPHI_LS"),
     "DT": ("DT", "DTC", "DTCO", "AC", "DT4P", "DTP", "SONIC", "DTCOMP"),
     "DTS": ("DTS", "DTSM", "DTSH", "DT4S", "ACS", "DTSHEAR"),
     "PE": ("PE", "PEF", "PEFZ", "PDPE", "PEDF", "PEF8"),
