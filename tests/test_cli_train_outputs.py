@@ -232,3 +232,16 @@ def test_impute_refuses_a_file_name_of_no_table_format_before_any_work(capsys, t
     code, _, err = run(capsys, "encode", model, wells_csv, "--out", tmp_path / "c.parq", "-q")
     assert code == 0, err
     assert "LATENT_0" in pd.read_parquet(tmp_path / "c.parq").columns
+
+
+def test_training_on_a_handful_of_rows_is_said(capsys, tmp_path, wells_csv):
+    """`train` on a 3-row sample LAS file trained without a word."""
+    small = tmp_path / "small.csv"
+    pd.read_csv(wells_csv).head(3).to_csv(small, index=False)
+    code, _, err = run(capsys, "train", small, "--curves", "GR,RHOB", "--epochs", 1, "--out",
+                       tmp_path / "m")
+    assert code == 0, err
+    assert "only 3 row(s) to train on" in err
+    code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--epochs", 1, "--out",
+                       tmp_path / "m2")
+    assert code == 0 and "row(s) to train on" not in err

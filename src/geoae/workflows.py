@@ -586,6 +586,10 @@ def _from_model_units(values: np.ndarray, name: str, log10: list[str]) -> np.nda
 
 
 # ---------------------------------------------------------------- commands
+#: ``geoae train`` warns below this many rows of logs (a tiny sample file, a wrong file).
+FEW_ROWS = 50
+
+
 def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbone: str = "dense",
           epochs: int = 200, hidden=None, random_state: int | None = 0, verbose: bool = False,
           force: bool = False, resume: bool = False, grad_clip: float | None = None,
@@ -703,6 +707,10 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         return X_model
 
     X = _dist.on_every_rank(to_model_units, f"to read {data}")
+    if table is not None and len(X) < FEW_ROWS and _dist.is_main_process():
+        warnings.warn(f"{data}: only {len(X)} row(s) to train on; a model learns little from so "
+                      "few depth samples (a well's logs hold thousands): check that this is the "
+                      "file you meant", UserWarning, stacklevel=2)
     _dist.barrier()  # every rank has checked the folder before rank 0 writes into it
     units = {} if table is None else {c: u for c, u in table.units.items() if c in use and u}
     # The folder's model (config, weights, transforms.json) stays as it is until the new one is
