@@ -722,3 +722,30 @@ def test_bce_models_train_under_bf16_autocast():
         assert np.isfinite(half) and half == pytest.approx(full, rel=0.25), (cls.__name__, full, half)
         err = runs["bf16"].reconstruction_error(X)
         assert np.isfinite(err).all()
+
+
+def test_bce_reconstruction_error_of_a_saturated_output_is_not_capped():
+    """reconstruction_error clamped the sigmoid output to [1e-7, 1 - 1e-7], so a confidently
+    wrong output scored at most ~16 nats per entry whatever its logit, while the training loss
+    (from the logits) grew with it: detect could not rank such samples."""
+    import torch
+
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 3))
+    m = AutoEncoder(loss="bce", scaler="minmax", latent_dim=2, hidden=(8,), epochs=2,
+                    random_state=0, device="cpu", verbose=False).fit(X)
+    Z = (X - m.scaler_offset_) / m.scaler_scale_
+    errs = []
+    for bias in (20.0, 40.0):
+        with torch.no_grad():
+            m.model_.decoder.out.bias.fill_(bias)
+            logits = m.model_.decoder.logits(m.model_.code(torch.from_numpy(Z).float())).double()
+        z = torch.from_numpy(np.clip(Z, 0, 1))
+        # independent: the Bernoulli KL from the logits, -[z log s(l) + (1-z) log s(-l)] - H(z)
+        want = (-(z * torch.nn.functional.logsigmoid(logits)
+                  + (1 - z) * torch.nn.functional.logsigmoid(-logits))
+                + torch.special.xlogy(z, z) + torch.special.xlogy(1 - z, 1 - z)).mean(1).numpy()
+        got = m.reconstruction_error(X)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        errs.append(got.mean())
+    assert errs[1] > 1.8 * errs[0]  # about twice the logit, about twice the error

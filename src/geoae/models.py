@@ -723,6 +723,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _recon(self, z: torch.Tensor) -> torch.Tensor:
         return self.model_.decode(self.model_.code(z))
 
+    def _logits(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder's output before its sigmoid (``loss="bce"``), for the deterministic code."""
+        code = self.model_.code(z)
+        dec = self.model_.decoder
+        return dec.logits(code) if hasattr(dec, "logits") else torch.logit(dec(code).double(), 1e-7)
+
     def transform(self, X):
         """Latent codes, shape ``(n_samples, latent_dim)`` (the VAE returns the mean).
 
@@ -796,9 +802,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         def chunk(x, Z, mask):
             m = torch.ones_like(Z, dtype=torch.bool) if mask is None else mask
-            out = self._net(self._recon, Z)
             if self.loss == "bce":
-                p = out.double().clamp(1e-7, 1 - 1e-7)
+                # from the decoder's logits (as the training loss): a saturated output keeps
+                # its full error instead of the ~16 nats a clamped probability caps it at
+                logit = self._net(self._logits, Z).double()
                 z = Z.double()
                 beyond = m & ((z < 0) | (z > 1))
                 if bool(beyond.any()):
@@ -806,11 +813,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     outside[:] += beyond.sum(dim=dims).numpy()
                     z = z.clamp(0.0, 1.0)
                 # xlogy: 0 log 0 = 0 at the bounds
-                err = (torch.special.xlogy(z, z) - z * torch.log(p)
-                       + torch.special.xlogy(1 - z, 1 - z) - (1 - z) * torch.log1p(-p))
+                logsig = torch.nn.functional.logsigmoid
+                err = (torch.special.xlogy(z, z) - z * logsig(logit)
+                       + torch.special.xlogy(1 - z, 1 - z) - (1 - z) * logsig(-logit))
                 err = err.clamp_min(0.0)  # rounding below 0 for a perfect reconstruction
             else:
-                err = (out.double() - Z.double()) ** 2
+                err = (self._net(self._recon, Z).double() - Z.double()) ** 2
             err = torch.where(m, err, torch.zeros_like(err))
             if per_feature:
                 dims = tuple(range(2, err.ndim))
