@@ -127,3 +127,57 @@ def test_a_well_without_a_model_curve_is_scored_alike_alone_and_in_a_folder(caps
     frame.to_csv(tmp_path / "none.csv", index=False)
     code, _, err = run(capsys, "encode", model, tmp_path / "none.csv", "--out", tmp_path / "n.csv")
     assert code == 2 and "not found" in err
+
+
+def test_an_empty_model_curve_is_said_alike_for_one_well_and_for_chunks(capsys, tmp_path):
+    """A review: a lone well whose PE is declared but empty was scored without the warning a
+    folder gives; a streamed CSV whose PE is empty in its first chunk only warned falsely."""
+    wells = make_synthetic_wells(n_wells=2, n_samples=150, random_state=1, faults=False).clean
+    wells = wells[["WELL", "DEPTH", "GR", "RHOB", "PE"]]
+    wells.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m"
+    assert run(capsys, "train", tmp_path / "train.csv", "--epochs", 1, "--out", model,
+               "-q")[0] == 0
+    one = wells[wells["WELL"] == wells["WELL"].iloc[0]].assign(PE=np.nan)
+    one.to_csv(tmp_path / "one.csv", index=False)
+    code, _, err = run(capsys, "encode", model, tmp_path / "one.csv", "--out", tmp_path / "a.csv")
+    assert code == 0 and "without any reading of a curve the model was trained on" in err, err
+    late = wells.copy()
+    first = late.index[:100]
+    late.loc[first, "PE"] = np.nan  # empty in the first chunk of 100 rows only
+    late.to_csv(tmp_path / "late.csv", index=False)
+    code, _, err = run(capsys, "encode", model, tmp_path / "late.csv", "--out",
+                       tmp_path / "b.csv", "--chunk-rows", 100)
+    assert code == 0 and "reading" not in err, err
+    never = wells.copy()
+    never.loc[never["WELL"] == never["WELL"].iloc[-1], "PE"] = np.nan
+    never.to_csv(tmp_path / "never.csv", index=False)
+    code, _, err = run(capsys, "encode", model, tmp_path / "never.csv", "--out",
+                       tmp_path / "c.csv", "--chunk-rows", 100)
+    assert code == 0 and f"({never['WELL'].iloc[-1]}: PE)" in err, err
+    assert err.count("without any reading") == 1
+
+
+def test_a_reconstructed_curve_the_file_lacks_keeps_the_model_unit(capsys, tmp_path):
+    wells = make_synthetic_wells(n_wells=2, n_samples=120, random_state=2, faults=False).clean
+    folder = tmp_path / "las"
+    folder.mkdir()
+    units = {"GR": "gAPI", "RHOB": "g/cm3", "PE": "b/e"}
+    for name, g in wells.groupby("WELL"):
+        one = g.set_index("DEPTH")[list(units)].copy()
+        one.index.name = "DEPT"
+        one.attrs = {"well_name": name, "index_unit": "M"}
+        write_las(one, folder / f"{name}.las", units=units)
+    model = tmp_path / "m"
+    assert run(capsys, "train", folder, "--epochs", 1, "--out", model, "-q")[0] == 0
+    name = str(wells["WELL"].iloc[0])
+    one = wells[wells["WELL"] == name].set_index("DEPTH")[["GR", "RHOB"]].copy()
+    one.index.name = "DEPT"
+    one.attrs = {"well_name": name, "index_unit": "M"}
+    write_las(one, tmp_path / "nope.las", units={"GR": "gAPI", "RHOB": "g/cm3"})
+    code, _, err = run(capsys, "reconstruct", model, tmp_path / "nope.las", "--out",
+                       tmp_path / "r.las")
+    assert code == 0, err
+    import lasio
+
+    assert lasio.read(str(tmp_path / "r.las")).curves["PE_RECON"].unit == "b/e"

@@ -150,3 +150,46 @@ def test_a_given_encoder_is_not_retrained_or_recurved(capsys, wells, tmp_path):
     # a model folder of another kind is named as such
     code, _, err = run(capsys, "features", d, d / "wells.csv", "--out", tmp_path / "c.csv")
     assert code == 2 and "context-encoder folder" in err, err
+
+
+def test_review_findings_are_one_line_errors(capsys, wells, tmp_path):
+    """A review of the command: a missing WELL label crashed (TypeError from the sort);
+    --save-model equal to --out failed after writing the output; a table of several wells
+    without a WELL column was sorted by depth across the wells, silently; options of training
+    given with a trained encoder were ignored."""
+    d, frame = wells
+    bad = frame.copy()
+    bad.loc[5, "WELL"] = np.nan
+    bad.to_csv(tmp_path / "nan_well.csv", index=False)
+    nowell = frame.drop(columns="WELL")
+    nowell.to_csv(tmp_path / "no_well.csv", index=False)
+    ctx = tmp_path / "ctx"
+    assert run(capsys, "features", d / "wells.csv", "--out", tmp_path / "a.csv", "--epochs", 1,
+               "--save-model", ctx)[0] == 0
+    cases = [
+        (["features", tmp_path / "nan_well.csv", "--out", tmp_path / "o.csv", "--epochs", 1],
+         "1 row(s) without a WELL label"),
+        (["features", d / "wells.csv", "--out", tmp_path / "o.csv", "--save-model",
+          tmp_path / "o.csv", "--epochs", 1], "--save-model"),
+        (["features", tmp_path / "no_well.csv", "--out", tmp_path / "o.csv", "--epochs", 1],
+         "Add a WELL column"),
+        (["features", ctx, d / "wells.csv", "--out", tmp_path / "o.csv", "--latent", 5,
+          "--no-log10"], "--latent, --log10/--no-log10: the context encoder"),
+    ]
+    for args, says in cases:
+        code, _, err = run(capsys, *args)
+        assert code == 2 and says in err and err.strip().count("\n") == 0, (args, err)
+        assert not (tmp_path / "o.csv").exists()
+    # one well without WELL is fine (its few repeated depths too)
+    one = frame[frame["WELL"] == frame["WELL"].iloc[0]].drop(columns="WELL")
+    one.to_csv(tmp_path / "one.csv", index=False)
+    assert run(capsys, "features", ctx, tmp_path / "one.csv", "--out", tmp_path / "b.csv")[0] == 0
+
+
+def test_default_curves_report_what_they_left_out(capsys, wells, tmp_path):
+    d, frame = wells
+    frame.assign(EMPTY=np.nan).to_csv(tmp_path / "empty.csv", index=False)
+    code, out, err = run(capsys, "features", tmp_path / "empty.csv", "--out", tmp_path / "o.csv",
+                         "--epochs", 1, "--json")
+    assert code == 0, err
+    assert json.loads(out)["left_out"] == ["EMPTY"] and "(all null): EMPTY" in err

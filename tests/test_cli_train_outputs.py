@@ -245,3 +245,14 @@ def test_training_on_a_handful_of_rows_is_said(capsys, tmp_path, wells_csv):
     code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--epochs", 1, "--out",
                        tmp_path / "m2")
     assert code == 0 and "row(s) to train on" not in err
+
+
+def test_impute_of_a_curve_with_no_value_says_only_that(capsys, tmp_path, wells_csv):
+    """The default curves first warned 'left out ... (all null): PE', then impute said PE has
+    no value: the warning contradicted the error."""
+    frame = pd.read_csv(wells_csv).assign(PE=np.nan)
+    frame.to_csv(tmp_path / "pe_null.csv", index=False)
+    code, _, err = run(capsys, "impute", tmp_path / "pe_null.csv", "--curve", "PE", "--epochs", 1,
+                       "--out", tmp_path / "o.csv")
+    assert code == 2 and "all null" not in err
+    assert one_error(err).endswith("at least some wells must have it to learn from")

@@ -349,13 +349,16 @@ def features(
     curves: Annotated[str | None, typer.Option(help="Curves to encode (default: all numeric but "
                                                       "positions, depths, drilling parameters "
                                                       "and labels).")] = None,
-    context: Annotated[int, typer.Option(help="Samples above and below each row in its "
-                                              "window.")] = 8,
-    latent: Annotated[int, typer.Option(help="Numbers per code (CONTEXT_0, ...).")] = 1,
+    context: Annotated[int | None, typer.Option(help="Samples above and below each row in its "
+                                                     "window (training; default 8).")] = None,
+    latent: Annotated[int | None, typer.Option(help="Numbers per code, CONTEXT_0, ... "
+                                                    "(training; default 1).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Training epochs (default 150).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    log10: Annotated[bool, typer.Option("--log10/--no-log10", help="Model resistivity curves as "
-                                                                   "log10.")] = True,
+    log10: Annotated[bool | None, typer.Option("--log10/--no-log10", help="Model resistivity "
+                                                                          "curves as log10 "
+                                                                          "(training; default "
+                                                                          "on).")] = None,
     save_model: Annotated[Path | None, typer.Option(
         help="Keep the context encoder trained on DATA in this folder, to give other wells "
              "the same codes: geoae features FOLDER other_wells/ --out ...")] = None,

@@ -176,6 +176,13 @@ def default_curves(table: Table) -> tuple[list[str], dict[str, str]]:
     return [c for c, k in kinds.items() if k is None], {c: k for c, k in kinds.items() if k}
 
 
+def _left_out(table: Table, use: list[str]) -> list[str]:
+    """The columns the default curves left out: not measurements, or (``use`` lacks them) no
+    reading at all."""
+    kept, kinds = default_curves(table)
+    return [*kinds, *(c for c in kept if c not in use)]
+
+
 def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list[str]:
     """The curves to use: ``curves`` checked against the table, or (none named) the
     :func:`default_curves`, with a warning that names the columns left out."""
@@ -684,7 +691,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
             return None, [], traces, []
         table = _read_for_curves(data, curves)
         use = select_curves(table, resolve_curve_names(table, curves))
-        left_out = [] if curves else list(default_curves(table)[1])
+        left_out = [] if curves else _left_out(table, use)
         return table, use, table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]], \
             left_out
 
@@ -856,13 +863,48 @@ def _unit_warnings_about(curves: list[str] | None):
         warnings.warn_explicit(msg, w.category, w.filename, w.lineno)
 
 
-def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.DataFrame:
+def _empty_curves(frame: pd.DataFrame, names: list[str]) -> dict[str, list[str]]:
+    """``{well: [model curves without any reading in that well]}`` (well ``""`` for a frame
+    without a WELL column), for the wells that have some of the model's curves but not all."""
+    present = [n for n in names if n in frame.columns]
+    if not present or frame.empty:
+        return {}
+    seen = frame[present].apply(pd.to_numeric, errors="coerce").notna()
+    groups = (seen.groupby(frame["WELL"].astype(str).to_numpy()).any() if "WELL" in frame.columns
+              else seen.any().to_frame("").T)
+    return {str(w): [c for c in present if not row[c]] for w, row in groups.iterrows()
+            if 0 < int((~row).sum()) < len(present)}
+
+
+def _say_empty_curves(path, empty: dict[str, list[str]], said: set | None = None) -> None:
+    """One warning for :func:`_empty_curves` (once per ``said`` set)."""
+    if not empty or (said is not None and "absent" in said):
+        return
+    if said is not None:
+        said.add("absent")
+    named = {w: cs for w, cs in empty.items() if w}
+    if not named:
+        what = f"no {', '.join(empty[''])} reading (a curve the model was trained on)"
+    else:
+        listed = "; ".join(f"{w}: {', '.join(cs)}" for w, cs in list(named.items())[:8])
+        more = f" (and {len(named) - 8} more wells)" if len(named) > 8 else ""
+        what = (f"well(s) without any reading of a curve the model was trained on ({listed}"
+                f"{more})")
+    warnings.warn(f"{path}: {what}: their rows are scored from the model's other curves, as "
+                  "rows where it is missing; fill it first (geoae impute) to use an estimate of "
+                  "it instead", UserWarning, stacklevel=4)
+
+
+def _model_frame(table: Table, names: list[str], said: set | None = None,
+                 whole: bool = True) -> pd.DataFrame:
     """The columns of ``table`` that are the model's curves ``names``, named as the model names
     them. A table's columns do not go through the alias table (a LAS file's do), so a curve the
     table spells otherwise (``rhob``, ``RHOZ``, ``DTC`` for a model's ``RHOB``, ``RHOB``,
     ``DT``) is taken from the one column whose canonical name it is, with a warning (once per
-    ``said`` set); two candidates are a :class:`DataError`. The checks and messages of
-    :func:`select_curves` follow."""
+    ``said`` set); two candidates are a :class:`DataError`. A model curve the table lacks
+    (but not all of them) is added empty, and one without any reading in a well is said, with
+    a warning; ``whole=False`` (a chunk of a streamed table) leaves the per-well check to the
+    caller. The checks and messages of :func:`select_curves` follow."""
     from .io.aliases import canonical_name
 
     frame = table.frame
@@ -899,21 +941,8 @@ def _model_frame(table: Table, names: list[str], said: set | None = None) -> pd.
                           "estimate of it instead", UserWarning, stacklevel=3)
         if said is not None:
             said.add("absent")
-    elif "WELL" in frame.columns and frame["WELL"].nunique() > 1:
-        present = [n for n in names if n in frame.columns]
-        seen = frame[present].apply(pd.to_numeric, errors="coerce").notna().groupby(
-            frame["WELL"].to_numpy()).any()
-        empty = {str(w): [c for c in present if not row[c]] for w, row in seen.iterrows()
-                 if 0 < (~row).sum() < len(present)}
-        if empty and (said is None or "absent" not in said):
-            listed = "; ".join(f"{w}: {', '.join(cs)}" for w, cs in list(empty.items())[:8])
-            more = f" (and {len(empty) - 8} more wells)" if len(empty) > 8 else ""
-            warnings.warn(f"{table.path}: well(s) without any reading of a curve the model was "
-                          f"trained on ({listed}{more}): their rows are scored from the model's "
-                          "other curves, as rows where it is missing; fill it first (geoae "
-                          "impute) to use an estimate of it instead", UserWarning, stacklevel=3)
-        if said is not None and empty:
-            said.add("absent")
+    elif whole:
+        _say_empty_curves(table.path, _empty_curves(frame, names), said)
     use = select_curves(Table(frame, table.kind, table.path, table.attrs), names,
                         fix="; the model needs every curve it was trained on: fill a missing "
                             "one first (geoae impute), or use a model trained without it "
@@ -1005,13 +1034,13 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     out_p = check_output(out, [data, model_dir], force)
     if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
         raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
+    from .io.segy import header_byte
+
+    # checked whatever the input (a typo is a typo), used for SEG-Y only
+    segy_bytes = (header_byte(segy_bytes[0], "--iline-byte"),
+                  header_byte(segy_bytes[1], "--xline-byte"))
     kind = sniff(data)
     fmt = _segy_out_format(out_p) if kind == "segy" else table_format(out_p)  # checked before work
-    if kind == "segy":
-        from .io.segy import header_byte
-
-        segy_bytes = (header_byte(segy_bytes[0], "--iline-byte"),
-                      header_byte(segy_bytes[1], "--xline-byte"))
     est = _load(model_dir)
     if kind == "segy":
         _check_sample_interval(model_dir, data)
@@ -1035,14 +1064,22 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
         chunks = iter([read_any_table(data, keep_rows=True, convert_units=False).frame])
     rows = 0
     said: set = set()  # warnings given once, not once per chunk
+    chunked = kind in ("csv", "parquet")
+    seen: dict[str, np.ndarray] = {}  # chunked: per well, which model curves had a reading
     with atomic_path(out_p) as tmp:
         writer = _ChunkWriter(Path(tmp), out_p)
         try:
             for frame in chunks:
-                frame, ren = _ids_to_model(frame, keep=names) if kind in ("csv", "parquet") \
-                    else (frame, {})
+                frame, ren = _ids_to_model(frame, keep=names) if chunked else (frame, {})
                 part = Table(frame, kind, Path(data))
-                X = _model_input(_model_frame(part, names, said), part, model_dir, said)
+                curves_part = _model_frame(part, names, said, whole=not chunked)
+                if chunked:  # a well's curve may have readings in a later chunk only
+                    read = curves_part.apply(pd.to_numeric, errors="coerce").notna()
+                    keys = (frame["WELL"].astype(str).to_numpy() if "WELL" in frame.columns
+                            else np.full(len(frame), ""))
+                    for w, g in read.groupby(keys):
+                        seen[w] = seen.get(w, np.zeros(len(names), bool)) | g.any().to_numpy()
+                X = _model_input(curves_part, part, model_dir, said)
                 writer.write(_ids_back(work(est, frame.reset_index(drop=True),
                                             _to_model_units(X, log10)), ren))
                 rows += len(frame)
@@ -1050,6 +1087,8 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
                 raise DataError(f"{data}: the table has no rows")
         finally:
             writer.close()
+    _say_empty_curves(data, {w: [n for n, r in zip(names, v, strict=True) if not r]
+                             for w, v in seen.items() if 0 < int((~v).sum()) < len(names)}, said)
     return rows, est, kind
 
 
@@ -1262,8 +1301,13 @@ def reconstruct(model_dir, data, out, force: bool = False, chunk_rows: int = CHU
         return df
 
     stats: dict = {}
+    from ._persistence import read_curve_units
+
+    recorded = read_curve_units(model_dir)  # the unit of a curve the input lacks
     rows, _, kind = _stream(model_dir, data, out, force, chunk_rows, work, "error",
-                            units=lambda t: {f"{c}_RECON": u for c, u in t.units.items()},
+                            units=lambda t: {f"{c}_RECON": u for c, u in
+                                             {**recorded, **{k: v for k, v in t.units.items()
+                                                             if v}}.items()},
                             segy_stats=stats, segy_bytes=(iline, xline))
     if kind == "segy":
         total.update(stats)
@@ -1498,6 +1542,10 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                 else "not found")
         raise DataError(f"curve {curve!r} {what} in {table.path}; available curves: "
                         f"{', '.join(table.curves)}")
+    if not np.isfinite(pd.to_numeric(table.frame[curve], errors="coerce")
+                       .to_numpy(dtype=np.float64)).any():
+        raise DataError(f"curve {curve!r} has no measured value anywhere in {table.path}; at least "
+                        "some wells must have it to learn from")
     curves = resolve_curve_names(table, curves)
     use = select_curves(table, curves)
     if not curves:  # an earlier run's output (PE_IMPUTED, its spread) is the target, filled
@@ -1755,6 +1803,7 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
         if not save_p.parent.exists():
             raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
                             "first")
+        _check_model_folder(save_p, out_p, inp)
     sample, dead = _live_traces(inp, min(chunk_traces, max_train_traces), max_train_traces)
     with warnings.catch_warnings():
         # the API's hint about depth x curves tables read as traces does not apply to a SEG-Y
@@ -1952,9 +2001,25 @@ def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.n
         intervals.at[i, "main_curve"] = pd.Series(names).value_counts().index[0]
 
 
-def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 1,
-             epochs: int | None = None, random_state: int | None = 0, verbose: bool = False,
-             force: bool = False, log10: bool = True, save_model=None) -> dict[str, Any]:
+def _check_model_folder(save_p: Path, out_p: Path, data: Path) -> None:
+    """Refuse a ``--save-model`` folder that is the output file, the input, or inside an input
+    folder (the model's files would be written among the data)."""
+    where = save_p.resolve()
+    if where == out_p.resolve():
+        what = "--out"
+    elif where == data.resolve():
+        what = "the input"
+    elif data.is_dir() and data.resolve() in where.parents:
+        what = "inside the input folder"
+    else:
+        return
+    raise DataError(f"--save-model {save_p} is {what}; give the model a folder of its own")
+
+
+def features(inputs: list, out, *, curves=None, context: int | None = None,
+             latent: int | None = None, epochs: int | None = None, random_state: int | None = 0,
+             verbose: bool = False, force: bool = False, log10: bool | None = None,
+             save_model=None) -> dict[str, Any]:
     """Context codes of every row of a table of wells, as classifier features.
 
     ``inputs`` is ``[DATA]`` or ``[MODEL, DATA]``. Without a model, a
@@ -1963,6 +2028,8 @@ def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 
     it with the curves' log10 and units record, to give other wells the same codes. Rows are
     taken in depth order within each well (sorted when a ``DEPTH`` column is there); the output
     is every input row, in the input's order, with ``CONTEXT_0``, ``CONTEXT_1``, ... appended.
+    ``context`` (default 8), ``latent`` (1), ``epochs`` (150) and ``log10`` (True) apply to
+    training; with a given encoder they are refused (it keeps its own).
     """
     from .applications.features import ContextEncoder
     from .io._files import sniff as _sniff
@@ -1993,10 +2060,17 @@ def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 
             raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
                             "first")
         check_writable(save_p.parent)
+        _check_model_folder(save_p, out_p, data)
     if given is not None:
         if curves:
             raise ConfigError(f"--curves: the context encoder {given} uses the curves it was "
                               "trained on; leave --curves out")
+        set_ = [name for name, v in (("--context", context), ("--latent", latent),
+                                     ("--epochs", epochs), ("--log10/--no-log10", log10))
+                if v is not None]
+        if set_:
+            raise ConfigError(f"{', '.join(set_)}: the context encoder {given} is given, not "
+                              "trained; it keeps its own (leave them out)")
         ce = ContextEncoder.load(given)
         names = [c for c in ce.input_names_ if c != "DEPTH"]
         logs = _read_transforms(given)
@@ -2005,6 +2079,9 @@ def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 
         X = _to_model_units(_model_input(_model_frame(table, names), table, given), logs)
         use, left_out = names, []
     else:
+        context = 8 if context is None else context
+        latent = 1 if latent is None else latent
+        log10 = True if log10 is None else log10
         for name, value, low in (("--context", context, 1), ("--latent", latent, 1)):
             if not (is_int(value) and value >= low):
                 raise ConfigError(f"{name} {value!r} is not valid: a positive integer")
@@ -2017,12 +2094,23 @@ def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 
             table = read_any_table(data, keep=curves or (), keep_rows=True)
         check_las_output(table, out_p)
         use = select_curves(table, resolve_curve_names(table, curves))
-        left_out = [] if curves else list(default_curves(table)[1])
+        left_out = [] if curves else _left_out(table, use)
         logs = _log10_for(table.frame, use) if log10 else []
         X = _to_model_units(table.frame[use], logs)
         _check_observed(table, table.frame[use], X)
     frame = table.frame.reset_index(drop=True)
     X = X.reset_index(drop=True)
+    if "WELL" in frame.columns:
+        from .preprocessing import check_well_labels
+
+        check_well_labels(frame["WELL"].to_numpy(), str(data))
+    elif "DEPTH" in frame.columns:
+        depth = pd.to_numeric(frame["DEPTH"], errors="coerce")
+        repeated = int(depth.duplicated(keep=False).sum())
+        if repeated > max(10, 0.1 * len(frame)):
+            raise DataError(f"{data}: {repeated} of its {len(frame)} rows share a depth with "
+                            "another, and it has no WELL column: several wells in one table? "
+                            "Add a WELL column (rows are ordered by depth within each well)")
     # depth order within each well (a folder's rows are in file order; a table may be in any)
     keys = [c for c in ("WELL", "DEPTH") if c in frame.columns]
     order = (np.lexsort([pd.to_numeric(frame[k], errors="coerce").to_numpy() if k == "DEPTH"
@@ -2039,6 +2127,9 @@ def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 
     result = frame.copy()
     for i, name in enumerate(names_out):
         result[name] = codes[:, i]
+    if save_p is not None:  # first: a failed output write then still leaves the encoder
+        ce.save(save_p)
+        _write_transforms(save_p, logs, {c: u for c, u in table.units.items() if c in use and u})
     _write_output(result, out_p, table)
     summary: dict[str, Any] = {"rows": len(frame), "curves": list(use), "left_out": left_out,
                                "log10_curves": list(logs), "latent_dim": int(ce.latent_dim),
@@ -2050,9 +2141,6 @@ def features(inputs: list, out, *, curves=None, context: int = 8, latent: int = 
     else:
         summary["train_loss"] = float(ce.history_["loss"][-1])
         if save_p is not None:
-            ce.save(save_p)
-            units = {c: u for c, u in table.units.items() if c in use and u}
-            _write_transforms(save_p, logs, units)
             summary["model"] = str(save_p)
     return summary
 

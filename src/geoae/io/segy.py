@@ -80,8 +80,9 @@ def header_byte(value, name: str = "iline") -> int:
     fields = sorted(int(x) for x in segyio.TraceField.enums())
     ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and int(value) in fields
     if not ok:
+        said = f"{name} {value!r}" if name.startswith("--") else f"{name}={value!r}"
         raise ConfigError(
-            f"{name}={value!r} is not the first byte of a trace-header field: give the 1-based "
+            f"{said} is not the first byte of a trace-header field: give the 1-based "
             "byte where a field starts, e.g. 189 / 193 (inline / crossline in SEG-Y rev 1), 9 "
             "(field record), 17 (energy source point), 21 (CDP), 13 (trace number in the "
             "ensemble); the file's textual header or its documentation says which")
@@ -545,6 +546,7 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
     """
     path = Path(path)
     template = Path(template)
+    iline, xline = header_byte(iline, "iline"), header_byte(xline, "xline")
     if same_file(path, template):
         raise DataError(f"{path}: refusing to overwrite the template/input SEG-Y file; write to another path")
     layout = _layout(template)
