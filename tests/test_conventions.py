@@ -341,6 +341,10 @@ def test_a_model_curve_missing_from_the_data_says_what_to_do(tmp_path, capsys, w
     assert code == 0, err
     assert "no NPHI column" in err and "geoae impute" in err
     assert pd.read_csv(tmp_path / "z.csv").filter(like="LATENT").notna().all().all()
+    # more than half of the model's curves missing: more likely the wrong file, refused
+    pd.read_csv(wells_csv)[["WELL", "DEPTH", "GR"]].to_csv(tmp_path / "gr.csv", index=False)
+    code, _, err = run(capsys, "encode", model, tmp_path / "gr.csv", "--out", tmp_path / "y.csv")
+    assert code == 2 and "['RHOB', 'NPHI'] not found" in err and "geoae impute" in err
 
 
 def test_train_checkpoint_every(tmp_path, capsys, wells_csv):

@@ -160,6 +160,14 @@ def test_the_cli_takes_the_bytes(capsys, surveys, tmp_path):
                          "--epochs", 1, "--iline-byte", 9, "--xline-byte", 21, "--json")
     assert code == 0, err
     assert json.loads(out)["out"] == str(tmp_path / "d.sgy")
+    # the same traces in the standard layout denoise alike (the same training, the same lines)
+    code, _, err = run(capsys, "denoise", surveys["standard"], "--out", tmp_path / "s.sgy",
+                       "--epochs", 1)
+    assert code == 0, err
+    from geoae.io import read_segy
+
+    np.testing.assert_allclose(read_segy(tmp_path / "d.sgy").traces,
+                               read_segy(tmp_path / "s.sgy").traces, rtol=1e-5, atol=1e-6)
     # a byte where no field starts: one line naming the option, nothing written
     for cmd in (["encode", m, surveys["old"], "--out", tmp_path / "x.csv"],
                 ["denoise", surveys["old"], "--out", tmp_path / "x.sgy"]):

@@ -931,7 +931,8 @@ def _model_frame(table: Table, names: list[str], said: set | None = None,
     # empty) is missing on every row: the model scores such rows from the curves it has, as it
     # does a row with a gap, alike for a file given alone and for the same file in a folder
     absent = [n for n in names if n not in frame.columns]
-    if absent and len(absent) < len(names) and all(
+    # at most half of them: a file with one of five curves is more likely the wrong file
+    if absent and 2 * len(absent) <= len(names) and all(
             str(n).upper() not in map(str.upper, map(str, frame.columns)) for n in absent):
         frame = frame.assign(**{n: np.nan for n in absent})
         if said is None or "absent" not in said:
