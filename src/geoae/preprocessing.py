@@ -260,6 +260,28 @@ def check_curve_columns(X: pd.DataFrame, skip: Sequence[str] = (), what: str = "
     return cols
 
 
+def well_and_depth(X) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The ``WELL`` labels and ``DEPTH`` of a DataFrame's rows, each from its column or, when
+    there is none, from an index level of that name (a ``(WELL, DEPTH)`` MultiIndex, or the
+    depth index of a LAS frame); ``(None, None)`` for an array. Depths are float64 (NaN where
+    missing)."""
+    if not isinstance(X, pd.DataFrame):
+        return None, None
+
+    def get(name: str):
+        if name in X.columns:
+            return X[name].to_numpy()
+        if name in list(X.index.names):
+            return X.index.get_level_values(name).to_numpy()
+        return None
+
+    wells, depth = get("WELL"), get("DEPTH")
+    if depth is not None:
+        depth = pd.to_numeric(pd.Series(depth), errors="coerce").to_numpy(dtype=np.float64,
+                                                                          na_value=np.nan)
+    return wells, depth
+
+
 def check_well_labels(wells, what: str = "X") -> None:
     """Raise DataError when a WELL column has missing labels."""
     if wells is not None and pd.isna(wells).any():

@@ -801,8 +801,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         n = len(depth)
         if flags.shape != (n,):
             raise DataError(f"flags has shape {flags.shape} but depth has {n} samples")
-        if wells is None and isinstance(X, pd.DataFrame) and "WELL" in X.columns:
-            wells = X["WELL"].to_numpy()
+        if wells is None and isinstance(X, pd.DataFrame):
+            from ..preprocessing import well_and_depth
+
+            wells = well_and_depth(X)[0]  # a WELL column, or a (WELL, DEPTH) index level
         if wells is not None:
             wells = np.asarray(wells, dtype=object)
             if wells.shape != (n,):

@@ -60,6 +60,16 @@ def mutual_information_gap(latents, factors, n_bins: int = 20, return_per_factor
         In [0, 1].
     details : pandas.DataFrame, only with ``return_per_factor=True``
     """
+    if isinstance(latents, (pd.DataFrame, pd.Series)) and isinstance(factors, (pd.DataFrame,
+                                                                             pd.Series)):
+        # pandas on both sides: rows paired by index label, not by position (a reordered
+        # frame would otherwise pair each code with another sample's factors)
+        if not latents.index.equals(factors.index):
+            if (latents.index.has_duplicates or factors.index.has_duplicates
+                    or set(latents.index) != set(factors.index)):
+                raise DataError("latents and factors have different index labels; pass them "
+                                "with the same rows (or as arrays, paired by position)")
+            factors = factors.loc[latents.index]
     Z = np.asarray(latents, dtype=np.float64)
     if Z.ndim != 2 or Z.shape[1] < 2:
         raise DataError(f"latents must have shape (n_samples, n_latents >= 2), got {Z.shape}")
@@ -69,7 +79,10 @@ def mutual_information_gap(latents, factors, n_bins: int = 20, return_per_factor
     if not (isinstance(n_bins, (int, np.integer)) and n_bins >= 2):
         raise ConfigError(f"n_bins={n_bins!r} is not valid: an integer >= 2")
     if not np.isfinite(Z).all():
-        raise DataError("latents contain NaN/inf")
+        bad = int((~np.isfinite(Z)).any(axis=1).sum())
+        raise DataError(f"latents contain NaN/inf in {bad} row(s) (a VAE gives NaN codes to "
+                        "rows with no reading); drop those rows from both the latents and the "
+                        "factors first")
     missing = [str(c) for c in F.columns if F[c].isna().any()]
     if missing:
         raise DataError(f"factor(s) {missing} have missing values; drop those rows from both the "

@@ -33,11 +33,13 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import ConfigError, DataError
 from ..preprocessing import (
     check_curve_columns,
+    check_well_labels,
     empty_samples,
     quiet_null_markers,
     says_once,
     warn_null_markers,
     warn_once,
+    well_and_depth,
 )
 from .imputation import as_float_array, check_same_curves
 
@@ -47,33 +49,39 @@ WELL = "WELL"
 DEPTH = "DEPTH"
 
 
-def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None, list[int]]:
-    """Numeric values, their names, the WELL labels (if X is a DataFrame with WELL) and the
-    indices of the columns the encoder takes (all but a ``DEPTH`` column, which is passed
-    through as the Imputer does: a depth is where a sample is, not what it measures)."""
+def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None, np.ndarray | None, list[int]]:
+    """Numeric values, their names, the WELL labels and depths (a DataFrame's WELL/DEPTH
+    columns, else index levels of those names) and the indices of the columns the encoder
+    takes (all but a ``DEPTH`` column, which is passed through as the Imputer does: a depth is
+    where a sample is, not what it measures)."""
     if isinstance(X, pd.DataFrame):
         cols = check_curve_columns(X, skip=(WELL,), hint=" (WELL is set aside, DEPTH passed through)")
-        wells = X[WELL].to_numpy() if WELL in X.columns else None
+        wells, depth = well_and_depth(X)
+        check_well_labels(wells)
         names = [str(c) for c in cols]
         encoded = [i for i, c in enumerate(names) if c != DEPTH]
         if not encoded:
             raise DataError(f"X has no curve for the encoder besides {[WELL, DEPTH]}")
-        return X[cols].to_numpy(dtype=np.float64, na_value=np.nan), names, wells, encoded
+        return X[cols].to_numpy(dtype=np.float64, na_value=np.nan), names, wells, depth, encoded
     arr = as_float_array(X)
-    return arr, [f"x{i}" for i in range(arr.shape[1])], None, list(range(arr.shape[1]))
+    return arr, [f"x{i}" for i in range(arr.shape[1])], None, None, list(range(arr.shape[1]))
 
 
-def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None) -> np.ndarray:
+def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
+                  depth: np.ndarray | None = None) -> np.ndarray:
     """Stack each row with its ``context`` neighbours above and below (same well, edge-padded).
 
     Parameters
     ----------
     X : ndarray, shape (n_samples, n_features)
-        Rows in depth order within each well.
+        Rows in depth order within each well, unless ``depth`` is given.
     context : int
         Samples on each side.
     wells : ndarray of shape (n_samples,), optional
         Well label per row; neighbours never cross a well boundary (the well's edge row repeats).
+    depth : ndarray of shape (n_samples,), optional
+        Depth per row: each well's rows are taken in depth order (a stable sort, rows without a
+        depth last), whatever their order in ``X``; the output stays in ``X``'s row order.
 
     Returns
     -------
@@ -87,6 +95,8 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None) 
     idx = np.arange(len(X))
     for g in np.unique(groups):
         rows = idx[groups == g]
+        if depth is not None:
+            rows = rows[np.argsort(depth[rows], kind="stable")]  # NaN sorts last
         pos = np.arange(len(rows))
         for j, off in enumerate(range(-context, context + 1)):
             src = rows[np.clip(pos + off, 0, len(rows) - 1)]
@@ -156,7 +166,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         on named curves, a prefit one with ``context=0``, its curves taken from X by name, in
         its order) and which columns of ``values`` it is made of (all but DEPTH). Null markers
         are reported here, by curve name, and not again by the model."""
-        values, names, wells, encoded = _numeric(X)
+        values, names, wells, depth, encoded = _numeric(X)
         warn_null_markers(values, names)
         if not (isinstance(self.context, (int, np.integer)) and self.context >= 0):
             raise ConfigError(f"context={self.context!r} is not valid: an integer >= 0")
@@ -169,7 +179,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                                 f"missing from X (the model was fitted on {want}; X has {names})")
             frame = pd.DataFrame(values[:, [names.index(c) for c in want]], columns=list(fitted_on))
             return values, names, frame, encoded
-        return values, names, stack_context(values[:, encoded], int(self.context), wells), encoded
+        return values, names, stack_context(values[:, encoded], int(self.context), wells,
+                                            depth), encoded
 
     def fit(self, X, y=None):
         """Fit (or, with ``prefit=True``, check) the encoder on ``X (n_samples, n_features)``
@@ -533,7 +544,7 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
     def _curves(self, X, reset: bool):
         """``(values, names, wells, encoded columns, curves)``, checked: against the fitted
         columns unless ``reset``; infinite readings as missing (with a warning)."""
-        values, names, wells, encoded = _numeric(X)
+        values, names, wells, depth, encoded = _numeric(X)
         if values.shape[0] == 0:
             raise DataError("X has no rows")
         if not reset:
@@ -549,14 +560,15 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
                       RuntimeWarning)
             values = np.where(inf, np.nan, values)
         warn_null_markers(values, names)
-        return values, names, wells, encoded, values[:, encoded]
+        return values, names, (wells, depth), encoded, values[:, encoded]
 
-    def _windows(self, values, wells, curves) -> tuple[np.ndarray, np.ndarray]:
-        """``(flat windows (n, (2k+1) * channels) float32, rows with a reading)``."""
+    def _windows(self, values, where, curves) -> tuple[np.ndarray, np.ndarray]:
+        """``(flat windows (n, (2k+1) * channels) float32, rows with a reading)``; ``where`` is
+        ``(wells, depth)`` (either None)."""
         Z = (curves - self.mean_) / self.scale_
         gaps = np.isnan(Z)
         channels = np.hstack([np.where(gaps, 0.0, Z), gaps[:, self.flagged_].astype(np.float64)])
-        flat = stack_context(channels, int(self.context), wells).astype(np.float32)
+        flat = stack_context(channels, int(self.context), *where).astype(np.float32)
         return flat, np.isfinite(curves).any(axis=1)
 
     def fit(self, X, y=None):

@@ -42,6 +42,7 @@ from ..preprocessing import (
     validation_split,
     warn_null_markers,
     warn_once,
+    well_and_depth,
 )
 from ..training import auto_batch_size, fit_module, resolve_device, seeded
 
@@ -83,7 +84,8 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
     passthrough : DataFrame or None
         The ``WELL``/``DEPTH`` columns present in X.
     wells, depth : ndarray or None
-        Well labels and depths, shape (n_samples,), when those columns exist.
+        Well labels and depths, shape (n_samples,), from the ``WELL``/``DEPTH`` columns or,
+        without them, index levels of those names (:func:`geoae.preprocessing.well_and_depth`).
     """
     if isinstance(X, pd.DataFrame):
         keep = check_curve_columns(X, PASSTHROUGH_COLUMNS, what,
@@ -91,10 +93,8 @@ def split_frame(X, what: str = "X") -> tuple[np.ndarray, list[str] | None, pd.Da
         if not keep:
             raise DataError(f"{what} has no curve column besides {list(PASSTHROUGH_COLUMNS)}")
         values = X[keep].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-        wells = X["WELL"].to_numpy() if "WELL" in X.columns else None
+        wells, depth = well_and_depth(X)  # columns, else index levels (a (WELL, DEPTH) index)
         check_well_labels(wells, what)
-        depth = (X["DEPTH"].to_numpy(dtype=np.float64, na_value=np.nan) if "DEPTH" in X.columns
-                 else None)
         pt = X[[c for c in X.columns if c in PASSTHROUGH_COLUMNS]]
         return values, [str(c) for c in keep], pt, wells, depth
     values = as_float_array(X, what)

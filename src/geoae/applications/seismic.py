@@ -118,6 +118,11 @@ def seismic_latent_attributes(model, segy, *, window: int | None = None, stride:
     from ..workflows import segy_positions
 
     check_is_fitted(model)
+    for name, value in (("window", window), ("stride", stride)):
+        if value is not None and not (isinstance(value, (int, np.integer))
+                                      and not isinstance(value, bool) and value >= 1):
+            raise ConfigError(f"{name}={value!r} is not valid: a positive integer (samples), or "
+                              "None for the default")
     parts, where = [], []
     samples = None
     if isinstance(segy, SegyData):
