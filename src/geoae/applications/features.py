@@ -117,7 +117,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
     context : int, default=0
         Depth samples on each side stacked with each row before encoding
         (:func:`stack_context`); neighbours stay within the row's ``WELL`` when X has that
-        column. Rows must be in depth order within each well.
+        column (or index level); each well's rows are taken in ``DEPTH`` order when X has
+        that column or index level, else in their order in X.
     prefit : bool, default=False
         ``model`` is already fitted (e.g. pre-trained on all wells without labels): :meth:`fit`
         only checks it. Its input must match the stacked width; a model fitted on a DataFrame
@@ -486,8 +487,9 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     context : int, default=8
-        Samples on each side of a row (edge-padded at a well's top and base). Rows must be in
-        depth order within each well.
+        Samples on each side of a row (edge-padded at a well's top and base). Each well's rows
+        are taken in ``DEPTH`` order when X has that column (or index level), else in their
+        order in X.
     latent_dim : int, default=2
         Size of the code. Small on purpose: the code sits beside the raw curves, and a
         RandomForest's feature sampling dilutes every raw curve by each feature added.
