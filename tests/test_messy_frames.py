@@ -249,3 +249,22 @@ def test_a_public_call_says_each_warning_about_x_once(wells):
         assert len(said) == 1, (name, [str(w.message) for w in caught])
         # it points at the user's line, however deep inside geoae (and sklearn) it was said
         assert said[0].filename == __file__, (name, said[0].filename)
+
+
+def test_null_markers_in_traces_say_they_may_be_genuine():
+    """A SEG-Y's -999 amplitudes in an array of traces got the logs' advice alone (read the
+    file with read_las), over every sample column."""
+    import warnings
+
+    import numpy as np
+
+    from geoae import AutoEncoder
+
+    X = np.random.default_rng(0).normal(size=(100, 64))
+    X[np.arange(10), np.arange(10) * 6] = -999.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AutoEncoder(epochs=1, hidden=(4,), latent_dim=2, verbose=False, device="cpu").fit(X)
+    said = [str(w.message) for w in caught if "null marker" in str(w.message)]
+    assert len(said) == 1
+    assert "and 2 more columns" in said[0] and "quiet_null_markers()" in said[0]

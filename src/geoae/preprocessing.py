@@ -231,13 +231,20 @@ def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
     if not counts.any():
         return
     label = (lambda i: str(names[i])) if names is not None else (lambda i: f"column {i}")
-    found = ", ".join(f"{label(i)} ({int(counts[i])})" for i in np.flatnonzero(counts))
+    hit = np.flatnonzero(counts)
+    found = ", ".join(f"{label(i)} ({int(counts[i])})" for i in hit[:8])
+    if len(hit) > 8:
+        found += f" and {len(hit) - 8} more columns"
     markers = sorted(seen, reverse=True)
+    # in an array of many columns (seismic traces, say) such values are more likely genuine
+    genuine = ("" if names is not None and X.shape[1] < 32 else
+               "; if they are genuine values (a seismic amplitude of -999, say), ignore this or "
+               "call inside geoae.preprocessing.quiet_null_markers()")
     warn_once(
         f"{what} holds {int(counts.sum())} value(s) equal to the null marker(s) {markers} in "
         f"{found}; they are used as readings. If they mean 'not measured', make them NaN first "
         f"(X.replace({markers}, np.nan)) or read the file with geoae.io.read_table / read_las, "
-        "which do", UserWarning)
+        f"which do{genuine}", UserWarning)
 
 
 def check_curve_columns(X: pd.DataFrame, skip: Sequence[str] = (), what: str = "X",
