@@ -181,8 +181,9 @@ _OTHER_FOLDERS = {
                     "geoae.load",
     DETECTOR_FORMAT: "an AnomalyDetector (from AnomalyDetector.save); its auto-encoder is the "
                      "folder {model}, or load the detector with geoae.load",
-    CONTEXT_FORMAT: "a ContextEncoder (from ContextEncoder.save), not an auto-encoder model; "
-                    "load it with geoae.load",
+    CONTEXT_FORMAT: "a ContextEncoder (from ContextEncoder.save or `geoae features "
+                    "--save-model`), not an auto-encoder model; use it with `geoae features "
+                    "{path} DATA --out ...`, or load it with geoae.load",
     DENOISER_FORMAT: "a Denoiser (from Denoiser.save or `geoae denoise --save-model`), not an "
                      "auto-encoder model; use it with `geoae denoise {path} INPUT.sgy --out ...`, "
                      "or load it with geoae.load",
@@ -241,6 +242,11 @@ def read_config(path: Path) -> dict[str, Any]:
                           "or geoae train")
     try:
         if not cfg_file.is_file():
+            if (path / "checkpoint.transforms.json").is_file() or (
+                    path / "checkpoint.safetensors").is_file():
+                raise _fail(path, "holds an unfinished geoae train run (a checkpoint or its "
+                                  "record, no model yet): rerun the same geoae train with "
+                                  "--resume to finish it, or with --force to start over")
             raise _fail(path, "config.json is missing; was the folder written by model.save() or "
                               "geoae train?")
         if cfg_file.stat().st_size > MAX_CONFIG_BYTES:

@@ -28,12 +28,31 @@ import typer
 
 app = typer.Typer(
     name="geoae",
-    help="Auto-encoders for geoscience data: train, encode, detect, impute, denoise, generate.",
+    help="Auto-encoders for geoscience data: train, encode, detect, impute, denoise, generate, "
+         "features.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ._version import __version__
+
+        typer.echo(f"geoae {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """Auto-encoders for geoscience data: train, encode, detect, impute, denoise, generate,
+    features."""
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
@@ -558,6 +577,11 @@ def main(argv: list[str] | None = None) -> int:
             typer.echo(f"error: {where}{' '.join(str(exc).split())}", err=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence of the CLI
+        said = _environment_error(exc)
+        if said is not None:  # the machine, not geoae: exit 2 with one line, as bad input
+            if _main_process():
+                typer.echo(f"error: {said}", err=True)
+            return 2
         try:
             where = f"; details in {_write_error_log(traceback.format_exc())}"
         except OSError:
@@ -568,6 +592,30 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         warnings.showwarning = saved
+
+
+def _environment_error(exc: BaseException) -> str | None:
+    """One line for a failure of the machine rather than of geoae (a full disk, a quota, a
+    read-only file system), else None; the exception's causes are looked through (a library
+    may wrap the OSError, or only quote its text, as safetensors does)."""
+    import errno
+
+    known = {errno.ENOSPC: "no space left on the device", errno.EROFS: "read-only file system"}
+    if hasattr(errno, "EDQUOT"):
+        known[errno.EDQUOT] = "disk quota exceeded"
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in known:
+            where = f" writing {e.filename}" if getattr(e, "filename", None) else ""
+            return (f"{known[e.errno]}{where}; free some space (or write elsewhere) and rerun: "
+                    "no partial output was left")
+        if "No space left on device" in str(e):
+            return ("no space left on the device; free some space (or write elsewhere) and "
+                    "rerun: no partial output was left")
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def _main_process() -> bool:

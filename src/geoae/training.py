@@ -98,11 +98,13 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
 def _progress(verbose: bool, epochs: int, desc: str):
     if not verbose:
         return contextlib.nullcontext(None)
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    # on standard error: standard output is for results (a summary, JSON) a script reads
     return Progress(TextColumn("{task.description}"), BarColumn(),
                     TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[msg]}"),
-                    TimeRemainingColumn(), transient=False)
+                    TimeRemainingColumn(), transient=False, console=Console(stderr=True))
 
 
 class _ObjectiveModule(nn.Module):

@@ -1358,6 +1358,19 @@ def info(model_dir) -> dict[str, Any]:
             "final_loss": loss[-1] if loss else None,
             "final_val_loss": (hist.get("val_loss") or [None])[-1],
         }
+    from ._persistence import CONTEXT_FORMAT, folder_format
+
+    if folder_format(Path(model_dir)) == CONTEXT_FORMAT:  # from geoae features --save-model
+        from .applications import ContextEncoder
+
+        ce = ContextEncoder.load(model_dir)  # full validation: hash, keys, shapes
+        loss = (ce.history_ or {}).get("loss") or []
+        return {
+            "model": "ContextEncoder", "params": ce.get_params(),
+            "curves": [c for c in ce.input_names_ if c != "DEPTH"],
+            "log10_curves": _read_transforms(model_dir), "units": read_curve_units(model_dir),
+            "epochs_run": len(loss), "final_loss": loss[-1] if loss else None,
+        }
     cfg = read_config(Path(model_dir))
     _load(model_dir)  # full validation: hashes and shapes
     hist = cfg.get("history") or {}
@@ -2233,7 +2246,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
             if not several:
                 png = out_p.with_suffix(".png")
             else:
-                safe = re.sub(r"[^A-Za-z0-9._-]+", "_", str(w)).strip("._") or "well"
+                # letters of any script kept (the docs say letters): \w is Unicode-aware
+                safe = re.sub(r"[^\w.-]+", "_", str(w)).strip("._") or "well"
                 name, n = safe, 1
                 while name.lower() in used:  # two wells named alike on the disk ("A/1", "A_1")
                     n += 1
