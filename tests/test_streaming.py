@@ -221,3 +221,29 @@ def test_a_streamed_segy_with_infinite_samples_treats_them_as_missing(survey, tm
     assert np.isfinite(model.scaler_offset_).all() and np.isfinite(model.scaler_scale_).all()
     rec = model.inverse_transform(model.transform(traces))
     assert np.isfinite(rec).all()
+
+
+def test_a_streamed_resume_refuses_another_file_of_the_same_shape(tmp_path):
+    import pytest
+    import segyio
+
+    from crashing import Crash, crash_at_epoch
+    from geoae import AutoEncoder
+    from geoae.datasets import make_synthetic_seismic
+    from geoae.errors import ConfigError
+    from geoae.streaming import SegyTraces
+
+    for name, seed in (("a.sgy", 0), ("b.sgy", 1)):
+        section = make_synthetic_seismic(n_traces=60, n_samples=32, snr_db=5.0, random_state=seed)
+        segyio.tools.from_array2D(str(tmp_path / name), section.noisy.astype("float32"), dt=2000)
+    kw = dict(latent_dim=2, hidden=(8,), epochs=3, random_state=0, device="cpu", verbose=False)
+    ckpt = tmp_path / "ck"
+    with crash_at_epoch(1), pytest.raises(Crash):
+        AutoEncoder(**kw).fit(SegyTraces(tmp_path / "a.sgy", chunk_traces=16),
+                              checkpoint_dir=ckpt, checkpoint_every=1)
+    with pytest.raises(ConfigError, match="other data"):
+        AutoEncoder(**kw).fit(SegyTraces(tmp_path / "b.sgy", chunk_traces=16),
+                              checkpoint_dir=ckpt, resume=True)
+    done = AutoEncoder(**kw).fit(SegyTraces(tmp_path / "a.sgy", chunk_traces=16),
+                                 checkpoint_dir=ckpt, resume=True)
+    assert len(done.history_["loss"]) == 3

@@ -492,3 +492,42 @@ def test_resume_refuses_edited_checkpoint_metadata_before_training(edit, tmp_pat
     with pytest.raises(ConfigError, match=match):
         AutoEncoder(**params).fit(X, checkpoint_dir=tmp_path, resume=True)
     assert ran == []  # refused before any epoch
+
+
+def test_resume_refuses_other_curves_data_or_options(tmp_path):
+    """A cluster audit: --resume with the curves in another order trained the last epochs on
+    swapped columns (exit 0); other data of the same shape, another batch size or seed were
+    resumed silently. The checkpoint now records the curves, a fingerprint of the data and
+    the options that shape what is learnt; only how long and where it runs may change."""
+    import pandas as pd
+    import pytest
+
+    from crashing import Crash, crash_at_epoch
+    from geoae import AutoEncoder
+    from geoae.datasets import make_synthetic_wells
+    from geoae.errors import ConfigError
+
+    X = make_synthetic_wells(n_wells=2, n_samples=150, random_state=0).clean[
+        ["GR", "RHOB", "NPHI", "PE"]]
+    kw = dict(latent_dim=2, hidden=(8,), epochs=4, batch_size=64, random_state=0, device="cpu",
+              verbose=False)
+    ckpt = tmp_path / "ck"
+    with crash_at_epoch(2), pytest.raises(Crash):
+        AutoEncoder(**kw).fit(X, checkpoint_dir=ckpt, checkpoint_every=1)
+    swapped = X[["GR", "RHOB", "PE", "NPHI"]]
+    with pytest.raises(ConfigError, match=r"curves \['GR', 'RHOB', 'NPHI', 'PE'\], this fit has "
+                                          r"\['GR', 'RHOB', 'PE', 'NPHI'\]"):
+        AutoEncoder(**kw).fit(swapped, checkpoint_dir=ckpt, resume=True)
+    shuffled = X.assign(GR=X["GR"].sample(frac=1.0, random_state=1).to_numpy())
+    with pytest.raises(ConfigError, match="other data \\(same shape, other values"):
+        AutoEncoder(**kw).fit(shuffled, checkpoint_dir=ckpt, resume=True)
+    with pytest.raises(ConfigError, match=r"other options \(batch_size 64 -> 128\)"):
+        AutoEncoder(**dict(kw, batch_size=128)).fit(X, checkpoint_dir=ckpt, resume=True)
+    with pytest.raises(ConfigError, match=r"random_state 0 -> 5"):
+        AutoEncoder(**dict(kw, random_state=5)).fit(X, checkpoint_dir=ckpt, resume=True)
+    with pytest.raises(ConfigError, match=r"grad_clip None -> 0.5"):
+        AutoEncoder(**kw).fit(X, checkpoint_dir=ckpt, resume=True, grad_clip=0.5)
+    # more epochs (or another device, precision, verbosity) is a legitimate resume
+    done = AutoEncoder(**dict(kw, epochs=6)).fit(X, checkpoint_dir=ckpt, resume=True)
+    assert len(done.history_["loss"]) == 6
+    assert isinstance(pd.DataFrame(done.transform(X)), pd.DataFrame)

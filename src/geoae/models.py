@@ -113,6 +113,18 @@ def start_noise_at_data_spread(obs_logvar: torch.Tensor | None, Z: torch.Tensor,
     obs_logvar.copy_(torch.where(n > 1, start, torch.zeros_like(start)).view_as(obs_logvar))
 
 
+def _fingerprint(X: np.ndarray, wells=None, n: int | None = None) -> str:
+    """SHA-256 of the training data as given (values, their order, the well labels; ``n`` the
+    row count of a stream whose reservoir ``X`` is): what a resumed fit checks it is given
+    again. About 0.2 s per 100 MB."""
+    h = hashlib.sha256()
+    h.update(repr((X.shape, str(X.dtype), n)).encode())
+    h.update(np.ascontiguousarray(X).tobytes())
+    if wells is not None:
+        h.update("\x1f".join(map(str, wells)).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 class _Network(nn.Module):
     """Encoder + decoder (+ Gaussian head and learned observation noise for the VAE)."""
 
@@ -452,13 +464,14 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X, wells = self._validate(X, reset=True)
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         n_samples = int(X.shape[0])
+        fingerprint = _fingerprint(X, wells) if ckpt is not None else ""
         keep = ~empty_samples(X)
         if not keep.all():  # nothing observed: no information, only a bias (KL, penalties)
             X = X[keep]
             wells = wells[keep] if wells is not None else None
         Z, mask = self._fit_scaler(X)
         seed = self._seed(meta)
-        identity = self._identity(ckpt, meta, n_samples)
+        identity = self._identity(ckpt, meta, n_samples, fingerprint, grad_clip)
         n = Z.shape[0]
         train_idx, val_idx = validation_split(n, wells, self.validation_fraction, seed)
         device = _dist.local_device(resolve_device(self.device))
@@ -506,13 +519,47 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seed = _dist.broadcast_int(int(rng.randint(0, 2**31 - 1)))
         return int(meta["seed"]) if meta is not None else seed
 
-    def _identity(self, ckpt, meta: dict | None, n_samples: int) -> dict:
-        """What a checkpoint records about the data and model; a resumed one must match."""
+    #: Parameters a resumed fit may change: how long and where it runs, not what it learns.
+    _RESUME_FREE = frozenset({"epochs", "patience", "verbose", "device", "precision", "compile"})
+
+    def _identity(self, ckpt, meta: dict | None, n_samples: int, fingerprint: str = "",
+                  grad_clip=None) -> dict:
+        """What a checkpoint records about the data and model; a resumed one must match: the
+        class, input shape and rows, the curves (names and order), a fingerprint of the data
+        (``fingerprint``) and the parameters that shape what is learnt (all but
+        :attr:`_RESUME_FREE`), with ``grad_clip``. A checkpoint of an older geoae, without
+        some of these, is compared on those it has."""
+        from ._persistence import jsonable_params
+
+        names = getattr(self, "feature_names_in_", None)
+        params = {k: v for k, v in jsonable_params(self.get_params()).items()
+                  if k not in self._RESUME_FREE}
+        params["grad_clip"] = None if grad_clip is None else float(grad_clip)
         identity = {"class": type(self).__name__, "input_shape": list(self.input_shape_),
-                    "n_samples": n_samples}
-        if meta is not None and {k: meta.get(k) for k in identity} != identity:
+                    "n_samples": n_samples,
+                    "features": None if names is None else [str(c) for c in names],
+                    "data_sha256": fingerprint or None,
+                    "params": json.loads(json.dumps(params, default=str))}
+        if meta is None:
+            return identity
+        differ = [k for k in identity if k in meta and meta[k] != identity[k]]
+        if differ:
+            fix = "; resume with the same data and options, or delete it to start over"
+            k = differ[0]
+            if k == "params":
+                was, now = meta["params"] or {}, identity["params"]
+                changed = ", ".join(f"{n} {was.get(n)!r} -> {now.get(n)!r}"
+                                    for n in sorted(set(was) | set(now)) if was.get(n) != now.get(n))
+                raise ConfigError(f"{ckpt} was written with other options ({changed}){fix}")
+            if k == "features":
+                raise ConfigError(f"{ckpt} was written for the curves {meta['features']}, this "
+                                  f"fit has {identity['features']} (names and order must "
+                                  f"match){fix}")
+            if k == "data_sha256":
+                raise ConfigError(f"{ckpt} was written for other data (same shape, other "
+                                  f"values: another file, or a changed one){fix}")
             raise ConfigError(f"{ckpt} was written for other data or another model "
-                              f"({ {k: meta.get(k) for k in identity} }); delete it to start over")
+                              f"({ {k: meta.get(k) for k in differ} }){fix}")
         return identity
 
     def _fit_scaler(self, X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -641,7 +688,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 yield (Z.to(device, non_blocking=True),
                        m.to(device, non_blocking=True) if m is not None else None)
 
-        identity = self._identity(ckpt, meta, int(n_train + n_val))
+        # every rank streamed the same reservoir from the same files: the same fingerprint
+        fingerprint = _fingerprint(np.asarray(reservoir), None, n_train + n_val)
+        _dist.check_same_data(int(n_train + n_val), float(np.nansum(np.asarray(reservoir))),
+                              device)
+        identity = self._identity(ckpt, meta, int(n_train + n_val), fingerprint, grad_clip)
         stats = (Zr.to(device), mr.to(device) if mr is not None else None)
         self._train(seed, device, stats, batches, None, Zv, mv, n_train, grad_clip, ckpt,
                     checkpoint_every, loaded, identity, stream_device=device)
