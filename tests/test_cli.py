@@ -1697,3 +1697,32 @@ def test_for_pipelines_progress_goes_to_stderr_and_a_full_disk_is_not_a_bug(caps
     (unfinished / "checkpoint.transforms.json").write_text("{}")
     code, _, err = run(capsys, "info", unfinished)
     assert code == 2 and "unfinished geoae train run" in err and "--resume" in err
+
+
+def test_a_torchrun_timeout_is_one_line_and_the_wait_can_be_set(capsys, monkeypatch, wells_csv,
+                                                                 tmp_path):
+    """A cluster audit: a stalled rank ended the others after a fixed 30 minutes with
+    'unexpected error (RuntimeError: [.../gloo/...] Timed out ...)'."""
+    import geoae.workflows as wf
+    from geoae import distributed
+    from geoae.errors import ConfigError
+
+    monkeypatch.setenv("GEOAE_DIST_TIMEOUT", "20")
+    assert distributed.group_timeout() == 20.0
+    monkeypatch.setenv("GEOAE_DIST_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="GEOAE_DIST_TIMEOUT='soon' is not valid"):
+        distributed.group_timeout()
+    monkeypatch.delenv("GEOAE_DIST_TIMEOUT")
+    assert distributed.group_timeout() == 1800.0
+
+    def stalled(*args, **kwargs):
+        raise RuntimeError("[../gloo/transport/tcp/unbound_buffer.cc:78] Timed out waiting "
+                           "20000ms for recv operation to complete")
+
+    monkeypatch.setattr(wf, "train", stalled)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setattr("geoae.cli._main_process", lambda: True)
+    code, _, err = run(capsys, "train", wells_csv, "--out", tmp_path / "m")
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("error: another process of this torchrun job stopped answering")
+    assert "GEOAE_DIST_TIMEOUT" in err

@@ -614,6 +614,14 @@ def _environment_error(exc: BaseException) -> str | None:
         if "No space left on device" in str(e):
             return ("no space left on the device; free some space (or write elsewhere) and "
                     "rerun: no partial output was left")
+        text = str(e)
+        if (os.environ.get("WORLD_SIZE", "1") not in ("", "0", "1") and isinstance(e, RuntimeError)
+                and any(k in text for k in ("Timed out", "timed out", "Connection closed by peer",
+                                            "Connection reset by peer"))):
+            first = " ".join(text.split())[:160]
+            return ("another process of this torchrun job stopped answering (stalled, killed "
+                    f"or out of memory): {first}; see that process's log (the wait is "
+                    "GEOAE_DIST_TIMEOUT seconds, 1800 by default)")
         e = e.__cause__ or e.__context__
     return None
 

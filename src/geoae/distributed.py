@@ -39,11 +39,33 @@ def _env_world() -> int:
         return 1
 
 
-def init_from_env(timeout_s: float = 1800.0) -> bool:
+#: Environment variable: seconds a process waits for the others in a collective call before
+#: the job fails (default 1800); a stalled or dead process then ends the job with one line.
+TIMEOUT_VARIABLE = "GEOAE_DIST_TIMEOUT"
+
+
+def group_timeout() -> float:
+    """The process group's timeout in seconds: ``GEOAE_DIST_TIMEOUT``, else 1800."""
+    from .errors import ConfigError
+
+    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return 1800.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value < float("inf")):
+        raise ConfigError(f"{TIMEOUT_VARIABLE}={raw!r} is not valid: a positive number of seconds")
+    return value
+
+
+def init_from_env(timeout_s: float | None = None) -> bool:
     """Join the process group described by torchrun's environment variables, once.
 
     Returns True when this process is part of a group of more than one process. Without
-    ``WORLD_SIZE > 1`` in the environment (a plain ``python`` run) it does nothing.
+    ``WORLD_SIZE > 1`` in the environment (a plain ``python`` run) it does nothing. The
+    group's timeout is ``timeout_s``, else :func:`group_timeout` (``GEOAE_DIST_TIMEOUT``).
     """
     if not dist.is_available():
         return False
@@ -57,6 +79,7 @@ def init_from_env(timeout_s: float = 1800.0) -> bool:
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     else:  # no GPU, or more processes on this machine than GPUs: CPU training
         backend = "gloo"
+    timeout_s = group_timeout() if timeout_s is None else timeout_s
     dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_s))
     _agree_on_gpus()
     return dist.get_world_size() > 1

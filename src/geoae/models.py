@@ -475,6 +475,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n = Z.shape[0]
         train_idx, val_idx = validation_split(n, wells, self.validation_fraction, seed)
         device = _dist.local_device(resolve_device(self.device))
+        if _dist.is_distributed():  # the values as read: a copy in other units scales alike
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                raw = float(np.nansum(np.where(np.isfinite(X), X, np.nan), dtype=np.float64))
+            _dist.check_same_data(n_samples, raw, device)
         Z = Z.to(device)
         mask = mask.to(device) if mask is not None else None
 
