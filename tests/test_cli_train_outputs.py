@@ -256,3 +256,39 @@ def test_impute_of_a_curve_with_no_value_says_only_that(capsys, tmp_path, wells_
                        "--out", tmp_path / "o.csv")
     assert code == 2 and "all null" not in err
     assert one_error(err).endswith("at least some wells must have it to learn from")
+
+
+def test_a_second_train_into_a_folder_being_written_is_refused(capsys, tmp_path, wells_csv):
+    """An automation audit: two `geoae train` runs into one folder both succeeded, the last to
+    finish winning. A run holds a lock file in the folder while it writes; a second is
+    refused on one line, and a lock left by a run that died (its process gone) is taken over."""
+    import os
+    import subprocess
+    import sys
+
+    from geoae.workflows import TRAIN_LOCK_FILE
+
+    model = tmp_path / "m"
+    model.mkdir()
+    lock = model / TRAIN_LOCK_FILE
+    import socket
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(json.dumps({"pid": sleeper.pid, "host": socket.gethostname(),
+                                    "started": "2026-11-30 12:00:00"}))
+        code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--epochs", 1,
+                           "--out", model, "--force")
+        assert code == 2
+        line = one_error(err)
+        assert "is being written by another geoae train" in line and str(sleeper.pid) in line
+        assert lock.is_file() and not (model / "model.safetensors").exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # the same lock once its process is gone: taken over, and removed at the end
+    code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--epochs", 1,
+                       "--out", model, "-q")
+    assert code == 0, err
+    assert not lock.exists() and (model / "model.safetensors").is_file()
+    assert os.listdir(model) and leftovers(model) == []

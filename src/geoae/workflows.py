@@ -642,7 +642,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         # a folder holding only transforms.json (or the run's checkpoint.transforms.json: a run
         # killed before its first checkpoint) is what a run that failed before training leaves
         if (out_p.exists()
-                and any(f.name not in (TRANSFORMS_FILE, RUN_TRANSFORMS_FILE) for f in out_p.iterdir())
+                and any(f.name not in (TRANSFORMS_FILE, RUN_TRANSFORMS_FILE, TRAIN_LOCK_FILE)
+                        for f in out_p.iterdir())
                 and not (force or resume)):
             from .models import CONFIG_FILE
 
@@ -726,7 +727,13 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     # leaves the folder as it found it, but for a checkpoint it wrote (kept for --resume).
     main = _dist.is_main_process()
     dt = segy_sample_interval(data) if table is None else None
-    undo = _RunUndo(out_p) if main else None
+    lock = _TrainLock(out_p) if main else None
+    created = not out_p.exists()
+    # another geoae train writing this folder is refused, before any change (rank 0 holds the
+    # lock; under torchrun its refusal stops every rank instead of leaving them waiting)
+    _dist.on_every_rank(lambda: lock.acquire() if lock is not None else None,
+                        f"to lock the model folder {out_p}")
+    undo = _RunUndo(out_p, created) if main else None
     try:
         _write_transforms(out_p, logs, units, name=RUN_TRANSFORMS_FILE)
         est = cls(**kwargs).fit(X, checkpoint_dir=out_p, resume=resume, grad_clip=grad_clip,
@@ -734,9 +741,13 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         if main:
             _replace_model(est, out_p, logs, units, dt)
     except BaseException:
+        if lock is not None:
+            lock.release()
         if undo is not None:
             undo()
         raise
+    if lock is not None:
+        lock.release()
     h = est.history_
     return {"model": cls.__name__, "curves": use, "left_out": left_out, "log10_curves": logs,
             "rows": len(X),
@@ -768,14 +779,73 @@ def _check_observed(table: Table, raw: pd.DataFrame, model: pd.DataFrame) -> Non
     raise DataError(f"{table.path}: {'; '.join(why)}; {fix}")
 
 
+#: In a model folder while a ``geoae train`` writes into it: its process and machine.
+TRAIN_LOCK_FILE = ".geoae-train.lock"
+
+
+class _TrainLock:
+    """A lock file in the model folder for the time a ``geoae train`` writes into it: a second
+    run into the same folder is refused instead of both writing (the last to finish winning).
+    A lock left by a run that died on this machine (its process is gone) is taken over."""
+
+    def __init__(self, out: Path) -> None:
+        self.path, self.held = out / TRAIN_LOCK_FILE, False
+
+    def acquire(self) -> None:
+        import json
+        import socket
+        import time
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        me = {"pid": os.getpid(), "host": socket.gethostname(),
+              "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    other = json.loads(self.path.read_text(encoding="utf-8"))
+                    pid, host = int(other["pid"]), str(other["host"])
+                except (OSError, ValueError, KeyError, TypeError):
+                    other, pid, host = {}, -1, ""
+                if host == me["host"] and pid > 0 and not _alive(pid):
+                    self.path.unlink(missing_ok=True)  # its run died (kill -9, out of memory)
+                    continue
+                who = (f"process {pid} on {host}, since {other.get('started', '?')}" if pid > 0
+                       else "a run whose lock cannot be read")
+                raise DataError(f"model folder {self.path.parent} is being written by another "
+                                f"geoae train ({who}); wait for it to finish, or delete "
+                                f"{self.path} if no such run is going on") from None
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(me))
+            self.held = True
+            return
+
+    def release(self) -> None:
+        if self.held:
+            self.path.unlink(missing_ok=True)
+            self.held = False
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
 class _RunUndo:
     """Called when a training run into ``out`` fails: puts back what the run changed in the
     folder, unless the run wrote a checkpoint (kept, with its record, for ``--resume``)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, created: bool | None = None) -> None:
         from .training import CHECKPOINT_FILE
 
-        self.out, self.created = out, not out.exists()
+        self.out, self.created = out, (not out.exists()) if created is None else created
         self.ckpt, self.record = out / CHECKPOINT_FILE, out / RUN_TRANSFORMS_FILE
         self.ckpt_id = _file_id(self.ckpt)
         self.old_record = self.record.read_bytes() if self.record.is_file() else None
