@@ -828,7 +828,10 @@ class _TrainLock:
 
 
 def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists on this machine."""
+    """Whether process ``pid`` exists on this machine (on Windows, where signal 0 would be a
+    Ctrl-C sent to it, it is taken to exist: the message says how to remove a stale lock)."""
+    if os.name == "nt":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
