@@ -1100,10 +1100,19 @@ def test_ctrl_c_stops_cleanly_with_no_partial_output(tmp_path):
     src = tmp_path / "line.sgy"
     segyio.tools.from_array2D(str(src), sei.noisy.astype(np.float32), dt=2000)
     out = tmp_path / "out.sgy"
-    proc = subprocess.Popen([sys.executable, "-c", "from geoae.cli import _entry; _entry()", "denoise",
-                             str(src), "--out", str(out), "--epochs", "500"],
+    # Ctrl-C once training is under way (a fixed sleep could land in the imports on a loaded
+    # machine): the command says so on stdout after its second epoch
+    code = ("import geoae.applications.denoising as dn\n"
+            "orig = dn.fit_module\n"
+            "def cb(epoch, history):\n"
+            "    if epoch == 1: print('training', flush=True)\n"
+            "dn.fit_module = lambda *a, **k: orig(*a, **dict(k, callback=cb))\n"
+            "from geoae.cli import _entry\n_entry()\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, "denoise", str(src), "--out", str(out),
+                             "--epochs", "500"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(8)  # importing, reading, training
+    assert proc.stdout.readline().strip() == "training"
+    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     # one line and 130 (click 8.2+ ended Ctrl-C with 130 and nothing said; older ones "Aborted!")
