@@ -37,7 +37,6 @@ app = typer.Typer(
 )
 
 
-
 def _version(value: bool) -> None:
     if value:
         from ._version import __version__
@@ -611,10 +610,10 @@ def _environment_error(exc: BaseException) -> str | None:
             where = f" writing {e.filename}" if getattr(e, "filename", None) else ""
             return (f"{known[e.errno]}{where}; free some space (or write elsewhere) and rerun: "
                     "no partial output was left")
-        if "No space left on device" in str(e):
+        text = str(e)
+        if "No space left on device" in text:
             return ("no space left on the device; free some space (or write elsewhere) and "
                     "rerun: no partial output was left")
-        text = str(e)
         if (os.environ.get("WORLD_SIZE", "1") not in ("", "0", "1") and isinstance(e, RuntimeError)
                 and any(k in text for k in ("Timed out", "timed out", "Connection closed by peer",
                                             "Connection reset by peer"))):

@@ -152,8 +152,9 @@ class _Network(nn.Module):
     def reconstruction_loss(self, z: torch.Tensor, x: torch.Tensor, mask, kind: str,
                             reduction: str = "mean") -> torch.Tensor:
         """The loss of decoding ``z`` against ``x``; a Bernoulli (``"bce"``) one from the
-        decoder's logits (finite, with a gradient, when the sigmoid saturates)."""
-        if kind == "bce" and hasattr(self.decoder, "logits"):
+        decoder's logits (finite, with a gradient, when the sigmoid saturates; every geoae
+        decoder has ``logits``)."""
+        if kind == "bce":
             return obj.reconstruction_loss(self.decoder.logits(z), x, mask, kind="bce",
                                            reduction=reduction, logits=True)
         return obj.reconstruction_loss(self.decode(z), x, mask, kind=kind, reduction=reduction)
@@ -781,9 +782,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _logits(self, z: torch.Tensor) -> torch.Tensor:
         """The decoder's output before its sigmoid (``loss="bce"``), for the deterministic code."""
-        code = self.model_.code(z)
-        dec = self.model_.decoder
-        return dec.logits(code) if hasattr(dec, "logits") else torch.logit(dec(code).double(), 1e-7)
+        return self.model_.decoder.logits(self.model_.code(z))
 
     def transform(self, X):
         """Latent codes, shape ``(n_samples, latent_dim)`` (the VAE returns the mean).

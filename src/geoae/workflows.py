@@ -936,17 +936,23 @@ def _unit_warnings_about(curves: list[str] | None):
         warnings.warn_explicit(msg, w.category, w.filename, w.lineno)
 
 
-def _empty_curves(frame: pd.DataFrame, names: list[str]) -> dict[str, list[str]]:
-    """``{well: [model curves without any reading in that well]}`` (well ``""`` for a frame
-    without a WELL column), for the wells that have some of the model's curves but not all."""
-    present = [n for n in names if n in frame.columns]
-    if not present or frame.empty:
-        return {}
-    seen = frame[present].apply(pd.to_numeric, errors="coerce").notna()
-    groups = (seen.groupby(frame["WELL"].astype(str).to_numpy()).any() if "WELL" in frame.columns
-              else seen.any().to_frame("").T)
-    return {str(w): [c for c in present if not row[c]] for w, row in groups.iterrows()
-            if 0 < int((~row).sum()) < len(present)}
+def _readings_by_well(curves: pd.DataFrame, wells: np.ndarray | None,
+                      into: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Per well (``""`` without ``wells``), whether each column of ``curves`` has a reading
+    there, OR-ed into ``into`` (a streamed table's earlier chunks) when given."""
+    into = {} if into is None else into
+    read = curves.apply(pd.to_numeric, errors="coerce").notna()
+    keys = np.full(len(curves), "") if wells is None else np.asarray(wells).astype(str)
+    for w, g in read.groupby(keys):
+        into[str(w)] = into.get(str(w), np.zeros(curves.shape[1], bool)) | g.any().to_numpy()
+    return into
+
+
+def _empty_curves(readings: dict[str, np.ndarray], names: list[str]) -> dict[str, list[str]]:
+    """``{well: [curves without any reading in that well]}`` from :func:`_readings_by_well`
+    over ``names``, for the wells that have some of the curves but not all."""
+    return {w: [n for n, r in zip(names, v, strict=True) if not r]
+            for w, v in readings.items() if 0 < int((~v).sum()) < len(names)}
 
 
 def _say_empty_curves(path, empty: dict[str, list[str]], said: set | None = None) -> None:
@@ -1015,8 +1021,11 @@ def _model_frame(table: Table, names: list[str], said: set | None = None,
                           "estimate of it instead", UserWarning, stacklevel=3)
         if said is not None:
             said.add("absent")
-    elif whole:
-        _say_empty_curves(table.path, _empty_curves(frame, names), said)
+    elif whole and not frame.empty:
+        present = [n for n in names if n in frame.columns]
+        wells = frame["WELL"].to_numpy() if "WELL" in frame.columns else None
+        _say_empty_curves(table.path,
+                          _empty_curves(_readings_by_well(frame[present], wells), present), said)
     use = select_curves(Table(frame, table.kind, table.path, table.attrs), names,
                         fix="; the model needs every curve it was trained on: fill a missing "
                             "one first (geoae impute), or use a model trained without it "
@@ -1148,11 +1157,8 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
                 part = Table(frame, kind, Path(data))
                 curves_part = _model_frame(part, names, said, whole=not chunked)
                 if chunked:  # a well's curve may have readings in a later chunk only
-                    read = curves_part.apply(pd.to_numeric, errors="coerce").notna()
-                    keys = (frame["WELL"].astype(str).to_numpy() if "WELL" in frame.columns
-                            else np.full(len(frame), ""))
-                    for w, g in read.groupby(keys):
-                        seen[w] = seen.get(w, np.zeros(len(names), bool)) | g.any().to_numpy()
+                    _readings_by_well(curves_part, frame["WELL"].to_numpy()
+                                      if "WELL" in frame.columns else None, into=seen)
                 X = _model_input(curves_part, part, model_dir, said)
                 writer.write(_ids_back(work(est, frame.reset_index(drop=True),
                                             _to_model_units(X, log10)), ren))
@@ -1161,8 +1167,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
                 raise DataError(f"{data}: the table has no rows")
         finally:
             writer.close()
-    _say_empty_curves(data, {w: [n for n, r in zip(names, v, strict=True) if not r]
-                             for w, v in seen.items() if 0 < int((~v).sum()) < len(names)}, said)
+    _say_empty_curves(data, _empty_curves(seen, names), said)
     return rows, est, kind
 
 
@@ -1233,14 +1238,23 @@ def _check_sample_interval(model_dir, data) -> None:
     """Warn when ``data``'s sample interval differs from the one the model's traces had: the
     network would see other frequencies per sample (a 2 ms model on 4 ms traces)."""
     trained = _recorded_sample_interval(model_dir)
-    if trained is None:
+    if trained is not None:
+        _warn_other_interval(data, segy_sample_interval(data), trained, "the model's were",
+                             "a model")
+
+
+def _warn_other_interval(data, dt: float | None, trained: float | None, whose: str,
+                         what: str) -> None:
+    """The warning of :func:`_check_sample_interval`: ``data`` sampled every ``dt`` ms, the
+    traces ``whose`` (``"the model's were"``, ``"those the denoiser X was trained on"``)
+    every ``trained``; ``what`` to train on the survey instead. Nothing when either is
+    unknown or they agree."""
+    if dt is None or trained is None or np.isclose(dt, trained, rtol=1e-3):
         return
-    dt = segy_sample_interval(data)
-    if dt is not None and not np.isclose(dt, trained, rtol=1e-3):
-        warnings.warn(f"{data}: its traces are sampled every {dt:g} ms, the model's were every "
-                      f"{trained:g} ms; the network sees other frequencies per sample. Resample "
-                      "the traces to the model's interval, or train a model on this survey",
-                      UserWarning, stacklevel=3)
+    warnings.warn(f"{data}: its traces are sampled every {dt:g} ms, {whose} every "
+                  f"{trained:g} ms; the network sees other frequencies per sample. Resample "
+                  f"the traces to that interval, or train {what} on this survey",
+                  UserWarning, stacklevel=4)
 
 
 def _score_segy(est, data, out_p: Path, what: str, stats: dict,
@@ -1878,19 +1892,8 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
         raise DataError(f"--out {out_p}: `geoae denoise` writes SEG-Y, not {what}; give a .sgy "
                         "or .segy name")
     if save_model is not None:
-        if len(inputs) == 2:
-            raise ConfigError(f"--save-model {save_model}: the denoiser {inputs[0]} is given, not "
-                              "trained; --save-model keeps a denoiser trained on the input")
-        save_p = Path(save_model)
-        if save_p.exists() and not save_p.is_dir():
-            raise DataError(f"--save-model {save_p} is a file; give a folder name")
-        if save_p.is_dir() and any(save_p.iterdir()) and not force:
-            raise DataError(f"--save-model {save_p} exists and is not empty; pass --force to "
-                            "replace the denoiser in it")
-        if not save_p.parent.exists():
-            raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
-                            "first")
-        _check_model_folder(save_p, out_p, inp)
+        _check_save_model(save_model, inputs[0] if len(inputs) == 2 else None, "denoiser",
+                          out_p, inp, force)
     sample, dead = _live_traces(inp, min(chunk_traces, max_train_traces), max_train_traces)
     with warnings.catch_warnings():
         # the API's hint about depth x curves tables read as traces does not apply to a SEG-Y
@@ -1917,13 +1920,9 @@ def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random
         from .applications.denoising import amplitude_ratio
 
         model = given
-        trained = getattr(model, "sample_interval_ms_", None)
-        if dt is not None and trained is not None and not np.isclose(dt, trained, rtol=1e-3):
-            warnings.warn(f"{inp}: its traces are sampled every {dt:g} ms, those the denoiser "
-                          f"{inputs[0]} was trained on every {trained:g} ms: the same number of "
-                          "samples spans another time and other frequencies, which it has not "
-                          "learnt; train a denoiser on this file (without the folder) or "
-                          "resample it", UserWarning, stacklevel=2)
+        _warn_other_interval(inp, dt, getattr(model, "sample_interval_ms_", None),
+                             f"those the denoiser {inputs[0]} was trained on",
+                             "a denoiser (without the folder)")
         ratio = amplitude_ratio(model, sample) if len(sample) else float("nan")
         gain = 1.0
         if np.isfinite(ratio) and not 0.5 <= ratio <= 2.0:  # another recording or processing level
@@ -2088,6 +2087,29 @@ def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.n
         intervals.at[i, "main_curve"] = pd.Series(names).value_counts().index[0]
 
 
+def _check_save_model(save_model, given, noun: str, out_p: Path, data: Path,
+                      force: bool) -> Path:
+    """The ``--save-model`` folder of a command that trains a ``noun`` (``"denoiser"``,
+    ``"context encoder"``) on ``data``, checked before any work: refused with a model folder
+    ``given`` (nothing is trained then), a file, a non-empty folder without ``force``, a
+    missing or unwritable parent, or the output, the input or a folder inside the input."""
+    if given is not None:
+        raise ConfigError(f"--save-model {save_model}: the {noun} {given} is given, not "
+                          f"trained; --save-model keeps one trained on {data}")
+    save_p = Path(save_model)
+    if save_p.exists() and not save_p.is_dir():
+        raise DataError(f"--save-model {save_p} is a file; give a folder name")
+    if save_p.is_dir() and any(save_p.iterdir()) and not force:
+        raise DataError(f"--save-model {save_p} exists and is not empty; pass --force to "
+                        f"replace the {noun} in it")
+    if not save_p.parent.exists():
+        raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
+                        "first")
+    check_writable(save_p.parent)
+    _check_model_folder(save_p, out_p, data)
+    return save_p
+
+
 def _check_model_folder(save_p: Path, out_p: Path, data: Path) -> None:
     """Refuse a ``--save-model`` folder that is the output file, the input, or inside an input
     folder (the model's files would be written among the data)."""
@@ -2132,22 +2154,8 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
                         "table (for per-trace codes of a SEG-Y file use `geoae encode`)")
     out_p = check_output(out, [data, *([given] if given else [])], force)
     table_format(out_p)  # a name the command can write, checked before any work
-    save_p = None
-    if save_model is not None:
-        if given is not None:
-            raise ConfigError(f"--save-model {save_model}: the context encoder {given} is given, "
-                              "not trained; --save-model keeps one trained on DATA")
-        save_p = Path(save_model)
-        if save_p.exists() and not save_p.is_dir():
-            raise DataError(f"--save-model {save_p} is a file; give a folder name")
-        if save_p.is_dir() and any(save_p.iterdir()) and not force:
-            raise DataError(f"--save-model {save_p} exists and is not empty; pass --force to "
-                            "replace the context encoder in it")
-        if not save_p.parent.exists():
-            raise DataError(f"folder {save_p.parent} of --save-model does not exist; create it "
-                            "first")
-        check_writable(save_p.parent)
-        _check_model_folder(save_p, out_p, data)
+    save_p = (None if save_model is None else
+              _check_save_model(save_model, given, "context encoder", out_p, data, force))
     if given is not None:
         if curves:
             raise ConfigError(f"--curves: the context encoder {given} uses the curves it was "

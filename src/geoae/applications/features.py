@@ -544,7 +544,7 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
               self.weight_decay, "a number >= 0")
 
     def _curves(self, X, reset: bool):
-        """``(values, names, wells, encoded columns, curves)``, checked: against the fitted
+        """``(values, names, (wells, depth), encoded columns, curves)``, checked: against the fitted
         columns unless ``reset``; infinite readings as missing (with a warning)."""
         values, names, wells, depth, encoded = _numeric(X)
         if values.shape[0] == 0:
@@ -581,7 +581,7 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         from ..training import fit_module, resolve_device, seeded
 
         self._check_params()
-        values, names, wells, encoded, curves = self._curves(X, reset=True)
+        values, names, where, encoded, curves = self._curves(X, reset=True)
         observed = np.isfinite(curves)
         if not observed.any(axis=0).all():
             empty = [names[encoded[j]] for j in np.flatnonzero(~observed.any(axis=0))]
@@ -595,7 +595,7 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         self.input_names_ = names
         self.n_features_in_ = values.shape[1]
         self._named = isinstance(X, pd.DataFrame)
-        flat, _ = self._windows(values, wells, curves)
+        flat, _ = self._windows(values, where, curves)
         channels = len(encoded) + len(self.flagged_)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         device = resolve_device("cpu")
@@ -625,8 +625,8 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         import torch
 
         check_is_fitted(self, "network_")
-        values, _, wells, _, curves = self._curves(X, reset=False)
-        flat, has = self._windows(values, wells, curves)
+        values, _, where, _, curves = self._curves(X, reset=False)
+        flat, has = self._windows(values, where, curves)
         with torch.no_grad():
             codes = self.network_.encode(torch.from_numpy(flat)).double().numpy()
         codes[~has] = np.nan
