@@ -694,10 +694,13 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 yield (Z.to(device, non_blocking=True),
                        m.to(device, non_blocking=True) if m is not None else None)
 
-        # every rank streamed the same reservoir from the same files: the same fingerprint
-        fingerprint = _fingerprint(np.asarray(reservoir), None, n_train + n_val)
-        _dist.check_same_data(int(n_train + n_val), float(np.nansum(np.asarray(reservoir))),
-                              device)
+        # every rank streamed the same reservoir from the same files: the same fingerprint (for
+        # a checkpoint to record, as fit() does) and the same sum (compared across ranks)
+        reservoir = np.asarray(reservoir)
+        fingerprint = (_fingerprint(reservoir, None, n_train + n_val) if ckpt is not None
+                       else "")
+        if _dist.is_distributed():
+            _dist.check_same_data(int(n_train + n_val), float(np.nansum(reservoir)), device)
         identity = self._identity(ckpt, meta, int(n_train + n_val), fingerprint, grad_clip)
         stats = (Zr.to(device), mr.to(device) if mr is not None else None)
         self._train(seed, device, stats, batches, None, Zv, mv, n_train, grad_clip, ckpt,
