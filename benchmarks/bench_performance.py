@@ -168,20 +168,25 @@ def cuda_report(X: np.ndarray, epochs: int, repeats: int) -> None:
     print("|---|---|---|---|---|---|---|---|")
     configs = (("32", False), ("auto", False), ("32", True), ("auto", True))
     achieved = {}
+    whole_lines: list[str] = []
     for bs in (1024, 4096):
+        whole: dict = {c: [] for c in configs}  # the whole fit(): scaling, copy to the GPU, loop
 
-        def geoae_run(precision, comp, seed, rows=X, bs=bs):
+        def geoae_run(precision, comp, seed, rows=X, bs=bs, whole=whole):
             est = AutoEncoder(latent_dim=8, hidden=(64, 32), activation="relu", loss="mse",
                               scaler="standard", learning_rate=1e-3, weight_decay=0.0,
                               epochs=epochs if rows is X else 1, batch_size=bs,
                               validation_fraction=0.0, patience=epochs + 1, device="cuda",
                               precision=precision, compile=comp, random_state=seed)
+            t0 = time.perf_counter()
             with _LoopTimer() as lt:
                 est.fit(rows)
+            whole[precision, comp].append(time.perf_counter() - t0)
             return lt.last[0]
 
         for precision, comp in configs:  # warm-up (and compilation) on a slice, not timed
             geoae_run(precision, comp, 0, X[:16384])
+            whole[precision, comp].clear()
         raw_fit(Xt[:16384], 1, bs, 0, fused=True)
         # the runs alternate, their order reversed every other repeat, so that a slow spell of
         # the shared machine hits every column alike; the ratio is also taken per repeat
@@ -198,6 +203,15 @@ def cuda_report(X: np.ndarray, epochs: int, repeats: int) -> None:
         print(f"| {bs} | " + " | ".join(f"{r:,.0f}" for r in rates.values())
               + f" | {raw:,.0f} | {rates['32', False] / raw:.2f} | {statistics.median(paired):.2f} "
               f"({min(paired):.2f}-{max(paired):.2f}) |", flush=True)
+        fit_paired = [r / w for r, w in zip(times["raw"], whole["32", False], strict=True)]
+        whole_lines.append(f"| {bs} | {samples / statistics.median(whole['32', False]):,.0f} | "
+                           f"{raw:,.0f} | {statistics.median(fit_paired):.2f} "
+                           f"({min(fit_paired):.2f}-{max(fit_paired):.2f}) |")
+    print("\nThe whole geoae fit() (checks, scaling, the copy to the GPU and the loop) against the "
+          "raw loop on data already on the GPU (samples/s; paired per repeat)\n")
+    print("| batch | geoae 32 whole fit() | raw loop fp32 | paired fit() / raw (range) |")
+    print("|---|---|---|---|")
+    print("\n".join(whole_lines), flush=True)
     # a network big enough for the GPU: 256-1024-512-16, where mixed precision and compilation
     # can pay (warm-up on the same rows, so that the timed fit reuses the compiled graphs)
     Xw = make_data(rows, 256, rank=8, seed=1)
