@@ -400,12 +400,52 @@ def _write_output(result: pd.DataFrame, out: Path, table: Table, units=None,
         given = table.frame.reset_index(drop=True)
         new = [c for c in result.columns if c != "DEPTH" and not (
             c in given.columns and result[c].reset_index(drop=True).equals(given[c]))]
+        described = {**_described(new), **(descriptions or {})}
+        result, new, described = _keep_their_curves(result, new, described, table, out)
         write_frame(_as_float32(result[["DEPTH", *new]], new), out, template=table.path,
-                    units=units, descriptions={**_described(new), **(descriptions or {})})
+                    units=units, descriptions=described)
     else:
         new = [c for c in result.columns if c not in table.frame.columns]
         write_frame(_as_float32(result, new), out, units=units,
                     descriptions={**_described(new), **(descriptions or {})})
+
+
+def _keep_their_curves(result, new, described, table, out):
+    """A curve of the input LAS file that a command's output column would replace, but that
+    geoae did not write (a vendor's ``FLAG`` or ``INVALID`` QC curve, say: its description is
+    not geoae's), is kept; geoae's column is written as ``<NAME>_GEOAE`` instead, with a
+    warning. A curve of an earlier geoae run (``GR_RECON``, ``FLAG``, ... described by geoae)
+    is replaced as before."""
+    present = set(map(str, table.frame.columns))
+    if not any(c in present for c in new):
+        return result, new, described
+    from .io import read_las
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # read once already, with its warnings
+        theirs = read_las(table.path).attrs.get("descriptions", {}) or {}
+    clash = [c for c in new if c in present and c in theirs
+             and str(theirs.get(c, "")).strip() != str(described.get(c, "")).strip()
+             and "geoae" not in str(theirs.get(c, "")).lower()]
+    if not clash:
+        return result, new, described
+    rename = {}
+    for c in clash:
+        name, n = f"{c}_GEOAE", 1
+        # an earlier run's <NAME>_GEOAE (described as geoae's) is replaced, like GR_RECON
+        while (name in present and str(theirs.get(name, "")).strip()
+               != str(described.get(c, "")).strip()) or (name in result.columns and name not in present):
+            n += 1
+            name = f"{c}_GEOAE{n}"
+        rename[c] = name
+    said = ", ".join(f"{c} ({theirs.get(c) or 'no description'!r})" for c in clash)
+    warnings.warn(f"--out {out}: {table.path} already has curve(s) {said} that geoae did not write; "
+                  f"they are kept, and geoae's are written as {', '.join(rename.values())}",
+                  UserWarning, stacklevel=4)
+    described = {rename.get(c, c): v for c, v in described.items()}
+    result = result.drop(columns=[v for v in rename.values() if v in result.columns])
+    new = [c for c in new if c not in rename.values()]
+    return result.rename(columns=rename), [rename.get(c, c) for c in new], described
 
 
 #: LAS curve descriptions of the columns the commands add, by name pattern.

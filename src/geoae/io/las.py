@@ -220,8 +220,11 @@ def _open_lasfile(
             las = None
             frame = None
             if fast:
-                header_only = lasio.read(io.StringIO(text), ignore_data=True)
-                frame = _fast_frame(text, header_only)
+                try:
+                    header_only = lasio.read(io.StringIO(text), ignore_data=True)
+                except Exception:  # noqa: BLE001 - lasio 0.32 fails on LAS 3.0 ~Log_Definition
+                    header_only = None  # headers alone: the full read below handles them
+                frame = None if header_only is None else _fast_frame(text, header_only)
                 if frame is not None:
                     las = header_only
             if las is None:
@@ -483,7 +486,9 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         "descriptions": {c["key"]: c["descr"] for c in curves[1:]},
         "null_value": null,
         "n_missing": {str(c): int(df[c].isna().sum()) for c in df.columns},
-        "index_signature": _signature(index),
+        # rows dropped for a null depth: the header's STRT/STOP/STEP no longer describe these
+        # depths, so the signature matches no frame and write_las recomputes them
+        "index_signature": _signature(index) + (":rows dropped" if bad_index.any() else ""),
         "messages": list(messages),
         "las_header": header,
         # LAS 3.0 data sections besides the log data: write_las cannot keep them
