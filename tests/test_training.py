@@ -190,14 +190,34 @@ def test_a_validation_well_without_observed_values_does_not_stop_training():
 
 
 def test_resuming_a_finished_training_says_so(tmp_path):
-    """A finished checkpoint resumed with more epochs trained nothing, silently."""
+    """A finished checkpoint resumed with the same epochs: its weights, with a warning. Asked
+    for more epochs than it ran out of (or fewer than it ran), it is refused: the saved model
+    would record epochs it was not trained for (it trained nothing, silently, and said 8)."""
     X = data()
     first = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, random_state=0).fit(
         X, checkpoint_dir=tmp_path)
     with pytest.warns(UserWarning, match="finished training .*3 epoch.*delete the checkpoint"):
-        again = AutoEncoder(latent_dim=2, hidden=(8,), epochs=8, random_state=0).fit(
+        again = AutoEncoder(latent_dim=2, hidden=(8,), epochs=3, random_state=0).fit(
             X, checkpoint_dir=tmp_path, resume=True)
     assert len(again.history_["loss"]) == 3
+    np.testing.assert_array_equal(again.transform(X), first.transform(X))
+    for epochs in (8, 2):
+        with pytest.raises(ConfigError, match=f"ran 3 epoch.*epochs={epochs}.*epochs=3"):
+            AutoEncoder(latent_dim=2, hidden=(8,), epochs=epochs, random_state=0).fit(
+                X, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_resuming_a_run_that_stopped_early_with_more_epochs_is_allowed(tmp_path):
+    """A run that early stopping ended would end at the same epoch with a larger ``epochs``,
+    so the model's record stays true: its weights are used, with the warning."""
+    X = data()
+    first = AutoEncoder(latent_dim=2, hidden=(8,), epochs=200, patience=1, learning_rate=0.05,
+                        random_state=0).fit(X, checkpoint_dir=tmp_path)
+    ran = len(first.history_["loss"])
+    assert ran < 200
+    with pytest.warns(UserWarning, match="finished training"):
+        again = AutoEncoder(latent_dim=2, hidden=(8,), epochs=400, patience=1, learning_rate=0.05,
+                            random_state=0).fit(X, checkpoint_dir=tmp_path, resume=True)
     np.testing.assert_array_equal(again.transform(X), first.transform(X))
 
 

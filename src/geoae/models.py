@@ -193,8 +193,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     device : str, default="auto"
         ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
     random_state : int or None
-        Seed for weights, shuffling, corruption and sampling: equal seeds give identical fits
-        on CPU.
+        Seed for weights, shuffling, corruption and sampling: equal seeds give bit-identical
+        fits on CPU with the same number of torch threads (``torch.set_num_threads``) and the
+        same torch build. Convolutional backbones (and the ``Imputer``/``Denoiser`` networks)
+        may differ in the last bits between thread counts: their kernels split sums by thread
+        (about 1e-7 relative after a few epochs).
     verbose : bool, default=False
         Show a progress bar.
     precision : {"auto", "32", "bf16", "16"}, default="auto"

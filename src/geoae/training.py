@@ -533,15 +533,24 @@ def fit_module(
             history = meta["history"]
             best, best_epoch, stale = meta["best"], meta["best_epoch"], meta["stale"]
             start, finished = meta["epoch"], meta["finished"]
+            # the saved model says it was fitted with `epochs`: a checkpoint whose weights are
+            # of another number of epochs (a finished run that ran out of epochs, now asked for
+            # more; or more epochs run than now asked) would make that record false, so it is
+            # refused (a finished run stopped early would have stopped there with more epochs too)
+            ran_out = finished and not stale >= patience
+            if start > epochs or (ran_out and epochs > start):
+                what = "a finished training" if finished else "an unfinished training"
+                raise ConfigError(
+                    f"{checkpoint}: the checkpoint is of {what} that ran {start} epoch(s); "
+                    f"resuming it with epochs={epochs} would save a model whose record says "
+                    f"{epochs}. Give epochs={start} to use it as it is, or delete the checkpoint "
+                    "to train from the start (geoae train: --force, or another --out)")
             if finished and _dist.is_main_process():
                 warnings.warn(f"{checkpoint}: the checkpoint is of a finished training ({start} "
                               f"epoch(s), best at {best_epoch + 1}); nothing to resume, its weights are "
                               "used as they are. To train again (e.g. for more epochs), delete the "
                               "checkpoint or give another checkpoint_dir (geoae train: --force, "
                               "or another --out)", UserWarning, stacklevel=3)
-            elif start > epochs and _dist.is_main_process():
-                warnings.warn(f"{checkpoint}: the checkpoint has run {start} epochs, more than "
-                              f"epochs={epochs}; nothing to resume", UserWarning, stacklevel=3)
 
         distributed = _dist.is_distributed()
         rank, world = _dist.rank(), _dist.world_size()

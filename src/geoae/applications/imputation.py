@@ -240,6 +240,37 @@ class _MaskedNet(nn.Module):
         return self.decoder(z) + self.linear(inp), mu, logvar
 
 
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser on a uint64 array (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _row_keys(inp: torch.Tensor, seed: int) -> np.ndarray:
+    """One 64-bit key per row of ``inp`` from its values (their float32 bits) and ``seed``."""
+    bits = inp.detach().cpu().float().contiguous().numpy().view(np.uint32).astype(np.uint64)
+    key = np.full(bits.shape[0], _mix64(np.array([seed % 2**63], np.uint64))[0])
+    for j in range(bits.shape[1]):
+        key = _mix64(key ^ bits[:, j])
+    return key
+
+
+def _row_normals(keys: np.ndarray, draws: int, k: int, stream: int) -> torch.Tensor:
+    """Standard normal draws of shape ``(draws, len(keys), k)``, each a function of its row's
+    key, ``stream``, the draw and the column only (counter-based: splitmix64, Box-Muller)."""
+    base = _mix64(keys ^ _mix64(np.array([stream], np.uint64))[0])[None, :, None]
+    ctr = 2 * (np.arange(draws, dtype=np.uint64)[:, None, None] * np.uint64(k)
+               + np.arange(k, dtype=np.uint64)[None, None, :])
+    with np.errstate(over="ignore"):
+        a, b = _mix64(base + ctr), _mix64(base + ctr + np.uint64(1))
+    u1 = ((a >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53  # in (0, 1)
+    u2 = (b >> np.uint64(11)).astype(np.float64) / 2.0**53
+    return torch.from_numpy(np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2))
+
 class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Fill missing log values with a masked denoising auto-encoder.
 
@@ -663,8 +694,7 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         pooled over the members (their spread plus each member's latent and noise draws)."""
         nets = getattr(self, "networks_", None) or [self.network_]
         means, samples = [], []
-        gen = torch.Generator().manual_seed(seed)
-        for net in nets:
+        for member, net in enumerate(nets):
             net.eval()
             m_means, m_samples = [], []
             for i in range(0, W.shape[0], _INFER_BATCH):
@@ -672,12 +702,15 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 out, mu, logvar = net(inp)
                 m_means.append(out)
                 if draws:
-                    eps = torch.randn((draws, *mu.shape), generator=gen)
+                    # each row's draws are a function of the row's input and the seed alone, so
+                    # a well's spread is the same alone, in a folder or in another row order
+                    keys = _row_keys(inp, seed)
+                    eps = _row_normals(keys, draws, mu.shape[1], 2 * member).to(mu.dtype)
                     z = mu + torch.exp(0.5 * logvar) * eps
                     dec = net.decoder(z.reshape(-1, mu.shape[1])).reshape(draws, mu.shape[0], -1)
                     dec = dec + net.linear(inp)
-                    noise = torch.exp(0.5 * net.noise_logvar(inp)) * torch.randn(dec.shape, generator=gen)
-                    m_samples.append(dec + noise)
+                    noise = _row_normals(keys, draws, dec.shape[2], 2 * member + 1).to(dec.dtype)
+                    m_samples.append(dec + torch.exp(0.5 * net.noise_logvar(inp)) * noise)
             means.append(torch.cat(m_means).double().numpy() if m_means
                          else np.empty((0, M.shape[2])))
             if draws:
@@ -703,7 +736,8 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         return_std : bool, default=False
             Also return the per-value standard deviation (curve units) of ``n_draws`` draws of
             the VAE (latent code and learned per-value observation noise); 0 for present
-            values. Needs a
+            values. A row's draws depend only on its input and ``random_state``: a well gets
+            the same spread alone, in a folder or in another row order. Needs a
             variational model (``model="vae"`` or ``model=VAE(...)``).
 
         Returns
