@@ -137,3 +137,32 @@ def test_geoae_own_curves_are_still_replaced(capsys, tmp_path):
     assert names.count("GR_RECON") == 1 and not any(n.endswith("_GEOAE") for n in names)
     a, b = lasio.read(str(first)), lasio.read(str(second))
     np.testing.assert_allclose(pd.Series(a["GR_RECON"]), pd.Series(b["GR_RECON"]), rtol=1e-6)
+
+
+def test_a_cp1252_file_is_written_back_in_cp1252(tmp_path):
+    """Accented header text of a Windows (cp1252) LAS file came back as UTF-8, which readers
+    that guess the encoding (lasio without chardet, Windows software) show as two characters
+    per accent. The output keeps the source's single-byte encoding; a character it cannot hold
+    makes the file UTF-8."""
+    text = LAS3.replace("VERS.   3.0 : CWLS LOG ASCII STANDARD - VERSION 3.0",
+                        "VERS.   2.0 : CWLS LOG ASCII STANDARD - VERSION 2.0")
+    text = text.replace("~Log_Definition", "~Curve").replace("~Log_Data | Log_Definition", "~ASCII")
+    text = text.replace("WELL.   TEST 1 : WELL", "WELL.   TEST 1 : WELL\nCOMP.   SOCIÉTÉ PÉTROLIÈRE : COMPANY")
+    src = tmp_path / "cp.las"
+    src.write_bytes(text.encode("cp1252"))
+    df = read_las(src)
+    assert df.attrs["encoding"] == "cp1252"
+    out = write_las(df, tmp_path / "out.las", template=src)
+    raw = out.read_bytes()
+    assert "SOCIÉTÉ PÉTROLIÈRE".encode("cp1252") in raw
+    raw.decode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert read_las(out).attrs["well"]["COMP"] == "SOCIÉTÉ PÉTROLIÈRE"
+    df2 = df.copy()
+    df2.attrs = dict(df.attrs)
+    df2["GR"] = df2["GR"]
+    out2 = write_las(df2, tmp_path / "out2.las", template=src,
+                     descriptions={"GR": "gamma ray, Ω-free ✓"})  # no cp1252 place for ✓
+    assert "✓" in out2.read_bytes().decode("utf-8")
+    assert read_las(out2).attrs["well"]["COMP"] == "SOCIÉTÉ PÉTROLIÈRE"

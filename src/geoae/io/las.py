@@ -930,11 +930,19 @@ def write_las(
     lines.append("~ASCII")
     text = "\n".join(lines) + "\n"
     body_text = "".join(" " + " ".join(row) + "\n" for row in zip(*text_columns, strict=True))
+    # a source in a single-byte encoding (cp1252, latin-1: what most Windows logging software
+    # writes) is written back in it: readers that guess (lasio without chardet, Techlog and
+    # Petrel on Windows) read UTF-8 accents as two characters each. UTF-8 otherwise, or when a
+    # character has no place in the source's encoding.
+    source = template_data.attrs if template_data is not None else df.attrs
+    encoding = source.get("encoding") if source.get("encoding") in ("cp1252", "latin-1") else "utf-8"
+    try:
+        data = (text + body_text).encode(encoding)
+    except UnicodeEncodeError:
+        data = (text + body_text).encode("utf-8")
     try:
         with atomic_path(path) as tmp:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.write(body_text)
+            tmp.write_bytes(data)
     except OSError as exc:
         raise DataError(
             f"{path}: cannot write the LAS file ({exc}); check the folder exists and is writable"
