@@ -1415,7 +1415,7 @@ def test_train_vae_beta_and_prior_then_generate(capsys, tmp_path, wells_csv):
     for opts in (["--beta", 0.5], ["--prior", "gmm"]):
         code, _, err = run(capsys, "train", wells_csv, "--model", "ae", "--epochs", 1, *opts,
                            "--out", tmp_path / "ae", "--quiet")
-        assert code == 2 and f"{opts[0]} apply to --model vae only" in err and "Traceback" not in err
+        assert code == 2 and f"{opts[0]} applies to --model vae only" in err and "Traceback" not in err
     code, _, err = run(capsys, "train", wells_csv, "--model", "vae", "--epochs", 1, "--prior", "flat",
                        "--out", tmp_path / "bad", "--quiet")
     assert code == 2 and "prior" in err and "Traceback" not in err

@@ -811,3 +811,27 @@ def test_array_induction_mnemonics_of_every_resolution_are_aliased():
     for prefix in ("AT", "AO", "AF", "AHT", "AHO", "AHF"):
         assert (canonical_name(f"{prefix}90"), canonical_name(f"{prefix}30"),
                 canonical_name(f"{prefix}10")) == ("RT", "RMED", "RS"), prefix
+
+
+def test_semicolon_table_with_decimal_commas_reads_as_numbers(tmp_path):
+    """A European spreadsheet export (';' between fields, ',' as the decimal mark) was read
+    with every curve as text, and `geoae train` trained on the one integer column left."""
+    from geoae.io import iter_table
+
+    frame = pd.DataFrame({"WELL": ["A", "A", "B"], "DEPTH": [1000.5, 1001.0, 1001.5],
+                          "GR": [77.45, 78.26, 79.05], "PE": [4.6, 4.1, 3.6], "NM_M": [1, 1, 2]})
+    path = tmp_path / "eu.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False)
+    with pytest.warns(UserWarning, match="decimal comma"):
+        got = read_table(path)
+    pd.testing.assert_frame_equal(got[frame.columns].reset_index(drop=True), frame,
+                                  check_dtype=False)
+    with pytest.warns(UserWarning, match="decimal comma"):
+        chunks = list(iter_table(path, chunk_rows=2))
+    np.testing.assert_allclose(pd.concat(chunks)["GR"].to_numpy(), frame["GR"].to_numpy())
+    # a ';' table with decimal points is read as before, without the warning
+    plain = tmp_path / "points.csv"
+    frame.to_csv(plain, sep=";", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(read_table(plain)["GR"], frame["GR"])

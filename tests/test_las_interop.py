@@ -147,7 +147,8 @@ def test_a_cp1252_file_is_written_back_in_cp1252(tmp_path):
     text = LAS3.replace("VERS.   3.0 : CWLS LOG ASCII STANDARD - VERSION 3.0",
                         "VERS.   2.0 : CWLS LOG ASCII STANDARD - VERSION 2.0")
     text = text.replace("~Log_Definition", "~Curve").replace("~Log_Data | Log_Definition", "~ASCII")
-    text = text.replace("WELL.   TEST 1 : WELL", "WELL.   TEST 1 : WELL\nCOMP.   SOCIÉTÉ PÉTROLIÈRE : COMPANY")
+    text = text.replace("WELL.   TEST 1 : WELL",
+                        "WELL.   TEST 1 : WELL\nCOMP.   SOCIÉTÉ PÉTROLIÈRE : COMPANY")
     src = tmp_path / "cp.las"
     src.write_bytes(text.encode("cp1252"))
     df = read_las(src)

@@ -611,6 +611,17 @@ def _environment_error(exc: BaseException) -> str | None:
             return (f"{known[e.errno]}{where}; free some space (or write elsewhere) and rerun: "
                     "no partial output was left")
         text = str(e)
+        if isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and any(
+                k in text for k in ("can't allocate memory", "not enough memory",
+                                    "CUDA out of memory", "out of memory"))):
+            import re
+
+            asked = re.search(r"allocate (\d+)( bytes)?\b", text)
+            first = (f"{int(asked.group(1)) / 2**30:,.1f} GiB asked for" if asked
+                     else " ".join(text.split())[:160])
+            return ("out of memory" + (f" ({first})" if first else "") + "; an option may ask "
+                    "for more than this machine holds (--latent, --context, -n, --batch-size, "
+                    "--chunk-rows): lower it and rerun; no partial output was left")
         if "No space left on device" in text:
             return ("no space left on the device; free some space (or write elsewhere) and "
                     "rerun: no partial output was left")

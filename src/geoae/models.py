@@ -287,9 +287,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                "validation_fraction", self.validation_fraction, "a number in [0, 1)")
         _check(isinstance(self.device, (str, torch.device)), "device", self.device,
                "'auto', 'cpu', 'cuda' or 'mps'")
-        _check(self.random_state is None or _is_int(self.random_state)
-               or isinstance(self.random_state, np.random.RandomState), "random_state",
-               self.random_state, "None, an integer or a numpy RandomState")
+        from ._validation import check_random_state_param
+
+        check_random_state_param(self.random_state)
         self._check_own_params()
 
     def _check_own_params(self) -> None:

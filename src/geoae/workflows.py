@@ -663,7 +663,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         raise ConfigError(f"--model {model!r} is not known; use one of {', '.join(MODEL_NAMES)}")
     vae_only = [f"--{k}" for k in ("beta", "prior") if k in params]
     if vae_only and model != "vae":
-        raise ConfigError(f"{' and '.join(vae_only)} apply to --model vae only, not --model {model}")
+        verb = "apply" if len(vae_only) > 1 else "applies"
+        raise ConfigError(f"{' and '.join(vae_only)} {verb} to --model vae only, not --model {model}")
     from . import distributed as _dist
 
     # under torchrun: join the group before reading anything, so that a rank that fails (a bad

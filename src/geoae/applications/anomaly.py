@@ -211,6 +211,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
+        from .._validation import check_random_state_param
+
+        check_random_state_param(self.random_state)
         c = self.contamination
         if not (isinstance(c, numbers.Real) and not isinstance(c, bool) and 0 < c <= 0.5):
             raise ConfigError(f"contamination={c!r} is not valid: a share in (0, 0.5]")

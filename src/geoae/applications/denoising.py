@@ -301,6 +301,9 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
+        from .._validation import check_random_state_param
+
+        check_random_state_param(self.random_state)
         _check(isinstance(self.hidden, (tuple, list)) and all(_is_int(h) and h >= 1 for h in self.hidden),
                "hidden", self.hidden, "a tuple of positive integers such as (32, 64)")
         levels = 2 ** len(self.hidden)

@@ -446,6 +446,9 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                           "such as DenoisingAutoEncoder(...) or VAE(...)")
 
     def _check_params(self) -> None:
+        from .._validation import check_random_state_param
+
+        check_random_state_param(self.random_state)
         for name in ("mask_rate", "curve_mask_rate", "context_dropout"):
             v = getattr(self, name)
             if not (_is_real(v) and 0 <= v < 1):

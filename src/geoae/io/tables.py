@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,9 +205,34 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
         kwargs.update(sep=sniffed)
     else:
         kwargs.update(sep=sep)
+    if kwargs.get("sep") == ";" and "decimal" not in kwargs and _decimal_commas(path):
+        # a spreadsheet's export in a European locale: ';' between fields, ',' in numbers
+        # ("77,45"); read as text, every such curve was dropped without a word
+        warnings.warn(f"{path}: ';'-separated with decimal commas (numbers such as 77,45): read "
+                      "with ',' as the decimal separator", UserWarning, stacklevel=4)
+        kwargs["decimal"] = ","
     if _c_parser(kwargs):
         kwargs = {**EXACT_FLOATS, **kwargs}  # a caller's float_precision wins
     return kwargs
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$")
+_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+
+
+def _decimal_commas(path: Path, lines: int = 50) -> bool:
+    """Whether the first data lines of a ';'-separated table hold numbers with a decimal comma
+    (some field is ``12,5``, and no field is a number with a decimal point)."""
+    try:
+        with open(path, "rb") as fh:
+            head = [fh.readline(_HEADER_BYTES) for _ in range(lines + 1)][1:]
+    except OSError:
+        return False
+    fields = [f.strip().strip('"') for ln in head
+              for f in ln.decode("utf-8", errors="ignore").rstrip("\r\n").split(";")]
+    commas = sum(bool(_DECIMAL_COMMA.match(f)) for f in fields)
+    points = sum("." in f and bool(_NUMBER.match(f)) for f in fields)
+    return commas > 0 and points == 0
 
 
 def _c_parser(kwargs: dict) -> bool:
