@@ -64,3 +64,22 @@ def test_out_of_memory_is_a_machine_error_line():
     except ValueError as wrapped:
         assert _environment_error(wrapped).startswith("out of memory")
     assert _environment_error(RuntimeError("shapes do not match")) is None
+
+
+def test_saving_onto_a_file_names_it(tmp_path):
+    """``save()`` onto an existing file was a bare FileExistsError / NotADirectoryError."""
+    from geoae.errors import DataError
+
+    X = np.random.default_rng(0).random((60, 3))
+    target = tmp_path / "a_file"
+    target.write_text("keep me")
+    for est in (geoae.AutoEncoder(epochs=1), AnomalyDetector(model=geoae.AutoEncoder(epochs=1)),
+                EncoderFeatures(model=geoae.AutoEncoder(epochs=1)),
+                Imputer(model=geoae.AutoEncoder(epochs=1), n_ensemble=1)):
+        X_fit = X.copy()
+        if isinstance(est, Imputer):
+            X_fit[::7, 2] = np.nan
+        est.fit(X_fit)
+        with pytest.raises(DataError, match=f"{target}.* is a file; a model is saved as a folder"):
+            est.save(target)
+        assert target.read_text() == "keep me"

@@ -87,6 +87,23 @@ FEATURES_FORMAT = "geoae-encoder-features"
 CONTEXT_FORMAT = "geoae-context-encoder"
 
 
+def make_folder(path) -> Path:
+    """Create the folder a model is saved into (parents too); a path that is a file, or that
+    cannot be created, is a DataError naming it (it was a bare FileExistsError/OSError)."""
+    from .errors import DataError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise DataError(f"{path} is a file; a model is saved as a folder (weights and "
+                        "config.json): give a folder path")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the model folder {path} ({exc.strerror or exc}); "
+                        "choose a folder you can write to") from None
+    return path
+
+
 def write_folder(path, weights_file: str, tensors: dict[str, torch.Tensor], config: dict) -> None:
     """Write an application's folder: ``tensors`` as safetensors in ``weights_file`` and
     ``config`` (plus the weights' SHA-256) as ``config.json``, each atomically; the folder is
@@ -95,8 +112,7 @@ def write_folder(path, weights_file: str, tensors: dict[str, torch.Tensor], conf
 
     from ._atomic import atomic_write_bytes, atomic_write_text
 
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
+    path = make_folder(path)
     blob = st_save(tensors)
     config = dict(config, weights_sha256=hashlib.sha256(blob).hexdigest())
     atomic_write_bytes(path / weights_file, blob)

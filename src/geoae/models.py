@@ -979,7 +979,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 config[key] = getattr(self, f"{key}_")
         config["format_version"] = 3 if {"log10_curves", "units"} & set(config) else 2
         if _dist.is_main_process():  # under torchrun, rank 0 alone writes (every rank has the model)
-            path.mkdir(parents=True, exist_ok=True)
+            from ._persistence import make_folder
+
+            make_folder(path)
             atomic_write_bytes(path / WEIGHTS_FILE, blob)
             atomic_write_text(path / CONFIG_FILE, json.dumps(config, indent=2))
         return path

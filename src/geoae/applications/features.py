@@ -271,12 +271,11 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         import json
 
         from .._atomic import atomic_write_text
-        from .._persistence import FEATURES_FORMAT, jsonable_params
+        from .._persistence import FEATURES_FORMAT, jsonable_params, make_folder
         from .._version import __version__
 
         check_is_fitted(self, "model_")
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        path = make_folder(path)
         self.model_.save(path / "model")
         params = jsonable_params({k: v for k, v in self.get_params(deep=False).items()
                                   if k != "model"})
