@@ -83,3 +83,22 @@ def test_saving_onto_a_file_names_it(tmp_path):
         with pytest.raises(DataError, match=f"{target}.* is a file; a model is saved as a folder"):
             est.save(target)
         assert target.read_text() == "keep me"
+
+
+def test_a_folder_of_another_kind_is_named(tmp_path):
+    """A `geoae train` model given where a context encoder or denoiser folder is expected said
+    "cannot read ... context_encoder.safetensors (No such file)"; a SEG-Y file given as the
+    denoiser folder said "Not a directory"."""
+    from geoae.errors import ConfigError
+
+    X = np.random.default_rng(0).random((60, 3))
+    geoae.AutoEncoder(epochs=1).fit(X).save(tmp_path / "ae")
+    with pytest.raises(ConfigError, match="not a geoae context encoder: it holds an auto-encoder"):
+        ContextEncoder.load(tmp_path / "ae")
+    with pytest.raises(ConfigError, match="not a geoae denoiser: it holds an auto-encoder"):
+        Denoiser.load(tmp_path / "ae")
+    (tmp_path / "f.sgy").write_bytes(b"\0" * 10)
+    with pytest.raises(ConfigError, match="f.sgy: not a folder"):
+        Denoiser.load(tmp_path / "f.sgy")
+    with pytest.raises(ConfigError, match="no such folder"):
+        Imputer.load(tmp_path / "nowhere")

@@ -169,13 +169,21 @@ def read_folder(path, weights_file: str, fmt: str, noun: str,
     ``fmt`` and the weights must match their SHA-256 (never unpickled). ``fail(what)`` makes the
     :class:`ConfigError` (``noun`` names the object in its message)."""
     path = Path(path)
+    if not path.is_dir():
+        raise fail("not a folder (it is a file)" if path.exists() else "no such folder")
     try:
         cfg = json.loads((path / "config.json").read_text())
-        blob = (path / weights_file).read_bytes()
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise fail(f"cannot read config.json / {weights_file} ({exc})") from None
+        raise fail(f"cannot read config.json ({exc})") from None
     if not isinstance(cfg, dict) or cfg.get("format") != fmt:
-        raise fail(f"not a geoae {noun} (config.json format != {fmt!r})")
+        other = cfg.get("format") if isinstance(cfg, dict) else None
+        said = _FOLDER_NAMES.get(other) if isinstance(other, str) else None
+        raise fail(f"not a geoae {noun}" + (f": it holds {said}" if said
+                                           else f" (config.json format != {fmt!r})"))
+    try:
+        blob = (path / weights_file).read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {weights_file} ({exc.strerror or exc})") from None
     problem = format_version_problem(cfg)
     if problem:
         raise fail(problem)
@@ -187,6 +195,16 @@ def read_folder(path, weights_file: str, fmt: str, noun: str,
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise fail(f"{weights_file} cannot be read ({exc})") from None
 
+
+#: What a folder of each format holds, for the refusal of a folder of another kind.
+_FOLDER_NAMES = {
+    "geoae-model": "an auto-encoder model (from geoae train or model.save())",
+    DENOISER_FORMAT: "a denoiser (from geoae denoise --save-model or Denoiser.save)",
+    DETECTOR_FORMAT: "an anomaly detector (from AnomalyDetector.save)",
+    IMPUTER_FORMAT: "an imputer (from Imputer.save)",
+    FEATURES_FORMAT: "an EncoderFeatures (from EncoderFeatures.save)",
+    CONTEXT_FORMAT: "a context encoder (from geoae features --save-model or ContextEncoder.save)",
+}
 
 #: What the auto-encoder commands say of the folders of the applications (``{path}``,
 #: ``{model}``: the folder and its auto-encoder sub-folder).
