@@ -63,16 +63,11 @@ def iforest_scores(X):
 
 def stuck_samples(X, min_run=5):
     """True where any curve is in a run of >= ``min_run`` identical consecutive readings within
-    its well (NaN never counts): the stuck-tool rule, without the network."""
-    wells = X["WELL"].to_numpy()
-    out = np.zeros(len(X), bool)
-    for c in CURVES:
-        v = X[c].to_numpy()
-        start = np.ones(len(v), bool)
-        start[1:] = (v[1:] != v[:-1]) | (wells[1:] != wells[:-1])
-        run = np.cumsum(start)
-        out |= (np.bincount(run)[run] >= min_run) & np.isfinite(v)
-    return out
+    its well (geoae's own run lengths, without its exemption of quantised curves): the
+    stuck-tool rule, without the network."""
+    runs = AnomalyDetector._runs(X[CURVES].to_numpy(np.float64), X["WELL"].to_numpy(),
+                                 X["DEPTH"].to_numpy(np.float64))
+    return (runs >= min_run).any(axis=1)
 
 
 def explain_rate(det, X, faults, flags):

@@ -173,8 +173,9 @@ def table(rows, unit):
     return "\n".join(lines)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_imputer_args(p):
+    """The options of the method (the ``Imputer`` configuration, ``--quick``, ``--threads``),
+    shared with ``bench_imputation_force.py``, which repeats it on other wells."""
     p.add_argument("--quick", action="store_true")
     p.add_argument("--context", type=int, default=3)
     p.add_argument("--ensemble", type=int, default=3, help="Imputer(n_ensemble=...)")
@@ -190,8 +191,13 @@ def main():
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--mask-rate", type=float, default=0.25)
     p.add_argument("--curve-mask-rate", type=float, default=0.15)
-    p.add_argument("--only", choices=["kansas", "synthetic"], default=None)
     p.add_argument("--threads", type=int, default=1)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_imputer_args(p)
+    p.add_argument("--only", choices=["kansas", "synthetic"], default=None)
     args = p.parse_args()
     if args.quick:
         args.epochs = min(args.epochs, 30)

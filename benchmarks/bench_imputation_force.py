@@ -44,79 +44,21 @@ smoke run.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-from sklearn.impute import IterativeImputer, KNNImputer
-from sklearn.preprocessing import StandardScaler
 
-from geoae import DenoisingAutoEncoder
-from geoae.applications import Imputer
-from geoae.io import read_wells
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_imputation import add_imputer_args, baselines, fills, fit_geoae, metrics  # noqa: E402
+from geoae.io import read_wells  # noqa: E402
 
 DATA = str(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "force2020-wells")
 CURVES = ["GR", "RDEP_log10", "RHOB", "NPHI", "DTC", "PE"]
 PE_RANGE = (0.0, 10.0)  # geoae's physical range of PE (b/e); the second table scores inside it
-
-
-class _ScaledKNN:
-    """KNNImputer(5) on standardised curves, answers in curve units."""
-
-    def __init__(self):
-        self.scaler = StandardScaler()
-        self.knn = KNNImputer(n_neighbors=5)
-
-    def fit(self, X):
-        self.knn.fit(self.scaler.fit_transform(X))
-        return self
-
-    def transform(self, X):
-        return self.scaler.inverse_transform(self.knn.transform(self.scaler.transform(X)))
-
-
-def make_geoae(args, seed):
-    net = DenoisingAutoEncoder(hidden=tuple(args.hidden), latent_dim=args.latent, epochs=args.epochs,
-                               patience=args.patience, batch_size=args.batch_size,
-                               learning_rate=args.lr, weight_decay=1e-4, validation_fraction=0.15)
-    return Imputer(model=net, context=args.context, mask_rate=args.mask_rate,
-                   curve_mask_rate=args.curve_mask_rate, context_dropout=args.context_dropout,
-                   n_ensemble=args.ensemble, skip=args.skip, random_state=seed)
-
-
-def baselines():
-    return {
-        "IterativeImputer": lambda: IterativeImputer(random_state=0),
-        "KNN(5) raw": lambda: KNNImputer(n_neighbors=5),
-        "KNN(5) scaled": _ScaledKNN,
-    }
-
-
-def blends(args):
-    return sorted({0.0, *args.blends})
-
-
-def geoae_name(a):
-    return "geoae Imputer" if a == 0 else f"geoae knn_blend={a:g}"
-
-
-def fills(imp, args, test, cols):
-    """The fitted imputer's fills for every knn_blend weight (the networks are shared)."""
-    out = {}
-    for a in blends(args):
-        imp.set_params(knn_blend=a)
-        out[geoae_name(a)] = imp.transform(test[["WELL", "DEPTH", *cols]])[cols].to_numpy()
-    return out
-
-
-def fit_geoae(args, train, cols):
-    """One ``Imputer`` (``n_ensemble=args.ensemble`` networks) fitted on ``train``; its kNN part
-    is fitted too so that every blend weight can be read from one fit."""
-    imp = make_geoae(args, 0).set_params(knn_blend=max(blends(args)) or 0.5)
-    return imp.fit(train[["WELL", "DEPTH", *cols]])
 
 
 def load(args):
@@ -136,12 +78,6 @@ def load(args):
                               "NPHI": units.get("NPHI"), "DTC": units.get("DT"),
                               "PE": units.get("PE")}}
     return df
-
-
-def metrics(pred, true):
-    rmse = float(np.sqrt(np.mean((pred - true) ** 2)))
-    r2 = float(1 - np.sum((pred - true) ** 2) / np.sum((true - true.mean()) ** 2))
-    return rmse, r2
 
 
 def force(args):
@@ -221,26 +157,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default=DATA, help="folder of the FORCE 2020 LAS files")
     p.add_argument("--step", type=int, default=4, help="keep every STEP-th depth sample per well")
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--context", type=int, default=3)
-    p.add_argument("--ensemble", type=int, default=3, help="Imputer(n_ensemble=...)")
-    p.add_argument("--blends", type=float, nargs="+", default=[0.25, 0.5],
-                   help="knn_blend weights reported besides 0 (read from the same fitted networks)")
-    p.add_argument("--context-dropout", type=float, default=0.0)
-    p.add_argument("--skip", action="store_true", help="Imputer(skip=True)")
-    p.add_argument("--hidden", type=int, nargs="+", default=[128, 64])
-    p.add_argument("--latent", type=int, default=16)
-    p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--patience", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--mask-rate", type=float, default=0.25)
-    p.add_argument("--curve-mask-rate", type=float, default=0.15)
+    add_imputer_args(p)
     p.add_argument("--pe-max", type=float, default=None,
                    help="hide training PE above this (b/e) for every method (default: keep all)")
     p.add_argument("--physical-range", action="store_true",
                    help="keep the recorded units so that the Imputer screens PE to 0-10 b/e")
-    p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     if args.step < 1:
         p.error("--step must be >= 1")

@@ -7,6 +7,8 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 from .errors import ConfigError
 
 
@@ -29,8 +31,6 @@ def is_real(v: Any) -> bool:
 def check_random_state_param(value: Any, name: str = "random_state") -> None:
     """Raise ConfigError unless ``value`` is None, an integer numpy can seed with (0 to
     2**32 - 1) or a numpy RandomState (numpy's own error came out as a bare ValueError)."""
-    import numpy as np
-
     check(value is None or (is_int(value) and 0 <= value <= 2**32 - 1)
           or isinstance(value, np.random.RandomState), name, value,
           "None, an integer in [0, 2**32 - 1] or a numpy RandomState")

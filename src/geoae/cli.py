@@ -14,6 +14,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -612,10 +613,7 @@ def _environment_error(exc: BaseException) -> str | None:
                     "no partial output was left")
         text = str(e)
         if isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and any(
-                k in text for k in ("can't allocate memory", "not enough memory",
-                                    "CUDA out of memory", "out of memory"))):
-            import re
-
+                k in text for k in ("can't allocate memory", "not enough memory", "out of memory"))):
             asked = re.search(r"allocate (\d+)( bytes)?\b", text)
             first = (f"{int(asked.group(1)) / 2**30:,.1f} GiB asked for" if asked
                      else " ".join(text.split())[:160])

@@ -26,6 +26,7 @@ from . import distributed as _dist
 from . import objectives as obj
 from ._atomic import atomic_write_bytes, atomic_write_text
 from ._validation import check as _check
+from ._validation import check_random_state_param
 from ._validation import is_int as _is_int
 from ._validation import is_real as _is_real
 from ._version import __version__
@@ -287,8 +288,6 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                "validation_fraction", self.validation_fraction, "a number in [0, 1)")
         _check(isinstance(self.device, (str, torch.device)), "device", self.device,
                "'auto', 'cpu', 'cuda' or 'mps'")
-        from ._validation import check_random_state_param
-
         check_random_state_param(self.random_state)
         self._check_own_params()
 

@@ -537,7 +537,7 @@ def fit_module(
             # of another number of epochs (a finished run that ran out of epochs, now asked for
             # more; or more epochs run than now asked) would make that record false, so it is
             # refused (a finished run stopped early would have stopped there with more epochs too)
-            ran_out = finished and not stale >= patience
+            ran_out = finished and stale < patience
             if start > epochs or (ran_out and epochs > start):
                 what = "a finished training" if finished else "an unfinished training"
                 raise ConfigError(

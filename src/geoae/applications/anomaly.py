@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_random_state_param
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
@@ -211,8 +212,6 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
-        from .._validation import check_random_state_param
-
         check_random_state_param(self.random_state)
         c = self.contamination
         if not (isinstance(c, numbers.Real) and not isinstance(c, bool) and 0 < c <= 0.5):
@@ -412,7 +411,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             start += k
         return out
 
-    def _runs(self, values, wells, depth) -> np.ndarray:
+    @staticmethod
+    def _runs(values, wells, depth) -> np.ndarray:
         """Length of the run of identical consecutive readings each entry belongs to (2-D input,
         per well in depth order); 0 for missing entries. Shape ``(n_samples, n_curves)``."""
         out = np.zeros(values.shape, dtype=np.int64)

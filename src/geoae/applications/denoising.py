@@ -26,6 +26,7 @@ from .. import objectives as obj
 from .._atomic import atomic_path, same_file
 from .._persistence import DENOISER_FORMAT
 from .._validation import check as _check
+from .._validation import check_random_state_param
 from .._validation import is_int as _is_int
 from ..errors import ConfigError, DataError
 from ..preprocessing import SCALERS, fit_affine_scaler, make_windows, overlap_add, window_starts
@@ -301,8 +302,6 @@ class Denoiser(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        from .._validation import check_random_state_param
-
         check_random_state_param(self.random_state)
         _check(isinstance(self.hidden, (tuple, list)) and all(_is_int(h) and h >= 1 for h in self.hidden),
                "hidden", self.hidden, "a tuple of positive integers such as (32, 64)")

@@ -525,10 +525,9 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     def _check_params(self) -> None:
-        from .._validation import check_random_state_param
+        from .._validation import check, check_random_state_param, is_int, is_real
 
         check_random_state_param(self.random_state)
-        from .._validation import check, is_int, is_real
 
         check(is_int(self.context) and self.context >= 1, "context", self.context,
               "an integer >= 1 (samples on each side)")

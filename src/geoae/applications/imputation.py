@@ -23,6 +23,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from .._validation import check_random_state_param
 from .._validation import is_real as _is_real
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, start_noise_at_data_spread
@@ -240,7 +241,6 @@ class _MaskedNet(nn.Module):
         return self.decoder(z) + self.linear(inp), mu, logvar
 
 
-
 def _mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser on a uint64 array (wrapping arithmetic)."""
     with np.errstate(over="ignore"):
@@ -270,6 +270,7 @@ def _row_normals(keys: np.ndarray, draws: int, k: int, stream: int) -> torch.Ten
     u1 = ((a >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53  # in (0, 1)
     u2 = (b >> np.uint64(11)).astype(np.float64) / 2.0**53
     return torch.from_numpy(np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2))
+
 
 class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Fill missing log values with a masked denoising auto-encoder.
@@ -446,8 +447,6 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                           "such as DenoisingAutoEncoder(...) or VAE(...)")
 
     def _check_params(self) -> None:
-        from .._validation import check_random_state_param
-
         check_random_state_param(self.random_state)
         for name in ("mask_rate", "curve_mask_rate", "context_dropout"):
             v = getattr(self, name)
