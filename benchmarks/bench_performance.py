@@ -43,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,8 @@ def gemm_ceiling(d: int, batch: int = 4096, steps: int = 200) -> float:
 def pyod_fit(X: np.ndarray, epochs: int, batch_size: int) -> float | None:
     try:
         from pyod.models.auto_encoder import AutoEncoder as PyodAE
-    except ImportError:
+    except ImportError as exc:  # pyod, or one of its own dependencies (tqdm)
+        print(f"PyOD skipped: {exc}", file=sys.stderr)
         return None
     model = PyodAE(hidden_neuron_list=[64, 32, 8], hidden_activation_name="relu", batch_norm=False,
                    dropout_rate=0.0, epoch_num=epochs, batch_size=batch_size, lr=1e-3,
@@ -330,7 +332,9 @@ def main() -> None:
     for rows, feats in [(10_000, 32), (100_000, 32), (1_000_000, 32),
                         (100_000, 8), (100_000, 128), (100_000, 512)]:
         Xs = make_data(rows, feats, rank=4, seed=2)
-        (w, _), _ = geoae_fit(Xs, 1, 256, 0)
+        with warnings.catch_warnings():  # the same network throughout: latent 8 of 8 features too
+            warnings.filterwarnings("ignore", message="the latent dimension")
+            (w, _), _ = geoae_fit(Xs, 1, 256, 0)
         print(f"| {rows:,} | {feats} | {w:.2f} | {1e6 * w / rows:.1f} |", flush=True)
 
     if torch.cuda.is_available():

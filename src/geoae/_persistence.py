@@ -206,6 +206,17 @@ _FOLDER_NAMES = {
     CONTEXT_FORMAT: "a context encoder (from geoae features --save-model or ContextEncoder.save)",
 }
 
+def folder_kind(path) -> str | None:
+    """What geoae folder ``path`` is ("an auto-encoder model (from geoae train ...)"), from its
+    ``config.json``; None for anything else (no folder, no config, another program's)."""
+    try:
+        cfg = json.loads((Path(path) / "config.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    fmt = cfg.get("format") if isinstance(cfg, dict) else None
+    return _FOLDER_NAMES.get(fmt) if isinstance(fmt, str) else None
+
+
 #: What the auto-encoder commands say of the folders of the applications (``{path}``,
 #: ``{model}``: the folder and its auto-encoder sub-folder).
 _OTHER_FOLDERS = {

@@ -538,7 +538,9 @@ def _sigterm_raises() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geoae`` command; returns the exit code.
 
-    Usage errors (unknown option, missing argument) are reported by typer with exit code 2;
+    Usage errors (unknown option, missing argument, a value of the wrong type) are one line,
+    ``error: ... See 'geoae CMD --help'.``, with exit code 2; with ``--json``, every failure
+    also prints ``{"error": "...", "exit_code": N}`` on stdout;
     Ctrl-C, SIGTERM and SIGHUP end with one line and exit code 130, 143 and 129, all after every
     output in progress has been discarded (outputs are written to temporary files and renamed
     only when complete; a training checkpoint already written stays, for ``geoae train
@@ -550,22 +552,52 @@ def main(argv: list[str] | None = None) -> int:
         if _main_process():  # under torchrun, rank 0 alone speaks: one line, not one per rank
             typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
 
+    # click's exceptions, from typer's own copy of click (typer >= 0.25) or from click
+    base = typer.BadParameter.__mro__
+    usage_error = next(c for c in base if c.__name__ == "UsageError")
+    click_error = next(c for c in base if c.__name__ == "ClickException")
+    no_args = getattr(sys.modules[usage_error.__module__], "NoArgsIsHelpError", ())
+
+    args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    as_json = "--json" in args[:args.index("--")] if "--" in args else "--json" in args
+
+    def fail(line: str, code: int) -> int:
+        """Say ``line`` on stderr; with ``--json``, also ``{"error": ..., "exit_code": ...}``
+        on stdout, so that a script reading stdout gets JSON whatever happened."""
+        typer.echo(line, err=True)
+        if as_json:
+            typer.echo(json.dumps({"error": line.split(": ", 1)[-1], "exit_code": code}))
+        return code
+
     saved, warnings.showwarning = warnings.showwarning, one_line_warning
     try:
         with _sigterm_raises():
-            app(args=argv, prog_name="geoae")
-        return 0
+            # not standalone: click's usage errors come here, to be said on one line
+            code = app(args=argv, prog_name="geoae", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except no_args as exc:  # `geoae` alone: its help, exit 2
+        exc.show()
+        return exc.exit_code
+    except usage_error as exc:  # unknown option, missing argument, bad value
+        if not _main_process():
+            return exc.exit_code
+        path = exc.ctx.command_path if exc.ctx is not None else "geoae"
+        said = " ".join(exc.format_message().split())
+        said = said if said.endswith("?") else said.rstrip(".") + "."
+        return fail(f"error: {said} See '{path} --help'.", exc.exit_code)
+    except click_error as exc:
+        return fail(f"error: {' '.join(exc.format_message().split())}", exc.exit_code)
+    except typer.Abort:
+        return fail("geoae: aborted; no partial output was left", 1)
     except Terminated as exc:
         if not _main_process():  # under torchrun, rank 0 speaks (the others are ended with it)
             return 128 + exc.signum
-        args = sys.argv[1:] if argv is None else [str(a) for a in argv]
         command = next((a for a in args if not a.startswith("-")), "")
         hint = ("; the last checkpoint in the model folder is kept: rerun with --resume to "
                 "continue" if command == "train" else "")
         name = signal.Signals(exc.signum).name
         what = "interrupted (Ctrl-C)" if name == "SIGINT" else f"terminated ({name})"
-        typer.echo(f"geoae: {what}; no partial output was left{hint}", err=True)
-        return 128 + exc.signum
+        return fail(f"geoae: {what}; no partial output was left{hint}", 128 + exc.signum)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GeoAEError as exc:
@@ -574,22 +606,19 @@ def main(argv: list[str] | None = None) -> int:
         own = getattr(exc, "rank_only", None)
         if _main_process() or own is not None:
             where = f"[rank {own}] " if own is not None and not _main_process() else ""
-            typer.echo(f"error: {where}{' '.join(str(exc).split())}", err=True)
+            return fail(f"error: {where}{' '.join(str(exc).split())}", 2)
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence of the CLI
         said = _environment_error(exc)
         if said is not None:  # the machine, not geoae: exit 2 with one line, as bad input
-            if _main_process():
-                typer.echo(f"error: {said}", err=True)
-            return 2
+            return fail(f"error: {said}", 2) if _main_process() else 2
         try:
             where = f"; details in {_write_error_log(traceback.format_exc())}"
         except OSError:
             where = ""
         said = " ".join(str(exc).split())  # one line, whatever the exception's text holds
-        typer.echo(f"geoae: unexpected error ({type(exc).__name__}: {said}){where}. "
-                   "Please report it.", err=True)
-        return 1
+        return fail(f"geoae: unexpected error ({type(exc).__name__}: {said}){where}. "
+                    "Please report it.", 1)
     finally:
         warnings.showwarning = saved
 

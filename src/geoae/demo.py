@@ -409,6 +409,12 @@ def run_demo(out: str | Path = "geoae-demo", *, fast: bool = False, seed: int = 
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(f"--out {out} is a file; give a folder name for the report")
+    from ._persistence import folder_kind
+
+    kind = folder_kind(out)
+    if kind is not None:  # --force replaces the demo's own files, never writes into a model
+        raise DataError(f"--out {out} holds {kind}; the demo writes its report and outputs "
+                        "into a folder of its own: choose another --out folder")
     existing = [out / name for name in OUTPUT_FILES if (out / name).exists()]
     if existing and not force:
         more = f" (and {len(existing) - 1} more of the demo's files)" if len(existing) > 1 else ""

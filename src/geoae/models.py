@@ -328,7 +328,13 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                               ensure_all_finite=False, allow_nd=True)
         except ValueError as exc:  # scikit-learn's text is kept (its estimator checks match it)
-            if reset or "feature names should match" not in str(exc):
+            text = str(exc)
+            if text.startswith("Expected 2D array, got 1D array instead"):
+                # without the array itself, which scikit-learn prints in full
+                raise DataError(f"Expected 2D array, got 1D array instead: X has shape "
+                                f"{np.shape(X)}. Reshape your data: X.reshape(-1, 1) if it holds "
+                                "one curve, X.reshape(1, -1) if it is one sample") from None
+            if reset or "feature names should match" not in text:
                 raise
             names = [str(c) for c in getattr(self, "feature_names_in_", [])]
             raise DataError(f"{str(exc).rstrip()}\nPass the curves the model was fitted on, in "
@@ -570,9 +576,26 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                               f"({ {k: meta.get(k) for k in differ} }){fix}")
         return identity
 
+    #: Whether the family's loss keeps a code as wide as the input from copying it (noise,
+    #: a penalty or the KL term); a plain auto-encoder's does not.
+    _REGULARISED_CODE = True
+
+    def _warn_no_bottleneck(self) -> None:
+        """Warn when a plain auto-encoder's code is not smaller than its input (``input_shape_``)."""
+        n_in = int(np.prod(self.input_shape_))
+        if not self._REGULARISED_CODE and self.latent_dim >= n_in:
+            warnings.warn(
+                f"the latent dimension ({self.latent_dim}) is not smaller than the {n_in} input "
+                f"value{'s' if n_in > 1 else ''} per sample: a plain auto-encoder can then learn "
+                "to copy its input, and its reconstruction error says little (anomalies, "
+                "imputation); use a smaller latent dimension, or a denoising, sparse, "
+                "contractive or variational model, whose loss keeps a wide code from copying",
+                UserWarning, stacklevel=4)
+
     def _fit_scaler(self, X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Fit the per-feature scaler on X (``input_shape_`` set) and return X scaled + mask."""
         check_not_all_missing(X, self._feature_names())
+        self._warn_no_bottleneck()
         channels_last = np.moveaxis(X, 1, -1).reshape(-1, X.shape[1])
         self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
         if self.scaler == "standard":  # the offset is the mean
@@ -1004,6 +1027,8 @@ class AutoEncoder(BaseAutoEncoder):
     With ``activation="linear"`` and ``hidden=()`` it spans PCA's principal subspace. See
     :class:`BaseAutoEncoder` for the parameters and methods.
     """
+
+    _REGULARISED_CODE = False
 
     def __init__(self, *, latent_dim=8, hidden=(64, 32), backbone="dense", activation="relu",
                  loss="mse", scaler="standard", epochs=200, batch_size="auto", learning_rate=1e-3,

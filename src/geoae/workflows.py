@@ -211,7 +211,14 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
         return use
     missing = [c for c in curves if c not in table.frame.columns]
     if missing:
-        raise DataError(f"curve(s) {missing} not found in {table.path}; available curves: "
+        import difflib
+
+        near = {c: difflib.get_close_matches(c.upper(), [str(a).upper() for a in available], 1, 0.6)
+                for c in missing}
+        by_upper = {str(a).upper(): str(a) for a in available}
+        guess = [f"{by_upper[m[0]]} for {c}" for c, m in near.items() if m]
+        hint = f" (did you mean {', '.join(guess)}?)" if guess else ""
+        raise DataError(f"curve(s) {missing} not found in {table.path}{hint}; available curves: "
                         f"{', '.join(available)}{fix}")
     bad = [c for c in curves if c not in available]
     if bad:
@@ -266,6 +273,30 @@ def resolve_curve_names(table: Table, curves: list[str] | None,
     return out
 
 
+def _say_sparse_curves(table: Table, use: list[str]) -> None:
+    """Warn, for training on several wells, about the curves of ``use`` that have no reading
+    in more than half of them: the model learns such a curve from a few wells only."""
+    frame = table.frame
+    if "WELL" not in frame.columns or not use:
+        return
+    readings = _readings_by_well(frame[use], frame["WELL"].to_numpy())
+    n = len(readings)
+    if n < 3:
+        return
+    said = []
+    for i, c in enumerate(use):
+        lacking = [w for w, v in readings.items() if not v[i]]
+        if 2 * len(lacking) > n:
+            named = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more" if len(lacking) > 5
+                                              else "")
+            said.append(f"{c} in {len(lacking)} of {n} wells ({named})")
+    if said:
+        it = "it" if len(said) == 1 else "them"
+        warnings.warn(f"{table.path}: no reading of {'; '.join(said)}: the model learns {it} "
+                      f"from the other wells alone (--curves without {it} leaves {it} out)",
+                      UserWarning, stacklevel=3)
+
+
 def parse_curves(text: str | None) -> list[str] | None:
     """``"GR, RHOB,NPHI"`` -> ``["GR", "RHOB", "NPHI"]``; None or empty -> None."""
     if not text:
@@ -279,7 +310,9 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
     out_p = Path(out)
     for inp in inputs:
         if same_file(out_p, inp):
-            raise DataError(f"output {out_p} is the input file; choose another --out "
+            what = "the input file" if not Path(inp).is_dir() else (
+                "the model folder" if (Path(inp) / "config.json").is_file() else "the input folder")
+            raise DataError(f"--out {out_p} is {what}; choose another --out, a file name "
                             "(geoae never overwrites its inputs)")
         if out_p.is_file() and Path(inp).is_dir() and out_p.resolve().parent == Path(inp).resolve():
             raise DataError(f"output {out_p} is a file of the input folder {inp} (e.g. the "
@@ -661,6 +694,10 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
 
     if model not in MODEL_NAMES:
         raise ConfigError(f"--model {model!r} is not known; use one of {', '.join(MODEL_NAMES)}")
+    if resume and force:
+        raise ConfigError("--resume continues the run whose checkpoint is in --out, --force "
+                          "starts over (replacing the model there when the new one is done): "
+                          "give one of them")
     vae_only = [f"--{k}" for k in ("beta", "prior") if k in params]
     if vae_only and model != "vae":
         verb = "apply" if len(vae_only) > 1 else "applies"
@@ -734,6 +771,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
         table = _read_for_curves(data, curves)
         use = select_curves(table, resolve_curve_names(table, curves))
         left_out = [] if curves else _left_out(table, use)
+        if _dist.is_main_process():
+            _say_sparse_curves(table, use)
         return table, use, table.frame[[*use, *(["WELL"] if "WELL" in table.frame.columns else [])]], \
             left_out
 
@@ -1090,6 +1129,12 @@ CHUNK_ROWS = 100_000
 def _model_curves(est, model_dir) -> list[str]:
     names = [str(n) for n in getattr(est, "feature_names_in_", [])] or None
     if names is None:
+        shape = tuple(getattr(est, "input_shape_", ()))
+        if _recorded_sample_interval(model_dir) is not None or getattr(est, "backbone", "") == "conv1d":
+            samples = f" of {shape[-1]} samples" if shape else ""
+            raise ConfigError(f"model {model_dir} was trained on SEG-Y traces{samples}, not on "
+                              "named curves: give it a SEG-Y file, or use a model trained on "
+                              "well logs (geoae train wells/ --out ...)")
         raise ConfigError(f"model {model_dir} was fitted on an unnamed array; the command line "
                           "needs a model trained on named curves")
     return names
@@ -2189,6 +2234,11 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
                           "context-encoder folder before them")
     data = Path(inputs[-1])
     given = Path(inputs[0]) if len(inputs) == 2 else None
+    if given is not None and given.is_file():
+        raise ConfigError(f"features takes [MODEL] DATA, and {given} is a file, not the folder of "
+                          "a context encoder; to give the wells of two files the same codes, "
+                          "run geoae features on one with --save-model FOLDER, then geoae "
+                          "features FOLDER on the other")
     kind = _sniff(data)
     if kind == "segy":
         raise DataError(f"{data}: this is a SEG-Y file; `geoae features` reads well logs or a "
@@ -2316,6 +2366,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
 
     from .applications import AnomalyDetector
 
+    if not 0 < contamination <= 0.5:
+        raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
     out_p = check_output(out, [data, model_dir], force)
     if sniff(data) == "segy":
         raise DataError(f"{data}: detect flags depth samples of well logs; for a SEG-Y file, "
@@ -2327,8 +2379,6 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     check_output(iv_path, [data, model_dir], force)  # the PNGs: once the wells are known
     est, table, X, raw = _load_for(model_dir, data)  # raw: the model's curves as given
     check_las_output(table, out_p)
-    if not 0 < contamination <= 0.5:
-        raise ConfigError(f"--contamination {contamination} is not valid: a share in (0, 0.5]")
     frame = table.frame.reset_index(drop=True)
     ids = [c for c in ID_COLUMNS if c in frame.columns]
     wells = frame["WELL"].to_numpy() if "WELL" in frame else None

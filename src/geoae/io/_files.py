@@ -66,6 +66,14 @@ def unique_names(names, sep: str = ".", first: int = 1) -> list[str]:
     return out
 
 
+#: The first bytes of compressed files and archives, and what they are called.
+_COMPRESSED = ((b"\x1f\x8b", "gzip-compressed (.gz)"), (b"PK\x03\x04", "zip archive"),
+               (b"BZh", "bzip2-compressed (.bz2)"),
+               (b"\xfd7zXZ\x00", "xz-compressed (.xz)"),
+               (b"\x28\xb5\x2f\xfd", "zstd-compressed (.zst)"), (b"7z\xbc\xaf\x27\x1c", "7-zip archive"),
+               (b"\xd0\xcf\x11\xe0", "Office document (OLE2)"))
+
+
 def sniff(path: str | os.PathLike) -> str:
     """Tell what a path holds by its content: ``"las"``, ``"folder"``, ``"segy"``, ``"parquet"``
     or ``"csv"``.
@@ -93,6 +101,16 @@ def sniff(path: str | os.PathLike) -> str:
         more = fh.read(65536 - 3600) if named_las else b""
     if head[:4] == b"PAR1":
         return "parquet"
+    packed = next((name for magic, name in _COMPRESSED if head.startswith(magic)
+                   and (magic != b"BZh" or head[4:10] == b"1AY&SY")), None)  # bzip2's block magic
+    if (packed == "zip archive" and p.suffix.lower() in (".xlsx", ".xlsm")
+            or packed == "Office document (OLE2)" and p.suffix.lower() == ".xls"):
+        raise DataError(f"{p}: an Excel workbook; geoae reads CSV and Parquet tables: save the "
+                        "sheet as CSV (or read it with pandas.read_excel and give the frame to "
+                        "the Python API)")
+    if packed is not None:
+        raise DataError(f"{p}: a {packed} file; geoae reads LAS, SEG-Y, CSV and Parquet as "
+                        f"they are, not compressed: unpack it first and give the file inside")
     text = head + more if named_las else head[:2048]
     text = (text[3:] if text.startswith(b"\xef\xbb\xbf") else text).decode("latin-1")  # a UTF-8 BOM
     for line in text.splitlines():
