@@ -235,3 +235,22 @@ def test_a_table_as_the_features_model_says_what_the_first_argument_is(capsys, u
                        ux_folder / "f.csv")
     assert code == 2 and "features takes [MODEL] DATA" in err and "--save-model" in err
     assert not (ux_folder / "f.csv").exists()
+
+
+def test_impute_does_not_clip_fills_of_a_curve_whose_unit_is_suspect(capsys, tmp_path):
+    """Every DT reading was outside 40-240 us/ft (the unit was said to be probably wrong, and
+    the readings learnt from as they are), yet every fill was clipped to 240: a well of DT near
+    5000 got a flat 240."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"WELL": np.repeat(["A", "B", "C"], 100),
+                          "DEPTH": np.tile(np.arange(100.0), 3),
+                          "GR": rng.normal(80, 10, 300), "RHOB": rng.normal(2.4, 0.1, 300),
+                          "DT": rng.normal(5000, 100, 300)})
+    frame.loc[frame.WELL == "C", "DT"] = np.nan
+    frame.to_csv(tmp_path / "dt.csv", index=False)
+    code, _, err = run(capsys, "impute", tmp_path / "dt.csv", "--curve", "DT", "--epochs", 3,
+                       "--out", tmp_path / "out.csv", "-q")
+    assert code == 0, err
+    assert "unit is probably wrong" in err and "set to its nearer end" not in err
+    fills = pd.read_csv(tmp_path / "out.csv").query("WELL == 'C'")["DT_IMPUTED"]
+    assert fills.notna().all() and fills.min() > 1000  # not clipped to 240

@@ -1786,9 +1786,14 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     measured = frame[curve].to_numpy()
     fill = _from_model_units(filled[curve].to_numpy(), curve, logs)
     limits = _physical_range(curve, table.units.get(curve, ""))
-    if limits is not None:  # a network can extrapolate past what the rock allows
+    if limits is not None:
         with np.errstate(invalid="ignore"):
-            outside = int(((fill < limits[0]) | (fill > limits[1])).sum())
+            n_out = int(((measured < limits[0]) | (measured > limits[1])).sum())
+        if _unit_suspect(n_out, int(np.isfinite(measured).sum())):
+            limits = None  # the curve's unit is suspect (said above): its range says nothing
+    if limits is not None:  # a network can extrapolate past what the rock allows
+        with np.errstate(invalid="ignore"):  # counted where a fill is used: the gaps
+            outside = int((((fill < limits[0]) | (fill > limits[1])) & np.isnan(measured)).sum())
         if outside:
             fill = np.clip(fill, *limits)
             warnings.warn(f"{table.path}: {outside} {curve} fill(s) outside {curve}'s physical "
@@ -2118,7 +2123,7 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, well
                 with np.errstate(invalid="ignore"):
                     out = (v < lo) | (v > hi)
                 n_out, n_seen = int(out.sum()), int(np.isfinite(v).sum())
-                if n_out > max(10, 0.2 * n_seen):
+                if _unit_suspect(n_out, n_seen):
                     warnings.warn(f"{where}: {n_out} of {n_seen} {c} readings "
                                   f"({100 * n_out / n_seen:.0f} %) are outside its physical range "
                                   f"{lo:.4g} to {hi:.4g} {shown}: too many for bad readings, so the "
@@ -2133,6 +2138,12 @@ def _impossible_readings(frame: pd.DataFrame, log10: list[str], units=None, well
         hit = mask[c].to_numpy()
         bad[hit] = [f"{b},{c}" if b else c for b in bad[hit]]
     return bad, mask
+
+
+def _unit_suspect(n_out: int, n_seen: int) -> bool:
+    """Whether ``n_out`` of ``n_seen`` readings outside their curve's physical range are too
+    many to be bad readings (more than 10 and a fifth): the curve's unit is then suspect."""
+    return n_out > max(10, 0.2 * n_seen)
 
 
 def _physical_range(curve: str, unit: str) -> tuple[float, float] | None:
