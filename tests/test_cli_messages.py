@@ -254,3 +254,26 @@ def test_impute_does_not_clip_fills_of_a_curve_whose_unit_is_suspect(capsys, tmp
     assert "unit is probably wrong" in err and "set to its nearer end" not in err
     fills = pd.read_csv(tmp_path / "out.csv").query("WELL == 'C'")["DT_IMPUTED"]
     assert fills.notna().all() and fills.min() > 1000  # not clipped to 240
+
+
+def test_las_outputs_name_the_files_own_mnemonic(capsys, tmp_path):
+    """A file whose sonic is AC got DT_SHARE 'share of the anomaly score from DT': a curve the
+    file does not have. The description now names both."""
+    import lasio
+
+    las = lasio.LASFile()
+    n, rng = 200, np.random.default_rng(0)
+    las.append_curve("DEPT", 1000 + 0.5 * np.arange(n), unit="M")
+    las.append_curve("GR", rng.normal(80, 10, n), unit="GAPI")
+    las.append_curve("AC", rng.normal(90, 5, n), unit="US/F")
+    las.append_curve("RHOB", rng.normal(2.4, 0.1, n), unit="G/CC")
+    las.well["WELL"].value = "W1"
+    las.write(str(tmp_path / "ac.las"), version=2.0)
+    assert run(capsys, "train", tmp_path / "ac.las", "--latent", 2, "--epochs", 1, "-q",
+               "--out", tmp_path / "m")[0] == 0
+    code, _, err = run(capsys, "detect", tmp_path / "m", tmp_path / "ac.las", "-q",
+                       "--out", tmp_path / "d.las")
+    assert code == 0, err
+    back = lasio.read(str(tmp_path / "d.las"))
+    assert back.curves["DT_SHARE"].descr == "share of the anomaly score from DT (AC in the file)"
+    assert back.curves["GR_SHARE"].descr == "share of the anomaly score from GR"

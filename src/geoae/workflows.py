@@ -433,14 +433,14 @@ def _write_output(result: pd.DataFrame, out: Path, table: Table, units=None,
         given = table.frame.reset_index(drop=True)
         new = [c for c in result.columns if c != "DEPTH" and not (
             c in given.columns and result[c].reset_index(drop=True).equals(given[c]))]
-        described = {**_described(new), **(descriptions or {})}
+        described = {**_described(new, _file_names(table)), **(descriptions or {})}
         result, new, described = _keep_their_curves(result, new, described, table, out)
         write_frame(_as_float32(result[["DEPTH", *new]], new), out, template=table.path,
                     units=units, descriptions=described)
     else:
         new = [c for c in result.columns if c not in table.frame.columns]
         write_frame(_as_float32(result, new), out, units=units,
-                    descriptions={**_described(new), **(descriptions or {})})
+                    descriptions={**_described(new, _file_names(table)), **(descriptions or {})})
 
 
 def _keep_their_curves(result, new, described, table, out):
@@ -494,16 +494,33 @@ _DESCRIPTIONS = (
 )
 
 
-def _described(columns) -> dict[str, str]:
-    """``{column: description}`` for the columns of :data:`_DESCRIPTIONS` among ``columns``."""
+def _described(columns, source: dict[str, str] | None = None) -> dict[str, str]:
+    """``{column: description}`` for the columns of :data:`_DESCRIPTIONS` among ``columns``; a
+    curve that the file calls otherwise (``source``: ``{name read as: file mnemonic}``, e.g.
+    ``{"DT": "AC"}``) is named both ways ("share of the anomaly score from DT (AC in the
+    file)")."""
+    source = source or {}
     out = {}
     for c in map(str, columns):
         for pattern, text in _DESCRIPTIONS:
             m = pattern.match(c)
             if m:
-                out[c] = text.format(*m.groups())
+                groups = [f"{g} ({source[g]} in the file)" if g in source else g
+                          for g in m.groups()]
+                out[c] = text.format(*groups)
                 break
     return out
+
+
+def _file_names(table: Table) -> dict[str, str]:
+    """``{name read as: the file's mnemonic}`` for the curves the reader renamed through the
+    alias table (``AC`` read as ``DT``), where every well of ``table`` agrees."""
+    renamed = table.frame.attrs.get("renamed") or {}
+    found: dict[str, set[str]] = {}
+    for names in renamed.values():
+        for old, new in names.items():
+            found.setdefault(str(new), set()).add(str(old))
+    return {new: next(iter(olds)) for new, olds in found.items() if len(olds) == 1}
 
 
 def _as_float32(frame: pd.DataFrame, columns) -> pd.DataFrame:
