@@ -16,6 +16,30 @@ from pathlib import Path
 
 from .errors import DataError
 
+#: Windows refuses to replace or delete a file another program holds open (a viewer, Excel,
+#: an antivirus scan of a file just written), which is usually brief.
+_WINDOWS = os.name == "nt"
+_REPLACE_TRIES = 10
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """``os.replace(src, dst)``; on Windows, retried for about 2 s while ``dst`` is held open
+    by another program, then a :class:`DataError` that says so."""
+    import time
+
+    for attempt in range(_REPLACE_TRIES if _WINDOWS else 1):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError as exc:
+            if not _WINDOWS:
+                raise
+            if attempt == _REPLACE_TRIES - 1:
+                raise DataError(f"cannot replace {dst} ({exc.strerror or exc}): another program "
+                                "has it open (a viewer, a spreadsheet, an antivirus scan) or it "
+                                "is read-only; close it and rerun") from None
+            time.sleep(0.05 * 2 ** min(attempt, 5))
+
 
 def _cannot_write(path: Path, exc: OSError) -> DataError:
     return DataError(f"cannot write {path} ({exc.strerror or exc}); choose an --out in a folder "
@@ -42,15 +66,19 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         # mkstemp creates the file private (0600); give it the mode of the file it replaces
-        # (a private output stays private under --force), else the one a plain open() gives
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else 0o666 & ~_umask()
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, path)
+        # (a private output stays private under --force), else the one a plain open() gives;
+        # not on Windows, where a mode without write permission makes the file read-only
+        if not _WINDOWS:
+            try:
+                mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else 0o666 & ~_umask()
+            except OSError:
+                mode = 0o666 & ~_umask()
+            os.chmod(tmp_path, mode)
+        _replace(tmp_path, path)
     except BaseException:
         with contextlib.suppress(OSError):
+            if _WINDOWS:  # a read-only file cannot be deleted there
+                os.chmod(tmp_path, stat.S_IWRITE | stat.S_IREAD)
             tmp_path.unlink()
         raise
 

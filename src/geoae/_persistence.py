@@ -172,7 +172,7 @@ def read_folder(path, weights_file: str, fmt: str, noun: str,
     if not path.is_dir():
         raise fail("not a folder (it is a file)" if path.exists() else "no such folder")
     try:
-        cfg = json.loads((path / "config.json").read_text())
+        cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise fail(f"cannot read config.json ({exc})") from None
     if not isinstance(cfg, dict) or cfg.get("format") != fmt:
@@ -210,7 +210,7 @@ def folder_kind(path) -> str | None:
     """What geoae folder ``path`` is ("an auto-encoder model (from geoae train ...)"), from its
     ``config.json``; None for anything else (no folder, no config, another program's)."""
     try:
-        cfg = json.loads((Path(path) / "config.json").read_text())
+        cfg = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
     fmt = cfg.get("format") if isinstance(cfg, dict) else None

@@ -494,8 +494,9 @@ def _write_error_log(text: str) -> Path:
 
 
 #: The signals that end a command cleanly: Ctrl-C (SIGINT), SIGTERM (a batch scheduler ending
-#: the job) and, where the platform has it, SIGHUP (the terminal or SSH session closed).
-_END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+#: the job) and, where the platform has them, SIGHUP (the terminal or SSH session closed) and
+#: SIGBREAK (Windows: Ctrl-Break, or the console window closed).
+_END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
                      if hasattr(signal, name))
 
 #: Exit code after SIGTERM (128 + the signal number, as a shell reports it).
@@ -570,6 +571,12 @@ def main(argv: list[str] | None = None) -> int:
         return code
 
     saved, warnings.showwarning = warnings.showwarning, one_line_warning
+    # a character the output's encoding lacks (a Polish well name in a table printed to a
+    # Windows pipe, cp1252) is escaped, not a UnicodeEncodeError after the work is done
+    strict = getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure")
+    if strict:
+        with contextlib.suppress(ValueError, OSError):
+            sys.stdout.reconfigure(errors="backslashreplace")
     try:
         with _sigterm_raises():
             # not standalone: click's usage errors come here, to be said on one line
@@ -621,6 +628,9 @@ def main(argv: list[str] | None = None) -> int:
                     "Please report it.", 1)
     finally:
         warnings.showwarning = saved
+        if strict:
+            with contextlib.suppress(ValueError, OSError):
+                sys.stdout.reconfigure(errors="strict")
 
 
 def _environment_error(exc: BaseException) -> str | None:

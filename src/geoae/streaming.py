@@ -21,6 +21,7 @@ latent codes or reconstruction errors progressively to a ``.npy`` file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -381,10 +382,17 @@ def score_segy(model, in_path, out_path, what: str = "error", chunk_traces: int 
     with atomic_path(out_path) as tmp:
         with open(tmp, "wb") as fh:  # np.save-compatible header, then the values chunk by chunk
             mm = np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=(n, *cols))
-        for chunk, vals in chunks:
-            mm[chunk.start:chunk.stop] = vals
-            mm.flush()
-        del mm
+        try:
+            for chunk, vals in chunks:
+                mm[chunk.start:chunk.stop] = vals
+                mm.flush()
+        finally:  # unmapped before the file is renamed, or removed on failure (Windows
+            # cannot delete a mapped file, and the traceback would keep the map alive)
+            handle = getattr(mm, "_mmap", None)
+            del mm
+            if handle is not None:
+                with contextlib.suppress(BufferError):  # a view still alive: left to the GC
+                    handle.close()
     return out_path
 
 

@@ -192,8 +192,14 @@ def _epoch(step, batches, optimizer=None, grad_clip=None, params=None,
         weights.append(xb.shape[0])
     if not values:
         return [], None, 0
-    w = torch.tensor(weights, dtype=torch.float64, device=values[0].device)
-    return keys, (torch.stack(values).double() * w[:, None]).sum(0), int(sum(weights))
+    stacked = as_float64(torch.stack(values))
+    w = torch.tensor(weights, dtype=torch.float64, device=stacked.device)
+    return keys, (stacked * w[:, None]).sum(0), int(sum(weights))
+
+
+def as_float64(t: torch.Tensor) -> torch.Tensor:
+    """``t`` as float64, where it is; on the CPU for an Apple GPU (MPS has no float64)."""
+    return (t.cpu() if t.device.type == "mps" else t).double()
 
 
 def _checksum(X: torch.Tensor, mask: torch.Tensor | None, rows: int = 65536) -> float:
@@ -205,8 +211,9 @@ def _checksum(X: torch.Tensor, mask: torch.Tensor | None, rows: int = 65536) -> 
         block = X[start:start + rows]
         if mask is not None:
             block = torch.where(mask[start:start + rows], block, torch.zeros_like(block))
-        per_row = torch.nan_to_num(block.flatten(1).abs(), posinf=0.0, neginf=0.0).double().sum(1)
-        weight = 1.0 + (torch.arange(start, start + len(block), device=X.device,
+        per_row = as_float64(torch.nan_to_num(block.flatten(1).abs(), posinf=0.0,
+                                              neginf=0.0)).sum(1)
+        weight = 1.0 + (torch.arange(start, start + len(block), device=per_row.device,
                                      dtype=torch.float64) % 1009) / 1009
         total += float((per_row * weight).sum())
     return total

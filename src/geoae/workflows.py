@@ -332,12 +332,19 @@ def check_writable(folder: str | os.PathLike) -> None:
     """A :class:`DataError` when ``folder`` (or, when it does not exist yet, its nearest existing
     parent) cannot be written to: a read-only filesystem or no permission. Checked before any
     work, so that a long run does not end in an error at its first write."""
+    import tempfile
+
     here = Path(folder).absolute()
     while not here.exists() and here != here.parent:
         here = here.parent
-    if not os.access(here, os.W_OK | os.X_OK):
+    # a file is made and removed: os.access ignores a folder's permissions on Windows (and
+    # read-only mounts, ACLs and quotas elsewhere may say yes while a write fails)
+    try:
+        with tempfile.TemporaryFile(dir=here, prefix=".geoae-write-check."):
+            pass
+    except OSError:
         raise DataError(f"folder {here} is not writable (read-only or no permission); choose an "
-                        "--out you can write to")
+                        "--out you can write to") from None
 
 
 #: Output names of formats other than a table: a table written there would be mislabelled.
@@ -899,7 +906,11 @@ class _TrainLock:
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
+            except (FileExistsError, PermissionError) as exc:
+                if not self.path.exists():  # no permission to write there (not a lock held)
+                    raise DataError(f"cannot write into the model folder {self.path.parent} "
+                                    f"({exc.strerror or exc}); choose an --out you can write "
+                                    "to") from None
                 try:
                     other = json.loads(self.path.read_text(encoding="utf-8"))
                     pid, host = int(other["pid"]), str(other["host"])
@@ -926,9 +937,9 @@ class _TrainLock:
 
 def _alive(pid: int) -> bool:
     """Whether process ``pid`` exists on this machine (on Windows, where signal 0 would be a
-    Ctrl-C sent to it, it is taken to exist: the message says how to remove a stale lock)."""
+    Ctrl-C sent to it, asked of the Windows API)."""
     if os.name == "nt":
-        return True
+        return _alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -936,6 +947,27 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process: alive
         return True
     return True
+
+
+def _alive_windows(pid: int) -> bool:
+    """Whether process ``pid`` is running, by the Windows API (a process it cannot open for
+    want of rights is taken to be running; any other doubt too)."""
+    try:
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return kernel32.GetLastError() == 5  # ERROR_ACCESS_DENIED: it exists
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    except Exception:  # noqa: BLE001 - not Windows after all, or no ctypes: keep the lock
+        return True
 
 
 class _RunUndo:
@@ -981,7 +1013,7 @@ def _replace_model(est, out: Path, logs: list[str], units: dict[str, str],
     move the files into ``out`` (replacing the model there), and drop the run's record. The
     weights go first and ``config.json`` (which holds the weights' SHA-256) last: a crash
     between two moves leaves a folder that fails to load, never a silent mix."""
-    from ._atomic import temporary_folder_beside
+    from ._atomic import _replace, temporary_folder_beside
     from ._persistence import TRANSFORMS_FILE
     from .models import CONFIG_FILE, WEIGHTS_FILE
 
@@ -989,7 +1021,7 @@ def _replace_model(est, out: Path, logs: list[str], units: dict[str, str],
         est.save(tmp)
         _write_transforms(tmp, logs, units, dt=dt)
         for name in (WEIGHTS_FILE, TRANSFORMS_FILE, CONFIG_FILE):
-            os.replace(tmp / name, out / name)
+            _replace(tmp / name, out / name)
     (out / RUN_TRANSFORMS_FILE).unlink(missing_ok=True)
 
 

@@ -297,7 +297,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
 
         path = Path(path)
         try:
-            cfg = json.loads((path / "config.json").read_text())
+            cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
             if not isinstance(cfg, dict) or cfg.get("format") != FEATURES_FORMAT:
                 raise ValueError(f"config.json format != {FEATURES_FORMAT!r}")
             problem = format_version_problem(cfg)

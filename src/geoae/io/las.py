@@ -47,6 +47,8 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
             text = raw.decode(enc)
         except UnicodeDecodeError:
             continue
+        if "\r" in text and "\n" not in text:  # classic Mac OS line ends (CR alone)
+            text = text.replace("\r", "\n")
         return text.lstrip("\ufeff"), enc
     raise DataError(f"{path}: cannot decode the file as {', '.join(ENCODINGS)}")  # pragma: no cover
 
