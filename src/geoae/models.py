@@ -433,7 +433,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None, *, checkpoint_dir=None, checkpoint_every: int = 10,
-            resume: bool = False, grad_clip: float | None = None):
+            resume: bool = False, grad_clip: float | None = None, wells=None):
         """Fit the auto-encoder on X (NaN = missing). ``y`` is ignored. Returns self.
 
         Parameters
@@ -455,6 +455,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         grad_clip : float, optional
             Clip the global gradient norm to this value at every step (stabilises training on
             data with outliers).
+        wells : array-like of shape (n_samples,), optional
+            The well of each sample of an array ``X``, as a ``WELL`` column of a DataFrame
+            gives it: the validation split holds out whole wells.
         """
         self._check_params()
         _dist.init_from_env()  # under torchrun: join the process group (see geoae.distributed)
@@ -470,7 +473,8 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 return self._fit_stream(ds, checkpoint_dir, checkpoint_every, resume, grad_clip)
         ckpt, loaded = self._checkpoint(checkpoint_dir, resume)
         meta = loaded[1] if loaded is not None else None
-        X, wells = self._validate(X, reset=True)
+        X, column = self._validate(X, reset=True)
+        wells = self._fit_wells(column, wells, X.shape[0])
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         n_samples = int(X.shape[0])
         fingerprint = _fingerprint(X, wells) if ckpt is not None else ""
@@ -575,6 +579,20 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise ConfigError(f"{ckpt} was written for other data or another model "
                               f"({ {k: meta.get(k) for k in differ} }){fix}")
         return identity
+
+    @staticmethod
+    def _fit_wells(column, wells, n: int):
+        """The well labels of ``fit``: the ``WELL`` column's, or the ``wells`` argument's."""
+        if wells is None:
+            return column
+        if column is not None:
+            raise ConfigError("wells= is given and X has a WELL column: give the wells once")
+        wells = np.asarray(wells)
+        if wells.ndim != 1 or len(wells) != n:
+            raise ConfigError(f"wells= has shape {wells.shape}; it needs one label per sample "
+                              f"of X ({n})")
+        check_well_labels(wells)
+        return wells
 
     #: Whether the family's loss keeps a code as wide as the input from copying it (noise,
     #: a penalty or the KL term); a plain auto-encoder's does not.

@@ -578,9 +578,19 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                             "model needs (n, features) for dense, (n, channels, length) or (n, curves) "
                             "for conv1d, (n, channels, height, width) for conv2d")
         if not self.prefit:
-            inp, _ = self._model_input(values, wells, depth)
+            inp, seqs = self._model_input(values, wells, depth)
+            # early stopping holds out whole wells (a window is its well's)
+            by_well = {}
+            if wells is not None and isinstance(self.model_, BaseAutoEncoder):
+                labels = np.asarray(wells)
+                if seqs is None:
+                    by_well = {"wells": labels}
+                else:
+                    n_win = [len(make_windows(np.zeros(self._padded(len(g))), self.window,
+                                              self.stride)) for g in seqs]
+                    by_well = {"wells": np.repeat([labels[g[0]] for g in seqs], n_win)}
             with quiet_null_markers():  # said by _split, with the curves' names
-                self.model_.fit(inp)
+                self.model_.fit(inp, **by_well)
         # only dense models on 2-D input hide curves (windows and traces are rebuilt whole)
         self.curve_masking_ = (not self._windowed() and values.ndim == 2
                                and self._resolve_curve_masking(values.shape[1]))

@@ -113,7 +113,10 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         A dense auto-encoder (default ``AutoEncoder(latent_dim=4, hidden=(32, 16))``). It is
         cloned and fitted in :meth:`fit` unless ``prefit=True``.
     passthrough : bool, default=True
-        Return ``[X, codes]`` (raw numeric columns first) instead of the codes alone.
+        Return ``[X, codes]`` (raw numeric columns first) instead of the codes alone. A
+        ``DEPTH`` column is among them: a classifier then learns from absolute depth, which
+        seldom transfers between wells; give DEPTH as an index level instead (used for the
+        order, not passed through) unless that is wanted.
     context : int, default=0
         Depth samples on each side stacked with each row before encoding
         (:func:`stack_context`); neighbours stay within the row's ``WELL`` when X has that
@@ -205,8 +208,13 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                 model = clone(self.model)
                 if self.random_state is not None and model.get_params().get("random_state") is None:
                     model.set_params(random_state=self.random_state)
+            wells = _numeric(X)[2]  # early stopping holds out whole wells, as the WELL
+            # column makes a model's own fit do
+            from ..models import BaseAutoEncoder
+
+            by_well = {"wells": wells} if wells is not None and isinstance(model, BaseAutoEncoder) else {}
             with quiet_null_markers():  # said by _stack, with the curves' names
-                self.model_ = model.fit(stacked)
+                self.model_ = model.fit(stacked, **by_well)
         self._check_width(stacked, names)
         self.n_features_in_ = values.shape[1]
         self.input_names_ = names
@@ -497,7 +505,8 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
     epochs, batch_size, learning_rate, weight_decay
         Training (AdamW, mean squared error over the window, every row used: no early stop).
     passthrough : bool, default=True
-        Return ``[curves, codes]`` instead of the codes alone.
+        Return ``[curves, codes]`` instead of the codes alone (a ``DEPTH`` column among the
+        curves: see :class:`EncoderFeatures`).
     random_state : int or None
     verbose : bool, default=False
 
@@ -551,6 +560,11 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
         if values.shape[0] == 0:
             raise DataError("X has no rows")
         if not reset:
+            if not isinstance(X, pd.DataFrame) and DEPTH in self.input_names_:
+                raise DataError(f"the context encoder was fitted on a DataFrame with a {DEPTH} "
+                                f"column; give X as a DataFrame with the columns "
+                                f"{self.input_names_} (an array does not say which column is "
+                                "the depth)")
             if values.shape[1] != self.n_features_in_:
                 raise DataError(f"X has {values.shape[1]} features, but ContextEncoder is "
                                 f"expecting {self.n_features_in_} features as input (curves "
