@@ -245,7 +245,6 @@ def test_an_output_folder_that_cannot_be_written_is_a_data_error(tmp_path, monke
                                                                     wells_csv):
     """A read-only output folder was 'unexpected error (OSError: Read-only file system) ...
     Please report it', after training (denoise) or at the model's first write (train)."""
-    import os
 
     from clirun import run
     from geoae import workflows
@@ -255,11 +254,18 @@ def test_an_output_folder_that_cannot_be_written_is_a_data_error(tmp_path, monke
     blocker.write_text("x")
     with pytest.raises(DataError, match=r"cannot write .*choose an --out"):
         atomic_write_text(blocker / "out.txt", "y")  # its folder is a file: mkstemp fails
-    real = os.access
+    import tempfile
+
+    real = tempfile.TemporaryFile
     ro = tmp_path / "ro"
     ro.mkdir()
-    monkeypatch.setattr(workflows.os, "access",
-                        lambda p, mode: False if Path(p) == ro else real(p, mode))
+
+    def refuse(*args, dir=None, **kwargs):  # the check makes a file there (os.access lies on
+        if dir is not None and Path(dir) == ro:  # Windows, and to root)
+            raise PermissionError(13, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
     with pytest.raises(DataError, match=r"folder .*ro is not writable"):
         workflows.check_output(ro / "out.csv", [], force=False)
     code, _, err = run(capsys, "train", wells_csv, "--curves", "GR,RHOB", "--epochs", 1,

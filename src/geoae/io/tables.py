@@ -84,7 +84,7 @@ def _parquet_file(path: Path):
     except ImportError as exc:
         raise DataError(
             f"{path}: reading Parquet needs pyarrow; install it with `pip install pyarrow` "
-            "(or geoae[parquet]), or save the table as CSV"
+            "(or pip install 'geoae[parquet]'), or save the table as CSV"
         ) from exc
     try:
         pf = pq.ParquetFile(path)
