@@ -414,7 +414,6 @@ def inverse_log10_curves(df: pd.DataFrame, curves: Sequence[str] | None = None) 
     return out
 
 
-#: Plausible physical range of each canonical curve: ``(low, high, unit)``.
 PHYSICAL_RANGES: dict[str, tuple[float, float, str]] = {
     "GR": (0.0, 1000.0, "API"),
     "RHOB": (1.0, 3.2, "G/CM3"),
@@ -430,6 +429,10 @@ PHYSICAL_RANGES: dict[str, tuple[float, float, str]] = {
     "RXO": (0.01, 100000.0, "OHM.M"),
     "DRHO": (-1.0, 1.0, "G/CM3"),
 }
+"""Plausible physical range of each canonical curve, ``{name: (low, high, unit)}``: a reading
+outside it is impossible (a tool fault, a null marker, a wrong unit). The range is converted
+to a file's unit of the curve where that unit is known (``range_in_unit``); other mnemonics
+reach it through the alias table (``DTC`` -> ``DT``)."""
 
 def range_in_unit(lo: float, hi: float, range_unit: str | None,
                   unit: str | None) -> tuple[float, float] | None:
