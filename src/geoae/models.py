@@ -382,6 +382,13 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Z = X - self.scaler_offset_.reshape(self._bshape())  # a new float64 array
         Z /= self.scaler_scale_.reshape(self._bshape())
         observed = np.isfinite(Z)
+        with np.errstate(invalid="ignore"):
+            huge = observed & (np.abs(Z) > np.finfo(np.float32).max)
+        if huge.any():  # no float32 holds it: missing, as an infinite reading is
+            warnings.warn(f"{int(huge.sum())} value(s) of X are too large for the model's float32 "
+                          f"once scaled (|x| above {np.finfo(np.float32).max:.3g} scale units); "
+                          "they are treated as missing", RuntimeWarning, stacklevel=3)
+            observed &= ~huge
         if observed.all():
             return torch.from_numpy(Z.astype(np.float32)), None
         # a missing entry enters the network at the feature's training mean (masked out of the
@@ -610,12 +617,29 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "contractive or variational model, whose loss keeps a wide code from copying",
                 UserWarning, stacklevel=4)
 
+    def _warn_outliers(self, values: np.ndarray) -> None:
+        """Warn when a few extreme readings set a feature's scale (``values``: channels last)."""
+        from .preprocessing import outlier_dominated
+
+        found = outlier_dominated(values, self.scaler_scale_, self.scaler)
+        if not found or not _dist.is_main_process():
+            return
+        names = self._feature_names()
+        said = ", ".join(f"{names[j] if j < len(names) else j} ({r:.3g} times)" for j, r in found[:8])
+        warnings.warn(
+            f"the {self.scaler} scale of {said} is set by a few extreme readings: it is that "
+            "many times the spread of the middle half of the values, so every other value is "
+            "squeezed to nearly one number and comes back as such; remove the extreme "
+            "readings first (geoae.preprocessing.clip_to_physical_range; or a null marker read "
+            "as a number: declare it)", UserWarning, stacklevel=4)
+
     def _fit_scaler(self, X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Fit the per-feature scaler on X (``input_shape_`` set) and return X scaled + mask."""
         check_not_all_missing(X, self._feature_names())
         self._warn_no_bottleneck()
         channels_last = np.moveaxis(X, 1, -1).reshape(-1, X.shape[1])
         self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(channels_last, self.scaler)
+        self._warn_outliers(channels_last)
         if self.scaler == "standard":  # the offset is the mean
             self.scaler_fill_ = np.zeros(len(self.scaler_offset_))
         else:

@@ -31,7 +31,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 __all__ = [
@@ -74,6 +74,13 @@ def _plain_text(func):
             return func(*args, **kwargs)
 
     return plain
+
+
+def _plain_log_ticks(axis) -> None:
+    """Plain tick labels (``0.5``, ``2``, ``1000``) on a log ``axis``: the default formatter
+    writes mathtext (``$\\mathdefault{10^{0}}$``), which :func:`_plain_text` shows literally."""
+    axis.set_major_formatter(LogFormatter())
+    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False))  # on a narrow range, as usual
 
 
 def figure_to_png_bytes(fig: Figure, dpi: int = 100) -> bytes:
@@ -421,6 +428,7 @@ def log_tracks(
                 handles["imputed"] = Line2D([], [], color=IMPUTED_COLOR, lw=1.2, label="imputed")
         if is_log:
             ax.set_xscale("log")
+            _plain_log_ticks(ax.xaxis)
         unit = units.get(name)
         ax.set_xlabel(f"{name}\n[{unit}]" if unit else str(name), fontsize=9)
         _track_style(ax)
@@ -841,8 +849,8 @@ def crossplot_samples(
             axm.tick_params(labelsize=7)
         axx.tick_params(axis="x", labelbottom=False)
         axy.tick_params(axis="y", labelleft=False)
-        axx.set_ylabel("density", fontsize=8)
-        axy.set_xlabel("density", fontsize=8)
+        axx.set_ylabel("probability density", fontsize=8)
+        axy.set_xlabel("probability density", fontsize=8)
     if title:
         fig.suptitle(title)
     return fig
@@ -915,12 +923,13 @@ def training_curves(history: Mapping[str, Sequence[float]], *, title: str | None
         use_log = log_y if log_y is not None else bool(values.size and np.all(values > 0))
         if use_log and values.size and np.all(values > 0):
             ax.set_yscale("log")
+            _plain_log_ticks(ax.yaxis)
         if best_epoch is not None:
             ax.axvline(best_epoch + 1, color="0.4", ls=":", lw=1.0, label="best epoch")
         ax.set_title("total loss" if name == "loss" else name, fontsize=10)
         ax.set_xlabel("epoch", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
         ax.grid(True, color="0.9", lw=0.5)
         ax.legend(fontsize=7)
     if title:

@@ -52,10 +52,31 @@ def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np
         raise ConfigError(f"scaler={method!r} is not known; use one of {SCALERS}")
     offset = np.asarray(offset, dtype=np.float64).copy()
     scale = np.asarray(scale, dtype=np.float64).copy()
-    spread = np.maximum(np.abs(offset), 1.0)
-    tiny = ~np.isfinite(scale) | (scale <= 1e-12 * spread)
+    # constant (or constant to rounding, relative to the values' size): no division by ~0; a
+    # curve of tiny values (a permeability in m2, ~1e-14) keeps its own small scale
+    tiny = ~np.isfinite(scale) | (scale <= 1e-12 * np.abs(offset)) | (scale == 0)
     scale[tiny] = 1.0
     return offset, scale
+
+
+def outlier_dominated(X: np.ndarray, scale: np.ndarray, method: str | None,
+                      max_rows: int = 100_000) -> list[tuple[int, float]]:
+    """The features of ``X (n, features)`` whose ``"standard"`` or ``"minmax"`` ``scale`` is
+    set by a few extreme values: over 1,000 (standard) or 10,000 (minmax) times the spread of
+    the middle half of the values (inter-quartile range / 1.349, a standard deviation's worth
+    for normal data). ``[(feature index, ratio)]``; checked on at most ``max_rows`` rows
+    spread evenly through ``X``."""
+    if method not in ("standard", "minmax") or X.shape[0] < 8:
+        return []
+    rows = X[:: max(1, X.shape[0] // max_rows)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: checked elsewhere
+        q1, q3 = np.nanpercentile(np.where(np.isfinite(rows), rows, np.nan), [25, 75], axis=0)
+        spread = (q3 - q1) / 1.349
+        ratio = np.asarray(scale, dtype=np.float64) / spread
+    limit = 1e3 if method == "standard" else 1e4
+    return [(int(j), float(r)) for j, r in enumerate(ratio)
+            if np.isfinite(r) and spread[j] > 0 and r > limit]
 
 
 def missing_mask(X: np.ndarray) -> np.ndarray:

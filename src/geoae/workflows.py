@@ -187,7 +187,13 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
     """The curves to use: ``curves`` checked against the table, or (none named) the
     :func:`default_curves`, with a warning that names the columns left out."""
     available = table.curves
+    spoiled = _text_among_numbers(table)
     if not curves:
+        if spoiled:
+            warnings.warn(f"{table.path}: left out of the default curves, as they hold text "
+                          f"among their numbers: {'; '.join(spoiled.values())}; correct or "
+                          "blank those values (a null marker that is text, such as N/A, "
+                          "included) to use them", UserWarning, stacklevel=2)
         use, left = default_curves(table)
         what = ""
         if left:
@@ -222,8 +228,31 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
                         f"{', '.join(available)}{fix}")
     bad = [c for c in curves if c not in available]
     if bad:
-        raise DataError(f"curve(s) {bad} in {table.path} are not numeric; choose numeric curves")
+        why = "; ".join(spoiled[c] for c in bad if c in spoiled)
+        raise DataError(f"curve(s) {bad} in {table.path} are not numeric"
+                        + (f" ({why}): correct or blank those values" if why
+                           else "; choose numeric curves"))
     return list(curves)
+
+
+def _text_among_numbers(table: Table) -> dict[str, str]:
+    """``{column: "RHOB: 1 value such as '1,2' (row 3)"}`` for the text columns of ``table``
+    whose values are nearly all numbers (at least 9 in 10): a curve spoiled by a few entries."""
+    out = {}
+    for c in table.frame.columns:
+        col = table.frame[c]
+        if c in ID_COLUMNS or pd.api.types.is_numeric_dtype(col) or not (
+                pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+            continue
+        given = col.notna() & (col.astype(str).str.strip() != "")
+        parsed = pd.to_numeric(col.where(given), errors="coerce")
+        wrong = given & parsed.isna()
+        n_given, n_wrong = int(given.sum()), int(wrong.sum())
+        if n_given and n_wrong and n_wrong <= 0.1 * n_given:
+            first = int(np.flatnonzero(wrong.to_numpy())[0])
+            out[str(c)] = (f"{c}: {n_wrong} value{'s' if n_wrong > 1 else ''} such as "
+                           f"{col.iloc[first]!r} (data row {first + 1})")
+    return out
 
 
 _KIND_WORDS = {"position": "positions", "depth": "depths",

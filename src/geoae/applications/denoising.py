@@ -520,6 +520,14 @@ class Denoiser(TransformerMixin, BaseEstimator):
         if not np.isfinite(flat).any(axis=0).all():
             raise DataError("a channel of noisy is entirely missing (NaN); drop it before fitting")
         self.scaler_offset_, self.scaler_scale_ = fit_affine_scaler(flat, self.scaler)
+        from ..preprocessing import outlier_dominated
+
+        found = outlier_dominated(flat, self.scaler_scale_, self.scaler)
+        if found:  # one corrupt sample (1e30) would squeeze every trace to nothing
+            warnings.warn(f"the {self.scaler} amplitude scale is {found[0][1]:.3g} times the spread "
+                          "of the middle half of the samples: a few extreme samples (corrupt "
+                          "values?) set it, and every trace comes back distorted; remove them "
+                          "first", UserWarning, stacklevel=2)
         self.sample_interval_ms_ = None  # arrays carry no time axis (geoae denoise records it)
         Sz = self._scale(S)
         stride = self.train_stride or max(1, self.window // 8)
