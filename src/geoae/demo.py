@@ -475,7 +475,15 @@ def _run(out: Path, fast: bool, seed: int, log: Callable[[str], None]) -> dict[s
         log(f"{name}: {time.perf_counter() - t:.1f} s")
     curves = [(training_curves(h, title=name), name) for name, h in st.histories.items() if h]
     st.sections.append({"heading": "Training curves", "figures": curves,
-                        "text": "Per-epoch training and validation loss and each loss term."})
+                        "text": ("Per-epoch training loss, validation loss (on held-out "
+                                 "wells; the ContextEncoder trains on every row without early "
+                                 "stopping, so it has none) and each loss term, in the scaled "
+                                 "units the models train in. For the imputer, 'hidden' is the "
+                                 "error on the values it hid from itself, 'observed' on those "
+                                 "it could see, 'noise' the fit of its per-value noise. A "
+                                 "dotted line marks the epoch whose weights were kept; a curve "
+                                 "still falling at its last epoch says more epochs would "
+                                 "help.")})
     report = build_report(st.file("report.html"), title="geoae demo report", sections=st.sections,
                           metrics=st.metrics,
                           intro=("Every number compares geoae with the method a geoscientist would "

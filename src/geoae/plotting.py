@@ -824,8 +824,11 @@ def crossplot_samples(
         ax = fig.add_subplot(1, 1, 1)
         axx = axy = None
     colors = ("0.35", "tab:orange")
-    ax.scatter(r[:, 0], r[:, 1], s=6, color=colors[0], alpha=0.4, lw=0, label=labels[0], rasterized=True)
-    ax.scatter(s[:, 0], s[:, 1], s=6, color=colors[1], alpha=0.4, lw=0, label=labels[1], rasterized=True)
+    # the real points on top: there are usually fewer of them than samples, which would hide them
+    ax.scatter(r[:, 0], r[:, 1], s=6, color=colors[0], alpha=0.5, lw=0, label=labels[0],
+               rasterized=True, zorder=3)
+    ax.scatter(s[:, 0], s[:, 1], s=6, color=colors[1], alpha=0.3, lw=0, label=labels[1],
+               rasterized=True, zorder=2)
     ax.set_xlabel(f"{x} ({units[x]})" if x in units else str(x))
     ax.set_ylabel(f"{y} ({units[y]})" if y in units else str(y))
     ax.grid(True, color="0.9", lw=0.5)
