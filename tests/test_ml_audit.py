@@ -82,3 +82,36 @@ def test_context_encoder_fitted_with_depth_refuses_an_array():
     with pytest.raises(DataError, match="DataFrame with a DEPTH column"):
         ce.transform(X.drop(columns="WELL").to_numpy())
     assert ce.transform(X).shape[0] == len(X)
+
+
+def test_mixed_type_well_labels_fit():
+    """Passing the wells on made a WELL column of 1 and 'B-2' fail in np.unique (TypeError)."""
+    X = _wells_frame(n_wells=2, n=80)
+    X["WELL"] = [1] * 80 + ["B-2"] * 80
+    X["WELL"] = X["WELL"].astype(object)
+    AnomalyDetector(AutoEncoder(latent_dim=2, epochs=1, random_state=0)).fit(X)
+    EncoderFeatures(AutoEncoder(latent_dim=2, epochs=1, random_state=0), context=1).fit(X)
+
+
+def test_wells_with_a_stream_is_refused(tmp_path):
+    import lasio
+
+    from geoae.streaming import LasRows
+
+    las = lasio.LASFile()
+    las.append_curve("DEPT", np.arange(50.0), unit="M")
+    las.append_curve("GR", np.random.default_rng(0).normal(80, 10, 50), unit="GAPI")
+    las.append_curve("RHOB", np.random.default_rng(1).normal(2.4, 0.1, 50), unit="G/CC")
+    las.write(str(tmp_path / "w.las"), version=2.0)
+    with pytest.raises(ConfigError, match="wells= applies to arrays"):
+        AutoEncoder(latent_dim=1, epochs=1).fit(LasRows(tmp_path, ["GR", "RHOB"]), wells=np.zeros(50))
+
+
+def test_encoder_features_default_model_does_not_warn_of_its_width():
+    import warnings
+
+    X = _wells_frame(n_wells=2, n=60)[["WELL", "GR", "RHOB", "NPHI"]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        EncoderFeatures(random_state=0).set_params().fit(X)
+    assert not [w for w in caught if "latent dimension" in str(w.message)]

@@ -89,3 +89,18 @@ def test_text_among_numbers_is_named(capsys, tmp_path):
     code, _, err = run(capsys, "train", tmp_path / "t.csv", "--curves", "GR,RHOB", "--epochs", 1,
                        "--out", tmp_path / "m2")
     assert code == 2 and "'1,2' (data row 3)" in err
+
+
+def test_text_check_skips_codes_and_nan_strings_and_places_the_row(capsys, tmp_path):
+    """A code column (1, 2, 2a) is not a spoiled curve; 'nan' is missing, not text; the row
+    named is the value's own with missing rows before it."""
+    from geoae.workflows import Table, _text_among_numbers
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "CODE": ["1"] * 50 + ["2"] * 45 + ["2a"] * 5,
+        "RHOB": [None, "nan"] + [f"{v:.3f}" for v in rng.normal(2.4, 0.1, 97)] + ["x"],
+    })
+    said = _text_among_numbers(Table(frame, "csv", tmp_path / "t.csv"))
+    assert list(said) == ["RHOB"]
+    assert said["RHOB"] == "RHOB: 1 value such as 'x' (data row 100)"

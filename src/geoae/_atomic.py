@@ -23,7 +23,7 @@ _REPLACE_TRIES = 10
 
 
 def _replace(src: Path, dst: Path) -> None:
-    """``os.replace(src, dst)``; on Windows, retried for about 2 s while ``dst`` is held open
+    """``os.replace(src, dst)``; on Windows, retried for about 3 s while ``dst`` is held open
     by another program, then a :class:`DataError` that says so."""
     import time
 
@@ -38,7 +38,7 @@ def _replace(src: Path, dst: Path) -> None:
                 raise DataError(f"cannot replace {dst} ({exc.strerror or exc}): another program "
                                 "has it open (a viewer, a spreadsheet, an antivirus scan) or it "
                                 "is read-only; close it and rerun") from None
-            time.sleep(0.05 * 2 ** min(attempt, 5))
+            time.sleep(min(0.05 * 2 ** attempt, 0.4))  # about 3 s in all
 
 
 def _cannot_write(path: Path, exc: OSError) -> DataError:

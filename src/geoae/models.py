@@ -385,9 +385,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         with np.errstate(invalid="ignore"):
             huge = observed & (np.abs(Z) > np.finfo(np.float32).max)
         if huge.any():  # no float32 holds it: missing, as an infinite reading is
-            warnings.warn(f"{int(huge.sum())} value(s) of X are too large for the model's float32 "
-                          f"once scaled (|x| above {np.finfo(np.float32).max:.3g} scale units); "
-                          "they are treated as missing", RuntimeWarning, stacklevel=3)
+            from .preprocessing import warn_once
+
+            warn_once("X holds values too large for the model's float32 once scaled (above "
+                      f"{np.finfo(np.float32).max:.3g} scale units); they are treated as missing",
+                      RuntimeWarning)
             observed &= ~huge
         if observed.all():
             return torch.from_numpy(Z.astype(np.float32)), None
@@ -477,6 +479,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
             ds = as_dataset(X)
             if ds is not None:
+                if wells is not None:
+                    raise ConfigError("wells= applies to arrays; a streamed dataset is split "
+                                      "by its own chunks (leave wells= out)")
                 return self._fit_stream(ds, checkpoint_dir, checkpoint_every, resume, grad_clip)
         ckpt, loaded = self._checkpoint(checkpoint_dir, resume)
         meta = loaded[1] if loaded is not None else None
@@ -598,7 +603,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if wells.ndim != 1 or len(wells) != n:
             raise ConfigError(f"wells= has shape {wells.shape}; it needs one label per sample "
                               f"of X ({n})")
-        check_well_labels(wells)
+        check_well_labels(wells, what="wells=")
         return wells
 
     #: Whether the family's loss keeps a code as wide as the input from copying it (noise,
@@ -608,7 +613,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _warn_no_bottleneck(self) -> None:
         """Warn when a plain auto-encoder's code is not smaller than its input (``input_shape_``)."""
         n_in = int(np.prod(self.input_shape_))
-        if not self._REGULARISED_CODE and self.latent_dim >= n_in:
+        if not self._REGULARISED_CODE and self.latent_dim >= n_in and _dist.is_main_process():
             warnings.warn(
                 f"the latent dimension ({self.latent_dim}) is not smaller than the {n_in} input "
                 f"value{'s' if n_in > 1 else ''} per sample: a plain auto-encoder can then learn "

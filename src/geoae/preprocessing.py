@@ -114,7 +114,11 @@ def split_by_well(
     train_idx, val_idx : ndarray of int
     """
     wells = np.asarray(wells)
-    names, inverse, counts = np.unique(wells, return_inverse=True, return_counts=True)
+    try:
+        names, inverse, counts = np.unique(wells, return_inverse=True, return_counts=True)
+    except TypeError:  # labels numpy cannot sort together (1 and "B-2"): compared as text
+        names, inverse, counts = np.unique(wells.astype(str), return_inverse=True,
+                                           return_counts=True)
     if len(names) < 2 or validation_fraction <= 0:
         return np.arange(len(wells)), np.array([], dtype=np.int64)
     rng = np.random.default_rng(random_state)
@@ -313,9 +317,10 @@ def well_and_depth(X) -> tuple[np.ndarray | None, np.ndarray | None]:
 def check_well_labels(wells, what: str = "X") -> None:
     """Raise DataError when a WELL column has missing labels."""
     if wells is not None and pd.isna(wells).any():
+        drop = "leave wells= out" if what == "wells=" else "drop the WELL column"
         raise DataError(f"{what} has {int(pd.isna(wells).sum())} row(s) without a WELL label; "
                         "fill them (rows are grouped by well for neighbours, depth order "
-                        "and the validation split) or drop the WELL column")
+                        f"and the validation split) or {drop}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -187,8 +187,8 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
     """The curves to use: ``curves`` checked against the table, or (none named) the
     :func:`default_curves`, with a warning that names the columns left out."""
     available = table.curves
-    spoiled = _text_among_numbers(table)
     if not curves:
+        spoiled = _text_among_numbers(table)
         if spoiled:
             warnings.warn(f"{table.path}: left out of the default curves, as they hold text "
                           f"among their numbers: {'; '.join(spoiled.values())}; correct or "
@@ -228,6 +228,7 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
                         f"{', '.join(available)}{fix}")
     bad = [c for c in curves if c not in available]
     if bad:
+        spoiled = _text_among_numbers(table)
         why = "; ".join(spoiled[c] for c in bad if c in spoiled)
         raise DataError(f"curve(s) {bad} in {table.path} are not numeric"
                         + (f" ({why}): correct or blank those values" if why
@@ -236,20 +237,34 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
 
 
 def _text_among_numbers(table: Table) -> dict[str, str]:
-    """``{column: "RHOB: 1 value such as '1,2' (row 3)"}`` for the text columns of ``table``
-    whose values are nearly all numbers (at least 9 in 10): a curve spoiled by a few entries."""
+    """``{column: "RHOB: 1 value such as '1,2' (data row 3)"}`` for the text columns of
+    ``table`` whose values are nearly all numbers (at least 9 in 10, and 20 different ones: not
+    a code column such as 1, 2, 2a): a curve spoiled by a few entries. Parsed once per distinct
+    value; "nan", "NA", "N/A", "inf" count as missing."""
+    from .io.aliases import non_curve_kind
+
     out = {}
     for c in table.frame.columns:
         col = table.frame[c]
-        if c in ID_COLUMNS or pd.api.types.is_numeric_dtype(col) or not (
-                pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+        if c in ID_COLUMNS or non_curve_kind(str(c)) is not None \
+                or pd.api.types.is_numeric_dtype(col) \
+                or not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
             continue
-        given = col.notna() & (col.astype(str).str.strip() != "")
-        parsed = pd.to_numeric(col.where(given), errors="coerce")
-        wrong = given & parsed.isna()
+        text = col.dropna().astype(str).str.strip()
+        distinct = pd.Series(text.unique())
+        as_number = pd.to_numeric(distinct, errors="coerce")
+        blank = distinct.str.lower().isin(["", "nan", "na", "n/a", "inf", "-inf", "+inf"])
+        if int(as_number.notna().sum()) < 20:
+            continue
+        wrong_values = set(distinct[as_number.isna() & ~blank])
+        if not wrong_values:
+            continue
+        given = ~text.str.lower().isin(["", "nan", "na", "n/a", "inf", "-inf", "+inf"])
+        wrong = text.isin(wrong_values)
         n_given, n_wrong = int(given.sum()), int(wrong.sum())
         if n_given and n_wrong and n_wrong <= 0.1 * n_given:
-            first = int(np.flatnonzero(wrong.to_numpy())[0])
+            # the first one's position in the column (text holds the non-null rows only)
+            first = int(np.flatnonzero(col.notna().to_numpy())[np.flatnonzero(wrong.to_numpy())[0]])
             out[str(c)] = (f"{c}: {n_wrong} value{'s' if n_wrong > 1 else ''} such as "
                            f"{col.iloc[first]!r} (data row {first + 1})")
     return out
@@ -983,13 +998,20 @@ def _alive_windows(pid: int) -> bool:
     want of rights is taken to be running; any other doubt too)."""
     try:
         import ctypes
+        from ctypes import wintypes
 
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+        kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
+        kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
         handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
-            return kernel32.GetLastError() == 5  # ERROR_ACCESS_DENIED: it exists
+            # ERROR_INVALID_PARAMETER (87): no such process; anything else (access denied to
+            # another user's run, say): taken to be running
+            return ctypes.get_last_error() != 87
         try:
-            code = ctypes.c_ulong()
+            code = wintypes.DWORD()
             if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
                 return True
             return code.value == 259  # STILL_ACTIVE
@@ -1208,7 +1230,7 @@ def _model_curves(est, model_dir) -> list[str]:
     names = [str(n) for n in getattr(est, "feature_names_in_", [])] or None
     if names is None:
         shape = tuple(getattr(est, "input_shape_", ()))
-        if _recorded_sample_interval(model_dir) is not None or getattr(est, "backbone", "") == "conv1d":
+        if _recorded_sample_interval(model_dir) is not None:
             samples = f" of {shape[-1]} samples" if shape else ""
             raise ConfigError(f"model {model_dir} was trained on SEG-Y traces{samples}, not on "
                               "named curves: give it a SEG-Y file, or use a model trained on "

@@ -213,7 +213,9 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             from ..models import BaseAutoEncoder
 
             by_well = {"wells": wells} if wells is not None and isinstance(model, BaseAutoEncoder) else {}
-            with quiet_null_markers():  # said by _stack, with the curves' names
+            with quiet_null_markers(), warnings.catch_warnings():  # said by _stack, by name
+                if self.model is None:  # the default's width is geoae's choice, not the user's
+                    warnings.filterwarnings("ignore", message="the latent dimension")
                 self.model_ = model.fit(stacked, **by_well)
         self._check_width(stacked, names)
         self.n_features_in_ = values.shape[1]
