@@ -119,7 +119,9 @@ class _Stages:
                   descriptions={"PE_IMPUTED": "PE imputed by geoae (VAE masked auto-encoder)",
                                 "PE_IMPUTED_STD": "standard deviation of the imputed PE"})
         inside = float(np.mean(np.abs(pe_hat - truth) <= 2 * pe_std))  # the band's coverage
+        # resistivity as petrophysicists read it: ohm.m on a log axis (the data hold log10)
         curves = well[["GR", "ILD_log10", "PHIND", "PE"]].copy()
+        curves = curves.assign(ILD_log10=10 ** curves["ILD_log10"]).rename(columns={"ILD_log10": "ILD"})
         imputed = pd.DataFrame({"PE": pe_hat}, index=curves.index)
         fig = log_tracks(well["DEPTH"].to_numpy(), curves, imputed=imputed,
                          imputed_std=pd.DataFrame({"PE": pe_std}, index=curves.index),
@@ -128,7 +130,7 @@ class _Stages:
                          facies=well["Facies"].to_numpy(), facies_names=facies_names(short=True),
                          depth_label="Depth (ft)",
                          title=f"{DEMO_WELL}: PE hidden and imputed (black: measured PE)",
-                         units={"GR": "API", "ILD_log10": "log10 ohm.m", "PHIND": "%", "PE": "b/e"})
+                         units={"GR": "API", "ILD": "ohm.m", "PHIND": "%", "PE": "b/e"})
         self.sections.append({
             "heading": "Imputation of a missing PE log",
             "text": (f"PE was removed from well {DEMO_WELL} and rebuilt from its other logs by a "
@@ -190,13 +192,14 @@ class _Stages:
         names = getattr(det.model_, "feature_names_in_", None)
         rec = det.model_.reconstruct(w[SYNTH_CURVES] if names is not None else w[SYNTH_CURVES].to_numpy())
         rec = pd.DataFrame(np.asarray(rec), index=w.index, columns=SYNTH_CURVES)
-        fig = log_tracks(w["DEPTH"].to_numpy(), w[SYNTH_CURVES].rename(columns={"RT": "RT_log10"}),
-                         reconstructed=rec.rename(columns={"RT": "RT_log10"}),
+        # RT in ohm.m on a log axis, as petrophysicists read it (the model sees log10)
+        fig = log_tracks(w["DEPTH"].to_numpy(), w[SYNTH_CURVES].assign(RT=10 ** w["RT"]),
+                         reconstructed=rec.assign(RT=10 ** rec["RT"]),
                          anomaly_score=score[first.to_numpy()],
                          flagged_intervals=flags[first.to_numpy()],
                          threshold=float(det.threshold_), depth_label="Depth (ft)",
                          units={"GR": "API", "RHOB": "g/cm3", "NPHI": "v/v", "DT": "us/ft",
-                                "PE": "b/e", "RT_log10": "log10 ohm.m", "CALI": "in"},
+                                "PE": "b/e", "RT": "ohm.m", "CALI": "in"},
                          title=f"{w['WELL'].iloc[0]}: logs, auto-encoder reconstruction, anomaly "
                                "score and flagged intervals")
         self.sections.append({
@@ -330,10 +333,11 @@ class _Stages:
             FACIES_WITH_CODE=predicted["raw logs + code"]), "kansas_facies_features.csv")
         well = (df["WELL"] == DEMO_WELL).to_numpy()
         tracks = df.loc[well, ["GR", "ILD_log10", "PHIND", "PE"]].assign(CONTEXT_CODE=code[well, 0])
+        tracks = tracks.assign(ILD_log10=10 ** tracks["ILD_log10"]).rename(columns={"ILD_log10": "ILD"})
         fig = log_tracks(df.loc[well, "DEPTH"].to_numpy(), tracks, facies=y[well],
                          facies_names=facies_names(short=True), depth_label="Depth (ft)",
                          title=f"{DEMO_WELL}: logs, the context code and the core facies",
-                         units={"GR": "API", "ILD_log10": "log10 ohm.m", "PHIND": "%", "PE": "b/e"})
+                         units={"GR": "API", "ILD": "ohm.m", "PHIND": "%", "PE": "b/e"})
         table = scores.rename_axis("held-out well").reset_index().round(3)
         table.loc[len(table)] = ["mean", *scores.mean().round(3)]
         self.sections.append({

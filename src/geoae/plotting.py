@@ -478,7 +478,7 @@ def log_tracks(
 def _track_style(ax) -> None:
     ax.xaxis.set_label_position("top")
     ax.xaxis.tick_top()
-    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="x", which="both", labelsize=7)
     ax.grid(True, which="major", color="0.85", lw=0.5)
 
 
