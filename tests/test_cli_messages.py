@@ -277,3 +277,22 @@ def test_las_outputs_name_the_files_own_mnemonic(capsys, tmp_path):
     back = lasio.read(str(tmp_path / "d.las"))
     assert back.curves["DT_SHARE"].descr == "share of the anomaly score from DT (AC in the file)"
     assert back.curves["GR_SHARE"].descr == "share of the anomaly score from GR"
+
+
+def test_train_default_latent_is_a_bottleneck_for_a_plain_model(capsys, tmp_path):
+    """The default --latent 4 on 4 curves gave a plain auto-encoder a code as wide as its
+    input (it can copy it); the default is now at most curves - 1 for --model ae."""
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(120, 4)),
+                         columns=["GR", "RHOB", "NPHI", "DT"])
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    code, _, err = run(capsys, "train", tmp_path / "t.csv", "--epochs", 1, "-q", "--out",
+                       tmp_path / "ae")
+    assert code == 0 and "latent dimension" not in err
+    assert geoae.load(tmp_path / "ae").latent_dim == 3
+    code, _, err = run(capsys, "train", tmp_path / "t.csv", "--model", "dae", "--epochs", 1, "-q",
+                       "--out", tmp_path / "dae")
+    assert code == 0 and geoae.load(tmp_path / "dae").latent_dim == 4
+    code, _, err = run(capsys, "train", tmp_path / "t.csv", "--latent", 4, "--epochs", 1, "-q",
+                       "--out", tmp_path / "ae4")  # asked for: kept, with the warning
+    assert code == 0 and geoae.load(tmp_path / "ae4").latent_dim == 4
+    assert "latent dimension (4) is not smaller than the 4 input values" in err

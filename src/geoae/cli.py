@@ -132,7 +132,9 @@ def train(
                                                       "(default: every numeric curve but positions, depths, "
                                                       "drilling parameters and labels such as X_LOC, "
                                                       "TVDSS, BS, ROP, FACIES).")] = None,
-    latent: Annotated[int, typer.Option(help="Latent dimension.")] = 4,
+    latent: Annotated[int | None, typer.Option(help="Latent dimension (default 4; with --model ae, "
+                                                    "at most the number of curves - 1, so that "
+                                                    "the code is a bottleneck).")] = None,
     backbone: Annotated[str, typer.Option(help="dense, or conv1d for SEG-Y traces (conv1d on "
                                                 "log windows and conv2d on patches: Python "
                                                 "API).")] = "dense",

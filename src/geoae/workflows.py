@@ -738,7 +738,8 @@ def _from_model_units(values: np.ndarray, name: str, log10: list[str]) -> np.nda
 FEW_ROWS = 50
 
 
-def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbone: str = "dense",
+def train(data, out, *, model: str = "ae", curves=None, latent: int | None = None,
+          backbone: str = "dense",
           epochs: int = 200, hidden=None, random_state: int | None = 0, verbose: bool = False,
           force: bool = False, resume: bool = False, grad_clip: float | None = None,
           log10: bool = True, checkpoint_every: int = 10, **params) -> dict[str, Any]:
@@ -754,7 +755,9 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     folder's ``transforms.json`` records them, and the other commands apply it and give curves
     back in their own units. Without ``curves`` the :func:`default_curves` are used: positions,
     depth-like columns, drilling and logging parameters and labels are left out (named in a
-    warning and in ``left_out``).
+    warning and in ``left_out``). ``latent`` defaults to 4; for a plain auto-encoder
+    (``model="ae"``) on well curves, to at most one less than the number of curves, so that the
+    code is a bottleneck (a code as wide as the input can copy it).
     """
     from . import models
     from ._persistence import TRANSFORMS_FILE
@@ -777,7 +780,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
     _dist.init_from_env()
     out_p = Path(out)
     cls = models.ESTIMATORS[MODEL_NAMES[model]]
-    kwargs = dict(latent_dim=latent, backbone=backbone, epochs=epochs, random_state=random_state,
+    kwargs = dict(latent_dim=4 if latent is None else latent, backbone=backbone, epochs=epochs,
+                  random_state=random_state,
                   verbose=verbose, **params)
     if hidden is not None:
         kwargs["hidden"] = tuple(hidden)
@@ -845,6 +849,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int = 4, backbon
             left_out
 
     table, use, X, left_out = _dist.on_every_rank(read, f"to read {data} (or to check --out {out_p})")
+    if latent is None and model == "ae" and use:  # a bottleneck, however few the curves
+        kwargs["latent_dim"] = max(1, min(4, len(use) - 1))
     logs = _log10_for(X, use) if log10 else []
     # [] when absent (a folder of an older geoae: raw curves); only a resumed run reads it
     recorded = _dist.on_every_rank(lambda: _checkpoint_log10(out_p) if resume else [],
