@@ -152,17 +152,26 @@ def synthetic(args):
     return rows
 
 
-def table(rows, unit):
-    methods = [k for k in rows[0] if isinstance(rows[0][k], tuple)]
-    head = f"| {'case':<18} | {'n':>4} | " + " | ".join(f"{m} RMSE {unit} / R²" for m in methods) + " |"
+def well_rows(rows, methods, unit: str = "", n_width: int = 4, mean_label: str = "mean"):
+    """``(markdown lines, mean RMSE, mean R²)``: a header, one line per case of ``rows``
+    (``{"well", "n", method: (RMSE, R²)}``) and the unweighted mean over them; shared with
+    ``bench_imputation_force.py``."""
+    head = (f"| {'case':<18} | {'n':>{n_width}} | "
+            + " | ".join(f"{m} RMSE{unit} / R²" for m in methods) + " |")
     lines = [head, "|" + "---|" * (2 + len(methods))]
     for r in rows:
-        lines.append(f"| {r['well']:<18} | {r['n']:>4} | "
+        lines.append(f"| {r['well']:<18} | {r['n']:>{n_width}} | "
                      + " | ".join(f"{r[m][0]:.3f} / {r[m][1]:.2f}" for m in methods) + " |")
     means = {m: np.mean([r[m][0] for r in rows]) for m in methods}
     r2 = {m: np.mean([r[m][1] for r in rows]) for m in methods}
-    lines.append(f"| {'mean':<18} | {'':>4} | "
+    lines.append(f"| {mean_label:<18} | {'':>{n_width}} | "
                  + " | ".join(f"**{means[m]:.3f}** / {r2[m]:.2f}" for m in methods) + " |")
+    return lines, means, r2
+
+
+def table(rows, unit):
+    methods = [k for k in rows[0] if isinstance(rows[0][k], tuple)]
+    lines, means, _ = well_rows(rows, methods, f" {unit}")
     named = min(means["IterativeImputer"], means["KNN(5) raw"])
     best = min(v for k, v in means.items() if not k.startswith("geoae"))
     lines.append("")

@@ -53,7 +53,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_imputation import add_imputer_args, baselines, fills, fit_geoae, metrics  # noqa: E402
+from bench_imputation import (  # noqa: E402
+    add_imputer_args,
+    baselines,
+    fills,
+    fit_geoae,
+    metrics,
+    well_rows,
+)
 from geoae.io import read_wells  # noqa: E402
 
 DATA = str(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "force2020-wells")
@@ -129,15 +136,7 @@ def table(results, keep=None):
         rows.append(row)
     true = np.concatenate(pooled["true"])
     pool = {m: metrics(np.concatenate(pooled[m]), true) for m in methods}
-    head = f"| {'case':<18} | {'n':>5} | " + " | ".join(f"{m} RMSE / R²" for m in methods) + " |"
-    lines = [head, "|" + "---|" * (2 + len(methods))]
-    for r in rows:
-        lines.append(f"| {r['well']:<18} | {r['n']:>5} | "
-                     + " | ".join(f"{r[m][0]:.3f} / {r[m][1]:.2f}" for m in methods) + " |")
-    means = {m: np.mean([r[m][0] for r in rows]) for m in methods}
-    r2 = {m: np.mean([r[m][1] for r in rows]) for m in methods}
-    lines.append(f"| {f'mean ({len(rows)} wells)':<18} | {'':>5} | "
-                 + " | ".join(f"**{means[m]:.3f}** / {r2[m]:.2f}" for m in methods) + " |")
+    lines, means, _ = well_rows(rows, methods, "", 5, f"mean ({len(rows)} wells)")
     lines.append(f"| {'pooled (rows)':<18} | {len(true):>5} | "
                  + " | ".join(f"{pool[m][0]:.3f} / {pool[m][1]:.2f}" for m in methods) + " |")
     named = min(means["IterativeImputer"], means["KNN(5) raw"])

@@ -176,8 +176,7 @@ def read_folder(path, weights_file: str, fmt: str, noun: str,
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise fail(f"cannot read config.json ({exc})") from None
     if not isinstance(cfg, dict) or cfg.get("format") != fmt:
-        other = cfg.get("format") if isinstance(cfg, dict) else None
-        said = _FOLDER_NAMES.get(other) if isinstance(other, str) else None
+        said = _format_named(cfg)
         raise fail(f"not a geoae {noun}" + (f": it holds {said}" if said
                                            else f" (config.json format != {fmt!r})"))
     try:
@@ -213,6 +212,11 @@ def folder_kind(path) -> str | None:
         cfg = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
+    return _format_named(cfg)
+
+
+def _format_named(cfg) -> str | None:
+    """What a ``config.json``'s ``format`` is, in :data:`_FOLDER_NAMES`' words; None if unknown."""
     fmt = cfg.get("format") if isinstance(cfg, dict) else None
     return _FOLDER_NAMES.get(fmt) if isinstance(fmt, str) else None
 

@@ -236,6 +236,10 @@ def select_curves(table: Table, curves: list[str] | None, fix: str = "") -> list
     return list(curves)
 
 
+#: Text that means a missing or non-finite reading, not a spoiled number.
+_BLANK_TEXT = ("", "nan", "na", "n/a", "inf", "-inf", "+inf")
+
+
 def _text_among_numbers(table: Table) -> dict[str, str]:
     """``{column: "RHOB: 1 value such as '1,2' (data row 3)"}`` for the text columns of
     ``table`` whose values are nearly all numbers (at least 9 in 10, and 20 different ones: not
@@ -253,13 +257,13 @@ def _text_among_numbers(table: Table) -> dict[str, str]:
         text = col.dropna().astype(str).str.strip()
         distinct = pd.Series(text.unique())
         as_number = pd.to_numeric(distinct, errors="coerce")
-        blank = distinct.str.lower().isin(["", "nan", "na", "n/a", "inf", "-inf", "+inf"])
+        blank = distinct.str.lower().isin(_BLANK_TEXT)
         if int(as_number.notna().sum()) < 20:
             continue
         wrong_values = set(distinct[as_number.isna() & ~blank])
         if not wrong_values:
             continue
-        given = ~text.str.lower().isin(["", "nan", "na", "n/a", "inf", "-inf", "+inf"])
+        given = ~text.str.lower().isin(_BLANK_TEXT)
         wrong = text.isin(wrong_values)
         n_given, n_wrong = int(given.sum()), int(wrong.sum())
         if n_given and n_wrong and n_wrong <= 0.1 * n_given:
@@ -354,8 +358,10 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
     out_p = Path(out)
     for inp in inputs:
         if same_file(out_p, inp):
+            from ._persistence import folder_kind
+
             what = "the input file" if not Path(inp).is_dir() else (
-                "the model folder" if (Path(inp) / "config.json").is_file() else "the input folder")
+                "the model folder" if folder_kind(inp) is not None else "the input folder")
             raise DataError(f"--out {out_p} is {what}; choose another --out, a file name "
                             "(geoae never overwrites its inputs)")
         if out_p.is_file() and Path(inp).is_dir() and out_p.resolve().parent == Path(inp).resolve():

@@ -354,6 +354,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         """Length of a well's series as windowed: short wells are padded to one window."""
         return max(n, int(self.window))
 
+    def _n_windows(self, n: int) -> int:
+        """Windows cut from a well of ``n`` samples (as :meth:`_model_input` cuts them)."""
+        return len(make_windows(np.zeros(self._padded(n)), self.window, self.stride))
+
     def _model_input(self, values, wells, depth):
         if not self._windowed():
             return values, None
@@ -404,8 +408,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         out = np.full(values.shape, np.nan)
         start = 0
         for g in seqs:
-            n = self._padded(len(g))
-            k = len(make_windows(np.zeros(n), self.window, self.stride))
+            n, k = self._padded(len(g)), self._n_windows(len(g))
             with np.errstate(invalid="ignore"):
                 out[g] = overlap_add(res[start:start + k], n, self.stride)[:, :len(g)].T
             start += k
@@ -586,8 +589,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
                 if seqs is None:
                     by_well = {"wells": labels}
                 else:
-                    n_win = [len(make_windows(np.zeros(self._padded(len(g))), self.window,
-                                              self.stride)) for g in seqs]
+                    n_win = [self._n_windows(len(g)) for g in seqs]
                     by_well = {"wells": np.repeat([labels[g[0]] for g in seqs], n_win)}
             with quiet_null_markers():  # said by _split, with the curves' names
                 self.model_.fit(inp, **by_well)

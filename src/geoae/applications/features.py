@@ -208,8 +208,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                 model = clone(self.model)
                 if self.random_state is not None and model.get_params().get("random_state") is None:
                     model.set_params(random_state=self.random_state)
-            wells = _numeric(X)[2]  # early stopping holds out whole wells, as the WELL
-            # column makes a model's own fit do
+            wells = well_and_depth(X)[0]  # early stopping holds out whole wells, as the
+            # WELL column makes a model's own fit do
             from ..models import BaseAutoEncoder
 
             by_well = {"wells": wells} if wells is not None and isinstance(model, BaseAutoEncoder) else {}
