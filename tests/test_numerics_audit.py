@@ -104,3 +104,25 @@ def test_text_check_skips_codes_and_nan_strings_and_places_the_row(capsys, tmp_p
     said = _text_among_numbers(Table(frame, "csv", tmp_path / "t.csv"))
     assert list(said) == ["RHOB"]
     assert said["RHOB"] == "RHOB: 1 value such as 'x' (data row 100)"
+
+
+def test_a_curve_of_huge_values_is_scaled_without_overflow():
+    """Values near 1e300 overflowed when squared for the standard deviation: numpy warned,
+    the scale became 1 and every value of the curve was then treated as missing. The
+    statistics are now taken on the values divided by a power of two."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    X[:, 1] = X[:, 1] * 1e300 + 3e300
+    X[7, 2] = np.nan
+    offset, scale = fit_affine_scaler(X, "standard")
+    # the same statistics computed on values divided by 1e300 by hand (and numpy's for the rest)
+    small = X[:, 1] / 1e300
+    np.testing.assert_allclose([offset[1] / 1e300, scale[1] / 1e300], [small.mean(), small.std()],
+                               rtol=1e-12)
+    np.testing.assert_allclose([offset[2], scale[2]], [np.nanmean(X[:, 2]), np.nanstd(X[:, 2])],
+                               rtol=1e-12)
+    model, said = _caught(lambda: AutoEncoder(latent_dim=2, hidden=(8,), epochs=3,
+                                              random_state=0).fit(X))
+    assert said == []
+    rec = model.reconstruct(X)[:, 1]
+    assert np.all(np.isfinite(rec)) and 1e299 < np.median(rec) < 1e301

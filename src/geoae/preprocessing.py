@@ -36,6 +36,18 @@ def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np
     if np.isinf(X).any():  # missing, like NaN (an infinite value would make the offset infinite)
         X = np.where(np.isinf(X), np.nan, X)
     if method == "standard":
+        # a curve of huge values (above ~1e154) would overflow when squared: its statistics
+        # are taken on the values divided by a power of two (exact), then scaled back
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+            big = np.nanmax(np.abs(X), axis=0, initial=0.0) if X.shape[0] else np.zeros(n_features)
+        factor = np.where(big > 1e150, np.exp2(np.floor(np.log2(np.where(big > 1e150, big, 1.0)))), 1.0)
+        if (factor != 1.0).any():
+            offset, scale = fit_affine_scaler(X / factor, method)
+            offset, scale = offset * factor, scale * factor
+            tiny = ~np.isfinite(scale) | (scale <= 1e-12 * np.abs(offset)) | (scale == 0)
+            scale[tiny] = 1.0
+            return offset, scale
         if np.isnan(X).any():
             s = StandardScaler().fit(X)  # NaN-aware
             offset, scale = s.mean_, s.scale_
