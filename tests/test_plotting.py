@@ -167,6 +167,27 @@ def test_a_one_sample_interval_on_a_long_track_is_drawn_tall_enough_to_see():
     assert fig.axes[0].get_ylabel() == "Depth (m)"
 
 
+def test_labelled_events_are_drawn_on_the_score_track_where_they_are():
+    """Known faults (the truth) drawn beside the flags, so that a reader sees hits and misses:
+    black bars on the score track at the labelled runs' depths, nowhere else."""
+    depth = 1000 + 0.5 * np.arange(200)
+    truth = np.zeros(200, dtype=bool)
+    truth[50:60] = True
+    truth[150] = True
+    score = np.where(truth, 5.0, 1.0)
+    fig = gp.log_tracks(depth, pd.DataFrame({"GR": np.full(200, 50.0)}), anomaly_score=score,
+                        threshold=3.0, labelled_intervals=truth)
+    bars = [c for ax in fig.axes for c in ax.collections if c.get_gid() == "labelled-interval"]
+    assert len(bars) == 1 and bars[0].axes is fig.axes[-1]  # the score track only
+    spans = sorted((p.vertices[:, 1].min(), p.vertices[:, 1].max()) for p in bars[0].get_paths())
+    assert spans[0] == pytest.approx((depth[50] - 0.25, depth[59] + 0.25))
+    assert spans[1] == pytest.approx((depth[150] - 0.25, depth[150] + 0.25))  # one sample
+    labels = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert "labelled event" in labels
+    with pytest.raises(ValueError, match="labelled_intervals"):
+        gp.log_tracks(depth, pd.DataFrame({"GR": np.full(200, 50.0)}), labelled_intervals=truth[:-1])
+
+
 def test_seismic_sections_symmetric_shared_limits():
     s = make_synthetic_seismic(n_traces=40, n_samples=120, random_state=0)
     fig = gp.seismic_sections(s.noisy, s.clean, dt=s.dt, title="denoising")

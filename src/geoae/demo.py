@@ -198,10 +198,11 @@ class _Stages:
                          anomaly_score=score[first.to_numpy()],
                          flagged_intervals=flags[first.to_numpy()],
                          threshold=float(det.threshold_), depth_label="Depth (ft)",
+                         labelled_intervals=label.to_numpy()[first.to_numpy()],
                          units={"GR": "API", "RHOB": "g/cm3", "NPHI": "v/v", "DT": "us/ft",
                                 "PE": "b/e", "RT": "ohm.m", "CALI": "in"},
                          title=f"{w['WELL'].iloc[0]}: logs, auto-encoder reconstruction, anomaly "
-                               "score and flagged intervals")
+                               "score, flagged intervals and the labelled faults")
         self.sections.append({
             "heading": "Tool faults flagged by reconstruction error",
             "text": ("Synthetic wells with labelled spikes, flat-lined intervals and washed-out "

@@ -279,6 +279,7 @@ def log_tracks(
     depth_label: str = "Depth",
     track_width: float = 1.7,
     height: float = 9.0,
+    labelled_intervals=None,
 ) -> Figure:
     """Well-log tracks along depth: original, reconstruction, imputation with uncertainty, anomalies.
 
@@ -332,6 +333,11 @@ def log_tracks(
         value for small integer codes), the same in every figure.
     depth_label : str, default="Depth"
         Label of the depth axis.
+    labelled_intervals : list of (top, base) or bool array of shape (n,), optional
+        Known events to compare the flags with (e.g. labelled tool faults, a QC log of bad
+        hole): drawn as black bars along the right edge of the anomaly-score track (of the last
+        track without one), in the same units and with the same minimum height as
+        ``flagged_intervals``.
     track_width, height : float
         Width of one track and height of the figure, inches.
 
@@ -370,23 +376,10 @@ def log_tracks(
         log_set = {str(c) for c in log_scale_curves}
     units = dict(units or {})
 
-    intervals: list[tuple[float, float]] = []
     if flagged_intervals is None and score is not None and threshold is not None:
-        intervals = flagged_to_intervals(depth, np.nan_to_num(score, nan=-np.inf) > threshold)
-    elif flagged_intervals is not None:
-        arr = np.asarray(flagged_intervals)
-        if arr.dtype == bool and arr.shape == (n,):
-            intervals = flagged_to_intervals(depth, arr)
-        else:  # sample depths (as AnomalyDetector.intervals gives): half a sample around each
-            half = 0.5 * _depth_step(depth)
-            intervals = [(min(float(a), float(b)) - half, max(float(a), float(b)) + half)
-                         for a, b in flagged_intervals]
-
-    finite = depth[np.isfinite(depth)]
-    if intervals and finite.size:  # at least 0.4 % of the track tall: a pixel or two at least
-        least = 0.004 * float(finite.max() - finite.min())
-        intervals = [(0.5 * (a + b) - 0.5 * least, 0.5 * (a + b) + 0.5 * least)
-                     if b - a < least else (a, b) for a, b in intervals]
+        flagged_intervals = np.nan_to_num(score, nan=-np.inf) > threshold
+    intervals = _shade_spans(depth, flagged_intervals, "flagged_intervals")
+    labelled = _shade_spans(depth, labelled_intervals, "labelled_intervals")
 
     ratios = [1.0] * len(names) + ([0.35] if fac is not None else []) + ([1.0] if score is not None else [])
     n_tracks = len(ratios)
@@ -462,6 +455,15 @@ def log_tracks(
             )
     if intervals:
         handles["flagged"] = Patch(color=ANOMALY_COLOR, alpha=0.15, label="flagged interval")
+    if labelled:
+        verts = [[(0.9, top), (1.0, top), (1.0, base), (0.9, base)] for top, base in labelled]
+        ax = axes[-1]
+        ax.add_collection(
+            PolyCollection(verts, transform=blended_transform_factory(ax.transAxes, ax.transData),
+                           facecolor="black", linewidths=0, zorder=3, gid="labelled-interval"),
+            autolim=False,
+        )
+        handles["labelled"] = Patch(color="black", label="labelled event")
 
     finite = depth[np.isfinite(depth)]
     if finite.size:
@@ -473,6 +475,29 @@ def log_tracks(
     fig.legend(handles=list(handles.values()), loc="outside lower center", ncol=min(len(handles), 6),
                fontsize=8, frameon=False)
     return fig
+
+
+def _shade_spans(depth: np.ndarray, spans, name: str) -> list[tuple[float, float]]:
+    """(top, base) depth spans to shade for ``spans``: a bool array of shape (n,) (its runs)
+    or (top, base) pairs of sample depths (half a sample step added each side); each at least
+    0.4 % of the depth range tall, so that a one-sample span shows on a long track."""
+    if spans is None:
+        return []
+    arr = np.asarray(spans)
+    if arr.dtype == bool:
+        if arr.shape != depth.shape:
+            raise ValueError(f"{name} has shape {arr.shape}, expected {depth.shape} (one flag per "
+                             "depth sample) or a list of (top, base) depths")
+        out = flagged_to_intervals(depth, arr)
+    else:  # sample depths (as AnomalyDetector.intervals gives): half a sample around each
+        half = 0.5 * _depth_step(depth)
+        out = [(min(float(a), float(b)) - half, max(float(a), float(b)) + half) for a, b in spans]
+    finite = depth[np.isfinite(depth)]
+    if out and finite.size:
+        least = 0.004 * float(finite.max() - finite.min())
+        out = [(0.5 * (a + b) - 0.5 * least, 0.5 * (a + b) + 0.5 * least) if b - a < least else (a, b)
+               for a, b in out]
+    return out
 
 
 def _track_style(ax) -> None:
