@@ -798,6 +798,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _n_features_out(self) -> int:
         return self.latent_dim
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of the code's columns, ``<class name lower-case>0 .. k-1`` (e.g.
+        ``autoencoder0``); raises NotFittedError before ``fit``."""
+        check_is_fitted(self, "model_")
+        return super().get_feature_names_out(input_features)
+
     def _device(self) -> torch.device:
         return next(self.model_.parameters()).device
 
@@ -928,6 +934,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         negative beyond and rank the most extreme values as the most normal). Use
         ``loss="mse"`` to rank values beyond the training range by how far they are.
         """
+        check_is_fitted(self, "model_")
         outside = np.zeros(self.n_features_in_, dtype=np.int64)
 
         def chunk(x, Z, mask):
@@ -1286,6 +1293,10 @@ class VariationalAutoEncoder(BaseAutoEncoder):
         mu, logvar = self._batched(lambda z: torch.cat(self.model_.encode(z), 1), Z).split(
             self.latent_dim, 1)
         z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=gen)
+        if z.shape[0] < 2:
+            raise DataError(f"prior='gmm' fits a mixture to the codes of the training samples, "
+                            f"and only {z.shape[0]} sample has an observed value; give more "
+                            "samples or use prior='standard'")
         k = min(int(self.prior_components), z.shape[0])
         gmm = GaussianMixture(k, covariance_type="full", reg_covar=1e-4, random_state=seed % 2**31)
         gmm.fit(z.double().numpy())

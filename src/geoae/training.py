@@ -51,6 +51,11 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         raise ConfigError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device='cuda' was asked for but CUDA is not available; use device='auto'")
+    if dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ConfigError("device='mps' was asked for but this machine or torch build has no "
+                              "Apple GPU (MPS); use device='auto'")
     return dev
 
 

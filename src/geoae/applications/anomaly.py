@@ -239,6 +239,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             raise ConfigError("prefit=True needs a fitted model: AnomalyDetector(model=geoae.load(path), "
                               "prefit=True)")
 
+    def __sklearn_clone__(self):
+        """scikit-learn's ``clone`` (GridSearchCV over ``contamination`` or ``threshold``,
+        cross_val_score) keeps a ``prefit=True`` model as it is, fitted, as
+        :class:`sklearn.frozen.FrozenEstimator` does (a clone would be an unfitted copy that
+        ``prefit`` cannot use). Without ``prefit`` the model is cloned unfitted, as usual."""
+        if not self.prefit:
+            return super().__sklearn_clone__()
+        return type(self)(**self.get_params(deep=False))
+
     def _prefit_model(self):
         """The fitted ``model`` of a ``prefit=True`` detector (checked, never copied)."""
         model = self.model

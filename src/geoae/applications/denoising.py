@@ -341,6 +341,12 @@ class Denoiser(TransformerMixin, BaseEstimator):
         """Return ``(n_series, channels, length)`` float64 (NaN = missing) and the input shape;
         ``framed``: X comes from a DataFrame, so its orientation is known (a well may be shorter
         than its number of curves)."""
+        if hasattr(X, "tocsr") or hasattr(X, "todense"):  # scipy.sparse
+            raise DataError(f"{name} is a sparse matrix; give a dense array of traces "
+                            "(e.g. X.toarray())")
+        if np.iscomplexobj(X):
+            raise DataError(f"{name} holds complex numbers; give real amplitudes (e.g. the real "
+                            "part, or the envelope np.abs(X))")
         try:
             arr = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -460,6 +466,11 @@ class Denoiser(TransformerMixin, BaseEstimator):
                     out[names[j]] = out[names[j]].astype(np.float64)
                 out.iloc[idx, c] = rec[j]
         return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing samples are masked out of the loss and kept
+        return tags
 
     def fit(self, noisy, clean=None):
         """Fit on noisy data, with clean targets (supervised) or without (Noisier2Noise).

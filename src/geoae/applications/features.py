@@ -24,13 +24,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+from torch import nn
 
 from ..errors import ConfigError, DataError
+from ..nn import DenseDecoder, DenseEncoder
 from ..preprocessing import (
     check_curve_columns,
     check_well_labels,
@@ -64,6 +67,9 @@ def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None, np.ndarray | 
             raise DataError(f"X has no curve for the encoder besides {[WELL, DEPTH]}")
         return X[cols].to_numpy(dtype=np.float64, na_value=np.nan), names, wells, depth, encoded
     arr = as_float_array(X)
+    if arr.shape[1] == 0:
+        raise DataError(f"X has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required: "
+                        "give at least one curve")
     return arr, [f"x{i}" for i in range(arr.shape[1])], None, None, list(range(arr.shape[1]))
 
 
@@ -189,6 +195,14 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Fit (or, with ``prefit=True``, check) the encoder on ``X (n_samples, n_features)``
         (NaN allowed, a ``WELL`` column used for ``context``); ``y`` is ignored."""
+        from ..models import BaseAutoEncoder
+
+        if self.model is not None and not isinstance(self.model, BaseAutoEncoder):
+            raise ConfigError(f"model={self.model!r} is not valid: None or a geoae estimator "
+                              "such as AutoEncoder(...) or VAE(...) (its encoder makes the features)")
+        for name in ("passthrough", "prefit"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid: True or False")
         if self.prefit:
             if self.model is None:
                 raise ConfigError("prefit=True needs a fitted model")
@@ -210,8 +224,6 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
                     model.set_params(random_state=self.random_state)
             wells = well_and_depth(X)[0]  # early stopping holds out whole wells, as the
             # WELL column makes a model's own fit do
-            from ..models import BaseAutoEncoder
-
             by_well = {"wells": wells} if wells is not None and isinstance(model, BaseAutoEncoder) else {}
             with quiet_null_markers(), warnings.catch_warnings():  # said by _stack, by name
                 if self.model is None:  # the default's width is geoae's choice, not the user's
@@ -447,31 +459,28 @@ def latent_map(model, X, labels=None, *, random_state=0) -> pd.DataFrame:
     return frame
 
 
-def _context_net(channels: int, context: int, latent_dim: int, hidden: tuple[int, ...]):
+class _ContextNet(nn.Module):
     """An auto-encoder of flattened ``(2 * context + 1, channels)`` windows whose decoder gets
-    the window's centre row beside the code."""
-    import torch
-    from torch import nn
+    the window's centre row beside the code (a module-level class, so that a fitted
+    ContextEncoder pickles, for joblib and scikit-learn's tools)."""
 
-    from ..nn import DenseDecoder, DenseEncoder
+    def __init__(self, channels: int, context: int, latent_dim: int, hidden: tuple[int, ...]):
+        super().__init__()
+        n_in = (2 * context + 1) * channels
+        self.centre = (context * channels, (context + 1) * channels)
+        self.encoder = DenseEncoder(n_in, latent_dim, hidden=hidden, activation="elu")
+        self.decoder = DenseDecoder(latent_dim + channels, n_in, hidden=hidden, activation="elu")
 
-    n_in = (2 * context + 1) * channels
-    centre = slice(context * channels, (context + 1) * channels)
+    def encode(self, x):
+        return self.encoder(x)
 
-    class ContextNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = DenseEncoder(n_in, latent_dim, hidden=hidden, activation="elu")
-            self.decoder = DenseDecoder(latent_dim + channels, n_in, hidden=hidden,
-                                        activation="elu")
+    def forward(self, x):
+        a, b = self.centre
+        return self.decoder(torch.cat([self.encoder(x), x[:, a:b]], dim=1))
 
-        def encode(self, x):
-            return self.encoder(x)
 
-        def forward(self, x):
-            return self.decoder(torch.cat([self.encoder(x), x[:, centre]], dim=1))
-
-    return ContextNet()
+def _context_net(channels: int, context: int, latent_dim: int, hidden: tuple[int, ...]) -> _ContextNet:
+    return _ContextNet(channels, context, latent_dim, hidden)
 
 
 class ContextEncoder(TransformerMixin, BaseEstimator):
@@ -554,6 +563,8 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
               self.learning_rate, "a positive number")
         check(is_real(self.weight_decay) and self.weight_decay >= 0, "weight_decay",
               self.weight_decay, "a number >= 0")
+        check(isinstance(self.passthrough, (bool, np.bool_)), "passthrough", self.passthrough,
+              "True or False")
 
     def _curves(self, X, reset: bool):
         """``(values, names, (wells, depth), encoded columns, curves)``, checked: against the fitted
