@@ -320,10 +320,42 @@ def well_and_depth(X) -> tuple[np.ndarray | None, np.ndarray | None]:
         return None
 
     wells, depth = get("WELL"), get("DEPTH")
+    if depth is None and X.index.nlevels == 1 and X.index.name is not None:
+        # a LAS frame (read_las) is indexed by the file's own index mnemonic: DEPT, MD, TVD...
+        from .io.aliases import DEPTH_NAMES, column_key
+
+        name = str(X.index.name)
+        if column_key(name) in DEPTH_NAMES or name == X.attrs.get("index_name"):
+            depth = X.index.to_numpy()
     if depth is not None:
         depth = pd.to_numeric(pd.Series(depth), errors="coerce").to_numpy(dtype=np.float64,
                                                                           na_value=np.nan)
     return wells, depth
+
+
+def depth_step(depth: np.ndarray) -> float:
+    """The sample step of a depth series: the median of its positive finite steps between
+    consecutive samples (repeated depths, e.g. two passes merged, do not make it 0); 0 when
+    there is none."""
+    steps = np.abs(np.diff(np.asarray(depth, dtype=np.float64)))
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    return float(np.median(steps)) if steps.size else 0.0
+
+
+def depth_segments(depth: np.ndarray) -> np.ndarray:
+    """Segment number of each sample of one well's depths, **in depth order**: a new segment
+    starts after every gap in the log, a step longer than 1.5 sample steps (:func:`depth_step`)
+    or a missing depth. Depth windows and neighbours are never taken across a segment
+    boundary. Shape ``(n,)``, int64, from 0."""
+    depth = np.asarray(depth, dtype=np.float64)
+    segment = np.zeros(len(depth), dtype=np.int64)
+    if len(depth) > 1:
+        steps = np.abs(np.diff(depth))
+        step = depth_step(depth)
+        with np.errstate(invalid="ignore"):
+            gap = ~np.isfinite(steps) | ((steps > 1.5 * step) if step > 0 else False)
+        segment[1:] = np.cumsum(gap)
+    return segment
 
 
 def check_well_labels(wells, what: str = "X") -> None:

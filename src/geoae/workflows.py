@@ -2407,6 +2407,12 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
         logs = _log10_for(table.frame, use) if log10 else []
         X = _to_model_units(table.frame[use], logs)
         _check_observed(table, table.frame[use], X)
+        if table.frame.attrs.get("unit_conversions"):
+            # trained in one unit per curve, written in each file's own (depths in feet stay
+            # in feet, as encode/detect and a given encoder write them): the same rows, unconverted
+            own = read_any_table(data, keep=curves or (), keep_rows=True, convert_units=False)
+            if len(own.frame) == len(table.frame):
+                table = own
     frame = table.frame.reset_index(drop=True)
     X = X.reset_index(drop=True)
     if "WELL" in frame.columns:
@@ -2428,6 +2434,9 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
     ids = frame.loc[order, ["WELL"]].reset_index(drop=True) if "WELL" in frame.columns else None
     Xs = X.loc[order].reset_index(drop=True)
     Xw = pd.concat([ids, Xs], axis=1) if ids is not None else Xs
+    if "DEPTH" in frame.columns:  # as the index (not a curve): a gap in the log ends the context
+        Xw.index = pd.Index(pd.to_numeric(frame["DEPTH"], errors="coerce").to_numpy()[order],
+                            name="DEPTH")
     if given is None:
         ce = ContextEncoder(**params).fit(Xw)
     codes = np.empty((len(frame), int(ce.latent_dim)))

@@ -26,6 +26,7 @@ from .._validation import check_random_state_param
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
+    depth_segments,
     empty_samples,
     make_windows,
     outside_ranges,
@@ -342,18 +343,26 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         return values, wells, depth
 
     def _sequences(self, n: int, wells, depth) -> list[np.ndarray]:
-        """Row indices of each well in depth order (all rows if no WELL column)."""
+        """Row indices of each well in depth order (all rows if no WELL column), one sequence
+        per stretch between gaps in the log (:func:`~geoae.preprocessing.depth_segments`):
+        a window never spans a gap."""
         groups = [np.arange(n)] if wells is None else [
             np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
         if depth is not None:
             groups = [g[np.argsort(depth[g], kind="stable")] for g in groups]
-        short = [len(g) for g in groups if len(g) < self.window]
+            split = []
+            for g in groups:
+                segment = depth_segments(depth[g])
+                split += np.split(g, np.flatnonzero(np.diff(segment)) + 1)
+            groups = split
+        short = [g for g in groups if len(g) < self.window]
         if short:
-            names = ([str(w) for w, g in zip(pd.unique(np.asarray(wells, dtype=object)), groups,
-                                             strict=True) if len(g) < self.window]
-                     if wells is not None else ["X"])
-            warnings.warn(f"{len(short)} well(s) shorter than window={self.window} samples "
-                          f"({dict(zip(names[:10], short[:10], strict=True))}"
+            names = [str(wells[g[0]]) if wells is not None else "X" for g in short]
+            where = [f"{w} at {depth[g[0]]:g}" if depth is not None else w
+                     for w, g in zip(names, short, strict=True)]
+            gaps = " (between gaps in the log)" if depth is not None else ""
+            warnings.warn(f"{len(short)} stretch(es) of well{gaps} shorter than "
+                          f"window={self.window} samples ({', '.join(where[:10])}"
                           f"{' ...' if len(short) > 10 else ''}): each is padded with missing "
                           "values to one window (a smaller window sees more of their context)",
                           UserWarning, stacklevel=4)
@@ -431,13 +440,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         groups = [np.arange(len(values))] if wells is None else [
             np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
         for g in groups:
+            gap = np.zeros(len(g), dtype=bool)
             if depth is not None:
                 g = g[np.argsort(depth[g], kind="stable")]
+                gap[1:] = np.diff(depth_segments(depth[g])) > 0  # a gap in the log ends a run
             v = values[g]
             for j in range(v.shape[1]):
                 col = v[:, j]
                 new = np.ones(len(col), dtype=bool)
-                new[1:] = ~(col[1:] == col[:-1])  # NaN never equals: missing breaks a run
+                new[1:] = ~(col[1:] == col[:-1]) | gap[1:]  # NaN never equals: missing breaks a run
                 rid = np.cumsum(new) - 1
                 length = np.bincount(rid)[rid]
                 out[g, j] = np.where(np.isnan(col), 0, length)
@@ -857,11 +868,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         for w, idx in groups:
             idx = idx[placed[idx]]  # a sample without a depth has no place in an interval
             idx = idx[np.argsort(depth[idx], kind="stable")]
-            steps = np.diff(depth[idx])
-            step = float(np.median(steps)) if len(steps) else 0.0
             f = flags[idx]
             brk = np.ones(len(idx), dtype=bool)
-            brk[1:] = ~f[:-1] | (steps > 1.5 * step)
+            brk[1:] = ~f[:-1] | (np.diff(depth_segments(depth[idx])) > 0)
             starts = np.flatnonzero(f & brk)
             for s in starts:
                 e = s

@@ -37,6 +37,7 @@ from ..nn import DenseDecoder, DenseEncoder
 from ..preprocessing import (
     check_curve_columns,
     check_well_labels,
+    depth_segments,
     empty_samples,
     quiet_null_markers,
     says_once,
@@ -87,7 +88,9 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
         Well label per row; neighbours never cross a well boundary (the well's edge row repeats).
     depth : ndarray of shape (n_samples,), optional
         Depth per row: each well's rows are taken in depth order (a stable sort, rows without a
-        depth last), whatever their order in ``X``; the output stays in ``X``'s row order.
+        depth last), whatever their order in ``X``; the output stays in ``X``'s row order. A gap
+        in the log (:func:`~geoae.preprocessing.depth_segments`) ends the context as a well's
+        edge does.
 
     Returns
     -------
@@ -101,11 +104,17 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
     idx = np.arange(len(X))
     for g in np.unique(groups):
         rows = idx[groups == g]
+        pos = np.arange(len(rows))
+        lo, hi = np.zeros(len(rows), dtype=np.int64), np.full(len(rows), len(rows) - 1)
         if depth is not None:
             rows = rows[np.argsort(depth[rows], kind="stable")]  # NaN sorts last
-        pos = np.arange(len(rows))
+            # a gap in the log ends the context: the segment's edge row repeats, as at a well's
+            segment = depth_segments(depth[rows])
+            first = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+            last = np.r_[first[1:] - 1, len(rows) - 1]
+            lo, hi = first[segment], last[segment]
         for j, off in enumerate(range(-context, context + 1)):
-            src = rows[np.clip(pos + off, 0, len(rows) - 1)]
+            src = rows[np.clip(pos + off, lo, hi)]
             out[rows, j * X.shape[1]:(j + 1) * X.shape[1]] = X[src]
     return out
 

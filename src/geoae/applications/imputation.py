@@ -35,6 +35,7 @@ from ..preprocessing import (
     check_curve_columns,
     check_not_all_missing,
     check_well_labels,
+    depth_segments,
     empty_samples,
     fit_affine_scaler,
     outside_ranges,
@@ -148,8 +149,8 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
 
     Rows of one well are ordered by ``depth`` when given (stable), else by row order; without
     ``wells`` all rows form one sequence. With ``depth``, a neighbour is never taken across a
-    gap in the log: a step between consecutive rows longer than 1.5 median sample steps (or a
-    missing depth) ends the sequence there.
+    gap in the log (:func:`~geoae.preprocessing.depth_segments`: a step between consecutive rows
+    longer than 1.5 sample steps, or a missing depth, ends the sequence there).
 
     Returns
     -------
@@ -165,13 +166,7 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
             idx = idx[np.argsort(depth[idx], kind="stable")]
         m = len(idx)
         # segment number of each row: a new segment after every gap (no neighbour across it)
-        segment = np.zeros(m, dtype=np.int64)
-        if depth is not None and m > 1:
-            steps = np.abs(np.diff(depth[idx]))
-            with np.errstate(invalid="ignore"):
-                step = float(np.nanmedian(steps)) if np.isfinite(steps).any() else 0.0
-                gap = ~np.isfinite(steps) | ((steps > 1.5 * step) if step > 0 else False)
-            segment[1:] = np.cumsum(gap)
+        segment = depth_segments(depth[idx]) if depth is not None else np.zeros(m, dtype=np.int64)
         for j, off in enumerate(range(-context, context + 1)):
             lo, hi = max(0, -off), min(m, m - off)
             if hi > lo:

@@ -89,6 +89,33 @@ def _check_header_size(text: str, path: Path) -> None:
         )
 
 
+def _las3_log_only(text: str) -> str:
+    """A LAS 3.0 file's log data set alone, its ``~Log_Data`` section titled ``~ASCII``.
+
+    LAS 3.0 holds further data sets (``~Tops_Parameter/_Definition/_Data``, ``~Core_...``,
+    ``~Inclinometry_...``) beside the logs. lasio 0.32 does not read ``~Log_Data`` when it is
+    comma-delimited (every number became a row of its own) and drops the last log row when
+    another data set follows; geoae reads the logs only, so the other data sets are left out
+    and the log data section gets the title every reader knows. Files without a
+    ``~Log_Data`` section are returned unchanged."""
+    lines = text.splitlines(keepends=True)
+    if not any(re.match(r"^\s*~LOG_DATA\b", ln, re.IGNORECASE) for ln in lines):
+        return text
+    out, keep = [], True
+    for ln in lines:
+        stripped = ln.strip()
+        if stripped.startswith("~"):
+            name = stripped[1:].split("|")[0].strip().upper()
+            other_set = (name.endswith(("_DATA", "_DEFINITION", "_PARAMETER"))
+                         and not name.startswith("LOG_"))
+            keep = not other_set
+            if name == "LOG_DATA":
+                ln = "~ASCII" + ln[len(ln.rstrip("\r\n")):]
+        if keep:
+            out.append(ln)
+    return "".join(out)
+
+
 def _fix_comma_data(text: str, path: Path | str = "") -> str:
     """Turn a comma-delimited ~A section into a space-delimited one (lasio misreads some).
 
@@ -216,7 +243,7 @@ def _open_lasfile(
             f"{path}: LAS file has no data section (~ASCII/~A); the file is incomplete or truncated"
         )
     _check_header_size(text, path)
-    text = _fix_comma_data(text, path)
+    text = _fix_comma_data(_las3_log_only(text), path)
     try:
         with _quiet_lasio() as messages:
             las = None

@@ -1,0 +1,161 @@
+"""Depth handling found wrong by a petrophysicist's audit (sixteenth session): a LAS frame's
+depth index (DEPT, MD) ignored, depth windows and context across gaps in the log, repeated
+depths taken for a zero step, LAS 3.0 log data misread, a trained `geoae features` writing
+feet wells' depths in metres."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clirun import run
+from geoae import AutoEncoder
+from geoae.applications import AnomalyDetector, ContextEncoder
+from geoae.applications.features import stack_context
+from geoae.applications.imputation import neighbour_index
+from geoae.io import read_las, write_las
+from geoae.preprocessing import depth_segments, depth_step, well_and_depth
+
+CURVES = ["GR", "RHOB", "NPHI", "DT", "PE"]
+
+
+def _well(n=120, seed=1, gap_after=None):
+    from geoae.datasets import make_synthetic_wells
+
+    w = make_synthetic_wells(n_wells=1, n_samples=n, random_state=seed, faults=False).clean
+    logs = w[["DEPTH", *CURVES]].reset_index(drop=True)
+    if gap_after is not None:  # a 100 ft gap in the log after row gap_after
+        logs.loc[gap_after + 1:, "DEPTH"] += 100.0
+    return logs
+
+
+def test_depth_segments_and_step_by_hand():
+    d = np.array([0.0, 0.5, 1.0, 1.0, 1.5, 50.0, 50.5, np.nan])
+    assert depth_step(d) == 0.5  # the repeated depth (a zero step) is not the step
+    np.testing.assert_array_equal(depth_segments(d), [0, 0, 0, 0, 0, 1, 1, 2])
+
+
+def test_a_las_frames_depth_index_is_its_depth(tmp_path):
+    """read_las names the index after the file (DEPT, MD): only 'DEPTH' counted, so a
+    descending file's windows ran upward and gaps were bridged."""
+    logs = _well().rename(columns={"DEPTH": "DEPT"}).set_index("DEPT")
+    logs.attrs = {"well_name": "B", "index_unit": "F"}
+    write_las(logs, tmp_path / "asc.las")
+    write_las(logs.iloc[::-1], tmp_path / "desc.las")
+    asc, desc = read_las(tmp_path / "asc.las"), read_las(tmp_path / "desc.las")
+    assert asc.index.name == "DEPT"
+    np.testing.assert_array_equal(well_and_depth(desc)[1], desc.index.to_numpy())
+    assert well_and_depth(asc.rename_axis("MD"))[1] is not None
+    assert well_and_depth(asc.reset_index(drop=True))[1] is None  # a plain RangeIndex is not depth
+    ce = ContextEncoder(context=4, latent_dim=1, hidden=(8,), epochs=2, passthrough=False,
+                        random_state=0).fit(asc)
+    a = pd.Series(ce.transform(asc)[:, 0], asc.index)
+    d = pd.Series(ce.transform(desc)[:, 0], desc.index)
+    np.testing.assert_allclose(a.to_numpy(), d.loc[a.index].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_context_windows_stop_at_a_gap_in_the_log():
+    X = np.arange(8.0)[:, None]
+    depth = np.array([0, 1, 2, 3, 103, 104, 105, 106.0])
+    # the segment's edge row repeats at the gap, as at a well's edge
+    want = [[0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 3], [4, 4, 5], [4, 5, 6], [5, 6, 7], [6, 7, 7]]
+    np.testing.assert_array_equal(stack_context(X, 1, None, depth), want)
+    rev = stack_context(X[::-1], 1, None, depth[::-1])[::-1]  # any row order: the same context
+    np.testing.assert_array_equal(rev, want)
+    # with repeated depths (two passes merged) the gap is still a gap for the Imputer
+    dup = np.array([1000, 1000, 1001, 1001, 1100, 1100.0])
+    nbr = neighbour_index(6, 1, None, dup)
+    assert nbr[3, 2] == -1 and nbr[4, 0] == -1
+
+
+def test_codes_and_scores_above_a_gap_do_not_see_below_it():
+    logs = _well(160, gap_after=79)
+    changed = logs.copy()
+    changed.loc[80:, CURVES] *= 3.0  # only the logs below the gap
+    row = 79  # the last sample above the gap
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce = ContextEncoder(context=4, latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(logs)
+        np.testing.assert_array_equal(ce.transform(logs)[row], ce.transform(changed)[row])
+        det = AnomalyDetector(model=AutoEncoder(backbone="conv1d", latent_dim=2, hidden=(4, 8),
+                                                epochs=2, random_state=0),
+                              window=16, stride=4, random_state=0).fit(logs)
+        assert det.score_samples(logs)[row] == det.score_samples(changed)[row]
+
+
+def test_stuck_runs_and_intervals_respect_gaps_and_repeats():
+    values = np.full((6, 1), 2.5)
+    depth = np.array([0, 1, 2, 100, 101, 102.0])
+    np.testing.assert_array_equal(AnomalyDetector._runs(values, None, depth)[:, 0], [3, 3, 3, 3, 3, 3])
+    # intervals of a log with every depth twice: one interval, not one per depth
+    det = AnomalyDetector()
+    det.curves_ = ["GR"]
+    depth2 = np.repeat(1000.0 + 0.5 * np.arange(10), 2)
+    flags = (depth2 >= 1001.0) & (depth2 <= 1003.5)
+    got = det.intervals(depth2, flags)
+    assert len(got) == 1 and (got["top"].iloc[0], got["base"].iloc[0]) == (1001.0, 1003.5)
+
+
+LAS3 = """~Version
+VERS.   3.0 : CWLS LOG ASCII STANDARD - VERSION 3.0
+WRAP.    NO : One line per depth step
+DLM. {dlm} : delimiter
+~Well
+STRT.M 1500.0000 : start
+STOP.M 1500.6096 : stop
+STEP.M 0.1524 : step
+NULL. -999.25 : null
+WELL. V3WELL : well
+~Log_Definition
+DEPT.M : depth
+GR.GAPI : gamma
+RHOB.G/CC : density
+~Log_Data | Log_Definition
+{rows}
+~Tops_Definition
+TOPS. : name
+TOPDEPTH.M : depth
+~Tops_Data | Tops_Definition
+TopA{sep}1500.2
+"""
+
+
+@pytest.mark.parametrize("dlm", ["COMMA", "SPACE"])
+def test_las3_log_data_is_read_whole(tmp_path, dlm):
+    """Comma-delimited ~Log_Data was read one value per row (GR and RHOB values became
+    depths); a space-delimited one followed by ~Tops_Data lost its last row."""
+    sep = "," if dlm == "COMMA" else " "
+    rows = ["1500.0000,45.1,2.45", "1500.1524,46.2,-999.25", "1500.3048,47.3,2.47",
+            "1500.4572,48.4,2.48", "1500.6096,49.5,2.49"]
+    path = tmp_path / "v3.las"
+    path.write_text(LAS3.format(dlm=dlm, sep=sep, rows="\n".join(r.replace(",", sep) for r in rows)))
+    frame = read_las(path)
+    np.testing.assert_allclose(frame.index, 1500 + 0.1524 * np.arange(5))
+    np.testing.assert_allclose(frame["GR"], [45.1, 46.2, 47.3, 48.4, 49.5])
+    assert np.isnan(frame["RHOB"].iloc[1]) and frame["RHOB"].iloc[4] == 2.49
+
+
+def test_features_trained_keeps_each_wells_depth_unit(tmp_path, capsys):
+    """Training `geoae features` on a folder with a well in feet wrote its depths in metres
+    (5000 ft as 1524); a given encoder wrote feet. Both now write the file's own."""
+    from geoae.datasets import make_synthetic_wells
+
+    w = make_synthetic_wells(n_wells=3, n_samples=60, random_state=0, faults=False).clean
+    (tmp_path / "wells").mkdir()
+    for (name, part), unit in zip(w.groupby("WELL"), ["M", "M", "F"], strict=True):
+        f = part.drop(columns="WELL").set_index("DEPTH").rename_axis("DEPT")
+        f.attrs = {"well_name": name, "index_unit": unit}
+        write_las(f, tmp_path / "wells" / f"{name}.las")
+    code, _, err = run(capsys, "features", tmp_path / "wells", "--out", tmp_path / "trained.csv",
+                       "--epochs", 1, "--context", 2, "--save-model", tmp_path / "ctx", "-q")
+    assert code == 0, err
+    code, _, err = run(capsys, "features", tmp_path / "ctx", tmp_path / "wells",
+                       "--out", tmp_path / "given.csv", "-q")
+    assert code == 0, err
+    trained, given = pd.read_csv(tmp_path / "trained.csv"), pd.read_csv(tmp_path / "given.csv")
+    feet = read_las(tmp_path / "wells" / "SYN-03.las")
+    np.testing.assert_array_equal(trained.loc[trained["WELL"] == "SYN-03", "DEPTH"], feet.index)
+    pd.testing.assert_frame_equal(trained, given)
