@@ -159,3 +159,18 @@ def test_features_trained_keeps_each_wells_depth_unit(tmp_path, capsys):
     feet = read_las(tmp_path / "wells" / "SYN-03.las")
     np.testing.assert_array_equal(trained.loc[trained["WELL"] == "SYN-03", "DEPTH"], feet.index)
     pd.testing.assert_frame_equal(trained, given)
+
+
+def test_several_wells_without_a_well_column_are_warned():
+    """Two wells at the same depths, no WELL: each row's neighbours came from the other well
+    without a word (geoae features refused it; the API did not say)."""
+    a, b = _well(60, seed=1), _well(60, seed=2)
+    both = pd.concat([a, b], ignore_index=True)
+    with pytest.warns(UserWarning, match="several wells in one table"):
+        stack_context(both[CURVES].to_numpy(), 2, None, both["DEPTH"].to_numpy())
+    with pytest.warns(UserWarning, match="several wells in one table"):
+        neighbour_index(len(both), 2, None, both["DEPTH"].to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one well, or wells labelled: nothing to say
+        stack_context(a[CURVES].to_numpy(), 2, None, a["DEPTH"].to_numpy())
+        stack_context(both[CURVES].to_numpy(), 2, np.repeat(["A", "B"], 60), both["DEPTH"].to_numpy())

@@ -358,6 +358,18 @@ def depth_segments(depth: np.ndarray) -> np.ndarray:
     return segment
 
 
+def warn_if_wells_mixed(depth: np.ndarray | None, wells) -> None:
+    """Warn when rows without WELL labels repeat their depths often (more than 10 rows and a
+    tenth of them): several wells in one table, whose depth context would mix them."""
+    if depth is None or wells is not None or len(depth) == 0:
+        return
+    repeated = int(pd.Series(depth).duplicated(keep=False).sum())
+    if repeated > max(10, 0.1 * len(depth)):
+        warn_once(f"{repeated} of the {len(depth)} rows share a depth with another and X has no "
+                  "WELL column: several wells in one table? Their depth context mixes them; add a "
+                  "WELL column (rows are ordered by depth within each well)")
+
+
 def check_well_labels(wells, what: str = "X") -> None:
     """Raise DataError when a WELL column has missing labels."""
     if wells is not None and pd.isna(wells).any():

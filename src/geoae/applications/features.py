@@ -41,6 +41,7 @@ from ..preprocessing import (
     empty_samples,
     quiet_null_markers,
     says_once,
+    warn_if_wells_mixed,
     warn_null_markers,
     warn_once,
     well_and_depth,
@@ -99,6 +100,7 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
     """
     if context == 0:
         return X
+    warn_if_wells_mixed(depth, wells)
     groups = np.zeros(len(X), dtype=np.int64) if wells is None else pd.factorize(wells)[0]
     out = np.empty((len(X), (2 * context + 1) * X.shape[1]))
     idx = np.arange(len(X))

@@ -42,6 +42,7 @@ from ..preprocessing import (
     recorded_physical_ranges,
     says_once,
     validation_split,
+    warn_if_wells_mixed,
     warn_null_markers,
     warn_once,
     well_and_depth,
@@ -158,6 +159,7 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
         Column ``context`` is the row itself; -1 where the neighbour falls outside the well.
     """
     width = 2 * context + 1
+    warn_if_wells_mixed(depth, wells)
     out = np.full((n, width), -1, dtype=np.int64)
     groups = [np.arange(n)] if wells is None else [
         np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
