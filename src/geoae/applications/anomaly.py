@@ -358,11 +358,11 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         short = [g for g in groups if len(g) < self.window]
         if short:
             names = [str(wells[g[0]]) if wells is not None else "X" for g in short]
-            where = [f"{w} at {depth[g[0]]:g}" if depth is not None else w
-                     for w, g in zip(names, short, strict=True)]
+            where = {(f"{w} from {depth[g[0]]:g}" if depth is not None else w): len(g)
+                     for w, g in list(zip(names, short, strict=True))[:10]}
             gaps = " (between gaps in the log)" if depth is not None else ""
-            warnings.warn(f"{len(short)} stretch(es) of well{gaps} shorter than "
-                          f"window={self.window} samples ({', '.join(where[:10])}"
+            warnings.warn(f"{len(short)} well(s) or stretch(es) of a well{gaps} shorter than "
+                          f"window={self.window} samples ({where}"
                           f"{' ...' if len(short) > 10 else ''}): each is padded with missing "
                           "values to one window (a smaller window sees more of their context)",
                           UserWarning, stacklevel=4)
