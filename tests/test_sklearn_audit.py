@@ -88,3 +88,27 @@ def test_denoiser_refuses_complex_and_sparse_traces(traces, match):
     with pytest.raises(DataError, match=match):
         Denoiser(window=16, stride=8, hidden=(4,), epochs=1).fit(traces)
     assert Denoiser().__sklearn_tags__().input_tags.allow_nan
+
+
+def test_feature_makers_know_their_input_names(X):
+    """EncoderFeatures/ContextEncoder kept their input names private: Pipeline.feature_names_in_
+    failed and get_feature_names_out took any input_features."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    df = pd.DataFrame(X, columns=list("ABCD"))
+    y = (X[:, 0] > 0).astype(int)
+    pipe = make_pipeline(EncoderFeatures(AutoEncoder(**T)), LogisticRegression()).fit(df, y)
+    assert list(pipe.feature_names_in_) == list("ABCD")
+    feats = pipe[0]
+    with pytest.raises(ValueError, match="feature_names_in_"):
+        feats.get_feature_names_out(["p", "q", "r", "s"])
+    assert list(feats.get_feature_names_out(list("ABCD"))) == [*"ABCD", "latent0", "latent1"]
+    on_array = EncoderFeatures(AutoEncoder(**T)).fit(X)
+    assert not hasattr(on_array, "feature_names_in_")
+    assert list(on_array.get_feature_names_out(list("pqrs")))[:4] == list("pqrs")
+    with pytest.raises(ValueError, match="3 names"):
+        on_array.get_feature_names_out(list("pqr"))
+    ctx = ContextEncoder(context=1, hidden=(4,), epochs=1, random_state=0).fit(df.assign(WELL="W"))
+    assert list(ctx.feature_names_in_) == list("ABCD")  # WELL set aside, as in its outputs

@@ -121,7 +121,31 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
     return out
 
 
-class EncoderFeatures(TransformerMixin, BaseEstimator):
+class _NamedInputs:
+    """``feature_names_in_`` (the curves a DataFrame was fitted with, WELL set aside) and the
+    check of ``get_feature_names_out``'s ``input_features``, for the two feature makers."""
+
+    @property
+    def feature_names_in_(self) -> np.ndarray:
+        if not getattr(self, "_named", False):
+            raise AttributeError(f"{type(self).__name__} was not fitted on a DataFrame with "
+                                 "column names, so it has no feature_names_in_")
+        return np.asarray(self.input_names_, dtype=object)
+
+    def _input_features(self, input_features) -> list[str]:
+        names = [str(c) for c in self.input_names_]
+        if input_features is None:
+            return names
+        given = [str(c) for c in input_features]
+        if getattr(self, "_named", False) and given != names:
+            raise ValueError(f"input_features {given} are not feature_names_in_ {names}")
+        if len(given) != len(names):
+            raise ValueError(f"input_features has {len(given)} names, but the "
+                             f"{type(self).__name__} was fitted on {len(names)} features")
+        return given
+
+
+class EncoderFeatures(_NamedInputs, TransformerMixin, BaseEstimator):
     """Auto-encoder codes as classifier features, optionally beside the raw inputs.
 
     Parameters
@@ -290,7 +314,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         """Raw names (with passthrough) then ``latent0``, ``latent1``, ..."""
         check_is_fitted(self)
         latent = [f"latent{i}" for i in range(self.model_.latent_dim)]
-        return np.asarray((list(self.input_names_) if self.passthrough else []) + latent, dtype=object)
+        names = self._input_features(input_features)
+        return np.asarray((names if self.passthrough else []) + latent, dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -494,7 +519,7 @@ def _context_net(channels: int, context: int, latent_dim: int, hidden: tuple[int
     return _ContextNet(channels, context, latent_dim, hidden)
 
 
-class ContextEncoder(TransformerMixin, BaseEstimator):
+class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
     """Codes of what a sample's depth context adds to its own readings, as classifier features.
 
     An auto-encoder of windows of ``+-context`` samples (within each ``WELL``) whose decoder is
@@ -747,5 +772,5 @@ class ContextEncoder(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "network_")
         latent = [f"context{i}" for i in range(int(self.latent_dim))]
-        return np.asarray((list(self.input_names_) if self.passthrough else []) + latent,
-                          dtype=object)
+        names = self._input_features(input_features)
+        return np.asarray((names if self.passthrough else []) + latent, dtype=object)
