@@ -1119,7 +1119,7 @@ def test_ctrl_c_stops_cleanly_with_no_partial_output(tmp_path):
     assert proc.returncode == 130, err
     # the progress bar (on stderr) may come first; the message is the one line after it
     lines = [ln for ln in err.strip().splitlines() if "loss" not in ln]
-    assert lines == ["geoae: interrupted (Ctrl-C); no partial output was left"], err
+    assert lines == ["geoae: interrupted (Ctrl-C); no file was left half-written"], err
     assert "Traceback" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["line.sgy"]  # no temporary left behind
@@ -1681,7 +1681,7 @@ def test_for_pipelines_progress_goes_to_stderr_and_a_full_disk_is_not_a_bug(caps
     code, out, err = run(capsys, "encode", tmp_path / "m", wells_csv, "--out", tmp_path / "c.csv")
     assert code == 2 and out == ""
     assert err.strip() == ("error: no space left on the device writing codes.csv; free some "
-                           "space (or write elsewhere) and rerun: no partial output was left")
+                           "space (or write elsewhere) and rerun: no file was left half-written")
 
     def wrapped(*args, **kwargs):  # safetensors quotes the OS error in its own exception
         try:

@@ -61,14 +61,42 @@ def read_log10_record(record: Path, fix: str) -> list[str]:
     return names
 
 
+def _config_log10(path: Path) -> list[str] | None:
+    """``config.json``'s ``log10_curves`` in folder ``path`` (the curves the estimator saw as
+    log10 when it was fitted), or None where it records none (older folders, applications)."""
+    cfg_path = path / "config.json"
+    try:
+        if not cfg_path.is_file() or cfg_path.stat().st_size > MAX_CONFIG_BYTES:
+            return None
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # said by whatever reads the model itself
+    names = cfg.get("log10_curves") if isinstance(cfg, dict) else None
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        return names
+    return None
+
+
 def read_log10_curves(path) -> list[str]:
-    """The log10 curves recorded in the model folder ``path`` (none for folders written before
-    geoae recorded them, or by ``Estimator.save``)."""
-    record = Path(path) / TRANSFORMS_FILE
+    """The log10 curves of the model folder ``path``: ``transforms.json``'s record, checked
+    against ``config.json``'s ``log10_curves`` (a folder whose two files disagree mixes two
+    models' files and is refused); ``config.json``'s alone when ``transforms.json`` is missing
+    (e.g. a model copied as its config and weights only); none for folders that record
+    neither."""
+    path = Path(path)
+    record = path / TRANSFORMS_FILE
+    recorded = _config_log10(path)
     if not record.is_file():
-        return []
-    return read_log10_record(record, "delete it if the model was trained on resistivities as "
-                                     "they are, else train the model again")
+        return recorded or []
+    names = read_log10_record(record, "delete it if the model was trained on resistivities as "
+                                      "they are, else train the model again")
+    if recorded is not None and sorted(recorded) != sorted(names):
+        raise ConfigError(
+            f"model folder {path}: {TRANSFORMS_FILE} takes the log10 of {names or 'no curve'} but "
+            f"config.json records {recorded or 'none'}: the folder mixes files of two models. "
+            "Copy the model folder whole (config.json, the weights and transforms.json), or "
+            "train it again")
+    return names
 
 
 def _fail(path: Path, what: str) -> ConfigError:

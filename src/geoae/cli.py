@@ -4,8 +4,9 @@
 Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 1 unexpected
 failure (a short message and the path of a log with the traceback); 130 Ctrl-C (SIGINT),
 143 SIGTERM (a batch scheduler ending the job) and 129 SIGHUP (the terminal closed): one line,
-no partial output (every output is written to a temporary file and renamed only when
-complete), and a training checkpoint written so far is kept for ``--resume``.
+no half-written file (every output is written to a temporary file and renamed only when
+complete; a command that writes several files may have written some of them), and a training
+checkpoint written so far is kept for ``--resume``.
 """
 
 from __future__ import annotations
@@ -538,6 +539,22 @@ def _sigterm_raises() -> Iterator[None]:
             signal.signal(sig, previous)
 
 
+def _has_checkpoint(args: list[str]) -> bool:
+    """Whether the ``--out`` folder of a ``geoae train`` command line holds a checkpoint."""
+    from .training import CHECKPOINT_FILE
+
+    out = None
+    for i, a in enumerate(args):
+        if a in ("--out", "-o") and i + 1 < len(args):
+            out = args[i + 1]
+        elif a.startswith("--out="):
+            out = a.split("=", 1)[1]
+    try:
+        return out is not None and (Path(out) / CHECKPOINT_FILE).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geoae`` command; returns the exit code.
 
@@ -597,16 +614,18 @@ def main(argv: list[str] | None = None) -> int:
     except click_error as exc:
         return fail(f"error: {' '.join(exc.format_message().split())}", exc.exit_code)
     except typer.Abort:
-        return fail("geoae: aborted; no partial output was left", 1)
+        return fail("geoae: aborted; no file was left half-written", 1)
     except Terminated as exc:
         if not _main_process():  # under torchrun, rank 0 speaks (the others are ended with it)
             return 128 + exc.signum
         command = next((a for a in args if not a.startswith("-")), "")
         hint = ("; the last checkpoint in the model folder is kept: rerun with --resume to "
-                "continue" if command == "train" else "")
+                "continue" if command == "train" and _has_checkpoint(args) else "")
         name = signal.Signals(exc.signum).name
         what = "interrupted (Ctrl-C)" if name == "SIGINT" else f"terminated ({name})"
-        return fail(f"geoae: {what}; no partial output was left{hint}", 128 + exc.signum)
+        # every file is written whole or not at all; a command that writes several (impute into
+        # a folder, detect --plot, the demo) may have written some of them before the signal
+        return fail(f"geoae: {what}; no file was left half-written{hint}", 128 + exc.signum)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GeoAEError as exc:
@@ -651,7 +670,7 @@ def _environment_error(exc: BaseException) -> str | None:
         if isinstance(e, OSError) and e.errno in known:
             where = f" writing {e.filename}" if getattr(e, "filename", None) else ""
             return (f"{known[e.errno]}{where}; free some space (or write elsewhere) and rerun: "
-                    "no partial output was left")
+                    "no file was left half-written")
         text = str(e)
         if isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and any(
                 k in text for k in ("can't allocate memory", "not enough memory", "out of memory"))):
@@ -660,10 +679,10 @@ def _environment_error(exc: BaseException) -> str | None:
                      else " ".join(text.split())[:160])
             return ("out of memory" + (f" ({first})" if first else "") + "; an option may ask "
                     "for more than this machine holds (--latent, --context, -n, --batch-size, "
-                    "--chunk-rows): lower it and rerun; no partial output was left")
+                    "--chunk-rows): lower it and rerun; no file was left half-written")
         if "No space left on device" in text:
             return ("no space left on the device; free some space (or write elsewhere) and "
-                    "rerun: no partial output was left")
+                    "rerun: no file was left half-written")
         if (os.environ.get("WORLD_SIZE", "1") not in ("", "0", "1") and isinstance(e, RuntimeError)
                 and any(k in text for k in ("Timed out", "timed out", "Connection closed by peer",
                                             "Connection reset by peer"))):

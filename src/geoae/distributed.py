@@ -123,10 +123,14 @@ def world_size() -> int:
 
 def is_main_process() -> bool:
     """Rank 0 (or a single process): the one that writes files and prints. Before the group is
-    initialised, torchrun's ``RANK`` variable decides (so that rank 1 never prints)."""
+    initialised, torchrun's ``RANK`` variable decides (so that rank 1 never prints), when
+    ``WORLD_SIZE`` says there are several processes: a stray ``RANK`` left in the environment
+    of a single process (a job script's) is ignored, else that process would write nothing."""
     if is_distributed():
         return dist.get_rank() == 0
     try:
+        if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+            return True
         return int(os.environ.get("RANK", "0")) == 0
     except ValueError:
         return True

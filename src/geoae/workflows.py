@@ -364,10 +364,18 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
                 "the model folder" if folder_kind(inp) is not None else "the input folder")
             raise DataError(f"--out {out_p} is {what}; choose another --out, a file name "
                             "(geoae never overwrites its inputs)")
-        if out_p.is_file() and Path(inp).is_dir() and out_p.resolve().parent == Path(inp).resolve():
-            raise DataError(f"output {out_p} is a file of the input folder {inp} (e.g. the "
-                            "model's weights); choose another --out (geoae never overwrites its "
-                            "inputs)")
+        if Path(inp).is_dir() and out_p.resolve().parent == Path(inp).resolve():
+            from ._persistence import folder_kind
+
+            if out_p.is_file():
+                raise DataError(f"output {out_p} is a file of the input folder {inp} (e.g. the "
+                                "model's weights); choose another --out (geoae never overwrites "
+                                "its inputs)")
+            what = ("the model folder" if folder_kind(inp) is not None else
+                    "the input folder (the next command given that folder would read it as a "
+                    "well)")
+            raise DataError(f"output {out_p} would be written into {what} {inp}; choose an "
+                            "--out outside it")
     if out_p.is_dir():
         raise DataError(f"output {out_p} is a folder; give a file name (e.g. {out_p / 'out.csv'})")
     if out_p.exists() and not force:
@@ -413,6 +421,12 @@ def table_format(out: str | os.PathLike) -> str:
         raise DataError(f"--out {out}: this command writes a table, not a {suffix} file; give a "
                         ".csv, .parquet or .las name")
     if suffix in _TABLE_FORMATS:
+        if _TABLE_FORMATS[suffix] == "parquet":
+            try:  # refused before any work, not after a training of minutes
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise DataError(f"--out {out}: writing Parquet needs pyarrow: pip install "
+                                "'geoae[parquet]', or give a .csv name") from None
         return _TABLE_FORMATS[suffix]
     what = f"geoae does not write {suffix} files" if suffix else "the name has no suffix"
     raise DataError(f"--out {out}: {what}; end the name in one of {', '.join(_TABLE_FORMATS)} "
@@ -795,6 +809,10 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int | None = Non
     def check_folder():
         if out_p.exists() and not out_p.is_dir():
             raise DataError(f"--out {out_p} is a file; give a folder name for the model")
+        inside = Path(data).resolve()
+        if inside == out_p.resolve() or out_p.resolve() in inside.parents:
+            raise DataError(f"--out {out_p} holds the input {data}: the model's files would be "
+                            "written among (or over) the data; give the model a folder of its own")
         # a folder holding only transforms.json (or the run's checkpoint.transforms.json: a run
         # killed before its first checkpoint) is what a run that failed before training leaves
         if (out_p.exists()
@@ -891,8 +909,17 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int | None = Non
     created = not out_p.exists()
     # another geoae train writing this folder is refused, before any change (rank 0 holds the
     # lock; under torchrun its refusal stops every rank instead of leaving them waiting)
-    _dist.on_every_rank(lambda: lock.acquire() if lock is not None else None,
-                        f"to lock the model folder {out_p}")
+    def lock_and_check() -> None:
+        if lock is None:
+            return
+        lock.acquire()
+        try:  # again, under the lock: another run may have finished into it since read()
+            check_folder()
+        except BaseException:
+            lock.release()
+            raise
+
+    _dist.on_every_rank(lock_and_check, f"to lock the model folder {out_p}")
     undo = _RunUndo(out_p, created) if main else None
     try:
         _write_transforms(out_p, logs, units, name=RUN_TRANSFORMS_FILE)
@@ -972,8 +999,10 @@ class _TrainLock:
                     pid, host = int(other["pid"]), str(other["host"])
                 except (OSError, ValueError, KeyError, TypeError):
                     other, pid, host = {}, -1, ""
-                if host == me["host"] and pid > 0 and not _alive(pid):
-                    self.path.unlink(missing_ok=True)  # its run died (kill -9, out of memory)
+                # its run died (kill -9, out of memory); a lock naming this very process was
+                # left by a run that had the same process number (PID 1 in a container)
+                if host == me["host"] and pid > 0 and (pid == me["pid"] or not _alive(pid)):
+                    self.path.unlink(missing_ok=True)
                     continue
                 who = (f"process {pid} on {host}, since {other.get('started', '?')}" if pid > 0
                        else "a run whose lock cannot be read")

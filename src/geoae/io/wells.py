@@ -51,7 +51,9 @@ def _collect(paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike]) -
                 files = sorted(
                     f
                     for f in p.iterdir()
+                    # hidden files are not wells: macOS's ._ copies, a killed run's temp files
                     if f.is_file() and f.suffix.lower() in (*LAS_SUFFIXES, *TABLE_SUFFIXES)
+                    and not f.name.startswith(".")
                 )
             except OSError as exc:
                 raise DataError(f"{p}: cannot list the folder ({exc.strerror or exc})") from exc

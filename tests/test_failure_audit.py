@@ -1,0 +1,147 @@
+"""Failure injection on the command line (sixteenth session): a model folder whose
+transforms.json is missing or another model's, a second train finishing into the folder between
+the check and the lock, a lock naming this very process, a stray RANK, outputs written into an
+input folder (read back as wells), hidden and temp files read as wells, Parquet refused only
+after the work, an interrupt message promising a checkpoint that does not exist."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+
+import pandas as pd
+import pytest
+
+from clirun import run
+from geoae import workflows
+from geoae.errors import DataError
+
+CURVES = ["GR", "RHOB", "NPHI", "RT"]
+
+
+@pytest.fixture(scope="module")
+def wells(tmp_path_factory):
+    from geoae.datasets import make_synthetic_wells
+
+    d = tmp_path_factory.mktemp("fail")
+    frame = make_synthetic_wells(n_wells=3, n_samples=120, random_state=0, faults=False).clean
+    frame[["WELL", "DEPTH", *CURVES]].to_csv(d / "wells.csv", index=False)
+    return d
+
+
+@pytest.fixture(scope="module")
+def model(wells):
+    out = wells / "m"
+    code = workflows_main(["train", wells / "wells.csv", "--out", out, "--epochs", 2, "-q"])
+    assert code == 0
+    return out
+
+
+def workflows_main(args):
+    from geoae.cli import main
+
+    return main([str(a) for a in args])
+
+
+def _mean_error(capsys, model_dir, data, out):
+    code, stdout, err = run(capsys, "reconstruct", model_dir, data, "--out", out, "--json")
+    assert code == 0, err
+    return json.loads(stdout)["mean_error"]
+
+
+def test_a_model_copied_without_transforms_json_still_takes_the_log10(wells, model, tmp_path, capsys):
+    """Without transforms.json the commands took no log10 (mean error 150 instead of 1):
+    config.json's record is used; two files that disagree are refused."""
+    assert json.loads((model / "config.json").read_text())["log10_curves"] == ["RT"]
+    whole = _mean_error(capsys, model, wells / "wells.csv", tmp_path / "a.csv")
+    bare = tmp_path / "bare"
+    shutil.copytree(model, bare)
+    (bare / "transforms.json").unlink()
+    assert _mean_error(capsys, bare, wells / "wells.csv", tmp_path / "b.csv") == pytest.approx(whole)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(model, mixed)
+    (mixed / "transforms.json").write_text(json.dumps({"log10": ["GR"], "units": {}}))
+    code, _, err = run(capsys, "reconstruct", mixed, wells / "wells.csv", "--out", tmp_path / "c.csv")
+    assert code == 2 and "mixes files of two models" in err
+
+
+def test_a_model_finished_into_the_folder_before_the_lock_is_not_replaced(wells, tmp_path, capsys,
+                                                                          monkeypatch):
+    out = tmp_path / "E"
+    original = workflows._TrainLock.acquire
+
+    def another_run_finished_first(self):
+        out.mkdir(exist_ok=True)
+        (out / "config.json").write_text("{}")  # what the other run left, complete
+        original(self)
+
+    monkeypatch.setattr(workflows._TrainLock, "acquire", another_run_finished_first)
+    code, _, err = run(capsys, "train", wells / "wells.csv", "--out", out, "--epochs", 1, "-q")
+    assert code == 2 and "exists and is not empty" in err
+    assert (out / "config.json").read_text() == "{}"
+    assert not (out / workflows.TRAIN_LOCK_FILE).exists()
+
+
+def test_a_lock_naming_this_process_is_taken_over(wells, tmp_path, capsys):
+    """A container's PID 1, killed and restarted with --resume, found its own PID in the lock."""
+    out = tmp_path / "pid1"
+    out.mkdir()
+    (out / workflows.TRAIN_LOCK_FILE).write_text(json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname(), "started": "earlier"}))
+    code, _, err = run(capsys, "train", wells / "wells.csv", "--out", out, "--epochs", 1, "-q")
+    assert code == 0, err
+    assert (out / "model.safetensors").is_file()
+
+
+def test_a_stray_rank_without_torchrun_is_ignored(wells, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    code, stdout, err = run(capsys, "train", wells / "wells.csv", "--out", tmp_path / "r",
+                            "--epochs", 1, "--json")
+    assert code == 0, err
+    assert (tmp_path / "r" / "model.safetensors").is_file() and json.loads(stdout)["rows"] == 360
+
+
+def test_outputs_are_not_written_into_an_input_folder(wells, model, tmp_path, capsys):
+    data = tmp_path / "logs"
+    data.mkdir()
+    shutil.copy(wells / "wells.csv", data / "wells.csv")
+    for command in (["encode", model, data, "--out", data / "codes.csv"],
+                    ["detect", model, data, "--out", data / "flags.csv"],
+                    ["encode", model, data, "--out", model / "codes.csv"]):
+        code, _, err = run(capsys, *command)
+        assert code == 2 and "would be written into" in err, err
+    assert sorted(p.name for p in data.iterdir()) == ["wells.csv"]
+    code, _, err = run(capsys, "train", data / "wells.csv", "--out", data, "--force", "-q")
+    assert code == 2 and "holds the input" in err
+    assert sorted(p.name for p in data.iterdir()) == ["wells.csv"]
+
+
+def test_hidden_and_temp_files_are_not_wells(wells, tmp_path):
+    from geoae.io import read_wells
+
+    data = tmp_path / "logs"
+    data.mkdir()
+    shutil.copy(wells / "wells.csv", data / "wells.csv")
+    shutil.copy(wells / "wells.csv", data / ".codes.csv.tmp.1234.csv")  # a killed run's
+    (data / "._wells.csv").write_bytes(b"\x00\x05\x16\x07 AppleDouble")  # macOS's
+    assert len(read_wells(data)) == len(pd.read_csv(wells / "wells.csv"))
+
+
+def test_parquet_without_pyarrow_is_refused_before_the_work(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(DataError, match="needs pyarrow"):
+        workflows.table_format("out.parquet")
+    assert workflows.table_format("out.csv") == "csv"
+
+
+def test_the_interrupt_hint_names_a_checkpoint_only_when_there_is_one(tmp_path):
+    from geoae.cli import _has_checkpoint
+
+    assert not _has_checkpoint(["train", "x.csv", "--out", str(tmp_path)])
+    (tmp_path / "checkpoint.safetensors").write_bytes(b"x")
+    assert _has_checkpoint(["train", "x.csv", "--out", str(tmp_path)])
+    assert _has_checkpoint(["train", "x.csv", f"--out={tmp_path}"])
