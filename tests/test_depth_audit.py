@@ -174,3 +174,13 @@ def test_several_wells_without_a_well_column_are_warned():
         warnings.simplefilter("error")  # one well, or wells labelled: nothing to say
         stack_context(a[CURVES].to_numpy(), 2, None, a["DEPTH"].to_numpy())
         stack_context(both[CURVES].to_numpy(), 2, np.repeat(["A", "B"], 60), both["DEPTH"].to_numpy())
+
+
+def test_a_las_written_with_depths_out_of_order_is_warned(tmp_path):
+    df = pd.DataFrame({"GR": [1.0, 2, 3, 4]}, index=pd.Index([1000.5, 1000, 1001, 1001.5], name="DEPT"))
+    with pytest.warns(UserWarning, match="go up and down"):
+        write_las(df, tmp_path / "x.las")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_las(df.sort_index(), tmp_path / "y.las")
+        write_las(df.sort_index(ascending=False), tmp_path / "z.las")  # recorded upward: in order

@@ -145,3 +145,23 @@ def test_the_interrupt_hint_names_a_checkpoint_only_when_there_is_one(tmp_path):
     (tmp_path / "checkpoint.safetensors").write_bytes(b"x")
     assert _has_checkpoint(["train", "x.csv", "--out", str(tmp_path)])
     assert _has_checkpoint(["train", "x.csv", f"--out={tmp_path}"])
+
+
+def test_a_table_cut_off_mid_row_is_warned(wells, tmp_path):
+    """A CSV truncated mid-row was used silently (DT 87.9 read as 8.0, the rest missing)."""
+    from geoae.io import read_table
+
+    raw = (wells / "wells.csv").read_bytes()
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(raw[:len(raw) // 2 + 7])
+    if cut.read_bytes().endswith(b"\n"):  # pragma: no cover - the cut fell on a line end
+        cut.write_bytes(raw[:len(raw) // 2 + 9])
+    with pytest.warns(UserWarning, match="cut off mid-row"):
+        read_table(cut)
+    whole = tmp_path / "whole.csv"
+    whole.write_bytes(raw.rstrip(b"\n"))  # no final line break, but a complete row: fine
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_table(whole)

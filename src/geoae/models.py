@@ -588,8 +588,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             if k == "data_sha256":
                 raise ConfigError(f"{ckpt} was written for other data (same shape, other "
                                   f"values: another file, or a changed one){fix}")
+            words = {"class": "model", "input_shape": "sample shape", "n_samples": "rows"}
+            changed = "; ".join(f"{words[k]} {meta.get(k)!r} then, {identity[k]!r} now"
+                                for k in differ if k in words)
             raise ConfigError(f"{ckpt} was written for other data or another model "
-                              f"({ {k: meta.get(k) for k in differ} }){fix}")
+                              f"({changed}){fix}")
         return identity
 
     @staticmethod

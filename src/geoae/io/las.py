@@ -911,6 +911,13 @@ def write_las(
                       UserWarning, stacklevel=2)
     sections["Curves"] = out_items
 
+    steps = np.diff(np.asarray(index, dtype=np.float64))
+    if len(steps) and (steps > 0).any() and (steps < 0).any():
+        turns = int((np.diff(np.sign(steps[steps != 0])) != 0).sum())
+        warnings.warn(f"{path}: the depths go up and down ({turns} change(s) of direction, from "
+                      f"{float(index[0]):g}); LAS readers expect depths in order: sort the rows by "
+                      "depth before writing (the rows are written as given)", UserWarning,
+                      stacklevel=2)
     # STRT / STOP / STEP: keep the template's when the depths are the template's
     same_depths = bool(header) and source_signature == _signature(index)
     if not same_depths:

@@ -213,7 +213,39 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
         kwargs["decimal"] = ","
     if _c_parser(kwargs):
         kwargs = {**EXACT_FLOATS, **kwargs}  # a caller's float_precision wins
+    if not {"names", "header", "skiprows", "comment", "skipfooter"} & set(kwargs):
+        _warn_if_cut_off(path, first, kwargs.get("sep"))
     return kwargs
+
+
+def _warn_if_cut_off(path: Path, first: bytes, sep) -> None:
+    """Warn when a text table ends in a row with fewer fields than its header and no line end:
+    a file cut off mid-row (a copy or download that stopped), whose last row pandas fills with
+    missing values and whose last number may be cut short (87.9 read as 8)."""
+    if not (isinstance(sep, str) and len(sep) == 1):
+        return
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - 65536))
+            tail = fh.read()
+    except OSError:
+        return  # the reader says why
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.splitlines()[-1].decode("utf-8", errors="ignore")
+    head = first.decode("utf-8", errors="ignore").rstrip("\r\n")
+    if not last.strip() or last == head:
+        return
+    n_head = len(next(csv.reader([head], delimiter=sep)))
+    n_last = len(next(csv.reader([last], delimiter=sep)))
+    if n_last < n_head:
+        warnings.warn(f"{path}: the last row has {n_last} of the header's {n_head} fields and the "
+                      f"file does not end with a line break ({last[:60]!r}): the file looks cut "
+                      "off mid-row (an interrupted copy?); its missing fields are read as missing "
+                      "and its last value may be cut short. Check the file, or drop that row",
+                      UserWarning, stacklevel=5)
 
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$")
