@@ -17,7 +17,7 @@ from geoae.applications import AnomalyDetector, ContextEncoder
 from geoae.applications.features import stack_context
 from geoae.applications.imputation import neighbour_index
 from geoae.io import read_las, write_las
-from geoae.preprocessing import depth_segments, depth_step, well_and_depth
+from geoae.preprocessing import WINDOW_GAP_STEPS, depth_segments, depth_step, well_and_depth
 
 CURVES = ["GR", "RHOB", "NPHI", "DT", "PE"]
 
@@ -36,6 +36,10 @@ def test_depth_segments_and_step_by_hand():
     d = np.array([0.0, 0.5, 1.0, 1.0, 1.5, 50.0, 50.5, np.nan])
     assert depth_step(d) == 0.5  # the repeated depth (a zero step) is not the step
     np.testing.assert_array_equal(depth_segments(d), [0, 0, 0, 0, 0, 1, 1, 2])
+    # one missing sample (a 1.0 step): a gap for the Imputer's neighbours, bridged by windows
+    hole = np.array([0.0, 0.5, 1.0, 2.0, 2.5, 3.0, 6.0, 6.5])
+    np.testing.assert_array_equal(depth_segments(hole), [0, 0, 0, 1, 1, 1, 2, 2])
+    np.testing.assert_array_equal(depth_segments(hole, WINDOW_GAP_STEPS), [0, 0, 0, 0, 0, 0, 1, 1])
 
 
 def test_a_las_frames_depth_index_is_its_depth(tmp_path):
@@ -65,6 +69,9 @@ def test_context_windows_stop_at_a_gap_in_the_log():
     np.testing.assert_array_equal(stack_context(X, 1, None, depth), want)
     rev = stack_context(X[::-1], 1, None, depth[::-1])[::-1]  # any row order: the same context
     np.testing.assert_array_equal(rev, want)
+    # a hole of two missing samples is bridged (the window's neighbours are the nearest rows)
+    holed = np.array([0, 1, 2, 3, 6, 7, 8, 9.0])
+    np.testing.assert_array_equal(stack_context(X, 1, None, holed)[3], [2, 3, 4])
     # with repeated depths (two passes merged) the gap is still a gap for the Imputer
     dup = np.array([1000, 1000, 1001, 1001, 1100, 1100.0])
     nbr = neighbour_index(6, 1, None, dup)

@@ -342,10 +342,17 @@ def depth_step(depth: np.ndarray) -> float:
     return float(np.median(steps)) if steps.size else 0.0
 
 
-def depth_segments(depth: np.ndarray) -> np.ndarray:
+#: A gap for depth windows (context stacking, the conv1d detector's windows, stuck-tool runs):
+#: a step longer than this many sample steps. Holes of up to 4 missing samples (a dropped row, a
+#: spliced sample) are bridged, as the window still holds its neighbours; longer gaps end it.
+WINDOW_GAP_STEPS = 5.0
+
+
+def depth_segments(depth: np.ndarray, max_step: float = 1.5) -> np.ndarray:
     """Segment number of each sample of one well's depths, **in depth order**: a new segment
-    starts after every gap in the log, a step longer than 1.5 sample steps (:func:`depth_step`)
-    or a missing depth. Depth windows and neighbours are never taken across a segment
+    starts after every gap in the log, a step longer than ``max_step`` sample steps
+    (:func:`depth_step`), or a missing depth. Neighbours (the Imputer's context, 1.5: any
+    missing sample) and windows (:data:`WINDOW_GAP_STEPS`) are never taken across a segment
     boundary. Shape ``(n,)``, int64, from 0."""
     depth = np.asarray(depth, dtype=np.float64)
     segment = np.zeros(len(depth), dtype=np.int64)
@@ -353,7 +360,7 @@ def depth_segments(depth: np.ndarray) -> np.ndarray:
         steps = np.abs(np.diff(depth))
         step = depth_step(depth)
         with np.errstate(invalid="ignore"):
-            gap = ~np.isfinite(steps) | ((steps > 1.5 * step) if step > 0 else False)
+            gap = ~np.isfinite(steps) | ((steps > max_step * step) if step > 0 else False)
         segment[1:] = np.cumsum(gap)
     return segment
 

@@ -26,6 +26,7 @@ from .._validation import check_random_state_param
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
+    WINDOW_GAP_STEPS,
     depth_segments,
     empty_samples,
     make_windows,
@@ -344,15 +345,16 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     def _sequences(self, n: int, wells, depth) -> list[np.ndarray]:
         """Row indices of each well in depth order (all rows if no WELL column), one sequence
-        per stretch between gaps in the log (:func:`~geoae.preprocessing.depth_segments`):
-        a window never spans a gap."""
+        per stretch between gaps in the log (steps longer than
+        :data:`~geoae.preprocessing.WINDOW_GAP_STEPS` sample steps): a window never spans a
+        gap (shorter holes are bridged)."""
         groups = [np.arange(n)] if wells is None else [
             np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
         if depth is not None:
             groups = [g[np.argsort(depth[g], kind="stable")] for g in groups]
             split = []
             for g in groups:
-                segment = depth_segments(depth[g])
+                segment = depth_segments(depth[g], WINDOW_GAP_STEPS)
                 split += np.split(g, np.flatnonzero(np.diff(segment)) + 1)
             groups = split
         short = [g for g in groups if len(g) < self.window]
@@ -443,7 +445,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             gap = np.zeros(len(g), dtype=bool)
             if depth is not None:
                 g = g[np.argsort(depth[g], kind="stable")]
-                gap[1:] = np.diff(depth_segments(depth[g])) > 0  # a gap in the log ends a run
+                gap[1:] = np.diff(depth_segments(depth[g], WINDOW_GAP_STEPS)) > 0  # ends a run
             v = values[g]
             for j in range(v.shape[1]):
                 col = v[:, j]

@@ -35,6 +35,7 @@ from torch import nn
 from ..errors import ConfigError, DataError
 from ..nn import DenseDecoder, DenseEncoder
 from ..preprocessing import (
+    WINDOW_GAP_STEPS,
     check_curve_columns,
     check_well_labels,
     depth_segments,
@@ -90,8 +91,8 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
     depth : ndarray of shape (n_samples,), optional
         Depth per row: each well's rows are taken in depth order (a stable sort, rows without a
         depth last), whatever their order in ``X``; the output stays in ``X``'s row order. A gap
-        in the log (:func:`~geoae.preprocessing.depth_segments`) ends the context as a well's
-        edge does.
+        in the log (a step longer than :data:`~geoae.preprocessing.WINDOW_GAP_STEPS` sample
+        steps; shorter holes are bridged) ends the context as a well's edge does.
 
     Returns
     -------
@@ -111,7 +112,7 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
         if depth is not None:
             rows = rows[np.argsort(depth[rows], kind="stable")]  # NaN sorts last
             # a gap in the log ends the context: the segment's edge row repeats, as at a well's
-            segment = depth_segments(depth[rows])
+            segment = depth_segments(depth[rows], WINDOW_GAP_STEPS)
             first = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
             last = np.r_[first[1:] - 1, len(rows) - 1]
             lo, hi = first[segment], last[segment]
