@@ -168,6 +168,61 @@ def test_features_trained_keeps_each_wells_depth_unit(tmp_path, capsys):
     pd.testing.assert_frame_equal(trained, given)
 
 
+def test_features_saved_encoder_records_the_units_it_was_trained_in(tmp_path, capsys):
+    """A curve in another unit in one well (DT in us/m): the saved encoder recorded that well's
+    own unit (the frame written out), not the one it was trained in, so the same folder got
+    other codes from it (a review of the change above)."""
+    import json
+
+    from geoae.datasets import make_synthetic_wells
+
+    w = make_synthetic_wells(n_wells=3, n_samples=60, random_state=0, faults=False).clean
+    (tmp_path / "wells").mkdir()
+    for (name, part), dtu in zip(w.groupby("WELL"), ["US/M", "US/F", "US/F"], strict=True):
+        f = part.drop(columns="WELL").set_index("DEPTH").rename_axis("DEPT")[["GR", "RHOB", "DT"]]
+        if dtu == "US/M":
+            f["DT"] = f["DT"] * 3.28084
+        f.attrs = {"well_name": name, "index_unit": "M",
+                   "units": {"GR": "GAPI", "RHOB": "G/C3", "DT": dtu}}
+        write_las(f, tmp_path / "wells" / f"{name}.las")
+    code, _, err = run(capsys, "features", tmp_path / "wells", "--out", tmp_path / "trained.csv",
+                       "--epochs", 1, "--context", 2, "--save-model", tmp_path / "ctx", "-q")
+    assert code == 0, err
+    assert json.loads((tmp_path / "ctx" / "transforms.json").read_text())["units"]["DT"] == "US/F"
+    code, _, err = run(capsys, "features", tmp_path / "ctx", tmp_path / "wells",
+                       "--out", tmp_path / "given.csv", "-q")
+    assert code == 0, err
+    trained, given = pd.read_csv(tmp_path / "trained.csv"), pd.read_csv(tmp_path / "given.csv")
+    pd.testing.assert_frame_equal(trained, given)  # DT in us/m in both: the file's own
+    assert trained.loc[trained["WELL"] == "SYN-01", "DT"].iloc[0] > 150
+
+
+def test_concatenated_las_frames_without_well_are_warned_by_the_detector(tmp_path):
+    a, b = _well(80, seed=1), _well(80, seed=2)
+    for name, w in (("a", a), ("b", b)):
+        f = w.set_index("DEPTH").rename_axis("DEPT")
+        f.attrs = {"well_name": name, "index_unit": "F"}
+        write_las(f, tmp_path / f"{name}.las")
+    both = pd.concat([read_las(tmp_path / "a.las"), read_las(tmp_path / "b.las")])
+    det = AnomalyDetector(model=AutoEncoder(backbone="conv1d", latent_dim=2, hidden=(4, 8),
+                                            epochs=1, random_state=0), window=16, stride=8)
+    with pytest.warns(UserWarning, match="several wells in one table"):
+        det.fit(both)
+
+
+def test_irregular_depths_are_named_in_the_short_stretch_warning():
+    rng = np.random.default_rng(0)
+    depth = 1000 + np.cumsum(rng.lognormal(0, 1, 200))  # core plugs
+    X = pd.DataFrame({"DEPTH": depth, "GR": rng.normal(60, 10, 200), "RHOB": rng.normal(2.4, 0.1, 200)})
+    det = AnomalyDetector(model=AutoEncoder(backbone="conv1d", latent_dim=2, hidden=(4, 8),
+                                            epochs=1, random_state=0), window=16, stride=8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        det.fit(X)
+    said = [str(w.message) for w in caught if "shorter than window" in str(w.message)]
+    assert len(said) == 1 and "irregularly sampled" in said[0]
+
+
 def test_several_wells_without_a_well_column_are_warned():
     """Two wells at the same depths, no WELL: each row's neighbours came from the other well
     without a word (geoae features refused it; the API did not say)."""
@@ -191,3 +246,23 @@ def test_a_las_written_with_depths_out_of_order_is_warned(tmp_path):
         warnings.simplefilter("error")
         write_las(df.sort_index(), tmp_path / "y.las")
         write_las(df.sort_index(ascending=False), tmp_path / "z.las")  # recorded upward: in order
+
+
+@pytest.mark.parametrize(("definition", "data"), [
+    ("~LOG_DEFINITION", "~LOG_DATA | LOG_DEFINITION"),         # all capitals: curves were UNKNOWN:n
+    ("~Log_Definition[1]", "~Log_Data[1] | Log_Definition[1]"),  # an indexed data set
+])
+def test_las3_spellings_and_other_data_sets(tmp_path, definition, data):
+    text = LAS3.format(dlm="COMMA", sep=",", rows="\n".join(
+        ["1500.0000,45.1,2.45", "1500.1524,46.2,2.46", "1500.3048,47.3,2.47",
+         "1500.4572,48.4,2.48", "1500.6096,49.5,2.49"]))
+    text = text.replace("~Log_Definition", definition).replace("~Log_Data | Log_Definition", data)
+    path = tmp_path / "v3.las"
+    path.write_text(text)
+    frame = read_las(path)
+    assert list(frame.columns) == ["GR", "RHOB"] and len(frame) == 5
+    # the other data set: its data listed as not read, its definition kept in the header
+    assert frame.attrs["other_data_sections"] == ["Tops_Data"]
+    with pytest.warns(UserWarning, match="Tops_Data"):
+        write_las(frame, tmp_path / "out.las", template=path)
+    assert "~Tops_Definition" in (tmp_path / "out.las").read_text()

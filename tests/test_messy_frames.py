@@ -217,11 +217,17 @@ def test_review_follow_ups(wells, tmp_path, monkeypatch):
 
     noisy = wells[CURVES].copy()
     noisy.iloc[::5, 0] = -999.25
+    from geoae.preprocessing import warn_null_markers
+
     monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")  # torchrun's rank 1 says nothing
+    _, msgs = messages(lambda: warn_null_markers(noisy.to_numpy(), CURVES))
+    assert marker_messages(msgs) == []
+    monkeypatch.delenv("WORLD_SIZE")  # a RANK left alone in the environment does not silence it
     _, msgs = messages(lambda: Imputer(model=DenoisingAutoEncoder(epochs=1, hidden=(8,),
                                                                   latent_dim=2),
                                        n_ensemble=1, random_state=0).fit(noisy))
-    assert marker_messages(msgs) == []
+    assert marker_messages(msgs) != []
 
 
 def test_a_public_call_says_each_warning_about_x_once(wells):

@@ -112,3 +112,5 @@ def test_feature_makers_know_their_input_names(X):
         on_array.get_feature_names_out(list("pqr"))
     ctx = ContextEncoder(context=1, hidden=(4,), epochs=1, random_state=0).fit(df.assign(WELL="W"))
     assert list(ctx.feature_names_in_) == list("ABCD")  # WELL set aside, as in its outputs
+    # the fitted frame's columns, WELL among them (as a step before it in a Pipeline names them)
+    assert list(ctx.get_feature_names_out([*"ABCD", "WELL"]))[:4] == list("ABCD")

@@ -77,26 +77,22 @@ def _config_log10(path: Path) -> list[str] | None:
     return None
 
 
-def read_log10_curves(path) -> list[str]:
-    """The log10 curves of the model folder ``path``: ``transforms.json``'s record, checked
-    against ``config.json``'s ``log10_curves`` (a folder whose two files disagree mixes two
-    models' files and is refused); ``config.json``'s alone when ``transforms.json`` is missing
-    (e.g. a model copied as its config and weights only); none for folders that record
-    neither."""
+def read_log10_curves(path, config_fallback: bool = True) -> list[str]:
+    """The curves the model in folder ``path`` takes as log10: ``transforms.json``'s record
+    (``geoae train``'s, the commands' authority); where it is missing (a model copied as its
+    config and weights only, or saved by ``Estimator.save``), ``config.json``'s
+    ``log10_curves`` (the curves its fit frame said were log10: ``attrs["log10_curves"]``),
+    unless ``config_fallback`` is False; none for folders that record neither.
+
+    The two records may legitimately differ (``--no-log10`` on a table whose values are
+    already log10; a model refitted and saved by the Python API into a ``geoae train``
+    folder), so ``transforms.json`` is not checked against ``config.json``."""
     path = Path(path)
     record = path / TRANSFORMS_FILE
-    recorded = _config_log10(path)
     if not record.is_file():
-        return recorded or []
-    names = read_log10_record(record, "delete it if the model was trained on resistivities as "
-                                      "they are, else train the model again")
-    if recorded is not None and sorted(recorded) != sorted(names):
-        raise ConfigError(
-            f"model folder {path}: {TRANSFORMS_FILE} takes the log10 of {names or 'no curve'} but "
-            f"config.json records {recorded or 'none'}: the folder mixes files of two models. "
-            "Copy the model folder whole (config.json, the weights and transforms.json), or "
-            "train it again")
-    return names
+        return (_config_log10(path) or []) if config_fallback else []
+    return read_log10_record(record, "delete it if the model was trained on resistivities as "
+                                     "they are, else train the model again")
 
 
 def _fail(path: Path, what: str) -> ConfigError:

@@ -703,8 +703,8 @@ def _main_process() -> bool:
             return bool(dist.is_main_process())
         except Exception:  # noqa: BLE001 - a half-initialised torch: fall back on RANK
             pass
-    try:
-        return int(os.environ.get("RANK", "0")) == 0
+    try:  # as geoae.preprocessing.rank_zero_by_env, without importing anything
+        return int(os.environ.get("WORLD_SIZE", "1")) <= 1 or int(os.environ.get("RANK", "0")) == 0
     except ValueError:
         return True
 

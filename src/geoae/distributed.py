@@ -128,12 +128,9 @@ def is_main_process() -> bool:
     of a single process (a job script's) is ignored, else that process would write nothing."""
     if is_distributed():
         return dist.get_rank() == 0
-    try:
-        if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-            return True
-        return int(os.environ.get("RANK", "0")) == 0
-    except ValueError:
-        return True
+    from .preprocessing import rank_zero_by_env
+
+    return rank_zero_by_env()
 
 
 def broadcast_int(value: int) -> int:

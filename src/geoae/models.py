@@ -1610,7 +1610,7 @@ def _warn_log10_record(path) -> None:
     from ._persistence import read_log10_curves
 
     try:
-        names = read_log10_curves(path)
+        names = read_log10_curves(path, config_fallback=False)  # geoae train's record only
     except ConfigError:  # a damaged record: the commands report it; nothing to remind here
         names = None
     if names:

@@ -240,6 +240,18 @@ def quiet_null_markers():
         yield
 
 
+def rank_zero_by_env() -> bool:
+    """Whether torchrun's environment makes this process rank 0 (or a single process): ``RANK``
+    counts only when ``WORLD_SIZE`` says there are several (a stray ``RANK`` left in a job
+    script's environment does not silence a single process)."""
+    import os
+
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) <= 1 or int(os.environ.get("RANK", "0")) == 0
+    except ValueError:
+        return True
+
+
 def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
                       rows: int = 65536) -> None:
     """Warn when ``X`` holds values equal to a common null marker (-999.25, -9999, ...,
@@ -247,11 +259,10 @@ def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
     keeps them as numbers, and a model would learn them as readings (an Imputer then fills
     impossible values). The readers of geoae turn them into NaN; here they are only reported,
     naming each column (feature/channel) and its count. Checked ``rows`` rows at a time."""
-    import os
 
     from .io.aliases import COMMON_NULLS
 
-    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 alone speaks
+    if not rank_zero_by_env():  # under torchrun, rank 0 alone speaks
         return
     X = np.asarray(X)
     if X.dtype.kind not in "fiu" or X.ndim < 2 or X.shape[0] == 0:
@@ -374,7 +385,8 @@ def warn_if_wells_mixed(depth: np.ndarray | None, wells) -> None:
     if repeated > max(10, 0.1 * len(depth)):
         warn_once(f"{repeated} of the {len(depth)} rows share a depth with another and X has no "
                   "WELL column: several wells in one table? Their depth context mixes them; add a "
-                  "WELL column (rows are ordered by depth within each well)")
+                  "WELL column (rows are ordered by depth within each well). One well whose "
+                  "depths were logged twice (passes merged) mixes its passes: keep one")
 
 
 def check_well_labels(wells, what: str = "X") -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -371,11 +372,10 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
                 raise DataError(f"output {out_p} is a file of the input folder {inp} (e.g. the "
                                 "model's weights); choose another --out (geoae never overwrites "
                                 "its inputs)")
-            what = ("the model folder" if folder_kind(inp) is not None else
-                    "the input folder (the next command given that folder would read it as a "
-                    "well)")
-            raise DataError(f"output {out_p} would be written into {what} {inp}; choose an "
-                            "--out outside it")
+            if folder_kind(inp) is None:  # a data folder (a model folder's files are not read)
+                raise DataError(f"output {out_p} would be written into the input folder {inp}, "
+                                "and the next command given that folder would read it as a "
+                                "well; choose an --out outside it")
     if out_p.is_dir():
         raise DataError(f"output {out_p} is a folder; give a file name (e.g. {out_p / 'out.csv'})")
     if out_p.exists() and not force:
@@ -810,7 +810,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int | None = Non
         if out_p.exists() and not out_p.is_dir():
             raise DataError(f"--out {out_p} is a file; give a folder name for the model")
         inside = Path(data).resolve()
-        if inside == out_p.resolve() or out_p.resolve() in inside.parents:
+        if inside == out_p.resolve() or out_p.resolve() == inside.parent:
             raise DataError(f"--out {out_p} holds the input {data}: the model's files would be "
                             "written among (or over) the data; give the model a folder of its own")
         # a folder holding only transforms.json (or the run's checkpoint.transforms.json: a run
@@ -968,6 +968,8 @@ def _check_observed(table: Table, raw: pd.DataFrame, model: pd.DataFrame) -> Non
 
 #: In a model folder while a ``geoae train`` writes into it: its process and machine.
 TRAIN_LOCK_FILE = ".geoae-train.lock"
+#: This process, told apart from an earlier one that had the same process number.
+_PROCESS_TOKEN = uuid.uuid4().hex
 
 
 class _TrainLock:
@@ -985,7 +987,7 @@ class _TrainLock:
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         me = {"pid": os.getpid(), "host": socket.gethostname(),
-              "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+              "started": time.strftime("%Y-%m-%d %H:%M:%S"), "process": _PROCESS_TOKEN}
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -999,9 +1001,11 @@ class _TrainLock:
                     pid, host = int(other["pid"]), str(other["host"])
                 except (OSError, ValueError, KeyError, TypeError):
                     other, pid, host = {}, -1, ""
-                # its run died (kill -9, out of memory); a lock naming this very process was
-                # left by a run that had the same process number (PID 1 in a container)
-                if host == me["host"] and pid > 0 and (pid == me["pid"] or not _alive(pid)):
+                # its run died (kill -9, out of memory); a lock naming this process number but
+                # not this process was left by an earlier one (PID 1 in a container, restarted);
+                # another train in this very process (a thread) holds it
+                earlier = pid == me["pid"] and other.get("process") != _PROCESS_TOKEN
+                if host == me["host"] and pid > 0 and (earlier or not _alive(pid)):
                     self.path.unlink(missing_ok=True)
                     continue
                 who = (f"process {pid} on {host}, since {other.get('started', '?')}" if pid > 0
@@ -2436,6 +2440,7 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
         logs = _log10_for(table.frame, use) if log10 else []
         X = _to_model_units(table.frame[use], logs)
         _check_observed(table, table.frame[use], X)
+        model_units = {c: u for c, u in table.units.items() if c in use and u}  # as trained
         if table.frame.attrs.get("unit_conversions"):
             # trained in one unit per curve, written in each file's own (depths in feet stay
             # in feet, as encode/detect and a given encoder write them): the same rows, unconverted
@@ -2476,7 +2481,7 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
         result[name] = codes[:, i]
     if save_p is not None:  # first: a failed output write then still leaves the encoder
         ce.save(save_p)
-        _write_transforms(save_p, logs, {c: u for c, u in table.units.items() if c in use and u})
+        _write_transforms(save_p, logs, model_units)
     _write_output(result, out_p, table)
     summary: dict[str, Any] = {"rows": len(frame), "curves": list(use), "left_out": left_out,
                                "log10_curves": list(logs), "latent_dim": int(ce.latent_dim),

@@ -35,6 +35,7 @@ from ..preprocessing import (
     quiet_null_markers,
     recorded_physical_ranges,
     says_once,
+    warn_if_wells_mixed,
     warn_null_markers,
     warn_once,
 )
@@ -56,6 +57,17 @@ def default_model(random_state=None) -> DenoisingAutoEncoder:
     return DenoisingAutoEncoder(noise="masking", noise_level=0.2, latent_dim=4, hidden=(64, 32),
                                 scaler="robust", epochs=150, batch_size=256, patience=15,
                                 learning_rate=2e-3, random_state=random_state)
+
+
+def _regular(depth: np.ndarray) -> bool:
+    """Whether a well's depths (in order) are regularly sampled: at least half of the steps
+    within 10 % of the sample step (a LAS file with STEP != 0 is; core plugs are not)."""
+    steps = np.diff(depth[np.isfinite(depth)])
+    steps = steps[steps > 0]
+    if steps.size < 2:
+        return True
+    step = float(np.median(steps))
+    return bool(np.mean(np.abs(steps - step) <= 0.1 * step) >= 0.5)
 
 
 class AnomalyDetector(OutlierMixin, BaseEstimator):
@@ -350,24 +362,34 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         gap (shorter holes are bridged)."""
         groups = [np.arange(n)] if wells is None else [
             np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
+        irregular = []
         if depth is not None:
+            warn_if_wells_mixed(depth, wells)
             groups = [g[np.argsort(depth[g], kind="stable")] for g in groups]
             split = []
             for g in groups:
                 segment = depth_segments(depth[g], WINDOW_GAP_STEPS)
                 split += np.split(g, np.flatnonzero(np.diff(segment)) + 1)
+                if segment[-1] > 2 and not _regular(depth[g]):
+                    irregular.append(str(wells[g[0]]) if wells is not None else "X")
             groups = split
         short = [g for g in groups if len(g) < self.window]
         if short:
             names = [str(wells[g[0]]) if wells is not None else "X" for g in short]
-            where = {(f"{w} from {depth[g[0]]:g}" if depth is not None else w): len(g)
-                     for w, g in list(zip(names, short, strict=True))[:10]}
+            where: dict[str, int] = {}
+            for w, g in zip(names, short, strict=True):
+                key = (f"{w} from {depth[g[0]]:g}" if depth is not None and np.isfinite(depth[g[0]])
+                       else f"{w} (no depth)" if depth is not None else w)
+                where[key] = where.get(key, 0) + len(g)
+            where = dict(list(where.items())[:10])
             gaps = " (between gaps in the log)" if depth is not None else ""
-            warnings.warn(f"{len(short)} well(s) or stretch(es) of a well{gaps} shorter than "
-                          f"window={self.window} samples ({where}"
-                          f"{' ...' if len(short) > 10 else ''}): each is padded with missing "
-                          "values to one window (a smaller window sees more of their context)",
-                          UserWarning, stacklevel=4)
+            note = (f". The depths of {', '.join(irregular[:5])} are irregularly sampled, and "
+                    "windows assume a regular step: resample them onto a regular depth grid"
+                    if irregular else "")
+            warn_once(f"{len(short)} well(s) or stretch(es) of a well{gaps} shorter than "
+                      f"window={self.window} samples ({where}"
+                      f"{' ...' if len(short) > 10 else ''}): each is padded with missing "
+                      f"values to one window (a smaller window sees more of their context){note}")
         return groups
 
     def _padded(self, n: int) -> int:

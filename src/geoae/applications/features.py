@@ -138,6 +138,8 @@ class _NamedInputs:
         if input_features is None:
             return names
         given = [str(c) for c in input_features]
+        if WELL in given and WELL not in names:  # the fitted frame's columns, WELL set aside
+            given = [c for c in given if c != WELL]
         if getattr(self, "_named", False) and given != names:
             raise ValueError(f"input_features {given} are not feature_names_in_ {names}")
         if len(given) != len(names):

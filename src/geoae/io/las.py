@@ -90,30 +90,40 @@ def _check_header_size(text: str, path: Path) -> None:
 
 
 def _las3_log_only(text: str) -> str:
-    """A LAS 3.0 file's log data set alone, its ``~Log_Data`` section titled ``~ASCII``.
+    """A LAS 3.0 file's text as lasio reads it right: the log data section (``~Log_Data``, any
+    case, indexed ``[1]`` too) titled ``~ASCII``, the log definition spelled ``~Log_Definition``,
+    and the other data sets' data sections (``~Tops_Data``, ``~Core_Data``, ...) left out.
 
-    LAS 3.0 holds further data sets (``~Tops_Parameter/_Definition/_Data``, ``~Core_...``,
-    ``~Inclinometry_...``) beside the logs. lasio 0.32 does not read ``~Log_Data`` when it is
-    comma-delimited (every number became a row of its own) and drops the last log row when
-    another data set follows; geoae reads the logs only, so the other data sets are left out
-    and the log data section gets the title every reader knows. Files without a
-    ``~Log_Data`` section are returned unchanged."""
+    lasio 0.32 does not read ``~Log_Data`` when it is comma-delimited (every number became a row
+    of its own), drops the last log row when another data set's data follows, and reads a
+    ``~LOG_DEFINITION`` in other letter cases as curves ``UNKNOWN:n``. geoae reads the logs only;
+    the other data sets' parameter and definition sections stay in the header (and their data
+    sections are listed in ``attrs["other_data_sections"]``, from the original text). Files
+    without a log data section of that name are returned unchanged."""
     lines = text.splitlines(keepends=True)
     if not any(re.match(r"^\s*~LOG_DATA\b", ln, re.IGNORECASE) for ln in lines):
         return text
-    out, keep = [], True
+    out, data, where = [], [], None
     for ln in lines:
         stripped = ln.strip()
         if stripped.startswith("~"):
-            name = stripped[1:].split("|")[0].strip().upper()
-            other_set = (name.endswith(("_DATA", "_DEFINITION", "_PARAMETER"))
-                         and not name.startswith("LOG_"))
-            keep = not other_set
+            name = re.sub(r"\[\d+\]$", "", stripped[1:].split("|")[0].strip()).upper()
+            end = ln[len(ln.rstrip("\r\n")):] or "\n"
             if name == "LOG_DATA":
-                ln = "~ASCII" + ln[len(ln.rstrip("\r\n")):]
-        if keep:
-            out.append(ln)
-    return "".join(out)
+                where, ln = data, "~ASCII" + end
+            elif name.endswith("_DATA"):
+                where = None  # another data set's data: not read
+            else:
+                where = out
+                if name == "LOG_DEFINITION":
+                    ln = "~Log_Definition" + end
+        elif where is None and not out and not data:
+            where = out  # text before the first section
+        if where is not None:
+            where.append(ln)
+    if out and not out[-1].endswith(("\n", "\r")):
+        out[-1] += "\n"
+    return "".join(out + data)  # the log data last, where LAS 2.0 readers expect it
 
 
 def _fix_comma_data(text: str, path: Path | str = "") -> str:
@@ -243,6 +253,7 @@ def _open_lasfile(
             f"{path}: LAS file has no data section (~ASCII/~A); the file is incomplete or truncated"
         )
     _check_header_size(text, path)
+    original = text
     text = _fix_comma_data(_las3_log_only(text), path)
     try:
         with _quiet_lasio() as messages:
@@ -271,9 +282,10 @@ def _open_lasfile(
         )
         raise DataError(f"{path}: lasio cannot read this LAS file{where}: {detail}; {hint}") from exc
     las.geoae_raw_items = _raw_header_items(text)
-    # LAS 3.0 data sections besides the log data (tops, tests, ...): lasio skips them
+    # LAS 3.0 data sections besides the log data (tops, tests, ...): lasio skips them (and
+    # _las3_log_only left them out), so they are found in the file's own text
     las.geoae_other_data = [m.group(1) + "_Data" + (m.group(2) or "") for m in re.finditer(
-        r"^~(\w+?)_Data(\[\d+\])?", text, re.IGNORECASE | re.MULTILINE)
+        r"^~(\w+?)_Data(\[\d+\])?", original, re.IGNORECASE | re.MULTILINE)
         if not m.group(1).lower().startswith("log")]
     return las, encoding, messages, frame
 

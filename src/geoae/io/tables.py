@@ -222,8 +222,8 @@ def _warn_if_cut_off(path: Path, first: bytes, sep) -> None:
     """Warn when a text table ends in a row with fewer fields than its header and no line end:
     a file cut off mid-row (a copy or download that stopped), whose last row pandas fills with
     missing values and whose last number may be cut short (87.9 read as 8)."""
-    if not (isinstance(sep, str) and len(sep) == 1):
-        return
+    if not (isinstance(sep, str) and len(sep) == 1) or sep.isspace():
+        return  # a space-aligned table's runs of spaces are not fields to count
     try:
         with open(path, "rb") as fh:
             fh.seek(0, os.SEEK_END)
