@@ -347,14 +347,15 @@ def read_config(path: Path) -> dict[str, Any]:
     for key, typs in OPTIONAL.items():
         if key in cfg and not isinstance(cfg[key], typs):
             raise _fail(path, f"config.json key {key!r} has the wrong type")
-    unknown = set(cfg) - set(REQUIRED) - set(OPTIONAL)
-    if unknown:
-        raise _fail(path, f"config.json has unknown keys {sorted(unknown)}")
     if cfg["format"] != "geoae-model":
         raise _fail(path, "config.json is not a geoae model config (format != 'geoae-model')")
+    # the version first: a newer geoae's folder (with keys this one does not know) says so
     if cfg["format_version"] > FORMAT_VERSION or cfg["format_version"] < 1:
         raise _fail(path, f"model format version {cfg['format_version']} is not supported by "
                           f"this geoae (reads up to {FORMAT_VERSION}); upgrade geoae")
+    unknown = set(cfg) - set(REQUIRED) - set(OPTIONAL)
+    if unknown:
+        raise _fail(path, f"config.json has unknown keys {sorted(unknown)}")
     shape = cfg["input_shape"]
     if not (1 <= len(shape) <= 3 and all(isinstance(s, int) and not isinstance(s, bool)
                                          and 1 <= s <= 10_000_000 for s in shape)):

@@ -874,7 +874,11 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int | None = Non
 
     table, use, X, left_out = _dist.on_every_rank(read, f"to read {data} (or to check --out {out_p})")
     if latent is None and model == "ae" and use:  # a bottleneck, however few the curves
-        kwargs["latent_dim"] = max(1, min(4, len(use) - 1))
+        width = max(1, min(4, len(use) - 1))
+        if resume:  # a checkpoint of a geoae from before this default (4) resumes as it was
+            found = _checkpoint_latent(out_p) if _dist.is_main_process() else 0
+            width = _dist.broadcast_int(found) or width
+        kwargs["latent_dim"] = width
     logs = _log10_for(X, use) if log10 else []
     # [] when absent (a folder of an older geoae: raw curves); only a resumed run reads it
     recorded = _dist.on_every_rank(lambda: _checkpoint_log10(out_p) if resume else [],
@@ -936,7 +940,8 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int | None = Non
     if lock is not None:
         lock.release()
     h = est.history_
-    return {"model": cls.__name__, "curves": use, "left_out": left_out, "log10_curves": logs,
+    return {"model": cls.__name__, "latent_dim": int(est.latent_dim), "curves": use,
+            "left_out": left_out, "log10_curves": logs,
             "rows": len(X),
             "epochs_run": len(h["loss"]),
             "best_epoch": h["best_epoch"][0] + 1, "train_loss": h["loss"][-1],
@@ -964,6 +969,30 @@ def _check_observed(table: Table, raw: pd.DataFrame, model: pd.DataFrame) -> Non
     fix = (f"leave them out with --curves {','.join(usable)}" if usable else
            "no other curve has a value to learn from")
     raise DataError(f"{table.path}: {'; '.join(why)}; {fix}")
+
+
+def _checkpoint_latent(out_p: Path) -> int:
+    """The code width of the checkpoint in ``out_p`` (its recorded ``latent_dim``, else the
+    shape of its encoder's last layer); 0 when there is none or it cannot be read (the resume
+    itself then says why)."""
+    import json
+
+    from safetensors import safe_open
+
+    from .training import CHECKPOINT_FILE
+
+    path = out_p / CHECKPOINT_FILE
+    if not path.is_file():
+        return 0
+    try:
+        with safe_open(str(path), "pt") as fh:
+            meta = json.loads((fh.metadata() or {}).get("geoae", "{}"))
+            width = (meta.get("params") or {}).get("latent_dim")
+            if not (isinstance(width, int) and width >= 1) and "model.encoder.out.weight" in fh.keys():
+                width = int(fh.get_slice("model.encoder.out.weight").get_shape()[0])
+    except Exception:  # noqa: BLE001 - a damaged checkpoint: the resume reports it
+        return 0
+    return width if isinstance(width, int) and width >= 1 else 0
 
 
 #: In a model folder while a ``geoae train`` writes into it: its process and machine.
