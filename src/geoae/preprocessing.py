@@ -35,19 +35,17 @@ def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np
         return np.zeros(n_features), np.ones(n_features)
     if np.isinf(X).any():  # missing, like NaN (an infinite value would make the offset infinite)
         X = np.where(np.isinf(X), np.nan, X)
+    factor = np.ones(n_features)
     if method == "standard":
         # a curve of huge values (above ~1e154) would overflow when squared: its statistics
         # are taken on the values divided by a power of two (exact), then scaled back
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
             big = np.nanmax(np.abs(X), axis=0, initial=0.0) if X.shape[0] else np.zeros(n_features)
-        factor = np.where(big > 1e150, np.exp2(np.floor(np.log2(np.where(big > 1e150, big, 1.0)))), 1.0)
-        if (factor != 1.0).any():
-            offset, scale = fit_affine_scaler(X / factor, method)
-            offset, scale = offset * factor, scale * factor
-            tiny = ~np.isfinite(scale) | (scale <= 1e-12 * np.abs(offset)) | (scale == 0)
-            scale[tiny] = 1.0
-            return offset, scale
+        huge = big > 1e150
+        if huge.any():
+            factor[huge] = np.exp2(np.floor(np.log2(big[huge])))
+            X = X / factor
         if np.isnan(X).any():
             s = StandardScaler().fit(X)  # NaN-aware
             offset, scale = s.mean_, s.scale_
@@ -68,7 +66,7 @@ def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np
     # curve of tiny values (a permeability in m2, ~1e-14) keeps its own small scale
     tiny = ~np.isfinite(scale) | (scale <= 1e-12 * np.abs(offset)) | (scale == 0)
     scale[tiny] = 1.0
-    return offset, scale
+    return offset * factor, scale * factor
 
 
 def outlier_dominated(X: np.ndarray, scale: np.ndarray, method: str | None,
@@ -259,7 +257,6 @@ def warn_null_markers(X, names: Sequence[str] | None = None, what: str = "X",
     keeps them as numbers, and a model would learn them as readings (an Imputer then fills
     impossible values). The readers of geoae turn them into NaN; here they are only reported,
     naming each column (feature/channel) and its count. Checked ``rows`` rows at a time."""
-
     from .io.aliases import COMMON_NULLS
 
     if not rank_zero_by_env():  # under torchrun, rank 0 alone speaks
@@ -376,13 +373,20 @@ def depth_segments(depth: np.ndarray, max_step: float = 1.5) -> np.ndarray:
     return segment
 
 
+def shared_depths(depth) -> int:
+    """The number of rows that share their depth with another, when more than 10 rows and a
+    tenth of them do (a sign of several wells in one table without WELL labels); else 0."""
+    repeated = int(pd.Series(depth).duplicated(keep=False).sum())
+    return repeated if repeated > max(10, 0.1 * len(depth)) else 0
+
+
 def warn_if_wells_mixed(depth: np.ndarray | None, wells) -> None:
-    """Warn when rows without WELL labels repeat their depths often (more than 10 rows and a
-    tenth of them): several wells in one table, whose depth context would mix them."""
+    """Warn when rows without WELL labels repeat their depths often (:func:`shared_depths`):
+    several wells in one table, whose depth context would mix them."""
     if depth is None or wells is not None or len(depth) == 0:
         return
-    repeated = int(pd.Series(depth).duplicated(keep=False).sum())
-    if repeated > max(10, 0.1 * len(depth)):
+    repeated = shared_depths(depth)
+    if repeated:
         warn_once(f"{repeated} of the {len(depth)} rows share a depth with another and X has no "
                   "WELL column: several wells in one table? Their depth context mixes them; add a "
                   "WELL column (rows are ordered by depth within each well). One well whose "

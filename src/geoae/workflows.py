@@ -356,18 +356,16 @@ def parse_curves(text: str | None) -> list[str] | None:
 # ---------------------------------------------------------------- outputs
 def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force: bool) -> Path:
     """Refuse an output equal to an input, or an existing output without ``force``."""
+    from ._persistence import folder_kind
+
     out_p = Path(out)
     for inp in inputs:
         if same_file(out_p, inp):
-            from ._persistence import folder_kind
-
             what = "the input file" if not Path(inp).is_dir() else (
                 "the model folder" if folder_kind(inp) is not None else "the input folder")
             raise DataError(f"--out {out_p} is {what}; choose another --out, a file name "
                             "(geoae never overwrites its inputs)")
         if Path(inp).is_dir() and out_p.resolve().parent == Path(inp).resolve():
-            from ._persistence import folder_kind
-
             if out_p.is_file():
                 raise DataError(f"output {out_p} is a file of the input folder {inp} (e.g. the "
                                 "model's weights); choose another --out (geoae never overwrites "
@@ -2478,28 +2476,27 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
                 table = own
     frame = table.frame.reset_index(drop=True)
     X = X.reset_index(drop=True)
-    if "WELL" in frame.columns:
-        from .preprocessing import check_well_labels
+    from .preprocessing import check_well_labels, shared_depths
 
+    if "WELL" in frame.columns:
         check_well_labels(frame["WELL"].to_numpy(), str(data))
-    elif "DEPTH" in frame.columns:
-        depth = pd.to_numeric(frame["DEPTH"], errors="coerce")
-        repeated = int(depth.duplicated(keep=False).sum())
-        if repeated > max(10, 0.1 * len(frame)):
+    depth = pd.to_numeric(frame["DEPTH"], errors="coerce") if "DEPTH" in frame.columns else None
+    if "WELL" not in frame.columns and depth is not None:
+        repeated = shared_depths(depth)
+        if repeated:
             raise DataError(f"{data}: {repeated} of its {len(frame)} rows share a depth with "
                             "another, and it has no WELL column: several wells in one table? "
                             "Add a WELL column (rows are ordered by depth within each well)")
     # depth order within each well (a folder's rows are in file order; a table may be in any)
     keys = [c for c in ("WELL", "DEPTH") if c in frame.columns]
-    order = (np.lexsort([pd.to_numeric(frame[k], errors="coerce").to_numpy() if k == "DEPTH"
-                         else frame[k].astype(str).to_numpy() for k in reversed(keys)])
+    order = (np.lexsort([depth.to_numpy() if k == "DEPTH" else frame[k].astype(str).to_numpy()
+                         for k in reversed(keys)])
              if keys else np.arange(len(frame)))
     ids = frame.loc[order, ["WELL"]].reset_index(drop=True) if "WELL" in frame.columns else None
     Xs = X.loc[order].reset_index(drop=True)
     Xw = pd.concat([ids, Xs], axis=1) if ids is not None else Xs
-    if "DEPTH" in frame.columns:  # as the index (not a curve): a gap in the log ends the context
-        Xw.index = pd.Index(pd.to_numeric(frame["DEPTH"], errors="coerce").to_numpy()[order],
-                            name="DEPTH")
+    if depth is not None:  # as the index (not a curve): a gap in the log ends the context
+        Xw.index = pd.Index(depth.to_numpy()[order], name="DEPTH")
     if given is None:
         ce = ContextEncoder(**params).fit(Xw)
     codes = np.empty((len(frame), int(ce.latent_dim)))

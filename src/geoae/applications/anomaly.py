@@ -28,6 +28,7 @@ from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
     WINDOW_GAP_STEPS,
     depth_segments,
+    depth_step,
     empty_samples,
     make_windows,
     outside_ranges,
@@ -66,7 +67,7 @@ def _regular(depth: np.ndarray) -> bool:
     steps = steps[steps > 0]
     if steps.size < 2:
         return True
-    step = float(np.median(steps))
+    step = depth_step(depth)
     return bool(np.mean(np.abs(steps - step) <= 0.1 * step) >= 0.5)
 
 

@@ -518,9 +518,6 @@ class _ContextNet(nn.Module):
         return self.decoder(torch.cat([self.encoder(x), x[:, a:b]], dim=1))
 
 
-def _context_net(channels: int, context: int, latent_dim: int, hidden: tuple[int, ...]) -> _ContextNet:
-    return _ContextNet(channels, context, latent_dim, hidden)
-
 
 class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
     """Codes of what a sample's depth context adds to its own readings, as classifier features.
@@ -671,7 +668,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
             return torch.nn.functional.mse_loss(module(xb), xb), {}
 
         with seeded(seed, device):
-            net = _context_net(channels, int(self.context), int(self.latent_dim),
+            net = _ContextNet(channels, int(self.context), int(self.latent_dim),
                                tuple(int(h) for h in self.hidden))
             self.history_ = fit_module(
                 net, objective, torch.from_numpy(flat), None, epochs=int(self.epochs),
@@ -764,7 +761,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
             channels = len(ce.mean_) + len(ce.flagged_)
             state = {k[len("network."):]: v for k, v in tensors.items() if k.startswith("network.")}
             ce.network_ = build_and_load(
-                lambda: _context_net(channels, int(ce.context), int(ce.latent_dim),
+                lambda: _ContextNet(channels, int(ce.context), int(ce.latent_dim),
                                      tuple(int(h) for h in ce.hidden)), state).eval()
         except ConfigError as exc:
             raise fail(f"invalid parameter: {exc}") from None
