@@ -660,6 +660,17 @@ def test_saved_config_stays_readable_and_stale_attributes_go(tmp_path):
     assert cfg["units"] == {"GR": "gAPI", "RT": "ohm.m"} and cfg["log10_curves"] == ["RT"]
     # format 3: a geoae reading up to 2 says "upgrade geoae", not "corrupted: unknown keys"
     assert cfg["format_version"] == 3
+    # a frame that records neither (a plain CSV's) stays format 2 (release audit: it was
+    # stamped 3 with empty keys, and an older geoae refused a folder it could read)
+    plain = X[["GR", "RHOB", "RT"]].copy()
+    plain.attrs = {}
+    bare = AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(plain)
+    cfg = json.loads((bare.save(tmp_path / "bare") / "config.json").read_text())
+    assert cfg["format_version"] == 2 and "units" not in cfg and "log10_curves" not in cfg
+    assert cfg["feature_names_in"] == ["GR", "RHOB", "RT"]
+    back = geoae.load(tmp_path / "bare")
+    assert not getattr(back, "log10_curves_", None) and not getattr(back, "units_", None)
+    np.testing.assert_array_equal(back.transform(plain), bare.transform(plain))
     np.testing.assert_array_equal(geoae.load(tmp_path / "named").transform(X),
                                   named.transform(X))
     rows = X[["GR", "RHOB", "RT"]].to_numpy()

@@ -1051,10 +1051,12 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "weights_file": WEIGHTS_FILE,
             "weights_sha256": hashlib.sha256(blob).hexdigest(),
         }
-        # written only when known, as format 3: a geoae reading up to format 2 refuses unknown
-        # keys as a corrupted folder, and says "upgrade geoae" for a newer format
+        # written only when they say something, as format 3: a geoae reading up to format 2
+        # refuses unknown keys as a corrupted folder (and says "upgrade geoae" for a newer
+        # format), so a model with no log10 curves and no units stays readable by it. Empty
+        # and absent mean the same to every reader (no log10, no units recorded).
         for key in ("log10_curves", "units"):
-            if getattr(self, f"{key}_", None) is not None:
+            if getattr(self, f"{key}_", None):
                 config[key] = getattr(self, f"{key}_")
         config["format_version"] = 3 if {"log10_curves", "units"} & set(config) else 2
         if _dist.is_main_process():  # under torchrun, rank 0 alone writes (every rank has the model)
