@@ -149,6 +149,16 @@ def test_an_interrupted_train_force_keeps_the_old_model_and_resumes(capsys, tmp_
     # the checkpoint is of a log10 run (the old model's transforms.json says raw curves)
     code, _, err = run(capsys, *args, "--no-log10", "--out", model, "--resume")
     assert code == 2 and "--log10" in one_error(err)
+    # its record deleted, the checkpoint's log10 curves are unknown: the old model's [] was
+    # offered as the checkpoint's, with "resume with --no-log10" (garbage training)
+    record = model / "checkpoint.transforms.json"
+    kept = record.read_bytes()
+    record.unlink()
+    code, _, err = run(capsys, *args, "--out", model, "--resume")
+    line = one_error(err)
+    assert code == 2 and "no checkpoint.transforms.json" in line and "--force" in line
+    assert "--no-log10" not in line
+    record.write_bytes(kept)
     assert run(capsys, *args, "--out", model, "--resume")[0] == 0
     assert ((model / "model.safetensors").read_bytes()
             == (tmp_path / "straight" / "model.safetensors").read_bytes())

@@ -884,6 +884,11 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int | None = Non
     # rank 0's view decides (machines without a shared filesystem see no checkpoint elsewhere)
     if _dist.broadcast_int(int(resume and (out_p / CHECKPOINT_FILE).is_file()
                                and recorded != logs)):
+        if not (out_p / RUN_TRANSFORMS_FILE).is_file():  # its record is gone: say so
+            raise ConfigError(
+                f"the checkpoint in {out_p} has no {RUN_TRANSFORMS_FILE} beside it (deleted or "
+                f"not copied), so geoae cannot tell which curves it took as log10 (the folder's "
+                f"model says {recorded}, this run would use {logs}); start over with --force")
         raise ConfigError(f"the checkpoint in {out_p} was trained with log10 curves {recorded}, "
                           f"this run would use {logs}; resume with "
                           f"{'--log10' if recorded else '--no-log10'}, or start over with --force")
