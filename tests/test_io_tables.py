@@ -813,6 +813,39 @@ def test_array_induction_mnemonics_of_every_resolution_are_aliased():
                 canonical_name(f"{prefix}10")) == ("RT", "RMED", "RS"), prefix
 
 
+def test_quoted_decimal_commas_in_a_comma_table(tmp_path, capsys):
+    """A depth audit: quoted decimal-comma numbers ("1000,5") in a ','-separated export left
+    DEPTH as text, and `geoae detect` ended in an unexpected ValueError. They are read as
+    numbers now; a depth that may hold a thousands separator, or text, is refused by name."""
+    from clirun import run
+
+    rows = ["WELL,DEPTH,GR,RHOB,NPHI"] + [
+        f'A,"{1000 + i * 0.5:.1f}",{40 + i % 60}.5,{2.2 + (i % 40) / 100:.3f},"0,{10 + i % 20}"'
+        .replace('.0"', '"').replace('.5"', ',5"') for i in range(200)]
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.warns(UserWarning, match=r"column\(s\) DEPTH, NPHI hold numbers with a decimal comma"):
+        got = read_table(path)
+    np.testing.assert_array_equal(got["DEPTH"].to_numpy(), 1000 + 0.5 * np.arange(200))
+    np.testing.assert_allclose(got["NPHI"].to_numpy(), [0.10 + (i % 20) / 100 for i in range(200)])
+    assert got["DEPTH"].dtype == np.float64
+    model, out = tmp_path / "m", tmp_path / "scores.csv"
+    assert run(capsys, "train", path, "--epochs", 1, "--out", model, "-q")[0] == 0
+    assert run(capsys, "detect", model, path, "--out", out, "-q")[0] == 0
+    np.testing.assert_array_equal(pd.read_csv(out)["DEPTH"].to_numpy(), got["DEPTH"].to_numpy())
+    # "1,234": a thousands separator or a decimal comma? not guessed; text depths refused
+    for depths, match in ((['"1,234"', '"1,235"'], "thousands separator or a decimal comma"),
+                          (["top", "base"], "holds text")):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("DEPTH,GR\n" + "".join(f"{d},{g}\n" for d, g in zip(depths, (50, 60), strict=True)))
+        with pytest.raises(DataError, match=f"bad.csv: the depth column DEPTH.*{match}"):
+            read_table(bad)
+    # a thousands-looking curve is left as text (not guessed), the table still reads
+    ok = tmp_path / "ok.csv"
+    ok.write_text('DEPTH,GR,CODE\n1000,50,"1,234"\n1001,60,"2,345"\n')
+    assert read_table(ok)["CODE"].tolist() == ["1,234", "2,345"]
+
+
 def test_semicolon_table_with_decimal_commas_reads_as_numbers(tmp_path):
     """A European spreadsheet export (';' between fields, ',' as the decimal mark) was read
     with every curve as text, and `geoae train` trained on the one integer column left."""

@@ -170,6 +170,7 @@ def _tidy(df: pd.DataFrame, path: Path, well_column: str | None,
             )
         df = df.rename(columns={match[0]: "WELL"})
         df["WELL"] = df["WELL"].astype(str)
+    _read_decimal_commas(df, path)
     numeric = [c for c in df.columns if c != "WELL" and pd.api.types.is_numeric_dtype(df[c])]
     if not numeric:
         raise DataError(
@@ -265,6 +266,48 @@ def _decimal_commas(path: Path, lines: int = 50) -> bool:
     commas = sum(bool(_DECIMAL_COMMA.match(f)) for f in fields)
     points = sum("." in f and bool(_NUMBER.match(f)) for f in fields)
     return commas > 0 and points == 0
+
+
+_INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
+_THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3},\d{3}\s*$")
+
+
+def _read_decimal_commas(df: pd.DataFrame, path: Path) -> None:
+    """In place: text columns whose every value is a number written with a decimal comma
+    (``"1000,5"``, quoted in a ','-separated export) become numbers, with a warning; a depth
+    column left as text is refused (it failed later as a raw error). Values that may as well
+    hold a thousands separator (every one ``d,ddd``) are not guessed at."""
+    from .aliases import DEPTH_NAMES, WELL_NAMES, column_key
+
+    converted, ambiguous = [], []
+    for c in df.columns:
+        if c == "WELL" or column_key(c) in WELL_NAMES or pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        values = df[c].dropna().astype(str)
+        values = values[values.str.strip() != ""]
+        if values.empty:
+            continue
+        comma = values.str.match(_DECIMAL_COMMA)
+        if not comma.any() or not (comma | values.str.match(_INTEGER)).all():
+            continue
+        if values[comma].str.match(_THOUSANDS).all():
+            ambiguous.append(str(c))
+            continue
+        text = df[c].astype("string").str.strip().replace("", pd.NA)
+        df[c] = pd.to_numeric(text.str.replace(",", ".", regex=False)).astype(np.float64)
+        converted.append(str(c))
+    if converted:
+        warnings.warn(f"{path}: column(s) {', '.join(converted[:8])} hold numbers with a "
+                      "decimal comma (such as 1000,5): read with ',' as the decimal separator",
+                      UserWarning, stacklevel=4)
+    for c in df.columns:
+        if column_key(c) in DEPTH_NAMES and not pd.api.types.is_numeric_dtype(df[c]) \
+                and df[c].notna().any():
+            example = str(df[c].dropna().iloc[0])
+            why = (f"holds {example!r}: a thousands separator or a decimal comma? Write the depths "
+                   "without either" if str(c) in ambiguous else
+                   f"holds text (such as {example!r}), not numbers: give its depths as numbers")
+            raise DataError(f"{path}: the depth column {c} {why}")
 
 
 def _c_parser(kwargs: dict) -> bool:
