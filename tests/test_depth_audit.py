@@ -266,3 +266,37 @@ def test_las3_spellings_and_other_data_sets(tmp_path, definition, data):
     with pytest.warns(UserWarning, match="Tops_Data"):
         write_las(frame, tmp_path / "out.las", template=path)
     assert "~Tops_Definition" in (tmp_path / "out.las").read_text()
+
+
+def test_a_depth_unit_in_the_column_name_is_used(tmp_path, capsys):
+    """A depth audit: DEPTH_FT / DEPTH_M named their unit and geoae ignored it: a LAS output of
+    a table said no DEPT unit, and a folder of a feet table and a metres table was stacked
+    without converting (5000 ft beside 1524 m)."""
+    from geoae.io import read_wells
+
+    logs = _well(n=150)
+    feet = logs.rename(columns={"DEPTH": "DEPTH_FT"}).assign(WELL="F")
+    feet.to_csv(tmp_path / "feet.csv", index=False)
+    model = tmp_path / "m"
+    assert run(capsys, "train", tmp_path / "feet.csv", "--epochs", 1, "--out", model, "-q")[0] == 0
+    out = tmp_path / "scores.las"
+    assert run(capsys, "detect", model, tmp_path / "feet.csv", "--out", out, "-q")[0] == 0
+    las = read_las(out)
+    assert las.attrs["index_unit"].lower() == "ft"
+    np.testing.assert_allclose(las.index.to_numpy(), logs["DEPTH"].to_numpy(), rtol=1e-6)
+    # a folder of a feet table and a metres table: the depths are made one unit
+    wells = tmp_path / "wells"
+    wells.mkdir()
+    feet.to_csv(wells / "feet.csv", index=False)
+    metres = logs.assign(DEPTH=logs["DEPTH"] * 0.3048).rename(columns={"DEPTH": "DEPTH_M"})
+    metres.assign(WELL="M").to_csv(wells / "metres.csv", index=False)
+    with pytest.warns(UserWarning, match=r"DEPTH m -> ft \(well M\)"):
+        both = read_wells(wells)
+    assert both.attrs["depth_units"] == {"F": "ft", "M": "m"}
+    f = both.loc[both["WELL"] == "F", "DEPTH"].to_numpy()
+    m = both.loc[both["WELL"] == "M", "DEPTH"].to_numpy()
+    np.testing.assert_allclose(f, m, rtol=1e-9)  # one unit: the same depths
+    assert read_wells([tmp_path / "feet.csv"]).attrs["depth_units"] == {"F": "ft"}
+    # a name without a unit says nothing
+    logs.assign(WELL="N").to_csv(tmp_path / "plain.csv", index=False)
+    assert read_wells([tmp_path / "plain.csv"]).attrs["depth_units"] == {"N": ""}

@@ -133,6 +133,11 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False,
         frame = io.read_wells([p], keep_rows=keep_rows)
         return Table(frame, kind, p, dict(frame.attrs))
     frame, ren = _ids_to_model(io.read_table(p), keep)
+    from .io.aliases import depth_unit_of_name
+
+    unit = next((depth_unit_of_name(c) for c, to in ren.items() if to == "DEPTH"), "")
+    if unit:  # DEPTH_FT, DEPTH_M: the plots' depth axis and a LAS output's DEPT say it
+        frame.attrs["index_unit"] = frame.attrs["depth_unit"] = unit
     return Table(frame, kind, p, {"renamed_ids": ren})
 
 
@@ -651,6 +656,22 @@ def _checkpoint_log10(model_dir: Path) -> list[str]:
     return read_log10_record(record, "start over with --force instead of --resume")
 
 
+def _record_lost(model_dir: Path) -> bool:
+    """Whether the checkpoint in ``model_dir`` has lost its run's record: no
+    ``checkpoint.transforms.json``, and the checkpoint is newer than the folder's
+    ``transforms.json`` (a finished run writes that one last and drops its run record)."""
+    from ._persistence import TRANSFORMS_FILE
+    from .training import CHECKPOINT_FILE
+
+    if (model_dir / RUN_TRANSFORMS_FILE).is_file():
+        return False
+    try:
+        ckpt = (model_dir / CHECKPOINT_FILE).stat().st_mtime_ns
+        return ckpt > (model_dir / TRANSFORMS_FILE).stat().st_mtime_ns
+    except OSError:
+        return True
+
+
 def _model_input(X: pd.DataFrame, table: Table, model_dir, said: set | None = None) -> pd.DataFrame:
     """``X`` (the model's curves, row ``i`` from row ``i`` of ``table.frame``, in the input's
     units) in the units the model in ``model_dir`` was trained on.
@@ -884,7 +905,7 @@ def train(data, out, *, model: str = "ae", curves=None, latent: int | None = Non
     # rank 0's view decides (machines without a shared filesystem see no checkpoint elsewhere)
     if _dist.broadcast_int(int(resume and (out_p / CHECKPOINT_FILE).is_file()
                                and recorded != logs)):
-        if not (out_p / RUN_TRANSFORMS_FILE).is_file():  # its record is gone: say so
+        if _record_lost(out_p):  # its record is gone: say so
             raise ConfigError(
                 f"the checkpoint in {out_p} has no {RUN_TRANSFORMS_FILE} beside it (deleted or "
                 f"not copied), so geoae cannot tell which curves it took as log10 (the folder's "
@@ -2626,7 +2647,8 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
             check_output(png, [data, model_dir], force)
             rows = rows[np.argsort(depth[rows], kind="stable")]  # the tracks go down the hole
             plots.append((png, f"{w if w is not None else table.path.name}: anomaly score", rows,
-                          depth_units.get(str(w), "") if w is not None else ""))
+                          depth_units.get(str(w), "") if w is not None and depth_units
+                          else table.frame.attrs.get("depth_unit", "")))
 
     share = det.explain(Xf)
     result = frame.copy()

@@ -283,6 +283,16 @@ def normalise_unit(unit: str) -> str:
     return UNIT_SYNONYMS.get(key, key)
 
 
+#: The depth unit a depth column's name states (``DEPTH_FT``, ``DEPTH_M``).
+_DEPTH_NAME_UNITS = {"DEPTH_M": "m", "DEPTH_FT": "ft"}
+
+
+def depth_unit_of_name(name) -> str:
+    """The unit a depth column's name states (``"DEPTH_FT"`` -> ``"ft"``, ``"Depth m"`` ->
+    ``"m"``), else ``""``."""
+    return _DEPTH_NAME_UNITS.get(column_key(name), "")
+
+
 def column_key(name) -> str:
     """A table column name as compared with :data:`WELL_NAMES` and :data:`DEPTH_NAMES`: upper
     case, spaces and hyphens as underscores (``"Well Name"`` -> ``WELL_NAME``)."""
@@ -392,6 +402,7 @@ __all__ = [
     "is_resistivity",
     "normalise_unit",
     "column_key",
+    "depth_unit_of_name",
     "non_curve_kind",
     "NON_CURVE_NAMES",
     "UNIT_SYNONYMS",

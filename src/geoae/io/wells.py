@@ -17,6 +17,7 @@ from .aliases import (
     WELL_NAMES,
     alias_priority,
     column_key,
+    depth_unit_of_name,
     merge_aliases,
     non_curve_kind,
     normalise_unit,
@@ -453,7 +454,7 @@ def read_wells(
                 )
             raw = _rename_column(raw, dcol, "DEPTH")
             raw["DEPTH"] = pd.to_numeric(raw["DEPTH"], errors="coerce")
-            file_units, depth_unit = {}, ""
+            file_units, depth_unit = {}, depth_unit_of_name(dcol)  # DEPTH_FT: in feet
         curves = [c for c in raw.columns if c not in ("WELL", "DEPTH")]
         mapping = harmonise_columns(curves, table, source)
         for old, new in list(mapping.items()):
