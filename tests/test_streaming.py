@@ -120,8 +120,15 @@ def test_las_rows_stream_a_folder_and_fit(tmp_path):
     assert geoae.load(tmp_path / "m").transform(obs[["GR", "RHOB", "NPHI"]]).shape == (len(obs), 2)
     with pytest.raises(ConfigError, match="curves"):
         LasRows(tmp_path, [])
-    with pytest.raises(DataError, match="no .las files"):
+    with pytest.raises(DataError, match="no .las file in this folder"):
         LasRows(tmp_path / "m", ["GR"])
+    # a code-health review: hidden files (macOS's ._ copies) and folders named .las were
+    # streamed as wells (read_wells skips them): "._A.las: not a LAS file"
+    (tmp_path / "._A.las").write_bytes(b"\x00\x05\x16\x07 Mac OS X")
+    (tmp_path / "sub.las").mkdir()
+    assert [p.name for p in LasRows(tmp_path, ["GR"]).paths] == sorted(
+        f"{w}.las" for w in obs["WELL"].unique())
+    assert len(LasRows(tmp_path, ["GR"])) == len(obs)
 
 
 class _Rows(geoae.streaming.StreamingDataset):

@@ -229,9 +229,9 @@ class LasRows(StreamingDataset):
                  convert_units: bool = True) -> None:
         super().__init__(shuffle=shuffle, buffer_size=buffer_size, seed=seed, with_index=with_index)
         if isinstance(paths, (str, os.PathLike)) and Path(paths).is_dir():
-            files = sorted(p for p in Path(paths).iterdir() if p.suffix.lower() == ".las")
-            if not files:
-                raise DataError(f"{paths}: no .las files in this folder")
+            from .io.wells import LAS_SUFFIXES, folder_files
+
+            files = folder_files(Path(paths), LAS_SUFFIXES, ".las")  # as read_wells lists them
         else:
             files = [Path(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
         if not curves:

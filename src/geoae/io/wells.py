@@ -40,6 +40,21 @@ def _is_folder(paths_or_folder) -> bool:
         return False
 
 
+def folder_files(folder: Path, suffixes: Iterable[str], what: str) -> list[Path]:
+    """The files of ``folder`` whose names end in one of ``suffixes``, sorted; hidden files
+    are not wells (macOS's ``._`` copies, a killed run's temporary files), nor are folders.
+    None is a DataError saying ``what`` was looked for."""
+    suffixes = tuple(s.lower() for s in suffixes)
+    try:
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in suffixes
+                       and not f.name.startswith(".") and f.is_file())
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot list the folder ({exc.strerror or exc})") from exc
+    if not files:
+        raise DataError(f"{folder}: no {what} file in this folder")
+    return files
+
+
 def _collect(paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     if isinstance(paths_or_folder, (str, os.PathLike)):
         p = Path(paths_or_folder)
@@ -48,19 +63,7 @@ def _collect(paths_or_folder: str | os.PathLike | Iterable[str | os.PathLike]) -
         except (OSError, ValueError):  # a name too long, a NUL byte...: the reader says why
             is_dir = False
         if is_dir:
-            try:
-                files = sorted(
-                    f
-                    for f in p.iterdir()
-                    # hidden files are not wells: macOS's ._ copies, a killed run's temp files
-                    if f.is_file() and f.suffix.lower() in (*LAS_SUFFIXES, *TABLE_SUFFIXES)
-                    and not f.name.startswith(".")
-                )
-            except OSError as exc:
-                raise DataError(f"{p}: cannot list the folder ({exc.strerror or exc})") from exc
-            if not files:
-                raise DataError(f"{p}: no .las, .csv or .parquet file in this folder")
-            return files
+            return folder_files(p, (*LAS_SUFFIXES, *TABLE_SUFFIXES), ".las, .csv or .parquet")
         return [p]
     files = [Path(p) for p in paths_or_folder]
     if not files:
