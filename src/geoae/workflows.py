@@ -2620,8 +2620,9 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     plots: list[tuple[Path, str, np.ndarray, str]] = []  # (png, title, rows, depth unit)
     depth_units = table.frame.attrs.get("depth_units") or table.attrs.get("depth_units") or {}
     if plot:  # which wells, under which names: checked before anything is written
-        groups = ([(None, np.arange(len(frame)))] if wells is None else
-                  [(w, np.flatnonzero(wells == w)) for w in pd.unique(wells)])
+        from .preprocessing import well_rows
+
+        groups = well_rows(len(frame), wells)
         several = len(groups) > 1
         if len(groups) > MAX_DETECT_PLOTS:
             most = sorted(range(len(groups)), key=lambda i: -int(flags[groups[i][1]].sum()))

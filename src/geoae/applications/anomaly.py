@@ -39,6 +39,7 @@ from ..preprocessing import (
     warn_if_wells_mixed,
     warn_null_markers,
     warn_once,
+    well_rows,
 )
 from .imputation import PASSTHROUGH_COLUMNS, as_column, as_float_array, check_same_curves, split_frame
 
@@ -361,12 +362,10 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         per stretch between gaps in the log (steps longer than
         :data:`~geoae.preprocessing.WINDOW_GAP_STEPS` sample steps): a window never spans a
         gap (shorter holes are bridged)."""
-        groups = [np.arange(n)] if wells is None else [
-            np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
+        groups = [g for _, g in well_rows(n, wells, depth)]
         irregular = []
         if depth is not None:
             warn_if_wells_mixed(depth, wells)
-            groups = [g[np.argsort(depth[g], kind="stable")] for g in groups]
             split = []
             for g in groups:
                 segment = depth_segments(depth[g], WINDOW_GAP_STEPS)
@@ -462,12 +461,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         """Length of the run of identical consecutive readings each entry belongs to (2-D input,
         per well in depth order); 0 for missing entries. Shape ``(n_samples, n_curves)``."""
         out = np.zeros(values.shape, dtype=np.int64)
-        groups = [np.arange(len(values))] if wells is None else [
-            np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
-        for g in groups:
+        for _, g in well_rows(len(values), wells, depth):
             gap = np.zeros(len(g), dtype=bool)
             if depth is not None:
-                g = g[np.argsort(depth[g], kind="stable")]
                 gap[1:] = np.diff(depth_segments(depth[g], WINDOW_GAP_STEPS)) > 0  # ends a run
             v = values[g]
             for j in range(v.shape[1]):
@@ -887,12 +883,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             warnings.warn(f"{lost} flagged sample(s) have no depth (NaN) and are in no interval; "
                           "pass a depth column without gaps (e.g. DEPTH rather than DEPTH_MD)",
                           UserWarning, stacklevel=2)
-        groups = [(None, np.arange(n))] if wells is None else [
-            (w, np.flatnonzero(wells == w)) for w in pd.unique(wells)]
         rows = []
-        for w, idx in groups:
+        for w, idx in well_rows(n, wells, depth):
             idx = idx[placed[idx]]  # a sample without a depth has no place in an interval
-            idx = idx[np.argsort(depth[idx], kind="stable")]
             f = flags[idx]
             brk = np.ones(len(idx), dtype=bool)
             brk[1:] = ~f[:-1] | (np.diff(depth_segments(depth[idx])) > 0)

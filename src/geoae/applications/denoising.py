@@ -112,10 +112,9 @@ def _is_frame(X) -> bool:
 def _well_rows(X) -> list[tuple[object, np.ndarray]]:
     """``[(well, row positions)]`` in order of first appearance; one ``(None, all rows)``
     without a ``WELL`` column."""
-    if "WELL" not in X.columns:
-        return [(None, np.arange(len(X)))]
-    codes, wells = pd.factorize(X["WELL"], use_na_sentinel=False)
-    return [(w, np.flatnonzero(codes == k)) for k, w in enumerate(wells)]
+    from ..preprocessing import well_rows
+
+    return well_rows(len(X), X["WELL"].to_numpy() if "WELL" in X.columns else None)
 
 
 def _stack(series: list[np.ndarray]) -> np.ndarray:

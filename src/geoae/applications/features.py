@@ -46,6 +46,7 @@ from ..preprocessing import (
     warn_null_markers,
     warn_once,
     well_and_depth,
+    well_rows,
 )
 from .imputation import as_float_array, check_same_curves
 
@@ -102,15 +103,11 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
     if context == 0:
         return X
     warn_if_wells_mixed(depth, wells)
-    groups = np.zeros(len(X), dtype=np.int64) if wells is None else pd.factorize(wells)[0]
     out = np.empty((len(X), (2 * context + 1) * X.shape[1]))
-    idx = np.arange(len(X))
-    for g in np.unique(groups):
-        rows = idx[groups == g]
+    for _, rows in well_rows(len(X), wells, depth):  # in depth order (NaN last) with depth
         pos = np.arange(len(rows))
         lo, hi = np.zeros(len(rows), dtype=np.int64), np.full(len(rows), len(rows) - 1)
         if depth is not None:
-            rows = rows[np.argsort(depth[rows], kind="stable")]  # NaN sorts last
             # a gap in the log ends the context: the segment's edge row repeats, as at a well's
             segment = depth_segments(depth[rows], WINDOW_GAP_STEPS)
             first = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])

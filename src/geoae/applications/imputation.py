@@ -46,6 +46,7 @@ from ..preprocessing import (
     warn_null_markers,
     warn_once,
     well_and_depth,
+    well_rows,
 )
 from ..training import auto_batch_size, fit_module, resolve_device, seeded
 
@@ -161,11 +162,7 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
     width = 2 * context + 1
     warn_if_wells_mixed(depth, wells)
     out = np.full((n, width), -1, dtype=np.int64)
-    groups = [np.arange(n)] if wells is None else [
-        np.flatnonzero(wells == w) for w in pd.unique(np.asarray(wells, dtype=object))]
-    for idx in groups:
-        if depth is not None:
-            idx = idx[np.argsort(depth[idx], kind="stable")]
+    for _, idx in well_rows(n, wells, depth):
         m = len(idx)
         # segment number of each row: a new segment after every gap (no neighbour across it)
         segment = depth_segments(depth[idx]) if depth is not None else np.zeros(m, dtype=np.int64)
