@@ -51,3 +51,47 @@ def test_rows_with_a_missing_well_label_are_not_dropped():
     X = np.arange(5, dtype=float)[:, None]
     stacked = stack_context(X, 1, wells=np.array(["A", "A", np.nan, np.nan, np.nan], dtype=object))
     np.testing.assert_array_equal(stacked[2:], [[2, 2, 3], [2, 3, 4], [3, 4, 4]])
+
+
+def test_a_placeholder_unit_is_no_unit_in_every_range_screen():
+    """clip_to_physical_range skipped a curve whose unit was the placeholder "_" (with a
+    warning that it could not convert), recorded_physical_ranges screened it as given while it
+    screened a curve without a unit not at all: "_" is no unit to the LAS reader."""
+    import warnings
+
+    from geoae.preprocessing import clip_to_physical_range, range_in_unit, recorded_physical_ranges
+
+    df = pd.DataFrame({"GR": [50.0, -5.0, 2000.0], "NPHI": [0.2, 1.5, 0.3]})
+    for unit in ("_", "__", ""):
+        df.attrs = {"units": {"GR": unit, "NPHI": unit}}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out, counts = clip_to_physical_range(df, return_counts=True)
+        assert counts == {"GR": 2, "NPHI": 1}
+        assert recorded_physical_ranges(["GR", "NPHI"], df.to_numpy(), df.attrs, "t") == {}
+    assert range_in_unit(0.0, 1.0, "v/v", "_") == (0.0, 1.0)
+    df.attrs = {"units": {"GR": "gAPI", "NPHI": "v/v"}}
+    assert set(recorded_physical_ranges(["GR", "NPHI"], df.to_numpy(), df.attrs, "t")) == {0, 1}
+
+
+def test_only_rank_zero_writes_application_folders(tmp_path, monkeypatch):
+    """Auto-encoders saved on rank 0 alone, the applications' folders (Imputer, detector,
+    Denoiser, ContextEncoder) on every rank, and EncoderFeatures wrote its config.json on
+    every rank beside a model folder only rank 0 wrote."""
+    import geoae.distributed as dist
+    from geoae import AutoEncoder
+    from geoae.applications import EncoderFeatures, Imputer
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(80, 3)), columns=["GR", "RHOB", "NPHI"])
+    small = dict(latent_dim=2, hidden=(4,), epochs=1, random_state=0)
+    fitted = [EncoderFeatures(AutoEncoder(**small)).fit(X), Imputer(AutoEncoder(**small)).fit(X),
+              AnomalyDetector(AutoEncoder(**small)).fit(X)]
+    monkeypatch.setattr(dist, "is_main_process", lambda: False)
+    for i, est in enumerate(fitted):
+        est.save(tmp_path / f"other{i}")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(dist, "is_main_process", lambda: True)
+    for i, est in enumerate(fitted):
+        back = type(est).load(est.save(tmp_path / f"main{i}"))
+        assert type(back) is type(est)

@@ -131,10 +131,14 @@ def make_folder(path) -> Path:
 def write_folder(path, weights_file: str, tensors: dict[str, torch.Tensor], config: dict) -> None:
     """Write an application's folder: ``tensors`` as safetensors in ``weights_file`` and
     ``config`` (plus the weights' SHA-256) as ``config.json``, each atomically; the folder is
-    created if needed."""
+    created if needed. Under torchrun, rank 0 alone writes (as a model's ``save`` does)."""
     from safetensors.torch import save as st_save
 
+    from . import distributed as _dist
     from ._atomic import atomic_write_bytes, atomic_write_text
+
+    if not _dist.is_main_process():  # every rank has the same fitted application
+        return
 
     path = make_folder(path)
     blob = st_save(tensors)

@@ -562,10 +562,13 @@ def range_in_unit(lo: float, hi: float, range_unit: str | None,
                   unit: str | None) -> tuple[float, float] | None:
     """The range ``lo`` to ``hi`` given in ``range_unit``, in ``unit`` (through
     :func:`geoae.io.units.convert_units`; as given when either unit is empty or they are the
-    same unit); None when there is no conversion between them."""
+    same unit; a placeholder such as ``_`` is no unit); None when there is no conversion
+    between them."""
     from .io.aliases import normalise_unit
+    from .io.las import _unit_or_none
     from .io.units import can_convert, convert_units
 
+    range_unit, unit = _unit_or_none(range_unit), _unit_or_none(unit)
     if not range_unit or not unit or normalise_unit(unit) == normalise_unit(range_unit):
         return float(lo), float(hi)
     if not can_convert(range_unit, unit):
@@ -671,6 +674,7 @@ def recorded_physical_ranges(names, values: np.ndarray, attrs: Mapping | None, o
     likely other than recorded, which a warning (from ``owner``) says.
     """
     from .io.aliases import canonical_name
+    from .io.las import _unit_or_none
 
     attrs = attrs or {}
     units = attrs.get("units") if isinstance(attrs.get("units"), Mapping) else {}
@@ -678,10 +682,10 @@ def recorded_physical_ranges(names, values: np.ndarray, attrs: Mapping | None, o
     out, odd = {}, []
     for j, name in enumerate(names):
         key = canonical_name(str(name))
-        unit = str(units.get(name) or "").strip()
+        unit = _unit_or_none(units.get(name))  # "_" is no unit, as the LAS reader reads it
         if key not in PHYSICAL_RANGES or not unit:
             continue
-        limits = range_in_unit(*PHYSICAL_RANGES[key], "" if unit == "_" else unit)
+        limits = range_in_unit(*PHYSICAL_RANGES[key], unit)
         if limits is None:
             continue
         lo, hi = limits

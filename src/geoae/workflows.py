@@ -2355,7 +2355,7 @@ def _physical_range(curve: str, unit: str) -> tuple[float, float] | None:
     if key not in PHYSICAL_RANGES:
         return None
     unit = str(unit or "").strip()
-    return range_in_unit(*PHYSICAL_RANGES[key], "" if unit == "_" else unit)
+    return range_in_unit(*PHYSICAL_RANGES[key], unit)
 
 
 def _name_invalid_intervals(intervals: pd.DataFrame, depth, wells, invalid: np.ndarray) -> None:

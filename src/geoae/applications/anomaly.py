@@ -700,12 +700,12 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         read it back and score as the saved detector did)."""
         import torch
 
-        from .._persistence import DETECTOR_FORMAT, jsonable_params, make_folder, write_folder
+        from .._persistence import DETECTOR_FORMAT, jsonable_params, write_folder
         from .._version import __version__
 
         check_is_fitted(self, "offset_")
-        path = make_folder(path)
-        self.model_.save(path / "model")
+        path = Path(path)
+        self.model_.save(path / "model")  # this and write_folder: rank 0 alone, under torchrun
         tensors = {name: torch.from_numpy(np.ascontiguousarray(getattr(self, name), dtype=np.float64))
                    for name in self._ARRAYS}
         tensors["coverage_counts_"] = torch.from_numpy(

@@ -328,13 +328,17 @@ class EncoderFeatures(_NamedInputs, TransformerMixin, BaseEstimator):
         :meth:`load` or :func:`geoae.load` read it back."""
         import json
 
+        from .. import distributed as _dist
         from .._atomic import atomic_write_text
         from .._persistence import FEATURES_FORMAT, jsonable_params, make_folder
         from .._version import __version__
 
         check_is_fitted(self, "model_")
+        path = Path(path)
+        self.model_.save(path / "model")  # rank 0 alone writes, under torchrun
+        if not _dist.is_main_process():
+            return path
         path = make_folder(path)
-        self.model_.save(path / "model")
         params = jsonable_params({k: v for k, v in self.get_params(deep=False).items()
                                   if k != "model"})
         config = {"format": FEATURES_FORMAT, "format_version": 1, "geoae_version": __version__,
