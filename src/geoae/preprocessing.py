@@ -565,7 +565,7 @@ def range_in_unit(lo: float, hi: float, range_unit: str | None,
     same unit; a placeholder such as ``_`` is no unit); None when there is no conversion
     between them."""
     from .io.aliases import normalise_unit
-    from .io.las import _unit_or_none
+    from .io.aliases import unit_or_none as _unit_or_none
     from .io.units import can_convert, convert_units
 
     range_unit, unit = _unit_or_none(range_unit), _unit_or_none(unit)
@@ -674,7 +674,7 @@ def recorded_physical_ranges(names, values: np.ndarray, attrs: Mapping | None, o
     likely other than recorded, which a warning (from ``owner``) says.
     """
     from .io.aliases import canonical_name
-    from .io.las import _unit_or_none
+    from .io.aliases import unit_or_none as _unit_or_none
 
     attrs = attrs or {}
     units = attrs.get("units") if isinstance(attrs.get("units"), Mapping) else {}

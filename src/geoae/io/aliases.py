@@ -293,6 +293,13 @@ def depth_unit_of_name(name) -> str:
     return _DEPTH_NAME_UNITS.get(column_key(name), "")
 
 
+def unit_or_none(unit) -> str:
+    """A curve's unit as read, ``""`` for a placeholder meaning none (``_``, ``__``: some
+    exporters, Petrel's among them, write it where a curve has no unit)."""
+    text = str(unit or "").strip()
+    return "" if set(text) <= {"_"} else text
+
+
 def column_key(name) -> str:
     """A table column name as compared with :data:`WELL_NAMES` and :data:`DEPTH_NAMES`: upper
     case, spaces and hyphens as underscores (``"Well Name"`` -> ``WELL_NAME``)."""

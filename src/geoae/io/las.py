@@ -27,7 +27,7 @@ import pandas as pd
 from .._atomic import atomic_path, same_file
 from ..errors import DataError
 from ._files import EXACT_FLOATS, check_file, read_file_bytes
-from .aliases import COMMON_NULLS, DEPTH_NAMES, WELL_NAMES, normalise_unit
+from .aliases import COMMON_NULLS, DEPTH_NAMES, WELL_NAMES, normalise_unit, unit_or_none
 
 #: Encodings tried in order when decoding a LAS file (latin-1 never fails).
 ENCODINGS: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")
@@ -387,11 +387,7 @@ def _header_from_lasfile(las: Any) -> LasHeader:
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
-def _unit_or_none(unit: Any) -> str:
-    """A curve's unit as read, ``""`` for a placeholder meaning none (``_``, ``__``: some
-    exporters, Petrel's among them, write it where a curve has no unit)."""
-    text = str(unit or "").strip()
-    return "" if set(text) <= {"_"} else text
+_unit_or_none = unit_or_none  # the name this module has used
 
 
 def _to_number(value: Any) -> float | None:
