@@ -95,3 +95,19 @@ def test_only_rank_zero_writes_application_folders(tmp_path, monkeypatch):
     for i, est in enumerate(fitted):
         back = type(est).load(est.save(tmp_path / f"main{i}"))
         assert type(back) is type(est)
+
+
+@pytest.mark.parametrize("make,name,value", [
+    (AnomalyDetector, "stride", True), (AnomalyDetector, "window", True),
+    (AnomalyDetector, "stuck_run", True), (AnomalyDetector, "physical_range", "no"),
+    ("Imputer", "n_draws", True), ("Imputer", "physical_range", "no")])
+def test_bools_and_words_are_not_taken_for_numbers_or_flags(make, name, value):
+    """AnomalyDetector(stride=True) was taken as stride 1 (the Denoiser refused it) and
+    physical_range="no" switched the screen on."""
+    from geoae.applications import Imputer
+    from geoae.errors import ConfigError
+
+    cls = Imputer if make == "Imputer" else make
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    with pytest.raises(ConfigError, match=f"{name}={value!r} is not valid"):
+        cls(**{name: value}).fit(X)

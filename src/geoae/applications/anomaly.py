@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_random_state_param
+from .._validation import check_random_state_param, is_int
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
@@ -239,14 +239,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             raise ConfigError(f"model={self.model!r} is not valid: None or a geoae estimator "
                               "such as AutoEncoder(...) or VAE(...)")
         r = self.stuck_run
-        if r is not None and not (isinstance(r, numbers.Integral) and r >= 2):
+        if r is not None and not (is_int(r) and r >= 2):
             raise ConfigError(f"stuck_run={r!r} is not valid: None or an integer >= 2")
         for name in ("window", "stride"):
             v = getattr(self, name)
-            if not (isinstance(v, numbers.Integral) and v >= 1):
+            if not (is_int(v) and v >= 1):  # True was taken as 1
                 raise ConfigError(f"{name}={v!r} is not valid: a positive integer")
-        if not isinstance(self.prefit, (bool, np.bool_)):
-            raise ConfigError(f"prefit={self.prefit!r} is not valid: True or False")
+        for name in ("prefit", "physical_range"):  # "no" was taken as True
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid: True or False")
         if not (isinstance(self.curve_masking, (bool, np.bool_)) or self.curve_masking in (0, 1)
                 or self.curve_masking == "auto"):
             raise ConfigError(f"curve_masking={self.curve_masking!r} is not valid: True, False "

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._validation import check_random_state_param
+from .._validation import is_int as _is_int
 from .._validation import is_real as _is_real
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, start_noise_at_data_spread
@@ -466,9 +467,10 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         if not (isinstance(self.n_neighbors, numbers.Integral) and not isinstance(self.n_neighbors, bool)
                 and self.n_neighbors >= 1):
             raise ConfigError(f"n_neighbors={self.n_neighbors!r} is not valid: an integer >= 1")
-        if not isinstance(self.skip, (bool, np.bool_)):
-            raise ConfigError(f"skip={self.skip!r} is not valid: True or False")
-        if not (isinstance(self.n_draws, numbers.Integral) and self.n_draws >= 2):
+        for name in ("skip", "physical_range"):  # "no" was taken as True
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"{name}={getattr(self, name)!r} is not valid: True or False")
+        if not (_is_int(self.n_draws) and self.n_draws >= 2):  # True was taken as 1
             raise ConfigError(f"n_draws={self.n_draws!r} is not valid: an integer >= 2")
         cfg, _, _, _ = self._config()
         if cfg["scaler"] not in SCALERS:
