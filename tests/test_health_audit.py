@@ -111,3 +111,19 @@ def test_bools_and_words_are_not_taken_for_numbers_or_flags(make, name, value):
     X = np.random.default_rng(0).normal(size=(40, 3))
     with pytest.raises(ConfigError, match=f"{name}={value!r} is not valid"):
         cls(**{name: value}).fit(X)
+
+
+def test_imputer_checks_input_features():
+    """Imputer.get_feature_names_out ignored input_features (EncoderFeatures and the
+    ContextEncoder check it, as scikit-learn's one-to-one transformers do)."""
+    from geoae import AutoEncoder
+    from geoae.applications import Imputer
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 3)), columns=["GR", "RHOB", "NPHI"])
+    imp = Imputer(AutoEncoder(latent_dim=2, hidden=(4,), epochs=1, random_state=0)).fit(X)
+    assert imp.get_feature_names_out().tolist() == ["GR", "RHOB", "NPHI"]
+    assert imp.get_feature_names_out(["GR", "RHOB", "NPHI"]).tolist() == ["GR", "RHOB", "NPHI"]
+    with pytest.raises(ValueError, match="input_features"):
+        imp.get_feature_names_out(["GR", "RHOB", "DT"])
+    with pytest.raises(ValueError, match="input_features"):
+        imp.get_feature_names_out(["GR", "RHOB"])

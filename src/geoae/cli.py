@@ -502,10 +502,6 @@ def _write_error_log(text: str) -> Path:
 _END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
                      if hasattr(signal, name))
 
-#: Exit code after SIGTERM (128 + the signal number, as a shell reports it).
-SIGTERM_EXIT = 128 + signal.SIGTERM
-
-
 class Terminated(BaseException):
     """SIGINT (Ctrl-C), SIGTERM or SIGHUP received. Raised in the main thread, so that every ``finally`` and
     context manager runs (temporary outputs are removed) where the default action would kill

@@ -151,9 +151,12 @@ def flagged_to_intervals(depth, flagged) -> list[tuple[float, float]]:
 
 
 def _depth_step(depth: np.ndarray) -> float:
-    d = np.diff(depth[np.isfinite(depth)])
-    d = np.abs(d[d != 0])
-    return float(np.median(d)) if d.size else 1.0
+    """The sample step of the finite depths (:func:`geoae.preprocessing.depth_step`), 1 when
+    there is none: the half-height of a flagged sample's band."""
+    from .preprocessing import depth_step
+
+    depth = np.asarray(depth, dtype=np.float64)
+    return depth_step(depth[np.isfinite(depth)]) or 1.0
 
 
 def _curve_frame(curves) -> pd.DataFrame:

@@ -315,7 +315,7 @@ class LasRows(StreamingDataset):
         return block
 
 
-def as_dataset(X, backbone: str = "dense"):
+def as_dataset(X):
     """``X`` as a streaming dataset when it is one or names a SEG-Y file; else None."""
     if isinstance(X, StreamingDataset):
         return X

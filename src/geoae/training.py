@@ -100,7 +100,7 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
         yield
 
 
-def _progress(verbose: bool, epochs: int, desc: str):
+def _progress(verbose: bool):
     if not verbose:
         return contextlib.nullcontext(None)
     from rich.console import Console
@@ -629,7 +629,7 @@ def fit_module(
         def eval_step(xb, mb):
             return objective(module, xb, mb)
 
-        with _progress(verbose and _dist.is_main_process(), epochs, desc) as progress:
+        with _progress(verbose and _dist.is_main_process()) as progress:
             task = progress.add_task(desc, total=epochs, msg="", completed=start) if progress is not None \
                 else None
             for epoch in range(start, epochs if not finished else start):

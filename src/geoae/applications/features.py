@@ -629,7 +629,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
         warn_null_markers(values, names)
         return values, names, (wells, depth), encoded, values[:, encoded]
 
-    def _windows(self, values, where, curves) -> tuple[np.ndarray, np.ndarray]:
+    def _windows(self, where, curves) -> tuple[np.ndarray, np.ndarray]:
         """``(flat windows (n, (2k+1) * channels) float32, rows with a reading)``; ``where`` is
         ``(wells, depth)`` (either None)."""
         Z = (curves - self.mean_) / self.scale_
@@ -660,7 +660,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
         self.input_names_ = names
         self.n_features_in_ = values.shape[1]
         self._named = isinstance(X, pd.DataFrame)
-        flat, _ = self._windows(values, where, curves)
+        flat, _ = self._windows(where, curves)
         channels = len(encoded) + len(self.flagged_)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         device = resolve_device("cpu")
@@ -691,7 +691,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
 
         check_is_fitted(self, "network_")
         values, _, where, _, curves = self._curves(X, reset=False)
-        flat, has = self._windows(values, where, curves)
+        flat, has = self._windows(where, curves)
         with torch.no_grad():
             codes = self.network_.encode(torch.from_numpy(flat)).double().numpy()
         codes[~has] = np.nan

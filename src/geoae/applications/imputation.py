@@ -937,8 +937,14 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         return self.fit(X, y).transform(X)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Output column names: the input columns, pass-through ones included."""
+        """Output column names: the input columns, pass-through ones included. A given
+        ``input_features`` is checked against the fitted input (its count, and its names when
+        fitted on a DataFrame), as scikit-learn's one-to-one transformers check it."""
         check_is_fitted(self, "network_")
+        if input_features is not None:
+            from sklearn.utils.validation import _check_feature_names_in
+
+            return np.asarray(_check_feature_names_in(self, input_features), dtype=object)
         names = getattr(self, "feature_names_in_", None)
         if names is not None:
             return np.asarray(names, dtype=object)
