@@ -127,3 +127,22 @@ def test_imputer_checks_input_features():
         imp.get_feature_names_out(["GR", "RHOB", "DT"])
     with pytest.raises(ValueError, match="input_features"):
         imp.get_feature_names_out(["GR", "RHOB"])
+
+
+def test_the_wrappers_seed_wins_in_every_application():
+    """EncoderFeatures(AutoEncoder(random_state=0), random_state=1) trained with seed 0 while
+    the AnomalyDetector and Imputer trained with 1: one rule now, the wrapper's seed wins."""
+    from geoae import AutoEncoder
+    from geoae.applications import EncoderFeatures, Imputer
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 3)), columns=["GR", "RHOB", "NPHI"])
+    for cls in (EncoderFeatures, AnomalyDetector, Imputer):
+        est = cls(AutoEncoder(latent_dim=2, hidden=(4,), epochs=1, random_state=0),
+                  random_state=1).fit(X)
+        fitted = getattr(est, "model_", None) or getattr(est, "network_", None)
+        if hasattr(fitted, "get_params"):
+            assert fitted.get_params()["random_state"] == 1, cls.__name__
+    one = EncoderFeatures(AutoEncoder(latent_dim=2, hidden=(4,), epochs=2, random_state=1)).fit(X)
+    both = EncoderFeatures(AutoEncoder(latent_dim=2, hidden=(4,), epochs=2, random_state=0),
+                           random_state=1).fit(X)
+    np.testing.assert_array_equal(one.transform(X), both.transform(X))

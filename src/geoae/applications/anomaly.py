@@ -128,7 +128,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         flags the samples holding them whatever their score (the physical
         ranges used are ``physical_ranges_``; see
         :func:`geoae.preprocessing.recorded_physical_ranges`).
-    random_state : int or None, default=None
+    random_state : int, RandomState or None, default=None
         Seed given to the model (overrides the model's own ``random_state`` when not None).
         Not used with ``prefit=True``.
     prefit : bool, default=False

@@ -167,8 +167,10 @@ class EncoderFeatures(_NamedInputs, TransformerMixin, BaseEstimator):
         ``model`` is already fitted (e.g. pre-trained on all wells without labels): :meth:`fit`
         only checks it. Its input must match the stacked width; a model fitted on a DataFrame
         (``context=0``) gets its curves from X by name, in its own order, whatever X's order.
-    random_state : int or None
-        Passed to the cloned model when it has ``random_state=None``.
+    random_state : int, RandomState or None, default=None
+        Seed given to the cloned model (overrides the model's own ``random_state`` when not
+        None, as in :class:`~geoae.applications.AnomalyDetector` and
+        :class:`~geoae.applications.Imputer`); when None, the model's own is used.
 
     Attributes
     ----------
@@ -255,7 +257,7 @@ class EncoderFeatures(_NamedInputs, TransformerMixin, BaseEstimator):
                 model = AutoEncoder(latent_dim=4, hidden=(32, 16), random_state=self.random_state)
             else:
                 model = clone(self.model)
-                if self.random_state is not None and model.get_params().get("random_state") is None:
+                if self.random_state is not None:  # the wrapper's seed wins, as elsewhere
                     model.set_params(random_state=self.random_state)
             wells = well_and_depth(X)[0]  # early stopping holds out whole wells, as the
             # WELL column makes a model's own fit do
