@@ -386,7 +386,8 @@ def test_save_and_load_fill_as_the_fitted_imputer(wells, tmp_path, model):
     kept = geoae.load(imp.save(tmp_path / "pandas"))
     assert isinstance(kept.transform(df[CURVES].to_numpy()), pd.DataFrame)
     blob = folder / "imputer.safetensors"
-    blob.write_bytes(b"x" + blob.read_bytes()[1:])
+    data = blob.read_bytes()
+    blob.write_bytes(bytes([data[0] ^ 0xFF]) + data[1:])  # a changed byte, whatever it was
     with pytest.raises(ConfigError, match="does not match the SHA-256"):
         Imputer.load(folder)
 
@@ -418,3 +419,37 @@ def test_return_std_of_a_row_does_not_depend_on_the_other_rows():
     _, again = Imputer(model=VAE(latent_dim=2, epochs=5), n_ensemble=2, n_draws=10,
                        random_state=0).fit(X).transform(X, return_std=True)
     np.testing.assert_array_equal(again["D"], s_all["D"])  # same seed, same draws
+
+
+def test_the_std_band_is_calibrated_on_held_out_values(tmp_path):
+    """A statistician's audit: on data like the training data the VAE's band was about 1.4x
+    too wide (97 % of held-out values inside +/- 1.645 std where 90 % belong; the noise head
+    learns a sampled-code pass's errors and the latent draws are added again). Each curve's
+    std is now scaled at fit so that held-out values have median |error| / std of a
+    Gaussian's. Here the true conditional law is Gaussian, so the coverage is known: over 5
+    seeds, 0.88-0.94 inside 1.645 std (0.94-0.99 before)."""
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(4, 2))
+    noise = np.array([0.3, 0.3, 0.3, 0.5])
+
+    def draw(n):
+        return rng.normal(size=(n, 2)) @ A.T + rng.normal(size=(n, 4)) * noise
+
+    train, test = draw(1500), draw(600)
+    hidden = test.copy()
+    hidden[:, 3] = np.nan
+    imp = Imputer(model="vae", n_ensemble=1, n_draws=30, random_state=0).fit(train)
+    assert imp.std_scale_.shape == (4,) and np.all((imp.std_scale_ > 0.3) & (imp.std_scale_ < 1.5))
+
+    def coverage(est):
+        filled, std = est.transform(hidden, return_std=True)
+        return float(np.mean(np.abs(filled[:, 3] - test[:, 3]) <= 1.645 * std[:, 3]))
+
+    import geoae
+
+    calibrated = coverage(imp)
+    back = geoae.load(imp.save(tmp_path / "imp"))
+    np.testing.assert_array_equal(back.std_scale_, imp.std_scale_)
+    assert coverage(back) == calibrated
+    imp.std_scale_ = np.ones(4)  # as a folder saved before the calibration loads
+    assert 0.82 < calibrated < 0.97 and abs(calibrated - 0.9) < abs(coverage(imp) - 0.9)
