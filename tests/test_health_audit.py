@@ -146,3 +146,33 @@ def test_the_wrappers_seed_wins_in_every_application():
     both = EncoderFeatures(AutoEncoder(latent_dim=2, hidden=(4,), epochs=2, random_state=0),
                            random_state=1).fit(X)
     np.testing.assert_array_equal(one.transform(X), both.transform(X))
+
+
+def test_context_encoder_takes_a_device_and_keeps_its_network_on_the_cpu(tmp_path):
+    """The ContextEncoder trained on the CPU whatever the machine (device hard-coded), where
+    every other estimator takes device=; its folder stays readable by a geoae without it."""
+    import json
+
+    import geoae
+    from geoae.applications import ContextEncoder
+    from geoae.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(120, 3)), columns=["GR", "RHOB", "NPHI"])
+    small = dict(context=2, hidden=(8,), epochs=2, random_state=0)
+    auto = ContextEncoder(**small).fit(X)
+    cpu = ContextEncoder(**small, device="cpu").fit(X)
+    assert auto.get_params()["device"] == "auto"
+    assert next(cpu.network_.parameters()).device.type == "cpu"
+    import torch
+
+    if not torch.cuda.is_available():  # "auto" is the CPU here: the same network
+        np.testing.assert_array_equal(auto.transform(X), cpu.transform(X))
+    cfg = json.loads((auto.save(tmp_path / "a") / "config.json").read_text())
+    assert "device" not in cfg["params"]
+    cfg = json.loads((cpu.save(tmp_path / "c") / "config.json").read_text())
+    assert cfg["params"]["device"] == "cpu"
+    assert geoae.load(tmp_path / "c").get_params()["device"] == "cpu"
+    np.testing.assert_array_equal(geoae.load(tmp_path / "a").transform(X), auto.transform(X))
+    with pytest.raises(ConfigError, match="device"):
+        ContextEncoder(**small, device="tpu").fit(X)

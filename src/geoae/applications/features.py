@@ -557,6 +557,9 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
     passthrough : bool, default=True
         Return ``[curves, codes]`` instead of the codes alone (a ``DEPTH`` column among the
         curves: see :class:`EncoderFeatures`).
+    device : str, default="auto"
+        Training device (``"auto"``: CUDA when present, else the CPU); the fitted network is
+        kept on the CPU for :meth:`transform`, as the Denoiser's is.
     random_state : int or None
     verbose : bool, default=False
 
@@ -571,7 +574,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
 
     def __init__(self, context=8, latent_dim=2, hidden=(64, 32), epochs=150, batch_size=256,
                  learning_rate=1e-3, weight_decay=1e-5, passthrough=True, random_state=None,
-                 verbose=False):
+                 verbose=False, device="auto"):
         self.context = context
         self.latent_dim = latent_dim
         self.hidden = hidden
@@ -582,6 +585,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
         self.passthrough = passthrough
         self.random_state = random_state
         self.verbose = verbose
+        self.device = device
 
     def _check_params(self) -> None:
         from .._validation import check, check_random_state_param, is_int, is_real
@@ -665,20 +669,20 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
         flat, _ = self._windows(where, curves)
         channels = len(encoded) + len(self.flagged_)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        device = resolve_device("cpu")
+        device = resolve_device(self.device)
 
         def objective(module, xb, mb):
             return torch.nn.functional.mse_loss(module(xb), xb), {}
 
         with seeded(seed, device):
             net = _ContextNet(channels, int(self.context), int(self.latent_dim),
-                               tuple(int(h) for h in self.hidden))
+                               tuple(int(h) for h in self.hidden)).to(device)
             self.history_ = fit_module(
-                net, objective, torch.from_numpy(flat), None, epochs=int(self.epochs),
+                net, objective, torch.from_numpy(flat).to(device), None, epochs=int(self.epochs),
                 batch_size=int(self.batch_size), learning_rate=float(self.learning_rate),
                 weight_decay=float(self.weight_decay), patience=int(self.epochs) + 1,
                 verbose=bool(self.verbose), desc="ContextEncoder")
-        self.network_ = net.eval()
+        self.network_ = net.cpu().eval()
         return self
 
     @says_once
@@ -721,8 +725,12 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
         tensors["scaler.mean"] = torch.as_tensor(self.mean_, dtype=torch.float64)
         tensors["scaler.scale"] = torch.as_tensor(self.scale_, dtype=torch.float64)
         tensors["gaps"] = torch.as_tensor(np.asarray(self.flagged_, dtype=np.int64))
+        params = jsonable_params(self.get_params())
+        device = str(params.pop("device"))
+        if device != "auto":  # the default left out: a geoae without the parameter reads it
+            params["device"] = device
         config = {"format": CONTEXT_FORMAT, "format_version": 1, "geoae_version": __version__,
-                  "class": "ContextEncoder", "params": jsonable_params(self.get_params()),
+                  "class": "ContextEncoder", "params": params,
                   "fitted": {"n_features_in": int(self.n_features_in_),
                              "input_names": [str(c) for c in self.input_names_],
                              "named": bool(self._named), "history": self.history_}}
