@@ -100,9 +100,10 @@ def _las3_log_only(text: str) -> str:
     the other data sets' parameter and definition sections stay in the header (and their data
     sections are listed in ``attrs["other_data_sections"]``, from the original text). Files
     without a log data section of that name are returned unchanged."""
-    lines = text.splitlines(keepends=True)
-    if not any(re.match(r"^\s*~LOG_DATA\b", ln, re.IGNORECASE) for ln in lines):
+    # one search of the whole text (a regex per line took a third of reading a 400-row file)
+    if not re.search(r"^[^\S\r\n]*~LOG_DATA\b", text, re.IGNORECASE | re.MULTILINE):
         return text
+    lines = text.splitlines(keepends=True)
     out, data, where = [], [], None
     for ln in lines:
         stripped = ln.strip()

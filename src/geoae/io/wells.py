@@ -546,5 +546,24 @@ def read_wells(
     return out
 
 
+#: The ``attrs`` of a :func:`read_wells` frame that hold one entry per well.
+PER_WELL_ATTRS = ("well_units", "unit_conversions", "depth_units", "sources", "renamed")
+
+
+def attrs_of_well(attrs: dict, well: str | None) -> dict:
+    """A :func:`read_wells` frame's ``attrs`` with the per-well entries of ``well`` alone: what
+    one well's output needs. pandas deep-copies ``attrs`` into every frame derived from one, so
+    a frame per well carrying every well's entries made writing a folder's outputs take time
+    growing with the square of its wells."""
+    out = dict(attrs)
+    for key in PER_WELL_ATTRS:
+        if isinstance(out.get(key), dict):
+            out[key] = {well: out[key][well]} if well in out[key] else {}
+    if isinstance(out.get("unit_conflicts"), dict):
+        out["unit_conflicts"] = {c: {w: u for w, u in per.items() if w == well}
+                                 for c, per in out["unit_conflicts"].items()}
+    return out
+
+
 __all__ = ["read_wells", "harmonise_columns", "RowOrderWarning", "UnitConflictWarning",
            "UnitConversionWarning"]
