@@ -2652,9 +2652,14 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     Xf = pd.concat([frame[ids], X], axis=1)  # curves in model units
     # impossible readings are marked here (INVALID), per well and in each file's unit
     det = AnomalyDetector(model=est, prefit=True, contamination=contamination,
-                          physical_range=False).fit(Xf)
-    score = -det.score_samples(Xf)
-    flags = (det.predict(Xf) == -1) | (invalid != "")
+                          physical_range=False)
+    # one reconstruction of the data for the threshold, the scores and the shares (fit,
+    # score_samples, predict, explain and intervals each made their own: 4-6 passes)
+    z2, aligned = det._fit(Xf)
+    score = -det._score_of(z2)
+    share_all = det._share_of(z2, Xf, aligned)  # a frame: Xf is one
+    with np.errstate(invalid="ignore"):  # predict's rule: score_samples - offset_ < 0
+        flags = (-score - det.offset_ < 0) | (invalid != "")
     depth = frame["DEPTH"].to_numpy() if "DEPTH" in frame else np.arange(len(frame), dtype=float)
 
     plots: list[tuple[Path, str, np.ndarray, str]] = []  # (png, title, rows, depth unit)
@@ -2691,7 +2696,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
                           depth_units.get(str(w), "") if w is not None and depth_units
                           else table.frame.attrs.get("depth_unit", "")))
 
-    share = det.explain(Xf)
+    share = share_all
     result = frame.copy()
     result["ANOMALY_SCORE"] = score
     result["FLAG"] = flags
@@ -2701,7 +2706,7 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     for c in X.columns:
         result[f"{c}_SHARE"] = np.asarray(share[c])
     _write_output(result, out_p, table)  # (LAS curve descriptions: _DESCRIPTIONS)
-    intervals = det.intervals(depth, flags, scores=-score, X=Xf, wells=wells)
+    intervals = det.intervals(depth, flags, scores=-score, wells=wells, share=share)
     _name_invalid_intervals(intervals, depth, wells, invalid)
     write_frame(intervals, iv_path)
     files = [str(out_p), str(iv_path)]

@@ -562,7 +562,13 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         impossible = self._out_of_range(values)
         if impossible.any():  # missing for the model: they would distort the sample's other curves
             values = np.where(impossible, np.nan, values)
-        res = self._residuals(values, wells, depth)
+        return self._z2_of(values, wells, depth), X
+
+    def _z2_of(self, values, wells, depth, res=None) -> np.ndarray:
+        """Squared normalised residuals of ``values`` (impossible readings already NaN), the
+        stuck-tool rule applied; ``res`` when the residuals are known (fit's)."""
+        if res is None:
+            res = self._residuals(values, wells, depth)
         center, scale = self._normalisation(values)
         z2 = ((res - center) / scale) ** 2
         if self.stuck_run is not None and values.ndim == 2 and self.stuck_curves_.any():
@@ -572,7 +578,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             # entry gets run**2 times the number of observed curves
             n_obs = np.isfinite(z2).sum(axis=1, keepdims=True)
             z2 = np.where(stuck, np.maximum(z2, np.minimum(runs, 100.0) ** 2 * n_obs), z2)
-        return z2, X
+        return z2
+
+    @staticmethod
+    def _score_of(z2: np.ndarray) -> np.ndarray:
+        """:meth:`score_samples` from the squared normalised residuals."""
+        flat = z2.reshape(z2.shape[0], -1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN
+            return -np.nanmean(flat, axis=1)
 
     # ------------------------------------------------------------------ fit
     @says_once
@@ -588,6 +602,14 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         -------
         self
         """
+        self._fit(X)
+        return self
+
+    @says_once
+    def _fit(self, X) -> tuple[np.ndarray, object]:
+        """:meth:`fit`, returning the training data's squared normalised residuals and X as
+        the detector aligns it: what :meth:`score_samples` and :meth:`explain` of the same X
+        would compute again (``geoae detect`` fits on the data it scores)."""
         self._check_params()
         if self.prefit:
             self.model_ = self._prefit_model()
@@ -647,13 +669,15 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             with np.errstate(invalid="ignore", divide="ignore"):
                 rate = (runs >= self.stuck_run).sum(axis=0) / observed
             self.stuck_curves_ = np.nan_to_num(rate, nan=1.0) <= self.stuck_rate_limit
-        scores = self.score_samples(X)  # what X holds was said above (says_once)
+        # the training data's scores from the residuals just computed (not a second pass)
+        z2 = self._z2_of(values, wells, depth, res)
+        scores = self._score_of(z2)
         if self.threshold is not None:
             self.offset_ = -float(self.threshold)
         else:  # samples with no observed value score NaN and are left out of the quantile
             self.offset_ = float(np.nanquantile(scores, self.contamination))
         self.threshold_ = -self.offset_
-        return self
+        return z2, X
 
     # ------------------------------------------------------------------ scores
     def score_samples(self, X) -> np.ndarray:
@@ -665,11 +689,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             ``-mean_j z_j**2`` over observed curves (and positions, for traces); NaN for a
             sample with no observed value (not scored).
         """
-        z2, _ = self._z2(X)
-        flat = z2.reshape(z2.shape[0], -1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN
-            return -np.nanmean(flat, axis=1)
+        return self._score_of(self._z2(X)[0])
 
     def decision_function(self, X) -> np.ndarray:
         """``score_samples(X) - offset_``: negative = anomaly, shape (n_samples,); NaN for a
@@ -795,6 +815,11 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         score of exactly 0 is shared equally by the sample's observed curves.
         """
         z2, Xa = self._z2(X)
+        return self._share_of(z2, X, Xa)
+
+    def _share_of(self, z2: np.ndarray, X, Xa):
+        """:meth:`explain` from the squared normalised residuals (``Xa``: X aligned as
+        :meth:`_z2` gives it)."""
         per = z2 if z2.ndim == 2 else np.nansum(z2.reshape(*z2.shape[:2], -1), axis=2)
         observed = (~np.isnan(z2) if z2.ndim == 2
                     else np.isfinite(z2.reshape(*z2.shape[:2], -1)).any(axis=2))
@@ -819,7 +844,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ intervals
     @says_once
-    def intervals(self, depth, flags, scores=None, X=None, wells=None) -> pd.DataFrame:
+    def intervals(self, depth, flags, scores=None, X=None, wells=None, *,
+                  share=None) -> pd.DataFrame:
         """Merge flagged samples into depth intervals.
 
         Consecutive flagged samples (in depth order, within one well) form one interval; a
@@ -841,6 +867,9 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             column groups the samples when ``wells`` is not given.
         wells : array-like of shape (n_samples,), optional
             Well label of each sample.
+        share : array-like of shape (n_samples, n_curves), optional
+            :meth:`explain` output, when already computed (X is then used for its ``WELL``
+            column only, and ``scores`` should be given too).
 
         Returns
         -------
@@ -867,14 +896,18 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             if wells.shape != (n,):
                 raise DataError(f"wells has shape {wells.shape} but depth has {n} samples; give "
                                 "one well label per sample")
-        share = None
-        if X is not None:
+        if share is not None:
+            share = np.asarray(share, dtype=np.float64)
+            if share.shape[0] != n:
+                raise DataError(f"share has {share.shape[0]} samples but depth has {n}")
+        elif X is not None:
             if len(X) != n:
                 raise DataError(f"X has {len(X)} samples but depth has {n}; pass the rows the "
                                 "depths belong to")
+            z2, Xa = self._z2(X)  # one pass for the scores and the shares
             if scores is None:
-                scores = self.score_samples(X)
-            share = np.asarray(self.explain(X))
+                scores = self._score_of(z2)
+            share = np.asarray(self._share_of(z2, X, Xa))
         anomaly = None if scores is None else -np.asarray(scores, dtype=np.float64)
         if anomaly is not None and anomaly.shape != (n,):
             raise DataError(f"scores has shape {anomaly.shape} but depth has {n} samples")
