@@ -434,16 +434,20 @@ class Denoiser(TransformerMixin, BaseEstimator):
         a ``WELL`` column), in row order; rows must be in depth order within each well."""
         rows = _well_rows(X)
         out = []
+        # once for the whole frame: a selection per well copied the frame's columns (and attrs)
+        values = X[curves].to_numpy(dtype=np.float64, na_value=np.nan)
+        depth = (pd.to_numeric(X["DEPTH"], errors="coerce").to_numpy(np.float64)
+                 if "DEPTH" in X.columns else None)
         for well, idx in rows:
-            if "DEPTH" in X.columns:
-                d = pd.to_numeric(X["DEPTH"].iloc[idx], errors="coerce").to_numpy(np.float64)
+            if depth is not None:
+                d = depth[idx]
                 d = d[np.isfinite(d)]
                 if d.size > 1 and not (np.all(np.diff(d) > 0) or np.all(np.diff(d) < 0)):
                     where = f" of well {well!r}" if well is not None else ""
                     raise DataError(f"{name}: the rows{where} are not in depth order (DEPTH goes "
                                     "back or repeats); sort by WELL and DEPTH first (the "
                                     "Denoiser slides its windows along the rows)")
-            out.append(X[curves].iloc[idx].to_numpy(dtype=np.float64, na_value=np.nan).T)
+            out.append(values[idx].T)
         return out
 
     def _transform_frame(self, X, first_index: int):

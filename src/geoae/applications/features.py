@@ -78,7 +78,7 @@ def _numeric(X) -> tuple[np.ndarray, list[str], np.ndarray | None, np.ndarray | 
 
 
 def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
-                  depth: np.ndarray | None = None) -> np.ndarray:
+                  depth: np.ndarray | None = None, dtype=np.float64) -> np.ndarray:
     """Stack each row with its ``context`` neighbours above and below (same well, edge-padded).
 
     Parameters
@@ -94,6 +94,9 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
         depth last), whatever their order in ``X``; the output stays in ``X``'s row order. A gap
         in the log (a step longer than :data:`~geoae.preprocessing.WINDOW_GAP_STEPS` sample
         steps; shorter holes are bridged) ends the context as a well's edge does.
+    dtype : numpy dtype, default=float64
+        Of the output, written directly (``np.float32`` for a network's input: no float64
+        copy of the whole stack on the way).
 
     Returns
     -------
@@ -101,9 +104,9 @@ def stack_context(X: np.ndarray, context: int, wells: np.ndarray | None = None,
         Blocks ordered from ``-context`` to ``+context``.
     """
     if context == 0:
-        return X
+        return np.asarray(X, dtype=dtype)
     warn_if_wells_mixed(depth, wells)
-    out = np.empty((len(X), (2 * context + 1) * X.shape[1]))
+    out = np.empty((len(X), (2 * context + 1) * X.shape[1]), dtype=dtype)
     for _, rows in well_rows(len(X), wells, depth):  # in depth order (NaN last) with depth
         pos = np.arange(len(rows))
         lo, hi = np.zeros(len(rows), dtype=np.int64), np.full(len(rows), len(rows) - 1)
@@ -641,7 +644,7 @@ class ContextEncoder(_NamedInputs, TransformerMixin, BaseEstimator):
         Z = (curves - self.mean_) / self.scale_
         gaps = np.isnan(Z)
         channels = np.hstack([np.where(gaps, 0.0, Z), gaps[:, self.flagged_].astype(np.float64)])
-        flat = stack_context(channels, int(self.context), *where).astype(np.float32)
+        flat = stack_context(channels, int(self.context), *where, dtype=np.float32)
         return flat, np.isfinite(curves).any(axis=1)
 
     def fit(self, X, y=None):
