@@ -177,12 +177,15 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
 
 
 def _gather(Z: np.ndarray, obs: np.ndarray, nbr: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """Windows ``(n, 2k+1, d)`` of filled scaled values and their observed mask."""
+    """Windows ``(n, 2k+1, d)`` of filled scaled values and their observed mask. Gathered in
+    float32 and zeroed in place: the same values as gathering in float64 and casting, without
+    two float64 copies of the windows alive at once (about 3x the memory)."""
     safe = np.where(nbr >= 0, nbr, 0)
-    W = Z[safe]
-    M = obs[safe] & (nbr >= 0)[:, :, None]
-    W = np.where(M, W, 0.0)
-    return torch.from_numpy(W.astype(np.float32)), torch.from_numpy(M)
+    W = np.asarray(Z, dtype=np.float32)[safe]
+    M = obs[safe]
+    M &= (nbr >= 0)[:, :, None]
+    W[~M] = 0.0
+    return torch.from_numpy(W), torch.from_numpy(M)
 
 
 class _MaskedNet(nn.Module):
