@@ -176,3 +176,20 @@ def test_context_encoder_takes_a_device_and_keeps_its_network_on_the_cpu(tmp_pat
     np.testing.assert_array_equal(geoae.load(tmp_path / "a").transform(X), auto.transform(X))
     with pytest.raises(ConfigError, match="device"):
         ContextEncoder(**small, device="tpu").fit(X)
+
+
+def test_saving_over_a_file_names_the_path(tmp_path):
+    """A review: with the rank-0 guard the inner model was saved first, and a path that is a
+    file gave "cannot create the model folder .../model (Not a directory)"."""
+    from geoae import AutoEncoder
+    from geoae.applications import EncoderFeatures
+    from geoae.errors import DataError
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 3)), columns=["GR", "RHOB", "NPHI"])
+    target = tmp_path / "afile"
+    target.write_text("keep me")
+    for est in (AnomalyDetector(AutoEncoder(latent_dim=2, hidden=(4,), epochs=1)).fit(X),
+                EncoderFeatures(AutoEncoder(latent_dim=2, hidden=(4,), epochs=1)).fit(X)):
+        with pytest.raises(DataError, match=r"afile is a file"):
+            est.save(target)
+    assert target.read_text() == "keep me"

@@ -834,16 +834,51 @@ def test_quoted_decimal_commas_in_a_comma_table(tmp_path, capsys):
     assert run(capsys, "detect", model, path, "--out", out, "-q")[0] == 0
     np.testing.assert_array_equal(pd.read_csv(out)["DEPTH"].to_numpy(), got["DEPTH"].to_numpy())
     # "1,234": a thousands separator or a decimal comma? not guessed; text depths refused
+    # where the depth is taken (read_wells, the commands), not by read_table
     for depths, match in ((['"1,234"', '"1,235"'], "thousands separator or a decimal comma"),
                           (["top", "base"], "holds text")):
         bad = tmp_path / "bad.csv"
-        bad.write_text("DEPTH,GR\n" + "".join(f"{d},{g}\n" for d, g in zip(depths, (50, 60), strict=True)))
+        bad.write_text("DEPTH,GR,RHOB,NPHI\n" + "".join(
+            f"{d},{g},2.3,0.2\n" for d, g in zip(depths, (50, 60), strict=True)))
+        assert not pd.api.types.is_numeric_dtype(read_table(bad)["DEPTH"])
         with pytest.raises(DataError, match=f"bad.csv: the depth column DEPTH.*{match}"):
-            read_table(bad)
+            read_wells([bad])
+        code, _, err = run(capsys, "detect", model, bad, "--out", tmp_path / "e.csv")
+        assert code == 2 and "the depth column DEPTH" in err
     # a thousands-looking curve is left as text (not guessed), the table still reads
     ok = tmp_path / "ok.csv"
     ok.write_text('DEPTH,GR,CODE\n1000,50,"1,234"\n1001,60,"2,345"\n')
     assert read_table(ok)["CODE"].tolist() == ["1,234", "2,345"]
+
+
+def test_depth_with_stray_text_and_identifier_columns(tmp_path):
+    """A review of the decimal-comma reading: a depth with one '-' (read before, that row
+    without a depth) was refused, an unused MD column of text refused the file, and one column
+    of identifiers such as "1,5" (a zone, a plug number) became numbers."""
+    from geoae.workflows import read_any_table
+
+    dash = tmp_path / "dash.csv"
+    dash.write_text("WELL,DEPTH,GR,RHOB\nA,1000.0,50,2.3\nA,1000.5,51,2.4\nA,-,55,2.35\n"
+                    "A,1001.5,56,2.36\n")
+    with pytest.warns(UserWarning, match=r"1 value\(s\) of the depth column DEPTH are not numbers "
+                                         r"\(such as '-'\)"):
+        frame = read_wells([dash])
+    assert frame["DEPTH"].tolist() == [1000.0, 1000.5, 1001.5]
+    with pytest.warns(UserWarning, match="not numbers"):
+        table = read_any_table(dash)
+    assert table.frame["DEPTH"].dtype == np.float64 and table.frame["DEPTH"].isna().sum() == 1
+    md = tmp_path / "md.csv"
+    md.write_text("WELL,DEPTH,GR,MD\nA,1000,50,\nA,1001,51,n/a\nA,1002,52,x\n")
+    assert read_wells([md])["DEPTH"].tolist() == [1000.0, 1001.0, 1002.0]
+    ids = tmp_path / "ids.csv"
+    ids.write_text('DEPTH,GR,ZONE,PLUG\n1000,50,"1,5","2,1"\n1001,60,"2,5","3"\n')
+    got = read_table(ids)
+    assert got["ZONE"].tolist() == ["1,5", "2,5"] and got["PLUG"].tolist() == ["2,1", "3"]
+    two = tmp_path / "two.csv"
+    two.write_text('DEPTH,GR,PE\n1000,"50,5","3,1"\n1001,"60,25","3"\n')
+    with pytest.warns(UserWarning, match=r"GR, PE hold numbers with a decimal comma"):
+        got = read_table(two)
+    assert got["GR"].tolist() == [50.5, 60.25] and got["PE"].tolist() == [3.1, 3.0]
 
 
 def test_semicolon_table_with_decimal_commas_reads_as_numbers(tmp_path):

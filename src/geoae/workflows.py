@@ -132,8 +132,17 @@ def read_any_table(path: str | os.PathLike, keep=(), keep_rows: bool = False,
         # through read_wells, so that a single file gets the same curve aliases as a folder
         frame = io.read_wells([p], keep_rows=keep_rows)
         return Table(frame, kind, p, dict(frame.attrs))
-    frame, ren = _ids_to_model(io.read_table(p), keep)
-    from .io.aliases import depth_unit_of_name
+    raw = io.read_table(p)
+    from .io.aliases import DEPTH_NAMES, column_key, depth_unit_of_name
+    from .io.tables import numeric_depth
+
+    # the depth column (DEPTH, else the first spelled as one) as numbers: a '-' or '#VALUE!'
+    # among its values made it text, and it failed later as an unexpected error
+    dcol = "DEPTH" if "DEPTH" in raw.columns else next(
+        (c for c in raw.columns if c not in keep and column_key(c) in DEPTH_NAMES), None)
+    if dcol is not None and not pd.api.types.is_numeric_dtype(raw[dcol]):
+        raw[dcol] = numeric_depth(raw[dcol], p, str(dcol))
+    frame, ren = _ids_to_model(raw, keep)
 
     unit = next((depth_unit_of_name(c) for c, to in ren.items() if to == "DEPTH"), "")
     if unit:  # DEPTH_FT, DEPTH_M: the plots' depth axis and a LAS output's DEPT say it

@@ -721,11 +721,14 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         read it back and score as the saved detector did)."""
         import torch
 
-        from .._persistence import DETECTOR_FORMAT, jsonable_params, write_folder
+        from .. import distributed as _dist
+        from .._persistence import DETECTOR_FORMAT, jsonable_params, make_folder, write_folder
         from .._version import __version__
 
         check_is_fitted(self, "offset_")
         path = Path(path)
+        if _dist.is_main_process():  # a path that is a file is refused by its name
+            make_folder(path)
         self.model_.save(path / "model")  # this and write_folder: rank 0 alone, under torchrun
         tensors = {name: torch.from_numpy(np.ascontiguousarray(getattr(self, name), dtype=np.float64))
                    for name in self._ARRAYS}

@@ -340,10 +340,10 @@ class EncoderFeatures(_NamedInputs, TransformerMixin, BaseEstimator):
 
         check_is_fitted(self, "model_")
         path = Path(path)
-        self.model_.save(path / "model")  # rank 0 alone writes, under torchrun
-        if not _dist.is_main_process():
+        if not _dist.is_main_process():  # rank 0 alone writes, under torchrun
             return path
-        path = make_folder(path)
+        path = make_folder(path)  # first: a path that is a file is refused by its name
+        self.model_.save(path / "model")
         params = jsonable_params({k: v for k, v in self.get_params(deep=False).items()
                                   if k != "model"})
         config = {"format": FEATURES_FORMAT, "format_version": 1, "geoae_version": __version__,

@@ -744,7 +744,9 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 if not len(rows):
                     continue
                 Wh, Mh = W[rows], M[rows].clone()
-                Mh[:, k, j] = False  # hidden, as a missing value is at transform
+                # the curve hidden across the window, as in a gap of the log (and as
+                # curve_mask_rate hides it in training): an isolated hole is easier
+                Mh[:, :, j] = False
                 mean, samples = self._predict_scaled(Wh, Mh, draws, seed, nets=[net])
                 s = samples[:, :, j].std(axis=0, ddof=1)
                 fill = mean[:, j]
@@ -753,8 +755,12 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
                     Zh = Z[rows].copy()
                     Zh[:, j] = np.nan
-                    with config_context(working_memory=_KNN_MEMORY_MB):
-                        fill = (1 - a) * fill + a * np.asarray(knn.transform(Zh))[:, j]
+                    near = np.isfinite(Zh).any(axis=1)  # as transform: no kNN from nothing
+                    if near.any():
+                        with config_context(working_memory=_KNN_MEMORY_MB):
+                            knn_fill = np.asarray(knn.transform(Zh[near]))[:, j]
+                        fill = fill.copy()
+                        fill[near] = (1 - a) * fill[near] + a * knn_fill
                 err = np.abs(fill - Wh[:, k, j].double().numpy())
                 ok = np.isfinite(s) & (s > 0) & np.isfinite(err)
                 ratios[j].append(err[ok] / s[ok])

@@ -274,14 +274,19 @@ _THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3},\d{3}\s*$")
 
 def _read_decimal_commas(df: pd.DataFrame, path: Path) -> None:
     """In place: text columns whose every value is a number written with a decimal comma
-    (``"1000,5"``, quoted in a ','-separated export) become numbers, with a warning; a depth
-    column left as text is refused (it failed later as a raw error). Values that may as well
-    hold a thousands separator (every one ``d,ddd``) are not guessed at."""
-    from .aliases import DEPTH_NAMES, WELL_NAMES, column_key
+    (``"1000,5"``, quoted in a ','-separated export) become numbers, with a warning.
 
-    converted, ambiguous = [], []
+    A decimal comma is a property of the file, so a column is converted when it is the depth
+    or when at least two columns qualify (one odd column of ``"1,5"`` is more likely an
+    identifier than a measurement), and never when it is a label (zone, facies), a well name,
+    or when its every comma value may as well hold a thousands separator (``d,ddd``)."""
+    from .aliases import DEPTH_NAMES, WELL_NAMES, column_key, non_curve_kind
+
+    found = []
     for c in df.columns:
         if c == "WELL" or column_key(c) in WELL_NAMES or pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        if non_curve_kind(c) == "label":
             continue
         values = df[c].dropna().astype(str)
         values = values[values.str.strip() != ""]
@@ -291,23 +296,43 @@ def _read_decimal_commas(df: pd.DataFrame, path: Path) -> None:
         if not comma.any() or not (comma | values.str.match(_INTEGER)).all():
             continue
         if values[comma].str.match(_THOUSANDS).all():
-            ambiguous.append(str(c))
             continue
+        found.append(c)
+    depth = [c for c in found if column_key(c) in DEPTH_NAMES]
+    use = found if len(found) >= 2 else depth
+    for c in use:
         text = df[c].astype("string").str.strip().replace("", pd.NA)
         df[c] = pd.to_numeric(text.str.replace(",", ".", regex=False)).astype(np.float64)
-        converted.append(str(c))
-    if converted:
-        warnings.warn(f"{path}: column(s) {', '.join(converted[:8])} hold numbers with a "
+    if use:
+        warnings.warn(f"{path}: column(s) {', '.join(map(str, use[:8]))} hold numbers with a "
                       "decimal comma (such as 1000,5): read with ',' as the decimal separator",
                       UserWarning, stacklevel=4)
-    for c in df.columns:
-        if column_key(c) in DEPTH_NAMES and not pd.api.types.is_numeric_dtype(df[c]) \
-                and df[c].notna().any():
-            example = str(df[c].dropna().iloc[0])
-            why = (f"holds {example!r}: a thousands separator or a decimal comma? Write the depths "
-                   "without either" if str(c) in ambiguous else
-                   f"holds text (such as {example!r}), not numbers: give its depths as numbers")
-            raise DataError(f"{path}: the depth column {c} {why}")
+
+
+def numeric_depth(values: pd.Series, path, name: str) -> pd.Series:
+    """A table's depth column as numbers: as it is when numeric; text is converted, entries
+    that are not numbers becoming missing with a warning that counts them (a ``-`` or
+    ``#VALUE!`` in a spreadsheet export). Refused when no entry is a number, or when every
+    one that has a comma may hold a thousands separator (``1,234``: 1234 or 1.234?)."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    text = values.astype("string").str.strip()
+    given = text.notna() & (text != "")
+    number = pd.to_numeric(text.where(given), errors="coerce")
+    bad = given & number.isna()
+    if bad.any():
+        shown = text[bad]
+        if shown.str.match(_THOUSANDS).all():
+            raise DataError(f"{path}: the depth column {name} holds {shown.iloc[0]!r}: a "
+                            "thousands separator or a decimal comma? Write the depths without "
+                            "either")
+        if not number.notna().any():
+            raise DataError(f"{path}: the depth column {name} holds text (such as "
+                            f"{shown.iloc[0]!r}), not numbers: give its depths as numbers")
+        warnings.warn(f"{path}: {int(bad.sum())} value(s) of the depth column {name} are not "
+                      f"numbers (such as {shown.iloc[0]!r}); those rows have no depth",
+                      UserWarning, stacklevel=3)
+    return number.astype(np.float64)
 
 
 def _c_parser(kwargs: dict) -> bool:

@@ -23,7 +23,7 @@ from .aliases import (
     normalise_unit,
 )
 from .las import COMMON_NULLS, read_las
-from .tables import read_table
+from .tables import numeric_depth, read_table
 from .units import can_convert
 from .units import convert_units as _convert
 
@@ -456,7 +456,7 @@ def read_wells(
                     f"{path}: no depth column (one of {', '.join(DEPTH_NAMES)}); rename the depth column"
                 )
             raw = _rename_column(raw, dcol, "DEPTH")
-            raw["DEPTH"] = pd.to_numeric(raw["DEPTH"], errors="coerce")
+            raw["DEPTH"] = numeric_depth(raw["DEPTH"], path, str(dcol))
             file_units, depth_unit = {}, depth_unit_of_name(dcol)  # DEPTH_FT: in feet
         curves = [c for c in raw.columns if c not in ("WELL", "DEPTH")]
         mapping = harmonise_columns(curves, table, source)
