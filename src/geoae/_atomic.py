@@ -106,6 +106,22 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
 
 
+def file_keys(paths) -> dict:
+    """``{key: path}``: each path's resolved name and, for an existing file, its device and
+    inode (what :func:`same_file` compares), so that one lookup says whether another path
+    names the same file as one of ``paths`` (a pairwise ``same_file`` over a folder's outputs
+    and inputs took 40 s for 400 wells)."""
+    keys: dict = {}
+    for p in map(Path, paths):
+        keys.setdefault(p.resolve(), p)
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        keys.setdefault((st.st_dev, st.st_ino), p)
+    return keys
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

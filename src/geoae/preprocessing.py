@@ -564,11 +564,10 @@ def range_in_unit(lo: float, hi: float, range_unit: str | None,
     :func:`geoae.io.units.convert_units`; as given when either unit is empty or they are the
     same unit; a placeholder such as ``_`` is no unit); None when there is no conversion
     between them."""
-    from .io.aliases import normalise_unit
-    from .io.aliases import unit_or_none as _unit_or_none
+    from .io.aliases import normalise_unit, unit_or_none
     from .io.units import can_convert, convert_units
 
-    range_unit, unit = _unit_or_none(range_unit), _unit_or_none(unit)
+    range_unit, unit = unit_or_none(range_unit), unit_or_none(unit)
     if not range_unit or not unit or normalise_unit(unit) == normalise_unit(range_unit):
         return float(lo), float(hi)
     if not can_convert(range_unit, unit):
@@ -673,8 +672,7 @@ def recorded_physical_ranges(names, values: np.ndarray, attrs: Mapping | None, o
     one with more than 20 % (and more than 10) of its readings out of range: its unit is more
     likely other than recorded, which a warning (from ``owner``) says.
     """
-    from .io.aliases import canonical_name
-    from .io.aliases import unit_or_none as _unit_or_none
+    from .io.aliases import canonical_name, unit_or_none
 
     attrs = attrs or {}
     units = attrs.get("units") if isinstance(attrs.get("units"), Mapping) else {}
@@ -682,7 +680,7 @@ def recorded_physical_ranges(names, values: np.ndarray, attrs: Mapping | None, o
     out, odd = {}, []
     for j, name in enumerate(names):
         key = canonical_name(str(name))
-        unit = _unit_or_none(units.get(name))  # "_" is no unit, as the LAS reader reads it
+        unit = unit_or_none(units.get(name))  # "_" is no unit, as the LAS reader reads it
         if key not in PHYSICAL_RANGES or not unit:
             continue
         limits = range_in_unit(*PHYSICAL_RANGES[key], unit)

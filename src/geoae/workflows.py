@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_path, same_file
+from ._atomic import atomic_path, file_keys, same_file
 from ._validation import check, is_int
 from .errors import ConfigError, DataError
 from .io._files import sniff
@@ -2132,17 +2132,15 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         # one output per source file, under its name: a table keeps its own columns and rows
         files = list(dict.fromkeys(sources.values()))
         dest_of = {s: out_p / Path(s).name for s in files}
-        inputs = _file_keys([Path(s) for s in files])
+        inputs = file_keys([Path(s) for s in files])
         for dest in dest_of.values():  # all checked before anything is written
-            hit = next((inputs[k] for k in _file_keys([dest]) if k in inputs), None)
+            hit = next((inputs[k] for k in file_keys([dest]) if k in inputs), None)
             if hit is not None:  # e.g. a symbolic link in the output folder to an input
                 raise DataError(f"output {dest} is the input file {hit}; choose another --out "
                                 "(geoae never overwrites its inputs)")
             if dest.exists() and not force:
                 raise DataError(f"output {dest} exists; pass --force to replace it")
-        from .preprocessing import well_rows
-
-        rows_of = dict(well_rows(len(table.frame), well_all))  # one grouping, not one per file
+        rows_of = _rows_by_well(well_all)  # one grouping, not one per file
         for source, dest in dest_of.items():
             wells = [w for w, s in sources.items() if s == source]
             at = np.sort(np.concatenate([rows_of.get(w, np.empty(0, np.int64)) for w in wells]
@@ -2160,21 +2158,6 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
     return {"curve": curve, "inputs": use, "log10_curves": logs, "filled": count["filled"],
             "left_missing": count["left_missing"],
             "rows": count["rows"], "model": model, "out": written}
-
-
-def _file_keys(paths: list[Path]) -> dict:
-    """``{key: path}``: each path's resolved name and, for an existing file, its device and
-    inode, so that one lookup says whether another path names the same file (a pairwise
-    ``same_file`` over a folder's outputs and inputs took 40 s for 400 wells)."""
-    keys: dict = {}
-    for p in paths:
-        keys.setdefault(p.resolve(), p)
-        try:
-            st = p.stat()
-        except OSError:
-            continue
-        keys.setdefault((st.st_dev, st.st_ino), p)
-    return keys
 
 
 def _table_source_out(src: Path, source: str, full: pd.DataFrame, wells: list[str], curve: str,

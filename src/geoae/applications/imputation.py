@@ -692,24 +692,30 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             self.histories_.append(history)
         self.network_ = self.networks_[0]
         self.history_ = self.histories_[0]
-        self.std_scale_ = (self._std_factors(W, M, held, seeds, finite) if variational
+        Z = (finite - self.scaler_offset_) / self.scaler_scale_  # the kNN part's space
+        self.std_scale_ = (self._std_factors(W, M, held, seeds, Z) if variational
                            else np.ones(d, dtype=np.float64))
-        self.knn_ = None
-        if float(self.knn_blend) > 0:  # k nearest training rows on the scaled curves
-            Z = (finite - self.scaler_offset_) / self.scaler_scale_
-            Z = Z[np.isfinite(Z).any(axis=1)]  # a row with nothing gives no neighbour
-            if len(Z) > self.knn_max_rows:  # a uniform sample: the cost is rows x references
-                keep = np.random.default_rng(seeds[0]).choice(len(Z), self.knn_max_rows,
-                                                              replace=False)
-                Z = Z[np.sort(keep)]
-            self.knn_ = KNNImputer(n_neighbors=int(self.n_neighbors), keep_empty_features=True).fit(Z)
+        # k nearest training rows on the scaled curves
+        self.knn_ = self._fit_knn(Z, seeds[0]) if float(self.knn_blend) > 0 else None
         self._seed = seeds[0]
         return self
+
+    def _fit_knn(self, Z: np.ndarray, seed: int) -> KNNImputer | None:
+        """The kNN part on the rows of ``Z`` (scaled curves) that hold a value (a row with
+        nothing gives no neighbour), a uniform sample of ``knn_max_rows`` of them at most (the
+        cost is rows x references); None when no row holds one."""
+        Z = Z[np.isfinite(Z).any(axis=1)]
+        if len(Z) > self.knn_max_rows:
+            keep = np.random.default_rng(seed).choice(len(Z), self.knn_max_rows, replace=False)
+            Z = Z[np.sort(keep)]
+        if not len(Z):
+            return None
+        return KNNImputer(n_neighbors=int(self.n_neighbors), keep_empty_features=True).fit(Z)
 
     #: Validation values per member and curve the band's calibration uses at most (a sample).
     _CALIBRATION_ROWS = 4000
 
-    def _std_factors(self, W, M, held, seeds, finite) -> np.ndarray:
+    def _std_factors(self, W, M, held, seeds, Z) -> np.ndarray:
         """Per curve, the factor that makes the band of ``transform(return_std=True)``
         calibrated on held-out values: each member's validation rows (whole wells with a WELL
         column), each curve hidden in turn across the window and filled by that member alone
@@ -718,24 +724,14 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         held-out values lie within 1.645 std. 1 where fewer than 50 values were held out.
         Without it the band was about 1.4x too wide on data like the training data (97 % inside
         +/- 1.645 std): the noise head learns the errors of a pass with a sampled code, and the
-        latent draws are added again."""
+        latent draws are added again. ``Z``: the curves scaled, as the kNN part sees them."""
         k, d = int(self.context), M.shape[2]
         draws = max(int(self.n_draws), 20)
         a = float(self.knn_blend)
-        Z = (finite - self.scaler_offset_) / self.scaler_scale_
         ratios: list[list[np.ndarray]] = [[] for _ in range(d)]
         for net, va, seed in zip(self.networks_, held, seeds, strict=True):
-            knn = None
-            if a > 0 and len(va):  # the kNN part, of the rows this member did not hold out
-                ref = np.delete(Z, va, axis=0)
-                ref = ref[np.isfinite(ref).any(axis=1)]
-                if len(ref) > self.knn_max_rows:
-                    keep = np.random.default_rng(seed).choice(len(ref), self.knn_max_rows,
-                                                              replace=False)
-                    ref = ref[np.sort(keep)]
-                if len(ref):
-                    knn = KNNImputer(n_neighbors=int(self.n_neighbors),
-                                     keep_empty_features=True).fit(ref)
+            # the kNN part, of the rows this member did not hold out
+            knn = self._fit_knn(np.delete(Z, va, axis=0), seed) if a > 0 and len(va) else None
             for j in range(d):
                 rows = np.asarray(va)[M[va, k, j].numpy()] if len(va) else np.empty(0, np.int64)
                 if len(rows) > self._CALIBRATION_ROWS:

@@ -388,9 +388,6 @@ def _header_from_lasfile(las: Any) -> LasHeader:
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
-_unit_or_none = unit_or_none  # the name this module has used
-
-
 def _to_number(value: Any) -> float | None:
     try:
         out = float(value)
@@ -519,8 +516,8 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         "uwi": str(well.get("UWI", "") or "").strip(),
         "well": well,
         "index_name": index_curve.mnemonic,
-        "index_unit": _unit_or_none(index_curve.unit),
-        "units": {c["key"]: _unit_or_none(c["unit"]) for c in curves[1:]},
+        "index_unit": unit_or_none(index_curve.unit),
+        "units": {c["key"]: unit_or_none(c["unit"]) for c in curves[1:]},
         "descriptions": {c["key"]: c["descr"] for c in curves[1:]},
         "null_value": null,
         "n_missing": {str(c): int(df[c].isna().sum()) for c in df.columns},
