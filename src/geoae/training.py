@@ -216,7 +216,7 @@ def _checksum(X: torch.Tensor, mask: torch.Tensor | None, rows: int = 65536) -> 
         block = X[start:start + rows]
         if mask is not None:
             block = torch.where(mask[start:start + rows], block, torch.zeros_like(block))
-        per_row = as_float64(torch.nan_to_num(block.flatten(1).abs(), posinf=0.0,
+        per_row = as_float64(torch.nan_to_num(block.reshape(len(block), -1).abs(), posinf=0.0,
                                               neginf=0.0)).sum(1)
         weight = 1.0 + (torch.arange(start, start + len(block), device=per_row.device,
                                      dtype=torch.float64) % 1009) / 1009

@@ -1,0 +1,87 @@
+"""The Imputer with a depth context on many rows: peak memory and time of fit and transform.
+
+With ``context=k`` the Imputer's network sees each row's window of ``2k+1`` depth samples. It
+used to gather the windows of the whole data, ``(n, 2k+1, d)``, before training (and a copy of
+the training rows' windows on top); it now gathers them a mini-batch at a time from the curves
+and an index of neighbours (eighteenth session). This script fits and fills ``--wells`` wells
+of ``--rows`` samples of 6 curves (10 % of the values missing) with ``context=--context``, a
+small network, ``--epochs`` epochs and one member, each run in its own process, and prints the
+peak resident memory above the process's size before the fit (the data included), with the
+seconds of ``fit`` and ``transform``. With ``--compare SRC`` (the ``src`` folder of another
+geoae checkout, e.g. ``git worktree add /tmp/old <commit>``) that code runs too, alternated.
+
+Run: ``python benchmarks/bench_imputer_memory.py --wells 1000 --rows 1000 --context 8
+[--compare /tmp/old/src]`` (about a minute per run on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+
+CHILD = r"""
+import json, resource, sys, time, warnings
+import numpy as np, pandas as pd, torch
+warnings.simplefilter("ignore")
+torch.set_num_threads(1)
+from geoae.applications import Imputer
+from geoae.models import DenoisingAutoEncoder
+wells, rows, context, epochs = (int(a) for a in sys.argv[1:5])
+rng = np.random.default_rng(0)
+X = rng.normal(size=(wells * rows, 6)).cumsum(0) * 0.01
+X[rng.random(X.shape) < 0.1] = np.nan
+frame = pd.DataFrame(X, columns=[f"C{i}" for i in range(6)])
+frame.insert(0, "DEPTH", np.tile(np.arange(rows) * 0.5, wells))
+frame.insert(0, "WELL", np.repeat([f"W{i}" for i in range(wells)], rows))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+net = DenoisingAutoEncoder(hidden=(64,), latent_dim=8, epochs=epochs, batch_size=256)
+start = time.perf_counter()
+imp = Imputer(model=net, context=context, n_ensemble=1, knn_blend=0, random_state=0).fit(frame)
+fitted = time.perf_counter()
+imp.transform(frame)
+done = time.perf_counter()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"fit": fitted - start, "transform": done - fitted, "extra": peak - before}))
+"""
+
+
+def run(src: Path, args: list[int]) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(src))
+    done = subprocess.run([sys.executable, "-c", CHILD, *map(str, args)], env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--wells", type=int, default=1000)
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--context", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="src folder of another geoae checkout, run alternated with this one")
+    opts = parser.parse_args()
+    args = [opts.wells, opts.rows, opts.context, opts.epochs]
+    n = opts.wells * opts.rows
+    print(f"{n:,} rows x 6 curves, context {opts.context}: the windows of the whole data would be "
+          f"{n * (2 * opts.context + 1) * 6 * 5 / 2**20:,.0f} MiB (float32 values and bool mask)")
+    sources = [("this", SRC)] + ([("compared", opts.compare)] if opts.compare else [])
+    print("| code | fit (s) | transform (s) | extra peak RSS (MiB) |")
+    print("|---|---|---|---|")
+    for _ in range(opts.repeats):
+        for name, src in sources:
+            r = run(src, args)
+            print(f"| {name} | {r['fit']:.1f} | {r['transform']:.1f} | {r['extra']:,.0f} |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
