@@ -12,8 +12,8 @@ folder, each in its own process. With ``--compare SRC`` (the ``src`` folder of a
 checkout, e.g. made with ``git worktree add /tmp/old <commit>``) every command also runs with
 that code, alternated with this one, so that the two compare on the same machine state.
 
-Run: ``python benchmarks/bench_many_wells.py --wells 1000 --rows 400 [--compare /tmp/old/src]``
-(about 4 minutes for this code on 2 cores, 12 with the comparison).
+Run: ``python benchmarks/bench_many_wells.py --wells 1000 --rows 400 [--compare /tmp/old/src]
+[--only impute]`` (about 4 minutes for this code on 2 cores, 12 with the comparison).
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=400)
     parser.add_argument("--compare", type=Path, default=None,
                         help="the src folder of another geoae checkout, timed alternately")
+    parser.add_argument("--only", choices=("train", "detect", "impute"), action="append",
+                        help="time only this command (repeatable)")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -84,6 +86,8 @@ def main() -> None:
             "impute --curve PE --epochs 1": ["impute", "wells", "--curve", "PE", "--epochs", "1",
                                              "--out", "filled", "--force", "-q"],
         }
+        if opts.only:
+            commands = {k: v for k, v in commands.items() if k.split()[0] in opts.only}
         sources = [("this", SRC)] + ([("compared", opts.compare)] if opts.compare else [])
         print("| command | " + " | ".join(f"{name} (s)" for name, _ in sources)
               + (" | compared / this |" if opts.compare else " |"))

@@ -317,6 +317,38 @@ def test_windows_gathered_per_batch_equal_the_windows_built_by_hand():
     assert np.array_equal(Zc.numpy(), np.where(obs[rows], Z[rows], 0.0).astype(np.float32))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_knn_fill_equals_scikit_learns_knn_imputer(seed):
+    """knn_fill searches neighbours with k-d trees per pattern of missing curves instead of
+    every distance (25x faster for 50,000 rows against 5,000 references); it must give
+    KNNImputer's fills: references missing curves, a curve with 3 donors, a curve no reference
+    has, rows with nothing, k above the number of donors."""
+    from sklearn.impute import KNNImputer
+
+    from geoae.applications.imputation import knn_fill
+
+    rng = np.random.default_rng(seed)
+    ref = rng.normal(size=(400, 6))
+    ref[rng.random(ref.shape) < [0.05, 0.3, 0.0, 0.5, 0.1, 0.0]] = np.nan
+    ref[:4] = np.nan  # rows with nothing
+    ref[:, 5] = np.nan
+    ref[[10, 50, 90], 5] = rng.normal(size=3)  # a curve with 3 donors
+    if seed % 2:
+        ref[:, 2] = np.nan  # a curve no reference has: filled with 0 (keep_empty_features)
+    X = rng.normal(size=(700, 6))
+    X[rng.random(X.shape) < 0.35] = np.nan
+    X[:5] = np.nan
+    X[5:20] = ref[5:20]  # rows equal to references (distance 0), with their gaps
+    for k in (1, 5, 50):
+        knn = KNNImputer(n_neighbors=k, keep_empty_features=True).fit(ref)
+        want = knn.transform(X)
+        got = knn_fill(knn, X)
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+    other = KNNImputer(n_neighbors=3, weights="distance", keep_empty_features=True).fit(ref)
+    np.testing.assert_array_equal(knn_fill(other, X), other.transform(X))  # left to sklearn
+
+
 def test_rows_without_a_well_label_are_refused(wells):
     """Rows with a missing WELL dropped out of every per-well grouping: invisible to the network
     and filled with a constant."""
