@@ -1,4 +1,4 @@
-"""The Imputer with a depth context on many rows: peak memory and time of fit and transform.
+"""The Imputer on many rows: peak memory and time with a depth context, and its kNN part.
 
 With ``context=k`` the Imputer's network sees each row's window of ``2k+1`` depth samples. It
 used to gather the windows of the whole data, ``(n, 2k+1, d)``, before training (and a copy of
@@ -10,8 +10,15 @@ peak resident memory above the process's size before the fit (the data included)
 seconds of ``fit`` and ``transform``. With ``--compare SRC`` (the ``src`` folder of another
 geoae checkout, e.g. ``git worktree add /tmp/old <commit>``) that code runs too, alternated.
 
-Run: ``python benchmarks/bench_imputer_memory.py --wells 1000 --rows 1000 --context 8
-[--compare /tmp/old/src]`` (about a minute per run on 2 cores).
+The kNN part (``--knn``): :func:`geoae.applications.imputation.knn_fill` against
+scikit-learn's ``KNNImputer.transform`` on the same fitted imputer, ``--knn-rows`` rows of 5
+curves to fill (the last curve missing, 5 % of another) against 5,000 references (30 % of
+them without the last curve, 2 % without another), alternated over ``--repeats``; the fills are
+compared.
+
+Run: ``python benchmarks/bench_imputer_scale.py --wells 1000 --rows 1000 --context 8
+[--compare /tmp/old/src]`` (about a minute per run on 2 cores);
+``python benchmarks/bench_imputer_scale.py --knn --repeats 3``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
@@ -59,6 +69,34 @@ def run(src: Path, args: list[int]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def knn(rows: int, repeats: int) -> None:
+    from sklearn import config_context
+    from sklearn.impute import KNNImputer
+
+    from geoae.applications.imputation import knn_fill
+
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(5000, 5))
+    ref[rng.random(5000) < 0.3, 4] = np.nan
+    ref[rng.random(5000) < 0.02, 1] = np.nan
+    X = rng.normal(size=(rows, 5))
+    X[:, 4] = np.nan
+    X[rng.random(rows) < 0.05, 2] = np.nan
+    imputer = KNNImputer(n_neighbors=5, keep_empty_features=True).fit(ref)
+    print(f"kNN part: {rows:,} rows to fill, 5,000 references, 5 neighbours")
+    print("| repeat | knn_fill (s) | KNNImputer.transform (s) | ratio | largest difference |")
+    print("|---|---|---|---|---|")
+    for r in range(repeats):
+        start = time.perf_counter()
+        fast = knn_fill(imputer, X)
+        mid = time.perf_counter()
+        with config_context(working_memory=256):  # as the Imputer called it
+            slow = imputer.transform(X)
+        end = time.perf_counter()
+        print(f"| {r + 1} | {mid - start:.2f} | {end - mid:.2f} | {(end - mid) / (mid - start):.0f}x "
+              f"| {np.nanmax(np.abs(fast - slow)):.1e} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--wells", type=int, default=1000)
@@ -68,7 +106,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--compare", type=Path, default=None,
                         help="src folder of another geoae checkout, run alternated with this one")
+    parser.add_argument("--knn", action="store_true", help="time the kNN part instead")
+    parser.add_argument("--knn-rows", type=int, default=50_000)
     opts = parser.parse_args()
+    if opts.knn:
+        knn(opts.knn_rows, opts.repeats)
+        return
     args = [opts.wells, opts.rows, opts.context, opts.epochs]
     n = opts.wells * opts.rows
     print(f"{n:,} rows x 6 curves, context {opts.context}: the windows of the whole data would be "
