@@ -347,6 +347,20 @@ def test_the_knn_fill_equals_scikit_learns_knn_imputer(seed):
         assert np.array_equal(np.isnan(got), np.isnan(want))
     other = KNNImputer(n_neighbors=3, weights="distance", keep_empty_features=True).fit(ref)
     np.testing.assert_array_equal(knn_fill(other, X), other.transform(X))  # left to sklearn
+    # by hand: a donor that shares no curve with a row has no distance to it (fewer donors
+    # than k are then averaged), a row with nothing gets the curve's mean
+    ref = np.array([[1.0, np.nan, 5.0], [np.nan, 2.0, 6.0], [0.5, 1.0, np.nan],
+                    [np.nan, np.nan, 7.0], [2.0, 3.0, 4.0]])
+    X = np.array([[0.9, np.nan, np.nan], [np.nan, 2.4, np.nan], [np.nan, np.nan, np.nan],
+                  [1.4, 2.7, np.nan]])
+    # e.g. row 4, last curve, k=1: distances sqrt(3 x 0.4^2), sqrt(3 x 0.7^2), none and
+    # sqrt(3/2 x (0.6^2 + 0.3^2)) to the references that hold it (1, 2, 4, 5): reference 1's 5.0
+    want = {1: [[0.9, 1.0, 5.0], [2.0, 2.4, 6.0], [7 / 6, 2.0, 5.5], [1.4, 2.7, 5.0]],
+            5: [[0.9, 2.0, 4.5], [1.25, 2.4, 5.0], [7 / 6, 2.0, 5.5], [1.4, 2.7, 5.0]]}
+    for k, filled in want.items():
+        knn = KNNImputer(n_neighbors=k, keep_empty_features=True).fit(ref)
+        np.testing.assert_allclose(knn.transform(X), filled)  # the reading of sklearn's rule
+        np.testing.assert_allclose(knn_fill(knn, X), filled)
 
 
 def test_rows_without_a_well_label_are_refused(wells):

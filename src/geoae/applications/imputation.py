@@ -175,18 +175,18 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
     return out
 
 
-def knn_fill(knn: KNNImputer, X: np.ndarray) -> np.ndarray:
+def knn_fill(knn: KNNImputer, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """``knn.transform(X)`` of a fitted ``KNNImputer(n_neighbors, keep_empty_features=True)``
     (uniform weights, nan-Euclidean distance), searched with k-d trees.
 
     scikit-learn computes the distance from every row to fill to every reference row (about
-    0.5 ms per row for 5,000 references). Here the rows are grouped by which curves they have;
-    for each group and curve to fill, the donors (references with that curve) that hold every
-    curve of the group are searched with a k-d tree (the nan-Euclidean distance is then the
-    Euclidean one times a constant), and the donors that miss some of them directly; the
-    nearest of both are merged. The same neighbours and means as scikit-learn's, up to the
-    order of a sum (about 1e-16) and which of two equally near neighbours is taken. Other
-    settings (weights, metric) are left to ``knn.transform``.
+    0.5 ms per row for 5,000 references). Here the rows are grouped by which curves they hold;
+    for each group and curve to fill, the donors (references holding that curve) are grouped by
+    which of the group's curves they hold too. Within such a donor group the nan-Euclidean
+    distance is the Euclidean distance on those curves times a constant, so each is searched
+    with a k-d tree, and the nearest of all donor groups are merged. The same neighbours and
+    means as scikit-learn's, up to the order of a sum (about 1e-16) and which of two equally
+    near neighbours is taken. Other settings (weights, metric) are left to ``knn.transform``.
     """
     from scipy.spatial import cKDTree
     from sklearn import config_context
@@ -205,50 +205,39 @@ def knn_fill(knn: KNNImputer, X: np.ndarray) -> np.ndarray:
                        else (np.empty((0, d), bool), np.empty(0, np.int64)))
     for p, pattern in enumerate(patterns):
         at = rows[which.ravel() == p]
-        present = ~pattern
+        present = np.flatnonzero(~pattern)
         for col in np.flatnonzero(pattern & valid):
             donors = np.flatnonzero(~rmask[:, col])
             mean = float(ref[donors, col].mean())
-            if not present.any():  # no distance to any donor: the curve's mean, as sklearn
+            k = min(int(knn.n_neighbors), len(donors))
+            # donor groups: the curves each shares with the rows (none: no distance, left out)
+            shares, group = np.unique(~rmask[np.ix_(donors, present)], axis=0,
+                                      return_inverse=True)
+            searches = []
+            for g, shared in enumerate(shares):
+                if shared.any():
+                    members = donors[group.ravel() == g]
+                    cols = present[shared]
+                    searches.append((cKDTree(ref[np.ix_(members, cols)]), members,
+                                     np.flatnonzero(shared), np.sqrt(d / shared.sum())))
+            if not searches:  # no distance to any donor: the curve's mean, as scikit-learn
                 out[at, col] = mean
                 continue
-            k = min(int(knn.n_neighbors), len(donors))
-            whole = ~rmask[np.ix_(donors, present)].any(axis=1)
-            full, part = donors[whole], donors[~whole]
-            tree = cKDTree(ref[np.ix_(full, present)]) if len(full) else None
-            scale = np.sqrt(d / present.sum())
-            Rm = rmask[np.ix_(part, present)]
-            Rp = np.where(Rm, 0.0, ref[np.ix_(part, present)])
-            shared = (~Rm).astype(np.float64)
-            seen = shared.sum(axis=1)  # coordinates shared with the group (it has all of them)
-            # rows at a time: the differences to the donors missing a curve, in _KNN_MEMORY_MB
-            chunk = int(np.clip(_KNN_MEMORY_MB * 2**20 // (8 * max(1, Rp.size)), 16, 4096))
             for start in range(0, len(at), chunk):
                 q = out[np.ix_(at[start:start + chunk], present)]
-                dist, idx = np.empty((len(q), 0)), np.empty((len(q), 0), np.int64)
-                if tree is not None:
-                    kk = min(k, len(full))
-                    td, ti = tree.query(q, k=kk)
-                    dist, idx = td.reshape(len(q), kk) * scale, full[ti.reshape(len(q), kk)]
-                if len(part):
-                    diff = q[:, None, :] - Rp[None]  # (rows, donors, curves): one array
-                    diff *= shared[None]
-                    np.square(diff, out=diff)
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        pd_ = np.sqrt(diff.sum(axis=2) * d / seen[None])
-                    pd_[:, seen == 0] = np.nan
-                    dist = np.concatenate([dist, pd_], axis=1)
-                    idx = np.concatenate([idx, np.broadcast_to(part, pd_.shape)], axis=1)
-                kk = min(k, dist.shape[1])
-                near = np.argpartition(np.where(np.isnan(dist), np.inf, dist), kk - 1,
-                                       axis=1)[:, :kk]
-                nd = np.take_along_axis(dist, near, axis=1)
-                w = np.isfinite(nd)
-                vals = np.where(w, ref[np.take_along_axis(idx, near, axis=1), col], 0.0)
-                count = w.sum(axis=1)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    fill = vals.sum(axis=1) / count
-                out[at[start:start + chunk], col] = np.where(count > 0, fill, mean)
+                dist, idx = [], []
+                for tree, members, cols, scale in searches:
+                    kk = min(k, len(members))
+                    td, ti = tree.query(q[:, cols], k=kk)
+                    dist.append(td.reshape(len(q), kk) * scale)
+                    idx.append(members[ti.reshape(len(q), kk)])
+                dist_, idx_ = np.concatenate(dist, axis=1), np.concatenate(idx, axis=1)
+                # fewer than k donors share a curve with the rows: those that do (scikit-learn
+                # takes k, and weighs those without a distance 0)
+                kk = min(k, dist_.shape[1])
+                near = np.argpartition(dist_, kk - 1, axis=1)[:, :kk]
+                donor = np.take_along_axis(idx_, near, axis=1)
+                out[at[start:start + chunk], col] = ref[donor, col].mean(axis=1)
     out[:, ~valid] = 0.0
     return out
 
