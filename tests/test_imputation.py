@@ -516,8 +516,9 @@ def test_the_std_band_is_calibrated_on_held_out_values(tmp_path):
     too wide (97 % of held-out values inside +/- 1.645 std where 90 % belong; the noise head
     learns a sampled-code pass's errors and the latent draws are added again). Each curve's
     std is now scaled at fit so that 90 % of held-out values lie within 1.645 std. Here the
-    true conditional law is Gaussian, so the coverage is known: over 5 seeds, 0.89-0.92
-    inside 1.645 std (0.94-0.99 before)."""
+    true conditional law is Gaussian, so the coverage is known: over 5 seeds, 0.90-0.92
+    inside 1.645 std on 2000 held-out rows (0.94-0.99 before). A factor over 1.96 instead of
+    1.645 (a mutation audit) gives about 0.83-0.86."""
     rng = np.random.default_rng(0)
     A = rng.normal(size=(4, 2))
     noise = np.array([0.3, 0.3, 0.3, 0.5])
@@ -525,7 +526,7 @@ def test_the_std_band_is_calibrated_on_held_out_values(tmp_path):
     def draw(n):
         return rng.normal(size=(n, 2)) @ A.T + rng.normal(size=(n, 4)) * noise
 
-    train, test = draw(1500), draw(600)
+    train, test = draw(1500), draw(2000)
     hidden = test.copy()
     hidden[:, 3] = np.nan
     imp = Imputer(model="vae", n_ensemble=1, n_draws=30, random_state=0).fit(train)
@@ -542,4 +543,4 @@ def test_the_std_band_is_calibrated_on_held_out_values(tmp_path):
     np.testing.assert_array_equal(back.std_scale_, imp.std_scale_)
     assert coverage(back) == calibrated
     imp.std_scale_ = np.ones(4)  # as a folder saved before the calibration loads
-    assert 0.82 < calibrated < 0.97 and abs(calibrated - 0.9) < abs(coverage(imp) - 0.9)
+    assert 0.87 < calibrated < 0.95 and abs(calibrated - 0.9) < abs(coverage(imp) - 0.9)

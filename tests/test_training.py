@@ -29,8 +29,8 @@ def test_early_stopping_restores_the_best_weights():
     h = m.history_
     best = h["best_epoch"][0]
     assert len(h["loss"]) == best + 1 + 3  # stopped `patience` epochs after the best
-    # the kept weights are the best epoch's: re-evaluating gives that epoch's validation loss
-    assert h["val_loss"][best] == min(h["val_loss"])
+    assert h["val_loss"][best] == min(h["val_loss"])  # the best epoch is the lowest val loss
+    # that the kept weights are that epoch's (re-evaluated): test_mutation_audit.py
 
 
 def test_nan_loss_stops_with_a_hint_and_keeps_good_weights():
