@@ -11,10 +11,11 @@ seconds of ``fit`` and ``transform``. With ``--compare SRC`` (the ``src`` folder
 geoae checkout, e.g. ``git worktree add /tmp/old <commit>``) that code runs too, alternated.
 
 The kNN part (``--knn``): :func:`geoae.applications.imputation.knn_fill` against
-scikit-learn's ``KNNImputer.transform`` on the same fitted imputer, ``--knn-rows`` rows of 5
-curves to fill (the last curve missing, 5 % of another) against 5,000 references (30 % of
-them without the last curve, 2 % without another), alternated over ``--repeats``; the fills are
-compared.
+scikit-learn's ``KNNImputer.transform`` on the same fitted imputer, alternated over
+``--repeats``, the fills compared, in three cases: ``--knn-rows`` rows of 5 curves to fill
+(the last curve missing, 5 % of another) against 5,000 references (30 % of them without the
+last curve, 2 % without another); 8 curves with 30 % missing at random; 20 curves in 40 wells
+each without 30 % of them.
 
 Run: ``python benchmarks/bench_imputer_scale.py --wells 1000 --rows 1000 --context 8
 [--compare /tmp/old/src]`` (about a minute per run on 2 cores);
@@ -69,12 +70,8 @@ def run(src: Path, args: list[int]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def knn(rows: int, repeats: int) -> None:
-    from sklearn import config_context
-    from sklearn.impute import KNNImputer
-
-    from geoae.applications.imputation import knn_fill
-
+def _scenarios(rows: int):
+    """(name, references, rows to fill) of the kNN part's three cases."""
     rng = np.random.default_rng(0)
     ref = rng.normal(size=(5000, 5))
     ref[rng.random(5000) < 0.3, 4] = np.nan
@@ -82,19 +79,49 @@ def knn(rows: int, repeats: int) -> None:
     X = rng.normal(size=(rows, 5))
     X[:, 4] = np.nan
     X[rng.random(rows) < 0.05, 2] = np.nan
-    imputer = KNNImputer(n_neighbors=5, keep_empty_features=True).fit(ref)
-    print(f"kNN part: {rows:,} rows to fill, 5,000 references, 5 neighbours")
-    print("| repeat | knn_fill (s) | KNNImputer.transform (s) | ratio | largest difference |")
-    print("|---|---|---|---|---|")
-    for r in range(repeats):
-        start = time.perf_counter()
-        fast = knn_fill(imputer, X)
-        mid = time.perf_counter()
-        with config_context(working_memory=256):  # as the Imputer called it
-            slow = imputer.transform(X)
-        end = time.perf_counter()
-        print(f"| {r + 1} | {mid - start:.2f} | {end - mid:.2f} | {(end - mid) / (mid - start):.0f}x "
-              f"| {np.nanmax(np.abs(fast - slow)):.1e} |", flush=True)
+    yield f"a curve missing over whole wells: {rows:,} rows x 5,000 references, 5 curves", ref, X
+    A = rng.normal(size=(8, 3))
+
+    def low_rank(n, share):
+        Z = rng.normal(size=(n, 3)) @ A.T + 0.3 * rng.normal(size=(n, 8))
+        Z[rng.random(Z.shape) < share] = np.nan
+        return Z
+
+    yield ("8 curves, 30 % missing at random (about 250 patterns): 5,000 rows x 2,000 "
+           "references", low_rank(2000, 0.3), low_rank(5000, 0.3))
+    B = rng.normal(size=(20, 3))
+
+    def wells(n):  # 40 wells, each without 30 % of the 20 curves, and 0.5 % missing at random
+        Z = rng.normal(size=(n, 3)) @ B.T + 0.3 * rng.normal(size=(n, 20))
+        w = rng.integers(0, 40, n)
+        Z[(rng.random((40, 20)) < 0.3)[w]] = np.nan
+        Z[rng.random(Z.shape) < 0.005] = np.nan
+        return Z
+
+    yield ("20 curves, 40 wells each without 30 % of them: 2,000 rows x 5,000 references",
+           wells(5000), wells(2000))
+
+
+def knn(rows: int, repeats: int) -> None:
+    from sklearn import config_context
+    from sklearn.impute import KNNImputer
+
+    from geoae.applications.imputation import knn_fill
+
+    print("| case | repeat | knn_fill (s) | KNNImputer.transform (s) | ratio | largest difference |")
+    print("|---|---|---|---|---|---|")
+    for name, ref, X in _scenarios(rows):
+        imputer = KNNImputer(n_neighbors=5, keep_empty_features=True).fit(ref)
+        for r in range(repeats):
+            start = time.perf_counter()
+            fast = knn_fill(imputer, X)
+            mid = time.perf_counter()
+            with config_context(working_memory=256):  # as the Imputer called it
+                slow = imputer.transform(X)
+            end = time.perf_counter()
+            print(f"| {name} | {r + 1} | {mid - start:.2f} | {end - mid:.2f} | "
+                  f"{(end - mid) / (mid - start):.1f}x | {np.nanmax(np.abs(fast - slow)):.1e} |",
+                  flush=True)
 
 
 def main() -> None:

@@ -317,16 +317,23 @@ def test_windows_gathered_per_batch_equal_the_windows_built_by_hand():
     assert np.array_equal(Zc.numpy(), np.where(obs[rows], Z[rows], 0.0).astype(np.float32))
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_the_knn_fill_equals_scikit_learns_knn_imputer(seed):
-    """knn_fill searches neighbours with k-d trees per pattern of missing curves instead of
-    every distance (25x faster for 50,000 rows against 5,000 references); it must give
-    KNNImputer's fills: references missing curves, a curve with 3 donors, a curve no reference
-    has, rows with nothing, k above the number of donors."""
+@pytest.mark.parametrize("way", ["trees", "chosen"])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_knn_fill_equals_scikit_learns_knn_imputer(seed, way, monkeypatch):
+    """knn_fill searches the neighbours of the rows of a frequent pattern of missing curves
+    with k-d trees (40x faster for 50,000 rows against 5,000 references) and gives the rest to
+    KNNImputer; it must give KNNImputer's fills: references missing curves, a curve with 3
+    donors, a curve no reference has, rows with nothing, k above the number of donors. "trees":
+    every pattern searched with trees (knn.transform never called); "chosen": as the Imputer
+    runs it (a pattern of 600 rows and many small ones)."""
     from sklearn.impute import KNNImputer
 
+    from geoae.applications import imputation
     from geoae.applications.imputation import knn_fill
 
+    if way == "trees":
+        monkeypatch.setattr(imputation, "_KNN_TREE_ROWS", 1)
+        monkeypatch.setattr(imputation, "_tree_cost", lambda rows, groups: 0.0)
     rng = np.random.default_rng(seed)
     ref = rng.normal(size=(400, 6))
     ref[rng.random(ref.shape) < [0.05, 0.3, 0.0, 0.5, 0.1, 0.0]] = np.nan
@@ -335,18 +342,28 @@ def test_the_knn_fill_equals_scikit_learns_knn_imputer(seed):
     ref[[10, 50, 90], 5] = rng.normal(size=3)  # a curve with 3 donors
     if seed % 2:
         ref[:, 2] = np.nan  # a curve no reference has: filled with 0 (keep_empty_features)
-    X = rng.normal(size=(700, 6))
-    X[rng.random(X.shape) < 0.35] = np.nan
+    X = rng.normal(size=(1300, 6))
+    X[:700][rng.random((700, 6)) < 0.35] = np.nan
+    X[700:, 3] = np.nan  # one curve missing over a whole well
     X[:5] = np.nan
     X[5:20] = ref[5:20]  # rows equal to references (distance 0), with their gaps
+
+    def knn_of(**kw):
+        knn = KNNImputer(keep_empty_features=True, **kw).fit(ref)
+        calls = []
+        real = knn.transform
+        monkeypatch.setattr(knn, "transform", lambda Z: calls.append(len(Z)) or real(Z))
+        return knn, real, calls
+
     for k in (1, 5, 50):
-        knn = KNNImputer(n_neighbors=k, keep_empty_features=True).fit(ref)
-        want = knn.transform(X)
+        knn, transform, calls = knn_of(n_neighbors=k)
         got = knn_fill(knn, X)
+        want = transform(X)
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
         assert np.array_equal(np.isnan(got), np.isnan(want))
-    other = KNNImputer(n_neighbors=3, weights="distance", keep_empty_features=True).fit(ref)
-    np.testing.assert_array_equal(knn_fill(other, X), other.transform(X))  # left to sklearn
+        assert (calls == []) if way == "trees" else (0 < sum(calls) < len(X))
+    other, transform, _ = knn_of(n_neighbors=3, weights="distance")
+    np.testing.assert_array_equal(knn_fill(other, X), transform(X))  # left to scikit-learn
     # by hand: a donor that shares no curve with a row has no distance to it (fewer donors
     # than k are then averaged), a row with nothing gets the curve's mean
     ref = np.array([[1.0, np.nan, 5.0], [np.nan, 2.0, 6.0], [0.5, 1.0, np.nan],

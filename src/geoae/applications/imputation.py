@@ -175,54 +175,79 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
     return out
 
 
-def knn_fill(knn: KNNImputer, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
+def _tree_cost(n_rows: int, groups: list[tuple[int, int]]) -> float:
+    """Rough microseconds to search ``n_rows`` rows in k-d trees of ``(members, curves)``
+    each: building them, then a query per row and tree (dearer with more curves, never
+    dearer than comparing with every member). Measured on a 2-core EPYC; it only decides the
+    way, not the neighbours."""
+    return sum(0.4 * m + n_rows * min(1.0 + 0.5 * 2.0 ** (0.6 * c), 1.0 + 0.05 * m)
+               for m, c in groups)
+
+
+#: Rows a pattern of missing curves needs before knn_fill weighs k-d trees for it.
+_KNN_TREE_ROWS = 256
+
+
+def knn_fill(knn: KNNImputer, X: np.ndarray) -> np.ndarray:
     """``knn.transform(X)`` of a fitted ``KNNImputer(n_neighbors, keep_empty_features=True)``
-    (uniform weights, nan-Euclidean distance), searched with k-d trees.
+    (uniform weights, nan-Euclidean distance), with k-d trees where they pay.
 
     scikit-learn computes the distance from every row to fill to every reference row (about
-    0.5 ms per row for 5,000 references). Here the rows are grouped by which curves they hold;
-    for each group and curve to fill, the donors (references holding that curve) are grouped by
-    which of the group's curves they hold too. Within such a donor group the nan-Euclidean
-    distance is the Euclidean distance on those curves times a constant, so each is searched
-    with a k-d tree, and the nearest of all donor groups are merged. The same neighbours and
-    means as scikit-learn's, up to the order of a sum (about 1e-16) and which of two equally
-    near neighbours is taken. Other settings (weights, metric) are left to ``knn.transform``.
+    0.3 ms per row for 5,000 references of 6 curves), whatever the pattern of missing values.
+    Here the rows are grouped by which curves they hold. For a pattern shared by many rows (a
+    curve missing over whole wells), and for each curve to fill, the donors (references holding
+    that curve) are grouped by which of the pattern's curves they hold too: within such a donor
+    group the nan-Euclidean distance is the Euclidean distance on those curves times a
+    constant, so each group is searched with a k-d tree, and the nearest of all groups are
+    merged (40x faster for 50,000 rows). The rows of the other patterns (a few rows each, or
+    many donor groups, as with many curves missing at random: :func:`_tree_cost`) are given to
+    ``knn.transform`` together. The same neighbours and means as scikit-learn's, up to the
+    order of a sum (about 1e-16) and which of two (nearly) equally near neighbours is taken.
+    Other settings (weights, metric) are left to ``knn.transform``.
     """
     from scipy.spatial import cKDTree
     from sklearn import config_context
 
-    if (knn.weights != "uniform" or knn.metric != "nan_euclidean" or not knn.keep_empty_features
-            or not np.isnan(knn.missing_values) or knn.add_indicator):
-        with config_context(working_memory=_KNN_MEMORY_MB):  # distances in chunks
-            return np.asarray(knn.transform(X))
-    ref = np.asarray(knn._fit_X, dtype=np.float64)
+    standard = (knn.weights == "uniform" and knn.metric == "nan_euclidean"
+                and knn.keep_empty_features and np.isnan(knn.missing_values)
+                and not knn.add_indicator)
     out = np.array(X, dtype=np.float64)
-    rmask, mask = np.isnan(ref), np.isnan(out)
-    valid = ~rmask.all(axis=0)
+    ref = np.asarray(knn._fit_X, dtype=np.float64) if standard else None
+    rmask, mask = (np.isnan(ref) if standard else None), np.isnan(out)
+    valid = ~rmask.all(axis=0) if standard else np.ones(out.shape[1], bool)
     d = out.shape[1]
-    rows = np.flatnonzero(mask[:, valid].any(axis=1))
-    patterns, which = (np.unique(mask[rows], axis=0, return_inverse=True) if len(rows)
+    rows = np.flatnonzero(mask[:, valid].any(axis=1)) if standard else np.arange(len(out))
+    patterns, which = (np.unique(mask[rows], axis=0, return_inverse=True) if standard and len(rows)
                        else (np.empty((0, d), bool), np.empty(0, np.int64)))
+    rest = [rows] if not standard else []  # rows left to knn.transform
     for p, pattern in enumerate(patterns):
         at = rows[which.ravel() == p]
+        if len(at) < _KNN_TREE_ROWS:
+            rest.append(at)
+            continue
         present = np.flatnonzero(~pattern)
+        plans = []  # per curve to fill: its mean, k and donor groups
         for col in np.flatnonzero(pattern & valid):
             donors = np.flatnonzero(~rmask[:, col])
-            mean = float(ref[donors, col].mean())
-            k = min(int(knn.n_neighbors), len(donors))
-            # donor groups: the curves each shares with the rows (none: no distance, left out)
             shares, group = np.unique(~rmask[np.ix_(donors, present)], axis=0,
                                       return_inverse=True)
-            searches = []
-            for g, shared in enumerate(shares):
-                if shared.any():
-                    members = donors[group.ravel() == g]
-                    cols = present[shared]
-                    searches.append((cKDTree(ref[np.ix_(members, cols)]), members,
-                                     np.flatnonzero(shared), np.sqrt(d / shared.sum())))
-            if not searches:  # no distance to any donor: the curve's mean, as scikit-learn
+            groups = [(donors[group.ravel() == g], present[shared])
+                      for g, shared in enumerate(shares) if shared.any()]
+            plans.append((col, float(ref[donors, col].mean()),
+                          min(int(knn.n_neighbors), len(donors)), groups))
+        sizes = [(len(m), len(c)) for *_, groups in plans for m, c in groups]
+        if _tree_cost(len(at), sizes) >= len(at) * len(ref) * (0.05 + 0.02 * len(plans)):
+            rest.append(at)  # comparing with every reference is cheaper
+            continue
+        for col, mean, k, groups in plans:
+            if not groups:  # no distance to any donor: the curve's mean, as scikit-learn
                 out[at, col] = mean
                 continue
+            searches = [(cKDTree(ref[np.ix_(members, cols)]), members,
+                         np.searchsorted(present, cols), np.sqrt(d / len(cols)))
+                        for members, cols in groups]
+            # rows at a time: distances and indices of k per tree in a quarter of the budget
+            chunk = max(1, _KNN_MEMORY_MB * 2**20 // 4 // (16 * k * len(searches)))
             for start in range(0, len(at), chunk):
                 q = out[np.ix_(at[start:start + chunk], present)]
                 dist, idx = [], []
@@ -238,7 +263,12 @@ def knn_fill(knn: KNNImputer, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
                 near = np.argpartition(dist_, kk - 1, axis=1)[:, :kk]
                 donor = np.take_along_axis(idx_, near, axis=1)
                 out[at[start:start + chunk], col] = ref[donor, col].mean(axis=1)
-    out[:, ~valid] = 0.0
+    left = np.sort(np.concatenate(rest)) if rest else np.empty(0, np.int64)
+    if len(left):
+        with config_context(working_memory=_KNN_MEMORY_MB):  # distances in chunks
+            out[left] = np.asarray(knn.transform(out[left]))
+    if standard:
+        out[:, ~valid] = 0.0
     return out
 
 
@@ -459,9 +489,10 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Kansas benchmark it cuts the error on the pseudo-well Recruit F9 from 1.20 to 0.77
         b/e) and costs little elsewhere; 0 gives the networks alone (``knn_`` is then None).
         The neighbours are searched among at most ``knn_max_rows`` (5,000) training rows, a
-        uniform sample of them when there are more (kept in ``knn_``), with k-d trees: the
-        fills of ``knn_.transform``, about 40x faster for 50,000 rows (scikit-learn's search
-        among all 43,000 rows of a FORCE 2020 folder had taken 170 s and 4 GB).
+        uniform sample of them when there are more (kept in ``knn_``); the fills are those of
+        ``knn_.transform``, with k-d trees for the rows of a frequent pattern of missing curves
+        (40x faster for 50,000 rows with a curve missing over whole wells; scikit-learn's
+        search among all 43,000 rows of a FORCE 2020 folder had taken 170 s and 4 GB).
         With ``return_std=True`` the standard deviation is the networks' (the kNN part adds
         none), calibrated at fit against the blended fill (see ``n_draws``).
     n_neighbors : int, default=5
@@ -731,10 +762,15 @@ class Imputer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         labels = None
         if wells is not None and len(pd.unique(np.asarray(wells, dtype=object))) >= 2:
             labels = np.asarray(wells, dtype=object).astype(str)
-        if _dist.is_distributed():  # the rows the ranks train on are row numbers: same data?
+        if _dist.is_distributed():  # the ranks train on row numbers: the same data behind them?
             from ..training import _checksum
 
-            _dist.check_same_data(len(win), _checksum(win.Z, win.obs), torch.device("cpu"))
+            with warnings.catch_warnings():  # the values as read (a copy in other units scales
+                warnings.simplefilter("ignore", RuntimeWarning)  # alike), the windows' rows
+                raw = float(np.nansum(np.where(np.isfinite(values), values, np.nan),
+                                      dtype=np.float64))
+            _dist.check_same_data(len(win), raw + _checksum(win.Z, win.obs)
+                                  + _checksum(win.nbr, None), device)
         wd = win.to(device)
         # a sample with no present value of its own has nothing to rebuild: no target, only a
         # bias (the VAE's KL term, the per-sample sums); it stays a neighbour of the others
