@@ -362,8 +362,9 @@ def test_the_knn_fill_equals_scikit_learns_knn_imputer(seed, way, monkeypatch):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
         assert np.array_equal(np.isnan(got), np.isnan(want))
         assert (calls == []) if way == "trees" else (0 < sum(calls) < len(X))
-    other, transform, _ = knn_of(n_neighbors=3, weights="distance")
-    np.testing.assert_array_equal(knn_fill(other, X), transform(X))  # left to scikit-learn
+    for params in ({"weights": "distance"}, {"add_indicator": True}):  # left to scikit-learn
+        other, transform, _ = knn_of(n_neighbors=3, **params)
+        np.testing.assert_array_equal(knn_fill(other, X), transform(X))
     # by hand: a donor that shares no curve with a row has no distance to it (fewer donors
     # than k are then averaged), a row with nothing gets the curve's mean
     ref = np.array([[1.0, np.nan, 5.0], [np.nan, 2.0, 6.0], [0.5, 1.0, np.nan],

@@ -208,18 +208,19 @@ def knn_fill(knn: KNNImputer, X: np.ndarray) -> np.ndarray:
     from scipy.spatial import cKDTree
     from sklearn import config_context
 
-    standard = (knn.weights == "uniform" and knn.metric == "nan_euclidean"
-                and knn.keep_empty_features and np.isnan(knn.missing_values)
-                and not knn.add_indicator)
+    if (knn.weights != "uniform" or knn.metric != "nan_euclidean" or not knn.keep_empty_features
+            or not np.isnan(knn.missing_values) or knn.add_indicator):
+        with config_context(working_memory=_KNN_MEMORY_MB):  # distances in chunks
+            return np.asarray(knn.transform(X))
     out = np.array(X, dtype=np.float64)
-    ref = np.asarray(knn._fit_X, dtype=np.float64) if standard else None
-    rmask, mask = (np.isnan(ref) if standard else None), np.isnan(out)
-    valid = ~rmask.all(axis=0) if standard else np.ones(out.shape[1], bool)
+    ref = np.asarray(knn._fit_X, dtype=np.float64)
+    rmask, mask = np.isnan(ref), np.isnan(out)
+    valid = ~rmask.all(axis=0)
     d = out.shape[1]
-    rows = np.flatnonzero(mask[:, valid].any(axis=1)) if standard else np.arange(len(out))
-    patterns, which = (np.unique(mask[rows], axis=0, return_inverse=True) if standard and len(rows)
+    rows = np.flatnonzero(mask[:, valid].any(axis=1))
+    patterns, which = (np.unique(mask[rows], axis=0, return_inverse=True) if len(rows)
                        else (np.empty((0, d), bool), np.empty(0, np.int64)))
-    rest = [rows] if not standard else []  # rows left to knn.transform
+    rest = []  # rows left to knn.transform
     for p, pattern in enumerate(patterns):
         at = rows[which.ravel() == p]
         if len(at) < _KNN_TREE_ROWS:
@@ -267,8 +268,7 @@ def knn_fill(knn: KNNImputer, X: np.ndarray) -> np.ndarray:
     if len(left):
         with config_context(working_memory=_KNN_MEMORY_MB):  # distances in chunks
             out[left] = np.asarray(knn.transform(out[left]))
-    if standard:
-        out[:, ~valid] = 0.0
+    out[:, ~valid] = 0.0
     return out
 
 
