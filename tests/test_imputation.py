@@ -311,6 +311,11 @@ def test_windows_gathered_per_batch_equal_the_windows_built_by_hand():
     hidden_W[:, :, 1], hidden_M[:, :, 1] = 0.0, False
     assert np.array_equal(W.numpy(), hidden_W) and np.array_equal(M.numpy(), hidden_M)
     assert np.array_equal(win.blank(), ~want_M.reshape(n, -1).any(axis=1))
+    hidden_all = want_M.copy()
+    hidden_all[:, :, 1] = False
+    assert np.array_equal(win.hiding(1).blank(), ~hidden_all.reshape(n, -1).any(axis=1))
+    Zh, Mh = win.hiding(1).centre(rows)
+    assert not Mh[:, 1].any() and not Zh[:, 1].any() and np.array_equal(Mh[:, 0], obs[rows, 0])
     assert win.blank()[20:28].all() and not win.blank()[[18, 19, 28, 29]].any()
     Zc, Mc = win.centre(rows)
     assert np.array_equal(Mc.numpy(), obs[rows])

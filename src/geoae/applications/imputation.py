@@ -281,8 +281,9 @@ class _Windows:
     per million rows of 6 curves, and a copy of the training rows on top); the index is 17
     int32 per row."""
 
-    def __init__(self, Z: torch.Tensor, obs: torch.Tensor, nbr: torch.Tensor) -> None:
-        self.Z, self.obs, self.nbr = Z, obs, nbr
+    def __init__(self, Z: torch.Tensor, obs: torch.Tensor, nbr: torch.Tensor,
+                 hidden: int | None = None) -> None:
+        self.Z, self.obs, self.nbr, self.hidden = Z, obs, nbr, hidden
 
     @classmethod
     def of(cls, Z: np.ndarray, obs: np.ndarray, nbr: np.ndarray) -> _Windows:
@@ -300,36 +301,47 @@ class _Windows:
         return self.nbr.shape[0]
 
     def to(self, device) -> _Windows:
-        return _Windows(self.Z.to(device), self.obs.to(device), self.nbr.to(device))
+        return _Windows(self.Z.to(device), self.obs.to(device), self.nbr.to(device),
+                        self.hidden)
 
     def rows(self, rows) -> _Windows:
         """The windows of ``rows`` only (their neighbours are still taken from every row)."""
         idx = torch.as_tensor(np.asarray(rows, dtype=np.int64), device=self.nbr.device)
-        return _Windows(self.Z, self.obs, self.nbr.index_select(0, idx))
+        return _Windows(self.Z, self.obs, self.nbr.index_select(0, idx), self.hidden)
 
     def hiding(self, j: int) -> _Windows:
-        """The same windows with curve ``j`` missing everywhere (as in a gap of that log)."""
-        Z, obs = self.Z.clone(), self.obs.clone()
-        Z[:, j] = 0.0
-        obs[:, j] = False
-        return _Windows(Z, obs, self.nbr)
+        """The same windows with curve ``j`` missing everywhere (as in a gap of that log),
+        hidden in each gathered batch (the curves are not copied)."""
+        return _Windows(self.Z, self.obs, self.nbr, j)
 
     def take(self, rows) -> tuple[torch.Tensor, torch.Tensor]:
         """Windows and mask of ``rows`` (a slice, or an index tensor on the windows' device):
         ``(b, 2k+1, d)`` float32, 0 where not observed or outside the well, and bool."""
         nb = self.nbr[rows] if isinstance(rows, slice) else self.nbr.index_select(0, rows)
         flat = nb.flatten()
-        return (self.Z.index_select(0, flat).view(*nb.shape, -1),
-                self.obs.index_select(0, flat).view(*nb.shape, -1))
+        W = self.Z.index_select(0, flat).view(*nb.shape, -1)
+        M = self.obs.index_select(0, flat).view(*nb.shape, -1)
+        if self.hidden is not None:
+            W[:, :, self.hidden] = 0.0
+            M[:, :, self.hidden] = False
+        return W, M
 
     def centre(self, rows) -> tuple[torch.Tensor, torch.Tensor]:
         """The rows' own values and mask, ``(b, d)`` (the window's centre)."""
         idx = torch.as_tensor(np.asarray(rows, dtype=np.int64), device=self.Z.device)
-        return self.Z.index_select(0, idx), self.obs.index_select(0, idx)
+        Z, obs = self.Z.index_select(0, idx), self.obs.index_select(0, idx)
+        if self.hidden is not None:
+            Z[:, self.hidden] = 0.0
+            obs[:, self.hidden] = False
+        return Z, obs
 
     def blank(self) -> np.ndarray:
         """Rows with no observed value anywhere in their window (nothing to fill from)."""
-        seen = self.obs.any(dim=1).cpu().numpy()  # the last row (outside the well) is False
+        obs = self.obs
+        if self.hidden is not None:
+            obs = obs.clone()
+            obs[:, self.hidden] = False
+        seen = obs.any(dim=1).cpu().numpy()  # the last row (outside the well) is False
         return ~seen[self.nbr.cpu().numpy()].any(axis=1)
 
     def batches(self, size: int = _INFER_BATCH):
