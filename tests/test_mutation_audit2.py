@@ -40,15 +40,20 @@ def test_write_segy_cube_into_a_crossline_sorted_template_keeps_trace_positions(
     np.testing.assert_array_equal(back.cube(), cube + 1.0)
 
 
-# TB5: a .tsv file is tab-separated whatever its header line looks like
-def test_tsv_is_read_at_tabs_even_when_names_hold_commas(tmp_path):
+def _read_table_of(path, text):
+    """``read_table`` of a file holding ``text``, its warnings (decimal commas...) silenced."""
     from geoae.io import read_table
 
-    p = tmp_path / "logs.tsv"
-    p.write_text("DEPTH\tGR, API\tRHOB, G/CC\n1000.0\t50.5\t2.31\n1000.5\t60.25\t2.42\n")
+    path.write_text(text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df = read_table(p)
+        return read_table(path)
+
+
+# TB5: a .tsv file is tab-separated whatever its header line looks like
+def test_tsv_is_read_at_tabs_even_when_names_hold_commas(tmp_path):
+    df = _read_table_of(tmp_path / "logs.tsv", "DEPTH\tGR, API\tRHOB, G/CC\n"
+                        "1000.0\t50.5\t2.31\n1000.5\t60.25\t2.42\n")
     assert list(df.columns) == ["DEPTH", "GR, API", "RHOB, G/CC"]
     np.testing.assert_array_equal(df["GR, API"].to_numpy(dtype=float), [50.5, 60.25])
     np.testing.assert_array_equal(df["RHOB, G/CC"].to_numpy(dtype=float), [2.31, 2.42])
@@ -57,13 +62,8 @@ def test_tsv_is_read_at_tabs_even_when_names_hold_commas(tmp_path):
 # TB1: a ';' file with decimal points is not read with ',' as the decimal separator because one
 # text field looks like "1,2"
 def test_semicolon_table_with_decimal_points_keeps_them_despite_a_comma_field(tmp_path):
-    from geoae.io import read_table
-
-    p = tmp_path / "logs.csv"
-    p.write_text("DEPTH;GR;CODE\n1000.5;50.25;1,2\n1001.0;60.75;3,4\n1001.5;70.5;5,6\n")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        df = read_table(p)
+    df = _read_table_of(tmp_path / "logs.csv", "DEPTH;GR;CODE\n"
+                        "1000.5;50.25;1,2\n1001.0;60.75;3,4\n1001.5;70.5;5,6\n")
     assert df["DEPTH"].dtype == np.float64 and df["GR"].dtype == np.float64  # numbers, not text
     np.testing.assert_array_equal(df["DEPTH"].to_numpy(), [1000.5, 1001.0, 1001.5])
     np.testing.assert_array_equal(df["GR"].to_numpy(), [50.25, 60.75, 70.5])
@@ -73,13 +73,8 @@ def test_semicolon_table_with_decimal_points_keeps_them_despite_a_comma_field(tm
 # TB3: one value that could hold a thousands separator ("45,125") does not stop a decimal-comma
 # column from being read as numbers when its other values cannot ("50,5")
 def test_decimal_comma_column_with_one_thousands_like_value_is_numeric(tmp_path):
-    from geoae.io import read_table
-
-    p = tmp_path / "logs.csv"
-    p.write_text('DEPTH,GR\n"1000,5","45,125"\n"1000,75","50,5"\n"1001,0","55,25"\n')
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        df = read_table(p)
+    df = _read_table_of(tmp_path / "logs.csv", 'DEPTH,GR\n'
+                        '"1000,5","45,125"\n"1000,75","50,5"\n"1001,0","55,25"\n')
     np.testing.assert_allclose(df["DEPTH"].to_numpy(dtype=float), [1000.5, 1000.75, 1001.0])
     assert pd.api.types.is_numeric_dtype(df["GR"])
     np.testing.assert_allclose(df["GR"].to_numpy(dtype=float), [45.125, 50.5, 55.25])
