@@ -156,12 +156,12 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
 
     Returns
     -------
-    ndarray of int64, shape (n, 2 * context + 1)
+    ndarray of int32 (int64 from 2**31 - 1 rows on), shape (n, 2 * context + 1)
         Column ``context`` is the row itself; -1 where the neighbour falls outside the well.
     """
     width = 2 * context + 1
     warn_if_wells_mixed(depth, wells)
-    out = np.full((n, width), -1, dtype=np.int64)
+    out = np.full((n, width), -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
     for _, idx in well_rows(n, wells, depth):
         m = len(idx)
         # segment number of each row: a new segment after every gap (no neighbour across it)
@@ -294,7 +294,8 @@ class _Windows:
         np.copyto(Zf[:n], Z, where=obs, casting="unsafe")
         seen = np.zeros((n + 1, Z.shape[1]), dtype=bool)
         seen[:n] = obs
-        nbr = np.where(nbr >= 0, nbr, n).astype(np.int32 if n < 2**31 - 1 else np.int64)
+        nbr = np.where(nbr >= 0, nbr, n).astype(np.int32 if n < 2**31 - 1 else np.int64,
+                                                copy=False)
         return cls(torch.from_numpy(Zf), torch.from_numpy(seen), torch.from_numpy(nbr))
 
     def __len__(self) -> int:
