@@ -11,7 +11,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import DataError
@@ -137,3 +137,62 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` atomically."""
     atomic_write_bytes(path, text.encode(encoding))
+
+
+@contextlib.contextmanager
+def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
+    """Several output files written as one set.
+
+    Call ``claim(dest)`` before writing each ``dest`` with a writer that replaces the file by
+    renaming a new one over it (:func:`atomic_path`, as every writer here does; one that wrote
+    into the old file in place would write into the backup too).
+    If the block raises (an error in a later file, Ctrl-C, SIGTERM through the command line's
+    handler), every file claimed is taken back: one that did not exist is removed, one that was
+    replaced gets its old content back (a hard link to it is kept in a hidden ``.geoae-undo.*``
+    folder beside it until the block ends; a copy where the filesystem has no hard links). So a
+    run that fails on its 40th well leaves the output folder as it found it, not with 39 new
+    files beside old ones. Only a crash of the process itself (power, SIGKILL) can leave part
+    of a set, and then the old files in the ``.geoae-undo.*`` folder.
+    """
+    undo: dict[Path, Path] = {}  # folder -> its hidden backup folder
+    claimed: list[tuple[Path, Path | None]] = []  # (dest, backup of the old file or None)
+    seen: set[Path] = set()
+
+    def claim(dest: str | os.PathLike) -> Path:
+        dest = Path(dest)
+        key = dest.resolve()
+        if key in seen:
+            raise DataError(f"{dest} would be written twice in one run; give the outputs "
+                            "different names")
+        seen.add(key)
+        backup = None
+        if dest.is_file():
+            parent = dest.parent
+            folder = undo.get(parent)
+            if folder is None:
+                try:
+                    folder = Path(tempfile.mkdtemp(prefix=".geoae-undo.", dir=parent))
+                except OSError as exc:
+                    raise _cannot_write(dest, exc) from None
+                undo[parent] = folder
+            backup = folder / f"{len(claimed)}_{dest.name}"
+            try:
+                os.link(dest, backup)
+            except OSError:  # no hard links here (FAT, some network shares): a copy
+                shutil.copy2(dest, backup)
+        claimed.append((dest, backup))
+        return dest
+
+    try:
+        yield claim
+    except BaseException:
+        for dest, backup in reversed(claimed):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    dest.unlink(missing_ok=True)
+                else:
+                    _replace(backup, dest)
+        raise
+    finally:
+        for folder in undo.values():
+            shutil.rmtree(folder, ignore_errors=True)

@@ -2127,6 +2127,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         las_out(np.arange(len(table.frame)), out_p, data)
         written.append(str(out_p))
     elif kind == "folder":
+        made = not out_p.exists()
         out_p.mkdir(parents=True, exist_ok=True)
         sources = table.frame.attrs.get("sources", {})  # {well: file}, in reading order
         # one output per source file, under its name: a table keeps its own columns and rows
@@ -2141,17 +2142,27 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
             if dest.exists() and not force:
                 raise DataError(f"output {dest} exists; pass --force to replace it")
         rows_of = _rows_by_well(well_all)  # one grouping, not one per file
-        for source, dest in dest_of.items():
-            wells = [w for w, s in sources.items() if s == source]
-            at = np.sort(np.concatenate([rows_of.get(w, np.empty(0, np.int64)) for w in wells]
-                                        or [np.empty(0, np.int64)]))
-            src = Path(source)
-            if src.suffix.lower() == ".las" or sniff(src) == "las":
-                las_out(at, dest, src)
-            else:
-                write_frame(_table_source_out(src, source, table.frame, wells, curve, new_name,
-                                              every, own_all, renamed, tally), dest)
-            written.append(str(dest))
+        from ._atomic import output_set
+
+        try:  # the files as one set: a failure on one takes back those written before it
+            with output_set() as claim:
+                for source, dest in dest_of.items():
+                    wells = [w for w, s in sources.items() if s == source]
+                    at = np.sort(np.concatenate([rows_of.get(w, np.empty(0, np.int64))
+                                                 for w in wells] or [np.empty(0, np.int64)]))
+                    src = Path(source)
+                    if src.suffix.lower() == ".las" or sniff(src) == "las":
+                        las_out(at, claim(dest), src)
+                    else:
+                        write_frame(_table_source_out(src, source, table.frame, wells, curve,
+                                                      new_name, every, own_all, renamed, tally),
+                                    claim(dest))
+                    written.append(str(dest))
+        except BaseException:
+            if made:
+                with contextlib.suppress(OSError):
+                    out_p.rmdir()  # only when empty: the folder this run made
+            raise
     else:  # a LAS file in and a table out (its rows harmonised as read), or a table in
         _write_output(with_new(table.frame), out_p, table, units=units, descriptions=desc)
         written.append(str(out_p))
@@ -2710,21 +2721,24 @@ def detect(model_dir, data, out, *, contamination: float = 0.01, plot: bool = Fa
     result["INVALID"] = (invalid != "").astype(np.int64) if las_out else invalid
     for c in X.columns:
         result[f"{c}_SHARE"] = np.asarray(share[c])
-    _write_output(result, out_p, table)  # (LAS curve descriptions: _DESCRIPTIONS)
     intervals = det.intervals(depth, flags, scores=-score, wells=wells, share=share)
     _name_invalid_intervals(intervals, depth, wells, invalid)
-    write_frame(intervals, iv_path)
     files = [str(out_p), str(iv_path)]
-    if plots:
-        from ._atomic import atomic_write_bytes
-        from .plotting import figure_to_png_bytes, log_tracks
+    from ._atomic import atomic_write_bytes, output_set
 
-        for png, title, rows, unit in plots:
-            fig = log_tracks(depth[rows], raw.loc[rows, list(X.columns)], anomaly_score=score[rows],
-                             flagged_intervals=flags[rows], threshold=float(det.threshold_),
-                             title=title, depth_label=f"Depth ({unit})" if unit else "Depth")
-            atomic_write_bytes(png, figure_to_png_bytes(fig))
-            files.append(str(png))
+    with output_set() as claim:  # the table, its intervals and the figures as one set
+        _write_output(result, claim(out_p), table)  # (LAS curve descriptions: _DESCRIPTIONS)
+        write_frame(intervals, claim(iv_path))
+        if plots:
+            from .plotting import figure_to_png_bytes, log_tracks
+
+            for png, title, rows, unit in plots:
+                fig = log_tracks(depth[rows], raw.loc[rows, list(X.columns)],
+                                 anomaly_score=score[rows], flagged_intervals=flags[rows],
+                                 threshold=float(det.threshold_), title=title,
+                                 depth_label=f"Depth ({unit})" if unit else "Depth")
+                atomic_write_bytes(claim(png), figure_to_png_bytes(fig))
+                files.append(str(png))
     return {"rows": len(result), "flagged": int(flags.sum()), "invalid": int((invalid != "").sum()),
             "no_data": int(np.isnan(score).sum()), "intervals": len(intervals),
             "threshold": float(det.threshold_), "out": files}

@@ -1,0 +1,124 @@
+"""Commands that write several files write them as one set: `impute` on a folder (one file per
+source) and `detect` (the table, its intervals and the figures). A failure part of the way
+(here forced on the second file) used to leave the files written before it, new beside old;
+now the outputs are as they were before the run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clirun import run
+from geoae._atomic import atomic_write_text, output_set
+from geoae.datasets import make_synthetic_wells
+from geoae.errors import DataError
+from geoae.io import write_las
+
+CURVES = ["GR", "RHOB", "NPHI", "DT", "PE"]
+UNITS = {"GR": "API", "RHOB": "G/CM3", "NPHI": "V/V", "DT": "US/FT", "PE": "B/E"}
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_output_set_takes_back_every_file_on_failure(tmp_path):
+    old = tmp_path / "a.csv"
+    old.write_text("old\n")
+    new = tmp_path / "b.csv"
+    with pytest.raises(KeyboardInterrupt):
+        with output_set() as claim:
+            atomic_write_text(claim(old), "new\n")
+            atomic_write_text(claim(new), "new\n")
+            raise KeyboardInterrupt
+    assert old.read_text() == "old\n" and not new.exists()
+    assert _snapshot(tmp_path) == {"a.csv": b"old\n"}  # no undo folder left behind
+
+    with output_set() as claim:  # the same block, ending well: the new files stay
+        atomic_write_text(claim(old), "new\n")
+        atomic_write_text(claim(new), "new\n")
+    assert _snapshot(tmp_path) == {"a.csv": b"new\n", "b.csv": b"new\n"}
+
+    with pytest.raises(DataError, match="written twice"), output_set() as claim:
+        claim(old)
+        claim(tmp_path / "." / "a.csv")
+    assert old.read_text() == "new\n"
+
+
+@pytest.fixture(scope="module")
+def wells_folder(tmp_path_factory):
+    """Three LAS wells with PE missing over an interval of each."""
+    obs = make_synthetic_wells(n_wells=3, n_samples=200, random_state=1, faults=False).observed
+    folder = tmp_path_factory.mktemp("wells")
+    for k, (well, g) in enumerate(obs.groupby("WELL", sort=True)):
+        g = g[["DEPTH", *CURVES]].set_index("DEPTH").copy()
+        g.iloc[40 + 10 * k:80 + 10 * k, CURVES.index("PE")] = np.nan
+        g.index.name = "DEPT"
+        g.attrs["well_name"] = well
+        write_las(g, folder / f"w{k}.las", units=UNITS)
+    return folder
+
+
+def _fail_on_call(monkeypatch, module, name, n):
+    """Make ``module.name`` raise a DataError on its n-th call (1-based)."""
+    real = getattr(module, name)
+    calls = []
+
+    def wrapped(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == n:
+            raise DataError("disk full (forced by the test)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapped)
+    return calls
+
+
+def test_impute_folder_failing_on_one_file_leaves_the_output_folder_as_it_was(
+        capsys, tmp_path, wells_folder, monkeypatch):
+    import geoae.io
+
+    out = tmp_path / "filled"
+    args = ("impute", wells_folder, "--curve", "PE", "--out", out, "--epochs", 2)
+    code, _, err = run(capsys, *args)
+    assert code == 0, err
+    first = _snapshot(out)
+    assert sorted(first) == ["w0.las", "w1.las", "w2.las"]
+    # a rerun with --force (other fills: another seed) fails on its second file
+    calls = _fail_on_call(monkeypatch, geoae.io, "write_las", 2)
+    code, _, err = run(capsys, *args, "--force", "--seed", 7)
+    assert code == 2 and "disk full" in err
+    assert len(calls) == 2
+    assert _snapshot(out) == first  # w0.las is the first run's again; nothing else there
+    # into a new folder: the folder is gone again
+    calls.clear()
+    code, _, err = run(capsys, "impute", wells_folder, "--curve", "PE", "--out",
+                       tmp_path / "new", "--epochs", 2)
+    assert code == 2 and len(calls) == 2
+    assert not (tmp_path / "new").exists()
+    monkeypatch.undo()  # and the --force rerun, left to finish, replaces w0.las
+    code, _, err = run(capsys, *args, "--force", "--seed", 7)
+    assert code == 0, err
+    assert _snapshot(out)["w0.las"] != first["w0.las"]
+
+
+def test_detect_failing_on_a_figure_writes_neither_table_nor_intervals(capsys, tmp_path,
+                                                                       wells_folder, monkeypatch):
+    import geoae.plotting
+
+    model = tmp_path / "model"
+    code, _, err = run(capsys, "train", wells_folder, "--curves", ",".join(CURVES), "--epochs",
+                       2, "--out", model, "--quiet")
+    assert code == 0, err
+    out = tmp_path / "det" / "flags.csv"
+    out.parent.mkdir()
+    (out.parent / "notes.txt").write_text("mine\n")
+    _fail_on_call(monkeypatch, geoae.plotting, "figure_to_png_bytes", 2)
+    code, _, err = run(capsys, "detect", model, wells_folder, "--out", out, "--plot")
+    assert code == 2 and "disk full" in err
+    assert _snapshot(out.parent) == {"notes.txt": b"mine\n"}
+    monkeypatch.undo()
+    code, _, err = run(capsys, "detect", model, wells_folder, "--out", out, "--plot")
+    assert code == 0, err
+    assert sorted(_snapshot(out.parent)) == ["flags.csv", "flags_SYN-01.png", "flags_SYN-02.png",
+                                             "flags_SYN-03.png", "flags_intervals.csv", "notes.txt"]
