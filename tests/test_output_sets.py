@@ -122,3 +122,30 @@ def test_detect_failing_on_a_figure_writes_neither_table_nor_intervals(capsys, t
     assert code == 0, err
     assert sorted(_snapshot(out.parent)) == ["flags.csv", "flags_SYN-01.png", "flags_SYN-02.png",
                                              "flags_SYN-03.png", "flags_intervals.csv", "notes.txt"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="POSIX only")
+def test_a_stop_during_the_renames_of_a_set_lands_after_them():
+    """train --force moves the weights, transforms and config into the model folder under
+    signals_held: a SIGTERM sent during the moves is delivered after the last one."""
+    import os
+    import signal
+
+    from geoae._atomic import signals_held
+
+    order = []
+
+    def handler(signum, frame):
+        order.append("signal")
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with signals_held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                order.append("first rename")
+                order.append("last rename")
+        assert order == ["first rename", "last rename", "signal"]
+    finally:
+        signal.signal(signal.SIGTERM, old)

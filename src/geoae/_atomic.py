@@ -41,6 +41,25 @@ def _replace(src: Path, dst: Path) -> None:
             time.sleep(min(0.05 * 2 ** attempt, 0.4))  # about 3 s in all
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP for the few renames of a set of files, so that a stop
+    cannot land between two of them (the signal is delivered when the block ends). POSIX main
+    thread only; elsewhere (Windows, a worker thread) nothing is held."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _cannot_write(path: Path, exc: OSError) -> DataError:
     return DataError(f"cannot write {path} ({exc.strerror or exc}); choose an --out in a folder "
                      "you can write to")
@@ -186,12 +205,13 @@ def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
     try:
         yield claim
     except BaseException:
-        for dest, backup in reversed(claimed):
-            with contextlib.suppress(OSError):
-                if backup is None:
-                    dest.unlink(missing_ok=True)
-                else:
-                    _replace(backup, dest)
+        with signals_held():  # a second stop cannot cut the taking back short
+            for dest, backup in reversed(claimed):
+                with contextlib.suppress(OSError):
+                    if backup is None:
+                        dest.unlink(missing_ok=True)
+                    else:
+                        _replace(backup, dest)
         raise
     finally:
         for folder in undo.values():

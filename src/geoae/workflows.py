@@ -1180,17 +1180,19 @@ def _replace_model(est, out: Path, logs: list[str], units: dict[str, str],
                    dt: float | None = None) -> None:
     """Save ``est`` with its ``transforms.json`` into a temporary folder beside ``out``, then
     move the files into ``out`` (replacing the model there), and drop the run's record. The
-    weights go first and ``config.json`` (which holds the weights' SHA-256) last: a crash
-    between two moves leaves a folder that fails to load, never a silent mix."""
-    from ._atomic import _replace, temporary_folder_beside
+    moves hold Ctrl-C and SIGTERM (:func:`~geoae._atomic.signals_held`), and the weights go
+    first and ``config.json`` (which holds the weights' SHA-256) last: a crash between two
+    moves leaves a folder that fails to load, never a silent mix."""
+    from ._atomic import _replace, signals_held, temporary_folder_beside
     from ._persistence import TRANSFORMS_FILE
     from .models import CONFIG_FILE, WEIGHTS_FILE
 
     with temporary_folder_beside(out) as tmp:
         est.save(tmp)
         _write_transforms(tmp, logs, units, dt=dt)
-        for name in (WEIGHTS_FILE, TRANSFORMS_FILE, CONFIG_FILE):
-            _replace(tmp / name, out / name)
+        with signals_held():
+            for name in (WEIGHTS_FILE, TRANSFORMS_FILE, CONFIG_FILE):
+                _replace(tmp / name, out / name)
     (out / RUN_TRANSFORMS_FILE).unlink(missing_ok=True)
 
 
