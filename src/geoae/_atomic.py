@@ -44,20 +44,34 @@ def _replace(src: Path, dst: Path) -> None:
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Hold Ctrl-C, SIGTERM and SIGHUP for the few renames of a set of files, so that a stop
-    cannot land between two of them (the signal is delivered when the block ends). POSIX main
-    thread only; elsewhere (Windows, a worker thread) nothing is held."""
+    cannot land between two of them: while the block runs, their handlers only note the
+    signal, which is raised again when the block ends. (Blocking the signals with
+    ``pthread_sigmask`` is not enough: the kernel gives a process's signal to any thread not
+    blocking it, torch's worker threads included, and Python then runs the handler in the main
+    thread all the same.) Main thread only; elsewhere nothing is held."""
     import signal
     import threading
 
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    got: list[int] = []
+
+    def note(signum, frame):
+        got.append(signum)
+
+    saved = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) not in (signal.SIG_IGN, None):
+            saved[sig] = signal.signal(sig, note)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+        if got:
+            signal.raise_signal(got[0])
 
 
 def _cannot_write(path: Path, exc: OSError) -> DataError:
