@@ -340,7 +340,8 @@ def read_config(path: Path) -> dict[str, Any]:
         raise _fail(path, f"config.json is not valid JSON ({detail}); re-save the model") from None
     if not isinstance(cfg, dict):
         raise _fail(path, "config.json must hold a JSON object")
-    other = _OTHER_FOLDERS.get(cfg.get("format"))
+    fmt = cfg.get("format")
+    other = _OTHER_FOLDERS.get(fmt) if isinstance(fmt, str) else None
     if other is not None:  # an application's folder, not an auto-encoder model
         raise _fail(path, "this folder holds " + other.format(path=path, model=Path(path) / "model"))
     for key, typ in REQUIRED.items():

@@ -12,6 +12,7 @@ import hashlib
 import json
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,9 @@ from .training import (
     resolve_device,
     seeded,
 )
+
+if TYPE_CHECKING:  # what load() may return (the applications import this module)
+    from .applications import AnomalyDetector, ContextEncoder, Denoiser, EncoderFeatures, Imputer
 
 __all__ = [
     "BaseAutoEncoder",
@@ -1588,7 +1592,8 @@ ESTIMATORS: dict[str, type[BaseAutoEncoder]] = {
 }
 
 
-def load(path) -> BaseAutoEncoder:
+def load(path) -> BaseAutoEncoder | AnomalyDetector | Imputer | Denoiser | EncoderFeatures \
+        | ContextEncoder:
     """Load any geoae model folder (``config.json`` + ``model.safetensors``).
 
     A folder written by ``geoae train`` may also hold ``transforms.json``, the curves the model

@@ -676,7 +676,8 @@ def latent_map(
     random_state : int, default=0
         Seed of that subset.
     colors : mapping or sequence, optional
-        Colour per class (mapping) or per sorted class (sequence).
+        Colour per class (mapping; a class it does not name is grey) or per sorted class
+        (sequence, at least one colour per class; one colour as a string colours them all).
 
     Returns
     -------
@@ -712,7 +713,14 @@ def latent_map(
         if isinstance(colors, Mapping):
             cmap = {c: colors.get(c, "0.5") for c in classes}
         elif colors is not None:
-            cmap = dict(zip(classes, list(colors), strict=False))
+            given = [colors] if isinstance(colors, str) else list(colors)
+            if len(given) == 1:
+                given = given * len(classes)
+            if len(given) < len(classes):
+                raise ValueError(f"colors has {len(given)} colours for {len(classes)} classes "
+                                 f"({', '.join(map(str, classes))}); give one per class, or a "
+                                 "mapping {class: colour}")
+            cmap = dict(zip(classes, given, strict=False))
         else:
             cmap = _stable_colors(classes, label_names)
         legend_handles = [

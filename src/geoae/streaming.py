@@ -31,6 +31,7 @@ import numpy as np
 from torch.utils.data import IterableDataset, get_worker_info
 
 from ._atomic import atomic_path, same_file
+from ._validation import is_int
 from .errors import ConfigError, DataError
 from .io._files import sniff
 
@@ -68,10 +69,10 @@ class StreamingDataset(IterableDataset):
 
     def __init__(self, *, shuffle: bool = True, buffer_size: int = 10_000, seed: int = 0,
                  with_index: bool = False) -> None:
-        if not (isinstance(buffer_size, int) and buffer_size >= 1):
+        if not (is_int(buffer_size) and buffer_size >= 1):
             raise ConfigError(f"buffer_size={buffer_size!r} is not valid: a positive number of samples")
         self.shuffle = bool(shuffle)
-        self.buffer_size = buffer_size
+        self.buffer_size = int(buffer_size)
         self.seed = int(seed)
         self.with_index = with_index
         self.epoch = 0
@@ -153,12 +154,12 @@ class SegyTraces(StreamingDataset):
         from .io.segy import _layout
 
         super().__init__(shuffle=shuffle, buffer_size=buffer_size, seed=seed, with_index=with_index)
-        if not (isinstance(chunk_traces, int) and chunk_traces >= 1):
+        if not (is_int(chunk_traces) and chunk_traces >= 1):
             raise ConfigError(f"chunk_traces={chunk_traces!r} is not valid: a positive number of traces")
         self.paths = [Path(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
         if not self.paths:
             raise ConfigError("SegyTraces needs at least one SEG-Y file")
-        self.chunk_traces = chunk_traces
+        self.chunk_traces = int(chunk_traces)
         self._layouts = [_layout(p) for p in self.paths]
         lengths = {lay.n_samples for lay in self._layouts}
         if len(lengths) > 1:

@@ -1437,7 +1437,7 @@ def _stream(model_dir, data, out, force: bool, chunk_rows: int, work, segy_what:
     from . import io
 
     out_p = check_output(out, [data, model_dir], force)
-    if not (isinstance(chunk_rows, int) and chunk_rows >= 1):
+    if not (is_int(chunk_rows) and chunk_rows >= 1):
         raise ConfigError(f"--chunk-rows {chunk_rows!r} is not valid: a positive number of rows")
     from .io.segy import header_byte
 
@@ -1948,7 +1948,7 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
         fmt = table_format(out_p)
     if model not in ("dae", "vae"):
         raise ConfigError(f"--model {model!r} is not known for impute; use 'dae' or 'vae'")
-    if epochs is not None and not (isinstance(epochs, int) and epochs >= 1):
+    if epochs is not None and not (is_int(epochs) and epochs >= 1):
         raise ConfigError(f"--epochs {epochs!r} is not valid: a positive number of epochs")
     # with --curves the run uses those and the target: other curves' unit warnings are noise
     table, train = _read_for_impute(data, kind, [curve, *curves] if curves else None)
@@ -2224,7 +2224,7 @@ def denoise(inputs: list, out, *, chunk_traces: int = 1024, epochs: int | None =
     if len(inputs) not in (1, 2):
         raise ConfigError("give the input SEG-Y file (and optionally a model folder before it)")
     for name, value in (("--chunk", chunk_traces), ("--train-traces", max_train_traces)):
-        if not (isinstance(value, int) and value >= 1):
+        if not (is_int(value) and value >= 1):
             raise ConfigError(f"{name} {value!r} is not valid: a positive number of traces")
     from .io.segy import header_byte
 

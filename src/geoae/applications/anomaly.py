@@ -233,7 +233,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if not (isinstance(c, numbers.Real) and not isinstance(c, bool) and 0 < c <= 0.5):
             raise ConfigError(f"contamination={c!r} is not valid: a share in (0, 0.5]")
         t = self.threshold
-        if t is not None and not (isinstance(t, numbers.Real) and np.isfinite(t) and t >= 0):
+        if t is not None and not (isinstance(t, numbers.Real) and not isinstance(t, bool)
+                                  and np.isfinite(float(t)) and t >= 0):
             raise ConfigError(f"threshold={t!r} is not valid: None or a score >= 0")
         if self.model is not None and not isinstance(self.model, BaseAutoEncoder):
             raise ConfigError(f"model={self.model!r} is not valid: None or a geoae estimator "

@@ -28,6 +28,7 @@ from .._persistence import DENOISER_FORMAT
 from .._validation import check as _check
 from .._validation import check_random_state_param
 from .._validation import is_int as _is_int
+from .._validation import is_real as _is_real
 from ..errors import ConfigError, DataError
 from ..preprocessing import SCALERS, fit_affine_scaler, make_windows, overlap_add, window_starts
 from ..training import fit_module, resolve_device, seeded
@@ -652,7 +653,7 @@ class Denoiser(TransformerMixin, BaseEstimator):
             acc = est if acc is None else acc + est
         return (acc / self.n_draws).numpy(), plen
 
-    def transform(self, X, *, first_index: int = 0, line_starts=None) -> np.ndarray:
+    def transform(self, X, *, first_index: int = 0, line_starts=None) -> np.ndarray | pd.DataFrame:
         """Denoise ``X``; returns an array of ``X``'s shape, in ``X``'s units.
 
         Parameters
@@ -861,7 +862,7 @@ def denoise_segy(model: Denoiser, in_path: str | os.PathLike, out_path: str | os
     in_path, out_path = Path(in_path), Path(out_path)
     if same_file(in_path, out_path):
         raise DataError(f"{out_path}: refusing to overwrite the input SEG-Y file; write to another path")
-    if not (isinstance(input_gain, (int, float)) and np.isfinite(input_gain) and input_gain > 0):
+    if not (_is_real(input_gain) and input_gain > 0):
         raise ConfigError(f"input_gain={input_gain!r} is not valid: a positive number")
     gain = float(input_gain)
     counts = {"missing": 0, "clipped": 0, "steps": 0, "jumps": 0, "traces": 0}

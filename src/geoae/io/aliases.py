@@ -260,7 +260,7 @@ UNIT_SYNONYMS: dict[str, str] = {
 _OHM_M = re.compile(r"(?:OHMS?|\u03a9)(?:[-_./*\u00b7\u22c5\u2022\u00d7]?(?:M|METERS?|METRES?))?")
 
 
-def normalise_unit(unit: str) -> str:
+def normalise_unit(unit: str | None) -> str:
     """One spelling per unit, for comparisons.
 
     ``"gAPI"`` -> ``"API"``, ``"g/cc"`` -> ``"G/CM3"``, and every spelling of the ohm-metre

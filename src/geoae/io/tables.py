@@ -206,7 +206,8 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
         kwargs.update(sep=sniffed)
     else:
         kwargs.update(sep=sep)
-    if kwargs.get("sep") == ";" and "decimal" not in kwargs and _decimal_commas(path):
+    if (kwargs.get("sep") == ";" and "decimal" not in kwargs
+            and _decimal_commas(path, encoding=kwargs.get("encoding"))):
         # a spreadsheet's export in a European locale: ';' between fields, ',' in numbers
         # ("77,45"); read as text, every such curve was dropped without a word
         warnings.warn(f"{path}: ';'-separated with decimal commas (numbers such as 77,45): read "
@@ -215,16 +216,29 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
     if _c_parser(kwargs):
         kwargs = {**EXACT_FLOATS, **kwargs}  # a caller's float_precision wins
     if not {"names", "header", "skiprows", "comment", "skipfooter"} & set(kwargs):
-        _warn_if_cut_off(path, first, kwargs.get("sep"))
+        _warn_if_cut_off(path, first, kwargs.get("sep"), kwargs.get("encoding"))
     return kwargs
 
 
-def _warn_if_cut_off(path: Path, first: bytes, sep) -> None:
+def _wide(encoding) -> bool:
+    """Whether ``encoding`` spends more than one byte on ASCII (UTF-16/32): line ends and
+    separators are then not single bytes."""
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    except (LookupError, TypeError):
+        return False
+
+
+def _warn_if_cut_off(path: Path, first: bytes, sep, encoding=None) -> None:
     """Warn when a text table ends in a row with fewer fields than its header and no line end:
     a file cut off mid-row (a copy or download that stopped), whose last row pandas fills with
     missing values and whose last number may be cut short (87.9 read as 8)."""
     if not (isinstance(sep, str) and len(sep) == 1) or sep.isspace():
         return  # a space-aligned table's runs of spaces are not fields to count
+    if encoding and _wide(encoding):
+        return  # a UTF-16 file ends in b"\n\x00": its bytes are not read here
     try:
         with open(path, "rb") as fh:
             fh.seek(0, os.SEEK_END)
@@ -235,8 +249,12 @@ def _warn_if_cut_off(path: Path, first: bytes, sep) -> None:
         return  # the reader says why
     if not tail or tail.endswith((b"\n", b"\r")):
         return
-    last = tail.splitlines()[-1].decode("utf-8", errors="ignore")
-    head = first.decode("utf-8", errors="ignore").rstrip("\r\n")
+    enc = encoding or "utf-8"
+    try:
+        last = tail.splitlines()[-1].decode(enc, errors="ignore")
+        head = first.decode(enc, errors="ignore").rstrip("\r\n")
+    except LookupError:  # an unknown encoding: pandas says so
+        return
     if not last.strip() or last == head:
         return
     n_head = len(next(csv.reader([head], delimiter=sep)))
@@ -253,16 +271,17 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$")
 _NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
 
 
-def _decimal_commas(path: Path, lines: int = 50) -> bool:
-    """Whether the first data lines of a ';'-separated table hold numbers with a decimal comma
-    (some field is ``12,5``, and no field is a number with a decimal point)."""
+def _decimal_commas(path: Path, lines: int = 50, encoding: str | None = None) -> bool:
+    """Whether the first data lines of a ';'-separated table (in ``encoding``, default UTF-8)
+    hold numbers with a decimal comma (some field is ``12,5``, and no field is a number with a
+    decimal point)."""
     try:
-        with open(path, "rb") as fh:
+        with open(path, encoding=encoding or "utf-8", errors="ignore", newline="") as fh:
             head = [fh.readline(_HEADER_BYTES) for _ in range(lines + 1)][1:]
-    except OSError:
+    except (OSError, LookupError):
         return False
     fields = [f.strip().strip('"') for ln in head
-              for f in ln.decode("utf-8", errors="ignore").rstrip("\r\n").split(";")]
+              for f in ln.rstrip("\r\n").split(";")]
     commas = sum(bool(_DECIMAL_COMMA.match(f)) for f in fields)
     points = sum("." in f and bool(_NUMBER.match(f)) for f in fields)
     return commas > 0 and points == 0
