@@ -316,7 +316,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             if reset:  # what the frame says of its curves, for outputs in the user's terms
                 cols = [str(c) for c in X.columns]
                 attrs = X.attrs or {}
-                self.log10_curves_ = [str(c) for c in attrs.get("log10_curves", []) if str(c) in cols]
+                self.log10_curves_ = [str(c) for c in attrs.get("log10_curves") or [] if str(c) in cols]
                 units = attrs.get("units") if isinstance(attrs.get("units"), dict) else {}
                 self.units_ = {c: str(units[c]) for c in cols if units.get(c)}
                 self._check_resistivity(X)

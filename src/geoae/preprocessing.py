@@ -478,7 +478,7 @@ def log10_curves(
     """
     out = df.copy()
     names = _resistivity_columns(df, aliases) if curves is None else list(curves)
-    done = list(df.attrs.get("log10_curves", []))
+    done = list(df.attrs.get("log10_curves") or [])
     again = [c for c in names if c in done]
     if again:  # e.g. a notebook cell run twice: log10 of log10 would be given back as ohm.m
         warnings.warn(f"log10_curves: {again} already hold log10 values (the frame's "
@@ -523,7 +523,7 @@ def inverse_log10_curves(df: pd.DataFrame, curves: Sequence[str] | None = None) 
     DataError
         No curve given and none recorded in ``attrs``, or a named curve is missing.
     """
-    names = list(df.attrs.get("log10_curves", [])) if curves is None else list(curves)
+    names = list(df.attrs.get("log10_curves") or []) if curves is None else list(curves)
     if curves is None and not names:
         raise DataError(
             "inverse_log10_curves: the frame records no log10 curves (attrs['log10_curves']); "
@@ -534,7 +534,7 @@ def inverse_log10_curves(df: pd.DataFrame, curves: Sequence[str] | None = None) 
         if c not in out.columns:
             raise DataError(f"inverse_log10_curves: curve {c!r} not in the frame")
         out[c] = np.power(10.0, out[c].to_numpy(dtype=np.float64))
-    out.attrs["log10_curves"] = [c for c in df.attrs.get("log10_curves", []) if c not in names]
+    out.attrs["log10_curves"] = [c for c in df.attrs.get("log10_curves") or [] if c not in names]
     return out
 
 
@@ -626,7 +626,7 @@ def clip_to_physical_range(
     for k, v in (ranges or {}).items():
         table[canonical_name(k, aliases)] = (float(v[0]), float(v[1]), v[2] if len(v) > 2 else None)
     units = dict(df.attrs.get("units", {}) if units is None else units)
-    logs = set(df.attrs.get("log10_curves", []))
+    logs = set(df.attrs.get("log10_curves") or [])
     out = df.copy()
     counts: dict[str, int] = {}
     for col in df.columns:
