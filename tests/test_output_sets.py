@@ -156,3 +156,25 @@ def test_a_stop_during_the_renames_of_a_set_lands_after_them():
         assert order == ["first rename", "last rename", "signal"]
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+def test_scoring_under_torchrun_is_done_by_rank_0_alone(capsys, tmp_path, wells_folder,
+                                                        monkeypatch):
+    """encode/reconstruct/detect/generate train nothing: under torchrun every rank did the
+    whole work and wrote the same --out, and a rank finding it written by another failed with
+    "exists". Now rank 0 does it (and says the work is not shared); the others stop, exit 0."""
+    model = tmp_path / "model"
+    code, _, err = run(capsys, "train", wells_folder, "--curves", ",".join(CURVES), "--epochs",
+                       1, "--out", model, "--quiet")
+    assert code == 0, err
+    out = tmp_path / "recon.csv"
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    for args in (("reconstruct", model, wells_folder), ("encode", model, wells_folder),
+                 ("detect", model, wells_folder)):
+        code, stdout, err = run(capsys, *args, "--out", out, "--json")
+        assert (code, stdout, err) == (0, "", "") and not out.exists()
+    monkeypatch.setenv("RANK", "0")
+    code, stdout, err = run(capsys, "reconstruct", model, wells_folder, "--out", out, "--json")
+    assert code == 0 and out.is_file()
+    assert "does not share its work between torchrun's processes" in err

@@ -85,6 +85,24 @@ def _finite(value):
     return value
 
 
+def _another_rank(command: str) -> bool:
+    """Under torchrun (``WORLD_SIZE`` > 1), the commands that train nothing run in rank 0 alone:
+    every rank did the same work and wrote the same output, and one could fail with "exists"
+    when another had written it first. True in the other ranks, which then stop (exit 0);
+    rank 0 warns that the work is not shared."""
+    try:
+        world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return False
+    if world <= 1:
+        return False
+    if rank == 0:
+        warnings.warn(f"geoae {command} does not share its work between torchrun's processes: "
+                      "rank 0 does it alone (run it without torchrun)", UserWarning, stacklevel=2)
+        return False
+    return True
+
+
 def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> None:
     from .distributed import is_main_process
 
@@ -219,6 +237,8 @@ def encode(
     (a survey whose inline/crossline numbers are not in bytes 189/193: add
     --iline-byte 9 --xline-byte 21, or wherever the file keeps them)
     """
+    if _another_rank("encode"):
+        return
     from . import workflows
 
     _report(workflows.encode(model, data, out, force=force, chunk_rows=chunk_rows,
@@ -244,6 +264,8 @@ def reconstruct(
 
     Example: geoae reconstruct model/ well.las --out recon.csv
     """
+    if _another_rank("reconstruct"):
+        return
     from . import workflows
 
     _report(workflows.reconstruct(model, data, out, force=force, chunk_rows=chunk_rows,
@@ -278,6 +300,8 @@ def detect(
 
     Example: geoae detect model/ well.las --out scores.csv --contamination 0.01 --plot
     """
+    if _another_rank("detect"):
+        return
     from . import workflows
 
     summary = workflows.detect(model, data, out, contamination=contamination, plot=plot, force=force)
@@ -422,6 +446,8 @@ def generate(
 
     Example: geoae generate model/ -n 1000 --out samples.csv
     """
+    if _another_rank("generate"):
+        return
     from . import workflows
 
     with _options_named(n="-n", random_state="--seed"):
