@@ -101,6 +101,32 @@ def test_geoae_train_under_torchrun_writes_one_model(tmp_path):
     assert isinstance(rec, pd.DataFrame) and np.isfinite(rec.to_numpy()).all()
 
 
+def test_impute_and_reconstruct_under_torchrun_write_their_output_once(tmp_path):
+    """impute trains under DDP on every rank and rank 0 alone writes (every rank wrote the same
+    file); reconstruct trains nothing and runs in rank 0 alone (every rank did the whole work,
+    and one could fail with "exists" when another had written the output first)."""
+    from geoae.cli import main
+
+    obs = make_synthetic_wells(n_wells=2, n_samples=300, random_state=0, faults=False).observed
+    obs.loc[obs.index[40:80], "PE"] = np.nan
+    data = tmp_path / "wells.csv"
+    obs[["WELL", "DEPTH", "GR", "RHOB", "NPHI", "PE"]].to_csv(data, index=False)
+    filled = tmp_path / "filled.csv"
+    proc = torchrun("-m", "geoae", "impute", data, "--curve", "PE", "--out", filled,
+                    "--epochs", 2, "--json")
+    assert sum(line.startswith("{") for line in proc.stdout.splitlines()) == 1
+    out = pd.read_csv(filled)
+    assert len(out) == len(obs) and out["PE_IMPUTED"].notna().all()
+    assert main(["train", str(data), "--curves", "GR,RHOB,NPHI", "--epochs", "2", "--out",
+                 str(tmp_path / "model"), "--quiet"]) == 0
+    recon = tmp_path / "recon.csv"
+    proc = torchrun("-m", "geoae", "reconstruct", tmp_path / "model", data, "--out", recon,
+                    "--json")
+    assert sum(line.startswith("{") for line in proc.stdout.splitlines()) == 1
+    assert proc.stderr.count("rank 0 does it alone") == 1, proc.stderr
+    assert len(pd.read_csv(recon)) == len(obs)
+
+
 def test_a_bad_input_under_torchrun_is_said_once_without_a_resume_hint(tmp_path):
     """Every rank meets the same bad --curves: the error was printed once per rank, and a rank
     ended by torchrun said "the last checkpoint ... rerun with --resume" (nothing was trained)."""

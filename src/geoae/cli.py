@@ -373,6 +373,8 @@ def denoise(
     Example: geoae denoise line.sgy --out line_denoised.sgy --save-model den
              geoae denoise den line2.sgy --out line2_denoised.sgy
     """
+    if len(inputs) == 2 and _another_rank("denoise with a saved denoiser"):
+        return
     from . import workflows
 
     summary = workflows.denoise(list(inputs), out, chunk_traces=chunk, epochs=epochs,
@@ -422,6 +424,8 @@ def features(
     Example: geoae features wells/ --out features.csv --save-model ctx
              geoae features ctx new_well.las --out new_well_features.las
     """
+    if len(inputs) == 2 and _another_rank("features with a saved encoder"):
+        return
     from . import workflows
 
     with _options_named(latent_dim="--latent", epochs="--epochs", context="--context"):

@@ -2124,7 +2124,11 @@ def impute(data, curve: str, out, *, curves=None, model: str = "dae", epochs: in
                 file_units[std_name] = f"log10({own_unit})" if curve in logs else own_unit
         write_las(curves_df, path, template=template, units=file_units, descriptions=desc)
 
+    from . import distributed as _dist
+
     written: list[str] = []
+    if not _dist.is_main_process():  # under torchrun, every rank trained; rank 0 alone writes
+        return {"curve": curve, "inputs": use, "model": model, "out": written}
     if kind == "las" and fmt == "las":
         las_out(np.arange(len(table.frame)), out_p, data)
         written.append(str(out_p))
@@ -2293,8 +2297,11 @@ def _denoise_file(inputs, inp, out_p, sample, dead, chunk_traces, epochs, random
         params["epochs"] = epochs
     model = Denoiser(**params).fit(sample)
     model.sample_interval_ms_ = dt  # kept by --save-model, checked when the folder is reused
-    denoise_segy(model, inp, out_p, chunk_traces=chunk_traces, iline=segy_bytes[0],
-                 xline=segy_bytes[1])
+    from . import distributed as _dist
+
+    if _dist.is_main_process():  # under torchrun, every rank trained; rank 0 alone writes
+        denoise_segy(model, inp, out_p, chunk_traces=chunk_traces, iline=segy_bytes[0],
+                     xline=segy_bytes[1])
     summary = {"input": str(inp), "out": str(out_p), "trained_on_traces": int(sample.shape[0]),
                "noise_level": np.asarray(model.noise_level_).tolist(), "mode": "self-supervised"}
     if save_model is not None:
@@ -2592,7 +2599,10 @@ def features(inputs: list, out, *, curves=None, context: int | None = None,
     if save_p is not None:  # first: a failed output write then still leaves the encoder
         ce.save(save_p)
         _write_transforms(save_p, logs, model_units)
-    _write_output(result, out_p, table)
+    from . import distributed as _dist
+
+    if _dist.is_main_process():  # under torchrun, rank 0 alone writes (as the encoder's save)
+        _write_output(result, out_p, table)
     summary: dict[str, Any] = {"rows": len(frame), "curves": list(use), "left_out": left_out,
                                "log10_curves": list(logs), "latent_dim": int(ce.latent_dim),
                                "context": int(ce.context),
