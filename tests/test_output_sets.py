@@ -178,3 +178,16 @@ def test_scoring_under_torchrun_is_done_by_rank_0_alone(capsys, tmp_path, wells_
     code, stdout, err = run(capsys, "reconstruct", model, wells_folder, "--out", out, "--json")
     assert code == 0 and out.is_file()
     assert "does not share its work between torchrun's processes" in err
+
+
+def test_a_replaced_symbolic_link_comes_back_as_the_link(tmp_path):
+    target = tmp_path / "elsewhere.csv"
+    target.write_text("theirs\n")
+    link = tmp_path / "out.csv"
+    link.symlink_to(target)
+    with pytest.raises(RuntimeError), output_set() as claim:
+        atomic_write_text(claim(link), "new\n")
+        assert not link.is_symlink()  # replaced by the new file
+        raise RuntimeError
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert target.read_text() == "theirs\n"

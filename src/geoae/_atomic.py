@@ -209,10 +209,10 @@ def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
                     raise _cannot_write(dest, exc) from None
                 undo[parent] = folder
             backup = folder / f"{len(claimed)}_{dest.name}"
-            try:
-                os.link(dest, backup)
-            except OSError:  # no hard links here (FAT, some network shares): a copy
-                shutil.copy2(dest, backup)
+            try:  # (a symbolic link is kept as the link, not as its target's content)
+                os.link(dest, backup, follow_symlinks=False)
+            except (OSError, NotImplementedError):  # no hard links here (FAT, some shares)
+                shutil.copy2(dest, backup, follow_symlinks=False)
         claimed.append((dest, backup))
         return dest
 
