@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from .errors import ConfigError, DataError
 
@@ -37,27 +37,34 @@ def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np
         X = np.where(np.isinf(X), np.nan, X)
     factor = np.ones(n_features)
     if method == "standard":
-        # a curve of huge values (above ~1e154) would overflow when squared: its statistics
-        # are taken on the values divided by a power of two (exact), then scaled back
+        # a curve of huge values (above ~1e154) would overflow when squared, one of tiny
+        # values (below ~1e-154) underflow to 0: its statistics are taken on the values
+        # divided by a power of two (exact), then scaled back
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
             big = np.nanmax(np.abs(X), axis=0, initial=0.0) if X.shape[0] else np.zeros(n_features)
-        huge = big > 1e150
-        if huge.any():
-            factor[huge] = np.exp2(np.floor(np.log2(big[huge])))
+        odd = (big > 1e150) | ((big < 1e-150) & (big > 0))
+        if odd.any():
+            # 2**(e-1) <= big < 2**e: frexp, as log2 of the largest float rounds up to 1024
+            factor[odd] = np.ldexp(1.0, np.frexp(big[odd])[1] - 1)
             X = X / factor
         if np.isnan(X).any():
             s = StandardScaler().fit(X)  # NaN-aware
             offset, scale = s.mean_, s.scale_
         else:  # the same statistics (ddof=0), without the NaN bookkeeping: ~4x faster
             offset, scale = X.mean(axis=0), X.std(axis=0)
-    elif method == "robust":
-        s = RobustScaler().fit(X)
-        offset, scale = s.center_, s.scale_
-    elif method == "minmax":
-        s = MinMaxScaler().fit(X)
-        # sklearn: z = x * scale_ + min_  ->  z = (x - offset) / scale
-        offset, scale = s.data_min_, 1.0 / s.scale_
+    elif method in ("robust", "minmax"):
+        # as RobustScaler (median, inter-quartile range) and MinMaxScaler, NaN-aware; computed
+        # here because scikit-learn sets a spread below 10 * eps (2.2e-15) to 1, taking a
+        # permeability in m2 (1e-16 .. 1e-15) for a constant; the rule below is relative
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+            if method == "robust":
+                q25, offset, q75 = np.nanpercentile(X, [25, 50, 75], axis=0)
+                scale = q75 - q25
+            else:
+                offset = np.nanmin(X, axis=0)
+                scale = np.nanmax(X, axis=0) - offset
     else:
         raise ConfigError(f"scaler={method!r} is not known; use one of {SCALERS}")
     offset = np.asarray(offset, dtype=np.float64).copy()

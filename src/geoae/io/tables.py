@@ -40,8 +40,36 @@ def _first_line(path: Path) -> bytes:
         raise DataError(f"{path}: cannot read the file ({reason}); check its permissions") from exc
 
 
+#: The delimiters a table's rows are tried with, in csv.Sniffer's order of preference.
+_DELIMITERS = ",\t; |"
+
+
 def _sniff_delimiter(first: bytes, path: Path, encoding: str) -> str:
-    """The delimiter :func:`pandas.read_csv` (``sep=None``) would sniff, from a bounded prefix."""
+    """The delimiter of a text table, sniffed from its header and first data lines (a bounded
+    prefix of each): one of ``, ; tab | space`` that splits every line alike. The header alone
+    (what :func:`pandas.read_csv` with ``sep=None`` looks at) let :class:`csv.Sniffer` take any
+    character: a one-curve table split at a letter of its name, ``GR|RHOB`` at ``R``, and a
+    ``;`` table whose names hold a comma split at the comma. A table none of them splits is one
+    column. Other delimiters (``:``) are sniffed from the header as before."""
+    lines: list[str] = []
+    try:
+        with open(path, encoding=encoding or "utf-8", errors="ignore", newline="") as fh:
+            for _ in range(21):
+                line = fh.readline(_SNIFF_BYTES)
+                if not line:
+                    break
+                lines.append(line.rstrip("\r\n"))
+                if sum(map(len, lines)) > 4 * _SNIFF_BYTES:
+                    break
+    except (OSError, LookupError):
+        lines = []
+    lines = [ln for ln in lines if ln.strip()]
+    if len(lines) > 1:
+        try:
+            return csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
+        except csv.Error:
+            if not any(d in ln for ln in lines for d in _DELIMITERS + ":"):
+                return ","  # one column
     text = first[:_SNIFF_BYTES].decode(encoding if encoding else "utf-8", errors="ignore")
     try:
         return csv.Sniffer().sniff(text).delimiter
