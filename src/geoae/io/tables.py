@@ -179,7 +179,7 @@ def _is_number(text: str) -> bool:
 
 
 def _tidy(df: pd.DataFrame, path: Path, well_column: str | None,
-          header_given: bool = False) -> pd.DataFrame:
+          header_given: bool = False, decimal_columns: list[str] | None = None) -> pd.DataFrame:
     # a first line of decimal numbers is data, not names (a file without a header line); plain
     # integer names (0, 1, 2 from an unnamed array) are names
     names = [str(c).strip() for c in df.columns]
@@ -198,7 +198,7 @@ def _tidy(df: pd.DataFrame, path: Path, well_column: str | None,
             )
         df = df.rename(columns={match[0]: "WELL"})
         df["WELL"] = df["WELL"].astype(str)
-    _read_decimal_commas(df, path)
+    _read_decimal_commas(df, path, decimal_columns)
     numeric = [c for c in df.columns if c != "WELL" and pd.api.types.is_numeric_dtype(df[c])]
     if not numeric:
         raise DataError(
@@ -319,17 +319,13 @@ _INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
 _THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3},\d{3}\s*$")
 
 
-def _read_decimal_commas(df: pd.DataFrame, path: Path) -> None:
-    """In place: text columns whose every value is a number written with a decimal comma
-    (``"1000,5"``, quoted in a ','-separated export) become numbers, with a warning.
+def _comma_stats(df: pd.DataFrame) -> dict[str, tuple[bool, bool, bool]]:
+    """For each text column that may hold numbers with a decimal comma (not a well name or a
+    label): (some value is ``12,5``; every value is such a number or an integer; every comma
+    value may as well be a thousands separator, ``d,ddd``)."""
+    from .aliases import WELL_NAMES, column_key, non_curve_kind
 
-    A decimal comma is a property of the file, so a column is converted when it is the depth
-    or when at least two columns qualify (one odd column of ``"1,5"`` is more likely an
-    identifier than a measurement), and never when it is a label (zone, facies), a well name,
-    or when its every comma value may as well hold a thousands separator (``d,ddd``)."""
-    from .aliases import DEPTH_NAMES, WELL_NAMES, column_key, non_curve_kind
-
-    found = []
+    stats = {}
     for c in df.columns:
         if c == "WELL" or column_key(c) in WELL_NAMES or pd.api.types.is_numeric_dtype(df[c]):
             continue
@@ -340,13 +336,32 @@ def _read_decimal_commas(df: pd.DataFrame, path: Path) -> None:
         if values.empty:
             continue
         comma = values.str.match(_DECIMAL_COMMA)
-        if not comma.any() or not (comma | values.str.match(_INTEGER)).all():
-            continue
-        if values[comma].str.match(_THOUSANDS).all():
-            continue
-        found.append(c)
+        ok = bool((comma | values.str.match(_INTEGER)).all())
+        stats[c] = (bool(comma.any()), ok, bool(values[comma].str.match(_THOUSANDS).all()))
+    return stats
+
+
+def _comma_columns(stats: dict[str, tuple[bool, bool, bool]]) -> list[str]:
+    """The columns to read with a decimal comma. A decimal comma is a property of the file, so
+    a column is converted when it is the depth or when at least two columns qualify (one odd
+    column of ``"1,5"`` is more likely an identifier than a measurement)."""
+    from .aliases import DEPTH_NAMES, column_key
+
+    found = [c for c, (comma, ok, thousands) in stats.items() if comma and ok and not thousands]
     depth = [c for c in found if column_key(c) in DEPTH_NAMES]
-    use = found if len(found) >= 2 else depth
+    return found if len(found) >= 2 else depth
+
+
+def _read_decimal_commas(df: pd.DataFrame, path: Path, use: list[str] | None = None) -> None:
+    """In place: text columns whose every value is a number written with a decimal comma
+    (``"1000,5"``, quoted in a ','-separated export) become numbers, with a warning: those of
+    :func:`_comma_columns` (never a label such as a zone or facies, a well name, or a column
+    whose every comma value may hold a thousands separator), or ``use``, the file's columns
+    decided beforehand (:func:`iter_table`: the same for every chunk)."""
+    if use is None:
+        use = _comma_columns(_comma_stats(df))
+    else:
+        use = [c for c in use if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])]
     for c in use:
         text = df[c].astype("string").str.strip().replace("", pd.NA)
         df[c] = pd.to_numeric(text.str.replace(",", ".", regex=False)).astype(np.float64)
@@ -354,6 +369,25 @@ def _read_decimal_commas(df: pd.DataFrame, path: Path) -> None:
         warnings.warn(f"{path}: column(s) {', '.join(map(str, use[:8]))} hold numbers with a "
                       "decimal comma (such as 1000,5): read with ',' as the decimal separator",
                       UserWarning, stacklevel=4)
+
+
+def _file_comma_columns(path: Path, options: dict, chunk_rows: int,
+                        well_column: str | None) -> list[str]:
+    """:func:`_comma_columns` over the whole of a text table, read as text chunk by chunk (for
+    :func:`iter_table`: a chunk where one of two decimal-comma curves is not logged yet would
+    otherwise keep the other as text)."""
+    stats: dict[str, tuple[bool, bool, bool]] = {}
+    for chunk in pd.read_csv(path, chunksize=chunk_rows, **{**options, "dtype": str}):
+        chunk.columns = unique_names([str(c).strip() for c in chunk.columns])
+        if well_column is not None:
+            chunk = chunk.rename(columns={c: "WELL" for c in chunk.columns
+                                          if c.upper() == str(well_column).upper()})
+        for c, (comma, ok, thousands) in _comma_stats(chunk).items():
+            was = stats.get(c, (False, True, True))
+            # a column's comma values all thousands-like: only if they are in every chunk
+            stats[c] = (was[0] or comma, was[1] and ok,
+                        (was[2] or not was[0]) and (thousands or not comma))
+    return _comma_columns(stats)
 
 
 def numeric_depth(values: pd.Series, path, name: str) -> pd.Series:
@@ -445,8 +479,14 @@ def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: 
                 options.update(encoding="latin-1")  # as read_table's fallback does
             batches = pd.read_csv(path, chunksize=chunk_rows, **options)
         warned = False
+        commas: list[str] | None = None  # the file's decimal-comma columns, once one is seen
         for df in batches:
-            df = _tidy(df, path, well_column, "header" in kwargs or "names" in kwargs)
+            if commas is None and path.suffix.lower() not in _PARQUET and any(
+                    not pd.api.types.is_numeric_dtype(df[c])
+                    and df[c].astype(str).str.match(_DECIMAL_COMMA).any() for c in df.columns):
+                commas = _file_comma_columns(path, options, chunk_rows, well_column)
+            df = _tidy(df, path, well_column, "header" in kwargs or "names" in kwargs,
+                       decimal_columns=commas)
             counts = _nulls_to_nan(df, null_values)
             if counts and not warned:
                 _warn_nulls(path, counts, null_values)
