@@ -127,6 +127,21 @@ def _las3_log_only(text: str) -> str:
     return "".join(out + data)  # the log data last, where LAS 2.0 readers expect it
 
 
+def _curve_count(lines: list[str]) -> int | None:
+    """Number of curves defined in a LAS file's ~C section (None without one)."""
+    count, inside, seen = 0, False, False
+    for ln in lines:
+        stripped = ln.strip()
+        if stripped.startswith("~"):
+            if inside:
+                break
+            inside = stripped[1:2].upper() == "C"
+            seen = seen or inside
+        elif inside and stripped and not stripped.startswith("#"):
+            count += 1
+    return count if seen and count else None
+
+
 def _fix_comma_data(text: str, path: Path | str = "") -> str:
     """Turn a comma-delimited ~A section into a space-delimited one (lasio misreads some).
 
@@ -142,7 +157,12 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
     first = next((ln for ln in lines[start + 1 :] if ln.strip() and not ln.lstrip().startswith("#")), "")
     if "," not in re.sub(r'"[^"]*"', "", first):  # a comma inside a quoted text value is text
         return text
-    trailing = first.rstrip().endswith(",")
+    # a delimiter at the end of every line adds an empty last field, to drop; an empty last
+    # field that is a missing value (1000.0,45.2, for three curves) is kept: decided by the
+    # number of curves where the ~C section gives it, else by whether every line ends so
+    n_curves = _curve_count(lines)
+    data_lines = [ln for ln in lines[start + 1:] if ln.strip() and not ln.lstrip().startswith(("#", "~"))]
+    every = all(ln.rstrip().endswith(",") for ln in data_lines)
     out = []
     in_data = False
     for i, ln in enumerate(lines):
@@ -155,8 +175,9 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
             # a quoted text value keeps its spaces (and commas) inside quotes
             fields = [f'"{f.strip()}"' if " " in f.strip() and f'"{f}"' in body else f.strip()
                       for f in raw]
-            if trailing and fields and fields[-1] == "":  # every line ends with the delimiter
-                fields = fields[:-1]
+            if fields and fields[-1] == "" and (len(fields) == n_curves + 1 if n_curves
+                                                 else every):
+                fields = fields[:-1]  # the line ends with the delimiter
             if any(len(f.split()) > 1 and not f.startswith('"') for f in fields):
                 raise DataError(f"{path}: data line {i + 1} mixes commas and spaces "
                                 f"({ln.strip()[:60]!r}): decimal commas? Give the LAS file with "
@@ -420,6 +441,8 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
     null_values : tuple of float or None
         Values turned into NaN besides the file's own ``NULL`` (default :data:`COMMON_NULLS`:
         -999.25, -999, -9999, -9999.25, -99999). ``None`` or ``()`` keeps only the file's NULL.
+        Only in the curves: a depth is missing when it is the file's NULL (-999 m can be a
+        TVDSS depth), or one of these when the file declares none.
 
     Returns
     -------
@@ -490,7 +513,8 @@ def read_las(path: str | os.PathLike, null_values: tuple[float, ...] | None = CO
         df[col] = values
     index = pd.to_numeric(pd.Series(df.index), errors="coerce").to_numpy(dtype=np.float64)
     bad_index = ~np.isfinite(index)
-    for v in (*extra, *((null,) if null is not None else ())):
+    # a depth equal to the file's NULL is missing; another marker (-999) can be a depth (TVDSS)
+    for v in (null,) if null is not None else extra:
         bad_index |= index == v
     if bad_index.any():
         warnings.warn(
@@ -656,13 +680,15 @@ def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[
         text = np.where(np.isnan(num), null_text, text)
     else:
         # an empty text is missing (nothing written would shift the next columns); a text with
-        # a space or a comma is quoted (one value, in a space- or a comma-delimited reader)
+        # a space or a comma is quoted (one value, in a space- or a comma-delimited reader); a
+        # double quote inside (9 5/8" casing) would end the quotes: it is written as ''
         text = np.array(
             [
                 null_text
                 if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip()
-                else (f'"{v}"' if " " in str(v) or "," in str(v) else str(v))
+                else (f'"{t}"' if " " in t or "," in t else t)
                 for v in arr
+                for t in [str(v).replace('"', "''")]
             ]
             or [""],
             dtype=str,
@@ -845,11 +871,23 @@ def write_las(
         *version_items,
     ]
     null = _to_number(_las_header_value(sections, "Well", "NULL"))
-    if null is None:
-        null = -999.25
-        sections.setdefault("Well", []).append(
-            {"mnemonic": "NULL", "key": "NULL", "unit": "", "value": null, "descr": "NULL VALUE"}
-        )
+    if null is None or (index == null).any():
+        # the usual -999.25, unless a depth is that number (a TVDSS depth above sea level):
+        # a reader would drop that row
+        free = next(v for v in (-999.25, -9999.25, -99999.25, -999999.25, -9999999.25)
+                    if not (index == v).any())
+        if null is None:
+            sections.setdefault("Well", []).append(
+                {"mnemonic": "NULL", "key": "NULL", "unit": "", "value": free, "descr": "NULL VALUE"})
+        else:
+            if header:  # (a frame without a header gets another NULL without a word)
+                warnings.warn(f"{path}: a depth equals the header's NULL value {null:g}; NULL is "
+                              f"written as {free:g} instead, so that no reader drops that row",
+                              UserWarning, stacklevel=2)
+            for it in sections.get("Well", []):
+                if it["mnemonic"].upper() == "NULL":
+                    it["value"] = free
+        null = free
 
     # the columns to write, in order: template curves (index first), then new ones
     curve_items = list(sections.get("Curves", []))
@@ -941,8 +979,13 @@ def write_las(
 
     null_text = _fmt_value(null)
     text_columns = [_format_column(index, fmt, null_text)]
-    for values in columns.values():
-        text_columns.append(_format_column(np.asarray(values), fmt, null_text))
+    for name, values in columns.items():
+        values = np.asarray(values)
+        if values.dtype.kind not in "biuf" and any('"' in str(v) for v in values):
+            warnings.warn(f"{path}: curve {name!r} has text holding a double quote (such as "
+                          "9 5/8\"), which LAS data cannot hold inside a value: written as ''",
+                          UserWarning, stacklevel=2)
+        text_columns.append(_format_column(values, fmt, null_text))
     lines: list[str] = []
     order = ["Version", "Well", "Curves", "Parameter"] + [k for k in sections if k not in _STANDARD]
     for name in order:
