@@ -179,3 +179,20 @@ def test_write_las_text_value_with_a_double_quote_reads_back(tmp_path):
         back = read_las(tmp_path / "q.las")
     assert back["GR"].tolist() == [45.0, 50.0]
     assert back["REMARK"].tolist() == ["9 5/8'' casing", "open hole"]
+
+
+def test_a_density_with_three_decimals_is_read_with_the_files_decimal_comma(tmp_path):
+    """In a tab file whose depth and GR use decimal commas, RHOB 2,413 is 2.413 (it was taken
+    for a possible thousands separator and left as text, so train found no RHOB); alone, such
+    a column is still left as text (1,234 may be 1234)."""
+    p = tmp_path / "t.txt"
+    p.write_text("DEPTH\tGR\tRHOB\n1000,5\t45,5\t2,413\n1001,0\t47,25\t2,405\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = read_table(p)
+    assert df["RHOB"].tolist() == [2.413, 2.405] and df["DEPTH"].tolist() == [1000.5, 1001.0]
+    q = tmp_path / "u.txt"
+    q.write_text("DEPTH\tCOUNT\n1000.5\t1,234\n1001.0\t2,405\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert not pd.api.types.is_numeric_dtype(read_table(q)["COUNT"])

@@ -344,12 +344,16 @@ def _comma_stats(df: pd.DataFrame) -> dict[str, tuple[bool, bool, bool]]:
 def _comma_columns(stats: dict[str, tuple[bool, bool, bool]]) -> list[str]:
     """The columns to read with a decimal comma. A decimal comma is a property of the file, so
     a column is converted when it is the depth or when at least two columns qualify (one odd
-    column of ``"1,5"`` is more likely an identifier than a measurement)."""
+    column of ``"1,5"`` is more likely an identifier than a measurement); a column whose every
+    comma value may be a thousands separator (``2,413``) qualifies only beside those."""
     from .aliases import DEPTH_NAMES, column_key
 
     found = [c for c, (comma, ok, thousands) in stats.items() if comma and ok and not thousands]
     depth = [c for c in found if column_key(c) in DEPTH_NAMES]
-    return found if len(found) >= 2 else depth
+    use = found if len(found) >= 2 else depth
+    if use:  # then d,ddd is a decimal comma too (a density 2,413), not a thousands separator
+        use += [c for c, (comma, ok, thousands) in stats.items() if comma and ok and thousands]
+    return use
 
 
 def _read_decimal_commas(df: pd.DataFrame, path: Path, use: list[str] | None = None) -> None:
