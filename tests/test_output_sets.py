@@ -5,6 +5,8 @@ now the outputs are as they were before the run."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -127,8 +129,8 @@ def test_detect_failing_on_a_figure_writes_neither_table_nor_intervals(capsys, t
 @pytest.mark.skipif(not hasattr(__import__("os"), "kill") or __import__("os").name == "nt",
                     reason="sends SIGTERM with os.kill")
 def test_a_stop_during_the_renames_of_a_set_lands_after_them():
-    """train --force moves the weights, transforms and config into the model folder under
-    signals_held: a SIGTERM sent during the moves is delivered after the last one."""
+    """signals_held (around train's moves of the model files, and an output set's taking
+    back): a SIGTERM sent during the block is delivered after it."""
     import os
     import signal
     import threading
@@ -191,3 +193,125 @@ def test_a_replaced_symbolic_link_comes_back_as_the_link(tmp_path):
         raise RuntimeError
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert target.read_text() == "theirs\n"
+
+
+def test_a_file_that_cannot_be_put_back_does_not_stop_the_others(tmp_path, monkeypatch):
+    """On Windows a file held open cannot be replaced (_replace gives up with a DataError): the
+    taking back went on with none of the others, and removed the old content with the undo
+    folder. Now the others are put back, a warning names the file, its old content is kept."""
+    import geoae._atomic as atomic
+
+    for name in "abc":
+        (tmp_path / f"{name}.las").write_text(f"old {name}\n")
+    real = atomic._replace
+
+    def held_open(src, dst):
+        if Path(dst).name == "b.las" and ".geoae-undo." in str(src):
+            raise DataError(f"cannot replace {dst}: another program has it open")
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic, "_replace", held_open)
+    with pytest.raises(RuntimeError), pytest.warns(RuntimeWarning, match="could not put back"):
+        with output_set() as claim:
+            for name in "abc":
+                atomic_write_text(claim(tmp_path / f"{name}.las"), f"new {name}\n")
+            raise RuntimeError
+    assert (tmp_path / "a.las").read_text() == "old a\n"
+    assert (tmp_path / "c.las").read_text() == "old c\n"
+    kept = [p for p in tmp_path.glob(".geoae-undo.*/*")]
+    assert [p.read_text() for p in kept] == ["old b\n"]
+
+
+def test_a_stop_before_the_taking_back_keeps_the_old_files(tmp_path, monkeypatch):
+    """A second Ctrl-C landing as the taking back starts (before it holds the signals) cut it
+    short, and the backups were removed with their folder all the same."""
+    import contextlib
+
+    import geoae._atomic as atomic
+
+    (tmp_path / "a.las").write_text("old a\n")
+
+    @contextlib.contextmanager
+    def second_stop():
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(atomic, "signals_held", second_stop)
+    with pytest.raises(KeyboardInterrupt):
+        with output_set() as claim:
+            atomic_write_text(claim(tmp_path / "a.las"), "new a\n")
+            raise RuntimeError
+    assert [p.read_text() for p in tmp_path.glob(".geoae-undo.*/*")] == ["old a\n"]
+
+
+def test_train_moves_its_model_files_before_a_stop_lands(tmp_path, monkeypatch):
+    """_replace_model's three moves (weights, transforms, config) are held together: a SIGTERM
+    arriving after the first move is delivered after the last, so the folder is never left with
+    new weights beside an old config."""
+    import signal
+
+    import geoae._atomic as atomic
+    from geoae import AutoEncoder, load
+    from geoae.workflows import _replace_model
+
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    est = AutoEncoder(latent_dim=1, hidden=(4,), epochs=1, random_state=0).fit(X)
+    out = tmp_path / "model"
+    out.mkdir()
+    real, moved = atomic._replace, []
+
+    def move(src, dst):
+        real(src, dst)
+        if Path(dst).parent == out:  # (not the atomic writes into the temporary folder)
+            moved.append(Path(dst).name)
+            if len(moved) == 1:
+                signal.raise_signal(signal.SIGTERM)
+
+    def handler(signum, frame):
+        moved.append("signal")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic, "_replace", move)
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _replace_model(est, out, [], {})
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert moved[-1] == "signal" and len(moved) == 4
+    assert np.allclose(load(out).reconstruct(X), est.reconstruct(X))
+
+
+@pytest.mark.parametrize("command", ["impute", "features", "denoise"])
+def test_only_rank_0_writes_what_a_distributed_command_trained(tmp_path, wells_folder,
+                                                              monkeypatch, command):
+    """Under torchrun impute, features and denoise train on every rank (DDP); every rank then
+    wrote the same output. The other ranks now write nothing (simulated: a process that is not
+    the main one, without a process group)."""
+    import segyio
+
+    from geoae import distributed, workflows
+    from geoae.datasets import make_synthetic_seismic
+
+    monkeypatch.setattr(distributed, "is_main_process", lambda: False)
+    if command == "impute":
+        out = tmp_path / "filled"
+        summary = workflows.impute(wells_folder, "PE", out, epochs=1)
+    elif command == "features":
+        out = tmp_path / "features.csv"
+        summary = workflows.features([wells_folder], out, curves=CURVES, epochs=1)
+    else:
+        sgy = tmp_path / "line.sgy"
+        sei = make_synthetic_seismic(n_traces=24, n_samples=64, random_state=0)
+        segyio.tools.from_array2D(str(sgy), sei.noisy.astype(np.float32), dt=2000)
+        out = tmp_path / "den.sgy"
+        summary = workflows.denoise([sgy], out, epochs=1)
+    assert summary and not out.exists()
+    monkeypatch.undo()  # the main process writes
+    if command == "impute":
+        workflows.impute(wells_folder, "PE", out, epochs=1)
+    elif command == "features":
+        workflows.features([wells_folder], out, curves=CURVES, epochs=1)
+    else:
+        workflows.denoise([sgy], out, epochs=1)
+    assert out.exists()

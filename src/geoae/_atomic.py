@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -184,49 +185,73 @@ def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
     replaced gets its old content back (a hard link to it is kept in a hidden ``.geoae-undo.*``
     folder beside it until the block ends; a copy where the filesystem has no hard links). So a
     run that fails on its 40th well leaves the output folder as it found it, not with 39 new
-    files beside old ones. Only a crash of the process itself (power, SIGKILL) can leave part
-    of a set, and then the old files in the ``.geoae-undo.*`` folder.
+    files beside old ones. A file that cannot be put back (held open by another program, on
+    Windows) does not stop the others; a warning names it, and its old content stays in the
+    ``.geoae-undo.*`` folder, as after a crash of the process itself (power, SIGKILL) or a stop
+    that cuts the taking back short. A file this user cannot read is replaced as before, but
+    not taken back.
     """
     undo: dict[Path, Path] = {}  # folder -> its hidden backup folder
-    claimed: list[tuple[Path, Path | None]] = []  # (dest, backup of the old file or None)
-    seen: set[Path] = set()
+    # (dest, backup of what was there or None, whether a failure takes it back)
+    claimed: list[tuple[Path, Path | None, bool]] = []
+    seen: set[str] = set()
 
     def claim(dest: str | os.PathLike) -> Path:
         dest = Path(dest)
-        key = dest.resolve()
+        key = os.path.normcase(os.path.abspath(dest))  # the path itself, not a link's target
         if key in seen:
             raise DataError(f"{dest} would be written twice in one run; give the outputs "
                             "different names")
         seen.add(key)
-        backup = None
-        if dest.is_file():
-            parent = dest.parent
-            folder = undo.get(parent)
-            if folder is None:
-                try:
-                    folder = Path(tempfile.mkdtemp(prefix=".geoae-undo.", dir=parent))
-                except OSError as exc:
-                    raise _cannot_write(dest, exc) from None
-                undo[parent] = folder
-            backup = folder / f"{len(claimed)}_{dest.name}"
-            try:  # (a symbolic link is kept as the link, not as its target's content)
-                os.link(dest, backup, follow_symlinks=False)
-            except (OSError, NotImplementedError):  # no hard links here (FAT, some shares)
+        if not os.path.lexists(dest):  # (a dangling symbolic link is backed up as the link)
+            claimed.append((dest, None, True))
+            return dest
+        parent = dest.parent
+        folder = undo.get(parent)
+        if folder is None:
+            try:
+                folder = Path(tempfile.mkdtemp(prefix=".geoae-undo.", dir=parent))
+            except OSError as exc:
+                raise _cannot_write(dest, exc) from None
+            undo[parent] = folder
+        backup = folder / f"{len(claimed)}_{dest.name}"
+        try:  # (a symbolic link is kept as the link, not as its target's content)
+            os.link(dest, backup, follow_symlinks=False)
+        except (OSError, NotImplementedError):  # no hard links here (FAT, some shares)
+            try:
                 shutil.copy2(dest, backup, follow_symlinks=False)
-        claimed.append((dest, backup))
+            except OSError:  # not readable by this user: replaced as before, never taken back
+                claimed.append((dest, None, False))
+                return dest
+        claimed.append((dest, backup, True))
         return dest
 
+    clean = False  # the backups are removed only once nothing needs them
     try:
         yield claim
+        clean = True
     except BaseException:
         with signals_held():  # a second stop cannot cut the taking back short
-            for dest, backup in reversed(claimed):
-                with contextlib.suppress(OSError):
+            failed = []
+            for dest, backup, undoable in reversed(claimed):
+                if not undoable:
+                    continue
+                try:
                     if backup is None:
                         dest.unlink(missing_ok=True)
                     else:
                         _replace(backup, dest)
+                except Exception:  # noqa: BLE001 - a file held open (Windows): the others still
+                    failed.append(dest)
+            if failed:
+                where = ", ".join(str(f) for f in undo.values())
+                warnings.warn(f"could not put back {', '.join(map(str, failed[:5]))}"
+                              f"{' ...' if len(failed) > 5 else ''} after the failure; what was "
+                              f"there before is kept in {where}", RuntimeWarning, stacklevel=3)
+            else:
+                clean = True
         raise
     finally:
-        for folder in undo.values():
-            shutil.rmtree(folder, ignore_errors=True)
+        if clean:
+            for folder in undo.values():
+                shutil.rmtree(folder, ignore_errors=True)
