@@ -179,6 +179,79 @@ def test_write_las_text_value_with_a_double_quote_reads_back(tmp_path):
         back = read_las(tmp_path / "q.las")
     assert back["GR"].tolist() == [45.0, 50.0]
     assert back["REMARK"].tolist() == ["9 5/8'' casing", "open hole"]
+    # without a space too: lasio reads ' as a quote in an unquoted value (12'' and it's failed)
+    vals = ['12"', "it's", 'a"b', "x,y", "'q'", "plain"]
+    df = pd.DataFrame({"GR": np.arange(6.0), "REMARK": vals},
+                      index=pd.Index(1000.0 + np.arange(6), name="DEPT"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        write_las(df, tmp_path / "r.las")
+        back = read_las(tmp_path / "r.las")
+    assert back["REMARK"].tolist() == [v.replace('"', "''") for v in vals]
+
+
+_HEAD = """~VERSION INFORMATION
+ VERS.                  2.0 : CWLS LOG ASCII STANDARD
+ WRAP.                  {wrap} : wrap
+~WELL INFORMATION
+ NULL.              -999.25 :
+~CURVE INFORMATION
+ DEPT.M                     : depth
+ GR  .API                   : gamma
+ RHOB.G/CC                  : density
+~A
+"""
+
+
+@pytest.mark.parametrize("wrap, data, gr, rhob", [
+    # every line ends with the delimiter, unwrapped and wrapped (a line never has 4 fields)
+    ("NO", "1000.0,45.2,2.31,\n1000.5,46.1,2.32,\n", [45.2, 46.1], [2.31, 2.32]),
+    ("YES", "1000.0,\n45.2,2.31,\n1000.5,\n46.1,2.32,\n", [45.2, 46.1], [2.31, 2.32]),
+    # an empty last field that is a missing value, on the first line or another
+    ("NO", "1000.0,45.2,\n1000.5,46.1,2.32\n", [45.2, 46.1], [np.nan, 2.32]),
+    ("NO", "1000.0,45.2,2.31\n1000.5,46.1,\n", [45.2, 46.1], [2.31, np.nan]),
+])
+def test_comma_las_trailing_delimiters_and_empty_last_fields(tmp_path, wrap, data, gr, rhob):
+    p = tmp_path / "c.las"
+    p.write_text(_HEAD.format(wrap=wrap) + data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = read_las(p)
+    assert df.index.tolist() == [1000.0, 1000.5] and list(df.columns) == ["GR", "RHOB"]
+    np.testing.assert_array_equal(df["GR"], gr)
+    np.testing.assert_array_equal(df["RHOB"], rhob)
+
+
+def test_a_las3_file_counts_the_log_curves_not_the_core_definitions(tmp_path):
+    """LAS 3: ~Core_Definition (2 items) comes after ~Log_Definition (3 curves); counting the
+    first section starting with C took the core's, which added an empty curve to every row
+    ending with a delimiter, or refused a row whose last value was missing."""
+    text = """~Version
+VERS. 3.0 : CWLS LOG ASCII STANDARD - VERSION 3.0
+WRAP. NO : One line per depth step
+DLM . COMMA : delimiter
+~Well
+NULL. -999.25 :
+~Core_Definition
+CORT.M : top
+CORB.M : bottom
+~Core_Data
+1000.0,1000.5
+~Log_Definition
+DEPT.M : depth
+GR .API : gamma
+RHOB.G/CC : density
+~Log_Data
+1000.0,45.2,2.31,
+1000.5,46.1,
+"""
+    p = tmp_path / "c3.las"
+    p.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = read_las(p)
+    assert list(df.columns) == ["GR", "RHOB"]
+    np.testing.assert_array_equal(df["RHOB"], [2.31, np.nan])
 
 
 def test_a_density_with_three_decimals_is_read_with_the_files_decimal_comma(tmp_path):

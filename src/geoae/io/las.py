@@ -128,17 +128,23 @@ def _las3_log_only(text: str) -> str:
 
 
 def _curve_count(lines: list[str]) -> int | None:
-    """Number of curves defined in a LAS file's ~C section (None without one)."""
+    """Number of curves defined for the log data: the ~C section of LAS 2 (``~C``, ``~Curve
+    Information``), or LAS 3's ``~Log_Definition`` (not ``~Core_Definition``); None without
+    one, or for a wrapped file (a data line then holds part of a depth step)."""
     count, inside, seen = 0, False, False
     for ln in lines:
         stripped = ln.strip()
         if stripped.startswith("~"):
             if inside:
                 break
-            inside = stripped[1:2].upper() == "C"
+            name = stripped[1:].split("|")[0].strip().upper()
+            word = name.split()[0] if name else ""
+            inside = (word[:1] == "C" and "_" not in word) or word.startswith("LOG_DEFINITION")
             seen = seen or inside
         elif inside and stripped and not stripped.startswith("#"):
             count += 1
+        elif re.match(r"^WRAP\s*\.\s*YES\b", stripped, re.IGNORECASE):
+            return None
     return count if seen and count else None
 
 
@@ -159,7 +165,8 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
         return text
     # a delimiter at the end of every line adds an empty last field, to drop; an empty last
     # field that is a missing value (1000.0,45.2, for three curves) is kept: decided by the
-    # number of curves where the ~C section gives it, else by whether every line ends so
+    # number of curves where the ~C section gives it (a line with more fields than curves
+    # ends with a delimiter), else (wrapped data, no ~C) by whether every line ends so
     n_curves = _curve_count(lines)
     data_lines = [ln for ln in lines[start + 1:] if ln.strip() and not ln.lstrip().startswith(("#", "~"))]
     every = all(ln.rstrip().endswith(",") for ln in data_lines)
@@ -175,8 +182,7 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
             # a quoted text value keeps its spaces (and commas) inside quotes
             fields = [f'"{f.strip()}"' if " " in f.strip() and f'"{f}"' in body else f.strip()
                       for f in raw]
-            if fields and fields[-1] == "" and (len(fields) == n_curves + 1 if n_curves
-                                                 else every):
+            if fields and fields[-1] == "" and (len(fields) > n_curves if n_curves else every):
                 fields = fields[:-1]  # the line ends with the delimiter
             if any(len(f.split()) > 1 and not f.startswith('"') for f in fields):
                 raise DataError(f"{path}: data line {i + 1} mixes commas and spaces "
@@ -680,13 +686,14 @@ def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[
         text = np.where(np.isnan(num), null_text, text)
     else:
         # an empty text is missing (nothing written would shift the next columns); a text with
-        # a space or a comma is quoted (one value, in a space- or a comma-delimited reader); a
-        # double quote inside (9 5/8" casing) would end the quotes: it is written as ''
+        # a space, a comma or a quote is quoted (one value, in a space- or a comma-delimited
+        # reader; lasio reads ' as a quote too); a double quote inside (9 5/8" casing) would end
+        # the quotes: it is written as ''
         text = np.array(
             [
                 null_text
                 if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip()
-                else (f'"{t}"' if " " in t or "," in t else t)
+                else (f'"{t}"' if any(ch in t for ch in " ,'") else t)
                 for v in arr
                 for t in [str(v).replace('"', "''")]
             ]
