@@ -264,6 +264,14 @@ def test_a_density_with_three_decimals_is_read_with_the_files_decimal_comma(tmp_
         warnings.simplefilter("ignore")
         df = read_table(p)
     assert df["RHOB"].tolist() == [2.413, 2.405] and df["DEPTH"].tolist() == [1000.5, 1001.0]
+    # a depth of d,ddd stays text (and refused where a depth is needed): 1,234 m or 1.234 m?
+    d = tmp_path / "d.csv"
+    d.write_text('DEPTH,GR,RHOB\n"1,234","45,5","2,41"\n"1,235","46,5","2,42"\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = read_table(d)
+    assert got["GR"].tolist() == [45.5, 46.5]
+    assert not pd.api.types.is_numeric_dtype(got["DEPTH"])
     q = tmp_path / "u.txt"
     q.write_text("DEPTH\tCOUNT\n1000.5\t1,234\n1001.0\t2,405\n")
     with warnings.catch_warnings():

@@ -26,8 +26,9 @@ _PARQUET = (".parquet", ".pq", ".parq")
 MAX_DUPLICATE_NAMES = 1000
 MAX_COLUMNS = 10_000
 _HEADER_BYTES = 16 * 1024 * 1024
-#: The delimiter is sniffed from this many bytes of the first line: :class:`csv.Sniffer` takes
-#: time quadratic in the line length on some inputs (a 300 kB line of ``,"a`` runs for minutes).
+#: The delimiter is sniffed from this many characters of the first lines: :class:`csv.Sniffer`
+#: takes time quadratic in the text's length on some inputs (a 300 kB line of ``,"a`` runs for
+#: minutes).
 _SNIFF_BYTES = 4096
 
 
@@ -54,12 +55,15 @@ def _sniff_delimiter(first: bytes, path: Path, encoding: str) -> str:
     lines: list[str] = []
     try:
         with open(path, encoding=encoding or "utf-8", errors="ignore", newline="") as fh:
+            left = _SNIFF_BYTES  # in all: the sniffer's time grows with the square of it
             for _ in range(21):
-                line = fh.readline(_SNIFF_BYTES)
-                if not line:
-                    break
+                line = fh.readline(left)
+                cut = len(line) >= left and not line.endswith(("\n", "\r"))
+                if not line or (lines and cut):
+                    break  # (a line cut short would count its fields wrong)
                 lines.append(line.rstrip("\r\n"))
-                if sum(map(len, lines)) > 4 * _SNIFF_BYTES:
+                left -= len(line)
+                if left <= 0:
                     break
     except (OSError, LookupError):
         lines = []
@@ -351,8 +355,10 @@ def _comma_columns(stats: dict[str, tuple[bool, bool, bool]]) -> list[str]:
     found = [c for c, (comma, ok, thousands) in stats.items() if comma and ok and not thousands]
     depth = [c for c in found if column_key(c) in DEPTH_NAMES]
     use = found if len(found) >= 2 else depth
-    if use:  # then d,ddd is a decimal comma too (a density 2,413), not a thousands separator
-        use += [c for c, (comma, ok, thousands) in stats.items() if comma and ok and thousands]
+    if use:  # then d,ddd is a decimal comma too (a density 2,413), not a thousands separator,
+        # except in the depth, which stays refused (1,234 m or 1.234 m?)
+        use += [c for c, (comma, ok, thousands) in stats.items()
+                if comma and ok and thousands and column_key(c) not in DEPTH_NAMES]
     return use
 
 
@@ -381,7 +387,17 @@ def _file_comma_columns(path: Path, options: dict, chunk_rows: int,
     :func:`iter_table`: a chunk where one of two decimal-comma curves is not logged yet would
     otherwise keep the other as text)."""
     stats: dict[str, tuple[bool, bool, bool]] = {}
-    for chunk in pd.read_csv(path, chunksize=chunk_rows, **{**options, "dtype": str}):
+    row = 0
+    chunks = pd.read_csv(path, chunksize=chunk_rows, **{**options, "dtype": str})
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001 - damage further on, found by this first pass
+            raise DataError(f"{path}: cannot read the table near row {row} ({type(exc).__name__}: "
+                            f"{str(exc)[:300]}); give a CSV or Parquet file") from None
+        row += len(chunk)
         chunk.columns = unique_names([str(c).strip() for c in chunk.columns])
         if well_column is not None:
             chunk = chunk.rename(columns={c: "WELL" for c in chunk.columns
@@ -486,8 +502,7 @@ def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: 
         commas: list[str] | None = None  # the file's decimal-comma columns, once one is seen
         for df in batches:
             if commas is None and path.suffix.lower() not in _PARQUET and any(
-                    not pd.api.types.is_numeric_dtype(df[c])
-                    and df[c].astype(str).str.match(_DECIMAL_COMMA).any() for c in df.columns):
+                    comma for comma, _, _ in _comma_stats(df).values()):  # (not a label's 1,5)
                 commas = _file_comma_columns(path, options, chunk_rows, well_column)
             df = _tidy(df, path, well_column, "header" in kwargs or "names" in kwargs,
                        decimal_columns=commas)
