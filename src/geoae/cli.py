@@ -5,8 +5,9 @@ Exit codes: 0 success; 2 user error (``error: ...`` on one line, no traceback); 
 failure (a short message and the path of a log with the traceback); 130 Ctrl-C (SIGINT),
 143 SIGTERM (a batch scheduler ending the job) and 129 SIGHUP (the terminal closed): one line,
 no half-written file (every output is written to a temporary file and renamed only when
-complete; a command that writes several files may have written some of them), and a training
-checkpoint written so far is kept for ``--resume``.
+complete; the files of ``impute`` into a folder and of ``detect`` are taken back as a set, the
+demo keeps what its finished stages wrote), and a training checkpoint written so far is kept
+for ``--resume``.
 """
 
 from __future__ import annotations
@@ -649,8 +650,8 @@ def main(argv: list[str] | None = None) -> int:
                 "continue" if command == "train" and _has_checkpoint(args) else "")
         name = signal.Signals(exc.signum).name
         what = "interrupted (Ctrl-C)" if name == "SIGINT" else f"terminated ({name})"
-        # every file is written whole or not at all; a command that writes several (impute into
-        # a folder, detect --plot, the demo) may have written some of them before the signal
+        # every file is written whole or not at all; impute into a folder and detect take back
+        # their set (_atomic.output_set); the demo keeps its finished stages' files
         return fail(f"geoae: {what}; no file was left half-written{hint}", 128 + exc.signum)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -881,8 +881,11 @@ def write_las(
     if null is None or (index == null).any():
         # the usual -999.25, unless a depth is that number (a TVDSS depth above sea level):
         # a reader would drop that row
-        free = next(v for v in (-999.25, -9999.25, -99999.25, -999999.25, -9999999.25)
-                    if not (index == v).any())
+        free = next((v for v in (-999.25, -9999.25, -99999.25, -999999.25, -9999999.25)
+                     if not (index == v).any()), None)
+        if free is None:
+            raise DataError(f"{path}: the depths include every usual NULL value (-999.25, "
+                            "-9999.25, ...); give the frame a header with another NULL")
         if null is None:
             sections.setdefault("Well", []).append(
                 {"mnemonic": "NULL", "key": "NULL", "unit": "", "value": free, "descr": "NULL VALUE"})
