@@ -487,6 +487,13 @@ _INT_FORMATS = {2: np.int32, 3: np.int16, 8: np.int8, 9: np.int64, 10: np.uint32
                 12: np.uint64, 16: np.uint8}
 
 
+def _work_dtype(fmt: int):
+    """The dtype new samples are taken in for a file of sample format ``fmt``: float32 for the
+    4-byte float formats (IBM 1, IEEE 5), float64 otherwise (an 8-byte float, or integers past
+    2**24 that float32 would round)."""
+    return np.float32 if fmt in (1, 5) else np.float64
+
+
 def _to_sample_format(arr: np.ndarray, fmt: int, path: Path, first: int = 0, clip: bool = False):
     """Samples ready for segyio in the file's format: integer formats get values rounded to
     the nearest integer, and a value outside the format's range is a :class:`DataError`
@@ -550,10 +557,14 @@ def write_segy(traces: np.ndarray, path: str | os.PathLike, template: str | os.P
     if same_file(path, template):
         raise DataError(f"{path}: refusing to overwrite the template/input SEG-Y file; write to another path")
     layout = _layout(template)
-    arr = np.asarray(traces, dtype=np.float32)
+    arr = np.asarray(traces, dtype=_work_dtype(layout.sample_format))
     expected = (layout.n_traces, layout.n_samples)
     if arr.ndim == 3:
         info = read_segy(template, iline=iline, xline=xline) if arr.shape[-1] == layout.n_samples else None
+        if info is not None and info.offsets is not None and len(info.offsets) > 1:
+            raise DataError(f"{path}: the template {template.name} is pre-stack "
+                            f"({len(info.offsets)} offsets), not a cube; pass the traces as an "
+                            f"array of shape {expected}, in the template's trace order")
         if info is None or info.shape is None or arr.shape != (*info.shape, layout.n_samples):
             want = "unstructured" if info is None or info.shape is None else (*info.shape, layout.n_samples)
             raise DataError(
@@ -609,7 +620,7 @@ class SegyUpdater:
         DataError
             Wrong number of samples, a range beyond the file, or non-finite values.
         """
-        arr = np.asarray(traces, dtype=np.float32)
+        arr = np.asarray(traces, dtype=_work_dtype(self._format))
         if arr.ndim != 2 or arr.shape[1] != self.n_samples:
             raise DataError(f"{self._path}: chunk of shape {arr.shape}; expected (k, {self.n_samples})")
         if start < 0 or start + len(arr) > self.n_traces:
