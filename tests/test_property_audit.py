@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geoae.errors import DataError
 from geoae.io import read_las, read_table, write_las
 from geoae.io.tables import iter_table
 from geoae.preprocessing import fit_affine_scaler
@@ -277,3 +278,15 @@ def test_a_density_with_three_decimals_is_read_with_the_files_decimal_comma(tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert not pd.api.types.is_numeric_dtype(read_table(q)["COUNT"])
+
+
+def test_a_one_column_file_without_a_header_is_refused_not_short_of_its_first_value(tmp_path):
+    """A headerless one-column trace (a seismogram export) gave its first sample as the
+    column's name and lost it without a word; two or more columns were already refused."""
+    p = tmp_path / "one.csv"
+    p.write_text("-12.8168\n3.87886\n-19.9721\n")
+    with pytest.raises(DataError, match="first line holds numbers"):
+        read_table(p)
+    q = tmp_path / "named.csv"
+    q.write_text("GR\n45.2\n46.1\n")
+    assert read_table(q)["GR"].tolist() == [45.2, 46.1]

@@ -187,7 +187,7 @@ def _tidy(df: pd.DataFrame, path: Path, well_column: str | None,
     # a first line of decimal numbers is data, not names (a file without a header line); plain
     # integer names (0, 1, 2 from an unnamed array) are names
     names = [str(c).strip() for c in df.columns]
-    if (not header_given and len(names) >= 2 and all(_is_number(c) for c in names)
+    if (not header_given and names and all(_is_number(c) for c in names)
             and any(any(ch in c for ch in ".eE") for c in names)):
         raise DataError(f"{path}: the first line holds numbers ({', '.join(names[:3])}), not "
                         "column names: add a header line with the curve names (or read it with "
@@ -323,10 +323,11 @@ _INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
 _THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3},\d{3}\s*$")
 
 
-def _comma_stats(df: pd.DataFrame) -> dict[str, tuple[bool, bool, bool]]:
+def _comma_stats(df: pd.DataFrame, full: bool = False) -> dict[str, tuple[bool, bool, bool]]:
     """For each text column that may hold numbers with a decimal comma (not a well name or a
     label): (some value is ``12,5``; every value is such a number or an integer; every comma
-    value may as well be a thousands separator, ``d,ddd``)."""
+    value may as well be a thousands separator, ``d,ddd``). Without ``full``, only the columns
+    with a comma number (the others cost one match each, not three)."""
     from .aliases import WELL_NAMES, column_key, non_curve_kind
 
     stats = {}
@@ -340,6 +341,8 @@ def _comma_stats(df: pd.DataFrame) -> dict[str, tuple[bool, bool, bool]]:
         if values.empty:
             continue
         comma = values.str.match(_DECIMAL_COMMA)
+        if not full and not comma.any():
+            continue
         ok = bool((comma | values.str.match(_INTEGER)).all())
         stats[c] = (bool(comma.any()), ok, bool(values[comma].str.match(_THOUSANDS).all()))
     return stats
@@ -402,7 +405,7 @@ def _file_comma_columns(path: Path, options: dict, chunk_rows: int,
         if well_column is not None:
             chunk = chunk.rename(columns={c: "WELL" for c in chunk.columns
                                           if c.upper() == str(well_column).upper()})
-        for c, (comma, ok, thousands) in _comma_stats(chunk).items():
+        for c, (comma, ok, thousands) in _comma_stats(chunk, full=True).items():
             was = stats.get(c, (False, True, True))
             # a column's comma values all thousands-like: only if they are in every chunk
             stats[c] = (was[0] or comma, was[1] and ok,
@@ -501,11 +504,14 @@ def iter_table(path: str | os.PathLike, chunk_rows: int = 100_000, well_column: 
         warned = False
         commas: list[str] | None = None  # the file's decimal-comma columns, once one is seen
         for df in batches:
-            if commas is None and path.suffix.lower() not in _PARQUET and any(
-                    comma for comma, _, _ in _comma_stats(df).values()):  # (not a label's 1,5)
-                commas = _file_comma_columns(path, options, chunk_rows, well_column)
+            use = commas
+            if use is None and path.suffix.lower() not in _PARQUET:
+                if _comma_stats(df):  # a curve's comma number (not a label's 1,5)
+                    commas = use = _file_comma_columns(path, options, chunk_rows, well_column)
+                else:
+                    use = []  # none in this chunk: nothing to convert (no second look)
             df = _tidy(df, path, well_column, "header" in kwargs or "names" in kwargs,
-                       decimal_columns=commas)
+                       decimal_columns=use)
             counts = _nulls_to_nan(df, null_values)
             if counts and not warned:
                 _warn_nulls(path, counts, null_values)
