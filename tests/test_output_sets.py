@@ -182,7 +182,17 @@ def test_scoring_under_torchrun_is_done_by_rank_0_alone(capsys, tmp_path, wells_
     assert "does not share its work between torchrun's processes" in err
 
 
-def test_a_replaced_symbolic_link_comes_back_as_the_link(tmp_path):
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_a_replaced_symbolic_link_comes_back_as_the_link(tmp_path, monkeypatch, hard_links):
+    """With hard links (of the link itself) and without (a copy that does not follow it): a
+    copy that followed the link gave back a file with the target's content, not the link."""
+    import geoae._atomic as atomic
+
+    if not hard_links:
+        def no_links(*args, **kwargs):
+            raise OSError("no hard links on this filesystem")
+
+        monkeypatch.setattr(atomic.os, "link", no_links)
     target = tmp_path / "elsewhere.csv"
     target.write_text("theirs\n")
     link = tmp_path / "out.csv"
@@ -193,6 +203,34 @@ def test_a_replaced_symbolic_link_comes_back_as_the_link(tmp_path):
         raise RuntimeError
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert target.read_text() == "theirs\n"
+
+
+def test_a_set_claims_a_file_once_whatever_the_path_and_refuses_when_no_copy_can_be_kept(
+        tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    import geoae._atomic as atomic
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "alias").symlink_to(real)
+    with pytest.raises(DataError, match="written twice"), output_set() as claim:
+        claim(real / "a.csv")
+        claim(tmp_path / "alias" / "a.csv")  # the same file, through a linked folder
+    (real / "a.csv").write_text("old\n")
+
+    def no_links(*args, **kwargs):
+        raise OSError("no hard links on this filesystem")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "link", no_links)
+    monkeypatch.setattr(shutil, "copy2", full)
+    with pytest.raises(DataError, match="No space left"), output_set() as claim:
+        atomic_write_text(claim(real / "a.csv"), "new\n")  # refused before it is replaced
+    assert (real / "a.csv").read_text() == "old\n"
 
 
 def test_a_file_that_cannot_be_put_back_does_not_stop_the_others(tmp_path, monkeypatch):

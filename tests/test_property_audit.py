@@ -208,6 +208,8 @@ _HEAD = """~VERSION INFORMATION
     # every line ends with the delimiter, unwrapped and wrapped (a line never has 4 fields)
     ("NO", "1000.0,45.2,2.31,\n1000.5,46.1,2.32,\n", [45.2, 46.1], [2.31, 2.32]),
     ("YES", "1000.0,\n45.2,2.31,\n1000.5,\n46.1,2.32,\n", [45.2, 46.1], [2.31, 2.32]),
+    # wrapped, a line-final delimiter continuing the step (not on a step's last line)
+    ("YES", "1000.0,\n45.2,2.31\n1000.5,\n46.1,2.32\n", [45.2, 46.1], [2.31, 2.32]),
     # an empty last field that is a missing value, on the first line or another
     ("NO", "1000.0,45.2,\n1000.5,46.1,2.32\n", [45.2, 46.1], [np.nan, 2.32]),
     ("NO", "1000.0,45.2,2.31\n1000.5,46.1,\n", [45.2, 46.1], [2.31, np.nan]),
@@ -224,7 +226,7 @@ def test_comma_las_trailing_delimiters_and_empty_last_fields(tmp_path, wrap, dat
 
 
 def test_a_las3_file_counts_the_log_curves_not_the_core_definitions(tmp_path):
-    """LAS 3: ~Core_Definition (2 items) comes after ~Log_Definition (3 curves); counting the
+    """LAS 3: ~Core_Definition (2 items) comes before ~Log_Definition (3 curves); counting the
     first section starting with C took the core's, which added an empty curve to every row
     ending with a delimiter, or refused a row whose last value was missing."""
     text = """~Version
@@ -290,3 +292,16 @@ def test_a_one_column_file_without_a_header_is_refused_not_short_of_its_first_va
     q = tmp_path / "named.csv"
     q.write_text("GR\n45.2\n46.1\n")
     assert read_table(q)["GR"].tolist() == [45.2, 46.1]
+
+
+def test_the_curve_count_is_that_of_the_section_lasio_reads_as_curves(tmp_path):
+    """A ~Constants section (4 items) before ~Curve (3 curves): the first section starting
+    with C gave the count, and rows ending with a delimiter got an empty UNKNOWN curve."""
+    text = _HEAD.format(wrap="NO").replace("~CURVE INFORMATION", "~Constants\n A.  1 :\n B.  2 :"
+                                           "\n C.  3 :\n D.  4 :\n~CURVE INFORMATION")
+    p = tmp_path / "k.las"
+    p.write_text(text + "1000.0,45.2,2.31,\n1000.5,46.1,2.32,\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = read_las(p)
+    assert list(df.columns) == ["GR", "RHOB"] and df["RHOB"].tolist() == [2.31, 2.32]

@@ -198,7 +198,8 @@ def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
 
     def claim(dest: str | os.PathLike) -> Path:
         dest = Path(dest)
-        key = os.path.normcase(os.path.abspath(dest))  # the path itself, not a link's target
+        # the file itself (not a link's target), through its folder's real path
+        key = os.path.normcase(os.path.join(os.path.realpath(dest.parent), dest.name))
         if key in seen:
             raise DataError(f"{dest} would be written twice in one run; give the outputs "
                             "different names")
@@ -220,9 +221,11 @@ def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
         except (OSError, NotImplementedError):  # no hard links here (FAT, some shares)
             try:
                 shutil.copy2(dest, backup, follow_symlinks=False)
-            except OSError:  # not readable by this user: replaced as before, never taken back
+            except PermissionError:  # not readable by this user: replaced as before, not taken back
                 claimed.append((dest, None, False))
                 return dest
+            except OSError as exc:  # a full disk, say: before anything is replaced
+                raise _cannot_write(dest, exc) from None
         claimed.append((dest, backup, True))
         return dest
 
@@ -232,9 +235,10 @@ def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
         clean = True
     except BaseException:
         with signals_held():  # a second stop cannot cut the taking back short
-            failed = []
+            kept, left = [], []  # (not put back: old content kept; new files not removed)
             for dest, backup, undoable in reversed(claimed):
                 if not undoable:
+                    left.append(dest)
                     continue
                 try:
                     if backup is None:
@@ -242,14 +246,19 @@ def output_set() -> Iterator[Callable[[str | os.PathLike], Path]]:
                     else:
                         _replace(backup, dest)
                 except Exception:  # noqa: BLE001 - a file held open (Windows): the others still
-                    failed.append(dest)
-            if failed:
+                    (left if backup is None else kept).append(dest)
+
+            def named(files):
+                return ", ".join(map(str, files[:5])) + (" ..." if len(files) > 5 else "")
+
+            if kept:
                 where = ", ".join(str(f) for f in undo.values())
-                warnings.warn(f"could not put back {', '.join(map(str, failed[:5]))}"
-                              f"{' ...' if len(failed) > 5 else ''} after the failure; what was "
+                warnings.warn(f"could not put back {named(kept)} after the failure; what was "
                               f"there before is kept in {where}", RuntimeWarning, stacklevel=3)
-            else:
-                clean = True
+            if left:
+                warnings.warn(f"{named(left)} keep what this run wrote (it could not be taken "
+                              "back after the failure)", RuntimeWarning, stacklevel=3)
+            clean = not kept
         raise
     finally:
         if clean:

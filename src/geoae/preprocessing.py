@@ -59,8 +59,9 @@ def fit_affine_scaler(X: np.ndarray, method: str | None) -> tuple[np.ndarray, np
         # permeability in m2 (1e-16 .. 1e-15) for a constant; the rule below is relative
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
-            if method == "robust":
-                q25, offset, q75 = np.nanpercentile(X, [25, 50, 75], axis=0)
+            if method == "robust":  # (the centre by nanmedian, as scikit-learn's: the same bits)
+                offset = np.nanmedian(X, axis=0)
+                q25, q75 = np.nanpercentile(X, [25, 75], axis=0)
                 scale = q75 - q25
             else:
                 offset = np.nanmin(X, axis=0)

@@ -128,24 +128,28 @@ def _las3_log_only(text: str) -> str:
 
 
 def _curve_count(lines: list[str]) -> int | None:
-    """Number of curves defined for the log data: the ~C section of LAS 2 (``~C``, ``~Curve
-    Information``), or LAS 3's ``~Log_Definition`` (not ``~Core_Definition``); None without
-    one, or for a wrapped file (a data line then holds part of a depth step)."""
-    count, inside, seen = 0, False, False
+    """Number of curves defined for the log data, in the section lasio takes for them: the
+    last one titled ``~C...`` without ``_`` (LAS 2: ``~C``, ``~Curve Information``; not
+    ``~Core_Definition``) or holding ``~Log_Definition`` (LAS 3). None without one."""
+    count, inside, found = 0, False, None
     for ln in lines:
         stripped = ln.strip()
         if stripped.startswith("~"):
             if inside:
-                break
-            name = stripped[1:].split("|")[0].strip().upper()
-            word = name.split()[0] if name else ""
-            inside = (word[:1] == "C" and "_" not in word) or word.startswith("LOG_DEFINITION")
-            seen = seen or inside
+                found = count
+            inside = ((stripped[1:2].upper() == "C" and "_" not in stripped)
+                      or "~LOG_DEFINITION" in stripped.upper())
+            count = 0
         elif inside and stripped and not stripped.startswith("#"):
             count += 1
-        elif re.match(r"^WRAP\s*\.\s*YES\b", stripped, re.IGNORECASE):
-            return None
-    return count if seen and count else None
+    if inside:
+        found = count
+    return found or None
+
+
+def _wrapped(lines: list[str]) -> bool:
+    """Whether the ~Version section says ``WRAP. YES``."""
+    return any(re.match(r"^\s*WRAP\s*\.\s*YES\b", ln, re.IGNORECASE) for ln in lines)
 
 
 def _fix_comma_data(text: str, path: Path | str = "") -> str:
@@ -163,13 +167,15 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
     first = next((ln for ln in lines[start + 1 :] if ln.strip() and not ln.lstrip().startswith("#")), "")
     if "," not in re.sub(r'"[^"]*"', "", first):  # a comma inside a quoted text value is text
         return text
-    # a delimiter at the end of every line adds an empty last field, to drop; an empty last
-    # field that is a missing value (1000.0,45.2, for three curves) is kept: decided by the
-    # number of curves where the ~C section gives it (a line with more fields than curves
-    # ends with a delimiter), else (wrapped data, no ~C) by whether every line ends so
-    n_curves = _curve_count(lines)
+    # a delimiter at the end of a line adds an empty last field, to drop. In wrapped data a
+    # line-final delimiter only continues the depth step: dropped on every line. Unwrapped, an
+    # empty last field that is a missing value (1000.0,45.2, for three curves) is kept: a line
+    # with more fields than curves ends with a delimiter (without a ~C section: when every
+    # line ends so)
+    wrapped = _wrapped(lines[:start])
+    n_curves = None if wrapped else _curve_count(lines)
     data_lines = [ln for ln in lines[start + 1:] if ln.strip() and not ln.lstrip().startswith(("#", "~"))]
-    every = all(ln.rstrip().endswith(",") for ln in data_lines)
+    every = wrapped or all(ln.rstrip().endswith(",") for ln in data_lines)
     out = []
     in_data = False
     for i, ln in enumerate(lines):
@@ -686,16 +692,16 @@ def _format_column(values: np.ndarray, fmt: str | None, null_text: str) -> list[
         text = np.where(np.isnan(num), null_text, text)
     else:
         # an empty text is missing (nothing written would shift the next columns); a text with
-        # a space, a comma or a quote is quoted (one value, in a space- or a comma-delimited
-        # reader; lasio reads ' as a quote too); a double quote inside (9 5/8" casing) would end
-        # the quotes: it is written as ''
+        # a space (any white space), a comma or a quote is quoted (one value, in a space- or a
+        # comma-delimited reader; lasio reads ' as a quote too); a double quote inside (9 5/8"
+        # casing) would end the quotes: it is written as ''; line breaks as spaces
         text = np.array(
             [
                 null_text
                 if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip()
-                else (f'"{t}"' if any(ch in t for ch in " ,'") else t)
+                else (f'"{t}"' if any(ch in ",'" or ch.isspace() for ch in t) else t)
                 for v in arr
-                for t in [str(v).replace('"', "''")]
+                for t in [" ".join(str(v).replace('"', "''").splitlines())]
             ]
             or [""],
             dtype=str,
