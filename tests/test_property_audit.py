@@ -305,3 +305,19 @@ def test_the_curve_count_is_that_of_the_section_lasio_reads_as_curves(tmp_path):
         warnings.simplefilter("ignore")
         df = read_las(p)
     assert list(df.columns) == ["GR", "RHOB"] and df["RHOB"].tolist() == [2.31, 2.32]
+
+
+def test_a_space_aligned_table_is_split_at_runs_of_spaces(tmp_path):
+    """A text export with columns aligned by runs of spaces was split at each space: empty
+    Unnamed columns, and GR and RHOB read as all missing, without a word. A table with a blank
+    cell (fields that do not line up) is left as it was read before."""
+    p = tmp_path / "aligned.txt"
+    p.write_text("DEPTH     GR      RHOB\n  1000.0  45.2    2.31\n  1000.5  146.1   2.32\n")
+    df = read_table(p)
+    assert list(df.columns) == ["DEPTH", "GR", "RHOB"]
+    assert df["GR"].tolist() == [45.2, 146.1] and df["RHOB"].tolist() == [2.31, 2.32]
+    parts = pd.concat(list(iter_table(p, chunk_rows=1)))
+    assert parts["GR"].tolist() == [45.2, 146.1]
+    q = tmp_path / "single.txt"  # one space between fields: as before
+    q.write_text("DEPTH GR RHOB\n1000.0 45.2 2.31\n1000.5 46.1 2.32\n")
+    assert read_table(q)["RHOB"].tolist() == [2.31, 2.32]

@@ -235,6 +235,8 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
         # C parser, which also reads numbers exactly (EXACT_FLOATS)
         one_char = isinstance(sniffed, str) and len(sniffed) == 1 and sniffed not in "\"'"
         kwargs.setdefault("engine", "c" if one_char and not _python_only(kwargs) else "python")
+        if sniffed == " " and _space_aligned(path, kwargs.get("encoding")):
+            sniffed = r"\s+"  # columns aligned with runs of spaces (a text export)
         kwargs.update(sep=sniffed)
     else:
         kwargs.update(sep=sep)
@@ -250,6 +252,24 @@ def _csv_options(path: Path, kwargs: dict) -> dict:
     if not {"names", "header", "skiprows", "comment", "skipfooter"} & set(kwargs):
         _warn_if_cut_off(path, first, kwargs.get("sep"), kwargs.get("encoding"))
     return kwargs
+
+
+def _space_aligned(path: Path, encoding: str | None) -> bool:
+    """Whether a space-delimited table's first lines are aligned with runs of spaces
+    (``DEPTH   GR    RHOB``) and every line has as many fields as the header when split at any
+    run: read with ``\\s+``. Split at each single space, such a table gave empty ``Unnamed``
+    columns and its curves all missing. With a blank cell in some line (a fixed-width table
+    with gaps) the fields do not line up, and it is left as it was."""
+    try:
+        with open(path, encoding=encoding or "utf-8", errors="ignore", newline="") as fh:
+            lines = [fh.readline(_SNIFF_BYTES) for _ in range(21)]
+    except (OSError, LookupError):
+        return False
+    lines = [ln.strip("\r\n") for ln in lines if ln.strip()]
+    if len(lines) < 2 or not any("  " in ln.strip() for ln in lines):
+        return False
+    counts = {len(ln.split()) for ln in lines}
+    return len(counts) == 1 and counts.pop() > 1
 
 
 def _wide(encoding) -> bool:
