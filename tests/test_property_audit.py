@@ -321,3 +321,13 @@ def test_a_space_aligned_table_is_split_at_runs_of_spaces(tmp_path):
     q = tmp_path / "single.txt"  # one space between fields: as before
     q.write_text("DEPTH GR RHOB\n1000.0 45.2 2.31\n1000.5 46.1 2.32\n")
     assert read_table(q)["RHOB"].tolist() == [2.31, 2.32]
+
+
+def test_a_one_column_table_with_a_comma_in_its_values_is_not_split_at_a_letter(tmp_path):
+    """RHOB / 2307,218: the header holds no delimiter and the data a comma, so the multi-line
+    sniff failed and the header alone split 'RHOB' at 'R' (columns 'Unnamed: 0', 'HOB', and
+    the values as text). Now the column is one field, and the error says what to check."""
+    p = tmp_path / "one_dc.csv"
+    p.write_text("RHOB\n2307,218\n2310,5\n")
+    with pytest.raises(DataError, match=r"no numeric column \(columns: \['RHOB'\]\).*decimal"):
+        read_table(p)

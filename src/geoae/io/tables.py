@@ -72,8 +72,10 @@ def _sniff_delimiter(first: bytes, path: Path, encoding: str) -> str:
         try:
             return csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
         except csv.Error:
-            if not any(d in ln for ln in lines for d in _DELIMITERS + ":"):
-                return ","  # one column
+            if not any(d in lines[0] for d in _DELIMITERS + ":"):
+                # one column (a name without a delimiter): a delimiter no line holds, so that a
+                # value such as 2307,218 stays one field (split, pandas made 2307 the index)
+                return next((d for d in "\t;|," if not any(d in ln for ln in lines)), ",")
     text = first[:_SNIFF_BYTES].decode(encoding if encoding else "utf-8", errors="ignore")
     try:
         return csv.Sniffer().sniff(text).delimiter
