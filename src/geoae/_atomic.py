@@ -42,6 +42,11 @@ def _replace(src: Path, dst: Path) -> None:
             time.sleep(min(0.05 * 2 ** attempt, 0.4))  # about 3 s in all
 
 
+#: The signals that stop a command (Ctrl-C, a scheduler's SIGTERM, a closed terminal, and
+#: Windows' Ctrl-Break), by name: those the platform has are used.
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+
+
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Hold Ctrl-C, SIGTERM and SIGHUP for the few renames of a set of files, so that a stop
@@ -62,7 +67,7 @@ def signals_held() -> Iterator[None]:
         got.append(signum)
 
     saved = {}
-    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"):
+    for name in STOP_SIGNALS:
         sig = getattr(signal, name, None)
         if sig is not None and signal.getsignal(sig) not in (signal.SIG_IGN, None):
             saved[sig] = signal.signal(sig, note)

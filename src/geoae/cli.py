@@ -29,6 +29,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ._atomic import STOP_SIGNALS
+
 app = typer.Typer(
     name="geoae",
     help="Auto-encoders for geoscience data: train, encode, detect, impute, denoise, generate, "
@@ -91,17 +93,14 @@ def _another_rank(command: str) -> bool:
     every rank did the same work and wrote the same output, and one could fail with "exists"
     when another had written it first. True in the other ranks, which then stop (exit 0);
     rank 0 warns that the work is not shared."""
-    try:
-        world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
-    except ValueError:
-        return False
-    if world <= 1:
-        return False
-    if rank == 0:
-        warnings.warn(f"geoae {command} does not share its work between torchrun's processes: "
-                      "rank 0 does it alone (run it without torchrun)", UserWarning, stacklevel=2)
-        return False
-    return True
+    if not _main_process():
+        return True
+    with contextlib.suppress(ValueError):
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            warnings.warn(f"geoae {command} does not share its work between torchrun's "
+                          "processes: rank 0 does it alone (run it without torchrun)",
+                          UserWarning, stacklevel=2)
+    return False
 
 
 def _report(summary: dict[str, Any], as_json: bool, quiet: bool, title: str) -> None:
@@ -530,8 +529,7 @@ def _write_error_log(text: str) -> Path:
 #: The signals that end a command cleanly: Ctrl-C (SIGINT), SIGTERM (a batch scheduler ending
 #: the job) and, where the platform has them, SIGHUP (the terminal or SSH session closed) and
 #: SIGBREAK (Windows: Ctrl-Break, or the console window closed).
-_END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
-                     if hasattr(signal, name))
+_END_SIGNALS = tuple(getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name))
 
 class Terminated(BaseException):
     """SIGINT (Ctrl-C), SIGTERM or SIGHUP received. Raised in the main thread, so that every ``finally`` and

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_random_state_param, is_int
+from .._validation import check_random_state_param, is_int, is_real
 from ..errors import ConfigError, DataError
 from ..models import BaseAutoEncoder, DenoisingAutoEncoder
 from ..preprocessing import (
@@ -233,8 +233,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         if not (isinstance(c, numbers.Real) and not isinstance(c, bool) and 0 < c <= 0.5):
             raise ConfigError(f"contamination={c!r} is not valid: a share in (0, 0.5]")
         t = self.threshold
-        if t is not None and not (isinstance(t, numbers.Real) and not isinstance(t, bool)
-                                  and np.isfinite(float(t)) and t >= 0):
+        if t is not None and not (is_real(t) and t >= 0):
             raise ConfigError(f"threshold={t!r} is not valid: None or a score >= 0")
         if self.model is not None and not isinstance(self.model, BaseAutoEncoder):
             raise ConfigError(f"model={self.model!r} is not valid: None or a geoae estimator "

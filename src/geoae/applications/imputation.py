@@ -145,6 +145,11 @@ def check_same_curves(names: list[str] | None, fitted: list[str] | None, owner: 
                     f"{hint}")
 
 
+def _index_dtype(n: int):
+    """int32 for row numbers of ``n`` rows (and the sentinel ``n``) where they fit, else int64."""
+    return np.int32 if n < 2**31 - 1 else np.int64
+
+
 def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
                     depth: np.ndarray | None = None) -> np.ndarray:
     """Row index of the ``context`` samples above and below each row, in the same well.
@@ -161,7 +166,7 @@ def neighbour_index(n: int, context: int, wells: np.ndarray | None = None,
     """
     width = 2 * context + 1
     warn_if_wells_mixed(depth, wells)
-    out = np.full((n, width), -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    out = np.full((n, width), -1, dtype=_index_dtype(n))
     for _, idx in well_rows(n, wells, depth):
         m = len(idx)
         # segment number of each row: a new segment after every gap (no neighbour across it)
@@ -294,8 +299,7 @@ class _Windows:
         np.copyto(Zf[:n], Z, where=obs, casting="unsafe")
         seen = np.zeros((n + 1, Z.shape[1]), dtype=bool)
         seen[:n] = obs
-        nbr = np.where(nbr >= 0, nbr, n).astype(np.int32 if n < 2**31 - 1 else np.int64,
-                                                copy=False)
+        nbr = np.where(nbr >= 0, nbr, n).astype(_index_dtype(n), copy=False)
         return cls(torch.from_numpy(Zf), torch.from_numpy(seen), torch.from_numpy(nbr))
 
     def __len__(self) -> int:

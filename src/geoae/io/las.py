@@ -174,8 +174,9 @@ def _fix_comma_data(text: str, path: Path | str = "") -> str:
     # line ends so)
     wrapped = _wrapped(lines[:start])
     n_curves = None if wrapped else _curve_count(lines)
-    data_lines = [ln for ln in lines[start + 1:] if ln.strip() and not ln.lstrip().startswith(("#", "~"))]
-    every = wrapped or all(ln.rstrip().endswith(",") for ln in data_lines)
+    every = wrapped or (not n_curves and all(
+        ln.rstrip().endswith(",") for ln in lines[start + 1:]
+        if ln.strip() and not ln.lstrip().startswith(("#", "~"))))
     out = []
     in_data = False
     for i, ln in enumerate(lines):

@@ -429,9 +429,8 @@ def _file_comma_columns(path: Path, options: dict, chunk_rows: int,
                                           if c.upper() == str(well_column).upper()})
         for c, (comma, ok, thousands) in _comma_stats(chunk, full=True).items():
             was = stats.get(c, (False, True, True))
-            # a column's comma values all thousands-like: only if they are in every chunk
-            stats[c] = (was[0] or comma, was[1] and ok,
-                        (was[2] or not was[0]) and (thousands or not comma))
+            # (thousands is True for a chunk without comma values: all of none)
+            stats[c] = (was[0] or comma, was[1] and ok, was[2] and thousands)
     return _comma_columns(stats)
 
 
